@@ -1,0 +1,12 @@
+"""SIP signaling for the hotline: parsing, transports, transactions, dialogs, registrar and the B2BUA.
+
+We wrote this focused asyncio SIP layer by hand instead of using PyPI ``sippy``. sippy works (it passed
+a registrar + answering-server trial against SIPp at 200 calls/s) but it is not asyncio: it runs its
+own singleton reactor (``ED2.loop()``) plus worker threads, sends UDP from several threads (so a 180
+can leave after the 200 OK), ships no registrar, installs a top-level ``tests`` package into
+site-packages and pulls in flask. Embedding it in ``hotline serve`` would mean a second event loop and
+thread hops for every call-control action, whereas the rest of the process (bus, web, IVR, ACD) lives
+on one asyncio loop. The layer here is plain asyncio end to end: ``message`` (parse/serialize),
+``sdp``, ``transport`` (UDP and TCP), ``transaction`` (RFC 3261 timers), ``dialog``, ``auth`` (digest),
+``registrar``, and ``engine``/``b2bua`` (calls, legs and the public call-control API).
+"""
