@@ -1,0 +1,145 @@
+"""The `hotline` command: serve, db, demo, user, and the domain tools registered by each package."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+
+import typer
+
+from hotline import __version__
+from hotline.config import get_settings
+
+app = typer.Typer(help="hotline: public-service hotline platform", no_args_is_help=True)
+db_app = typer.Typer(help="database migrations")
+demo_app = typer.Typer(help="demo data")
+user_app = typer.Typer(help="user accounts")
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(user_app, name="user")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hotline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="show version"),
+) -> None:
+    """hotline: calls, work orders and knowledge for public-service hotlines."""
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations to the configured database."""
+    from hotline.store.migrate import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    typer.echo("database is up to date")
+
+
+@demo_app.command("load")
+def demo_load(force: bool = typer.Option(False, help="load even if demo data is present")) -> None:
+    """Load demo departments, queues, users and ~50 callers (once)."""
+    from hotline.demo import load_demo
+    from hotline.store.db import get_database
+
+    loaded = load_demo(get_database(), force=force)
+    typer.echo("demo data loaded" if loaded else "demo data already present; nothing to do")
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: str = typer.Option(..., help="agent|supervisor|qa_inspector|department_handler|analyst|admin"),
+    display_name: str = typer.Option("", help="name shown in the console"),
+    password: str = typer.Option("", help="password (asked if empty)"),
+    extension: str = typer.Option("", help="SIP extension for agents"),
+    sip_password: str = typer.Option("", help="SIP phone password"),
+) -> None:
+    """Create a user."""
+    from pydantic import ValidationError
+
+    from hotline.audit.service import Actor
+    from hotline.errors import HotlineError
+    from hotline.people.schemas import UserIn
+    from hotline.people.service import create_user
+    from hotline.store.db import get_database
+
+    password = password or getpass.getpass("password: ")
+    try:
+        data = UserIn(
+            username=username,
+            display_name=display_name or username,
+            password=password,
+            role=role,
+            extension=extension or None,
+            sip_password=sip_password or None,
+        )
+        with get_database().session() as session:
+            user = create_user(session, Actor(None, "cli"), data)
+            typer.echo(f"created user {user.username} (id {user.id}, role {user.role})")
+    except (ValidationError, HotlineError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@user_app.command("passwd")
+def user_passwd(
+    username: str, password: str = typer.Option("", help="new password (asked if empty)")
+) -> None:
+    """Set a user's password."""
+    from hotline.audit.service import Actor
+    from hotline.people.service import set_password, user_by_username
+    from hotline.store.db import get_database
+
+    password = password or getpass.getpass("new password: ")
+    if len(password) < 8:
+        typer.echo("error: the password needs at least 8 characters", err=True)
+        raise typer.Exit(2)
+    with get_database().session() as session:
+        user = user_by_username(session, username)
+        if user is None:
+            typer.echo(f"error: no user {username}", err=True)
+            raise typer.Exit(2)
+        set_password(session, Actor(None, "cli"), user.id, password)
+    typer.echo(f"password changed for {username}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("", help="HTTP address (default from settings)"),
+    port: int = typer.Option(0, help="HTTP port (default from settings)"),
+) -> None:
+    """Run the whole center: web service, telephony engine and background jobs."""
+    import uvicorn
+
+    from hotline.logs import setup_logging
+    from hotline.web.app import create_app
+
+    settings = get_settings()
+    setup_logging(settings.log_json)
+    application = create_app(settings)
+    uvicorn.run(
+        application,
+        host=host or settings.http_host,
+        port=port or settings.http_port,
+        log_config=None,
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        access_log=False,
+    )
+
+
+def run() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    asyncio.set_event_loop_policy(None)
+    app()

@@ -1,0 +1,80 @@
+"""Settings: environment variables `HOTLINE_*` override `hotline.toml`, which overrides defaults.
+
+Nested groups use a double underscore in the environment (HOTLINE_SIP__PORT=5070).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class SipSettings(BaseModel):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 5060
+    realm: str = "hotline"
+    rtp_port_min: int = 20000
+    rtp_port_max: int = 29999
+    # Peers (carrier trunks / gateways) allowed to send calls in without digest, by source IP.
+    trunk_peers: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
+    # Where outbound calls to external numbers go ("host:port"); empty disables them.
+    outbound_trunk: str = ""
+    rate_limit_per_second: int = 500
+    rtp_timeout_seconds: float = 30.0
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HOTLINE_",
+        env_nested_delimiter="__",
+        toml_file="hotline.toml",
+        extra="ignore",
+    )
+
+    database_url: str = "sqlite:///var/hotline.db"
+    data_dir: Path = Path("var")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    secret_key: str = "change-me-in-production-please-0123456789"
+    # Session cookies are Secure unless explicitly relaxed for plain-HTTP development.
+    cookie_secure: bool = True
+    session_hours: int = 12
+    login_max_failures: int = 5
+    login_window_seconds: int = 300
+    max_body_bytes: int = 1024 * 1024
+    log_json: bool = True
+    timezone: str = "Asia/Shanghai"
+    sip: SipSettings = Field(default_factory=SipSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    @property
+    def prompts_dir(self) -> Path:
+        return self.data_dir / "prompts"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""People: users and their roles, departments, callers (citizens), care profiles, emergency contacts."""

@@ -1,0 +1,109 @@
+"""Roles and the permissions each one holds: the single table every endpoint is checked against.
+
+Permissions are dotted `domain.action` names. Endpoints declare the one they need; a role holds a
+fixed set. `pii.read` unmasks ID numbers, phone numbers and addresses.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    agent = "agent"
+    supervisor = "supervisor"
+    qa_inspector = "qa_inspector"
+    department_handler = "department_handler"
+    analyst = "analyst"
+    admin = "admin"
+
+
+ROLE_LABELS_ZH = {
+    Role.agent: "话务员",
+    Role.supervisor: "班长座席",
+    Role.qa_inspector: "质检员",
+    Role.department_handler: "承办单位",
+    Role.analyst: "分析员",
+    Role.admin: "管理员",
+}
+
+PERMISSIONS: dict[str, str] = {
+    "pii.read": "see unmasked ID numbers, phone numbers and addresses",
+    "audit.read": "read the audit log",
+    "users.read": "list users",
+    "users.write": "create and change users",
+    "departments.read": "list departments",
+    "departments.write": "create and change departments",
+    "callers.read": "look up callers and their care profiles",
+    "callers.write": "create and change callers, care profiles, emergency contacts",
+    "callers.export": "export callers",
+    "calls.control": "agent call control: login, ready, answer, transfer",
+    "calls.read": "read calls, CDRs and queue events",
+    "calls.supervise": "listen, whisper, barge, force hang-up, change agent state",
+    "recordings.read": "search and play recordings",
+    "recordings.admin": "retention and deletion of recordings",
+    "ivr.read": "read IVR flows and simulate them",
+    "ivr.write": "edit and publish IVR flows",
+    "acd.read": "read queues, agents and skills",
+    "acd.write": "configure queues, skills, business hours",
+    "kpi.read": "read live and historical KPIs",
+    "telephony.admin": "configure trunks and extensions, prompts",
+    "workorders.read": "read work orders",
+    "workorders.write": "create, accept, dispatch, close work orders",
+    "workorders.handle": "department: receive, return, reply, request extension",
+    "workorders.supervise": "supervise, approve extensions, escalate",
+    "workorders.admin": "configure categories, deadlines, channels",
+    "knowledge.read": "search and read the knowledge base",
+    "knowledge.write": "write and submit articles",
+    "knowledge.review": "review, publish and retire articles",
+    "quality.read": "read QA scores",
+    "quality.write": "score recorded calls",
+}
+
+_AGENT = {
+    "pii.read",
+    "departments.read",
+    "callers.read",
+    "callers.write",
+    "calls.control",
+    "calls.read",
+    "recordings.read",
+    "ivr.read",
+    "acd.read",
+    "kpi.read",
+    "workorders.read",
+    "workorders.write",
+    "knowledge.read",
+    "knowledge.write",
+}
+_SUPERVISOR = _AGENT | {
+    "users.read",
+    "callers.export",
+    "calls.supervise",
+    "ivr.write",
+    "acd.write",
+    "workorders.supervise",
+    "knowledge.review",
+    "quality.read",
+}
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.agent: frozenset(_AGENT),
+    Role.supervisor: frozenset(_SUPERVISOR),
+    Role.qa_inspector: frozenset(
+        {"calls.read", "recordings.read", "kpi.read", "workorders.read", "knowledge.read"}
+        | {"quality.read", "quality.write", "callers.read", "departments.read"}
+    ),
+    # Departments see only their own orders and never unmasked personal data by default.
+    Role.department_handler: frozenset({"workorders.handle", "knowledge.read", "departments.read"}),
+    Role.analyst: frozenset(
+        {"kpi.read", "calls.read", "workorders.read", "knowledge.read", "departments.read"}
+        | {"callers.read", "callers.export", "acd.read", "quality.read"}
+    ),
+    Role.admin: frozenset(PERMISSIONS),
+}
+
+
+def has_permission(role: Role | str, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+    return permission in ROLE_PERMISSIONS[Role(role)]

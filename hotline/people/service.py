@@ -1,0 +1,209 @@
+"""Service functions for people: every write checks its input, audits, and stays in one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from hotline.audit.service import Actor, record, snapshot
+from hotline.config import get_settings
+from hotline.errors import Conflict, NotFound, stale_version
+from hotline.people.models import (
+    Caller,
+    CallerPhone,
+    CareProfile,
+    Department,
+    EmergencyContact,
+    User,
+)
+from hotline.people.passwords import hash_password, sip_ha1
+from hotline.people.phones import normalize_phone
+from hotline.people.schemas import CallerIn, CallerPatch, DepartmentIn, DepartmentPatch, UserIn, UserPatch
+from hotline.store.base import utcnow
+
+
+def _flush_unique(session: Session, what: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{what} already exists", f"{what} 已存在") from exc
+
+
+# --- departments -------------------------------------------------------------------------------
+
+
+def get_department(session: Session, department_id: int) -> Department:
+    dep = session.get(Department, department_id)
+    if dep is None:
+        raise NotFound(f"department {department_id} not found", f"承办单位 {department_id} 不存在")
+    return dep
+
+
+def create_department(session: Session, actor: Actor, data: DepartmentIn) -> Department:
+    if data.parent_id is not None:
+        get_department(session, data.parent_id)
+    dep = Department(**data.model_dump())
+    session.add(dep)
+    _flush_unique(session, f"department code {data.code}")
+    record(session, actor, "create", "department", dep.id, None, snapshot(dep))
+    return dep
+
+
+def update_department(
+    session: Session, actor: Actor, department_id: int, data: DepartmentPatch
+) -> Department:
+    dep = get_department(session, department_id)
+    if dep.version != data.version:
+        raise stale_version("department", data.version, dep.version)
+    before = snapshot(dep)
+    for key, value in data.model_dump(exclude={"version"}, exclude_unset=True).items():
+        setattr(dep, key, value)
+    session.flush()
+    record(session, actor, "update", "department", dep.id, before, snapshot(dep))
+    return dep
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found", f"用户 {user_id} 不存在")
+    return user
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def create_user(session: Session, actor: Actor, data: UserIn) -> User:
+    if data.department_id is not None:
+        get_department(session, data.department_id)
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        password_hash=hash_password(data.password),
+        role=data.role.value,
+        department_id=data.department_id,
+        extension=data.extension,
+    )
+    if data.extension and data.sip_password:
+        user.sip_ha1 = sip_ha1(data.extension, get_settings().sip.realm, data.sip_password)
+    session.add(user)
+    _flush_unique(session, f"user {data.username} or extension {data.extension}")
+    record(session, actor, "create", "user", user.id, None, snapshot(user))
+    return user
+
+
+def update_user(session: Session, actor: Actor, user_id: int, data: UserPatch) -> User:
+    user = get_user(session, user_id)
+    if user.version != data.version:
+        raise stale_version("user", data.version, user.version)
+    before = snapshot(user)
+    changes = data.model_dump(exclude={"version", "sip_password"}, exclude_unset=True)
+    if "department_id" in changes and changes["department_id"] is not None:
+        get_department(session, changes["department_id"])
+    for key, value in changes.items():
+        setattr(user, key, value.value if hasattr(value, "value") else value)
+    if data.sip_password:
+        if not user.extension:
+            raise Conflict("set an extension before a SIP password", "请先设置分机号再设置话机密码")
+        user.sip_ha1 = sip_ha1(user.extension, get_settings().sip.realm, data.sip_password)
+    _flush_unique(session, f"extension {user.extension}")
+    record(session, actor, "update", "user", user.id, before, snapshot(user))
+    return user
+
+
+def set_password(session: Session, actor: Actor, user_id: int, password: str) -> User:
+    user = get_user(session, user_id)
+    user.password_hash = hash_password(password)
+    session.flush()
+    record(session, actor, "set_password", "user", user.id, None, None)
+    return user
+
+
+# --- callers ----------------------------------------------------------------------------------
+
+
+def _caller_query():  # type: ignore[no-untyped-def]
+    return select(Caller).options(
+        selectinload(Caller.phones),
+        selectinload(Caller.care_profile),
+        selectinload(Caller.emergency_contacts),
+    )
+
+
+def get_caller(session: Session, caller_id: int) -> Caller:
+    caller = session.scalar(_caller_query().where(Caller.id == caller_id))
+    if caller is None:
+        raise NotFound(f"caller {caller_id} not found", f"来电人 {caller_id} 不存在")
+    return caller
+
+
+def caller_snapshot(caller: Caller) -> dict[str, object]:
+    snap = snapshot(caller)
+    snap["phones"] = [p.number for p in caller.phones]
+    snap["care_profile"] = snapshot(caller.care_profile) if caller.care_profile else None
+    snap["emergency_contacts"] = [snapshot(c) for c in caller.emergency_contacts]
+    return snap
+
+
+def _apply_caller(caller: Caller, data: CallerIn) -> None:
+    caller.name = data.name
+    caller.id_number = data.id_number.upper() if data.id_number else None
+    caller.gender = data.gender
+    caller.address = data.address
+    caller.district = data.district
+    caller.notes = data.notes
+    caller.phones = [CallerPhone(number=normalize_phone(p.number), label=p.label) for p in data.phones]
+    if data.care_profile is None:
+        caller.care_profile = None
+    elif caller.care_profile is None:
+        caller.care_profile = CareProfile(**data.care_profile.model_dump())
+    else:
+        for key, value in data.care_profile.model_dump().items():
+            setattr(caller.care_profile, key, value)
+    caller.emergency_contacts = [
+        EmergencyContact(name=c.name, relation=c.relation, phone=normalize_phone(c.phone), position=i)
+        for i, c in enumerate(data.emergency_contacts)
+    ]
+
+
+def create_caller(session: Session, actor: Actor, data: CallerIn) -> Caller:
+    caller = Caller()
+    _apply_caller(caller, data)
+    session.add(caller)
+    session.flush()
+    record(session, actor, "create", "caller", caller.id, None, caller_snapshot(caller))
+    return caller
+
+
+def update_caller(session: Session, actor: Actor, caller_id: int, data: CallerPatch) -> Caller:
+    caller = get_caller(session, caller_id)
+    if caller.version != data.version:
+        raise stale_version("caller", data.version, caller.version)
+    before = caller_snapshot(caller)
+    _apply_caller(caller, data)
+    # Child rows changing alone would not touch the callers row (and its version): touch it.
+    caller.updated_at = utcnow()
+    session.flush()
+    record(session, actor, "update", "caller", caller.id, before, caller_snapshot(caller))
+    return caller
+
+
+def delete_caller(session: Session, actor: Actor, caller_id: int) -> None:
+    caller = get_caller(session, caller_id)
+    record(session, actor, "delete", "caller", caller.id, caller_snapshot(caller), None)
+    session.delete(caller)
+    session.flush()
+
+
+def lookup_by_phone(session: Session, number: str) -> list[Caller]:
+    """Callers who use this number (usually one; a shared landline may give several)."""
+    normalized = normalize_phone(number)
+    if not normalized:
+        return []
+    ids = select(CallerPhone.caller_id).where(CallerPhone.number == normalized)
+    return list(session.scalars(_caller_query().where(Caller.id.in_(ids)).order_by(Caller.id)))

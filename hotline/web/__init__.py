@@ -1,0 +1,1 @@
+"""The web service: FastAPI app factory, authentication, permissions, and one router per domain."""

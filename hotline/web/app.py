@@ -1,0 +1,118 @@
+"""The FastAPI application factory: settings, database, middleware, error shapes, routers, console.
+
+Routers are found by walking `hotline.web.routers`: each module exports `router` and may export
+`PUBLIC_ROUTES`, the (method, path) pairs that need no sign-in. Every other route must declare a
+permission through `require(...)`; a test walks all routes and roles to prove it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hotline import __version__
+from hotline.config import Settings, get_settings
+from hotline.people.permissions import ROLE_PERMISSIONS
+from hotline.store.db import Database
+from hotline.web import problems, routers
+from hotline.web.auth import LoginThrottle
+from hotline.web.middleware import BodyLimit, Metrics
+
+FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
+
+# Hooks run at startup/shutdown with the app (the telephony engine and jobs register here).
+Lifecycle = Callable[[FastAPI], Any]
+STARTUP: list[Lifecycle] = []
+SHUTDOWN: list[Lifecycle] = []
+
+
+def router_modules() -> list[Any]:
+    mods = []
+    for info in sorted(pkgutil.iter_modules(routers.__path__), key=lambda m: m.name):
+        mods.append(importlib.import_module(f"{routers.__name__}.{info.name}"))
+    return mods
+
+
+def public_routes() -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for mod in router_modules():
+        out |= set(getattr(mod, "PUBLIC_ROUTES", set()))
+    return out
+
+
+def api_routes(routes: list[Any]) -> list[APIRoute]:
+    """All API routes, looking inside included routers (FastAPI nests them since 0.16x).
+
+    Routers are included without an extra prefix, so each route's own path is its full path.
+    """
+    out: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            out.append(route)
+        elif getattr(route, "original_router", None) is not None:
+            out.extend(api_routes(route.original_router.routes))
+    return out
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = db or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hook in STARTUP:
+            result = hook(app)
+            if hasattr(result, "__await__"):
+                await result
+        yield
+        for hook in reversed(SHUTDOWN):
+            result = hook(app)
+            if hasattr(result, "__await__"):
+                await result
+
+    app = FastAPI(
+        title="hotline",
+        version=__version__,
+        description="Public-service hotline: calls, work orders, knowledge. 热线服务平台 API。",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_seconds)
+    app.state.role_permissions = ROLE_PERMISSIONS
+    problems.install(app)
+    for mod in router_modules():
+        app.include_router(mod.router)
+    app.add_middleware(Metrics)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    _mount_console(app)
+    return app
+
+
+def _mount_console(app: FastAPI) -> None:
+    """Serve the built console; unknown non-API paths fall back to index.html (SPA routing)."""
+    if not (FRONTEND_DIST / "index.html").exists():
+        return
+    assets = FRONTEND_DIST / "assets"
+    if assets.exists():
+        app.mount("/assets", StaticFiles(directory=assets), name="assets")
+    index = FRONTEND_DIST / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def console(path: str) -> FileResponse:
+        if path.startswith(("api/", "ws/")):
+            raise StarletteHTTPException(404, f"no such endpoint: /{path}")
+        candidate = (FRONTEND_DIST / path).resolve()
+        if path and candidate.is_file() and FRONTEND_DIST in candidate.parents:
+            return FileResponse(candidate)
+        return FileResponse(index)

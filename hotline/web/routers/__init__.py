@@ -1,0 +1,1 @@
+"""One router module per domain; each exports `router` and is included by the app factory."""

@@ -1,0 +1,150 @@
+"""Sign-in and sign-out (session cookie), the current user, and bearer tokens for integrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import Field
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hotline.audit.service import Actor, record
+from hotline.config import Settings
+from hotline.errors import NotFound, Unauthorized
+from hotline.people.models import ApiToken, UserSession
+from hotline.people.passwords import verify_password
+from hotline.people.schemas import UserOut, user_out
+from hotline.people.service import get_user, user_by_username
+from hotline.schemas import Out, StrictIn
+from hotline.store.base import utcnow
+from hotline.web.auth import (
+    COOKIE,
+    LoginThrottle,
+    Principal,
+    authenticated,
+    create_session,
+    new_token,
+    token_hash,
+)
+from hotline.web.deps import get_app_settings, get_session
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+PUBLIC_ROUTES = {("POST", "/api/auth/login")}
+
+
+class LoginIn(StrictIn):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class MeOut(UserOut):
+    permissions: list[str]
+
+
+class TokenIn(StrictIn):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class TokenOut(Out):
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+class NewTokenOut(TokenOut):
+    token: str
+
+
+def _throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
+@router.post("/login", response_model=MeOut)
+def login(
+    body: LoginIn,
+    request: Request,
+    response: Response,
+    session: Session = Depends(get_session),
+    settings: Settings = Depends(get_app_settings),
+) -> MeOut:
+    ip = request.client.host if request.client else "unknown"
+    ukey, ikey = f"u:{body.username.lower()}", f"ip:{ip}"
+    throttle = _throttle(request)
+    throttle.check(ukey, ikey)
+    user = user_by_username(session, body.username)
+    if user is None or not verify_password(user.password_hash, body.password) or not user.active:
+        throttle.fail(ukey, ikey)
+        raise Unauthorized("wrong username or password", "用户名或密码错误")
+    throttle.succeed(ukey)
+    token = create_session(session, user, settings.session_hours, ip)
+    record(session, Actor(user.id, user.username, ip), "login", "user", user.id)
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
+        path="/",
+    )
+    perms = sorted(request.app.state.role_permissions[user.role])
+    return MeOut(**user_out(user).model_dump(), permissions=perms)
+
+
+@router.post("/logout", status_code=204)
+def logout(
+    request: Request,
+    response: Response,
+    principal: Principal = Depends(authenticated),
+    session: Session = Depends(get_session),
+) -> Response:
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(cookie)))
+    record(session, principal.actor, "logout", "user", principal.user_id)
+    response.delete_cookie(COOKIE, path="/")
+    response.status_code = 204
+    return response
+
+
+@router.get("/me", response_model=MeOut)
+def me(principal: Principal = Depends(authenticated), session: Session = Depends(get_session)) -> MeOut:
+    user = get_user(session, principal.user_id)
+    return MeOut(**user_out(user).model_dump(), permissions=sorted(principal.permissions))
+
+
+@router.get("/tokens", response_model=list[TokenOut])
+def list_tokens(
+    principal: Principal = Depends(authenticated), session: Session = Depends(get_session)
+) -> list[TokenOut]:
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == principal.user_id))
+    return [TokenOut.model_validate(r) for r in rows]
+
+
+@router.post("/tokens", response_model=NewTokenOut, status_code=201)
+def create_token(
+    body: TokenIn, principal: Principal = Depends(authenticated), session: Session = Depends(get_session)
+) -> NewTokenOut:
+    token = new_token()
+    row = ApiToken(name=body.name, token_hash=token_hash(token), user_id=principal.user_id)
+    session.add(row)
+    session.flush()
+    record(session, principal.actor, "create", "api_token", row.id, None, {"name": body.name})
+    return NewTokenOut(**TokenOut.model_validate(row).model_dump(), token=token)
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(
+    token_id: int, principal: Principal = Depends(authenticated), session: Session = Depends(get_session)
+) -> Response:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != principal.user_id:
+        raise NotFound("token not found", "令牌不存在")
+    row.revoked = True
+    row.last_used_at = row.last_used_at or utcnow()
+    record(session, principal.actor, "revoke", "api_token", row.id)
+    return Response(status_code=204)

@@ -1,0 +1,36 @@
+"""Liveness, readiness and Prometheus metrics (public: meant for the local monitoring agent)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from hotline import __version__
+from hotline.web.problems import problem
+
+router = APIRouter(tags=["health"])
+PUBLIC_ROUTES = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/readyz", response_model=None)
+def readyz(request: Request) -> dict[str, object] | Response:
+    checks: dict[str, str] = {}
+    try:
+        with request.app.state.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+        return problem(503, "not_ready", "Not ready", "database unreachable", "未就绪", "数据库不可用")
+    return {"status": "ready", "checks": checks}
+
+
+@router.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,160 @@
+"""Shared fixtures: databases on both backends, the app, signed-in clients per role.
+
+- `db`: a fresh, migrated, seeded `Database`, once on SQLite and once on PostgreSQL (a throwaway
+  cluster started once per session). Tests that take `db` run on both.
+- `sqlite_db`: the same on SQLite only.
+- `app`, `client`: the FastAPI app on `db`, and a TestClient (https base URL, so Secure cookies work).
+- `tokens`: role name -> bearer token of a seeded user of that role; `auth(role)` -> headers.
+Seed: departments D1 (id 1) and D2 (id 2); one user per role named after the role (password
+"password-<role>"); the department_handler belongs to D1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from hotline.audit.service import Actor
+from hotline.config import Settings
+from hotline.people.models import ApiToken
+from hotline.people.permissions import Role
+from hotline.people.schemas import DepartmentIn, UserIn
+from hotline.people.service import create_department, create_user
+from hotline.store.db import Database, reset_database
+from hotline.store.migrate import upgrade
+from hotline.web.app import create_app
+from hotline.web.auth import token_hash
+from tests.pg import PgCluster, pg_bin
+
+ROLES = [r.value for r in Role]
+
+
+def seed(db: Database) -> None:
+    actor = Actor(None, "test-seed")
+    with db.session() as s:
+        d1 = create_department(s, actor, DepartmentIn(code="D1", name="养老服务处"))
+        create_department(s, actor, DepartmentIn(code="D2", name="社会救助处"))
+        for role in Role:
+            user = create_user(
+                s,
+                actor,
+                UserIn(
+                    username=role.value,
+                    display_name=role.value,
+                    password=f"password-{role.value}",
+                    role=role,
+                    department_id=d1.id if role is Role.department_handler else None,
+                ),
+            )
+            s.add(ApiToken(name="test", token_hash=token_hash(f"token-{role.value}"), user_id=user.id))
+
+
+@pytest.fixture(scope="session")
+def tmp_root() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="hotline-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_root: Path) -> Path:
+    path = tmp_root / "template.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    db = Database(url)
+    seed(db)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PgCluster]:
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL server not installed: run `make test` (it installs postgresql)")
+    cluster = PgCluster()
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg: PgCluster) -> str:
+    pg.execute("CREATE DATABASE hotline_template")
+    url = pg.url("hotline_template")
+    upgrade(url)
+    db = Database(url)
+    seed(db)
+    db.dispose()
+    return "hotline_template"
+
+
+_counter = itertools.count()
+
+
+def _sqlite_db(template: Path, tmp_root: Path) -> Database:
+    path = tmp_root / f"t{os.getpid()}-{next(_counter)}.db"
+    shutil.copy(template, path)
+    return Database(f"sqlite:///{path}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_root: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        database = _sqlite_db(request.getfixturevalue("sqlite_template"), tmp_root)
+    else:
+        cluster: PgCluster = request.getfixturevalue("pg")
+        template = request.getfixturevalue("pg_template")
+        name = f"t{next(_counter)}"
+        cluster.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+        database = Database(cluster.url(name))
+    reset_database(database)
+    yield database
+    reset_database(None)
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_root: Path) -> Iterator[Database]:
+    database = _sqlite_db(sqlite_template, tmp_root)
+    reset_database(database)
+    yield database
+    reset_database(None)
+    database.dispose()
+
+
+def make_settings(db: Database, tmp_root: Path, **extra: object) -> Settings:
+    return Settings(database_url=db.url, data_dir=tmp_root / "data", log_json=False, **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def app(db: Database, tmp_root: Path) -> FastAPI:
+    return create_app(make_settings(db, tmp_root), db)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def tokens() -> dict[str, str]:
+    return {role: f"token-{role}" for role in ROLES}
+
+
+@pytest.fixture
+def auth(tokens: dict[str, str]) -> Callable[[str], dict[str, str]]:
+    def headers(role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[role]}"}
+
+    return headers
