@@ -21,6 +21,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 
 run: $(BIN)/.installed
 	@scripts/ensure-apt.sh $(APT_RUN)
+	scripts/frontend.sh build
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline demo load
 	@$(BIN)/python -m hotline.banner
@@ -31,4 +32,6 @@ test: $(BIN)/.installed
 	$(BIN)/ruff check hotline tests bench
 	$(BIN)/ruff format --check hotline tests bench
 	$(BIN)/mypy
+	scripts/frontend.sh test
+	scripts/frontend.sh build
 	$(BIN)/pytest -p no:cacheprovider
