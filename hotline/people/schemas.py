@@ -9,7 +9,7 @@ from pydantic import Field
 from hotline.people.masking import mask_address, mask_id_number, mask_phone
 from hotline.people.models import Caller, Department, User
 from hotline.people.permissions import Role
-from hotline.schemas import Out, StrictIn
+from hotline.schemas import DbId, Out, StrictIn
 
 PhoneStr = Field(min_length=3, max_length=32, pattern=r"^\+?[\d\- ]{3,32}$")
 
@@ -17,14 +17,14 @@ PhoneStr = Field(min_length=3, max_length=32, pattern=r"^\+?[\d\- ]{3,32}$")
 class DepartmentIn(StrictIn):
     code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
     name: str = Field(min_length=1, max_length=100)
-    parent_id: int | None = None
+    parent_id: DbId | None = None
     contact_phone: str | None = Field(default=None, max_length=32)
     active: bool = True
 
 
 class DepartmentPatch(StrictIn):
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    parent_id: int | None = None
+    parent_id: DbId | None = None
     contact_phone: str | None = Field(default=None, max_length=32)
     active: bool | None = None
     version: int
@@ -34,7 +34,7 @@ class DepartmentOut(Out):
     id: int
     code: str
     name: str
-    parent_id: int | None
+    parent_id: DbId | None
     contact_phone: str | None
     active: bool
     version: int
@@ -45,7 +45,7 @@ class UserIn(StrictIn):
     display_name: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=8, max_length=128)
     role: Role
-    department_id: int | None = None
+    department_id: DbId | None = None
     extension: str | None = Field(default=None, pattern=r"^\d{2,8}$")
     sip_password: str | None = Field(default=None, min_length=6, max_length=64)
 
@@ -53,7 +53,7 @@ class UserIn(StrictIn):
 class UserPatch(StrictIn):
     display_name: str | None = Field(default=None, min_length=1, max_length=100)
     role: Role | None = None
-    department_id: int | None = None
+    department_id: DbId | None = None
     extension: str | None = Field(default=None, pattern=r"^\d{2,8}$")
     sip_password: str | None = Field(default=None, min_length=6, max_length=64)
     active: bool | None = None

@@ -24,7 +24,7 @@ from hotline import __version__
 from hotline.config import Settings, get_settings
 from hotline.people.permissions import ROLE_PERMISSIONS
 from hotline.store.db import Database
-from hotline.web import problems, routers
+from hotline.web import openapi, problems, routers
 from hotline.web.auth import LoginThrottle
 from hotline.web.middleware import BodyLimit, Metrics
 
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_seconds)
     app.state.role_permissions = ROLE_PERMISSIONS
     problems.install(app)
+    openapi.install(app)
     for mod in router_modules():
         app.include_router(mod.router)
     app.add_middleware(Metrics)

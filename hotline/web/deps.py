@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Path, Request
 from sqlalchemy.orm import Session
 
 from hotline.config import Settings
+from hotline.schemas import MAX_ID
 from hotline.store.db import Database
+
+# A row id in a URL path: 1 ... 2^31-1 (validated, so out-of-range ids are 422, not 500).
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def get_db(request: Request) -> Database:

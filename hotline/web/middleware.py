@@ -36,14 +36,19 @@ def _problem_413(limit: int) -> bytes:
 
 
 class BodyLimit:
-    """Refuse bodies over `limit` bytes with 413, by header or while streaming."""
+    """Refuse bodies over the limit with 413, by header or while reading.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    The body is read up front (it is small by construction) so an oversize stream is refused
+    before any endpoint sees it; file uploads (multipart) get the larger `upload_limit`.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int = 50 * 1024 * 1024) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = upload_limit
 
-    async def _reject(self, send: Send) -> None:
-        body = _problem_413(self.limit)
+    async def _reject(self, send: Send, limit: int) -> None:
+        body = _problem_413(limit)
         await send(
             {
                 "type": "http.response.start",
@@ -57,45 +62,46 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > self.limit
-                except ValueError:
-                    too_big = True
-                if too_big:
-                    await self._reject(send)
-                    return
+        headers = dict(scope["headers"])
+        multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.upload_limit if multipart else self.limit
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > limit
+            except ValueError:
+                too_big = True
+            if too_big:
+                await self._reject(send, limit)
+                return
+        chunks: list[bytes] = []
         seen = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > limit:
+                await self._reject(send, limit)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._reject(send)
-
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 class Metrics:

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -150,6 +150,20 @@ def install(app: FastAPI) -> None:
             "The change conflicts with existing data.",
             "操作冲突",
             "提交的数据与现有数据冲突。",
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # Last line of defence: a number or text the database cannot hold is bad input.
+        return problem(
+            422,
+            "out_of_range",
+            "Value out of range",
+            "A value is too large or malformed for storage.",
+            "数值超出范围",
+            "提交的数值过大或格式不正确。",
             instance=request.url.path,
         )
 

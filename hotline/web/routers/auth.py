@@ -27,7 +27,7 @@ from hotline.web.auth import (
     new_token,
     token_hash,
 )
-from hotline.web.deps import get_app_settings, get_session
+from hotline.web.deps import IdPath, get_app_settings, get_session
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 PUBLIC_ROUTES = {("POST", "/api/auth/login")}
@@ -139,7 +139,7 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(
-    token_id: int, principal: Principal = Depends(authenticated), session: Session = Depends(get_session)
+    token_id: IdPath, principal: Principal = Depends(authenticated), session: Session = Depends(get_session)
 ) -> Response:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != principal.user_id:

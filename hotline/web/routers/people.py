@@ -32,7 +32,7 @@ from hotline.people.schemas import (
 )
 from hotline.schemas import Page
 from hotline.web.auth import Principal, require
-from hotline.web.deps import get_session
+from hotline.web.deps import IdPath, get_session
 from hotline.web.pagination import ListParams, paginate
 
 router = APIRouter(prefix="/api", tags=["people"])
@@ -73,7 +73,7 @@ def create_department(
 
 @router.get("/departments/{department_id}", response_model=DepartmentOut)
 def get_department(
-    department_id: int,
+    department_id: IdPath,
     _: Principal = Depends(require("departments.read")),
     session: Session = Depends(get_session),
 ) -> DepartmentOut:
@@ -82,7 +82,7 @@ def get_department(
 
 @router.patch("/departments/{department_id}", response_model=DepartmentOut)
 def update_department(
-    department_id: int,
+    department_id: IdPath,
     body: DepartmentPatch,
     principal: Principal = Depends(require("departments.write")),
     session: Session = Depends(get_session),
@@ -121,7 +121,7 @@ def create_user(
 
 @router.get("/users/{user_id}", response_model=UserOut)
 def get_user(
-    user_id: int,
+    user_id: IdPath,
     _: Principal = Depends(require("users.read")),
     session: Session = Depends(get_session),
 ) -> UserOut:
@@ -130,7 +130,7 @@ def get_user(
 
 @router.patch("/users/{user_id}", response_model=UserOut)
 def update_user(
-    user_id: int,
+    user_id: IdPath,
     body: UserPatch,
     principal: Principal = Depends(require("users.write")),
     session: Session = Depends(get_session),
@@ -140,7 +140,7 @@ def update_user(
 
 @router.put("/users/{user_id}/password", status_code=204)
 def set_password(
-    user_id: int,
+    user_id: IdPath,
     body: PasswordIn,
     principal: Principal = Depends(require("users.write")),
     session: Session = Depends(get_session),
@@ -198,7 +198,11 @@ def lookup_caller(
 EXPORT_COLUMNS = ["id", "name", "id_number", "gender", "district", "address", "phones", "priority_level"]
 
 
-@router.get("/callers/export.csv", response_class=StreamingResponse)
+@router.get(
+    "/callers/export.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
 def export_callers(
     q: str | None = Query(None, max_length=100),
     district: str | None = Query(None, max_length=64),
@@ -249,7 +253,7 @@ def create_caller(
 
 @router.get("/callers/{caller_id}", response_model=CallerOut)
 def get_caller(
-    caller_id: int,
+    caller_id: IdPath,
     principal: Principal = Depends(require("callers.read")),
     session: Session = Depends(get_session),
 ) -> CallerOut:
@@ -258,7 +262,7 @@ def get_caller(
 
 @router.put("/callers/{caller_id}", response_model=CallerOut)
 def update_caller(
-    caller_id: int,
+    caller_id: IdPath,
     body: CallerPatch,
     principal: Principal = Depends(require("callers.write")),
     session: Session = Depends(get_session),
@@ -268,7 +272,7 @@ def update_caller(
 
 @router.delete("/callers/{caller_id}", status_code=204)
 def delete_caller(
-    caller_id: int,
+    caller_id: IdPath,
     principal: Principal = Depends(require("callers.write")),
     session: Session = Depends(get_session),
 ) -> Response:
