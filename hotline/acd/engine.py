@@ -1,0 +1,523 @@
+"""The ACD routing core: pure, in memory, driven by events with an explicit clock.
+
+`Acd` holds queues, agents and waiting callers. Every method takes `now` (seconds) and returns the
+actions the call center must carry out (`Offer`: ring these agents with this call; `OverflowAction`:
+move the call to voicemail or hang up). What happened is reported to listeners as `QueueEvent`s
+(the queue log the KPIs are computed from) and `AgentChange`s. Invariants, checked by property
+tests: every caller is in exactly one place (waiting, offered, connected or finished), no agent is
+on two calls, FIFO holds within a priority level, and a queue never has both waiting callers and
+ready agents after a step.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hotline.acd.queue import Overflow, OverflowKind, Queue, QueueConfig, QueuedCall
+from hotline.acd.ready import Agent
+from hotline.acd.states import BUSY, AgentEvent, AgentState, next_state
+from hotline.errors import Conflict, NotFound
+
+
+@dataclass(frozen=True)
+class Offer:
+    call_id: str
+    queue: str
+    agent_ids: tuple[int, ...]
+    caller: str
+    callback: bool = False
+
+
+@dataclass(frozen=True)
+class OverflowAction:
+    call_id: str
+    queue: str
+    kind: OverflowKind
+    target: str | None = None
+
+
+Action = Offer | OverflowAction
+
+
+@dataclass(frozen=True)
+class QueueEvent:
+    """One line of the queue log: enter, ring_no_answer, connect, abandon, timeout, transfer,
+    complete, callback, callback_failed, overflow."""
+
+    kind: str
+    call_id: str
+    queue: str
+    at: float
+    agent_id: int | None = None
+    wait: float | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AgentChange:
+    agent_id: int
+    state: AgentState
+    reason: str | None
+    at: float
+    call_id: str | None = None
+
+
+Listener = Callable[[QueueEvent | AgentChange], None]
+CALLBACK_RETRY_SECONDS = 120.0
+CALLBACK_MAX_ATTEMPTS = 3
+
+
+class Acd:
+    def __init__(self) -> None:
+        self.queues: dict[str, Queue] = {}
+        self.agents: dict[int, Agent] = {}
+        self.calls: dict[str, QueuedCall] = {}  # waiting or offered
+        self.connected: dict[str, int] = {}  # call -> agent
+        self.connected_queue: dict[str, str] = {}  # call -> the queue it was answered from
+        self.listeners: list[Listener] = []
+        self._seq = itertools.count()
+        self._timers: list[tuple[float, int, str, str, int]] = []  # (due, seq, kind, call_id, agent)
+
+    # --- configuration ------------------------------------------------------------------------
+
+    def add_queue(self, config: QueueConfig) -> Queue:
+        queue = Queue(config)
+        old = self.queues.get(config.name)
+        self.queues[config.name] = queue
+        if old is not None:  # reconfigured: keep callers and ready agents
+            for cid in old.call_ids():
+                queue.add(self.calls[cid])
+            queue.staffed = old.staffed
+            for aid in old.ready.agent_ids():
+                queue.ready.add(self.agents[aid])
+        return queue
+
+    def add_agent(self, agent: Agent) -> Agent:
+        old = self.agents.get(agent.id)
+        if old is not None:
+            self._unindex(old)
+            agent.state, agent.reason, agent.call_id = old.state, old.reason, old.call_id
+            agent.idle_since, agent.state_since = old.idle_since, old.state_since
+        self.agents[agent.id] = agent
+        self._index(agent)
+        return agent
+
+    def queue(self, name: str) -> Queue:
+        try:
+            return self.queues[name]
+        except KeyError:
+            raise NotFound(f"no queue {name!r}", f"没有队列 {name}") from None
+
+    def agent(self, agent_id: int) -> Agent:
+        try:
+            return self.agents[agent_id]
+        except KeyError:
+            raise NotFound(
+                f"agent {agent_id} is not known to the ACD", f"座席 {agent_id} 未配置技能"
+            ) from None
+
+    # --- agent state ---------------------------------------------------------------------------
+
+    def _emit(self, item: QueueEvent | AgentChange) -> None:
+        for listener in self.listeners:
+            listener(item)
+
+    def _unindex(self, agent: Agent) -> None:
+        for q in agent.skills:
+            if q in self.queues:
+                self.queues[q].ready.discard(agent.id)
+                self.queues[q].staffed.discard(agent.id)
+
+    def _index(self, agent: Agent) -> None:
+        for q in agent.skills:
+            queue = self.queues.get(q)
+            if queue is None:
+                continue
+            if agent.state is AgentState.logged_out:
+                queue.staffed.discard(agent.id)
+            else:
+                queue.staffed.add(agent.id)
+            if agent.state is AgentState.ready:
+                queue.ready.add(agent)
+            else:
+                queue.ready.discard(agent.id)
+
+    def _move(self, agent: Agent, event: AgentEvent, now: float, reason: str | None = None) -> None:
+        state = next_state(agent.state, event)
+        if agent.state is not state or event is AgentEvent.set_not_ready:
+            agent.state_since = now
+        if state is AgentState.ready:
+            agent.idle_since = now
+            agent.reason = None
+        elif state is AgentState.not_ready:
+            agent.reason = reason or "busy"
+        if state not in BUSY and state is not AgentState.wrap_up:
+            agent.call_id = None
+        agent.state = state
+        self._index(agent)
+        self._emit(AgentChange(agent.id, state, agent.reason, now, agent.call_id))
+
+    def login(self, agent_id: int, now: float) -> list[Action]:
+        agent = self.agent(agent_id)
+        self._move(agent, AgentEvent.login, now)
+        agent.misses = 0
+        return self._dispatch_agent(agent, now)
+
+    def logout(self, agent_id: int, now: float) -> None:
+        self._move(self.agent(agent_id), AgentEvent.logout, now)
+
+    def set_ready(self, agent_id: int, now: float) -> list[Action]:
+        agent = self.agent(agent_id)
+        self._move(agent, AgentEvent.set_ready, now)
+        agent.misses = 0
+        agent.wrap_up_until = None
+        return self._dispatch_agent(agent, now)
+
+    def set_not_ready(self, agent_id: int, now: float, reason: str = "busy") -> None:
+        agent = self.agent(agent_id)
+        if agent.state in BUSY:
+            agent.pending_not_ready = reason  # applied when the call's wrap-up ends
+            return
+        self._move(agent, AgentEvent.set_not_ready, now, reason)
+        agent.wrap_up_until = None
+
+    def hold(self, agent_id: int, now: float) -> None:
+        self._move(self.agent(agent_id), AgentEvent.hold, now)
+
+    def unhold(self, agent_id: int, now: float) -> None:
+        self._move(self.agent(agent_id), AgentEvent.unhold, now)
+
+    def dial(self, agent_id: int, call_id: str, now: float) -> None:
+        """The agent places an outbound call: reserved from the queues until it ends."""
+        agent = self.agent(agent_id)
+        next_state(agent.state, AgentEvent.dial)
+        agent.call_id = call_id
+        self._move(agent, AgentEvent.dial, now)
+        self.connected[call_id] = agent_id
+
+    # --- callers -------------------------------------------------------------------------------
+
+    def enqueue(
+        self,
+        call_id: str,
+        queue: str,
+        caller: str,
+        priority: int,
+        now: float,
+        *,
+        data: dict[str, Any] | None = None,
+    ) -> list[Action]:
+        if call_id in self.calls or call_id in self.connected:
+            raise Conflict(f"call {call_id} is already queued", f"来电 {call_id} 已在排队")
+        q = self.queue(queue)
+        seq = next(self._seq)
+        call = QueuedCall(
+            call_id, queue, caller, priority, now, now, self._key(q, now, priority, seq), seq, data=data or {}
+        )
+        self.calls[call_id] = call
+        return self._enter(call, q, now, "enter")
+
+    def _key(self, q: Queue, enqueued_at: float, priority: int, seq: int) -> tuple[float, int]:
+        return (enqueued_at - priority * q.config.priority_boost_seconds, seq)
+
+    def _enter(self, call: QueuedCall, q: Queue, now: float, kind: str, **data: Any) -> list[Action]:
+        call.queue = q.name
+        call.queue_entered_at = now
+        call.key = self._key(q, call.enqueued_at, call.priority, call.seq)
+        q.add(call)
+        self._emit(QueueEvent(kind, call.call_id, q.name, now, data={"priority": call.priority, **data}))
+        if q.config.timeout_seconds is not None and q.name not in call.timed_out_in and not call.callback:
+            self._timer(now + q.config.timeout_seconds, "timeout", call.call_id)
+        return self._dispatch_queue(q, now)
+
+    def _timer(self, due: float, kind: str, call_id: str, agent_id: int = 0) -> None:
+        heapq.heappush(self._timers, (due, next(self._seq), kind, call_id, agent_id))
+
+    def position(self, call_id: str) -> tuple[int, float]:
+        """(1-based position, estimated wait in seconds) of a waiting caller."""
+        call = self._call(call_id)
+        q = self.queues[call.queue]
+        if call.offered:
+            return (0, 0.0)
+        pos = q.position(call)
+        return (pos, q.estimated_wait(pos))
+
+    def _call(self, call_id: str) -> QueuedCall:
+        try:
+            return self.calls[call_id]
+        except KeyError:
+            raise NotFound(f"call {call_id} is not waiting", f"来电 {call_id} 不在排队中") from None
+
+    def waiting(self, queue: str) -> list[QueuedCall]:
+        """The queue view: waiting callers in the order they will be served."""
+        return [self.calls[cid] for cid in self.queue(queue).call_ids()]
+
+    def abandon(self, call_id: str, now: float) -> None:
+        """The caller hung up before being connected."""
+        call = self.calls.pop(call_id, None)
+        if call is None:
+            return
+        self.queues[call.queue].remove(call)
+        self._emit(QueueEvent("abandon", call_id, call.queue, now, wait=now - call.enqueued_at))
+        for aid in list(call.offered_to):
+            self._cancel_ring(aid, now)
+
+    def _cancel_ring(self, agent_id: int, now: float) -> list[Action]:
+        agent = self.agents[agent_id]
+        if agent.state is AgentState.ringing:
+            self._move(agent, AgentEvent.cancel, now)
+            return self._dispatch_agent(agent, now)
+        return []
+
+    def request_callback(self, call_id: str, number: str, now: float) -> None:
+        """The caller hangs up but keeps their place; they are called back when their turn comes."""
+        call = self._call(call_id)
+        if call.offered:
+            raise Conflict("the call is already ringing an agent", "该来电正在振铃座席")
+        call.callback = True
+        call.callback_number = number
+        self._emit(QueueEvent("callback", call_id, call.queue, now, data={"number": number}))
+
+    def callback_failed(self, call_id: str, now: float) -> None:
+        """The callback was not answered: retry later at the same place, then give up."""
+        call = self._call(call_id)
+        self._release_offer(call, now)
+        call.callback_attempts += 1
+        q = self.queues[call.queue]
+        q.remove(call)
+        if call.callback_attempts >= CALLBACK_MAX_ATTEMPTS:
+            del self.calls[call_id]
+            self._emit(QueueEvent("callback_failed", call_id, call.queue, now, wait=now - call.enqueued_at))
+            return
+        self._timer(now + CALLBACK_RETRY_SECONDS, "callback_retry", call_id)
+
+    def transfer(self, call_id: str, queue: str, now: float) -> list[Action]:
+        """Move a connected call back into a queue (an agent's blind transfer to a queue)."""
+        q = self.queue(queue)
+        actions: list[Action] = []
+        agent_id = self.connected.get(call_id)
+        if agent_id is not None:
+            actions += self._end_agent_call(call_id, now, transferred=True)
+        seq = next(self._seq)
+        call = QueuedCall(call_id, queue, "", 0, now, now, self._key(q, now, 0, seq), seq)
+        self.calls[call_id] = call
+        return actions + self._enter(call, q, now, "transfer", from_agent=agent_id)
+
+    # --- offers and answers --------------------------------------------------------------------
+
+    def _dispatch_queue(self, q: Queue, now: float) -> list[Action]:
+        actions: list[Action] = []
+        while len(q) and len(q.ready):
+            _, call_id = q.head()  # type: ignore[misc]
+            actions.append(self._offer(self.calls[call_id], q, q.ready.choose(), now))
+        return actions
+
+    def _dispatch_agent(self, agent: Agent, now: float) -> list[Action]:
+        if agent.state is not AgentState.ready:
+            return []
+        best: tuple[tuple[float, int], int, Queue] | None = None
+        for name, level in agent.skills.items():
+            q = self.queues.get(name)
+            head = q.head() if q is not None else None
+            if q is None or head is None:
+                continue
+            cand = (head[0], -level, q)
+            if best is None or cand[:2] < best[:2]:
+                best = cand
+        if best is None:
+            return []
+        q = best[2]
+        _, call_id = q.head()  # type: ignore[misc]
+        return [self._offer(self.calls[call_id], q, [agent.id], now)]
+
+    def _offer(self, call: QueuedCall, q: Queue, agent_ids: Iterable[int], now: float) -> Offer:
+        q.remove(call)
+        ids = tuple(agent_ids)
+        for aid in ids:
+            agent = self.agents[aid]
+            agent.call_id = call.call_id
+            self._move(agent, AgentEvent.offer, now)
+            q.ready.chosen(aid, agent)
+            self._timer(now + q.config.ring_timeout_seconds, "ring", call.call_id, aid)
+        call.offered_to = set(ids)
+        return Offer(call.call_id, q.name, ids, call.callback_number or call.caller, call.callback)
+
+    def pick(self, agent_id: int, call_id: str, now: float) -> Offer:
+        """Queue view: the agent takes a waiting call of one of their queues, out of turn."""
+        agent = self.agent(agent_id)
+        call = self._call(call_id)
+        if call.queue not in agent.skills:
+            raise Conflict("the agent does not serve this queue", "座席不属于该技能组")
+        if call.offered:
+            raise Conflict("the call is already ringing an agent", "该来电正在振铃座席")
+        if agent.state not in (AgentState.ready, AgentState.not_ready):
+            next_state(agent.state, AgentEvent.offer)
+        return self._offer(call, self.queues[call.queue], [agent_id], now)
+
+    def answer(self, agent_id: int, call_id: str, now: float) -> list[Action]:
+        agent = self.agent(agent_id)
+        if call_id not in self.calls and self.connected.get(call_id) == agent_id:
+            self._move(agent, AgentEvent.answer, now)  # the agent's outbound call connected
+            agent.talk_started = now
+            return []
+        call = self._call(call_id)
+        if agent_id not in call.offered_to or agent.call_id != call_id:
+            raise Conflict("this call is not ringing this agent", "该来电未在此座席振铃")
+        self._move(agent, AgentEvent.answer, now)
+        agent.call_id = call_id
+        agent.misses = 0
+        agent.talk_started = now
+        del self.calls[call_id]
+        self.connected[call_id] = agent_id
+        self.connected_queue[call_id] = call.queue
+        self._emit(
+            QueueEvent(
+                "connect",
+                call_id,
+                call.queue,
+                now,
+                agent_id,
+                now - call.enqueued_at,
+                {"callback": call.callback, "priority": call.priority},
+            )
+        )
+        actions: list[Action] = []
+        for other in call.offered_to - {agent_id}:
+            actions += self._cancel_ring(other, now)
+        return actions
+
+    def no_answer(self, agent_id: int, call_id: str, now: float) -> list[Action]:
+        call = self._call(call_id)
+        agent = self.agent(agent_id)
+        if agent_id not in call.offered_to or agent.state is not AgentState.ringing:
+            raise Conflict("this call is not ringing this agent", "该来电未在此座席振铃")
+        q = self.queues[call.queue]
+        agent.misses += 1
+        limit = agent.misses >= q.config.max_no_answer
+        self._move(
+            agent,
+            AgentEvent.no_answer_limit if limit else AgentEvent.no_answer,
+            now,
+            "no_answer" if limit else None,
+        )
+        call.offered_to.discard(agent_id)
+        call.declined.add(agent_id)
+        self._emit(
+            QueueEvent("ring_no_answer", call_id, call.queue, now, agent_id, data={"auto_not_ready": limit})
+        )
+        actions: list[Action] = []
+        if not call.offered_to:
+            q.add(call)  # same key: the caller keeps their place
+            actions += self._dispatch_queue(q, now)
+        if not limit:
+            actions += self._dispatch_agent(agent, now)
+        return actions
+
+    def _release_offer(self, call: QueuedCall, now: float) -> None:
+        for aid in list(call.offered_to):
+            self._cancel_ring(aid, now)
+        call.offered_to = set()
+
+    def hangup(self, call_id: str, now: float) -> list[Action]:
+        """A call ended: an abandon if it was waiting, else the agent goes to timed wrap-up."""
+        if call_id not in self.connected:
+            self.abandon(call_id, now)
+            return []
+        return self._end_agent_call(call_id, now)
+
+    def _end_agent_call(self, call_id: str, now: float, transferred: bool = False) -> list[Action]:
+        agent_id = self.connected.pop(call_id)
+        queue = self.connected_queue.pop(call_id, "")
+        agent = self.agents[agent_id]
+        if agent.call_id != call_id:
+            return []
+        if agent.state is AgentState.ringing:  # outbound call that never connected
+            self._move(agent, AgentEvent.cancel, now)
+            return self._dispatch_agent(agent, now)
+        talk = now - (agent.talk_started or now)
+        agent.talk_seconds += talk
+        agent.calls_taken += 1
+        agent.talk_started = None
+        self._move(agent, AgentEvent.hangup, now)
+        config = self.queues[queue].config if queue in self.queues else None
+        wrap = config.wrap_up_seconds if config else 0.0
+        if queue:
+            data = {"talk": talk, "transferred": transferred}
+            self._emit(QueueEvent("complete", call_id, queue, now, agent_id, data=data))
+            self.queues[queue].observe_handle_time(talk + wrap)
+        agent.wrap_up_until = now + wrap
+        self._timer(now + wrap, "wrap_up", call_id, agent_id)
+        return self.tick(now) if wrap <= 0 else []
+
+    # --- time ----------------------------------------------------------------------------------
+
+    def next_due(self) -> float | None:
+        return self._timers[0][0] if self._timers else None
+
+    def tick(self, now: float) -> list[Action]:
+        """Fire every timer due by `now`: ring timeouts, queue timeouts, wrap-up ends, retries."""
+        actions: list[Action] = []
+        while self._timers and self._timers[0][0] <= now:
+            due, _, kind, call_id, agent_id = heapq.heappop(self._timers)
+            actions += self._fire(kind, call_id, agent_id, due)
+        return actions
+
+    def _fire(self, kind: str, call_id: str, agent_id: int, at: float) -> list[Action]:
+        if kind == "wrap_up":
+            agent = self.agents.get(agent_id)
+            if agent is None or agent.state is not AgentState.wrap_up or agent.wrap_up_until != at:
+                return []
+            agent.wrap_up_until = None
+            if agent.pending_not_ready:
+                reason, agent.pending_not_ready = agent.pending_not_ready, None
+                self._move(agent, AgentEvent.set_not_ready, at, reason)
+                return []
+            self._move(agent, AgentEvent.wrap_up_done, at)
+            return self._dispatch_agent(agent, at)
+        call = self.calls.get(call_id)
+        if call is None:
+            return []
+        if kind == "ring":
+            agent = self.agents.get(agent_id)
+            if agent is not None and agent.state is AgentState.ringing and agent.call_id == call_id:
+                return self.no_answer(agent_id, call_id, at)
+            return []
+        if kind == "callback_retry":
+            q = self.queues[call.queue]
+            q.add(call)
+            return self._dispatch_queue(q, at)
+        if kind == "timeout":
+            return self._timeout(call, at)
+        return []
+
+    def _timeout(self, call: QueuedCall, now: float) -> list[Action]:
+        q = self.queues[call.queue]
+        if call.offered or call.callback or now - call.queue_entered_at < (q.config.timeout_seconds or 0):
+            return []
+        call.timed_out_in.add(q.name)
+        overflow = q.config.overflow or Overflow(OverflowKind.hangup)
+        self._emit(
+            QueueEvent(
+                "timeout",
+                call.call_id,
+                q.name,
+                now,
+                wait=now - call.enqueued_at,
+                data={"overflow": overflow.kind.value, "target": overflow.target},
+            )
+        )
+        if overflow.kind is OverflowKind.callback:
+            self.request_callback(call.call_id, call.caller, now)
+            return [OverflowAction(call.call_id, q.name, overflow.kind)]
+        if overflow.kind is OverflowKind.queue:
+            if overflow.target not in self.queues or overflow.target == q.name:
+                return []  # nowhere to go: the caller keeps waiting here rather than being dropped
+            q.remove(call)
+            return self._enter(call, self.queues[overflow.target], now, "overflow", from_queue=q.name)
+        q.remove(call)
+        del self.calls[call.call_id]
+        return [OverflowAction(call.call_id, q.name, overflow.kind, overflow.target)]
