@@ -1,0 +1,138 @@
+"""Deadline policies and clocks, and the set-based sweep that warns, supervises and escalates.
+
+Each order carries three clocks (receive, reply, close) set at dispatch from the policy for its
+type and urgency, plus `due_at`, the clock that runs in its current state, and precomputed
+`warn_at` / `escalate_at`. The sweep then needs no calendar arithmetic and no per-row Python: for
+each stage it copies the matching rows into notifications with one INSERT ... SELECT and raises
+`alert_level` with one UPDATE, both driven by the (alert_level, due_at) index, so the cost is the
+number of orders that cross a line, not the number of open orders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from hotline.bus import get_bus
+from hotline.workorders.calendar import WorkCalendar
+from hotline.workorders.models import DeadlinePolicy, Notification, WorkOrder
+from hotline.workorders.states import State
+
+WARN_BEFORE = timedelta(hours=24)
+ESCALATE_AFTER_WORKDAYS = 2
+
+# type -> (receive, reply, close) working days; emergency: the same day.
+DEFAULT_POLICIES: dict[str, tuple[int, int, int]] = {
+    "emergency": (0, 0, 1),
+    "inquiry": (1, 3, 5),
+    "help_request": (1, 3, 5),
+    "praise": (1, 3, 5),
+    "complaint": (1, 13, 15),
+    "suggestion": (1, 13, 15),
+    "report": (1, 13, 15),
+}
+TYPES = tuple(DEFAULT_POLICIES)
+URGENCIES = ("normal", "urgent", "emergency")
+
+
+@dataclass(frozen=True)
+class Clocks:
+    receive: datetime
+    reply: datetime
+    close: datetime
+
+
+def policy_days(session: Session, type_: str, urgency: str) -> tuple[int, int, int]:
+    """Configured days for (type, urgency), then (type, '*'), then the defaults."""
+    if urgency == "emergency":
+        type_ = "emergency" if type_ not in DEFAULT_POLICIES else type_
+    rows = {
+        p.urgency: p
+        for p in session.scalars(
+            select(DeadlinePolicy).where(
+                DeadlinePolicy.type == type_, DeadlinePolicy.urgency.in_([urgency, "*"])
+            )
+        )
+    }
+    p = rows.get(urgency) or rows.get("*")
+    if p is not None:
+        return p.receive_days, p.reply_days, p.close_days
+    if urgency == "emergency":
+        return DEFAULT_POLICIES["emergency"]
+    return DEFAULT_POLICIES.get(type_, DEFAULT_POLICIES["inquiry"])
+
+
+def clocks(cal: WorkCalendar, start: datetime, days: tuple[int, int, int]) -> Clocks:
+    receive, reply, close = days
+    return Clocks(cal.deadline(start, receive), cal.deadline(start, reply), cal.deadline(start, close))
+
+
+def running_clock(order: WorkOrder) -> datetime | None:
+    state = State(order.state)
+    if state is State.dispatched:
+        return order.receive_due_at
+    if state is State.received:
+        return order.reply_due_at
+    if state in (State.replied, State.return_visit):
+        return order.close_due_at
+    return None
+
+
+def arm(order: WorkOrder, cal: WorkCalendar) -> None:
+    """Point `due_at` at the clock of the current state and reset the alert ladder."""
+    due = running_clock(order)
+    order.due_at = due
+    order.alert_level = 0
+    if due is None:
+        order.warn_at = order.escalate_at = None
+        return
+    order.warn_at = due - WARN_BEFORE
+    order.escalate_at = cal.deadline(due, ESCALATE_AFTER_WORKDAYS)
+
+
+# (kind, level reached, column whose time has passed, bus topic)
+STAGES = (
+    ("warning", 1, WorkOrder.warn_at, "workorder.deadline_warning"),
+    ("supervision", 2, WorkOrder.due_at, "workorder.supervised"),
+    ("escalation", 3, WorkOrder.escalate_at, "workorder.escalated"),
+)
+
+
+def sweep_deadlines(session: Session, now: datetime) -> dict[str, int]:
+    """Send warnings, automatic supervision (督办) and escalations that are due at `now`.
+
+    Idempotent: `alert_level` only rises, so a second sweep (another worker, a retry) sends
+    nothing twice as long as both run in transactions (the UPDATE takes the row locks).
+    Returns counts per stage; publishes one bus event per stage with the order ids.
+    """
+    counts: dict[str, int] = {}
+    for kind, level, col, topic in STAGES:
+        # The level bound keeps the scan on the index: orders below this level whose line is past.
+        cond = and_(WorkOrder.alert_level < level, WorkOrder.due_at.is_not(None), col <= now)
+        session.execute(
+            insert(Notification).from_select(
+                ["workorder_id", "kind", "department_id", "due_at", "created_at", "read"],
+                select(
+                    WorkOrder.id,
+                    literal(kind),
+                    WorkOrder.department_id,
+                    WorkOrder.due_at,
+                    literal(now, Notification.created_at.type),
+                    literal(False),
+                ).where(cond),
+            )
+        )
+        values: dict[object, object] = {"alert_level": level}
+        if level >= 2:
+            values["supervised"] = True
+        result = session.execute(
+            update(WorkOrder).where(cond).values(values).execution_options(synchronize_session=False)
+        )
+        n = result.rowcount or 0  # type: ignore[attr-defined]
+        counts[kind] = n
+        if n:
+            get_bus().publish(topic, {"count": n, "at": now.isoformat()})
+    return counts
