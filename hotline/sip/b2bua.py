@@ -1,0 +1,234 @@
+"""Calls: groups of legs the engine controls (B2BUA), with bridging, recording, mixing and transfer.
+
+A :class:`Call` starts with the caller's leg and gains legs as the routing logic originates them.
+``bridge(a, b)`` relays RTP between two legs (payload passed through when both use the same codec,
+otherwise transcoded through PCM); ``start_conference`` switches the call to the :class:`Mixer` for
+three-party talk and supervisor listen/whisper/barge; ``record`` writes the whole call to a stereo WAV
+(caller left, everyone else right). Policies decide what a hang-up does to the rest of the call: by
+default a bridged peer is hung up with its partner and the call ends with the caller. The default
+routing (ring the extension dialled, bridge on answer) and blind transfer (REFER) live here too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hotline.media import g711
+from hotline.media.mixer import Mixer, Participant
+from hotline.media.recorder import Recorder
+from hotline.media.rtp import RtpPacket
+
+if TYPE_CHECKING:
+    from hotline.sip.engine import TelephonyEngine
+    from hotline.sip.leg import Leg
+
+log = logging.getLogger(__name__)
+
+
+class Call:
+    def __init__(self, engine: TelephonyEngine, call_id: str) -> None:
+        self.engine = engine
+        self.id = call_id
+        self.legs: list[Leg] = []
+        self.peers: dict[Leg, Leg] = {}
+        self.recorder: Recorder | None = None
+        self.mixer: Mixer | None = None
+        self.started_at = time.time()
+        self.ended = asyncio.Event()
+        self.hangup_bridged_peer = True
+        self.end_with_caller = True
+        self.recordings: list[Path] = []
+
+    @property
+    def caller(self) -> Leg | None:
+        return self.legs[0] if self.legs else None
+
+    def active_legs(self) -> list[Leg]:
+        return [leg for leg in self.legs if leg.is_active]
+
+    # ---- bridging --------------------------------------------------------------------------------
+    def bridge(self, a: Leg, b: Leg) -> None:
+        for leg in (a, b):
+            if leg.call is not self:
+                raise ValueError("can only bridge legs of the same call")
+            self.unbridge(leg)
+            leg.stop_playback()
+            leg.held = False
+        self.peers[a] = b
+        self.peers[b] = a
+        self.engine.bus.publish("call.bridged", {"call_id": self.id, "legs": [a.id, b.id]})
+
+    def unbridge(self, leg: Leg) -> None:
+        peer = self.peers.pop(leg, None)
+        if peer is not None:
+            self.peers.pop(peer, None)
+            self.engine.bus.publish("call.unbridged", {"call_id": self.id, "legs": [leg.id, peer.id]})
+
+    def peer(self, leg: Leg) -> Leg | None:
+        return self.peers.get(leg)
+
+    def on_audio(self, leg: Leg, pkt: RtpPacket) -> None:
+        pcm = None
+        if self.recorder is not None and not leg.held:
+            pcm = g711.decode(pkt.payload, pkt.pt)
+            self.recorder.feed(0 if leg is self.caller else 1, pcm)
+        if self.mixer is not None and leg.id in self.mixer.people:
+            self.mixer.feed(leg.id, pcm if pcm is not None else g711.decode(pkt.payload, pkt.pt))
+            return
+        peer = self.peers.get(leg)
+        if peer is None or leg.held or peer.held or peer.playing or not peer.is_active:
+            return
+        if pkt.pt == peer.pt:
+            peer.rtp.relay(pkt)
+        else:
+            peer.rtp.relay(pkt, g711.transcode(pkt.payload, pkt.pt, peer.pt), peer.pt)
+
+    def on_event_packet(self, leg: Leg, pkt: RtpPacket) -> None:
+        peer = self.peers.get(leg)
+        if peer is not None and peer.dtmf_pt is not None and not peer.playing and self.mixer is None:
+            peer.rtp.relay(pkt, pt=peer.dtmf_pt)
+
+    # ---- recording -------------------------------------------------------------------------------
+    def record(self, path: Path | None = None, metadata: dict[str, Any] | None = None) -> Path:
+        if self.recorder is not None:
+            return self.recorder.path
+        if path is None:
+            day = datetime.now(UTC).strftime("%Y/%m/%d")
+            path = self.engine.recordings_dir / day / f"{self.id}.wav"
+        caller = self.caller
+        meta = {"call_id": self.id, "caller": caller.caller if caller else "", **(metadata or {})}
+        self.recorder = Recorder(path, meta)
+        self.engine.bus.publish("call.recording", {"call_id": self.id, "path": str(path)})
+        return path
+
+    def stop_recording(self) -> Path | None:
+        rec, self.recorder = self.recorder, None
+        if rec is None:
+            return None
+        legs = [
+            {"leg_id": leg.id, "caller": leg.caller, "dialed": leg.dialed, "user": leg.user}
+            for leg in self.legs
+        ]
+        path = rec.close({"legs": legs})
+        self.recordings.append(path)
+        return path
+
+    # ---- conference / supervision -----------------------------------------------------------------
+    def start_conference(self) -> Mixer:
+        """Switch from point-to-point relay to mixing; the current bridge's legs join as caller/agent."""
+        if self.mixer is None:
+            self.mixer = Mixer()
+            caller = self.caller
+            for leg in self.active_legs():
+                role = "caller" if leg is caller else "agent"
+                self.join(leg, role)
+            self.peers.clear()
+            self.engine.mixing_calls.add(self)
+        return self.mixer
+
+    def join(self, leg: Leg, role: str = "third", mode: str = "full") -> None:
+        mixer = self.start_conference() if self.mixer is None else self.mixer
+        leg.stop_playback()
+        mixer.add(Participant(leg.id, role, leg.send_audio, leg.pt, mode))
+        self.engine.bus.publish(
+            "call.mixer", {"call_id": self.id, "leg_id": leg.id, "role": role, "mode": mode}
+        )
+
+    def set_mode(self, leg: Leg, mode: str) -> None:
+        if self.mixer is None:
+            raise ValueError("call has no conference")
+        self.mixer.set_mode(leg.id, mode)
+        self.engine.bus.publish("call.mixer", {"call_id": self.id, "leg_id": leg.id, "mode": mode})
+
+    # ---- ending --------------------------------------------------------------------------------
+    def leg_ended(self, leg: Leg) -> None:
+        peer = self.peers.get(leg)
+        self.unbridge(leg)
+        if self.mixer is not None:
+            self.mixer.remove(leg.id)
+        if peer is not None and self.hangup_bridged_peer and peer.is_active:
+            self.engine.spawn(peer.hangup("peer_hangup"))
+        if leg is self.caller and self.end_with_caller:
+            for other in self.active_legs():
+                self.engine.spawn(other.hangup("caller_hangup"))
+        if not self.active_legs():
+            self._end()
+
+    def _end(self) -> None:
+        if self.ended.is_set():
+            return
+        self.ended.set()
+        path = self.stop_recording()
+        self.engine.mixing_calls.discard(self)
+        self.engine.calls.pop(self.id, None)
+        caller = self.caller
+        self.engine.bus.publish(
+            "call.ended",
+            {
+                "call_id": self.id,
+                "caller": caller.caller if caller else "",
+                "cause": caller.cause if caller else "",
+                "duration_seconds": round(time.time() - self.started_at, 3),
+                "legs": [
+                    {"leg_id": x.id, "cause": x.cause, "answered": bool(x.answered_at)} for x in self.legs
+                ],
+                "recording": str(path) if path else None,
+            },
+        )
+
+    async def hangup(self, cause: str = "normal") -> None:
+        for leg in self.active_legs():
+            await leg.hangup(cause)
+
+
+async def default_route(engine: TelephonyEngine, leg: Leg) -> None:
+    """Ring the extension named in the Request-URI; bridge on answer, else reject with its cause."""
+    if not engine.registrar.lookup(leg.dialed):
+        await leg.hangup("not_found")
+        return
+    out = await engine.originate(leg.dialed, call=leg.call, caller_id=leg.caller or "anonymous")
+    ring = asyncio.ensure_future(out.ringing.wait())
+    ring.add_done_callback(lambda _: engine.spawn(leg.ring()) if leg.is_active else None)
+    answered = await out.wait_answered(engine.ring_timeout)
+    ring.cancel()
+    if not leg.is_active:
+        await out.hangup("cancelled")
+        return
+    if answered:
+        await leg.answer()
+        leg.call.bridge(leg, out)
+        return
+    if out.is_active:
+        await out.hangup("no_answer")
+    await leg.hangup(out.cause if out.cause in ("busy", "rejected", "not_found") else "no_answer")
+
+
+async def blind_transfer(engine: TelephonyEngine, transferor: Leg, target: str) -> bool:
+    """REFER: ring ``target`` for the transferor's peer; on answer bridge them and drop the transferor."""
+    call = transferor.call
+    peer = call.peer(transferor)
+    if peer is None:
+        return False
+    call.unbridge(transferor)
+    await peer.hold()
+    try:
+        new = await engine.originate(target, call=call, caller_id=peer.caller or "hotline")
+    except LookupError:
+        await peer.unhold()
+        call.bridge(transferor, peer)
+        return False
+    if await new.wait_answered(engine.ring_timeout) and peer.is_active:
+        call.bridge(peer, new)
+        engine.bus.publish("call.transferred", {"call_id": call.id, "from": transferor.id, "to": new.id})
+        await transferor.hangup("transferred")
+        return True
+    await new.hangup("no_answer")
+    if peer.is_active and transferor.is_active:
+        await peer.unhold()
+        call.bridge(transferor, peer)
+    return False

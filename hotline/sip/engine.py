@@ -1,0 +1,485 @@
+"""The telephony engine: SIP over UDP+TCP, registrar, inbound/outbound calls, and the call-control API.
+
+``TelephonyEngine(settings, bus, credentials)`` listens on ``settings.sip.host:port``. Every datagram
+or TCP frame is rate-limited per source IP, parsed (a bad message gets a 400 if it can be answered at
+all, otherwise it is dropped and logged), matched against transactions (retransmissions absorbed) and
+dispatched: REGISTER to the registrar, OPTIONS answered, new INVITEs from trunk peers accepted without
+auth and from anyone else only with valid digest credentials, in-dialog requests to their leg, unknown
+methods 501. An accepted INVITE becomes a :class:`Call` with one inbound :class:`Leg` handed to
+``on_inbound`` (set by the call-center) or, when unset, to :func:`default_route`. ``originate`` rings
+a registered extension, a SIP URI or an external number through the outbound trunk. Housekeeping ends
+legs whose RTP went silent for ``rtp_timeout_seconds`` (cause ``rtp_timeout``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from hotline.bus import Bus
+from hotline.config import Settings, SipSettings
+from hotline.media.dtmf import parse_dtmf_info
+from hotline.media.player import PromptCache
+from hotline.media.rtp import PortAllocator, RtpSession
+from hotline.sip.auth import CredentialStore, DigestAuth
+from hotline.sip.b2bua import Call, blind_transfer, default_route
+from hotline.sip.dialog import Dialog, new_tag
+from hotline.sip.leg import Leg
+from hotline.sip.message import (
+    SipMessage,
+    SipParseError,
+    SipRequest,
+    SipResponse,
+    make_response,
+    parse_message,
+    parse_name_addr,
+    parse_uri,
+)
+from hotline.sip.ratelimit import RateLimiter
+from hotline.sip.registrar import Registrar
+from hotline.sip.sdp import SdpError, negotiate, parse_sdp, reverse_direction
+from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer, new_branch
+from hotline.sip.transport import Source, Transports
+
+log = logging.getLogger(__name__)
+
+KNOWN_METHODS = {"INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "REFER", "NOTIFY"}
+KNOWN_METHODS |= {"SUBSCRIBE", "MESSAGE", "UPDATE", "PRACK", "PUBLISH"}
+
+
+class TelephonyEngine:
+    ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, INFO, REFER, NOTIFY"
+
+    def __init__(
+        self,
+        settings: Settings | SipSettings,
+        bus: Bus,
+        credentials: CredentialStore,
+        *,
+        recordings_dir: Path | None = None,
+        prompts_dir: Path | None = None,
+        timers: Timers | None = None,
+    ) -> None:
+        if isinstance(settings, Settings):
+            self.sip = settings.sip
+            recordings_dir = recordings_dir or settings.recordings_dir
+            prompts_dir = prompts_dir or settings.prompts_dir
+        else:
+            self.sip = settings
+        self.bus = bus
+        self.credentials = credentials
+        self.recordings_dir = recordings_dir or Path("var/recordings")
+        self.prompts_dir = prompts_dir or Path("var/prompts")
+        self.host, self.port = self.sip.host, self.sip.port
+        self.media_host = self.sip.host
+        self.on_inbound: Callable[[Leg], Awaitable[None]] | None = None
+        self.on_refer: Callable[[Leg, str], Awaitable[bool]] | None = None
+        self.ring_timeout = 60.0
+        self.auth = DigestAuth(self.sip.realm)
+        self.registrar = Registrar(self.auth, credentials)
+        self.transports = Transports(self._on_data)
+        self.tx = TransactionLayer(self.transports.send, timers)
+        self.ports = PortAllocator(self.sip.rtp_port_min, self.sip.rtp_port_max)
+        self.prompts = PromptCache()
+        self.limiter = RateLimiter(self.sip.rate_limit_per_second)
+        self.calls: dict[str, Call] = {}
+        self.dialogs: dict[tuple[str, str], Leg] = {}
+        self.invites: dict[tuple[str, str, str], Leg] = {}
+        self.mixing_calls: set[Call] = set()
+        self.stats = {"messages": 0, "parse_errors": 0, "rate_limited": 0, "handler_errors": 0}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loops: list[asyncio.Task[None]] = []
+        self.running = False
+
+    # ---- lifecycle ---------------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.transports.start(self.host, self.port)
+        if self.port == 0:
+            sock = (
+                self.transports.udp.transport.get_extra_info("sockname")
+                if self.transports.udp.transport
+                else None
+            )
+            self.port = int(sock[1]) if sock else 0
+        self.running = True
+        self._loops = [asyncio.ensure_future(self._housekeeping()), asyncio.ensure_future(self._mix_loop())]
+        log.info("telephony engine listening on %s:%s (UDP+TCP)", self.host, self.port)
+
+    async def stop(self) -> None:
+        self.running = False
+        for call in list(self.calls.values()):
+            await call.hangup("shutdown")
+        await asyncio.sleep(0.05)  # let the BYEs leave
+        for task in self._loops:
+            task.cancel()
+        for t in list(self._tasks):
+            t.cancel()
+        self.tx.clear()
+        await self.transports.stop()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.stats["handler_errors"] += 1
+            log.error("telephony task failed", exc_info=task.exception())
+
+    # ---- helpers used by legs ------------------------------------------------------------------------
+    @property
+    def via_host(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def contact(self, proto: str = "UDP") -> str:
+        suffix = ";transport=tcp" if proto == "TCP" else ""
+        return f"<sip:hotline@{self.host}:{self.port}{suffix}>"
+
+    def prompt_path(self, prompt: str | Path, must_exist: bool = True) -> Path:
+        path = Path(prompt)
+        if path.suffix != ".wav":
+            path = self.prompts_dir / f"{prompt}.wav"
+        if must_exist and not path.exists():
+            raise FileNotFoundError(path)
+        return path
+
+    async def open_rtp(self) -> RtpSession:
+        for _ in range(20):
+            port = self.ports.take()
+            session = RtpSession(self.media_host, port)
+            try:
+                await session.open()
+                return session
+            except OSError:
+                session.close()  # port busy outside our control: leave it marked used, try the next
+        raise OSError("could not bind an RTP port")
+
+    def leg_ended(self, leg: Leg) -> None:
+        self.dialogs.pop((leg.call.id if leg.dialog is None else leg.dialog.call_id, leg.local_tag), None)
+        if leg.server_tx is not None:
+            self.invites.pop(leg.server_tx.key, None)
+
+    # ---- receiving -----------------------------------------------------------------------------------
+    def _on_data(self, data: bytes, source: Source) -> None:
+        self.stats["messages"] += 1
+        if not self.limiter.allow(source.addr[0]):
+            self.stats["rate_limited"] += 1
+            return
+        try:
+            msg = parse_message(data)
+        except SipParseError as exc:
+            self.stats["parse_errors"] += 1
+            self._bad_request(data, source, str(exc))
+            return
+        try:
+            if isinstance(msg, SipResponse):
+                self._on_response(msg)
+            elif isinstance(msg, SipRequest):
+                self._on_request(msg, source)
+        except (SipParseError, SdpError, ValueError) as exc:
+            self.stats["parse_errors"] += 1
+            self._bad_request(data, source, str(exc))
+        except Exception:
+            self.stats["handler_errors"] += 1
+            log.exception("SIP handler failed for message from %s:%s", *source.addr)
+
+    def _bad_request(self, data: bytes, source: Source, why: str) -> None:
+        log.info("malformed SIP from %s:%s: %s", source.addr[0], source.addr[1], why)
+        try:
+            msg: SipMessage = parse_message(data, strict=False)
+        except SipParseError:
+            return  # not even a start line: drop
+        if isinstance(msg, SipRequest) and msg.method != "ACK" and msg.get("Via"):
+            resp = make_response(msg, 400, "Bad Request")
+            resp.add("Warning", f'399 hotline "{why[:80]}"')
+            self.transports.send(resp.to_bytes(), source)
+
+    def _on_response(self, resp: SipResponse) -> None:
+        if not self.tx.on_response(resp):
+            log.debug("stray response %s for %s", resp.status, resp.call_id)
+
+    def _on_request(self, req: SipRequest, source: Source) -> None:
+        if req.method == "ACK":
+            self.tx.match_request(req)
+            return
+        if self.tx.match_request(req) is not None:
+            return  # retransmission absorbed
+        tx = self.tx.new_server(req, source)
+        if req.method == "CANCEL":
+            self._on_cancel(tx)
+            return
+        to_tag = parse_name_addr(req.get("To") or "").tag
+        if to_tag:
+            leg = self.dialogs.get((req.call_id, to_tag))
+            if leg is not None:
+                self.spawn(self._in_dialog(leg, req, tx))
+            elif req.method == "OPTIONS":
+                tx.respond(self._options(tx))
+            else:
+                tx.respond(tx.response(481, "Call/Transaction Does Not Exist"))
+            return
+        if req.method == "INVITE":
+            tx.respond(tx.response(100, "Trying"))
+            self.spawn(self._new_invite(req, tx))
+        elif req.method == "REGISTER":
+            self.spawn(self._register(req, tx))
+        elif req.method == "OPTIONS":
+            tx.respond(self._options(tx))
+        elif req.method in KNOWN_METHODS:
+            resp = tx.response(405, "Method Not Allowed")
+            resp.add("Allow", self.ALLOW)
+            tx.respond(resp)
+        else:
+            tx.respond(tx.response(501, "Not Implemented"))
+
+    def _options(self, tx: ServerTransaction) -> SipResponse:
+        resp = tx.response(200, "OK", to_tag=new_tag())
+        resp.add("Allow", self.ALLOW)
+        resp.add("Accept", "application/sdp, application/dtmf-relay")
+        return resp
+
+    async def _register(self, req: SipRequest, tx: ServerTransaction) -> None:
+        resp = await self.registrar.handle(req, tx.source)
+        tx.respond(resp)
+        if resp.status == 200:
+            aor = parse_uri(parse_name_addr(req.get("To") or "").uri).user
+            contacts = [b.contact for b in self.registrar.lookup(aor)]
+            self.bus.publish("sip.registered", {"extension": aor, "contacts": contacts})
+
+    def _on_cancel(self, tx: ServerTransaction) -> None:
+        inv = self.tx.find_invite(tx.request)
+        leg = self.invites.get(inv.key) if inv is not None else None
+        if leg is None or inv is None:
+            tx.respond(tx.response(481, "Call/Transaction Does Not Exist"))
+            return
+        tx.respond(tx.response(200, "OK"))
+        if leg.state in ("new", "ringing"):
+            inv.respond(leg._response(487, "Request Terminated"))
+            leg._finish("cancelled")
+
+    async def _new_invite(self, req: SipRequest, tx: ServerTransaction) -> None:
+        src_ip = tx.source.addr[0]
+        trunk = src_ip in self.sip.trunk_peers
+        user = ""
+        if not trunk:
+            header = req.get("Proxy-Authorization") or req.get("Authorization")
+            result = await self.auth.verify(header, "INVITE", self.credentials)
+            if not result.ok:
+                resp = tx.response(407, "Proxy Authentication Required", to_tag=new_tag())
+                resp.add("Proxy-Authenticate", self.auth.challenge(stale=result.stale))
+                tx.respond(resp)
+                return
+            user = result.username
+        try:
+            md = parse_sdp(req.body) if req.body else None
+        except SdpError:
+            md = None
+        pt = negotiate(md) if md is not None else None
+        if md is None or pt is None:
+            tx.respond(tx.response(488, "Not Acceptable Here", to_tag=new_tag()))
+            return
+        try:
+            rtp = await self.open_rtp()
+        except OSError:
+            tx.respond(tx.response(503, "Service Unavailable", to_tag=new_tag()))
+            return
+        call = Call(self, os.urandom(8).hex())
+        leg = Leg(self, call, "inbound", rtp)
+        leg.invite, leg.server_tx, leg.local_tag = req, tx, new_tag()
+        leg.trunk, leg.user = trunk, user
+        leg.caller = parse_uri(parse_name_addr(req.get("From") or "").uri).user
+        leg.dialed = parse_uri(req.uri).user
+        leg.apply_remote_media(md, pt)
+        leg.dialog = Dialog.from_uas(
+            req, tx.source, leg.local_tag, self.contact(tx.source.proto), self.via_host
+        )
+        self.dialogs[(req.call_id, leg.local_tag)] = leg
+        self.invites[tx.key] = leg
+        self.calls[call.id] = call
+        leg.publish("call.new")
+        try:
+            if self.on_inbound is not None:
+                await self.on_inbound(leg)
+            else:
+                await default_route(self, leg)
+        except Exception:
+            log.exception("inbound routing failed for call %s", call.id)
+            await leg.hangup("error")
+
+    async def _in_dialog(self, leg: Leg, req: SipRequest, tx: ServerTransaction) -> None:
+        if leg.dialog is not None:
+            leg.dialog.remote_seq = max(leg.dialog.remote_seq, req.cseq[0])
+        m = req.method
+        if m == "BYE":
+            tx.respond(tx.response(200, "OK"))
+            leg._finish("remote_hangup")
+        elif m == "INVITE":
+            tx.respond(tx.response(100, "Trying"))
+            await self._reinvite(leg, req, tx)
+        elif m == "INFO":
+            digit = parse_dtmf_info(req.body, req.get("Content-Type") or "")
+            tx.respond(tx.response(200, "OK"))
+            if digit:
+                leg.on_digit(digit, "info")
+        elif m == "REFER":
+            target = req.get("Refer-To") or ""
+            try:
+                uri = parse_uri(parse_name_addr(target).uri)
+            except SipParseError:
+                tx.respond(tx.response(400, "Bad Refer-To"))
+                return
+            tx.respond(tx.response(202, "Accepted"))
+            self.spawn(self._refer(leg, uri.user or str(uri)))
+        elif m in ("OPTIONS", "NOTIFY", "UPDATE"):
+            tx.respond(self._options(tx) if m == "OPTIONS" else tx.response(200, "OK"))
+        else:
+            tx.respond(tx.response(501, "Not Implemented"))
+
+    async def _reinvite(self, leg: Leg, req: SipRequest, tx: ServerTransaction) -> None:
+        md = None
+        if req.body:
+            try:
+                md = parse_sdp(req.body)
+            except SdpError:
+                tx.respond(tx.response(488, "Not Acceptable Here"))
+                return
+        direction = md.direction if md is not None else "sendrecv"
+        if md is not None and md.host == "0.0.0.0":
+            direction = "inactive"  # RFC 2543-style hold
+        if md is not None:
+            leg.apply_remote_media(md, negotiate(md) or leg.pt)
+        hold = direction in ("sendonly", "inactive")
+        peer = leg.call.peer(leg)
+        if peer is not None and peer.state == "answered" and hold != leg.remote_hold:
+            await peer.reinvite(direction if hold else "sendrecv")  # relay the hold to the far party
+        resp = leg._response(200, "OK")
+        resp.add("Content-Type", "application/sdp")
+        resp.body = leg.local_sdp(reverse_direction(direction))
+        tx.respond(resp)
+        if hold != leg.remote_hold:
+            leg.remote_hold = hold
+            leg.publish("leg.hold" if hold else "leg.unhold", by="remote", direction=direction)
+
+    async def _refer(self, leg: Leg, target: str) -> None:
+        if self.on_refer is not None:
+            ok = await self.on_refer(leg, target)
+        else:
+            ok = await blind_transfer(self, leg, target)
+        if leg.is_active and leg.dialog is not None:
+            frag = b"SIP/2.0 200 OK\r\n" if ok else b"SIP/2.0 503 Service Unavailable\r\n"
+            notify = leg.dialog.request("NOTIFY", frag, "message/sipfrag;version=2.0")
+            notify.add("Event", "refer")
+            notify.add("Subscription-State", "terminated;reason=noresource")
+            self.tx.new_client(notify, leg.dialog.dest, lambda r: None)
+
+    # ---- originating ---------------------------------------------------------------------------------
+    def resolve(self, target: str) -> tuple[Source, str, str]:
+        """(where to send, Request-URI, To URI) for an extension, a SIP URI or an external number."""
+        if target.startswith(("sip:", "sips:")):
+            uri = parse_uri(target)
+            proto = "TCP" if uri.params.get("transport", "").lower() == "tcp" else "UDP"
+            return Source(proto, (uri.host, uri.port or 5060)), target, target
+        bindings = self.registrar.lookup(target)
+        if bindings:
+            b = bindings[0]
+            return b.source, b.contact, f"sip:{target}@{self.host}"
+        if self.sip.outbound_trunk and target.lstrip("+").isdigit():
+            host, _, port = self.sip.outbound_trunk.partition(":")
+            trunk_uri = f"sip:{target}@{host}:{port or 5060}"
+            return Source("UDP", (host, int(port or 5060))), trunk_uri, trunk_uri
+        raise LookupError(f"no route to {target!r}")
+
+    async def originate(
+        self, target: str, *, call: Call | None = None, caller_id: str = "hotline", display: str = ""
+    ) -> Leg:
+        """Start ringing ``target``; returns the outbound leg at once (await ``leg.wait_answered()``)."""
+        dest, ruri, to_uri = self.resolve(target)
+        if call is None:
+            call = Call(self, os.urandom(8).hex())
+            self.calls[call.id] = call
+        rtp = await self.open_rtp()
+        leg = Leg(self, call, "outbound", rtp)
+        leg.caller, leg.dialed, leg.local_tag = caller_id, target, new_tag()
+        req = SipRequest(method="INVITE", uri=ruri)
+        req.add("Via", f"SIP/2.0/{dest.proto} {self.via_host};branch={new_branch()};rport")
+        req.add("Max-Forwards", "70")
+        disp = f'"{display}" ' if display else ""
+        req.add("From", f"{disp}<sip:{caller_id}@{self.host}>;tag={leg.local_tag}")
+        req.add("To", f"<{to_uri}>")
+        req.add("Call-ID", f"{os.urandom(10).hex()}@{self.host}")
+        req.add("CSeq", "1 INVITE")
+        req.add("Contact", self.contact(dest.proto))
+        req.add("Allow", self.ALLOW)
+        req.add("Content-Type", "application/sdp")
+        req.body = leg.local_sdp()
+        leg.client_tx = self.tx.new_client(req, dest, leg.on_invite_response)
+        leg.publish("leg.calling", target=target)
+        return leg
+
+    def on_uac_answer(self, leg: Leg, resp: SipResponse) -> None:
+        tx = leg.client_tx
+        if tx is None:
+            return
+        if leg.dialog is not None:
+            if leg._last_ack is not None:
+                self.transports.send(leg._last_ack, leg.dialog.dest)  # 2xx retransmitted: re-ACK
+            return
+        leg.dialog = Dialog.from_uac(tx.request, resp, tx.dest, self.via_host)
+        ack = leg.dialog.ack(tx.request.cseq[0])
+        leg._last_ack = ack.to_bytes()
+        self.transports.send(leg._last_ack, tx.dest)
+        if leg.state == "ended":
+            self.tx.new_client(
+                leg.dialog.request("BYE"), tx.dest, lambda r: None
+            )  # answered after we gave up
+            return
+        self.dialogs[(leg.dialog.call_id, leg.local_tag)] = leg
+        try:
+            md = parse_sdp(resp.body)
+            leg.apply_remote_media(md, negotiate(md))
+        except SdpError:
+            log.warning("answer without usable SDP on leg %s", leg.id)
+        leg._set_answered()
+
+    # ---- periodic work ---------------------------------------------------------------------------------
+    async def _housekeeping(self) -> None:
+        tick = 0
+        while True:
+            await asyncio.sleep(1.0)
+            tick += 1
+            now = time.monotonic()
+            timeout = self.sip.rtp_timeout_seconds
+            for call in list(self.calls.values()):
+                for leg in call.active_legs():
+                    if leg.state != "answered":
+                        continue
+                    if tick % 5 == 0:
+                        leg.rtp.send_rtcp_report()
+                    quiet_since = max(leg.rtp.last_rx, now - (time.time() - leg.answered_at))
+                    if timeout > 0 and not leg.remote_hold and now - quiet_since > timeout:
+                        self.spawn(leg.hangup("rtp_timeout"))
+            if tick % 30 == 0:
+                self.registrar.expire()
+                self.limiter.prune()
+
+    async def _mix_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        start, n = loop.time(), 0
+        while True:
+            if not self.mixing_calls:
+                await asyncio.sleep(0.1)
+                start, n = loop.time(), 0
+                continue
+            n += 1
+            await asyncio.sleep(max(0.0, start + n * 0.02 - loop.time()))
+            for call in list(self.mixing_calls):
+                if call.mixer is not None:
+                    call.mixer.tick()

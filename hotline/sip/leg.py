@@ -1,0 +1,375 @@
+"""A call leg: one SIP dialog between the engine and one party, plus that party's RTP session.
+
+Legs are what the call-center logic drives: ``answer``/``ring``/``hangup`` for inbound legs, the
+engine's ``originate`` for outbound ones, ``play``/``collect_digits``/``hold`` for both. Every state
+change is published on the bus (``leg.ringing``, ``leg.answered``, ``leg.hold``, ``leg.unhold``,
+``leg.hangup``, ``dtmf``). Audio arriving on a leg goes to whatever the :class:`~hotline.sip.b2bua.Call`
+has wired it to (relay to the bridged peer, recorder, mixer); this module only knows its own party.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hotline.media import g711
+from hotline.media.dtmf import DtmfDetector
+from hotline.media.player import music_on_hold_pcm, play_payload
+from hotline.media.rtp import RtpPacket, RtpSession
+from hotline.sip.dialog import Dialog
+from hotline.sip.message import SipRequest, SipResponse
+from hotline.sip.sdp import DEFAULT_DTMF_PT, PCMA, PCMU, MediaDescription, build_sdp
+from hotline.sip.transaction import ClientTransaction, ServerTransaction
+
+if TYPE_CHECKING:
+    from hotline.sip.b2bua import Call
+    from hotline.sip.engine import TelephonyEngine
+
+log = logging.getLogger(__name__)
+
+# Why a leg ended -> the SIP final response used when we reject an unanswered inbound leg.
+CAUSE_STATUS = {
+    "busy": (486, "Busy Here"),
+    "not_found": (404, "Not Found"),
+    "rejected": (603, "Decline"),
+    "no_answer": (480, "Temporarily Unavailable"),
+    "unavailable": (480, "Temporarily Unavailable"),
+    "codec": (488, "Not Acceptable Here"),
+    "error": (500, "Server Internal Error"),
+}
+STATUS_CAUSE = {
+    486: "busy",
+    600: "busy",
+    404: "not_found",
+    603: "rejected",
+    408: "no_answer",
+    480: "no_answer",
+}
+STATUS_CAUSE[487] = "cancelled"
+
+
+class Leg:
+    def __init__(self, engine: TelephonyEngine, call: Call, direction: str, rtp: RtpSession) -> None:
+        self.engine = engine
+        self.call = call
+        self.id = f"{call.id}-{len(call.legs) + 1}"
+        self.direction = direction
+        self.state = "new" if direction == "inbound" else "calling"
+        self.rtp = rtp
+        self.pt = PCMU
+        self.dtmf_pt: int | None = DEFAULT_DTMF_PT
+        self.remote_media: MediaDescription | None = None
+        self.dialog: Dialog | None = None
+        self.invite: SipRequest | None = None
+        self.server_tx: ServerTransaction | None = None
+        self.client_tx: ClientTransaction | None = None
+        self.local_tag = ""
+        self.caller = ""
+        self.dialed = ""
+        self.user = ""  # authenticated extension, "" for trunk calls
+        self.trunk = False
+        self.held = False
+        self.remote_hold = False
+        self.cause = ""
+        self.created_at = time.time()
+        self.answered_at = 0.0
+        self.ringing = asyncio.Event()
+        self.answered = asyncio.Event()
+        self.ended = asyncio.Event()
+        self.digits: asyncio.Queue[str] = asyncio.Queue()
+        self.dtmf = DtmfDetector()
+        self.audio_taps: list[Callable[[Leg, RtpPacket], None]] = []
+        self.playing = False
+        self._play_task: asyncio.Task[None] | None = None
+        self._cancel_pending = False
+        self._last_ack: bytes | None = None
+        self._sdp_version = 1
+        self._sdp_session = int(time.time())
+        rtp.on_packet = self._on_rtp
+        call.legs.append(self)
+
+    # ---- description -------------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        return {
+            "call_id": self.call.id,
+            "leg_id": self.id,
+            "direction": self.direction,
+            "state": self.state,
+            "caller": self.caller,
+            "dialed": self.dialed,
+            "user": self.user,
+            "trunk": self.trunk,
+        }
+
+    def publish(self, topic: str, **extra: Any) -> None:
+        self.engine.bus.publish(topic, {**self.info(), **extra})
+
+    @property
+    def is_active(self) -> bool:
+        return self.state != "ended"
+
+    def local_sdp(self, direction: str = "sendrecv") -> bytes:
+        self._sdp_version += 1
+        codecs = [self.pt] if self.remote_media is not None else [PCMU, PCMA]
+        return build_sdp(
+            self.engine.media_host,
+            self.rtp.port,
+            codecs,
+            dtmf_pt=self.dtmf_pt,
+            direction=direction,
+            session_id=self._sdp_session,
+            version=self._sdp_version,
+        )
+
+    def apply_remote_media(self, md: MediaDescription, pt: int | None) -> None:
+        self.remote_media = md
+        if pt is not None:
+            self.pt = pt
+        self.dtmf_pt = md.dtmf_pt()
+        if md.port and md.host not in ("0.0.0.0", ""):
+            addr = (md.host, md.port)
+            if self.rtp.remote != addr and not self.rtp.latched:
+                self.rtp.reset_remote(addr)
+
+    # ---- inbound signaling --------------------------------------------------------------------
+    async def ring(self) -> None:
+        if self.direction != "inbound" or self.state != "new" or self.server_tx is None:
+            return
+        self.server_tx.respond(self._response(180, "Ringing"))
+        self.state = "ringing"
+        self.ringing.set()
+        self.publish("leg.ringing")
+
+    async def answer(self) -> None:
+        if self.direction != "inbound" or self.state not in ("new", "ringing") or self.server_tx is None:
+            return
+        resp = self._response(200, "OK")
+        resp.add("Content-Type", "application/sdp")
+        resp.body = self.local_sdp()
+        self.server_tx.on_ack_timeout = self._no_ack
+        self.server_tx.respond(resp)
+        self._set_answered()
+
+    def _no_ack(self) -> None:
+        self.engine.spawn(self.hangup("no_ack"))
+
+    def _response(self, status: int, reason: str) -> SipResponse:
+        assert self.server_tx is not None
+        resp = self.server_tx.response(status, reason, to_tag=self.local_tag)
+        resp.add("Contact", self.engine.contact(self.server_tx.source.proto))
+        resp.add("Allow", self.engine.ALLOW)
+        return resp
+
+    def _set_answered(self) -> None:
+        self.state = "answered"
+        self.answered_at = time.time()
+        self.answered.set()
+        self.publish("leg.answered")
+
+    async def wait_answered(self, timeout: float | None = None) -> bool:
+        """True once answered, False if the leg ended (or the timeout passed) first."""
+        waiters = [asyncio.ensure_future(self.answered.wait()), asyncio.ensure_future(self.ended.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
+        return self.answered.is_set() and not self.ended.is_set()
+
+    # ---- outbound signaling (responses to our INVITE) -----------------------------------------
+    def on_invite_response(self, resp: SipResponse) -> None:
+        if resp.status < 200:
+            if self._cancel_pending and resp.status >= 100:
+                self._send_cancel()
+            if resp.status > 100 and self.state == "calling":
+                self.state = "ringing"
+                self.ringing.set()
+                self.publish("leg.ringing", status=resp.status)
+            return
+        if resp.status < 300:
+            self.engine.on_uac_answer(self, resp)
+            return
+        if self.state != "ended":
+            self._finish(STATUS_CAUSE.get(resp.status, f"failed_{resp.status}"), status=resp.status)
+
+    def _send_cancel(self) -> None:
+        self._cancel_pending = False
+        if self.client_tx is None or self.client_tx.state not in ("calling", "proceeding"):
+            return
+        inv = self.client_tx.request
+        cancel = SipRequest(method="CANCEL", uri=inv.uri)
+        for name in ("Via", "Route"):
+            for value in inv.get_all(name)[:1] if name == "Via" else inv.get_all(name):
+                cancel.add(name, value)
+        for name in ("From", "To", "Call-ID"):
+            cancel.add(name, inv.get(name) or "")
+        cancel.add("CSeq", f"{inv.cseq[0]} CANCEL")
+        cancel.add("Max-Forwards", "70")
+        self.engine.tx.new_client(cancel, self.client_tx.dest, lambda r: None)
+
+    # ---- in-dialog -----------------------------------------------------------------------------
+    async def request(
+        self, method: str, body: bytes = b"", ctype: str = "", timeout: float = 32
+    ) -> SipResponse:
+        """Send an in-dialog request and wait for its final response (ACKing a re-INVITE's 2xx)."""
+        if self.dialog is None:
+            raise RuntimeError("leg has no dialog")
+        dialog = self.dialog
+        req = dialog.request(method, body, ctype)
+        fut: asyncio.Future[SipResponse] = asyncio.get_running_loop().create_future()
+
+        def on_response(resp: SipResponse) -> None:
+            if resp.status < 200:
+                return
+            if method == "INVITE" and resp.status < 300:
+                self._last_ack = dialog.ack(req.cseq[0]).to_bytes()
+                self.engine.transports.send(self._last_ack, dialog.dest)
+            if not fut.done():
+                fut.set_result(resp)
+
+        self.engine.tx.new_client(req, dialog.dest, on_response)
+        return await asyncio.wait_for(fut, timeout)
+
+    async def reinvite(self, direction: str) -> SipResponse | None:
+        if self.state != "answered" or self.dialog is None:
+            return None
+        try:
+            return await self.request("INVITE", self.local_sdp(direction), "application/sdp", timeout=10)
+        except (TimeoutError, RuntimeError):
+            return None
+
+    # ---- media -----------------------------------------------------------------------------------
+    def _on_rtp(self, pkt: RtpPacket) -> None:
+        if self.dtmf_pt is not None and pkt.pt == self.dtmf_pt:
+            for digit in self.dtmf.feed(pkt.ssrc, pkt.ts, pkt.payload):
+                self.on_digit(digit, "rfc4733")
+            self.call.on_event_packet(self, pkt)
+            return
+        for tap in self.audio_taps:
+            tap(self, pkt)
+        self.call.on_audio(self, pkt)
+
+    def on_digit(self, digit: str, method: str) -> None:
+        self.digits.put_nowait(digit)
+        self.publish("dtmf", digit=digit, method=method)
+
+    async def collect_digits(
+        self,
+        max_digits: int = 1,
+        timeout: float = 5.0,
+        terminators: str = "#",
+        first_timeout: float | None = None,
+    ) -> str:
+        """Digits typed by this party (type-ahead during prompts is kept); stops on a terminator."""
+        got = ""
+        wait = first_timeout if first_timeout is not None else timeout
+        while len(got) < max_digits and self.is_active:
+            try:
+                digit = await asyncio.wait_for(self.digits.get(), wait)
+            except TimeoutError:
+                break
+            if digit in terminators:
+                break
+            got += digit
+            wait = timeout
+        return got
+
+    async def play(self, prompt: str | Path, *, wait: bool = True, loop: bool = False) -> None:
+        """Play a prompt (a prompts-folder name or a WAV path) to this party."""
+        path = self.engine.prompt_path(prompt)
+        payload = self.engine.prompts.encoded(path, self.pt)
+        await self._play(payload, wait=wait, loop=loop)
+
+    async def play_moh(self) -> None:
+        path = self.engine.prompt_path("moh", must_exist=False)
+        if path.exists():
+            payload = self.engine.prompts.encoded(path, self.pt)
+        else:
+            payload = self.engine.prompts.encoded_pcm("builtin-moh", music_on_hold_pcm(), self.pt)
+        await self._play(payload, wait=False, loop=True)
+
+    async def _play(self, payload: bytes, *, wait: bool, loop: bool) -> None:
+        self.stop_playback()
+        self.playing = True
+        task = asyncio.ensure_future(play_payload(self.rtp, payload, self.pt, loop_forever=loop))
+        self._play_task = task
+        task.add_done_callback(self._playback_done)
+        if wait:
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if task.cancelled():
+                    return  # stopped by stop_playback: not our caller's cancellation
+                raise
+
+    def _playback_done(self, task: asyncio.Task[None]) -> None:
+        if self._play_task is task:
+            self._play_task = None
+            self.playing = False
+
+    def stop_playback(self) -> None:
+        if self._play_task is not None:
+            self._play_task.cancel()
+            self._play_task = None
+        self.playing = False
+
+    def send_audio(self, payload: bytes, pt: int) -> None:
+        self.rtp.send(g711.transcode(payload, pt, self.pt), self.pt)
+
+    async def hold(self) -> None:
+        """Put this party on hold: it hears music, its audio goes nowhere."""
+        if self.held or not self.is_active:
+            return
+        self.held = True
+        await self.play_moh()
+        self.publish("leg.hold", by="engine")
+
+    async def unhold(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        self.stop_playback()
+        self.publish("leg.unhold", by="engine")
+
+    # ---- ending ----------------------------------------------------------------------------------
+    async def hangup(self, cause: str = "normal") -> None:
+        if self.state == "ended":
+            return
+        if self.state in ("new", "ringing") and self.direction == "inbound" and self.server_tx is not None:
+            status, reason = CAUSE_STATUS.get(cause, (480, "Temporarily Unavailable"))
+            self.server_tx.respond(self._response(status, reason))
+        elif self.state in ("calling", "ringing") and self.direction == "outbound":
+            if self.client_tx is not None and self.client_tx.state == "proceeding":
+                self._send_cancel()
+            else:
+                self._cancel_pending = True  # CANCEL only after a provisional (RFC 3261 9.1)
+        elif self.state == "answered" and self.dialog is not None:
+            dialog = self.dialog
+            self.engine.tx.new_client(dialog.request("BYE"), dialog.dest, lambda r: None)
+        self._finish(cause)
+
+    def _finish(self, cause: str, status: int | None = None) -> None:
+        if self.state == "ended":
+            return
+        was = self.state
+        self.state = "ended"
+        self.cause = cause
+        self.stop_playback()
+        self.ended.set()
+        extra: dict[str, Any] = {"cause": cause, "previous_state": was}
+        if status is not None:
+            extra["status"] = status
+        if self.answered_at:
+            extra["talk_seconds"] = round(time.time() - self.answered_at, 3)
+        self.publish("leg.hangup", **extra)
+        self.release()
+        self.engine.leg_ended(self)
+        self.call.leg_ended(self)
+
+    def release(self) -> None:
+        self.rtp.close()
+        self.engine.ports.release(self.rtp.port)

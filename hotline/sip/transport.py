@@ -1,0 +1,178 @@
+"""SIP transports on asyncio: one UDP endpoint and one TCP listener sharing a host:port.
+
+Each transport hands whole messages (bytes) plus a :class:`Source` to one callback; parsing and rate
+limiting happen in the engine so that both transports behave the same. TCP is framed by
+Content-Length (RFC 3261 18.3): a stream buffer is cut at the blank line, the header's Content-Length
+(long or compact form) says how much body follows, CRLF keep-alives are skipped, and a connection that
+sends an oversized or unframeable message is closed. Outbound TCP reuses the connection a peer opened
+to us (phones behind NAT are only reachable that way) or opens a new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import cast
+
+log = logging.getLogger(__name__)
+
+Addr = tuple[str, int]
+MAX_TCP_MESSAGE = 65_535
+_CLEN = re.compile(rb"^(?:content-length|l)[ \t]*:[ \t]*(\d+)[ \t]*$", re.I | re.M)
+
+
+@dataclass(eq=False)
+class Source:
+    """Where a message came from, and so where its responses go."""
+
+    proto: str  # "UDP" or "TCP"
+    addr: Addr
+    conn: TcpConnection | None = field(default=None, repr=False)
+
+
+OnMessage = Callable[[bytes, Source], None]
+
+
+class UdpTransport(asyncio.DatagramProtocol):
+    def __init__(self, on_message: OnMessage) -> None:
+        self.on_message = on_message
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # selector datagram transports are not DatagramTransport subclasses on CPython 3.11
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        host, port = str(addr[0]), int(addr[1])
+        if not data.strip(b"\r\n\x00 "):
+            return  # NAT keep-alive (CRLF or zero bytes)
+        self.on_message(data, Source("UDP", (host, port)))
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP port unreachable from a vanished phone: the transaction timers deal with it.
+        log.debug("udp error: %s", exc)
+
+    def send(self, data: bytes, addr: Addr) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.sendto(data, addr)
+
+
+class TcpConnection(asyncio.Protocol):
+    def __init__(self, owner: TcpTransport) -> None:
+        self.owner = owner
+        self.buffer = bytearray()
+        self.transport: asyncio.Transport | None = None
+        self.addr: Addr = ("", 0)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        peer = transport.get_extra_info("peername")
+        self.addr = (str(peer[0]), int(peer[1]))
+        self.owner.connections[self.addr] = self
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.owner.connections.get(self.addr) is self:
+            del self.owner.connections[self.addr]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer.extend(data)
+        while True:
+            while self.buffer[:2] == b"\r\n":
+                del self.buffer[:2]  # RFC 5626 keep-alive
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self.buffer) > MAX_TCP_MESSAGE:
+                    self.abort("header section too large")
+                return
+            head = bytes(self.buffer[:end])
+            m = _CLEN.search(head)
+            length = int(m.group(1)) if m else 0
+            total = end + 4 + length
+            if total > MAX_TCP_MESSAGE:
+                self.abort("message too large")
+                return
+            if len(self.buffer) < total:
+                return
+            msg = bytes(self.buffer[:total])
+            del self.buffer[:total]
+            self.owner.on_message(msg, Source("TCP", self.addr, self))
+
+    def abort(self, why: str) -> None:
+        log.warning("closing SIP/TCP connection from %s:%s: %s", *self.addr, why)
+        self.buffer.clear()
+        if self.transport is not None:
+            self.transport.close()
+
+    def send(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+
+class TcpTransport:
+    def __init__(self, on_message: OnMessage) -> None:
+        self.on_message = on_message
+        self.connections: dict[Addr, TcpConnection] = {}
+        self.server: asyncio.Server | None = None
+
+    async def start(self, host: str, port: int) -> None:
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_server(lambda: TcpConnection(self), host, port, reuse_address=True)
+
+    async def send(self, data: bytes, addr: Addr) -> None:
+        conn = self.connections.get(addr)
+        if conn is None:
+            loop = asyncio.get_running_loop()
+            _, proto = await loop.create_connection(lambda: TcpConnection(self), addr[0], addr[1])
+            conn = proto
+        conn.send(data)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        for conn in list(self.connections.values()):
+            if conn.transport is not None:
+                conn.transport.close()
+        self.connections.clear()
+
+
+class Transports:
+    """Both transports behind one ``send(data, source)``."""
+
+    def __init__(self, on_message: OnMessage) -> None:
+        self.udp = UdpTransport(on_message)
+        self.tcp = TcpTransport(on_message)
+        self._pending: set[asyncio.Task[None]] = set()
+
+    async def start(self, host: str, port: int) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.create_datagram_endpoint(lambda: self.udp, local_addr=(host, port))
+        await self.tcp.start(host, port)
+
+    def send(self, data: bytes, dest: Source) -> None:
+        if dest.proto == "TCP":
+            if (
+                dest.conn is not None
+                and dest.conn.transport is not None
+                and not dest.conn.transport.is_closing()
+            ):
+                dest.conn.send(data)
+                return
+            task = asyncio.ensure_future(self._send_tcp(data, dest.addr))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+        else:
+            self.udp.send(data, dest.addr)
+
+    async def _send_tcp(self, data: bytes, addr: Addr) -> None:
+        try:
+            await self.tcp.send(data, addr)
+        except OSError as exc:
+            log.warning("SIP/TCP send to %s:%s failed: %s", addr[0], addr[1], exc)
+
+    async def stop(self) -> None:
+        if self.udp.transport is not None:
+            self.udp.transport.close()
+        await self.tcp.stop()

@@ -1,0 +1,22 @@
+"""Fixtures for the SIP tests: one engine per test module on a private loopback port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.sip.harness import EngineThread
+
+_RTP_BASES = iter(range(30000, 60000, 1000))
+
+
+@pytest.fixture(scope="module")
+def engine_thread(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineThread]:
+    et = EngineThread(Path(tmp_path_factory.mktemp("engine")), next(_RTP_BASES))
+    et.start()
+    try:
+        yield et
+    finally:
+        et.stop()
