@@ -1,0 +1,266 @@
+"""Search and as-you-type suggestions over the tantivy index: query building, filters, re-ranking
+and highlighting.
+
+Two stages. Retrieval: tantivy BM25 over character bigrams of the query and of its synonym
+rewrites, weighted per field (title > question variants > tags > synonyms > body), plus phrase
+boosts, with filters as required clauses (served, valid at `now`, category subtree, region, state).
+Re-ranking of the top candidates in Python: how much of the query the title and the question
+variants cover, exact containment, pinyin-initial prefix match, and (for question-like queries)
+semantic similarity to the question variants. Served-and-valid is checked again on the stored
+record, so an expired article cannot come back even from a stale index.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import tantivy
+
+from hotline.knowledge import semantic, textproc
+from hotline.knowledge.index import FOREVER, TEXT_FIELDS, KnowledgeIndex
+from hotline.store.base import utcnow
+
+Occur = tantivy.Occur
+Q = tantivy.Query
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass
+class Filters:
+    category: str | None = None
+    region: str | None = None
+    state: str | None = None
+    # Agents see only served, currently valid articles; writers may search everything.
+    served_only: bool = True
+
+
+@dataclass
+class Hit:
+    id: int
+    score: float
+    data: dict[str, Any]
+    title_hl: str = ""
+    snippet: str = ""
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return str(self.data.get("title", ""))
+
+
+@dataclass
+class Weights:
+    bm25: float = 1.0
+    coverage: float = 1.0
+    title_coverage: float = 0.6
+    exact: float = 0.6
+    pinyin: float = 1.5
+    semantic: float = 1.2
+
+
+WEIGHTS = Weights()
+
+
+def _filter_clauses(idx: KnowledgeIndex, f: Filters, now: datetime) -> list[tuple[Any, Any]]:
+    s = idx.schema
+    out: list[tuple[Any, Any]] = []
+    if f.served_only:
+        ts = int(now.timestamp())
+        out.append((Occur.Must, Q.term_query(s, "served", 1)))
+        out.append((Occur.Must, Q.range_query(s, "vfrom", tantivy.FieldType.Integer, None, ts)))
+        out.append((Occur.Must, Q.range_query(s, "vuntil", tantivy.FieldType.Integer, ts, None, False)))
+    if f.category:
+        out.append((Occur.Must, Q.term_query(s, "cat", f.category.strip("/"))))
+    if f.region:
+        # A city-wide article applies in every district.
+        regions = [(Occur.Should, Q.term_query(s, "region", r)) for r in {f.region, "全市"}]
+        out.append((Occur.Must, Q.boolean_query(regions)))
+    if f.state:
+        out.append((Occur.Must, Q.term_query(s, "state", f.state)))
+    return out
+
+
+def _phrase(schema: tantivy.Schema, name: str, grams: list[str]) -> tantivy.Query:
+    words: list[str | tuple[int, str]] = list(grams)
+    return Q.phrase_query(schema, name, words)
+
+
+def _text_clauses(idx: KnowledgeIndex, query: str, fields: dict[str, float]) -> list[tuple[Any, Any]]:
+    s = idx.schema
+    norm = textproc.normalize(query)
+    letters = norm.replace(" ", "")
+    clauses: list[tuple[Any, Any]] = []
+    if textproc.is_pinyin_query(norm):
+        grams = textproc.letter_bigrams(letters)
+        if len(grams) > 1:
+            clauses.append((Occur.Should, Q.boost_query(_phrase(s, "py", grams), 4.0)))
+        for g in dict.fromkeys(grams):
+            clauses.append((Occur.Should, Q.boost_query(Q.term_query(s, "py", g), 0.5)))
+        return clauses
+    if len(letters) == 1:
+        return [(Occur.Should, Q.term_query(s, "uni", letters))]
+    weights: dict[str, float] = {}
+    variants = textproc.query_variants(norm)
+    for i, variant in enumerate(variants):
+        w = 1.0 if i == 0 else 0.6
+        grams = textproc.bigrams(variant)
+        for g in grams:
+            weights[g] = max(weights.get(g, 0.0), w)
+        if 2 <= len(grams) <= 10 and " " not in variant:
+            for name, boost in (("title", 3.0), ("q", 2.0)):
+                if name in fields:
+                    clauses.append((Occur.Should, Q.boost_query(_phrase(s, name, grams), boost * w)))
+    for g, w in weights.items():
+        for name, fw in fields.items():
+            clauses.append((Occur.Should, Q.boost_query(Q.term_query(s, name, g), w * fw)))
+    return clauses
+
+
+def _coverage(grams: list[str], text: str) -> float:
+    if not grams:
+        return 0.0
+    return sum(1 for g in grams if g in text) / len(grams)
+
+
+def _pinyin_score(letters: str, parts: list[str]) -> float:
+    best = 0.0
+    for p in parts:
+        if p.startswith(letters):
+            best = max(best, 1.0 if len(p) - len(letters) <= 2 else 0.9)
+        elif letters in p:
+            best = max(best, 0.6)
+    return best
+
+
+def _pinyin_highlight(title: str, letters: str) -> str:
+    chars = [(i, c) for i, c in enumerate(title) if _CJK.match(c)]
+    ini = textproc.initials(title)
+    pos = ini.find(letters) if len(ini) == len(chars) else -1
+    if pos < 0:
+        return textproc.highlight(title, [], width=200)
+    start, end = chars[pos][0], chars[pos + len(letters) - 1][0] + 1
+    return textproc.highlight(title, [title[start:end].lower()], width=200)
+
+
+def _alive(data: dict[str, Any], now: datetime) -> bool:
+    until = data.get("valid_until")
+    return bool(data.get("served")) and (until is None or until > int(now.timestamp()))
+
+
+def run(
+    idx: KnowledgeIndex,
+    query: str,
+    filters: Filters | None = None,
+    now: datetime | None = None,
+    limit: int = 10,
+    candidates: int = 40,
+    fields: dict[str, float] | None = None,
+    cache: semantic.EmbeddingCache | None = None,
+    weights: Weights = WEIGHTS,
+) -> tuple[list[Hit], int]:
+    """Ranked hits and the number of matching documents."""
+    filters = filters or Filters()
+    now = now or utcnow()
+    fields = fields or TEXT_FIELDS
+    norm = textproc.normalize(query)
+    text = _text_clauses(idx, query, fields) if norm else []
+    must = _filter_clauses(idx, filters, now)
+    if text:
+        q = Q.boolean_query([*must, (Occur.Must, Q.boolean_query(text))])
+    elif must:
+        q = Q.boolean_query([*must, (Occur.Must, Q.all_query())])
+    else:
+        q = Q.all_query()
+    searcher = idx.index.searcher()
+    result = searcher.search(q, limit=max(limit, candidates if norm else limit))
+    hits: list[Hit] = []
+    for score, addr in result.hits:
+        doc = searcher.doc(addr)
+        data = json.loads(bytes(doc["data"][0]))
+        if filters.served_only and not _alive(data, now):
+            continue
+        hits.append(Hit(int(doc["id"][0]), float(score), data))
+    if norm and hits:
+        _rerank(hits, norm, cache, weights)
+    hits = hits[:limit]
+    for h in hits:
+        _decorate(h, query, norm)
+    count: int = getattr(result, "count", 0) or 0
+    return hits, count
+
+
+def _rerank(hits: list[Hit], norm: str, cache: semantic.EmbeddingCache | None, w: Weights) -> None:
+    top = max(h.score for h in hits) or 1.0
+    letters = norm.replace(" ", "")
+    pinyin = textproc.is_pinyin_query(norm)
+    variants = [] if pinyin else textproc.query_variants(norm)
+    qvec = None
+    if cache is not None and not pinyin and len(_CJK.findall(norm)) >= 4:
+        qvec = semantic.encode_query(norm)
+        texts = [t for h in hits for t in [h.title, *h.data.get("questions", [])]]
+        vectors = cache.get_many(texts)
+    for h in hits:
+        title = textproc.normalize(h.title)
+        phrases = [title, *(textproc.normalize(x) for x in h.data.get("questions", []))]
+        joined = " | ".join(phrases)
+        score = w.bm25 * h.score / top
+        if pinyin:
+            score += w.pinyin * _pinyin_score(letters, h.data.get("py", []))
+        else:
+            cov = tcov = exact = 0.0
+            for i, v in enumerate(variants):
+                k = 1.0 if i == 0 else 0.85
+                grams = textproc.bigrams(v) if len(v) > 1 else [v]
+                cov = max(cov, k * _coverage(grams, joined))
+                tcov = max(tcov, k * _coverage(grams, title))
+                if v and any(v in p for p in phrases):
+                    exact = max(exact, k)
+            score += w.coverage * cov + w.title_coverage * tcov + w.exact * exact
+            if qvec is not None:
+                vecs = [vectors[t] for t in [h.title, *h.data.get("questions", [])] if t in vectors]
+                score += w.semantic * max(0.0, semantic.best_similarity(qvec, vecs))
+        h.score = score
+    hits.sort(key=lambda h: (-h.score, h.id))
+
+
+def _decorate(h: Hit, query: str, norm: str) -> None:
+    if not norm:
+        h.title_hl = textproc.highlight(h.title, [], width=200)
+        h.snippet = textproc.highlight(str(h.data.get("answer_short", "")), [])
+        return
+    if textproc.is_pinyin_query(norm):
+        h.title_hl = _pinyin_highlight(h.title, norm.replace(" ", ""))
+        h.snippet = textproc.highlight(str(h.data.get("answer_short", "")), [])
+        return
+    terms = {w for w in textproc.words(query) if len(w) > 1 or len(norm) == 1}
+    for v in textproc.query_variants(norm):
+        terms.update(v.split())
+    ordered = sorted(terms, key=len, reverse=True)
+    h.title_hl = textproc.highlight(h.title, ordered, width=200)
+    h.snippet = textproc.highlight(str(h.data.get("answer_short", "")), ordered)
+
+
+SUGGEST_FIELDS = {"title": 3.0, "q": 2.0, "syn": 1.0, "tag": 1.5}
+
+
+def suggest(
+    idx: KnowledgeIndex,
+    prefix: str,
+    filters: Filters | None = None,
+    now: datetime | None = None,
+    limit: int = 8,
+) -> list[Hit]:
+    """As-you-type: served, currently valid titles only; bigram OR tolerates a mistyped character."""
+    filters = filters or Filters()
+    filters.served_only = True
+    if not textproc.normalize(prefix):
+        return []
+    hits, _ = run(idx, prefix, filters, now, limit=limit, candidates=20, fields=SUGGEST_FIELDS)
+    return hits
+
+
+__all__ = ["FOREVER", "Filters", "Hit", "run", "suggest"]
