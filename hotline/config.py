@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     login_window_seconds: int = 300
     max_body_bytes: int = 1024 * 1024
     log_json: bool = True
+    # Background jobs (deadline sweeps, expiry, retention) run inside `hotline serve`.
+    jobs_enabled: bool = True
     timezone: str = "Asia/Shanghai"
     sip: SipSettings = Field(default_factory=SipSettings)
 

@@ -133,7 +133,9 @@ def sqlite_db(sqlite_template: Path, tmp_root: Path) -> Iterator[Database]:
 
 
 def make_settings(db: Database, tmp_root: Path, **extra: object) -> Settings:
-    return Settings(database_url=db.url, data_dir=tmp_root / "data", log_json=False, **extra)  # type: ignore[arg-type]
+    return Settings(
+        database_url=db.url, data_dir=tmp_root / "data", log_json=False, jobs_enabled=False, **extra
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline import __version__
 from hotline.config import Settings, get_settings
+from hotline.jobs import JobRunner
 from hotline.people.permissions import ROLE_PERMISSIONS
 from hotline.store.db import Database
 from hotline.web import openapi, problems, routers
@@ -29,11 +30,6 @@ from hotline.web.auth import LoginThrottle
 from hotline.web.middleware import BodyLimit, Metrics
 
 FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
-
-# Hooks run at startup/shutdown with the app (the telephony engine and jobs register here).
-Lifecycle = Callable[[FastAPI], Any]
-STARTUP: list[Lifecycle] = []
-SHUTDOWN: list[Lifecycle] = []
 
 
 def router_modules() -> list[Any]:
@@ -70,15 +66,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        for hook in STARTUP:
-            result = hook(app)
-            if hasattr(result, "__await__"):
-                await result
-        yield
-        for hook in reversed(SHUTDOWN):
-            result = hook(app)
-            if hasattr(result, "__await__"):
-                await result
+        runner = JobRunner(db) if settings.jobs_enabled else None
+        if runner is not None:
+            runner.start()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                await runner.stop()
 
     app = FastAPI(
         title="hotline",
