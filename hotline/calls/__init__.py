@@ -1,0 +1,1 @@
+"""Calls: CDRs, legs, the queue event log, live KPIs, call control (CTI) and recordings."""

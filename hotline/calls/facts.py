@@ -1,0 +1,55 @@
+"""What the IVR and the screen pop know about a caller, looked up once per call by phone number.
+
+Open work orders come from a pluggable lookup (the work-order package registers one with
+`set_open_work_orders_lookup`), so this package does not reach into another domain's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.calls.models import Call
+from hotline.ivr.interpreter import CallerFacts
+from hotline.people.service import lookup_by_phone
+from hotline.store.base import utcnow
+
+REPEAT_WINDOW_HOURS = 24
+OpenWorkOrders = Callable[[Session, int], int]
+_open_work_orders: OpenWorkOrders = lambda session, caller_id: 0  # noqa: E731
+
+
+def set_open_work_orders_lookup(fn: OpenWorkOrders) -> None:
+    """Register `fn(session, caller_id) -> number of open work orders`."""
+    global _open_work_orders
+    _open_work_orders = fn
+
+
+def open_work_orders(session: Session, caller_id: int | None) -> int:
+    if caller_id is None:
+        return 0
+    try:
+        return _open_work_orders(session, caller_id)
+    except Exception:  # a failing lookup must never stop a call
+        return 0
+
+
+def caller_facts(session: Session, number: str, repeat_hours: float = REPEAT_WINDOW_HOURS) -> CallerFacts:
+    facts = CallerFacts(number=number)
+    callers = lookup_by_phone(session, number)
+    if callers:
+        caller = callers[0]
+        facts.caller_id = caller.id
+        facts.name = caller.name
+        if caller.care_profile is not None:
+            facts.care_level = caller.care_profile.priority_level
+        facts.emergency_contacts = [c.phone for c in caller.emergency_contacts]
+    since = utcnow() - timedelta(hours=repeat_hours)
+    recent = session.scalar(
+        select(func.count(Call.id)).where(Call.caller_number == number, Call.started_at >= since)
+    )
+    facts.repeat = bool(recent)
+    return facts

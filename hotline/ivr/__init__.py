@@ -1,0 +1,1 @@
+"""IVR: flows as versioned JSON data, their validation, an interpreter and a text simulator."""

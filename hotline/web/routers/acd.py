@@ -1,0 +1,105 @@
+"""ACD configuration over HTTP: queues, agents' skills, business hours.
+
+Every write publishes "acd.config" on the bus so a running call center reloads its queues.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.acd import service
+from hotline.acd.models import AcdQueue, BusinessHours
+from hotline.acd.schemas import HoursIn, HoursOut, QueueIn, QueueOut, QueuePatch, SkillOut, SkillsIn
+from hotline.bus import get_bus
+from hotline.schemas import Page
+from hotline.web.auth import Principal, require
+from hotline.web.deps import get_session
+from hotline.web.pagination import ListParams, paginate
+
+router = APIRouter(prefix="/api/acd", tags=["acd"])
+
+
+def _changed() -> None:
+    get_bus().publish("acd.config", {})
+
+
+@router.get("/queues", response_model=Page[QueueOut])
+def list_queues(
+    params: ListParams = Depends(),
+    _: Principal = Depends(require("acd.read")),
+    session: Session = Depends(get_session),
+) -> dict[str, object]:
+    sortable = {"name": AcdQueue.name, "label": AcdQueue.label}
+    return paginate(session, select(AcdQueue), params, sortable, AcdQueue.id, QueueOut.model_validate, "name")
+
+
+@router.post("/queues", response_model=QueueOut, status_code=201)
+def create_queue(
+    body: QueueIn,
+    principal: Principal = Depends(require("acd.write")),
+    session: Session = Depends(get_session),
+) -> QueueOut:
+    row = service.create_queue(session, principal.actor, body)
+    _changed()
+    return QueueOut.model_validate(row)
+
+
+@router.get("/queues/{queue_id}", response_model=QueueOut)
+def get_queue(
+    queue_id: int, _: Principal = Depends(require("acd.read")), session: Session = Depends(get_session)
+) -> QueueOut:
+    return QueueOut.model_validate(service.get_queue(session, queue_id))
+
+
+@router.patch("/queues/{queue_id}", response_model=QueueOut)
+def update_queue(
+    queue_id: int,
+    body: QueuePatch,
+    principal: Principal = Depends(require("acd.write")),
+    session: Session = Depends(get_session),
+) -> QueueOut:
+    row = service.update_queue(session, principal.actor, queue_id, body)
+    _changed()
+    return QueueOut.model_validate(row)
+
+
+@router.get("/agents/{user_id}/skills", response_model=list[SkillOut])
+def get_skills(
+    user_id: int, _: Principal = Depends(require("acd.read")), session: Session = Depends(get_session)
+) -> list[SkillOut]:
+    return [SkillOut(queue=q, level=lv) for q, lv in service.skills_of(session, user_id)]
+
+
+@router.put("/agents/{user_id}/skills", response_model=list[SkillOut])
+def set_skills(
+    user_id: int,
+    body: SkillsIn,
+    principal: Principal = Depends(require("acd.write")),
+    session: Session = Depends(get_session),
+) -> list[SkillOut]:
+    out = service.set_skills(session, principal.actor, user_id, body.skills)
+    _changed()
+    return [SkillOut(queue=q, level=lv) for q, lv in out]
+
+
+@router.get("/hours", response_model=list[HoursOut])
+def list_hours(
+    _: Principal = Depends(require("acd.read")), session: Session = Depends(get_session)
+) -> list[HoursOut]:
+    return [
+        HoursOut.model_validate(h)
+        for h in session.scalars(select(BusinessHours).order_by(BusinessHours.name))
+    ]
+
+
+@router.post("/hours", response_model=HoursOut, status_code=201)
+def create_hours(
+    body: HoursIn,
+    principal: Principal = Depends(require("acd.write")),
+    session: Session = Depends(get_session),
+) -> HoursOut:
+    row = service.create_hours(session, principal.actor, body)
+    _changed()
+    return HoursOut.model_validate(row)

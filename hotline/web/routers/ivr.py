@@ -1,0 +1,142 @@
+"""IVR flows over HTTP: list, create, edit drafts, publish, roll back, validate, simulate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.ivr import service
+from hotline.ivr.flow import Flow, check, validate
+from hotline.ivr.models import IvrFlow
+from hotline.ivr.runtime import load_flow, simulate_flow
+from hotline.ivr.schemas import (
+    CheckOut,
+    DefinitionIn,
+    DraftIn,
+    FlowDetailOut,
+    FlowIn,
+    FlowOut,
+    RollbackIn,
+    SimulateIn,
+    SimulationOut,
+    VersionDetailOut,
+    VersionOut,
+)
+from hotline.schemas import Page
+from hotline.web.auth import Principal, require
+from hotline.web.deps import get_session
+from hotline.web.pagination import ListParams, paginate
+
+router = APIRouter(prefix="/api/ivr", tags=["ivr"])
+
+
+def _detail(session: Session, flow: IvrFlow) -> FlowDetailOut:
+    draft = service.draft(session, flow.id)
+    published = None
+    if flow.published_number is not None:
+        published = service.get_version(session, flow.id, flow.published_number).definition
+    return FlowDetailOut(
+        **FlowOut.model_validate(flow).model_dump(),
+        versions=[VersionOut.model_validate(v) for v in service.versions(session, flow.id)],
+        draft=draft.definition if draft else None,
+        published=published,
+    )
+
+
+@router.get("/flows", response_model=Page[FlowOut])
+def list_flows(
+    params: ListParams = Depends(),
+    _: Principal = Depends(require("ivr.read")),
+    session: Session = Depends(get_session),
+) -> dict[str, object]:
+    return paginate(
+        session, select(IvrFlow), params, {"name": IvrFlow.name}, IvrFlow.id, FlowOut.model_validate, "name"
+    )
+
+
+@router.post("/flows", response_model=FlowDetailOut, status_code=201)
+def create_flow(
+    body: FlowIn,
+    principal: Principal = Depends(require("ivr.write")),
+    session: Session = Depends(get_session),
+) -> FlowDetailOut:
+    flow = service.create_flow(
+        session, principal.actor, body.name, body.definition, body.description, body.numbers
+    )
+    return _detail(session, flow)
+
+
+@router.get("/flows/{flow_id}", response_model=FlowDetailOut)
+def get_flow(
+    flow_id: int, _: Principal = Depends(require("ivr.read")), session: Session = Depends(get_session)
+) -> FlowDetailOut:
+    return _detail(session, service.get_flow(session, flow_id))
+
+
+@router.get("/flows/{flow_id}/versions/{number}", response_model=VersionDetailOut)
+def get_version(
+    flow_id: int,
+    number: int,
+    _: Principal = Depends(require("ivr.read")),
+    session: Session = Depends(get_session),
+) -> VersionDetailOut:
+    return VersionDetailOut.model_validate(service.get_version(session, flow_id, number))
+
+
+@router.put("/flows/{flow_id}/draft", response_model=FlowDetailOut)
+def save_draft(
+    flow_id: int,
+    body: DraftIn,
+    principal: Principal = Depends(require("ivr.write")),
+    session: Session = Depends(get_session),
+) -> FlowDetailOut:
+    service.save_draft(session, principal.actor, flow_id, body.definition, body.comment, body.version)
+    return _detail(session, service.get_flow(session, flow_id))
+
+
+@router.post("/flows/{flow_id}/publish", response_model=FlowDetailOut)
+def publish(
+    flow_id: int,
+    principal: Principal = Depends(require("ivr.write")),
+    session: Session = Depends(get_session),
+) -> FlowDetailOut:
+    return _detail(session, service.publish(session, principal.actor, flow_id))
+
+
+@router.post("/flows/{flow_id}/rollback", response_model=FlowDetailOut)
+def rollback(
+    flow_id: int,
+    body: RollbackIn,
+    principal: Principal = Depends(require("ivr.write")),
+    session: Session = Depends(get_session),
+) -> FlowDetailOut:
+    return _detail(session, service.publish(session, principal.actor, flow_id, body.number))
+
+
+@router.post("/validate", response_model=CheckOut)
+def validate_flow(body: DefinitionIn, _: Principal = Depends(require("ivr.read"))) -> CheckOut:
+    errors, warnings = check(body.definition)
+    return CheckOut(errors=errors, warnings=warnings)
+
+
+@router.post("/flows/{flow_id}/simulate", response_model=SimulationOut)
+def simulate(
+    flow_id: int,
+    body: SimulateIn,
+    _: Principal = Depends(require("ivr.read")),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    flow_row = service.get_flow(session, flow_id)
+    flow: Flow = (
+        validate(body.definition) if body.definition else load_flow(session, flow_row.name, body.draft)
+    )
+    return simulate_flow(session, flow, body.digits, body.caller, body.at, body.queue_load).as_dict()
+
+
+@router.get("/node-types")
+def node_types(_: Principal = Depends(require("ivr.read"))) -> dict[str, Any]:
+    """The JSON schema of a flow and its node types, for the graphical editor."""
+    return Flow.model_json_schema()
