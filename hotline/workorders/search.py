@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import jieba
 from sqlalchemy import delete, exists, func, insert, select
@@ -100,7 +101,7 @@ def _estimate(session: Session, token: str) -> int:
     return int(session.scalar(select(func.count()).select_from(sub)) or 0)
 
 
-def restrict(session: Session, stmt: Select[tuple[WorkOrder]], text: str) -> Select[tuple[WorkOrder]]:
+def restrict(session: Session, stmt: Select[Any], text: str) -> Select[Any]:
     """Add 'contains all words of `text`' to a select of WorkOrder."""
     toks = query_tokens(text)
     if not toks:

@@ -1,0 +1,432 @@
+"""Work orders over HTTP: list/filter/search, detail with timeline, one POST per lifecycle action,
+the department portal, return visits, saved views, Excel export, bulk dispatch, assistance and
+configuration. Thin: the work is in `hotline.workorders`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.audit.service import record, snapshot
+from hotline.errors import NotFound
+from hotline.schemas import Page
+from hotline.store.base import utcnow
+from hotline.web.auth import Principal, require
+from hotline.web.deps import get_session
+from hotline.web.pagination import ListParams, paginate
+from hotline.workorders import assist, export, service
+from hotline.workorders.deadlines import sweep_deadlines
+from hotline.workorders.lifecycle import act, record_return_visit
+from hotline.workorders.models import (
+    CalendarOverride,
+    Category,
+    DeadlinePolicy,
+    Notification,
+    ReturnVisit,
+    SavedView,
+    WorkOrder,
+    WorkOrderEvent,
+    WorkOrderLink,
+)
+from hotline.workorders.queries import Filters, build
+from hotline.workorders.schemas import (
+    ActionIn,
+    BulkDispatchIn,
+    CalendarOverrideIn,
+    CategoryIn,
+    EventOut,
+    LinkIn,
+    LinkOut,
+    PolicyIn,
+    ReturnVisitIn,
+    SavedViewIn,
+    SuggestIn,
+    WorkOrderDetail,
+    WorkOrderIn,
+    WorkOrderOut,
+    WorkOrderPatch,
+    order_out,
+)
+from hotline.workorders.states import Action, State, allowed_actions
+
+router = APIRouter(prefix="/api/workorders", tags=["workorders"])
+SORTABLE = {"created_at": WorkOrder.created_at, "due_at": WorkOrder.due_at, "number": WorkOrder.number}
+
+
+def who_of(p: Principal) -> service.Who:
+    return service.Who(p.actor, p.permissions, p.department_id)
+
+
+def filters(
+    state: str | None = Query(None, max_length=200),
+    overdue: bool | None = None,
+    department_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    category_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    caller_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    type: str | None = Query(None, max_length=16),
+    channel: str | None = Query(None, max_length=16),
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    q: str | None = Query(None, max_length=200, description="Chinese text: every word must occur"),
+    view: int | None = Query(None, ge=1, le=2**31 - 1, description="a saved view's id"),
+) -> Filters:
+    return Filters(
+        state,
+        overdue,
+        department_id,
+        category_id,
+        caller_id,
+        type,
+        channel,
+        created_from,
+        created_to,
+        q,
+        view,
+    )
+
+
+def _list(session: Session, p: Principal, f: Filters, params: ListParams) -> dict[str, Any]:
+    view_id = f.view
+    if view_id is not None:
+        view = session.get(SavedView, view_id)
+        if view is None or view.user_id != p.user_id:
+            raise NotFound(f"saved view {view_id} not found", "视图不存在")
+        f = Filters.from_json({**view.filters, **{k: v for k, v in f.as_json().items()}})
+    w = who_of(p)
+    stmt = build(session, w, f, utcnow())
+    return paginate(session, stmt, params, SORTABLE, WorkOrder.id, lambda o: order_out(o, w))
+
+
+# --- static paths first (they would otherwise match /{order_id}) ------------------------------
+
+
+@router.get("/views", response_model=list[dict[str, Any]])
+def list_views(
+    p: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session)
+) -> list[dict[str, Any]]:
+    rows = session.scalars(select(SavedView).where(SavedView.user_id == p.user_id).order_by(SavedView.id))
+    return [{"id": v.id, "name": v.name, "filters": v.filters} for v in rows]
+
+
+@router.post("/views", status_code=201, response_model=dict[str, Any])
+def create_view(
+    body: SavedViewIn,
+    p: Principal = Depends(require("workorders.read")),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    f = Filters.from_json(body.filters)
+    view = SavedView(user_id=p.user_id, name=body.name, filters=f.as_json())
+    session.add(view)
+    session.flush()
+    record(session, p.actor, "workorder_view.create", "workorder_view", view.id, None, snapshot(view))
+    return {"id": view.id, "name": view.name, "filters": view.filters}
+
+
+@router.delete("/views/{view_id}", status_code=204)
+def delete_view(
+    view_id: int, p: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session)
+) -> Response:
+    view = session.get(SavedView, view_id)
+    if view is None or view.user_id != p.user_id:
+        raise NotFound(f"saved view {view_id} not found", "视图不存在")
+    record(session, p.actor, "workorder_view.delete", "workorder_view", view.id, snapshot(view), None)
+    session.delete(view)
+    return Response(status_code=204)
+
+
+@router.get("/export.xlsx", response_class=Response)
+def export_xlsx(
+    f: Filters = Depends(filters),
+    p: Principal = Depends(require("workorders.read")),
+    session: Session = Depends(get_session),
+) -> Response:
+    stmt = build(session, who_of(p), f, utcnow()).order_by(WorkOrder.id.desc()).limit(export.MAX_ROWS)
+    data = export.xlsx(session.scalars(stmt), who_of(p))
+    record(session, p.actor, "workorder.export", "workorder", None, None, f.as_json())
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="workorders.xlsx"'},
+    )
+
+
+@router.get("/portal", response_model=Page[WorkOrderOut])
+def portal_list(
+    params: ListParams = Depends(),
+    f: Filters = Depends(filters),
+    p: Principal = Depends(require("workorders.handle")),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    """The department portal: only the principal's department, confidential callers hidden."""
+    w = service.Who(p.actor, p.permissions - {"workorders.read"}, p.department_id)
+    stmt = build(session, w, f, utcnow())
+    return paginate(session, stmt, params, SORTABLE, WorkOrder.id, lambda o: order_out(o, w))
+
+
+@router.get("/portal/{order_id}", response_model=WorkOrderDetail)
+def portal_detail(
+    order_id: int,
+    p: Principal = Depends(require("workorders.handle")),
+    session: Session = Depends(get_session),
+) -> WorkOrderDetail:
+    w = service.Who(p.actor, p.permissions - {"workorders.read"}, p.department_id)
+    return _detail(session, w, order_id)
+
+
+@router.get("/return-visits", response_model=list[dict[str, Any]])
+def pending_return_visits(
+    limit: int = Query(100, ge=1, le=500),
+    _: Principal = Depends(require("workorders.read")),
+    session: Session = Depends(get_session),
+) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(ReturnVisit, WorkOrder.number)
+        .join(WorkOrder, WorkOrder.id == ReturnVisit.workorder_id)
+        .where(ReturnVisit.status == "pending")
+        .order_by(ReturnVisit.id)
+        .limit(limit)
+    ).all()
+    return [
+        {"id": v.id, "workorder_id": v.workorder_id, "number": n, "created_at": v.created_at} for v, n in rows
+    ]
+
+
+@router.get("/notifications", response_model=list[dict[str, Any]])
+def notifications(
+    limit: int = Query(100, ge=1, le=500),
+    p: Principal = Depends(require("workorders.read")),
+    session: Session = Depends(get_session),
+) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Notification).order_by(Notification.id.desc()).limit(limit))
+    return [
+        {"id": n.id, "workorder_id": n.workorder_id, "kind": n.kind, "department_id": n.department_id,
+         "due_at": n.due_at, "created_at": n.created_at}
+        for n in rows
+    ]  # fmt: skip
+
+
+@router.post("/suggest", response_model=dict[str, Any])
+def suggest(
+    body: SuggestIn,
+    _: Principal = Depends(require("workorders.write")),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    probe = WorkOrder(
+        title="", content=body.text, number="", caller_id=body.caller_id, contact_phone=body.contact_phone
+    )
+    return {
+        "categories": assist.suggest(session, body.text, "category"),
+        "departments": assist.suggest(session, body.text, "department"),
+        "duplicate_of_id": assist.find_duplicate(session, probe, utcnow()),
+    }
+
+
+@router.post("/bulk-dispatch", response_model=list[WorkOrderOut])
+def bulk_dispatch(
+    body: BulkDispatchIn,
+    p: Principal = Depends(require("workorders.write")),
+    session: Session = Depends(get_session),
+) -> list[WorkOrderOut]:
+    """All or nothing: one stale or illegal order fails the whole batch (409 names it)."""
+    w = who_of(p)
+    out = []
+    for item in body.items:
+        o = act(
+            session,
+            w,
+            item.id,
+            Action.dispatch,
+            item.version,
+            department_id=body.department_id,
+            note=body.note,
+        )
+        out.append(order_out(o, w))
+    return out
+
+
+@router.post("/sweep", response_model=dict[str, int])
+def run_sweep(
+    _: Principal = Depends(require("workorders.admin")), session: Session = Depends(get_session)
+) -> dict[str, int]:
+    return sweep_deadlines(session, utcnow())
+
+
+@router.get("/categories", response_model=list[dict[str, Any]])
+def categories(
+    _: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session)
+) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Category).where(Category.active).order_by(Category.code))
+    return [
+        {"id": c.id, "code": c.code, "name": c.name, "parent_id": c.parent_id,
+         "default_department_id": c.default_department_id}
+        for c in rows
+    ]  # fmt: skip
+
+
+@router.post("/categories", status_code=201, response_model=dict[str, Any])
+def create_category(
+    body: CategoryIn,
+    p: Principal = Depends(require("workorders.admin")),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    from hotline.workorders.config import create_category as create
+
+    c = create(session, p.actor, body.code, body.name, body.parent_id, body.default_department_id)
+    return {"id": c.id, "code": c.code, "name": c.name, "parent_id": c.parent_id}
+
+
+@router.put("/policies", response_model=dict[str, Any])
+def put_policy(
+    body: PolicyIn,
+    p: Principal = Depends(require("workorders.admin")),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    from hotline.workorders.config import set_policy
+
+    pol: DeadlinePolicy = set_policy(session, p.actor, **body.model_dump())
+    return {"id": pol.id, "type": pol.type, "urgency": pol.urgency}
+
+
+@router.put("/calendar", response_model=dict[str, Any])
+def put_calendar_override(
+    body: CalendarOverrideIn,
+    p: Principal = Depends(require("workorders.admin")),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    from hotline.workorders.config import set_calendar_override
+
+    row: CalendarOverride = set_calendar_override(
+        session, p.actor, date.fromisoformat(body.day), body.workday, body.note
+    )
+    return {"day": row.day.isoformat(), "workday": row.workday}
+
+
+# --- collection and one order ------------------------------------------------------------------
+
+
+@router.get("", response_model=Page[WorkOrderOut])
+def list_orders(
+    params: ListParams = Depends(),
+    f: Filters = Depends(filters),
+    p: Principal = Depends(require("workorders.read")),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    return _list(session, p, f, params)
+
+
+@router.post("", response_model=WorkOrderOut, status_code=201)
+def create_order(
+    body: WorkOrderIn,
+    p: Principal = Depends(require("workorders.write")),
+    session: Session = Depends(get_session),
+) -> WorkOrderOut:
+    w = who_of(p)
+    return order_out(service.create(session, w, service.NewOrder(**body.model_dump())), w)
+
+
+def _detail(session: Session, w: service.Who, order_id: int) -> WorkOrderDetail:
+    o = service.get_order(session, w, order_id)
+    base = order_out(o, w).model_dump()
+    events = session.scalars(
+        select(WorkOrderEvent).where(WorkOrderEvent.workorder_id == o.id).order_by(WorkOrderEvent.id)
+    )
+    links = session.scalars(
+        select(WorkOrderLink).where(WorkOrderLink.workorder_id == o.id).order_by(WorkOrderLink.id)
+    )
+    return WorkOrderDetail(
+        **base,
+        timeline=[EventOut.model_validate(e) for e in events],
+        links=[LinkOut.model_validate(x) for x in links],
+        allowed_actions=[a.value for a in allowed_actions(State(o.state))],
+    )
+
+
+@router.get("/{order_id}", response_model=WorkOrderDetail)
+def get_order(
+    order_id: int, p: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session)
+) -> WorkOrderDetail:
+    return _detail(session, who_of(p), order_id)
+
+
+@router.patch("/{order_id}", response_model=WorkOrderOut)
+def patch_order(
+    order_id: int,
+    body: WorkOrderPatch,
+    p: Principal = Depends(require("workorders.write")),
+    session: Session = Depends(get_session),
+) -> WorkOrderOut:
+    changes = body.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    w = who_of(p)
+    return order_out(service.update(session, w, order_id, version, changes), w)
+
+
+@router.post("/{order_id}/links", response_model=LinkOut, status_code=201)
+def add_link(
+    order_id: int,
+    body: LinkIn,
+    p: Principal = Depends(require("workorders.write")),
+    session: Session = Depends(get_session),
+) -> LinkOut:
+    return LinkOut.model_validate(service.link(session, who_of(p), order_id, body.kind, body.ref, body.label))
+
+
+@router.post("/{order_id}/return-visit", response_model=WorkOrderOut)
+def return_visit(
+    order_id: int,
+    body: ReturnVisitIn,
+    p: Principal = Depends(require("workorders.write")),
+    session: Session = Depends(get_session),
+) -> WorkOrderOut:
+    w = who_of(p)
+    o = record_return_visit(
+        session, w, order_id, body.version, body.satisfaction, body.method, body.note, body.call_id
+    )
+    return order_out(o, w)
+
+
+def _action_route(action: Action, permission: str) -> None:
+    def endpoint(
+        order_id: int,
+        body: ActionIn,
+        p: Principal = Depends(require(permission)),
+        session: Session = Depends(get_session),
+    ) -> WorkOrderOut:
+        w = who_of(p)
+        params = body.model_dump(exclude={"version"}, exclude_none=True)
+        return order_out(act(session, w, order_id, action, body.version, **params), w)
+
+    endpoint.__name__ = f"workorder_{action.name}"
+    router.add_api_route(
+        f"/{{order_id}}/{action.value.replace('_', '-')}",
+        endpoint,
+        methods=["POST"],
+        response_model=WorkOrderOut,
+        summary=f"{action.value} (state machine action)",
+    )
+
+
+# close and reopen happen through /return-visit (they need the satisfaction it records).
+# The route's permission is the loosest the table asks for this action; the table then checks the
+# exact (state, action) permission (e.g. cancelling a dispatched order needs workorders.supervise).
+ROUTE_PERMISSION = {
+    Action.accept: "workorders.write",
+    Action.resolve_on_call: "workorders.write",
+    Action.dispatch: "workorders.write",
+    Action.receive: "workorders.handle",
+    Action.return_: "workorders.handle",
+    Action.request_extension: "workorders.handle",
+    Action.approve_extension: "workorders.supervise",
+    Action.refuse_extension: "workorders.supervise",
+    Action.reply: "workorders.handle",
+    Action.start_return_visit: "workorders.write",
+    Action.supervise: "workorders.supervise",
+    Action.merge: "workorders.write",
+    Action.cancel: "workorders.write",
+}
+for _action, _perm in ROUTE_PERMISSION.items():
+    _action_route(_action, _perm)
