@@ -7,18 +7,22 @@ index range scan; text goes through the token table (`search.restrict`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hotline.errors import Invalid
+from hotline.web.pagination import ListParams, decode_cursor, encode_cursor, paginate
 from hotline.workorders import search
 from hotline.workorders.models import WorkOrder
 from hotline.workorders.service import Who
-from hotline.workorders.states import OPEN, State
+from hotline.workorders.states import State
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -55,7 +59,13 @@ class Filters:
         return cls(**values)
 
 
-def build(session: Session, who: Who, f: Filters, now: datetime) -> Select[Any]:
+@dataclass
+class Query:
+    stmt: Select[Any]
+    id_col: Any  # WorkOrder.id, or the search driver's workorder_id when text is searched
+
+
+def build(session: Session, who: Who, f: Filters, now: datetime) -> Query:
     stmt = select(WorkOrder)
     if who.department_only:
         stmt = stmt.where(WorkOrder.department_id == who.department_id)
@@ -88,9 +98,26 @@ def build(session: Session, who: Who, f: Filters, now: datetime) -> Select[Any]:
         stmt = stmt.where(WorkOrder.created_at >= f.created_from)
     if f.created_to:
         stmt = stmt.where(WorkOrder.created_at < f.created_to)
+    id_col: Any = WorkOrder.id
     if f.q:
-        stmt = search.restrict(session, stmt, f.q)
-    return stmt
+        stmt, id_col = search.restrict(session, stmt, f.q)
+    return Query(stmt, id_col)
 
 
-OPEN_STATES = sorted(s.value for s in OPEN)
+SORTABLE = {"created_at": WorkOrder.created_at, "due_at": WorkOrder.due_at, "number": WorkOrder.number}
+
+
+def page(session: Session, q: Query, params: ListParams, to_out: Callable[[WorkOrder], T]) -> dict[str, Any]:
+    """One keyset page; text searches are newest first only (the index order)."""
+    if q.id_col is WorkOrder.id:
+        return paginate(session, q.stmt, params, SORTABLE, WorkOrder.id, to_out)
+    if params.sort not in (None, "-id"):
+        raise Invalid("text search results are sorted newest first only", "全文检索结果只能按时间倒序")
+    stmt = q.stmt
+    if params.cursor:
+        stmt = stmt.where(q.id_col < decode_cursor(params.cursor)[1])
+    rows = list(session.scalars(stmt.order_by(q.id_col.desc()).limit(params.limit + 1)))
+    more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    cursor = encode_cursor([rows[-1].id, rows[-1].id]) if more and rows else None
+    return {"items": [to_out(r) for r in rows], "next_cursor": cursor}

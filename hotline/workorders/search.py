@@ -101,11 +101,13 @@ def _estimate(session: Session, token: str) -> int:
     return int(session.scalar(select(func.count()).select_from(sub)) or 0)
 
 
-def restrict(session: Session, stmt: Select[Any], text: str) -> Select[Any]:
-    """Add 'contains all words of `text`' to a select of WorkOrder."""
+def restrict(session: Session, stmt: Select[Any], text: str) -> tuple[Select[Any], Any]:
+    """Add 'contains all words of `text`' to a select of WorkOrder; also returns the driver's order
+    id column, which callers must order by (newest first = a backward primary-key range scan; the
+    planners do not see that it equals workorders.id for ordering)."""
     toks = query_tokens(text)
     if not toks:
-        return stmt
+        return stmt, WorkOrder.id
     if len(toks) > 1:
         toks.sort(key=lambda t: _estimate(session, t))
     driver = aliased(SearchToken)
@@ -113,7 +115,7 @@ def restrict(session: Session, stmt: Select[Any], text: str) -> Select[Any]:
     for tok in toks[1:]:
         other = aliased(SearchToken)
         stmt = stmt.where(exists().where(other.token == tok, other.workorder_id == driver.workorder_id))
-    return stmt
+    return stmt, driver.workorder_id
 
 
 def search_ids(session: Session, text: str, limit: int = 50) -> list[int]:

@@ -17,7 +17,7 @@ from hotline.schemas import Page
 from hotline.store.base import utcnow
 from hotline.web.auth import Principal, require
 from hotline.web.deps import get_session
-from hotline.web.pagination import ListParams, paginate
+from hotline.web.pagination import ListParams
 from hotline.workorders import assist, export, service
 from hotline.workorders.deadlines import sweep_deadlines
 from hotline.workorders.lifecycle import act, record_return_visit
@@ -32,7 +32,7 @@ from hotline.workorders.models import (
     WorkOrderEvent,
     WorkOrderLink,
 )
-from hotline.workorders.queries import Filters, build
+from hotline.workorders.queries import Filters, build, page
 from hotline.workorders.schemas import (
     ActionIn,
     BulkDispatchIn,
@@ -54,7 +54,6 @@ from hotline.workorders.schemas import (
 from hotline.workorders.states import Action, State, allowed_actions
 
 router = APIRouter(prefix="/api/workorders", tags=["workorders"])
-SORTABLE = {"created_at": WorkOrder.created_at, "due_at": WorkOrder.due_at, "number": WorkOrder.number}
 
 
 def who_of(p: Principal) -> service.Who:
@@ -97,8 +96,7 @@ def _list(session: Session, p: Principal, f: Filters, params: ListParams) -> dic
             raise NotFound(f"saved view {view_id} not found", "视图不存在")
         f = Filters.from_json({**view.filters, **{k: v for k, v in f.as_json().items()}})
     w = who_of(p)
-    stmt = build(session, w, f, utcnow())
-    return paginate(session, stmt, params, SORTABLE, WorkOrder.id, lambda o: order_out(o, w))
+    return page(session, build(session, w, f, utcnow()), params, lambda o: order_out(o, w))
 
 
 # --- static paths first (they would otherwise match /{order_id}) ------------------------------
@@ -144,7 +142,8 @@ def export_xlsx(
     p: Principal = Depends(require("workorders.read")),
     session: Session = Depends(get_session),
 ) -> Response:
-    stmt = build(session, who_of(p), f, utcnow()).order_by(WorkOrder.id.desc()).limit(export.MAX_ROWS)
+    q = build(session, who_of(p), f, utcnow())
+    stmt = q.stmt.order_by(q.id_col.desc()).limit(export.MAX_ROWS)
     data = export.xlsx(session.scalars(stmt), who_of(p))
     record(session, p.actor, "workorder.export", "workorder", None, None, f.as_json())
     return Response(
@@ -163,8 +162,7 @@ def portal_list(
 ) -> dict[str, Any]:
     """The department portal: only the principal's department, confidential callers hidden."""
     w = service.Who(p.actor, p.permissions - {"workorders.read"}, p.department_id)
-    stmt = build(session, w, f, utcnow())
-    return paginate(session, stmt, params, SORTABLE, WorkOrder.id, lambda o: order_out(o, w))
+    return page(session, build(session, w, f, utcnow()), params, lambda o: order_out(o, w))
 
 
 @router.get("/portal/{order_id}", response_model=WorkOrderDetail)
