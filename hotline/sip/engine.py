@@ -266,6 +266,12 @@ class TelephonyEngine:
             leg._finish("cancelled")
 
     async def _new_invite(self, req: SipRequest, tx: ServerTransaction) -> None:
+        try:
+            caller = parse_uri(parse_name_addr(req.get("From") or "").uri).user
+            dialed = parse_uri(req.uri).user
+        except SipParseError as exc:
+            tx.respond(tx.response(400, f"Bad Request ({exc})"[:80], to_tag=new_tag()))
+            return
         src_ip = tx.source.addr[0]
         trunk = src_ip in self.sip.trunk_peers
         user = ""
@@ -295,8 +301,7 @@ class TelephonyEngine:
         leg = Leg(self, call, "inbound", rtp)
         leg.invite, leg.server_tx, leg.local_tag = req, tx, new_tag()
         leg.trunk, leg.user = trunk, user
-        leg.caller = parse_uri(parse_name_addr(req.get("From") or "").uri).user
-        leg.dialed = parse_uri(req.uri).user
+        leg.caller, leg.dialed = caller, dialed
         leg.apply_remote_media(md, pt)
         leg.dialog = Dialog.from_uas(
             req, tx.source, leg.local_tag, self.contact(tx.source.proto), self.via_host

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
@@ -44,6 +45,17 @@ class UdpTransport(asyncio.DatagramProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # selector datagram transports are not DatagramTransport subclasses on CPython 3.11
         self.transport = cast(asyncio.DatagramTransport, transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # Bursts (a SIPp load step, a flood being rate-limited) must queue, not be dropped by the kernel.
+            for opt in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
+                if opt is None:
+                    continue
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, opt, 4 << 20)
+                    break
+                except OSError:
+                    continue
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         host, port = str(addr[0]), int(addr[1])
