@@ -148,6 +148,7 @@ class KnowledgeIndex:
         self.lock = threading.RLock()
         # Outbox ids applied recently (id -> when), see LATE_SECONDS.
         self.recent: dict[int, datetime] = {}
+        self.verified = False
         self._open()
 
     # --- storage -------------------------------------------------------------------------------
@@ -301,6 +302,12 @@ def rebuild_index(session: Session, idx: KnowledgeIndex, batch: int = 2000) -> i
         idx.index.reload()
         idx.write_state({"schema": SCHEMA_VERSION, "outbox": top})
         idx.recent.clear()
+        # Rows inside the late window that the rebuild already covers need no second pass.
+        now = utcnow()
+        window = select(IndexOutbox.id).where(
+            IndexOutbox.id <= top, IndexOutbox.at > now - timedelta(seconds=LATE_SECONDS)
+        )
+        idx.recent.update(dict.fromkeys(session.scalars(window), now))
         return count
 
 
@@ -318,6 +325,9 @@ def catch_up(session: Session, idx: KnowledgeIndex, check_count: bool = False) -
     marker = idx.marker
     if marker > top or marker < _pruned_upto(session):
         return rebuild_index(session, idx)
+    # The first catch-up of a process (its "startup") also compares document counts.
+    check_count = check_count or not idx.verified
+    idx.verified = True
     if check_count:
         total = session.scalar(select(func.count(Article.id))) or 0
         if total != idx.num_docs():

@@ -146,7 +146,7 @@ def _pinyin_highlight(title: str, letters: str) -> str:
     return textproc.highlight(title, [title[start:end].lower()], width=200)
 
 
-def _alive(data: dict[str, Any], now: datetime) -> bool:
+def alive(data: dict[str, Any], now: datetime) -> bool:
     until = data.get("valid_until")
     return bool(data.get("served")) and (until is None or until > int(now.timestamp()))
 
@@ -181,7 +181,7 @@ def run(
     for score, addr in result.hits:
         doc = searcher.doc(addr)
         data = json.loads(bytes(doc["data"][0]))
-        if filters.served_only and not _alive(data, now):
+        if filters.served_only and not alive(data, now):
             continue
         hits.append(Hit(int(doc["id"][0]), float(score), data))
     if norm and hits:

@@ -1,0 +1,485 @@
+"""The knowledge base over HTTP: articles and their workflow, versions, search, suggestions (as-you-type
+and during a call), usage, statistics, import/export. Thin: the work is in `hotline.knowledge`.
+
+Searches first let the index catch up with committed changes (`index.catch_up`), so a write is
+searchable on the next request; the first catch-up after a start also verifies the whole index.
+The sweep (scheduled publication, retirement at valid-until, reminders) runs as a background job
+(`hotline.knowledge.jobs`) and on demand here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.errors import Invalid, NotFound
+from hotline.knowledge import incall, index, search, service, transfer, usage
+from hotline.knowledge.content import content_of, diff, get_version, is_served, served_content
+from hotline.knowledge.models import Article, ArticleVersion
+from hotline.knowledge.schemas import (
+    ActionIn,
+    ArticleIn,
+    ArticleOut,
+    ArticlePatch,
+    ArticleSummary,
+    DiffOut,
+    InCallIn,
+    InCallItem,
+    LinkIn,
+    LinkOut,
+    RelatedOut,
+    RollbackIn,
+    SearchHit,
+    SearchOut,
+    SuggestItem,
+    UseIn,
+    VersionOut,
+    VoteIn,
+)
+from hotline.knowledge.semantic import EmbeddingCache
+from hotline.knowledge.workflow import ENDPOINT_ACTIONS, STATE_ZH, TRANSITIONS, State
+from hotline.schemas import Page
+from hotline.store.base import utcnow
+from hotline.web.auth import Principal, require
+from hotline.web.deps import get_session
+from hotline.web.pagination import ListParams, paginate
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
+_caches: dict[str, EmbeddingCache] = {}
+
+
+def _index(request: Request) -> index.KnowledgeIndex:
+    return index.get_index(request.app.state.settings.data_dir, request.app.state.db.url)
+
+
+def _cache(idx: index.KnowledgeIndex) -> EmbeddingCache:
+    key = str(idx.path)
+    if key not in _caches:
+        _caches[key] = EmbeddingCache(idx.path.parent / "embeddings")
+    return _caches[key]
+
+
+def fresh_index(request: Request, session: Session) -> index.KnowledgeIndex:
+    """The index, caught up with every committed change (checked fully on first use after start)."""
+    idx = _index(request)
+    index.catch_up(session, idx)
+    return idx
+
+
+def article_out(session: Session, a: Article, now: datetime | None = None) -> ArticleOut:
+    now = now or utcnow()
+    related = []
+    if a.related_ids:
+        for r in session.scalars(select(Article).where(Article.id.in_(a.related_ids))):
+            related.append(
+                RelatedOut(
+                    id=r.id,
+                    title=r.title,
+                    state=r.state,
+                    served=is_served(r),
+                    expired=service.is_expired(r, now),
+                )
+            )
+    data = {**content_of(a), "valid_from": a.valid_from, "valid_until": a.valid_until}
+    return ArticleOut(
+        id=a.id,
+        **data,
+        related=related,
+        state=a.state,
+        state_zh=STATE_ZH[State(a.state)],
+        content_version=a.content_version,
+        live_version=a.live_version,
+        served=is_served(a),
+        expired=service.is_expired(a, now),
+        publish_at=a.publish_at,
+        retired_reason=a.retired_reason,
+        owner_id=a.owner_id,
+        created_at=a.created_at,
+        updated_at=a.updated_at,
+        version=a.version,
+    )
+
+
+def _summary(a: Article) -> ArticleSummary:
+    return ArticleSummary(
+        id=a.id,
+        title=a.title,
+        category=a.category,
+        region=a.region,
+        state=a.state,
+        served=is_served(a),
+        expired=service.is_expired(a),
+        valid_until=a.valid_until,
+        updated_at=a.updated_at,
+    )
+
+
+# --- articles ------------------------------------------------------------------------------------
+
+
+@router.get("/articles", response_model=Page[ArticleSummary])
+def list_articles(
+    params: ListParams = Depends(),
+    state: State | None = None,
+    category: str | None = Query(None, max_length=200),
+    q: str | None = Query(None, max_length=100, description="title contains"),
+    principal: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> dict[str, object]:
+    stmt = select(Article)
+    if not principal.can("knowledge.write"):
+        stmt = stmt.where(Article.live_version.is_not(None), Article.state != State.retired)
+    if state:
+        stmt = stmt.where(Article.state == state)
+    if category:
+        stmt = stmt.where(Article.category.startswith(category.strip("/")))
+    if q:
+        stmt = stmt.where(Article.title.contains(q))
+    sortable = {"title": Article.title, "updated_at": Article.updated_at, "category": Article.category}
+    return paginate(session, stmt, params, sortable, Article.id, _summary)
+
+
+@router.post("/articles", response_model=ArticleOut, status_code=201)
+def create_article(
+    body: ArticleIn,
+    principal: Principal = Depends(require("knowledge.write")),
+    session: Session = Depends(get_session),
+) -> ArticleOut:
+    return article_out(session, service.create_article(session, principal.actor, body))
+
+
+@router.get("/articles/{article_id}", response_model=ArticleOut)
+def get_article(
+    article_id: int,
+    principal: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> ArticleOut:
+    a = service.get_article(session, article_id)
+    if not principal.can("knowledge.write"):
+        if not is_served(a):
+            raise NotFound(f"article {article_id} does not exist", f"知识条目 {article_id} 不存在")
+        # Agents read what is served, not a revision in progress.
+        content, _ = served_content(session, a)
+        out = article_out(session, a)
+        usage.log_view(session, principal.actor, a.id)
+        return out.model_copy(
+            update={k: v for k, v in content.items() if k not in ("valid_from", "valid_until")}
+        )
+    usage.log_view(session, principal.actor, a.id)
+    return article_out(session, a)
+
+
+@router.patch("/articles/{article_id}", response_model=ArticleOut)
+def update_article(
+    article_id: int,
+    body: ArticlePatch,
+    principal: Principal = Depends(require("knowledge.write")),
+    session: Session = Depends(get_session),
+) -> ArticleOut:
+    return article_out(session, service.update_article(session, principal.actor, article_id, body))
+
+
+def _action_endpoint(action: str) -> Callable[..., ArticleOut]:
+    permission = next(t.permission for t in TRANSITIONS if t.action == action)
+
+    def endpoint(
+        article_id: int,
+        body: ActionIn,
+        principal: Principal = Depends(require(permission)),
+        session: Session = Depends(get_session),
+    ) -> ArticleOut:
+        a = service.act(
+            session, principal.actor, article_id, action, body.version, body.note, body.publish_at
+        )
+        return article_out(session, a)
+
+    endpoint.__name__ = f"{action}_article"
+    endpoint.__doc__ = (
+        f"Workflow action `{action}` (needs {permission}); 409 when not allowed from the state."
+    )
+    return endpoint
+
+
+for _action in ENDPOINT_ACTIONS:
+    router.add_api_route(
+        f"/articles/{{article_id}}/{_action}",
+        _action_endpoint(_action),
+        methods=["POST"],
+        response_model=ArticleOut,
+    )
+
+
+@router.get("/articles/{article_id}/versions", response_model=list[VersionOut])
+def list_versions(
+    article_id: int,
+    _: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> list[VersionOut]:
+    a = service.get_article(session, article_id)
+    rows = session.scalars(
+        select(ArticleVersion).where(ArticleVersion.article_id == a.id).order_by(ArticleVersion.number.desc())
+    )
+    return [
+        VersionOut(
+            number=v.number,
+            note=v.note,
+            author=v.author,
+            created_at=v.created_at,
+            live=v.number == a.live_version,
+        )
+        for v in rows
+    ]
+
+
+@router.get("/articles/{article_id}/versions/{number}")
+def get_version_content(
+    article_id: int,
+    number: int,
+    _: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    v = get_version(session, article_id, number)
+    if v is None:
+        raise NotFound(f"article {article_id} has no version {number}", f"该条目没有第 {number} 版")
+    return {"number": v.number, "note": v.note, "author": v.author, "content": v.content}
+
+
+@router.get("/articles/{article_id}/diff", response_model=DiffOut)
+def diff_versions(
+    article_id: int,
+    from_version: int = Query(..., alias="from", ge=1),
+    to_version: int = Query(..., alias="to", ge=1),
+    _: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> DiffOut:
+    old, new = get_version(session, article_id, from_version), get_version(session, article_id, to_version)
+    if old is None or new is None:
+        raise NotFound("no such version of this article", "该条目没有所选版本")
+    from hotline.knowledge.content import changed_fields
+
+    return DiffOut(
+        article_id=article_id,
+        from_version=from_version,
+        to_version=to_version,
+        changed=changed_fields(old.content, new.content),
+        diff=diff(old.content, new.content, f"v{from_version}", f"v{to_version}"),
+    )
+
+
+@router.post("/articles/{article_id}/rollback", response_model=ArticleOut)
+def rollback_article(
+    article_id: int,
+    body: RollbackIn,
+    principal: Principal = Depends(require("knowledge.write")),
+    session: Session = Depends(get_session),
+) -> ArticleOut:
+    a = service.rollback(session, principal.actor, article_id, body.version, body.to_version)
+    return article_out(session, a)
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+@router.get("/search", response_model=SearchOut)
+def search_articles(
+    request: Request,
+    q: str = Query("", max_length=100),
+    category: str | None = Query(None, max_length=200),
+    region: str | None = Query(None, max_length=64),
+    state: State | None = None,
+    all_states: bool = Query(False, description="writers: include drafts, retired and expired"),
+    limit: int = Query(10, ge=1, le=50),
+    principal: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> SearchOut:
+    idx = fresh_index(request, session)
+    served_only = not (all_states and principal.can("knowledge.write"))
+    filters = search.Filters(category, region, state.value if state else None, served_only)
+    started = utcnow()
+    hits, total = search.run(idx, q, filters, limit=limit, cache=_cache(idx))
+    took = (utcnow() - started).total_seconds() * 1000
+    usage.log_search(session, principal.actor, q, len(hits))
+    now = utcnow()
+    return SearchOut(
+        query=q,
+        total=total,
+        took_ms=round(took, 2),
+        hits=[
+            SearchHit(
+                id=h.id,
+                title=h.title,
+                title_hl=h.title_hl,
+                snippet=h.snippet,
+                category=str(h.data.get("category", "")),
+                region=str(h.data.get("region", "")),
+                state=str(h.data.get("state", "")),
+                served=bool(h.data.get("served")),
+                expired=not search.alive(h.data, now) and bool(h.data.get("served")),
+                score=round(h.score, 4),
+            )
+            for h in hits
+        ],
+    )
+
+
+@router.get("/suggest", response_model=list[SuggestItem])
+def suggest_articles(
+    request: Request,
+    q: str = Query("", max_length=50),
+    category: str | None = Query(None, max_length=200),
+    limit: int = Query(8, ge=1, le=20),
+    _: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> list[SuggestItem]:
+    idx = fresh_index(request, session)
+    hits = search.suggest(idx, q, search.Filters(category=category), limit=limit)
+    return [
+        SuggestItem(id=h.id, title=h.title, title_hl=h.title_hl, category=str(h.data.get("category", "")))
+        for h in hits
+    ]
+
+
+@router.post("/in-call", response_model=list[InCallItem])
+def in_call_suggestions(
+    request: Request,
+    body: InCallIn,
+    _: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> list[InCallItem]:
+    idx = fresh_index(request, session)
+    found = incall.suggest_in_call(
+        session, idx, body.ivr_path, body.caller_id, body.text, body.limit, cache=_cache(idx)
+    )
+    return [
+        InCallItem(
+            id=s.id,
+            title=s.title,
+            answer_short=s.answer_short,
+            category=s.category,
+            score=round(s.score, 4),
+            reasons=s.reasons,
+        )
+        for s in found
+    ]
+
+
+# --- usage and statistics ------------------------------------------------------------------------
+
+
+@router.post("/articles/{article_id}/use", status_code=204)
+def mark_used(
+    article_id: int,
+    body: UseIn,
+    principal: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> Response:
+    usage.mark_used(session, principal.actor, article_id, body.call_id)
+    return Response(status_code=204)
+
+
+@router.post("/articles/{article_id}/vote", status_code=204)
+def vote_article(
+    article_id: int,
+    body: VoteIn,
+    principal: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> Response:
+    usage.vote(session, principal.actor, article_id, body.helpful)
+    return Response(status_code=204)
+
+
+@router.post("/articles/{article_id}/links", response_model=LinkOut, status_code=201)
+def link_article(
+    article_id: int,
+    body: LinkIn,
+    principal: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> LinkOut:
+    usage.link_work_order(session, principal.actor, article_id, body.work_order_id, body.work_order_type)
+    row = next(r for r in usage.links_for(session, body.work_order_id) if r["article_id"] == article_id)
+    return LinkOut(**row)
+
+
+@router.get("/links", response_model=list[LinkOut])
+def links_of_work_order(
+    work_order_id: str = Query(..., min_length=1, max_length=64),
+    _: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> list[LinkOut]:
+    return [LinkOut(**row) for row in usage.links_for(session, work_order_id)]
+
+
+@router.get("/stats")
+def knowledge_stats(
+    since: datetime | None = None,
+    limit: int = Query(20, ge=1, le=100),
+    _: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    return usage.stats(session, since, limit)
+
+
+# --- import / export, maintenance -----------------------------------------------------------------
+
+
+@router.get("/export.xlsx")
+def export_xlsx(
+    _: Principal = Depends(require("knowledge.read")), session: Session = Depends(get_session)
+) -> Response:
+    return Response(
+        transfer.export_xlsx(session),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="knowledge.xlsx"'},
+    )
+
+
+@router.get("/export.md")
+def export_markdown(
+    _: Principal = Depends(require("knowledge.read")), session: Session = Depends(get_session)
+) -> Response:
+    return Response(
+        transfer.export_markdown(session),
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="knowledge.md"'},
+    )
+
+
+@router.post("/import")
+async def import_articles(
+    file: UploadFile = File(...),
+    principal: Principal = Depends(require("knowledge.write")),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    data = await file.read()
+    name = (file.filename or "").lower()
+    if name.endswith(".xlsx"):
+        return transfer.import_xlsx(session, principal.actor, data)
+    if name.endswith((".md", ".markdown", ".txt")):
+        return transfer.import_markdown(session, principal.actor, data.decode("utf-8", errors="replace"))
+    raise Invalid("upload a .xlsx or .md file", "请上传 .xlsx 或 .md 文件")
+
+
+@router.post("/index/rebuild")
+def rebuild(
+    request: Request,
+    _: Principal = Depends(require("knowledge.review")),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    started = utcnow()
+    count = index.rebuild_index(session, _index(request))
+    return {"indexed": count, "seconds": round((utcnow() - started).total_seconds(), 3)}
+
+
+@router.post("/sweep")
+def run_sweep(
+    _: Principal = Depends(require("knowledge.review")),
+    session: Session = Depends(get_session),
+) -> dict[str, list[int]]:
+    return service.sweep(session)
