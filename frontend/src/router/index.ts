@@ -1,0 +1,100 @@
+/**
+ * Routes of the console. Each page names the permission(s) it needs in `meta.perm`; the
+ * navigation menu and the guard both read them, so a role sees exactly the pages it may use.
+ */
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { useAuth } from '../stores/auth'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    perm?: string | string[]
+    title?: string
+    group?: string
+    nav?: boolean
+    public?: boolean
+  }
+}
+
+export const consoleRoutes: RouteRecordRaw[] = [
+  { path: 'workspace', name: 'workspace', component: () => import('../views/AgentWorkspace.vue'),
+    meta: { perm: 'calls.control', title: 'nav.workspace', group: 'desk', nav: true } },
+  { path: 'wallboard', name: 'wallboard', component: () => import('../views/WallboardView.vue'),
+    meta: { perm: 'kpi.read', title: 'nav.wallboard', group: 'desk', nav: true } },
+  { path: 'workorders', name: 'workorders', component: () => import('../views/workorders/WorkOrderList.vue'),
+    meta: { perm: ['workorders.read', 'workorders.handle'], title: 'nav.workorders', group: 'orders', nav: true } },
+  { path: 'workorders/:id', name: 'workorder', component: () => import('../views/workorders/WorkOrderDetail.vue'),
+    meta: { perm: ['workorders.read', 'workorders.handle'], title: 'nav.workorderDetail' } },
+  { path: 'returnvisits', name: 'returnvisits', component: () => import('../views/workorders/ReturnVisits.vue'),
+    meta: { perm: 'workorders.write', title: 'nav.returnVisits', group: 'orders', nav: true } },
+  { path: 'knowledge', name: 'knowledge', component: () => import('../views/knowledge/KnowledgeSearch.vue'),
+    meta: { perm: 'knowledge.read', title: 'nav.knowledge', group: 'knowledge', nav: true } },
+  { path: 'knowledge/articles/:id', name: 'article', component: () => import('../views/knowledge/ArticleView.vue'),
+    meta: { perm: 'knowledge.read', title: 'nav.article' } },
+  { path: 'knowledge/edit/:id?', name: 'article-edit', component: () => import('../views/knowledge/ArticleEditor.vue'),
+    meta: { perm: 'knowledge.write', title: 'nav.articleEdit' } },
+  { path: 'knowledge/review', name: 'knowledge-review', component: () => import('../views/knowledge/ReviewQueue.vue'),
+    meta: { perm: 'knowledge.review', title: 'nav.review', group: 'knowledge', nav: true } },
+  { path: 'knowledge/expiry', name: 'knowledge-expiry', component: () => import('../views/knowledge/ExpiryDashboard.vue'),
+    meta: { perm: ['knowledge.write', 'knowledge.review'], title: 'nav.expiry', group: 'knowledge', nav: true } },
+  { path: 'ivr', name: 'ivr', component: () => import('../views/IvrEditor.vue'),
+    meta: { perm: 'ivr.read', title: 'nav.ivr', group: 'center', nav: true } },
+  { path: 'recordings', name: 'recordings', component: () => import('../views/RecordingsView.vue'),
+    meta: { perm: 'recordings.read', title: 'nav.recordings', group: 'center', nav: true } },
+  { path: 'admin/queues', name: 'queues', component: () => import('../views/admin/QueuesView.vue'),
+    meta: { perm: 'acd.read', title: 'nav.queues', group: 'center', nav: true } },
+  { path: 'admin/callers', name: 'callers', component: () => import('../views/admin/CallersView.vue'),
+    meta: { perm: 'callers.read', title: 'nav.callers', group: 'admin', nav: true } },
+  { path: 'admin/users', name: 'users', component: () => import('../views/admin/UsersView.vue'),
+    meta: { perm: 'users.read', title: 'nav.users', group: 'admin', nav: true } },
+  { path: 'admin/departments', name: 'departments', component: () => import('../views/admin/DepartmentsView.vue'),
+    meta: { perm: 'departments.write', title: 'nav.departments', group: 'admin', nav: true } },
+  { path: 'admin/audit', name: 'audit', component: () => import('../views/admin/AuditView.vue'),
+    meta: { perm: 'audit.read', title: 'nav.audit', group: 'admin', nav: true } },
+]
+
+/** The first page for a role: what that person spends the day on. */
+const HOME_BY_ROLE: Record<string, string[]> = {
+  agent: ['workspace'],
+  supervisor: ['wallboard', 'workspace'],
+  analyst: ['wallboard'],
+  qa_inspector: ['recordings'],
+  department_handler: ['workorders'],
+  admin: ['users'],
+}
+
+export function homeFor(role: string, can: (perm: string | string[] | undefined) => boolean): string {
+  const names = [...(HOME_BY_ROLE[role] ?? []), ...consoleRoutes.filter((r) => r.meta?.nav).map((r) => String(r.name))]
+  for (const name of names) {
+    const route = consoleRoutes.find((r) => r.name === name)
+    if (route && can(route.meta?.perm)) return `/${route.path}`
+  }
+  return '/forbidden'
+}
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: () => import('../layouts/ConsoleLayout.vue'),
+    children: [
+      { path: '', name: 'home', component: () => import('../views/ForbiddenView.vue') },
+      { path: 'forbidden', name: 'forbidden', component: () => import('../views/ForbiddenView.vue') },
+      ...consoleRoutes,
+    ],
+  },
+  { path: '/:pathMatch(.*)*', name: 'notfound', component: () => import('../views/NotFoundView.vue'), meta: { public: true } },
+]
+
+export function makeRouter() {
+  const router = createRouter({ history: createWebHistory('/'), routes })
+  router.beforeEach(async (to) => {
+    const auth = useAuth()
+    if (to.meta.public) return true
+    if (!auth.checked) await auth.fetchMe()
+    if (!auth.me) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+    if (to.name === 'home') return homeFor(auth.me.role, auth.can)
+    if (!auth.can(to.meta.perm)) return { name: 'forbidden' }
+    return true
+  })
+  return router
+}

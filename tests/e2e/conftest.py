@@ -1,0 +1,187 @@
+"""End-to-end fixtures: the real `hotline serve` on a temp SQLite with demo data, and headless Chromium.
+
+The server runs as a subprocess exactly as `make run` starts it (migrations, demo load, serve), on
+a free port. The browser is Debian's /usr/bin/chromium driven by the Python Playwright package
+(no browser download); Playwright gives each launch a fresh temporary profile. Pages are opened
+at http://localhost:PORT so the Secure session cookie is accepted over plain HTTP (Chromium
+treats localhost as a secure context).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "frontend"
+DIST = FRONTEND / "dist"
+SCREENSHOTS = FRONTEND / "e2e" / "screenshots"
+AXE_JS = FRONTEND / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOTLINE = str(Path(sys.executable).with_name("hotline"))
+# Demo users (hotline/demo.py): username -> (password, role).
+DEMO_USERS: dict[str, tuple[str, str]] = {
+    "admin": ("admin1234", "admin"),
+    "banzhang": ("demo1234", "supervisor"),
+    "agent1": ("demo1234", "agent"),
+    "zhijian": ("demo1234", "qa_inspector"),
+    "yanglao": ("demo1234", "department_handler"),
+    "fenxi": ("demo1234", "analyst"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _ensure_console_built() -> None:
+    if (DIST / "index.html").exists():
+        return
+    if shutil.which("npm") is None:
+        pytest.skip("frontend/dist is not built and npm is missing (run scripts/frontend.sh build)")
+    subprocess.run([str(ROOT / "scripts" / "frontend.sh"), "build"], check=True, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """Base URL of a running hotline with demo data."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (make test installs it)")
+    _ensure_console_built()
+    tmp = Path(tempfile.mkdtemp(prefix="hotline-e2e-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": f"sqlite:///{tmp / 'hotline.db'}",
+        "HOTLINE_DATA_DIR": str(tmp),
+        "HOTLINE_HTTP_HOST": "127.0.0.1",
+        "HOTLINE_HTTP_PORT": str(port),
+        "HOTLINE_SIP__PORT": str(free_port()),
+        "HOTLINE_LOG_JSON": "true",
+    }
+    for args in (["db", "upgrade"], ["demo", "load"]):
+        subprocess.run([HOTLINE, *args], env=env, cwd=tmp, check=True, capture_output=True, timeout=180)
+    log = (tmp / "serve.log").open("wb")
+    proc = subprocess.Popen([HOTLINE, "serve"], env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.close()
+                raise RuntimeError("hotline serve did not start:\n" + (tmp / "serve.log").read_text()[-3000:])
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, server: str) -> Iterator[Callable[[], Any]]:
+    """Factory of pages, each in its own context (own cookies), zh-CN, 1440x900."""
+    contexts: list[Any] = []
+
+    def make() -> Any:
+        ctx = browser.new_context(
+            base_url=server,
+            locale="zh-CN",
+            viewport={"width": 1440, "height": 900},
+            timezone_id="Asia/Shanghai",
+        )
+        ctx.set_default_timeout(10_000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def login(page: Any, username: str) -> None:
+    password = DEMO_USERS[username][0]
+    page.goto("/login")
+    page.get_by_test_id("username").fill(username)
+    page.get_by_test_id("password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.get_by_test_id("current-user").wait_for()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+AXE_RUN = """() => axe.run(document, {resultTypes: ['violations']}).then(r => ({
+  violations: r.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').slice(0, 300)),
+  })),
+}))"""
+
+
+def axe_serious(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations on the current page."""
+    if not AXE_JS.exists():
+        pytest.skip("axe-core is not installed (npm ci in frontend/)")
+    page.add_script_tag(path=str(AXE_JS))
+    result: dict[str, Any] = page.evaluate(AXE_RUN)
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def assert_accessible(page: Any) -> None:
+    violations = axe_serious(page)
+    report = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in violations
+    )
+    assert not violations, report
