@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record, snapshot
 from hotline.errors import Conflict, Invalid
+from hotline.people.models import Department
 from hotline.workorders.deadlines import TYPES, URGENCIES
 from hotline.workorders.models import CalendarOverride, Category, DeadlinePolicy
 
@@ -50,6 +51,8 @@ def create_category(
         raise Conflict(f"category code {code} exists", f"分类编码 {code} 已存在")
     if parent_id is not None and session.get(Category, parent_id) is None:
         raise Invalid(f"parent category {parent_id} does not exist", "上级分类不存在")
+    if default_department_id is not None and session.get(Department, default_department_id) is None:
+        raise Invalid(f"department {default_department_id} does not exist", "承办单位不存在")
     c = Category(code=code, name=name, parent_id=parent_id, default_department_id=default_department_id)
     session.add(c)
     session.flush()

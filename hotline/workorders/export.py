@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from hotline.workorders.calendar import LOCAL
 from hotline.workorders.models import WorkOrder
@@ -32,6 +33,11 @@ HEADERS = [
 ]
 
 
+def _clean(row: list[object]) -> list[object]:
+    """Control characters are not allowed in XLSX cells; drop them rather than fail the export."""
+    return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
+
+
 def xlsx(orders: Iterable[WorkOrder], who: Who) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("工单")
@@ -41,21 +47,23 @@ def xlsx(orders: Iterable[WorkOrder], who: Who) -> bytes:
             break
         o = order_out(order, who)
         ws.append(
-            [
-                o.number,
-                o.type,
-                STATE_ZH[State(o.state)],
-                o.urgency,
-                o.title,
-                o.content,
-                o.contact_name,
-                o.contact_phone,
-                o.district,
-                o.location,
-                o.department_id,
-                o.created_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
-                o.due_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if o.due_at else None,
-            ]
+            _clean(
+                [
+                    o.number,
+                    o.type,
+                    STATE_ZH[State(o.state)],
+                    o.urgency,
+                    o.title,
+                    o.content,
+                    o.contact_name,
+                    o.contact_phone,
+                    o.district,
+                    o.location,
+                    o.department_id,
+                    o.created_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
+                    o.due_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if o.due_at else None,
+                ]
+            )
         )
     buf = io.BytesIO()
     wb.save(buf)

@@ -12,12 +12,15 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from pydantic import Field, ValidationError
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hotline.errors import Invalid
+from hotline.schemas import StrictIn
 from hotline.web.pagination import ListParams, decode_cursor, encode_cursor, paginate
 from hotline.workorders import search
+from hotline.workorders.calendar import LOCAL
 from hotline.workorders.models import WorkOrder
 from hotline.workorders.service import Who
 from hotline.workorders.states import State
@@ -48,15 +51,31 @@ class Filters:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Filters:
-        known = set(cls.__dataclass_fields__)
-        unknown = set(data) - known
-        if unknown:
-            raise Invalid(f"unknown filters: {', '.join(sorted(unknown))}", "筛选条件无效")
-        values = dict(data)
-        for key in ("created_from", "created_to"):
-            if isinstance(values.get(key), str):
-                values[key] = datetime.fromisoformat(values[key])
-        return cls(**values)
+        try:
+            checked = FiltersIn.model_validate(data)
+        except ValidationError as exc:
+            raise Invalid(f"invalid saved filters: {exc.errors()[0]['msg']}", "筛选条件无效") from exc
+        return cls(**checked.model_dump())
+
+
+class FiltersIn(StrictIn):
+    """The filters a saved view may hold (validated like query parameters)."""
+
+    state: str | None = Field(None, max_length=200)
+    overdue: bool | None = None
+    department_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    category_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    caller_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    type: str | None = Field(None, max_length=16)
+    channel: str | None = Field(None, max_length=16)
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = Field(None, max_length=200)
+
+
+def _aware(value: datetime) -> datetime:
+    """Dates typed without a zone are the hotline's local time (Asia/Shanghai)."""
+    return value.replace(tzinfo=LOCAL) if value.tzinfo is None else value
 
 
 @dataclass
@@ -95,9 +114,9 @@ def build(session: Session, who: Who, f: Filters, now: datetime) -> Query:
     if f.channel:
         stmt = stmt.where(WorkOrder.channel == f.channel)
     if f.created_from:
-        stmt = stmt.where(WorkOrder.created_at >= f.created_from)
+        stmt = stmt.where(WorkOrder.created_at >= _aware(f.created_from))
     if f.created_to:
-        stmt = stmt.where(WorkOrder.created_at < f.created_to)
+        stmt = stmt.where(WorkOrder.created_at < _aware(f.created_to))
     id_col: Any = WorkOrder.id
     if f.q:
         stmt, id_col = search.restrict(session, stmt, f.q)

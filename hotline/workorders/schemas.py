@@ -4,7 +4,7 @@ confidential order."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import Field
@@ -108,7 +108,7 @@ class PolicyIn(StrictIn):
 
 
 class CalendarOverrideIn(StrictIn):
-    day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    day: date
     workday: bool
     note: str | None = Field(None, max_length=100)
 

@@ -4,7 +4,7 @@ configuration. Thin: the work is in `hotline.workorders`."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -136,7 +136,10 @@ def delete_view(
     return Response(status_code=204)
 
 
-@router.get("/export.xlsx", response_class=Response)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/export.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def export_xlsx(
     f: Filters = Depends(filters),
     p: Principal = Depends(require("workorders.read")),
@@ -148,7 +151,7 @@ def export_xlsx(
     record(session, p.actor, "workorder.export", "workorder", None, None, f.as_json())
     return Response(
         data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX,
         headers={"Content-Disposition": 'attachment; filename="workorders.xlsx"'},
     )
 
@@ -297,9 +300,7 @@ def put_calendar_override(
 ) -> dict[str, Any]:
     from hotline.workorders.config import set_calendar_override
 
-    row: CalendarOverride = set_calendar_override(
-        session, p.actor, date.fromisoformat(body.day), body.workday, body.note
-    )
+    row: CalendarOverride = set_calendar_override(session, p.actor, body.day, body.workday, body.note)
     return {"day": row.day.isoformat(), "workday": row.workday}
 
 
