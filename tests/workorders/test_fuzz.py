@@ -22,7 +22,7 @@ def test_workorder_api_conforms(sqlite_db: Database, tmp_root: Path) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     tested = 0
     for result in schema.get_all_operations():
-        operation = result.ok()
+        operation = result.ok()  # type: ignore[union-attr]
         if not operation.path.startswith(PREFIXES):
             continue
 
