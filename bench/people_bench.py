@@ -8,23 +8,25 @@ the same invocation (the floor any lookup can reach), so ratios survive a noisy 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-from sqlalchemy import insert, text
+import httpx
+from sqlalchemy import insert, select, text
 
 from hotline.people.models import Caller, CallerPhone
-from hotline.people.service import get_caller, lookup_by_phone
+from hotline.people.service import caller_ids_by_phone, lookup_by_phone
 from hotline.store.db import Database
 from hotline.store.migrate import upgrade
-from hotline.web.app import create_app
-from tests.conftest import make_settings, seed
-from tests.pg import PgCluster
+from tests.conftest import seed
+from tests.pg import PgCluster, free_port
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -60,34 +62,71 @@ def fill(db: Database, count: int) -> None:
     print(f"  filled {count:,} callers in {time.perf_counter() - t:.1f} s")
 
 
+def serve(db: Database, tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": db.url,
+        "HOTLINE_DATA_DIR": str(tmp),
+        "HOTLINE_HTTP_PORT": str(port),
+        "HOTLINE_SIP__ENABLED": "false",
+        "HOTLINE_JOBS_ENABLED": "false",
+        "HOTLINE_COOKIE_SECURE": "false",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hotline.cli", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
 def measure(db: Database, count: int, tmp: Path) -> dict[str, float]:
     rng = random.Random(1)
-    numbers = [f"1{300_000_0000 + rng.randrange(count)}" for _ in range(2000)]
-    ids = [10_000 + rng.randrange(count) for _ in range(2000)]
+    numbers = [f"1{300_000_0000 + rng.randrange(count)}" for _ in range(3000)]
+    ids = [10_000 + rng.randrange(count) for _ in range(3000)]
     res: dict[str, float] = {}
     with db.session() as s:
+        it0 = iter(numbers)
+        ids_only = timed(lambda: caller_ids_by_phone(s, next(it0)), 3000)
+    with db.session() as s:
         it = iter(numbers)
-        lookup = timed(lambda: lookup_by_phone(s, next(it)), 2000)
+        full = timed(lambda: (lookup_by_phone(s, next(it)), s.expunge_all()), 3000)
+    with db.session() as s:
         it2 = iter(ids)
-        pk = timed(lambda: get_caller(s, next(it2)), 2000)
-    res["lookup p50 ms"] = statistics.median(lookup)
-    res["lookup p99 ms"] = pct(lookup, 0.99)
-    res["pk fetch p99 ms (ref)"] = pct(pk, 0.99)
-    res["lookup/ref p99"] = res["lookup p99 ms"] / res["pk fetch p99 ms (ref)"]
+        pk = timed(lambda: s.execute(select(Caller.id).where(Caller.id == next(it2))).all(), 3000)
+    res["phone->caller p50 ms"] = statistics.median(ids_only)
+    res["phone->caller p99 ms"] = pct(ids_only, 0.99)
+    res["phone->profile p99 ms"] = pct(full, 0.99)
+    res["pk probe p99 ms (ref)"] = pct(pk, 0.99)
+    res["phone->caller/ref p99"] = res["phone->caller p99 ms"] / res["pk probe p99 ms (ref)"]
 
-    app = create_app(make_settings(db, tmp), db)
-    with TestClient(app, base_url="https://testserver") as client:
+    proc, base = serve(db, tmp)
+    try:
+        with httpx.Client(base_url=base, timeout=10) as client:
 
-        def login_and_read() -> None:
-            client.cookies.clear()
-            r = client.post("/api/auth/login", json={"username": "agent", "password": "password-agent"})
-            assert r.status_code == 200
-            assert client.get("/api/callers/lookup", params={"phone": numbers[0]}).status_code == 200
+            def login_and_read() -> None:
+                client.cookies.clear()
+                r = client.post("/api/auth/login", json={"username": "agent", "password": "password-agent"})
+                assert r.status_code == 200
+                assert client.get("/api/callers/lookup", params={"phone": numbers[0]}).status_code == 200
 
-        client.post("/api/auth/login", json={"username": "agent", "password": "password-agent"})
-        read = timed(lambda: client.get("/api/callers/lookup", params={"phone": numbers[1]}), 300)
-        both = timed(login_and_read, 60)
-        health = timed(lambda: client.get("/healthz"), 300)
+            login_and_read()
+            read = timed(lambda: client.get("/api/callers/lookup", params={"phone": numbers[1]}), 500)
+            both = timed(login_and_read, 100)
+            health = timed(lambda: client.get("/healthz"), 500)
+    finally:
+        proc.terminate()
+        proc.wait(10)
     res["authorized read p95 ms"] = pct(read, 0.95)
     res["login+read p95 ms"] = pct(both, 0.95)
     res["/healthz p95 ms (ref)"] = pct(health, 0.95)

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hotline.audit.service import Actor
-from hotline.config import Settings
+from hotline.config import Settings, SipSettings
 from hotline.people.models import ApiToken
 from hotline.people.permissions import Role
 from hotline.people.schemas import DepartmentIn, UserIn
@@ -133,6 +133,9 @@ def sqlite_db(sqlite_template: Path, tmp_root: Path) -> Iterator[Database]:
 
 
 def make_settings(db: Database, tmp_root: Path, **extra: object) -> Settings:
+    # Jobs and the SIP engine stay off unless a test asks: they would race the test's own writes
+    # and fight over port 5060.
+    extra.setdefault("sip", SipSettings(enabled=False))
     return Settings(
         database_url=db.url, data_dir=tmp_root / "data", log_json=False, jobs_enabled=False, **extra
     )  # type: ignore[arg-type]

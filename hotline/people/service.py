@@ -200,10 +200,21 @@ def delete_caller(session: Session, actor: Actor, caller_id: int) -> None:
     session.flush()
 
 
-def lookup_by_phone(session: Session, number: str) -> list[Caller]:
-    """Callers who use this number (usually one; a shared landline may give several)."""
+def caller_ids_by_phone(session: Session, number: str) -> list[int]:
+    """Ids of the callers using this number: one B-tree index probe, for routing decisions."""
     normalized = normalize_phone(number)
     if not normalized:
         return []
-    ids = select(CallerPhone.caller_id).where(CallerPhone.number == normalized)
+    stmt = (
+        select(CallerPhone.caller_id).where(CallerPhone.number == normalized).order_by(CallerPhone.caller_id)
+    )
+    return list(session.scalars(stmt))
+
+
+def lookup_by_phone(session: Session, number: str) -> list[Caller]:
+    """Callers who use this number (usually one; a shared landline may give several), with
+    phones, care profile and emergency contacts loaded for the screen pop."""
+    ids = caller_ids_by_phone(session, number)
+    if not ids:
+        return []
     return list(session.scalars(_caller_query().where(Caller.id.in_(ids)).order_by(Caller.id)))

@@ -8,8 +8,9 @@ permission through `require(...)`; a test walks all routes and roles to prove it
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -21,15 +22,32 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline import __version__
+from hotline.bus import get_bus
 from hotline.config import Settings, get_settings
 from hotline.jobs import JobRunner
 from hotline.people.permissions import ROLE_PERMISSIONS
+from hotline.people.sip_credentials import UserCredentialStore
+from hotline.sip.engine import TelephonyEngine
 from hotline.store.db import Database
 from hotline.web import openapi, problems, routers
 from hotline.web.auth import LoginThrottle
 from hotline.web.middleware import BodyLimit, Metrics
 
 FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
+
+
+# Startup/shutdown hooks a domain router may register (e.g. checking its search index).
+# Periodic work belongs in `hotline/<domain>/jobs.py` (see hotline.jobs), not here.
+Lifecycle = Callable[[FastAPI], Any]
+STARTUP: list[Lifecycle] = []
+SHUTDOWN: list[Lifecycle] = []
+
+
+async def _run_hooks(hooks: list[Lifecycle], app: FastAPI) -> None:
+    for hook in hooks:
+        result = hook(app)
+        if inspect.isawaitable(result):
+            await result
 
 
 def router_modules() -> list[Any]:
@@ -60,6 +78,13 @@ def api_routes(routes: list[Any]) -> list[APIRoute]:
     return out
 
 
+async def start_telephony(settings: Settings, db: Database) -> TelephonyEngine:
+    """The SIP/RTP engine on the server's loop, with agents' credentials from the users table."""
+    engine = TelephonyEngine(settings, get_bus(), UserCredentialStore(db, settings.sip.realm))
+    await engine.start()
+    return engine
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = db or Database(settings.database_url)
@@ -69,9 +94,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         runner = JobRunner(db) if settings.jobs_enabled else None
         if runner is not None:
             runner.start()
+        telephony = await start_telephony(settings, db) if settings.sip.enabled else None
+        app.state.telephony = telephony
+        await _run_hooks(STARTUP, app)
         try:
             yield
         finally:
+            await _run_hooks(list(reversed(SHUTDOWN)), app)
+            if telephony is not None:
+                await telephony.stop()
             if runner is not None:
                 await runner.stop()
 
