@@ -23,12 +23,12 @@ from typing import Any
 
 from hotline.bus import Bus
 from hotline.config import Settings, SipSettings
-from hotline.media.dtmf import parse_dtmf_info
 from hotline.media.player import PromptCache
 from hotline.media.rtp import PortAllocator, RtpSession
 from hotline.sip.auth import CredentialStore, DigestAuth
-from hotline.sip.b2bua import Call, blind_transfer, default_route
+from hotline.sip.b2bua import Call, default_route
 from hotline.sip.dialog import Dialog, new_tag
+from hotline.sip.indialog import handle_in_dialog
 from hotline.sip.leg import Leg
 from hotline.sip.message import (
     SipMessage,
@@ -42,7 +42,7 @@ from hotline.sip.message import (
 )
 from hotline.sip.ratelimit import RateLimiter
 from hotline.sip.registrar import Registrar
-from hotline.sip.sdp import SdpError, negotiate, parse_sdp, reverse_direction
+from hotline.sip.sdp import SdpError, negotiate, parse_sdp
 from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer, new_branch
 from hotline.sip.transport import Source, Transports
 
@@ -220,9 +220,9 @@ class TelephonyEngine:
         if to_tag:
             leg = self.dialogs.get((req.call_id, to_tag))
             if leg is not None:
-                self.spawn(self._in_dialog(leg, req, tx))
+                self.spawn(handle_in_dialog(self, leg, req, tx))
             elif req.method == "OPTIONS":
-                tx.respond(self._options(tx))
+                tx.respond(self.options_response(tx))
             else:
                 tx.respond(tx.response(481, "Call/Transaction Does Not Exist"))
             return
@@ -232,7 +232,7 @@ class TelephonyEngine:
         elif req.method == "REGISTER":
             self.spawn(self._register(req, tx))
         elif req.method == "OPTIONS":
-            tx.respond(self._options(tx))
+            tx.respond(self.options_response(tx))
         elif req.method in KNOWN_METHODS:
             resp = tx.response(405, "Method Not Allowed")
             resp.add("Allow", self.ALLOW)
@@ -240,7 +240,7 @@ class TelephonyEngine:
         else:
             tx.respond(tx.response(501, "Not Implemented"))
 
-    def _options(self, tx: ServerTransaction) -> SipResponse:
+    def options_response(self, tx: ServerTransaction) -> SipResponse:
         resp = tx.response(200, "OK", to_tag=new_tag())
         resp.add("Allow", self.ALLOW)
         resp.add("Accept", "application/sdp, application/dtmf-relay")
@@ -319,72 +319,6 @@ class TelephonyEngine:
             log.exception("inbound routing failed for call %s", call.id)
             await leg.hangup("error")
 
-    async def _in_dialog(self, leg: Leg, req: SipRequest, tx: ServerTransaction) -> None:
-        if leg.dialog is not None:
-            leg.dialog.remote_seq = max(leg.dialog.remote_seq, req.cseq[0])
-        m = req.method
-        if m == "BYE":
-            tx.respond(tx.response(200, "OK"))
-            leg._finish("remote_hangup")
-        elif m == "INVITE":
-            tx.respond(tx.response(100, "Trying"))
-            await self._reinvite(leg, req, tx)
-        elif m == "INFO":
-            digit = parse_dtmf_info(req.body, req.get("Content-Type") or "")
-            tx.respond(tx.response(200, "OK"))
-            if digit:
-                leg.on_digit(digit, "info")
-        elif m == "REFER":
-            target = req.get("Refer-To") or ""
-            try:
-                uri = parse_uri(parse_name_addr(target).uri)
-            except SipParseError:
-                tx.respond(tx.response(400, "Bad Refer-To"))
-                return
-            tx.respond(tx.response(202, "Accepted"))
-            self.spawn(self._refer(leg, uri.user or str(uri)))
-        elif m in ("OPTIONS", "NOTIFY", "UPDATE"):
-            tx.respond(self._options(tx) if m == "OPTIONS" else tx.response(200, "OK"))
-        else:
-            tx.respond(tx.response(501, "Not Implemented"))
-
-    async def _reinvite(self, leg: Leg, req: SipRequest, tx: ServerTransaction) -> None:
-        md = None
-        if req.body:
-            try:
-                md = parse_sdp(req.body)
-            except SdpError:
-                tx.respond(tx.response(488, "Not Acceptable Here"))
-                return
-        direction = md.direction if md is not None else "sendrecv"
-        if md is not None and md.host == "0.0.0.0":
-            direction = "inactive"  # RFC 2543-style hold
-        if md is not None:
-            leg.apply_remote_media(md, negotiate(md) or leg.pt)
-        hold = direction in ("sendonly", "inactive")
-        peer = leg.call.peer(leg)
-        if peer is not None and peer.state == "answered" and hold != leg.remote_hold:
-            await peer.reinvite(direction if hold else "sendrecv")  # relay the hold to the far party
-        resp = leg._response(200, "OK")
-        resp.add("Content-Type", "application/sdp")
-        resp.body = leg.local_sdp(reverse_direction(direction))
-        tx.respond(resp)
-        if hold != leg.remote_hold:
-            leg.remote_hold = hold
-            leg.publish("leg.hold" if hold else "leg.unhold", by="remote", direction=direction)
-
-    async def _refer(self, leg: Leg, target: str) -> None:
-        if self.on_refer is not None:
-            ok = await self.on_refer(leg, target)
-        else:
-            ok = await blind_transfer(self, leg, target)
-        if leg.is_active and leg.dialog is not None:
-            frag = b"SIP/2.0 200 OK\r\n" if ok else b"SIP/2.0 503 Service Unavailable\r\n"
-            notify = leg.dialog.request("NOTIFY", frag, "message/sipfrag;version=2.0")
-            notify.add("Event", "refer")
-            notify.add("Subscription-State", "terminated;reason=noresource")
-            self.tx.new_client(notify, leg.dialog.dest, lambda r: None)
-
     # ---- originating ---------------------------------------------------------------------------------
     def resolve(self, target: str) -> tuple[Source, str, str]:
         """(where to send, Request-URI, To URI) for an extension, a SIP URI or an external number."""
@@ -395,7 +329,17 @@ class TelephonyEngine:
         bindings = self.registrar.lookup(target)
         if bindings:
             b = bindings[0]
-            return b.source, b.contact, f"sip:{target}@{self.host}"
+            contact = parse_uri(b.contact)
+            to_uri = f"sip:{target}@{self.host}"
+            conn = b.source.conn
+            tcp_alive = conn is not None and conn.transport is not None and not conn.transport.is_closing()
+            if b.source.proto == "TCP" and tcp_alive:
+                return b.source, b.contact, to_uri  # reuse the phone's own connection (NAT)
+            if contact.host == b.source.addr[0] or b.source.proto == "TCP":
+                # Not NATed (or its TCP connection is gone): the Contact is reachable as written.
+                proto = "TCP" if contact.params.get("transport", "").lower() == "tcp" else b.source.proto
+                return Source(proto, (contact.host, contact.port or 5060)), b.contact, to_uri
+            return b.source, b.contact, to_uri
         if self.sip.outbound_trunk and target.lstrip("+").isdigit():
             host, _, port = self.sip.outbound_trunk.partition(":")
             trunk_uri = f"sip:{target}@{host}:{port or 5060}"

@@ -365,6 +365,12 @@ class Leg:
             extra["status"] = status
         if self.answered_at:
             extra["talk_seconds"] = round(time.time() - self.answered_at, 3)
+            extra["rtp"] = {
+                "rx_packets": self.rtp.rx_packets,
+                "tx_packets": self.rtp.tx_packets,
+                "lost": self.rtp.lost,
+                "jitter_ms": round(self.rtp.jitter / 8, 2),
+            }
         self.publish("leg.hangup", **extra)
         self.release()
         self.engine.leg_ended(self)
