@@ -93,11 +93,13 @@ def arm(order: WorkOrder, cal: WorkCalendar) -> None:
     order.escalate_at = cal.deadline(due, ESCALATE_AFTER_WORKDAYS)
 
 
-# (kind, level reached, column whose time has passed, bus topic)
+# (kind, level reached, column whose time has passed, how far past `now` due_at may be, bus topic).
+# Every line is a fixed offset from due_at (warn = due - WARN_BEFORE, escalate >= due), so a bound
+# on due_at is implied by the real condition and lets the (alert_level, due_at) index do the work.
 STAGES = (
-    ("warning", 1, WorkOrder.warn_at, "workorder.deadline_warning"),
-    ("supervision", 2, WorkOrder.due_at, "workorder.supervised"),
-    ("escalation", 3, WorkOrder.escalate_at, "workorder.escalated"),
+    ("warning", 1, WorkOrder.warn_at, WARN_BEFORE, "workorder.deadline_warning"),
+    ("supervision", 2, WorkOrder.due_at, timedelta(0), "workorder.supervised"),
+    ("escalation", 3, WorkOrder.escalate_at, timedelta(0), "workorder.escalated"),
 )
 
 
@@ -109,9 +111,11 @@ def sweep_deadlines(session: Session, now: datetime) -> dict[str, int]:
     Returns counts per stage; publishes one bus event per stage with the order ids.
     """
     counts: dict[str, int] = {}
-    for kind, level, col, topic in STAGES:
-        # The level bound keeps the scan on the index: orders below this level whose line is past.
-        cond = and_(WorkOrder.alert_level < level, WorkOrder.due_at.is_not(None), col <= now)
+    for kind, level, col, slack, topic in STAGES:
+        # alert_level IN (...) (not <) keeps both index columns usable: one range scan per level.
+        cond = and_(
+            WorkOrder.alert_level.in_(list(range(level))), WorkOrder.due_at <= now + slack, col <= now
+        )
         session.execute(
             insert(Notification).from_select(
                 ["workorder_id", "kind", "department_id", "due_at", "created_at", "read"],

@@ -1,0 +1,169 @@
+"""Intake channels over HTTP: the SMS gateway webhook, the WeChat official-account endpoint and the
+public web form (each authenticates itself, hence PUBLIC_ROUTES), plus the inbox for operators.
+Every intake goes through `hotline.channels.inbox.intake`: persisted raw first, then processed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.channels import inbox, sms, wechat
+from hotline.channels.models import InboundMessage
+from hotline.channels.settings import ChannelSettings, get_channel_settings
+from hotline.errors import Invalid
+from hotline.schemas import Out, StrictIn
+from hotline.store.db import Database
+from hotline.web.auth import Principal, require
+from hotline.web.deps import get_db, get_session
+
+router = APIRouter(prefix="/api/channels", tags=["channels"])
+PUBLIC_ROUTES = {
+    ("POST", "/api/channels/sms"),
+    ("GET", "/api/channels/wechat"),
+    ("POST", "/api/channels/wechat"),
+    ("POST", "/api/channels/webform"),
+}
+XML = "application/xml"
+MAX_BODY = 64 * 1024
+
+
+class IntakeOut(Out):
+    inbound_id: int
+    duplicate: bool
+    number: str | None
+
+
+class WebFormIn(StrictIn):
+    form_id: str = Field(min_length=8, max_length=64, description="client-made id; re-posting it is a no-op")
+    name: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=32)
+    email: str | None = Field(None, max_length=255)
+    content: str = Field(min_length=5, max_length=5000)
+    website: str | None = Field(None, max_length=200, description="leave empty (spam trap)")
+
+
+class InboundOut(Out):
+    id: int
+    channel: str
+    external_id: str
+    status: str
+    attempts: int
+    error: str | None
+    workorder_id: int | None
+
+
+async def _body(request: Request) -> bytes:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise Invalid("message too large", "报文过大")
+    return body
+
+
+def _result(stored: inbox.Stored, order: Any) -> IntakeOut:
+    return IntakeOut(inbound_id=stored.id, duplicate=stored.duplicate, number=order.number if order else None)
+
+
+@router.post("/sms", response_model=IntakeOut)
+async def sms_webhook(
+    request: Request,
+    db: Database = Depends(get_db),
+    cfg: ChannelSettings = Depends(get_channel_settings),
+) -> IntakeOut:
+    body = await _body(request)
+    h = request.headers
+    sms.verify(
+        cfg.sms_secret, h.get("x-hotline-timestamp"), h.get("x-hotline-signature"), body, time.time(),
+        cfg.sms_replay_window_s,
+    )  # fmt: skip
+    msg = sms.parse(body)
+    raw = body.decode("utf-8", "replace")
+    stored, order = await run_in_threadpool(
+        inbox.intake, db, "sms", msg.message_id, msg.sender, msg.text, raw
+    )
+    return _result(stored, order)
+
+
+@router.get("/wechat", response_class=PlainTextResponse)
+def wechat_verify(
+    signature: str = Query("", max_length=64),
+    timestamp: str = Query("", max_length=20),
+    nonce: str = Query("", max_length=64),
+    echostr: str = Query("", max_length=200),
+    cfg: ChannelSettings = Depends(get_channel_settings),
+) -> str:
+    """URL verification: echo `echostr` back when the signature proves the request is WeChat's."""
+    wechat.check_signature(cfg.wechat_token, signature, timestamp, nonce)
+    return echostr
+
+
+@router.post("/wechat", response_class=Response, responses={200: {"content": {XML: {}}}})
+async def wechat_message(
+    request: Request,
+    signature: str = Query("", max_length=64),
+    timestamp: str = Query("", max_length=20),
+    nonce: str = Query("", max_length=64),
+    encrypt_type: str = Query("", max_length=16),
+    msg_signature: str = Query("", max_length=64),
+    db: Database = Depends(get_db),
+    cfg: ChannelSettings = Depends(get_channel_settings),
+) -> Response:
+    """A message pushed by WeChat; answered with a passive text reply (well inside the 5 s limit)."""
+    body = await _body(request)
+    wechat.check_signature(cfg.wechat_token, signature, timestamp, nonce)
+    fields = wechat.parse_xml(body)
+    crypto = None
+    if encrypt_type == "aes":
+        crypto = wechat.Crypto(cfg.wechat_token, cfg.wechat_aes_key, cfg.wechat_app_id)
+        encrypted = fields.get("Encrypt", "")
+        wechat.check_signature(cfg.wechat_token, msg_signature, timestamp, nonce, encrypted)
+        fields = wechat.parse_xml(crypto.decrypt(encrypted).encode())
+    user, account = fields.get("FromUserName", ""), fields.get("ToUserName", "")
+    if fields.get("MsgType") != "text" or not user:
+        return Response("success", media_type="text/plain")  # events, images: acknowledged, not intake
+    msg_id = fields.get("MsgId") or f"{user}:{fields.get('CreateTime', '')}"
+    raw = body.decode("utf-8", "replace")
+    _stored, order = await run_in_threadpool(
+        inbox.intake, db, "wechat", msg_id, user, fields.get("Content", ""), raw
+    )
+    text = inbox.ACK_TEXT.format(number=order.number) if order else "您的留言已收到，我们会尽快处理。"
+    reply = wechat.text_reply(user, account, text)
+    if crypto is not None:
+        reply = crypto.wrap_reply(reply, timestamp, nonce)
+    return Response(reply, media_type=XML)
+
+
+@router.post("/webform", response_model=IntakeOut)
+def web_form(body: WebFormIn, request: Request, db: Database = Depends(get_db)) -> IntakeOut:
+    if body.website:  # filled only by bots
+        raise Invalid("rejected", "提交被拒绝")
+    sender = body.phone or body.email or (request.client.host if request.client else "web")
+    text = body.content if not body.name else f"{body.content}\n（留言人：{body.name}）"
+    stored, order = inbox.intake(db, "web", body.form_id, sender, text, body.model_dump_json())
+    return _result(stored, order)
+
+
+@router.get("/inbox", response_model=list[InboundOut])
+def list_inbox(
+    status: str | None = Query(None, max_length=16),
+    limit: int = Query(100, ge=1, le=500),
+    _: Principal = Depends(require("workorders.admin")),
+    session: Session = Depends(get_session, scope="function"),
+) -> list[InboundOut]:
+    stmt = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(InboundMessage.status == status)
+    return [InboundOut.model_validate(m) for m in session.scalars(stmt)]
+
+
+@router.post("/inbox/retry", response_model=dict[str, int])
+def retry_inbox(
+    _: Principal = Depends(require("workorders.admin")), db: Database = Depends(get_db)
+) -> dict[str, int]:
+    return {"processed": inbox.retry_pending(db)}
