@@ -78,6 +78,7 @@ class Acd:
         self.calls: dict[str, QueuedCall] = {}  # waiting or offered
         self.connected: dict[str, int] = {}  # call -> agent
         self.connected_queue: dict[str, str] = {}  # call -> the queue it was answered from
+        self._callbacks: dict[str, QueuedCall] = {}  # answered callbacks until the callee picks up
         self.listeners: list[Listener] = []
         self._seq = itertools.count()
         self._timers: list[tuple[float, int, str, str, int]] = []  # (due, seq, kind, call_id, agent)
@@ -282,18 +283,28 @@ class Acd:
         call.callback_number = number
         self._emit(QueueEvent("callback", call_id, call.queue, now, data={"number": number}))
 
-    def callback_failed(self, call_id: str, now: float) -> None:
-        """The callback was not answered: retry later at the same place, then give up."""
-        call = self._call(call_id)
-        self._release_offer(call, now)
+    def callback_failed(self, call_id: str, now: float) -> list[Action]:
+        """The callback was not answered: retry later at the same place, then give up.
+
+        Called while the agent rings, or after the agent answered and the callee did not."""
+        call = self.calls.get(call_id) or self._callbacks.pop(call_id, None)
+        if call is None:
+            raise NotFound(f"call {call_id} is not a pending callback", f"来电 {call_id} 不是待回拨")
+        actions: list[Action] = []
+        if call_id in self.connected:
+            actions += self._end_agent_call(call_id, now, complete=False)
+        else:
+            self._release_offer(call, now)
+            self.queues[call.queue].remove(call)
+        self.calls[call_id] = call
+        call.offered_to = set()
         call.callback_attempts += 1
-        q = self.queues[call.queue]
-        q.remove(call)
         if call.callback_attempts >= CALLBACK_MAX_ATTEMPTS:
             del self.calls[call_id]
             self._emit(QueueEvent("callback_failed", call_id, call.queue, now, wait=now - call.enqueued_at))
-            return
+            return actions
         self._timer(now + CALLBACK_RETRY_SECONDS, "callback_retry", call_id)
+        return actions
 
     def transfer(self, call_id: str, queue: str, now: float) -> list[Action]:
         """Move a connected call back into a queue (an agent's blind transfer to a queue)."""
@@ -374,6 +385,8 @@ class Acd:
         del self.calls[call_id]
         self.connected[call_id] = agent_id
         self.connected_queue[call_id] = call.queue
+        if call.callback:
+            self._callbacks[call_id] = call
         self._emit(
             QueueEvent(
                 "connect",
@@ -429,9 +442,16 @@ class Acd:
             return []
         return self._end_agent_call(call_id, now)
 
-    def _end_agent_call(self, call_id: str, now: float, transferred: bool = False) -> list[Action]:
+    def callback_connected(self, call_id: str) -> None:
+        """The callee of an answered callback picked up: it is an ordinary connected call now."""
+        self._callbacks.pop(call_id, None)
+
+    def _end_agent_call(
+        self, call_id: str, now: float, transferred: bool = False, complete: bool = True
+    ) -> list[Action]:
         agent_id = self.connected.pop(call_id)
         queue = self.connected_queue.pop(call_id, "")
+        self._callbacks.pop(call_id, None)
         agent = self.agents[agent_id]
         if agent.call_id != call_id:
             return []
@@ -445,7 +465,7 @@ class Acd:
         self._move(agent, AgentEvent.hangup, now)
         config = self.queues[queue].config if queue in self.queues else None
         wrap = config.wrap_up_seconds if config else 0.0
-        if queue:
+        if queue and complete:
             data = {"talk": talk, "transferred": transferred}
             self._emit(QueueEvent("complete", call_id, queue, now, agent_id, data=data))
             self.queues[queue].observe_handle_time(talk + wrap)

@@ -1,0 +1,367 @@
+"""The call center: drives the telephony engine with the IVR and the ACD, and records everything.
+
+`start_callcenter(engine, db, bus)` builds a `CallCenter`, sets `engine.on_inbound`, recovers
+CDRs left open by a crash and starts the ACD clock. An inbound leg is answered, walked through the
+published IVR flow (prompts, DTMF), then enqueued, transferred, sent to voicemail or to the
+emergency fan-out. ACD offers ring the agents' registered extensions; the first to answer is
+bridged to the caller and the call is recorded. Every ACD event goes to the queue log, the live
+KPIs and the bus. Call control for agents and supervisors lives in `hotline.calls.control`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from hotline.acd.engine import Acd, Action, AgentChange, Offer, OverflowAction, QueueEvent
+from hotline.acd.service import runtime_config
+from hotline.acd.states import AgentState
+from hotline.bus import Bus, Event
+from hotline.calls import cdr
+from hotline.calls.control import CallControl
+from hotline.calls.kpi import KpiBook
+from hotline.calls.live import LiveCall
+from hotline.calls.routing import IvrRunner
+from hotline.calls.telephony import EnginePort
+from hotline.errors import HotlineError
+from hotline.store.base import utcnow
+from hotline.store.db import Database
+
+log = logging.getLogger(__name__)
+_center: CallCenter | None = None
+
+
+def get_center() -> CallCenter | None:
+    return _center
+
+
+class CallCenter(IvrRunner, CallControl):
+    def __init__(
+        self,
+        engine: EnginePort,
+        db: Database,
+        bus: Bus,
+        *,
+        recordings_dir: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        tick_seconds: float = 0.2,
+    ) -> None:
+        self.engine = engine
+        self.db = db
+        self.bus = bus
+        self.clock = clock
+        self.tick_seconds = tick_seconds
+        self.recordings_dir = recordings_dir or Path(getattr(engine, "recordings_dir", "var/recordings"))
+        self.acd = Acd()
+        self.acd.listeners.append(self._on_acd)
+        self.kpi = KpiBook()
+        self.live: dict[str, LiveCall] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._ticker: asyncio.Task[None] | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._day = date.today()
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        recovered = cdr.recover(self.db, self.recordings_dir)
+        if any(recovered.values()):
+            log.warning("recovered after a crash: %s", recovered)
+        self.reload()
+        self.engine.on_inbound = self.inbound
+        self._unsubscribe = [
+            self.bus.subscribe("acd.config", lambda e: self.reload()),
+            self.bus.subscribe("leg.hangup", self._on_leg_hangup),
+            self.bus.subscribe("leg.answered", self._on_leg_answered),
+            self.bus.subscribe("call.ended", self._on_call_ended),
+        ]
+        self._ticker = asyncio.ensure_future(self._tick_loop())
+
+    async def stop(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        if self._ticker is not None:
+            self._ticker.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        if self.engine.on_inbound == self.inbound:
+            self.engine.on_inbound = None
+
+    def reload(self) -> None:
+        with self.db.session() as s:
+            queues, agents = runtime_config(s)
+        for q in queues:
+            self.acd.add_queue(q)
+            self.kpi.service_levels[q.name] = q.service_level_seconds
+        for agent in agents:
+            self.acd.add_agent(agent)
+            self.kpi.agent_queues[agent.id] = list(agent.skills)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("call-center task failed", exc_info=task.exception())
+
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_seconds)
+            if date.today() != self._day:
+                self._day = date.today()
+                self.kpi.reset()
+            self.apply(self.acd.tick(self.clock()))
+
+    async def run(self, fn: Callable[[], Any]) -> Any:
+        """Run `fn` on the call center's loop (the web layer may live on another one)."""
+        if self.loop is None:
+            raise HotlineError("the call center is not running", "呼叫中心未运行")
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            result = fn()
+            return await result if asyncio.iscoroutine(result) else result
+
+        async def wrapped() -> Any:
+            result = fn()
+            return await result if asyncio.iscoroutine(result) else result
+
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(wrapped(), self.loop))
+
+    # --- ACD events -> queue log, KPIs, bus ------------------------------------------------------
+
+    def _on_acd(self, item: QueueEvent | AgentChange) -> None:
+        now = utcnow()
+        if isinstance(item, QueueEvent):
+            data = {
+                k: v for k, v in item.data.items() if isinstance(v, str | int | float | bool | type(None))
+            }
+            with self.db.session() as s:
+                cdr.queue_event(s, item.call_id, item.queue, item.kind, now, item.agent_id, item.wait, data)
+            self.kpi.queue_event(
+                item.kind, item.call_id, item.queue, item.at, wait=item.wait, agent_id=item.agent_id, **data
+            )
+            payload = {
+                "kind": item.kind,
+                "call_id": item.call_id,
+                "queue": item.queue,
+                "agent_id": item.agent_id,
+            }
+            self.bus.publish("queue.event", {**payload, "wait": item.wait, **data})
+            if item.kind == "callback_failed":
+                self._close(item.call_id, "callback_failed")
+            return
+        with self.db.session() as s:
+            cdr.agent_state(s, item.agent_id, item.state.value, item.reason, now)
+        self.kpi.agent_state(item.agent_id, item.state.value, item.at)
+        self.bus.publish(
+            "agent.state",
+            {
+                "agent_id": item.agent_id,
+                "state": item.state.value,
+                "reason": item.reason,
+                "call_id": item.call_id,
+            },
+        )
+        if item.state is not AgentState.ringing:
+            self._drop_ringing(item.agent_id, answered=item.state is AgentState.talking)
+
+    def _close(self, uuid: str, outcome: str) -> None:
+        self.live.pop(uuid, None)
+        with self.db.session() as s:
+            cdr.end_call(s, uuid, outcome, outcome)
+
+    def _drop_ringing(self, agent_id: int, answered: bool) -> None:
+        """The ACD took the offer back (timeout, another agent won, caller left): stop the phone."""
+        for live in self.live.values():
+            leg = live.ringing.get(agent_id)
+            if leg is not None and not (answered and live.agent_id == agent_id):
+                live.ringing.pop(agent_id, None)
+                if leg.is_active:
+                    self.spawn(leg.hangup("cancelled"))
+
+    def apply(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, Offer):
+                self.spawn(self._offer(action))
+            elif isinstance(action, OverflowAction):
+                self.spawn(self._overflow(action))
+
+    # --- engine events ------------------------------------------------------------------------
+
+    def _on_leg_answered(self, event: Event) -> None:
+        if str(event.data.get("call_id")) in self.live:
+            with self.db.session() as s:
+                cdr.leg_update(s, str(event.data.get("leg_id")), answered_at=utcnow())
+
+    def _on_leg_hangup(self, event: Event) -> None:
+        live = self.live.get(str(event.data.get("call_id")))
+        if live is None:
+            return
+        leg_id = event.data.get("leg_id")
+        with self.db.session() as s:
+            cdr.leg_update(s, str(leg_id), ended_at=utcnow(), end_cause=str(event.data.get("cause") or ""))
+        now = self.clock()
+        try:
+            if live.caller_leg is not None and leg_id == live.caller_leg.id:
+                if live.state in ("queued", "ringing") and live.callback_number is None:
+                    self.acd.abandon(live.uuid, now)
+                    if live.outcome != "emergency":  # an emergency is answered by the fan-out
+                        live.outcome = "abandoned"
+                elif live.state == "connected":
+                    self.apply(self.acd.hangup(live.uuid, now))
+                elif live.state == "ivr":
+                    live.outcome = "abandoned_ivr"
+            elif live.agent_leg is not None and leg_id == live.agent_leg.id and live.state == "connected":
+                self.apply(self.acd.hangup(live.uuid, now))
+        except HotlineError:
+            log.info("hangup on call %s after the ACD let it go", live.uuid)
+
+    def _on_call_ended(self, event: Event) -> None:
+        uuid = str(event.data.get("call_id"))
+        live = self.live.get(uuid)
+        if live is None or (live.callback_number is not None and live.state in ("queued", "ringing")):
+            return  # a callback waiting in the queue outlives the caller's first call
+        self.live.pop(uuid, None)
+        self.live.pop(live.uuid, None)
+        uuid = live.uuid  # a callback rides on a new engine call but keeps its CDR
+        live.state = "ended"
+        recording = event.data.get("recording")
+        with self.db.session() as s:
+            row = cdr.end_call(s, uuid, live.outcome or "ended", str(event.data.get("cause") or "normal"))
+            if recording and Path(str(recording)).exists():
+                cdr.index_recording(
+                    s,
+                    Path(str(recording)),
+                    True,
+                    call_uuid=uuid,
+                    agent_id=live.agent_id,
+                    caller_number=live.caller_number,
+                    queue=live.queue,
+                )
+        self.bus.publish("cdr.written", {"call_id": uuid, "outcome": row.outcome if row else None})
+
+    # --- offers: ring agents ------------------------------------------------------------------
+
+    async def _offer(self, offer: Offer) -> None:
+        live = self.live.get(offer.call_id)
+        if live is None:
+            with contextlib.suppress(HotlineError):
+                self.acd.abandon(offer.call_id, self.clock())
+            return
+        live.state = "ringing"
+        for agent_id in offer.agent_ids:
+            self.screen_pop(live, agent_id)
+            self.spawn(self._ring_agent(live, agent_id, offer))
+
+    async def _ring_agent(self, live: LiveCall, agent_id: int, offer: Offer) -> None:
+        agent = self.acd.agents[agent_id]
+        callback = offer.callback and live.callback_number is not None
+        try:
+            leg = await self.engine.originate(
+                agent.extension or "",
+                call=None if callback else live.call,
+                caller_id="callback" if callback else (live.caller_number or "anonymous"),
+            )
+        except (LookupError, OSError) as exc:
+            log.info("agent %s has no reachable phone: %s", agent_id, exc)
+            self._no_answer(live, agent_id)
+            return
+        live.ringing[agent_id] = leg
+        with self.db.session() as s:
+            cdr.add_leg(s, live.uuid, leg.id, "agent", agent.extension, agent_id)
+        answered = await leg.wait_answered(self.acd.queues[offer.queue].config.ring_timeout_seconds + 2)
+        if id(live.ringing.get(agent_id)) != id(leg):  # the ACD withdrew the offer meanwhile
+            if leg.is_active:
+                await leg.hangup("cancelled")
+            return
+        live.ringing.pop(agent_id, None)
+        if not answered:
+            if leg.is_active:
+                await leg.hangup("no_answer")
+            self._no_answer(live, agent_id)
+            return
+        if callback:
+            await self._connect_callback(live, agent_id, leg)
+            return
+        if live.caller_leg is None or not live.caller_leg.is_active:
+            await leg.hangup("caller_gone")
+            return
+        self._connected(live, agent_id, leg)
+
+    def _no_answer(self, live: LiveCall, agent_id: int) -> None:
+        agent = self.acd.agents[agent_id]
+        if agent.state is AgentState.ringing and agent.call_id == live.uuid:
+            with contextlib.suppress(HotlineError):
+                self.apply(self.acd.no_answer(agent_id, live.uuid, self.clock()))
+
+    def _connected(self, live: LiveCall, agent_id: int, leg: Any) -> None:
+        now = self.clock()
+        try:
+            actions = self.acd.answer(agent_id, live.uuid, now)
+        except HotlineError:
+            self.spawn(leg.hangup("cancelled"))
+            return
+        live.state, live.agent_id, live.agent_leg = "connected", agent_id, leg
+        assert live.caller_leg is not None
+        live.caller_leg.stop_playback()
+        if live.outcome == "emergency":
+            live.call.join(leg, "agent")  # three-way with the caller and whoever answered the fan-out
+        else:
+            live.call.bridge(live.caller_leg, leg)
+        self._record(live)
+        live.outcome = "answered"
+        with self.db.session() as s:
+            row = cdr.update_call(s, live.uuid, agent_id=agent_id, answered_at=utcnow())
+            if row is not None and row.queued_at is not None:
+                row.wait_seconds = round((utcnow() - row.queued_at).total_seconds(), 3)
+            cdr.leg_update(s, leg.id, answered_at=utcnow())
+        self.apply(actions)
+
+    def _record(self, live: LiveCall) -> None:
+        if live.recording is None:
+            meta = {"queue": live.queue, "agent_id": live.agent_id, "caller": live.caller_number}
+            live.recording = str(live.call.record(metadata=meta))
+
+    def screen_pop(self, live: LiveCall, agent_id: int) -> None:
+        from hotline.calls.screenpop import screen_pop
+
+        with self.db.session() as s:
+            data = screen_pop(s, live)
+        self.bus.publish("screen_pop", {"agent_id": agent_id, **data})
+
+
+async def start_callcenter(engine: EnginePort, db: Database, bus: Bus, **options: Any) -> CallCenter:
+    """Start the call center on the running loop and make it the process-wide one (for the API)."""
+    global _center
+    center = CallCenter(engine, db, bus, **options)
+    await center.start()
+    _center = center
+    return center
+
+
+async def stop_callcenter() -> None:
+    global _center
+    center, _center = _center, None
+    if center is not None:
+        await center.stop()
+
+
+def set_center(center: CallCenter | None) -> None:
+    """Replace the process-wide call center (tests)."""
+    global _center
+    _center = center

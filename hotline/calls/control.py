@@ -1,0 +1,331 @@
+"""Call control (CTI) for agents and supervisors: the operations behind the REST/WebSocket API.
+
+A mixin of `CallCenter`. Agents: login, logout, ready, not ready, hang up, hold, blind transfer
+(queue, agent extension, external number), attended transfer (consult, then complete or cancel),
+three-way conference, outbound call (the agent's phone rings first, then the number), queue pick,
+callback request. Supervisors: listen, whisper (heard by the agent only: the mixer's rule), barge,
+force hang-up, change an agent's state. Every operation runs on the call center's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid as uuidlib
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from sqlalchemy import select
+
+from hotline.acd.engine import Acd, Action
+from hotline.acd.states import AgentState
+from hotline.calls import cdr
+from hotline.calls.kpi import KpiBook
+from hotline.calls.live import LiveCall
+from hotline.calls.telephony import EnginePort
+from hotline.errors import Conflict, Invalid, NotFound
+from hotline.people.models import User
+from hotline.store.db import Database
+
+SUPERVISE_MODES = ("listen", "whisper", "barge")
+
+
+class CallControl:
+    engine: EnginePort
+    db: Database
+    acd: Acd
+    kpi: KpiBook
+    live: dict[str, LiveCall]
+    clock: Callable[[], float]
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        raise NotImplementedError
+
+    def apply(self, actions: list[Action]) -> None:
+        raise NotImplementedError
+
+    async def enqueue(self, live: LiveCall, queue: str, priority: int) -> None:
+        raise NotImplementedError
+
+    async def connect_external(self, live: LiveCall, target: str) -> Any:
+        raise NotImplementedError
+
+    # --- views --------------------------------------------------------------------------------
+
+    def agent_view(self, agent_id: int) -> dict[str, Any]:
+        a = self.acd.agent(agent_id)
+        return {
+            "agent_id": a.id,
+            "name": a.name,
+            "extension": a.extension,
+            "state": a.state.value,
+            "reason": a.reason,
+            "call_id": a.call_id,
+            "skills": a.skills,
+            "calls_taken": a.calls_taken,
+            "talk_seconds": round(a.talk_seconds, 1),
+            "misses": a.misses,
+            "since": round(self.clock() - a.state_since, 1),
+        }
+
+    def agents_view(self) -> list[dict[str, Any]]:
+        return [self.agent_view(aid) for aid in sorted(self.acd.agents)]
+
+    def queue_view(self, queue: str) -> list[dict[str, Any]]:
+        now = self.clock()
+        out = []
+        for pos, call in enumerate(self.acd.waiting(queue), 1):
+            out.append(
+                {
+                    "call_id": call.call_id,
+                    "caller": call.callback_number or call.caller,
+                    "position": pos,
+                    "priority": call.priority,
+                    "waited": round(now - call.enqueued_at, 1),
+                    "callback": call.callback,
+                    "estimated_wait": self.acd.queues[queue].estimated_wait(pos),
+                }
+            )
+        return out
+
+    def calls_view(self) -> list[dict[str, Any]]:
+        seen: dict[str, dict[str, Any]] = {}
+        for live in self.live.values():
+            seen[live.uuid] = live.summary()
+        return list(seen.values())
+
+    def kpis(self) -> dict[str, Any]:
+        return self.kpi.snapshot(self.clock())
+
+    # --- agent state --------------------------------------------------------------------------
+
+    def login(self, agent_id: int) -> dict[str, Any]:
+        self.apply(self.acd.login(agent_id, self.clock()))
+        return self.agent_view(agent_id)
+
+    def logout(self, agent_id: int) -> dict[str, Any]:
+        self.acd.logout(agent_id, self.clock())
+        return self.agent_view(agent_id)
+
+    def ready(self, agent_id: int) -> dict[str, Any]:
+        self.apply(self.acd.set_ready(agent_id, self.clock()))
+        return self.agent_view(agent_id)
+
+    def not_ready(self, agent_id: int, reason: str) -> dict[str, Any]:
+        self.acd.set_not_ready(agent_id, self.clock(), reason)
+        return self.agent_view(agent_id)
+
+    def set_agent_state(self, agent_id: int, state: str, reason: str | None) -> dict[str, Any]:
+        """Supervisor: move an agent (not in a call) to ready, not_ready or logged_out."""
+        agent = self.acd.agent(agent_id)
+        if state == AgentState.ready.value:
+            return self.login(agent_id) if agent.state is AgentState.logged_out else self.ready(agent_id)
+        if state == AgentState.not_ready.value:
+            if agent.state is AgentState.logged_out:
+                self.login(agent_id)
+            return self.not_ready(agent_id, reason or "supervisor")
+        if state == AgentState.logged_out.value:
+            return self.logout(agent_id)
+        raise Invalid(f"cannot set an agent to {state!r}", f"不能把座席设为 {state}")
+
+    # --- the agent's own call -----------------------------------------------------------------
+
+    def _agent_call(self, agent_id: int) -> LiveCall:
+        agent = self.acd.agent(agent_id)
+        live = self.live.get(agent.call_id or "")
+        if live is None or live.agent_id != agent_id or live.agent_leg is None:
+            raise Conflict("the agent has no connected call", "座席当前没有通话")
+        return live
+
+    async def hangup(self, agent_id: int) -> dict[str, Any]:
+        live = self._agent_call(agent_id)
+        await live.agent_leg.hangup("agent_hangup")  # type: ignore[union-attr]
+        return {"call_id": live.uuid}
+
+    async def hold(self, agent_id: int, on: bool) -> dict[str, Any]:
+        live = self._agent_call(agent_id)
+        if live.caller_leg is None:
+            raise Conflict("the call has no caller", "通话没有来电方")
+        if on:
+            self.acd.hold(agent_id, self.clock())
+            live.call.unbridge(live.caller_leg)
+            await live.caller_leg.hold()
+        else:
+            self.acd.unhold(agent_id, self.clock())
+            await live.caller_leg.unhold()
+            live.call.bridge(live.caller_leg, live.agent_leg)
+        return self.agent_view(agent_id)
+
+    async def transfer(self, agent_id: int, kind: str, target: str) -> dict[str, Any]:
+        """Blind transfer: the agent leaves, the caller goes to a queue, an extension or a number."""
+        live = self._agent_call(agent_id)
+        agent_leg = live.agent_leg
+        live.call.hangup_bridged_peer = False  # the caller stays when the agent's leg goes
+        live.call.unbridge(agent_leg)
+        if kind == "queue":
+            self.acd.queue(target)
+            live.agent_id, live.agent_leg, live.state, live.queue = None, None, "queued", target
+            self.apply(self.acd.transfer(live.uuid, target, self.clock()))
+            if live.caller_leg is not None:
+                await live.caller_leg.play_moh()
+        elif kind in ("agent", "external"):
+            self.apply(self.acd.hangup(live.uuid, self.clock()))
+            live.agent_id, live.agent_leg = None, None
+            self.spawn(self.connect_external(live, target))
+        else:
+            raise Invalid(f"unknown transfer target kind {kind!r}", f"未知转接类型 {kind}")
+        await agent_leg.hangup("transferred")  # type: ignore[union-attr]
+        live.call.hangup_bridged_peer = True
+        return {"call_id": live.uuid, "transferred_to": {"kind": kind, "target": target}}
+
+    async def consult(self, agent_id: int, target: str) -> dict[str, Any]:
+        """Attended transfer, step 1: the caller holds while the agent talks to the target."""
+        live = self._agent_call(agent_id)
+        if live.consult_leg is not None:
+            raise Conflict("a consultation is already in progress", "已在咨询中")
+        await self.hold(agent_id, True)
+        try:
+            leg = await self.engine.originate(target, call=live.call, caller_id="hotline")
+        except (LookupError, OSError) as exc:
+            await self.hold(agent_id, False)
+            raise NotFound(f"no route to {target}", f"无法呼叫 {target}") from exc
+        live.consult_leg = leg
+        with self.db.session() as s:
+            cdr.add_leg(s, live.uuid, leg.id, "external", target, None)
+        if not await leg.wait_answered(30):
+            live.consult_leg = None
+            await leg.hangup("no_answer")
+            await self.hold(agent_id, False)
+            raise Conflict(f"{target} did not answer", f"{target} 未接听")
+        live.call.bridge(live.agent_leg, leg)
+        return {"call_id": live.uuid, "consult_leg": leg.id}
+
+    async def complete_transfer(self, agent_id: int) -> dict[str, Any]:
+        """Attended transfer, step 2: connect the caller to the target and drop the agent."""
+        live = self._agent_call(agent_id)
+        leg = live.consult_leg
+        if leg is None or live.caller_leg is None:
+            raise Conflict("no consultation in progress", "没有进行中的咨询")
+        self.acd.unhold(agent_id, self.clock())
+        agent_leg = live.agent_leg
+        live.call.hangup_bridged_peer = False
+        live.call.unbridge(agent_leg)
+        await live.caller_leg.unhold()
+        live.call.bridge(live.caller_leg, leg)
+        self.apply(self.acd.hangup(live.uuid, self.clock()))
+        live.agent_id, live.agent_leg, live.consult_leg = None, leg, None
+        await agent_leg.hangup("transferred")  # type: ignore[union-attr]
+        live.call.hangup_bridged_peer = True
+        return {"call_id": live.uuid, "connected": leg.id}
+
+    async def cancel_consult(self, agent_id: int) -> dict[str, Any]:
+        live = self._agent_call(agent_id)
+        if live.consult_leg is not None:
+            leg, live.consult_leg = live.consult_leg, None
+            live.call.unbridge(leg)
+            live.call.hangup_bridged_peer = False
+            await leg.hangup("consult_cancelled")
+            live.call.hangup_bridged_peer = True
+        await self.hold(agent_id, False)
+        return self.agent_view(agent_id)
+
+    async def conference(self, agent_id: int) -> dict[str, Any]:
+        """Three-way: the caller, the agent and the consulted party all hear each other."""
+        live = self._agent_call(agent_id)
+        if live.consult_leg is None or live.caller_leg is None:
+            raise Conflict("consult someone first", "请先咨询第三方")
+        self.acd.unhold(agent_id, self.clock())
+        await live.caller_leg.unhold()
+        live.call.join(live.caller_leg, "caller")
+        live.call.join(live.agent_leg, "agent")
+        live.call.join(live.consult_leg, "third")
+        return {"call_id": live.uuid, "conference": True}
+
+    async def dial(self, agent_id: int, number: str) -> dict[str, Any]:
+        """Click to dial: ring the agent's phone, then the number, and bridge them."""
+        agent = self.acd.agent(agent_id)
+        call_id = f"out-{uuidlib.uuid4().hex[:16]}"
+        self.acd.dial(agent_id, call_id, self.clock())
+        try:
+            agent_leg = await self.engine.originate(agent.extension or "", caller_id=number)
+        except (LookupError, OSError) as exc:
+            self.apply(self.acd.hangup(call_id, self.clock()))
+            raise Conflict("the agent's phone is not registered", "座席话机未注册") from exc
+        self.spawn(self._outbound(agent_id, call_id, agent_leg, number))
+        return {"call_id": call_id}
+
+    async def _outbound(self, agent_id: int, call_id: str, agent_leg: Any, number: str) -> None:
+        if not await agent_leg.wait_answered(30):
+            await agent_leg.hangup("no_answer")
+            self.apply(self.acd.hangup(call_id, self.clock()))
+            return
+        from hotline.ivr.interpreter import CallerFacts
+
+        live = LiveCall(call_id, agent_leg.call, None, number, CallerFacts(number), state="dialing")
+        live.agent_id, live.agent_leg = agent_id, agent_leg
+        self.live[agent_leg.call.id] = live
+        with self.db.session() as s:
+            cdr.open_call(s, call_id, direction="outbound", caller_number=number, agent_id=agent_id)
+            cdr.add_leg(s, call_id, agent_leg.id, "agent", agent_leg.dialed, agent_id)
+        try:
+            far = await self.engine.originate(number, call=agent_leg.call, caller_id="hotline")
+        except (LookupError, OSError):
+            await agent_leg.hangup("unavailable")
+            self.apply(self.acd.hangup(call_id, self.clock()))
+            return
+        live.caller_leg = far
+        if await far.wait_answered(60) and agent_leg.is_active:
+            self.acd.answer(agent_id, call_id, self.clock())
+            live.state, live.outcome = "connected", "answered"
+            agent_leg.call.bridge(far, agent_leg)
+            self._record_outbound(live)
+        else:
+            await far.hangup("no_answer")
+            await agent_leg.hangup("no_answer")
+            self.apply(self.acd.hangup(call_id, self.clock()))
+
+    def _record_outbound(self, live: LiveCall) -> None:
+        live.recording = str(live.call.record(metadata={"direction": "outbound", "agent_id": live.agent_id}))
+
+    def pick(self, agent_id: int, call_id: str) -> dict[str, Any]:
+        offer = self.acd.pick(agent_id, call_id, self.clock())
+        self.apply([offer])
+        return {"call_id": call_id, "agent_id": agent_id}
+
+    # --- supervisors --------------------------------------------------------------------------
+
+    def _extension(self, user_id: int) -> str:
+        with self.db.session() as s:
+            ext = s.scalar(select(User.extension).where(User.id == user_id))
+        if not ext:
+            raise Conflict("you have no phone extension", "您没有分机号")
+        return ext
+
+    async def supervise(self, supervisor_id: int, agent_id: int, mode: str) -> dict[str, Any]:
+        if mode not in SUPERVISE_MODES:
+            raise Invalid(f"mode must be one of {SUPERVISE_MODES}", "监控方式无效")
+        live = self._agent_call(agent_id)
+        leg = live.supervisors.get(supervisor_id)
+        if leg is not None and leg.is_active:
+            live.call.set_mode(leg, mode)
+            return {"call_id": live.uuid, "mode": mode}
+        ext = self._extension(supervisor_id)
+        try:
+            leg = await self.engine.originate(ext, call=live.call, caller_id=f"{mode}-{agent_id}")
+        except (LookupError, OSError) as exc:
+            raise Conflict("your phone is not registered", "您的话机未注册") from exc
+        if not await leg.wait_answered(30):
+            await leg.hangup("no_answer")
+            raise Conflict("your phone did not answer", "您的话机未接听")
+        live.supervisors[supervisor_id] = leg
+        live.call.join(leg, "supervisor", mode)
+        with self.db.session() as s:
+            cdr.add_leg(s, live.uuid, leg.id, "supervisor", ext, supervisor_id)
+        return {"call_id": live.uuid, "mode": mode, "leg_id": leg.id}
+
+    async def force_hangup(self, call_id: str) -> dict[str, Any]:
+        live = next((lc for lc in self.live.values() if lc.uuid == call_id), None)
+        if live is None:
+            raise NotFound(f"no call {call_id} in progress", f"没有进行中的通话 {call_id}")
+        live.outcome = "force_hangup"
+        await live.call.hangup("supervisor_hangup")
+        return {"call_id": call_id}

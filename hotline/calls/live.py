@@ -1,0 +1,41 @@
+"""The call center's view of a call in progress (the engine holds the SIP/RTP side)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hotline.ivr.interpreter import CallerFacts
+
+
+@dataclass
+class LiveCall:
+    uuid: str  # the engine's call id, also the CDR's uuid
+    call: Any  # the engine's Call
+    caller_leg: Any | None
+    caller_number: str
+    facts: CallerFacts
+    state: str = "ivr"  # ivr | queued | ringing | connected | emergency | voicemail | callback | ended
+    queue: str | None = None
+    priority: int = 0
+    agent_id: int | None = None
+    agent_leg: Any | None = None
+    ringing: dict[int, Any] = field(default_factory=dict)  # agent -> outbound leg still ringing
+    consult_leg: Any | None = None  # attended transfer / conference third party
+    supervisors: dict[int, Any] = field(default_factory=dict)
+    ivr_path: list[dict[str, Any]] = field(default_factory=list)
+    outcome: str | None = None
+    callback_number: str | None = None
+    external_legs: list[Any] = field(default_factory=list)
+    recording: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "call_id": self.uuid,
+            "caller": self.caller_number,
+            "state": self.state,
+            "queue": self.queue,
+            "priority": self.priority,
+            "agent_id": self.agent_id,
+            "callback": self.callback_number is not None,
+        }
