@@ -10,12 +10,13 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -31,6 +32,7 @@ from hotline.sip.engine import TelephonyEngine
 from hotline.store.db import Database
 from hotline.web import openapi, problems, routers
 from hotline.web.auth import LoginThrottle
+from hotline.web.deps import get_session
 from hotline.web.middleware import BodyLimit, Metrics
 
 FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
@@ -85,6 +87,34 @@ async def start_telephony(settings: Settings, db: Database) -> TelephonyEngine:
     return engine
 
 
+def _session_dependants(dep: Dependant) -> Iterator[Dependant]:
+    for sub in dep.dependencies:
+        if sub.call is get_session:
+            yield sub
+        yield from _session_dependants(sub)
+
+
+def check_commit_scope(app: FastAPI) -> None:
+    """Refuse to start if a route's database session would commit after its response.
+
+    FastAPI ends `yield` dependencies after the response is sent unless they are declared with
+    scope="function"; a client could then read before the write it was told about is
+    committed, and a crash could lose an acknowledged write. So every route must take its
+    session as `Depends(get_session, scope="function")` (or through `current_principal`).
+    """
+    late = [
+        f"{sorted(route.methods)} {route.path}"
+        for route in api_routes(app.routes)
+        for dep in _session_dependants(route.dependant)
+        if dep.scope != "function"
+    ]
+    if late:
+        raise RuntimeError(
+            'use Depends(get_session, scope="function") so writes commit before the response: '
+            + ", ".join(sorted(set(late)))
+        )
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = db or Database(settings.database_url)
@@ -120,6 +150,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     openapi.install(app)
     for mod in router_modules():
         app.include_router(mod.router)
+    check_commit_scope(app)
     app.add_middleware(Metrics)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     _mount_console(app)

@@ -66,7 +66,9 @@ def _principal(user: User, ip: str | None) -> Principal:
     )
 
 
-def current_principal(request: Request, session: Session = Depends(get_session)) -> Principal:
+def current_principal(
+    request: Request, session: Session = Depends(get_session, scope="function")
+) -> Principal:
     ip = request.client.host if request.client else None
     auth = request.headers.get("authorization", "")
     now = utcnow()

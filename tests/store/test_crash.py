@@ -21,7 +21,9 @@ from hotline.store.db import Database
 from tests.pg import free_port
 
 
-def start_server(db: Database, tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    db: Database, tmp: Path, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
@@ -30,6 +32,8 @@ def start_server(db: Database, tmp: Path) -> tuple[subprocess.Popen[bytes], str]
         "HOTLINE_HTTP_PORT": str(port),
         "HOTLINE_SIP__ENABLED": "false",
         "HOTLINE_LOG_JSON": "false",
+        "HOTLINE_JOBS_ENABLED": "false",
+        **(extra_env or {}),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "hotline.cli", "serve"],

@@ -29,7 +29,7 @@ def _changed() -> None:
 def list_queues(
     params: ListParams = Depends(),
     _: Principal = Depends(require("acd.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, object]:
     sortable = {"name": AcdQueue.name, "label": AcdQueue.label}
     return paginate(session, select(AcdQueue), params, sortable, AcdQueue.id, QueueOut.model_validate, "name")
@@ -39,7 +39,7 @@ def list_queues(
 def create_queue(
     body: QueueIn,
     principal: Principal = Depends(require("acd.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> QueueOut:
     row = service.create_queue(session, principal.actor, body)
     _changed()
@@ -48,7 +48,7 @@ def create_queue(
 
 @router.get("/queues/{queue_id}", response_model=QueueOut)
 def get_queue(
-    queue_id: int, _: Principal = Depends(require("acd.read")), session: Session = Depends(get_session)
+    queue_id: int, _: Principal = Depends(require("acd.read")), session: Session = Depends(get_session, scope="function")
 ) -> QueueOut:
     return QueueOut.model_validate(service.get_queue(session, queue_id))
 
@@ -58,7 +58,7 @@ def update_queue(
     queue_id: int,
     body: QueuePatch,
     principal: Principal = Depends(require("acd.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> QueueOut:
     row = service.update_queue(session, principal.actor, queue_id, body)
     _changed()
@@ -67,7 +67,7 @@ def update_queue(
 
 @router.get("/agents/{user_id}/skills", response_model=list[SkillOut])
 def get_skills(
-    user_id: int, _: Principal = Depends(require("acd.read")), session: Session = Depends(get_session)
+    user_id: int, _: Principal = Depends(require("acd.read")), session: Session = Depends(get_session, scope="function")
 ) -> list[SkillOut]:
     return [SkillOut(queue=q, level=lv) for q, lv in service.skills_of(session, user_id)]
 
@@ -77,7 +77,7 @@ def set_skills(
     user_id: int,
     body: SkillsIn,
     principal: Principal = Depends(require("acd.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[SkillOut]:
     out = service.set_skills(session, principal.actor, user_id, body.skills)
     _changed()
@@ -86,7 +86,7 @@ def set_skills(
 
 @router.get("/hours", response_model=list[HoursOut])
 def list_hours(
-    _: Principal = Depends(require("acd.read")), session: Session = Depends(get_session)
+    _: Principal = Depends(require("acd.read")), session: Session = Depends(get_session, scope="function")
 ) -> list[HoursOut]:
     return [
         HoursOut.model_validate(h)
@@ -98,7 +98,7 @@ def list_hours(
 def create_hours(
     body: HoursIn,
     principal: Principal = Depends(require("acd.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> HoursOut:
     row = service.create_hours(session, principal.actor, body)
     _changed()

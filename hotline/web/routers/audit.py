@@ -39,7 +39,7 @@ def list_audit(
     actor: str | None = Query(None, max_length=64),
     action: str | None = Query(None, max_length=64),
     _: Principal = Depends(require("audit.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, object]:
     stmt = select(AuditEntry)
     for col, value in (

@@ -68,7 +68,7 @@ def login(
     body: LoginIn,
     request: Request,
     response: Response,
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     settings: Settings = Depends(get_app_settings),
 ) -> MeOut:
     ip = request.client.host if request.client else "unknown"
@@ -100,7 +100,7 @@ def logout(
     request: Request,
     response: Response,
     principal: Principal = Depends(authenticated),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     cookie = request.cookies.get(COOKIE)
     if cookie:
@@ -112,14 +112,16 @@ def logout(
 
 
 @router.get("/me", response_model=MeOut)
-def me(principal: Principal = Depends(authenticated), session: Session = Depends(get_session)) -> MeOut:
+def me(
+    principal: Principal = Depends(authenticated), session: Session = Depends(get_session, scope="function")
+) -> MeOut:
     user = get_user(session, principal.user_id)
     return MeOut(**user_out(user).model_dump(), permissions=sorted(principal.permissions))
 
 
 @router.get("/tokens", response_model=list[TokenOut])
 def list_tokens(
-    principal: Principal = Depends(authenticated), session: Session = Depends(get_session)
+    principal: Principal = Depends(authenticated), session: Session = Depends(get_session, scope="function")
 ) -> list[TokenOut]:
     rows = session.scalars(select(ApiToken).where(ApiToken.user_id == principal.user_id))
     return [TokenOut.model_validate(r) for r in rows]
@@ -127,7 +129,9 @@ def list_tokens(
 
 @router.post("/tokens", response_model=NewTokenOut, status_code=201)
 def create_token(
-    body: TokenIn, principal: Principal = Depends(authenticated), session: Session = Depends(get_session)
+    body: TokenIn,
+    principal: Principal = Depends(authenticated),
+    session: Session = Depends(get_session, scope="function"),
 ) -> NewTokenOut:
     token = new_token()
     row = ApiToken(name=body.name, token_hash=token_hash(token), user_id=principal.user_id)
@@ -139,7 +143,9 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(
-    token_id: IdPath, principal: Principal = Depends(authenticated), session: Session = Depends(get_session)
+    token_id: IdPath,
+    principal: Principal = Depends(authenticated),
+    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != principal.user_id:

@@ -50,7 +50,7 @@ def _detail(session: Session, flow: IvrFlow) -> FlowDetailOut:
 def list_flows(
     params: ListParams = Depends(),
     _: Principal = Depends(require("ivr.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, object]:
     return paginate(
         session, select(IvrFlow), params, {"name": IvrFlow.name}, IvrFlow.id, FlowOut.model_validate, "name"
@@ -61,7 +61,7 @@ def list_flows(
 def create_flow(
     body: FlowIn,
     principal: Principal = Depends(require("ivr.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> FlowDetailOut:
     flow = service.create_flow(
         session, principal.actor, body.name, body.definition, body.description, body.numbers
@@ -71,7 +71,7 @@ def create_flow(
 
 @router.get("/flows/{flow_id}", response_model=FlowDetailOut)
 def get_flow(
-    flow_id: int, _: Principal = Depends(require("ivr.read")), session: Session = Depends(get_session)
+    flow_id: int, _: Principal = Depends(require("ivr.read")), session: Session = Depends(get_session, scope="function")
 ) -> FlowDetailOut:
     return _detail(session, service.get_flow(session, flow_id))
 
@@ -81,7 +81,7 @@ def get_version(
     flow_id: int,
     number: int,
     _: Principal = Depends(require("ivr.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> VersionDetailOut:
     return VersionDetailOut.model_validate(service.get_version(session, flow_id, number))
 
@@ -91,7 +91,7 @@ def save_draft(
     flow_id: int,
     body: DraftIn,
     principal: Principal = Depends(require("ivr.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> FlowDetailOut:
     service.save_draft(session, principal.actor, flow_id, body.definition, body.comment, body.version)
     return _detail(session, service.get_flow(session, flow_id))
@@ -101,7 +101,7 @@ def save_draft(
 def publish(
     flow_id: int,
     principal: Principal = Depends(require("ivr.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> FlowDetailOut:
     return _detail(session, service.publish(session, principal.actor, flow_id))
 
@@ -111,7 +111,7 @@ def rollback(
     flow_id: int,
     body: RollbackIn,
     principal: Principal = Depends(require("ivr.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> FlowDetailOut:
     return _detail(session, service.publish(session, principal.actor, flow_id, body.number))
 
@@ -127,7 +127,7 @@ def simulate(
     flow_id: int,
     body: SimulateIn,
     _: Principal = Depends(require("ivr.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     flow_row = service.get_flow(session, flow_id)
     flow: Flow = (

@@ -131,7 +131,7 @@ def list_articles(
     category: str | None = Query(None, max_length=200),
     q: str | None = Query(None, max_length=100, description="title contains"),
     principal: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, object]:
     stmt = select(Article)
     if not principal.can("knowledge.write"):
@@ -150,7 +150,7 @@ def list_articles(
 def create_article(
     body: ArticleIn,
     principal: Principal = Depends(require("knowledge.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> ArticleOut:
     return article_out(session, service.create_article(session, principal.actor, body))
 
@@ -159,7 +159,7 @@ def create_article(
 def get_article(
     article_id: int,
     principal: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> ArticleOut:
     a = service.get_article(session, article_id)
     if not principal.can("knowledge.write"):
@@ -181,7 +181,7 @@ def update_article(
     article_id: int,
     body: ArticlePatch,
     principal: Principal = Depends(require("knowledge.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> ArticleOut:
     return article_out(session, service.update_article(session, principal.actor, article_id, body))
 
@@ -193,7 +193,7 @@ def _action_endpoint(action: str) -> Callable[..., ArticleOut]:
         article_id: int,
         body: ActionIn,
         principal: Principal = Depends(require(permission)),
-        session: Session = Depends(get_session),
+        session: Session = Depends(get_session, scope="function"),
     ) -> ArticleOut:
         a = service.act(
             session, principal.actor, article_id, action, body.version, body.note, body.publish_at
@@ -220,7 +220,7 @@ for _action in ENDPOINT_ACTIONS:
 def list_versions(
     article_id: int,
     _: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[VersionOut]:
     a = service.get_article(session, article_id)
     rows = session.scalars(
@@ -243,7 +243,7 @@ def get_version_content(
     article_id: int,
     number: int,
     _: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     v = get_version(session, article_id, number)
     if v is None:
@@ -257,7 +257,7 @@ def diff_versions(
     from_version: int = Query(..., alias="from", ge=1),
     to_version: int = Query(..., alias="to", ge=1),
     _: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> DiffOut:
     old, new = get_version(session, article_id, from_version), get_version(session, article_id, to_version)
     if old is None or new is None:
@@ -278,7 +278,7 @@ def rollback_article(
     article_id: int,
     body: RollbackIn,
     principal: Principal = Depends(require("knowledge.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> ArticleOut:
     a = service.rollback(session, principal.actor, article_id, body.version, body.to_version)
     return article_out(session, a)
@@ -297,7 +297,7 @@ def search_articles(
     all_states: bool = Query(False, description="writers: include drafts, retired and expired"),
     limit: int = Query(10, ge=1, le=50),
     principal: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> SearchOut:
     idx = fresh_index(request, session)
     served_only = not (all_states and principal.can("knowledge.write"))
@@ -336,7 +336,7 @@ def suggest_articles(
     category: str | None = Query(None, max_length=200),
     limit: int = Query(8, ge=1, le=20),
     _: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[SuggestItem]:
     idx = fresh_index(request, session)
     hits = search.suggest(idx, q, search.Filters(category=category), limit=limit)
@@ -351,7 +351,7 @@ def in_call_suggestions(
     request: Request,
     body: InCallIn,
     _: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[InCallItem]:
     idx = fresh_index(request, session)
     found = incall.suggest_in_call(
@@ -378,7 +378,7 @@ def mark_used(
     article_id: int,
     body: UseIn,
     principal: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     usage.mark_used(session, principal.actor, article_id, body.call_id)
     return Response(status_code=204)
@@ -389,7 +389,7 @@ def vote_article(
     article_id: int,
     body: VoteIn,
     principal: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     usage.vote(session, principal.actor, article_id, body.helpful)
     return Response(status_code=204)
@@ -400,7 +400,7 @@ def link_article(
     article_id: int,
     body: LinkIn,
     principal: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> LinkOut:
     usage.link_work_order(session, principal.actor, article_id, body.work_order_id, body.work_order_type)
     row = next(r for r in usage.links_for(session, body.work_order_id) if r["article_id"] == article_id)
@@ -411,7 +411,7 @@ def link_article(
 def links_of_work_order(
     work_order_id: str = Query(..., min_length=1, max_length=64),
     _: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[LinkOut]:
     return [LinkOut(**row) for row in usage.links_for(session, work_order_id)]
 
@@ -421,7 +421,7 @@ def knowledge_stats(
     since: datetime | None = None,
     limit: int = Query(20, ge=1, le=100),
     _: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     return usage.stats(session, since, limit)
 
@@ -431,7 +431,7 @@ def knowledge_stats(
 
 @router.get("/export.xlsx")
 def export_xlsx(
-    _: Principal = Depends(require("knowledge.read")), session: Session = Depends(get_session)
+    _: Principal = Depends(require("knowledge.read")), session: Session = Depends(get_session, scope="function")
 ) -> Response:
     return Response(
         transfer.export_xlsx(session),
@@ -442,7 +442,7 @@ def export_xlsx(
 
 @router.get("/export.md")
 def export_markdown(
-    _: Principal = Depends(require("knowledge.read")), session: Session = Depends(get_session)
+    _: Principal = Depends(require("knowledge.read")), session: Session = Depends(get_session, scope="function")
 ) -> Response:
     return Response(
         transfer.export_markdown(session),
@@ -455,7 +455,7 @@ def export_markdown(
 async def import_articles(
     file: UploadFile = File(...),
     principal: Principal = Depends(require("knowledge.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     data = await file.read()
     name = (file.filename or "").lower()
@@ -470,7 +470,7 @@ async def import_articles(
 def rebuild(
     request: Request,
     _: Principal = Depends(require("knowledge.review")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     started = utcnow()
     count = index.rebuild_index(session, _index(request))
@@ -480,6 +480,6 @@ def rebuild(
 @router.post("/sweep")
 def run_sweep(
     _: Principal = Depends(require("knowledge.review")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, list[int]]:
     return service.sweep(session)

@@ -46,7 +46,7 @@ def list_departments(
     params: ListParams = Depends(),
     q: str | None = Query(None, max_length=100),
     _: Principal = Depends(require("departments.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, object]:
     stmt = select(Department)
     if q:
@@ -66,7 +66,7 @@ def list_departments(
 def create_department(
     body: DepartmentIn,
     principal: Principal = Depends(require("departments.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> DepartmentOut:
     return department_out(service.create_department(session, principal.actor, body))
 
@@ -75,7 +75,7 @@ def create_department(
 def get_department(
     department_id: IdPath,
     _: Principal = Depends(require("departments.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> DepartmentOut:
     return department_out(service.get_department(session, department_id))
 
@@ -85,7 +85,7 @@ def update_department(
     department_id: IdPath,
     body: DepartmentPatch,
     principal: Principal = Depends(require("departments.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> DepartmentOut:
     return department_out(service.update_department(session, principal.actor, department_id, body))
 
@@ -99,7 +99,7 @@ def list_users(
     role: str | None = Query(None, max_length=32),
     q: str | None = Query(None, max_length=100),
     _: Principal = Depends(require("users.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, object]:
     stmt = select(User)
     if role:
@@ -114,7 +114,7 @@ def list_users(
 def create_user(
     body: UserIn,
     principal: Principal = Depends(require("users.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> UserOut:
     return user_out(service.create_user(session, principal.actor, body))
 
@@ -123,7 +123,7 @@ def create_user(
 def get_user(
     user_id: IdPath,
     _: Principal = Depends(require("users.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> UserOut:
     return user_out(service.get_user(session, user_id))
 
@@ -133,7 +133,7 @@ def update_user(
     user_id: IdPath,
     body: UserPatch,
     principal: Principal = Depends(require("users.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> UserOut:
     return user_out(service.update_user(session, principal.actor, user_id, body))
 
@@ -143,7 +143,7 @@ def set_password(
     user_id: IdPath,
     body: PasswordIn,
     principal: Principal = Depends(require("users.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     service.set_password(session, principal.actor, user_id, body.password)
     return Response(status_code=204)
@@ -173,7 +173,7 @@ def list_callers(
     q: str | None = Query(None, max_length=100, description="name part or exact phone number"),
     district: str | None = Query(None, max_length=64),
     principal: Principal = Depends(require("callers.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, object]:
     sortable = {"name": Caller.name, "created_at": Caller.created_at, "updated_at": Caller.updated_at}
     return paginate(
@@ -190,7 +190,7 @@ def list_callers(
 def lookup_caller(
     phone: str = Query(min_length=3, max_length=32),
     principal: Principal = Depends(require("callers.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[CallerOut]:
     return [caller_out(c, principal.pii) for c in service.lookup_by_phone(session, phone)]
 
@@ -207,7 +207,7 @@ def export_callers(
     q: str | None = Query(None, max_length=100),
     district: str | None = Query(None, max_length=64),
     principal: Principal = Depends(require("callers.export")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> StreamingResponse:
     callers = list(session.scalars(_caller_stmt(q, district).order_by(Caller.id)))
     pii = principal.pii
@@ -246,7 +246,7 @@ def export_callers(
 def create_caller(
     body: CallerIn,
     principal: Principal = Depends(require("callers.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> CallerOut:
     return caller_out(service.create_caller(session, principal.actor, body), principal.pii)
 
@@ -255,7 +255,7 @@ def create_caller(
 def get_caller(
     caller_id: IdPath,
     principal: Principal = Depends(require("callers.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> CallerOut:
     return caller_out(service.get_caller(session, caller_id), principal.pii)
 
@@ -265,7 +265,7 @@ def update_caller(
     caller_id: IdPath,
     body: CallerPatch,
     principal: Principal = Depends(require("callers.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> CallerOut:
     return caller_out(service.update_caller(session, principal.actor, caller_id, body), principal.pii)
 
@@ -274,7 +274,7 @@ def update_caller(
 def delete_caller(
     caller_id: IdPath,
     principal: Principal = Depends(require("callers.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     service.delete_caller(session, principal.actor, caller_id)
     return Response(status_code=204)

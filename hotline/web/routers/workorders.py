@@ -104,7 +104,7 @@ def _list(session: Session, p: Principal, f: Filters, params: ListParams) -> dic
 
 @router.get("/views", response_model=list[dict[str, Any]])
 def list_views(
-    p: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session)
+    p: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session, scope="function")
 ) -> list[dict[str, Any]]:
     rows = session.scalars(select(SavedView).where(SavedView.user_id == p.user_id).order_by(SavedView.id))
     return [{"id": v.id, "name": v.name, "filters": v.filters} for v in rows]
@@ -114,7 +114,7 @@ def list_views(
 def create_view(
     body: SavedViewIn,
     p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     f = Filters.from_json(body.filters)
     view = SavedView(user_id=p.user_id, name=body.name, filters=f.as_json())
@@ -126,7 +126,7 @@ def create_view(
 
 @router.delete("/views/{view_id}", status_code=204)
 def delete_view(
-    view_id: int, p: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session)
+    view_id: int, p: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session, scope="function")
 ) -> Response:
     view = session.get(SavedView, view_id)
     if view is None or view.user_id != p.user_id:
@@ -143,7 +143,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def export_xlsx(
     f: Filters = Depends(filters),
     p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     q = build(session, who_of(p), f, utcnow())
     stmt = q.stmt.order_by(q.id_col.desc()).limit(export.MAX_ROWS)
@@ -161,7 +161,7 @@ def portal_list(
     params: ListParams = Depends(),
     f: Filters = Depends(filters),
     p: Principal = Depends(require("workorders.handle")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     """The department portal: only the principal's department, confidential callers hidden."""
     w = service.Who(p.actor, p.permissions - {"workorders.read"}, p.department_id)
@@ -172,7 +172,7 @@ def portal_list(
 def portal_detail(
     order_id: int,
     p: Principal = Depends(require("workorders.handle")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> WorkOrderDetail:
     w = service.Who(p.actor, p.permissions - {"workorders.read"}, p.department_id)
     return _detail(session, w, order_id)
@@ -182,7 +182,7 @@ def portal_detail(
 def pending_return_visits(
     limit: int = Query(100, ge=1, le=500),
     _: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[dict[str, Any]]:
     rows = session.execute(
         select(ReturnVisit, WorkOrder.number)
@@ -200,7 +200,7 @@ def pending_return_visits(
 def notifications(
     limit: int = Query(100, ge=1, le=500),
     p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[dict[str, Any]]:
     rows = session.scalars(select(Notification).order_by(Notification.id.desc()).limit(limit))
     return [
@@ -214,7 +214,7 @@ def notifications(
 def suggest(
     body: SuggestIn,
     _: Principal = Depends(require("workorders.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     probe = WorkOrder(
         title="", content=body.text, number="", caller_id=body.caller_id, contact_phone=body.contact_phone
@@ -230,7 +230,7 @@ def suggest(
 def bulk_dispatch(
     body: BulkDispatchIn,
     p: Principal = Depends(require("workorders.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[WorkOrderOut]:
     """All or nothing: one stale or illegal order fails the whole batch (409 names it)."""
     w = who_of(p)
@@ -251,14 +251,14 @@ def bulk_dispatch(
 
 @router.post("/sweep", response_model=dict[str, int])
 def run_sweep(
-    _: Principal = Depends(require("workorders.admin")), session: Session = Depends(get_session)
+    _: Principal = Depends(require("workorders.admin")), session: Session = Depends(get_session, scope="function")
 ) -> dict[str, int]:
     return sweep_deadlines(session, utcnow())
 
 
 @router.get("/categories", response_model=list[dict[str, Any]])
 def categories(
-    _: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session)
+    _: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session, scope="function")
 ) -> list[dict[str, Any]]:
     rows = session.scalars(select(Category).where(Category.active).order_by(Category.code))
     return [
@@ -272,7 +272,7 @@ def categories(
 def create_category(
     body: CategoryIn,
     p: Principal = Depends(require("workorders.admin")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     from hotline.workorders.config import create_category as create
 
@@ -284,7 +284,7 @@ def create_category(
 def put_policy(
     body: PolicyIn,
     p: Principal = Depends(require("workorders.admin")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     from hotline.workorders.config import set_policy
 
@@ -296,7 +296,7 @@ def put_policy(
 def put_calendar_override(
     body: CalendarOverrideIn,
     p: Principal = Depends(require("workorders.admin")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     from hotline.workorders.config import set_calendar_override
 
@@ -312,7 +312,7 @@ def list_orders(
     params: ListParams = Depends(),
     f: Filters = Depends(filters),
     p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     return _list(session, p, f, params)
 
@@ -321,7 +321,7 @@ def list_orders(
 def create_order(
     body: WorkOrderIn,
     p: Principal = Depends(require("workorders.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> WorkOrderOut:
     w = who_of(p)
     return order_out(service.create(session, w, service.NewOrder(**body.model_dump())), w)
@@ -346,7 +346,7 @@ def _detail(session: Session, w: service.Who, order_id: int) -> WorkOrderDetail:
 
 @router.get("/{order_id}", response_model=WorkOrderDetail)
 def get_order(
-    order_id: int, p: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session)
+    order_id: int, p: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session, scope="function")
 ) -> WorkOrderDetail:
     return _detail(session, who_of(p), order_id)
 
@@ -356,7 +356,7 @@ def patch_order(
     order_id: int,
     body: WorkOrderPatch,
     p: Principal = Depends(require("workorders.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> WorkOrderOut:
     changes = body.model_dump(exclude_unset=True)
     version = changes.pop("version")
@@ -369,7 +369,7 @@ def add_link(
     order_id: int,
     body: LinkIn,
     p: Principal = Depends(require("workorders.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> LinkOut:
     return LinkOut.model_validate(service.link(session, who_of(p), order_id, body.kind, body.ref, body.label))
 
@@ -379,7 +379,7 @@ def return_visit(
     order_id: int,
     body: ReturnVisitIn,
     p: Principal = Depends(require("workorders.write")),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> WorkOrderOut:
     w = who_of(p)
     o = record_return_visit(
@@ -393,7 +393,7 @@ def _action_route(action: Action, permission: str) -> None:
         order_id: int,
         body: ActionIn,
         p: Principal = Depends(require(permission)),
-        session: Session = Depends(get_session),
+        session: Session = Depends(get_session, scope="function"),
     ) -> WorkOrderOut:
         w = who_of(p)
         params = body.model_dump(exclude={"version"}, exclude_none=True)
