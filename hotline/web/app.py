@@ -103,7 +103,7 @@ def check_commit_scope(app: FastAPI) -> None:
     session as `Depends(get_session, scope="function")` (or through `current_principal`).
     """
     late = [
-        f"{sorted(route.methods)} {route.path}"
+        f"{sorted(route.methods or ())} {route.path}"
         for route in api_routes(app.routes)
         for dep in _session_dependants(route.dependant)
         if dep.scope != "function"

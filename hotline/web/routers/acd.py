@@ -48,7 +48,9 @@ def create_queue(
 
 @router.get("/queues/{queue_id}", response_model=QueueOut)
 def get_queue(
-    queue_id: int, _: Principal = Depends(require("acd.read")), session: Session = Depends(get_session, scope="function")
+    queue_id: int,
+    _: Principal = Depends(require("acd.read")),
+    session: Session = Depends(get_session, scope="function"),
 ) -> QueueOut:
     return QueueOut.model_validate(service.get_queue(session, queue_id))
 
@@ -67,7 +69,9 @@ def update_queue(
 
 @router.get("/agents/{user_id}/skills", response_model=list[SkillOut])
 def get_skills(
-    user_id: int, _: Principal = Depends(require("acd.read")), session: Session = Depends(get_session, scope="function")
+    user_id: int,
+    _: Principal = Depends(require("acd.read")),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[SkillOut]:
     return [SkillOut(queue=q, level=lv) for q, lv in service.skills_of(session, user_id)]
 

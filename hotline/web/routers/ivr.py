@@ -71,7 +71,9 @@ def create_flow(
 
 @router.get("/flows/{flow_id}", response_model=FlowDetailOut)
 def get_flow(
-    flow_id: int, _: Principal = Depends(require("ivr.read")), session: Session = Depends(get_session, scope="function")
+    flow_id: int,
+    _: Principal = Depends(require("ivr.read")),
+    session: Session = Depends(get_session, scope="function"),
 ) -> FlowDetailOut:
     return _detail(session, service.get_flow(session, flow_id))
 

@@ -431,7 +431,8 @@ def knowledge_stats(
 
 @router.get("/export.xlsx")
 def export_xlsx(
-    _: Principal = Depends(require("knowledge.read")), session: Session = Depends(get_session, scope="function")
+    _: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     return Response(
         transfer.export_xlsx(session),
@@ -442,7 +443,8 @@ def export_xlsx(
 
 @router.get("/export.md")
 def export_markdown(
-    _: Principal = Depends(require("knowledge.read")), session: Session = Depends(get_session, scope="function")
+    _: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     return Response(
         transfer.export_markdown(session),

@@ -104,7 +104,8 @@ def _list(session: Session, p: Principal, f: Filters, params: ListParams) -> dic
 
 @router.get("/views", response_model=list[dict[str, Any]])
 def list_views(
-    p: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session, scope="function")
+    p: Principal = Depends(require("workorders.read")),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[dict[str, Any]]:
     rows = session.scalars(select(SavedView).where(SavedView.user_id == p.user_id).order_by(SavedView.id))
     return [{"id": v.id, "name": v.name, "filters": v.filters} for v in rows]
@@ -126,7 +127,9 @@ def create_view(
 
 @router.delete("/views/{view_id}", status_code=204)
 def delete_view(
-    view_id: int, p: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session, scope="function")
+    view_id: int,
+    p: Principal = Depends(require("workorders.read")),
+    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     view = session.get(SavedView, view_id)
     if view is None or view.user_id != p.user_id:
@@ -251,14 +254,16 @@ def bulk_dispatch(
 
 @router.post("/sweep", response_model=dict[str, int])
 def run_sweep(
-    _: Principal = Depends(require("workorders.admin")), session: Session = Depends(get_session, scope="function")
+    _: Principal = Depends(require("workorders.admin")),
+    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, int]:
     return sweep_deadlines(session, utcnow())
 
 
 @router.get("/categories", response_model=list[dict[str, Any]])
 def categories(
-    _: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session, scope="function")
+    _: Principal = Depends(require("workorders.read")),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[dict[str, Any]]:
     rows = session.scalars(select(Category).where(Category.active).order_by(Category.code))
     return [
@@ -346,7 +351,9 @@ def _detail(session: Session, w: service.Who, order_id: int) -> WorkOrderDetail:
 
 @router.get("/{order_id}", response_model=WorkOrderDetail)
 def get_order(
-    order_id: int, p: Principal = Depends(require("workorders.read")), session: Session = Depends(get_session, scope="function")
+    order_id: int,
+    p: Principal = Depends(require("workorders.read")),
+    session: Session = Depends(get_session, scope="function"),
 ) -> WorkOrderDetail:
     return _detail(session, who_of(p), order_id)
 
