@@ -146,7 +146,11 @@ class TelephonyEngine:
     def prompt_path(self, prompt: str | Path, must_exist: bool = True) -> Path:
         path = Path(prompt)
         if path.suffix != ".wav":
+            # A recorded prompt in the prompts folder overrides a generated (TTS) one.
             path = self.prompts_dir / f"{prompt}.wav"
+            generated = self.prompts_dir / "generated" / f"{prompt}.wav"
+            if not path.exists() and generated.exists():
+                path = generated
         if must_exist and not path.exists():
             raise FileNotFoundError(path)
         return path

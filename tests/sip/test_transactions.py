@@ -1,0 +1,121 @@
+"""Transaction timers and retransmission absorption, seen from real UDP sockets.
+
+- A client INVITE to a silent peer is retransmitted with doubling intervals (Timer A) and given up
+  after 64*T1 (Timer B) as a 408, which ends the leg with cause ``no_answer``.
+- A retransmitted INVITE or OPTIONS is absorbed: one call, one identical response.
+- Originating via the outbound trunk reaches an external number; API hold plays music on hold.
+"""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from hotline.sip.message import SipRequest, SipResponse, parse_message
+from hotline.sip.transaction import Timers
+from tests.sip.harness import TRUNK_IP, EngineThread, Sipp, free_port
+from tests.sip.rawsip import options
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_invite_timer_a_and_b(tmp_path: Path) -> None:
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    silent.settimeout(0.2)
+    et = EngineThread(tmp_path, 45000)
+    et.start()
+    assert et.engine is not None
+    et.engine.tx.timers = Timers(t1=0.05, t2=4.0, t4=5.0)
+    try:
+        target = f"sip:9@127.0.0.1:{silent.getsockname()[1]}"
+        leg = et.run(et.engine.originate(target))
+        arrivals: list[float] = []
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 4.0:
+            try:
+                data, _ = silent.recvfrom(65535)
+            except TimeoutError:
+                continue
+            msg = parse_message(data)
+            assert isinstance(msg, SipRequest) and msg.method == "INVITE"
+            arrivals.append(time.monotonic() - t0)
+        gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+        # 64*T1 = 3.2 s: sent at 0, .05, .15, .35, .75, 1.55 (and 3.15), each gap doubling
+        assert 6 <= len(arrivals) <= 7, arrivals
+        assert all(g2 > g1 * 1.5 for g1, g2 in itertools.pairwise(gaps)), gaps
+        et.wait_event("leg.hangup", cause="no_answer", leg_id=leg.id)
+    finally:
+        silent.close()
+        et.stop()
+
+
+def test_retransmissions_absorbed(engine_thread: EngineThread) -> None:
+    et = engine_thread
+    engine = et.engine
+    assert engine is not None
+    calls_before = len([e for e in et.events if e.topic == "call.new"])
+    sdp = (
+        b"v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+    )
+    invite = (
+        options(method="INVITE")
+        .replace(b"127.0.0.1:9;", b"127.0.0.2:9;")
+        .replace(b"sip:hotline@", b"sip:8888@")
+        .replace(
+            b"Content-Length: 0\r\n\r\n",
+            b"Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n" % len(sdp),
+        )
+        + sdp
+    )
+    opts = options()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((TRUNK_IP, 0))
+        s.settimeout(1.0)
+        for data in (invite, invite, opts, opts):
+            s.sendto(data, ("127.0.0.1", et.port))
+            time.sleep(0.05)
+        replies: list[SipResponse] = []
+        try:
+            while True:
+                msg = parse_message(s.recvfrom(65535)[0])
+                assert isinstance(msg, SipResponse)
+                replies.append(msg)
+        except TimeoutError:
+            pass
+    statuses = sorted((r.cseq[1], r.status) for r in replies)
+    # INVITE finals are all the same 404 (nobody has 8888), re-sent for the copy and by Timer G
+    finals = [s for m, s in statuses if m == "INVITE" and s >= 200]
+    assert finals and set(finals) == {404}
+    assert [s for m, s in statuses if m == "OPTIONS"] == [200, 200]
+    to_tags = {r.get("To") for r in replies if r.cseq[1] == "OPTIONS"}
+    assert len(to_tags) == 1  # the retransmission got the very same response back
+    assert len([e for e in et.events if e.topic == "call.new"]) == calls_before + 1
+
+
+def test_outbound_trunk_and_music_on_hold(tmp_path: Path) -> None:
+    trunk_port = free_port(TRUNK_IP)
+    et = EngineThread(tmp_path, 46000, outbound_trunk=f"{TRUNK_IP}:{trunk_port}")
+    engine = et.start()
+    carrier = Sipp("uas_answer.xml", et.port, ip=TRUNK_IP, port=trunk_port, args=["-m", "1"]).start()
+    time.sleep(0.3)
+    try:
+        leg = et.run(engine.originate("120", caller_id="12345"))
+        assert et.run(leg.wait_answered(10))
+        et.run(leg.hold())
+        sent = leg.rtp.tx_packets
+        time.sleep(0.5)
+        assert leg.rtp.tx_packets - sent >= 20  # music on hold is flowing
+        et.run(leg.unhold())
+        topics = et.topics()
+        assert "leg.hold" in topics and "leg.unhold" in topics
+        et.run(leg.hangup("normal"))
+        assert carrier.wait(10) == 0, carrier.output
+        et.wait_event("call.ended")
+    finally:
+        carrier.kill()
+        et.stop()
