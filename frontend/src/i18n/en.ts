@@ -53,13 +53,24 @@ export default {
     onlyOverdue: 'Overdue only', text: 'Text', reason: 'Reason', replyText: 'Reply', visitNote: 'Visit notes',
     created_ok: 'Work order {number} created', noDepartment: 'Choose a department', handlerView: 'Department view',
     hidden: '(confidential, hidden)', types: {
-      inquiry: 'Inquiry', help: 'Help request', complaint: 'Complaint', suggestion: 'Suggestion', praise: 'Praise', report: 'Report', emergency: 'Emergency',
+      inquiry: 'Inquiry', help_request: 'Help request', complaint: 'Complaint', suggestion: 'Suggestion', praise: 'Praise', report: 'Report', emergency: 'Emergency',
     },
-    urgencies: { normal: 'Normal', urgent: 'Urgent', critical: 'Critical' },
+    urgencies: { normal: 'Normal', urgent: 'Urgent', emergency: 'Emergency' },
     states: {
       draft: 'Draft', accepted: 'Accepted', resolved_on_call: 'Resolved on call', dispatched: 'Dispatched', received: 'Received',
       replied: 'Replied', return_visit: 'Return visit', returned: 'Returned', closed: 'Closed', cancelled: 'Cancelled', merged: 'Merged',
     },
+    actions: {
+      accept: 'Accept', resolve_on_call: 'Resolve on call', dispatch: 'Dispatch', receive: 'Receive', return: 'Return',
+      request_extension: 'Request extension', approve_extension: 'Approve extension', refuse_extension: 'Refuse extension', reply: 'Reply',
+      start_return_visit: 'Start return visit', close: 'Close', reopen: 'Re-open', supervise: 'Supervise', merge: 'Merge', cancel: 'Cancel',
+      create: 'Create', return_visit: 'Return visit', update: 'Update', link: 'Link',
+    },
+    satisfactions: { satisfied: 'Satisfied', basically_satisfied: 'Basically satisfied', unsatisfied: 'Unsatisfied' },
+    days: 'Days', into: 'Merge into order id', bulkDispatch: 'Bulk dispatch', selected: '{n} selected', export: 'Export Excel',
+    dueAt: 'Close by', replyDue: 'Reply by', receiveDue: 'Receive by', supervised: 'Supervised', extensionPending: 'Extension pending',
+    note: 'Note', method: 'Method', methods: { phone: 'Phone', sms: 'SMS' }, callBack: 'Call back',
+    channel: 'Channel', contact: 'Contact', pendingVisits: 'Orders awaiting a return visit', noView: 'No saved filters',
   },
   kb: {
     search: 'Search knowledge', placeholder: 'Question, keywords or pinyin initials (e.g. dbsq)', results: 'Results',

@@ -53,13 +53,24 @@ export default {
     onlyOverdue: '仅超期', text: '全文', reason: '原因', replyText: '答复内容', visitNote: '回访记录',
     created_ok: '工单已创建 {number}', noDepartment: '请选择承办部门', handlerView: '承办单位视图',
     hidden: '（保密，已隐藏）', types: {
-      inquiry: '咨询', help: '求助', complaint: '投诉', suggestion: '建议', praise: '表扬', report: '举报', emergency: '紧急',
+      inquiry: '咨询', help_request: '求助', complaint: '投诉', suggestion: '建议', praise: '表扬', report: '举报', emergency: '紧急',
     },
-    urgencies: { normal: '一般', urgent: '紧急', critical: '特急' },
+    urgencies: { normal: '一般', urgent: '紧急', emergency: '特急' },
     states: {
       draft: '草稿', accepted: '已受理', resolved_on_call: '当场办结', dispatched: '已派单', received: '已签收',
-      replied: '已答复', return_visit: '待回访', returned: '已退单', closed: '已办结', cancelled: '已撤销', merged: '已合并',
+      replied: '已答复', return_visit: '回访中', returned: '已退单', closed: '已办结', cancelled: '已撤销', merged: '已合并',
     },
+    actions: {
+      accept: '受理', resolve_on_call: '当场办结', dispatch: '派单', receive: '签收', return: '退单',
+      request_extension: '申请延期', approve_extension: '批准延期', refuse_extension: '驳回延期', reply: '答复',
+      start_return_visit: '开始回访', close: '办结', reopen: '重办', supervise: '督办', merge: '合并', cancel: '撤销',
+      create: '创建', return_visit: '回访', update: '修改', link: '关联',
+    },
+    satisfactions: { satisfied: '满意', basically_satisfied: '基本满意', unsatisfied: '不满意' },
+    days: '延期天数', into: '合并到工单编号', bulkDispatch: '批量派单', selected: '已选 {n} 条', export: '导出 Excel',
+    dueAt: '办结时限', replyDue: '答复时限', receiveDue: '签收时限', supervised: '已督办', extensionPending: '延期待审批',
+    note: '备注', method: '回访方式', methods: { phone: '电话', sms: '短信' }, callBack: '拨打回访电话',
+    channel: '渠道', contact: '联系人', pendingVisits: '待回访工单', noView: '暂无保存的筛选',
   },
   kb: {
     search: '搜索知识', placeholder: '输入问题、关键词或拼音首字母（如 dbsq）', results: '搜索结果',

@@ -1,0 +1,115 @@
+/**
+ * Call control (CTI) for the agent workspace and the wallboard, over the call-center API.
+ *
+ * Every operation names its endpoint here, once; the workspace enables a button only when the
+ * server has that endpoint (capabilities), so nothing pretends to work before the API exists.
+ * Live state comes over the call-center WebSocket when present, else by polling.
+ */
+import { api, type RequestOptions } from './client'
+import { hasEndpoint } from './capabilities'
+
+export interface AgentView {
+  agent_id: number
+  name: string
+  extension: string | null
+  state: string // logged_out | ready | not_ready | ringing | talking | hold | wrap_up
+  reason: string | null
+  call_id: string | null
+  skills: Record<string, number> | string[]
+  calls_taken: number
+  talk_seconds: number
+  misses: number
+  since: number
+}
+
+export interface WaitingCall {
+  call_id: string
+  caller: string
+  position: number
+  priority: number
+  waited: number
+  callback: boolean
+  estimated_wait: number | null
+  queue?: string
+}
+
+export interface LiveCallSummary {
+  call_id: string
+  caller: string
+  state: string
+  queue: string | null
+  priority: number
+  agent_id: number | null
+  callback: boolean
+}
+
+export interface QueueKpi {
+  offered: number
+  answered: number
+  abandoned: number
+  short_abandoned: number
+  waiting: number
+  answer_rate: number | null
+  service_level: number | null
+  asa: number | null
+  aht: number | null
+  longest_wait: number | null
+  agents: Record<string, number>
+}
+
+export interface ScreenPopData {
+  call_id?: string
+  caller_number?: string
+  caller?: Record<string, unknown> | null
+  last_calls?: Record<string, unknown>[]
+  open_work_orders?: number | Record<string, unknown>[]
+  ivr_path?: (string | Record<string, unknown>)[]
+}
+
+/** Endpoint table: [method, path]. `{call_id}`/`{agent_id}` are filled per call. */
+export const CTI = {
+  me: ['GET', '/api/calls/agent'],
+  login: ['POST', '/api/calls/agent/login'],
+  logout: ['POST', '/api/calls/agent/logout'],
+  ready: ['POST', '/api/calls/agent/ready'],
+  notReady: ['POST', '/api/calls/agent/not-ready'],
+  answer: ['POST', '/api/calls/agent/answer'],
+  hangup: ['POST', '/api/calls/agent/hangup'],
+  hold: ['POST', '/api/calls/agent/hold'],
+  transfer: ['POST', '/api/calls/agent/transfer'],
+  consult: ['POST', '/api/calls/agent/consult'],
+  completeTransfer: ['POST', '/api/calls/agent/complete-transfer'],
+  conference: ['POST', '/api/calls/agent/conference'],
+  dial: ['POST', '/api/calls/agent/dial'],
+  pick: ['POST', '/api/calls/agent/pick'],
+  waiting: ['GET', '/api/calls/waiting'],
+  calls: ['GET', '/api/calls/live'],
+  agents: ['GET', '/api/calls/agents'],
+  kpis: ['GET', '/api/calls/kpis'],
+  supervise: ['POST', '/api/calls/supervise'],
+  forceHangup: ['POST', '/api/calls/{call_id}/hangup'],
+  agentState: ['POST', '/api/calls/agents/{agent_id}/state'],
+  ws: ['GET', '/api/calls/ws'],
+} as const satisfies Record<string, readonly [string, string]>
+
+export type CtiOp = keyof typeof CTI
+
+function fill(path: string, params: Record<string, string | number>): string {
+  return path.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(String(params[k] ?? '')))
+}
+
+export function ctiAvailable(op: CtiOp, params: Record<string, string | number> = {}): boolean {
+  const [method, path] = CTI[op]
+  return hasEndpoint(fill(path, { call_id: 'x', agent_id: 1, ...params }), method)
+}
+
+export function cti<T>(op: CtiOp, body?: unknown, params: Record<string, string | number> = {}, opts: RequestOptions = {}): Promise<T> {
+  const [method, path] = CTI[op]
+  return api<T>(fill(path, params), { ...opts, method, body: method === 'GET' ? undefined : body ?? {} })
+}
+
+/** The call-center WebSocket URL for this page (ws:// or wss:// like the page). */
+export function ctiSocketUrl(): string {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${proto}//${location.host}${CTI.ws[1]}`
+}

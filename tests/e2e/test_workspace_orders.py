@@ -1,0 +1,101 @@
+"""The agent's day without a phone: screen pop by number, knowledge search, a work order created and
+dispatched from the workspace; the department handler receives and replies; the agent does the
+return visit and the order closes. Screenshots of each page; axe-core on the busiest ones."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import assert_accessible, login, screenshot
+
+pytestmark = pytest.mark.slow
+
+
+def _pick(page: Any, testid: str, option: str) -> None:
+    page.get_by_test_id(testid).click()
+    page.locator(".el-select-dropdown__item:visible", has_text=option).first.click()
+
+
+def test_order_loop(new_page: Callable[[], Any]) -> None:
+    agent = new_page()
+    login(agent, "agent1")
+    callers = agent.request.get("/api/callers?limit=50").json()["items"]
+    caller = next(c for c in callers if c["care_profile"] and c["phones"])
+    phone = caller["phones"][0]["number"]
+
+    # screen pop from the number
+    agent.get_by_test_id("lookup-input").fill(phone)
+    agent.get_by_test_id("lookup-input").press("Enter")
+    assert agent.get_by_test_id("caller-name").inner_text() == caller["name"]
+    agent.get_by_test_id("emergency-contacts").wait_for()
+
+    # knowledge: as-you-type suggestions by pinyin initials, then a full search
+    kb = agent.get_by_test_id("kb-input")
+    kb.fill("dbsq")
+    agent.get_by_test_id("kb-suggestions").wait_for()
+    kb.fill("低保怎么申请")
+    kb.press("Enter")
+    # the first search of a fresh server loads the index and the sentence encoder: allow for it
+    agent.get_by_test_id("kb-results").locator(".hit").first.click(timeout=60_000)
+    agent.get_by_test_id("kb-article").wait_for()
+    agent.get_by_test_id("kb-use").click()
+    agent.get_by_text("已记录使用").wait_for()
+
+    # shortcut overlay
+    agent.locator("body").press("?")
+    agent.get_by_test_id("shortcut-help").get_by_text("Alt+H").wait_for()
+    screenshot(agent, "workspace-shortcuts")
+    agent.keyboard.press("Escape")
+
+    # work order prefilled from the caller, dispatched to 养老服务处
+    agent.get_by_test_id("wo-title").fill("独居老人申请居家养老上门服务")
+    agent.get_by_test_id("wo-content").fill("来电人独居，行动不便，希望社区安排上门助餐和助浴服务。")
+    _pick(agent, "wo-department", "养老服务处")
+    screenshot(agent, "workspace")
+    assert_accessible(agent)
+    agent.get_by_test_id("wo-dispatch").click()
+    toast = agent.locator(".el-message", has_text="工单已创建")
+    toast.wait_for()
+    number = re.search(r"GD[\w-]+", toast.inner_text())
+    assert number, toast.inner_text()
+    order_no = number.group(0)
+
+    # the department handler sees it in the portal, receives and replies
+    handler = new_page()
+    login(handler, "yanglao")
+    handler.get_by_test_id("workorders-table").get_by_text(order_no).click()
+    handler.locator("[data-action=receive]").click()
+    handler.get_by_test_id("action-submit").click()
+    handler.locator("[data-action=reply]").wait_for()
+    handler.locator("[data-action=reply]").click()
+    handler.get_by_test_id("action-note").fill("已安排社区助老员每周三次上门助餐、每周一次助浴。")
+    handler.get_by_test_id("action-submit").click()
+    handler.get_by_test_id("wo-state").filter(has_text="已答复").wait_for()
+    screenshot(handler, "workorder-handler")
+    assert_accessible(handler)
+
+    # the agent does the return visit from the task list and closes the order
+    agent.goto("/returnvisits")
+    agent.get_by_test_id("return-visits-table").get_by_text(order_no).click()
+    agent.locator("[data-action=start_return_visit]").click()
+    agent.get_by_test_id("action-submit").click()
+    agent.get_by_test_id("return-visit-form").wait_for()
+    agent.get_by_test_id("visit-submit").click()
+    agent.get_by_test_id("wo-state").filter(has_text="已办结").wait_for()
+    timeline = agent.get_by_test_id("wo-timeline").inner_text()
+    for step in ("派单", "签收", "答复", "开始回访", "办结"):
+        assert step in timeline, (step, timeline)
+    screenshot(agent, "workorder-detail")
+    assert_accessible(agent)
+
+    # the list shows it, filterable by text; supervisor view of the list
+    sup = new_page()
+    login(sup, "banzhang")
+    sup.goto("/workorders")
+    sup.get_by_test_id("workorders-table").get_by_text(order_no).wait_for()
+    screenshot(sup, "workorders")
+    assert_accessible(sup)
