@@ -8,6 +8,7 @@ engine's default routing rings the phone and bridges the two legs.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -29,10 +30,14 @@ def register(et: EngineThread, ext: str, port: int, password: str | None = None)
     return sipp
 
 
-def phone(et: EngineThread, scenario: str, ext: str = "1001", args: list[str] | None = None) -> Sipp:
+def phone(
+    et: EngineThread, scenario: str, ext: str = "1001", args: list[str] | None = None, cwd: Path | None = None
+) -> Sipp:
     port = free_port(PHONE_IP)
     register(et, ext, port)
-    sipp = Sipp(scenario, et.port, ip=PHONE_IP, port=port, args=["-s", ext, "-m", "1", *(args or [])])
+    sipp = Sipp(
+        scenario, et.port, ip=PHONE_IP, port=port, args=["-s", ext, "-m", "1", *(args or [])], cwd=cwd
+    )
     sipp.start()
     time.sleep(0.3)  # let it bind before the call arrives
     return sipp
