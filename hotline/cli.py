@@ -10,6 +10,7 @@ import typer
 
 from hotline import __version__
 from hotline.config import get_settings
+from hotline.ivr.cli import ivr_app
 
 app = typer.Typer(help="hotline: public-service hotline platform", no_args_is_help=True)
 db_app = typer.Typer(help="database migrations")
@@ -18,6 +19,7 @@ user_app = typer.Typer(help="user accounts")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
+app.add_typer(ivr_app, name="ivr")
 
 
 def _version(value: bool) -> None:
@@ -136,10 +138,29 @@ def serve(
     )
 
 
+@app.command()
+def telephony() -> None:
+    """Run only the telephony engine (SIP/RTP), with agents' credentials from the users table."""
+    from hotline.logs import setup_logging
+    from hotline.people.sip_credentials import UserCredentialStore
+    from hotline.sip.standalone import run_telephony
+    from hotline.store.db import get_database
+
+    settings = get_settings()
+    setup_logging(settings.log_json)
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover - uvloop is a pinned dependency
+        pass
+    credentials = UserCredentialStore(get_database(), settings.sip.realm)
+    asyncio.run(run_telephony(settings, credentials))
+
+
 def run() -> None:  # pragma: no cover - console entry
     app()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    asyncio.set_event_loop_policy(None)
     app()

@@ -45,6 +45,11 @@ def test_upgrade_demo_users(tmp_path: Path) -> None:
     again = hotline(tmp_path, "demo", "load")
     assert "already present" in again.stdout
 
+    sim = hotline(tmp_path, "ivr", "simulate", "main", "--digits", "0", "--caller", "13000000009")
+    assert sim.returncode == 0, sim.stderr
+    assert "=>" in sim.stdout
+    assert hotline(tmp_path, "ivr", "simulate", "no-such-flow").returncode == 2
+
     db = Database(f"sqlite:///{tmp_path / 'cli.db'}")
     with db.session() as s:
         assert 45 <= (s.scalar(select(func.count()).select_from(Caller)) or 0) <= 60
