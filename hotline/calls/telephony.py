@@ -34,6 +34,8 @@ class CallPort(Protocol):
 
     def set_mode(self, leg: Any, mode: str) -> None: ...
 
+    async def hangup(self, cause: str = "normal") -> None: ...
+
 
 class LegPort(Protocol):
     @property

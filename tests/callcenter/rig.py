@@ -211,10 +211,13 @@ class Rig:
             ip=PHONE_IP,
             port=port,
             args=["-s", ext, "-au", ext, "-ap", PASSWORDS[ext], "-m", "1"],
+            cwd=self.tmp,
         )
         assert reg.run() == 0, reg.output
         scenario = self._write(f"phone{ext}-{answer_after_ms}.xml", phone_xml(answer_after_ms))
-        sipp = Sipp(scenario, self.et.port, ip=PHONE_IP, port=port, args=["-s", ext, "-m", str(calls)])
+        sipp = Sipp(
+            scenario, self.et.port, ip=PHONE_IP, port=port, args=["-s", ext, "-m", str(calls)], cwd=self.tmp
+        )
         self.procs.append(sipp.start())
         time.sleep(0.3)
         return sipp
@@ -222,7 +225,12 @@ class Rig:
     def external(self, calls: int = 1, answer_after_ms: int = 300) -> Sipp:
         scenario = self._write(f"external-{answer_after_ms}.xml", phone_xml(answer_after_ms))
         sipp = Sipp(
-            scenario, self.et.port, ip=EXTERNAL_IP, port=self.trunk_port, args=["-s", "ext", "-m", str(calls)]
+            scenario,
+            self.et.port,
+            ip=EXTERNAL_IP,
+            port=self.trunk_port,
+            args=["-s", "ext", "-m", str(calls)],
+            cwd=self.tmp,
         )
         self.procs.append(sipp.start())
         time.sleep(0.3)
@@ -230,7 +238,7 @@ class Rig:
 
     def caller(self, number: str, digits: str, hold_ms: int | None = 2000, dialed: str = "12345") -> Sipp:
         scenario = self._write(f"caller{number}-{digits}-{hold_ms}.xml", caller_xml(number, digits, hold_ms))
-        sipp = Sipp(scenario, self.et.port, args=["-s", dialed, "-m", "1"])
+        sipp = Sipp(scenario, self.et.port, args=["-s", dialed, "-m", "1"], cwd=self.tmp)
         self.procs.append(sipp.start())
         return sipp
 

@@ -1,0 +1,171 @@
+"""The call-center WebSocket: live events and KPIs to consoles, and agent commands back.
+
+Authenticated by the session cookie or `?token=` (a bearer token), and checked here: the socket
+needs `calls.control` (agents: own state, own screen pops, call commands) or `kpi.read` /
+`calls.supervise` (wallboards and supervisors: all agents, queues, alerts). Events cross from the
+call center's loop to the socket's loop thread-safely; a slow browser only loses events, never
+blocks telephony. Phone numbers are masked for viewers without `pii.read`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from fastapi import WebSocket, WebSocketDisconnect
+from sqlalchemy import select
+
+from hotline.bus import Event, get_bus
+from hotline.calls.center import CallCenter, get_center
+from hotline.errors import HotlineError
+from hotline.people.masking import mask_phone
+from hotline.people.models import ApiToken, User, UserSession
+from hotline.people.permissions import ROLE_PERMISSIONS, Role
+from hotline.store.base import utcnow
+from hotline.store.db import Database
+from hotline.web.auth import COOKIE, Principal, token_hash
+
+KPI_PERIOD = 1.0
+PHONE_KEYS = {"caller", "caller_number", "number", "phone", "callback_number"}
+AGENT_TOPICS = {"agent.state", "screen_pop"}
+SUPERVISOR_TOPICS = {"agent.state", "screen_pop", "queue.event", "emergency.alert", "emergency.connected"}
+SUPERVISOR_TOPICS |= {"voicemail.new", "cdr.written"}
+
+
+def principal_for(db: Database, token: str | None, cookie: str | None) -> Principal | None:
+    with db.session() as s:
+        user: User | None = None
+        if token:
+            row = s.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+            if row is not None and not row.revoked:
+                user = s.get(User, row.user_id)
+        elif cookie:
+            sess = s.scalar(select(UserSession).where(UserSession.token_hash == token_hash(cookie)))
+            if sess is not None and sess.expires_at > utcnow():
+                user = s.get(User, sess.user_id)
+        if user is None or not user.active:
+            return None
+        role = Role(user.role)
+        return Principal(
+            user.id, user.username, user.display_name, role, user.department_id, ROLE_PERMISSIONS[role]
+        )
+
+
+def mask(data: Any, pii: bool) -> Any:
+    if pii:
+        return data
+    if isinstance(data, dict):
+        return {
+            k: mask_phone(v) if k in PHONE_KEYS and isinstance(v, str) else mask(v, pii)
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [mask(v, pii) for v in data]
+    return data
+
+
+def visible(event: Event, principal: Principal) -> bool:
+    supervisor = principal.can("calls.supervise") or (
+        principal.can("kpi.read") and not principal.can("calls.control")
+    )
+    if supervisor:
+        return event.topic in SUPERVISOR_TOPICS
+    return event.topic in AGENT_TOPICS and event.data.get("agent_id") == principal.user_id
+
+
+async def command(center: CallCenter, principal: Principal, msg: dict[str, Any]) -> Any:
+    if not principal.can("calls.control"):
+        raise HotlineError("commands need calls.control", "无话务控制权限")
+    op, me = msg.get("op"), principal.user_id
+    ops: dict[str, Any] = {
+        "login": lambda: center.login(me),
+        "logout": lambda: center.logout(me),
+        "ready": lambda: center.ready(me),
+        "not_ready": lambda: center.not_ready(me, str(msg.get("reason") or "busy")),
+        "hangup": lambda: center.hangup(me),
+        "hold": lambda: center.hold(me, bool(msg.get("on", True))),
+        "pick": lambda: center.pick(me, str(msg.get("call_id"))),
+    }
+    if op not in ops:
+        raise HotlineError(f"unknown op {op!r}", f"未知操作 {op}")
+    return await center.run(ops[str(op)])
+
+
+async def serve(websocket: WebSocket, db: Database, token: str | None) -> None:
+    principal = principal_for(db, token, websocket.cookies.get(COOKIE))
+    if principal is None:
+        await websocket.close(code=4401)
+        return
+    if not any(principal.can(p) for p in ("calls.control", "kpi.read", "calls.supervise")):
+        await websocket.close(code=4403)
+        return
+    await websocket.accept()
+    center = get_center()
+    loop = asyncio.get_running_loop()
+    inbox: asyncio.Queue[Event] = asyncio.Queue(maxsize=1000)
+
+    def forward(event: Event) -> None:
+        if visible(event, principal):
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_offer, inbox, event)
+
+    bus = center.bus if center is not None else get_bus()
+    unsubscribe = bus.subscribe("*", forward)
+    try:
+        await websocket.send_json(await snapshot(center, principal))
+        reader = asyncio.ensure_future(websocket.receive_text())
+        while True:
+            getter = asyncio.ensure_future(inbox.get())
+            done, _ = await asyncio.wait(
+                {reader, getter}, timeout=KPI_PERIOD, return_when=asyncio.FIRST_COMPLETED
+            )
+            if getter in done:
+                event = getter.result()
+                await websocket.send_json({"type": event.topic, "data": mask(event.data, principal.pii)})
+            else:
+                getter.cancel()
+            if reader in done:
+                await websocket.send_json(await _handle(center, principal, reader.result()))
+                reader = asyncio.ensure_future(websocket.receive_text())
+            if not done and center is not None and principal.can("kpi.read"):
+                await websocket.send_json({"type": "kpis", "data": await center.run(center.kpis)})
+    except WebSocketDisconnect:
+        pass
+    finally:
+        unsubscribe()
+
+
+def _offer(inbox: asyncio.Queue[Event], event: Event) -> None:
+    with contextlib.suppress(asyncio.QueueFull):
+        inbox.put_nowait(event)
+
+
+async def _handle(center: CallCenter | None, principal: Principal, text: str) -> dict[str, Any]:
+    try:
+        msg = json.loads(text)
+        if not isinstance(msg, dict):
+            raise ValueError
+    except ValueError:
+        return {"type": "error", "detail": 'send JSON objects like {"op": "ready"}'}
+    if center is None:
+        return {"type": "error", "detail": "the call center is not running", "detail_zh": "呼叫中心未运行"}
+    try:
+        result = await command(center, principal, msg)
+    except HotlineError as exc:
+        return {"type": "error", "op": msg.get("op"), "detail": exc.detail, "detail_zh": exc.detail_zh}
+    return {"type": "result", "op": msg.get("op"), "data": mask(result, principal.pii)}
+
+
+async def snapshot(center: CallCenter | None, principal: Principal) -> dict[str, Any]:
+    if center is None:
+        return {"type": "snapshot", "running": False}
+    data: dict[str, Any] = {"running": True}
+    if principal.can("kpi.read"):
+        data["kpis"] = await center.run(center.kpis)
+    if principal.can("calls.supervise") or principal.can("kpi.read"):
+        data["agents"] = await center.run(center.agents_view)
+    if principal.can("calls.control") and principal.user_id in center.acd.agents:
+        data["me"] = await center.run(lambda: center.agent_view(principal.user_id))
+    return {"type": "snapshot", "data": mask(data, principal.pii)}

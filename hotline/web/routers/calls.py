@@ -1,0 +1,360 @@
+"""Calls over HTTP: agent call control (CTI), supervisor actions, live views and KPIs, CDRs, the
+queue log, recordings (search, ranged playback), and the live WebSocket at /api/calls/ws.
+
+Call control needs the running call center (`hotline serve` starts it with the telephony engine);
+without it those endpoints answer 409. Supervisor actions and recording playback are audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Query, Response, WebSocket
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.audit.service import record
+from hotline.calls import recordings, ws
+from hotline.calls.center import CallCenter, get_center
+from hotline.calls.models import Call, CallLeg, QueueEventRow, Recording
+from hotline.calls.schemas import (
+    AgentStateIn,
+    CallbackIn,
+    CdrDetailOut,
+    CdrOut,
+    ConsultIn,
+    DialIn,
+    HoldIn,
+    LegOut,
+    NotReadyIn,
+    PickIn,
+    QueueEventOut,
+    RecordingOut,
+    RecordingPatch,
+    RetentionIn,
+    SuperviseIn,
+    TransferIn,
+)
+from hotline.errors import Conflict, NotFound
+from hotline.people.masking import mask_phone
+from hotline.schemas import Page
+from hotline.web.auth import Principal, require
+from hotline.web.deps import get_session
+from hotline.web.pagination import ListParams, paginate
+
+router = APIRouter(prefix="/api/calls", tags=["calls"])
+Result = dict[str, Any]
+
+
+def center() -> CallCenter:
+    c = get_center()
+    if c is None:
+        raise Conflict("the call center is not running (start it with `hotline serve`)", "呼叫中心未运行")
+    return c
+
+
+async def _run(fn: Callable[[CallCenter], Any], masked: bool = False, pii: bool = True) -> Any:
+    c = center()
+    result = await c.run(lambda: fn(c))
+    return ws.mask(result, pii) if masked else result
+
+
+# --- the agent's own state and call ------------------------------------------------------------
+
+
+@router.get("/agent/me")
+async def me(p: Principal = Depends(require("calls.control"))) -> Result:
+    return await _run(lambda c: c.agent_view(p.user_id))
+
+
+@router.post("/agent/login")
+async def login(p: Principal = Depends(require("calls.control"))) -> Result:
+    return await _run(lambda c: c.login(p.user_id))
+
+
+@router.post("/agent/logout")
+async def logout(p: Principal = Depends(require("calls.control"))) -> Result:
+    return await _run(lambda c: c.logout(p.user_id))
+
+
+@router.post("/agent/ready")
+async def ready(p: Principal = Depends(require("calls.control"))) -> Result:
+    return await _run(lambda c: c.ready(p.user_id))
+
+
+@router.post("/agent/not-ready")
+async def not_ready(body: NotReadyIn, p: Principal = Depends(require("calls.control"))) -> Result:
+    return await _run(lambda c: c.not_ready(p.user_id, body.reason))
+
+
+@router.post("/agent/hangup")
+async def hangup(p: Principal = Depends(require("calls.control"))) -> Result:
+    return await _run(lambda c: c.hangup(p.user_id))
+
+
+@router.post("/agent/hold")
+async def hold(body: HoldIn, p: Principal = Depends(require("calls.control"))) -> Result:
+    return await _run(lambda c: c.hold(p.user_id, body.on))
+
+
+@router.post("/agent/transfer")
+async def transfer(body: TransferIn, p: Principal = Depends(require("calls.control"))) -> Result:
+    """Blind transfer to a queue, an agent's extension or an external number."""
+    return await _run(lambda c: c.transfer(p.user_id, body.kind, body.target))
+
+
+@router.post("/agent/consult")
+async def consult(body: ConsultIn, p: Principal = Depends(require("calls.control"))) -> Result:
+    """Attended transfer, step 1: hold the caller and ring the target."""
+    return await _run(lambda c: c.consult(p.user_id, body.target))
+
+
+@router.post("/agent/consult/complete")
+async def consult_complete(p: Principal = Depends(require("calls.control"))) -> Result:
+    return await _run(lambda c: c.complete_transfer(p.user_id))
+
+
+@router.post("/agent/consult/cancel")
+async def consult_cancel(p: Principal = Depends(require("calls.control"))) -> Result:
+    return await _run(lambda c: c.cancel_consult(p.user_id))
+
+
+@router.post("/agent/conference")
+async def conference(p: Principal = Depends(require("calls.control"))) -> Result:
+    return await _run(lambda c: c.conference(p.user_id))
+
+
+@router.post("/agent/dial")
+async def dial(body: DialIn, p: Principal = Depends(require("calls.control"))) -> Result:
+    """Click to dial: the agent's phone rings first, then the number."""
+    return await _run(lambda c: c.dial(p.user_id, body.number))
+
+
+@router.post("/agent/pick")
+async def pick(body: PickIn, p: Principal = Depends(require("calls.control"))) -> Result:
+    """Queue view: take a waiting call out of turn."""
+    return await _run(lambda c: c.pick(p.user_id, body.call_id))
+
+
+@router.post("/callback")
+async def callback(body: CallbackIn, p: Principal = Depends(require("calls.control"))) -> Result:
+    """Register a callback for a waiting caller: they keep their place and may hang up."""
+    await _run(lambda c: c.request_callback(body.call_id, body.number))
+    return {"call_id": body.call_id, "callback": True}
+
+
+# --- live views and KPIs --------------------------------------------------------------------------
+
+
+@router.get("/queues/{queue}/waiting")
+async def waiting(queue: str, p: Principal = Depends(require("calls.control"))) -> list[Result]:
+    return await _run(lambda c: c.queue_view(queue), masked=True, pii=p.pii)
+
+
+@router.get("/agents")
+async def agents(p: Principal = Depends(require("calls.read"))) -> list[Result]:
+    return await _run(lambda c: c.agents_view())
+
+
+@router.get("/live")
+async def live(p: Principal = Depends(require("calls.read"))) -> list[Result]:
+    return await _run(lambda c: c.calls_view(), masked=True, pii=p.pii)
+
+
+@router.get("/kpis")
+async def kpis(p: Principal = Depends(require("kpi.read"))) -> Result:
+    """Live KPIs per queue and for the center ("*"), computed incrementally from the queue log."""
+    return await _run(lambda c: c.kpis())
+
+
+# --- supervisors --------------------------------------------------------------------------------
+
+
+@router.post("/supervise")
+async def supervise(
+    body: SuperviseIn,
+    p: Principal = Depends(require("calls.supervise")),
+    session: Session = Depends(get_session, scope="function"),
+) -> Result:
+    """Listen, whisper (the agent alone hears you) or barge into an agent's call from your phone."""
+    result: Result = await _run(lambda c: c.supervise(p.user_id, body.agent_id, body.mode))
+    record(session, p.actor, body.mode, "call", result.get("call_id"), None, {"agent_id": body.agent_id})
+    return result
+
+
+@router.post("/live/{call_id}/hangup")
+async def force_hangup(
+    call_id: str,
+    p: Principal = Depends(require("calls.supervise")),
+    session: Session = Depends(get_session, scope="function"),
+) -> Result:
+    result: Result = await _run(lambda c: c.force_hangup(call_id))
+    record(session, p.actor, "hangup_force", "call", call_id)
+    return result
+
+
+@router.post("/agents/{agent_id}/state")
+async def set_agent_state(
+    agent_id: int,
+    body: AgentStateIn,
+    p: Principal = Depends(require("calls.supervise")),
+    session: Session = Depends(get_session, scope="function"),
+) -> Result:
+    result: Result = await _run(lambda c: c.set_agent_state(agent_id, body.state, body.reason))
+    record(
+        session, p.actor, "set_state", "agent", agent_id, None, {"state": body.state, "reason": body.reason}
+    )
+    return result
+
+
+# --- records --------------------------------------------------------------------------------------
+
+
+def _cdr(row: Call, pii: bool) -> CdrOut:
+    out = CdrOut.model_validate(row)
+    if not pii:
+        out.caller_number = mask_phone(out.caller_number)
+    return out
+
+
+@router.get("/cdrs", response_model=Page[CdrOut])
+def list_cdrs(
+    params: ListParams = Depends(),
+    caller: str | None = Query(None, max_length=32),
+    agent_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    queue: str | None = Query(None, max_length=64),
+    state: str | None = Query(None, max_length=16),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    p: Principal = Depends(require("calls.read")),
+    session: Session = Depends(get_session, scope="function"),
+) -> dict[str, object]:
+    stmt = select(Call)
+    for col, value in ((Call.caller_number, caller), (Call.agent_id, agent_id), (Call.queue, queue)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    if state:
+        stmt = stmt.where(Call.state == state)
+    if since:
+        stmt = stmt.where(Call.started_at >= since)
+    if until:
+        stmt = stmt.where(Call.started_at < until)
+    sortable = {"started_at": Call.started_at}
+    return paginate(session, stmt, params, sortable, Call.id, lambda r: _cdr(r, p.pii), "-started_at")
+
+
+@router.get("/cdrs/{cdr_id}", response_model=CdrDetailOut)
+def get_cdr(
+    cdr_id: int,
+    p: Principal = Depends(require("calls.read")),
+    session: Session = Depends(get_session, scope="function"),
+) -> CdrDetailOut:
+    row = session.get(Call, cdr_id)
+    if row is None:
+        raise NotFound(f"no call {cdr_id}", f"通话 {cdr_id} 不存在")
+    legs = session.scalars(select(CallLeg).where(CallLeg.call_id == row.id).order_by(CallLeg.id))
+    events = session.scalars(
+        select(QueueEventRow).where(QueueEventRow.call_uuid == row.uuid).order_by(QueueEventRow.id)
+    )
+    out = CdrDetailOut(
+        **_cdr(row, p.pii).model_dump(),
+        ivr_path=row.ivr_path,
+        legs=[LegOut.model_validate(leg) for leg in legs],
+        queue_events=[QueueEventOut.model_validate(e) for e in events],
+    )
+    if not p.pii:
+        for leg in out.legs:
+            leg.number = mask_phone(leg.number)
+    return out
+
+
+@router.get("/queue-events", response_model=Page[QueueEventOut])
+def queue_events(
+    params: ListParams = Depends(),
+    queue: str | None = Query(None, max_length=64),
+    kind: str | None = Query(None, max_length=32),
+    call_uuid: str | None = Query(None, max_length=64),
+    _: Principal = Depends(require("calls.read")),
+    session: Session = Depends(get_session, scope="function"),
+) -> dict[str, object]:
+    stmt = select(QueueEventRow)
+    for col, value in (
+        (QueueEventRow.queue, queue),
+        (QueueEventRow.kind, kind),
+        (QueueEventRow.call_uuid, call_uuid),
+    ):
+        if value:
+            stmt = stmt.where(col == value)
+    return paginate(
+        session, stmt, params, {"at": QueueEventRow.at}, QueueEventRow.id, QueueEventOut.model_validate
+    )
+
+
+def _rec(row: Recording, pii: bool) -> RecordingOut:
+    out = RecordingOut.model_validate(row)
+    if not pii:
+        out.caller_number = mask_phone(out.caller_number)
+    return out
+
+
+@router.get("/recordings", response_model=Page[RecordingOut])
+def list_recordings(
+    params: ListParams = Depends(),
+    agent_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    caller: str | None = Query(None, max_length=32),
+    queue: str | None = Query(None, max_length=64),
+    tag: str | None = Query(None, max_length=64),
+    work_order_id: int | None = Query(None, ge=1, le=2**31 - 1),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    p: Principal = Depends(require("recordings.read")),
+    session: Session = Depends(get_session, scope="function"),
+) -> dict[str, object]:
+    stmt = recordings.search(agent_id, caller, queue, tag, work_order_id, since, until)
+    sortable = {"started_at": Recording.started_at}
+    return paginate(session, stmt, params, sortable, Recording.id, lambda r: _rec(r, p.pii), "-started_at")
+
+
+@router.get("/recordings/{recording_id}/audio", response_class=Response)
+def play_recording(
+    recording_id: int,
+    range_header: str | None = Header(None, alias="Range", max_length=100),
+    p: Principal = Depends(require("recordings.read")),
+    session: Session = Depends(get_session, scope="function"),
+) -> Response:
+    """The WAV file; honours `Range: bytes=a-b` (206) so players can seek. Every access is audited."""
+    data, start, end, size = recordings.read(session, p.actor, recording_id, range_header)
+    headers = {"Accept-Ranges": "bytes", "Content-Length": str(len(data))}
+    if range_header:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return Response(data, status_code=206 if range_header else 200, media_type="audio/wav", headers=headers)
+
+
+@router.patch("/recordings/{recording_id}", response_model=RecordingOut)
+def tag_recording(
+    recording_id: int,
+    body: RecordingPatch,
+    p: Principal = Depends(require("recordings.admin")),
+    session: Session = Depends(get_session, scope="function"),
+) -> RecordingOut:
+    return _rec(
+        recordings.tag(session, p.actor, recording_id, body.tags, body.topic, body.work_order_id), p.pii
+    )
+
+
+@router.post("/recordings/retention")
+def retention(
+    body: RetentionIn,
+    p: Principal = Depends(require("recordings.admin")),
+    session: Session = Depends(get_session, scope="function"),
+) -> Result:
+    """Delete recording files older than `days` (the index keeps a tombstone)."""
+    return {"deleted": recordings.apply_retention(session, p.actor, body.days)}
+
+
+@router.websocket("/ws")
+async def calls_ws(websocket: WebSocket, token: str | None = None) -> None:
+    """Live events (agent state, screen pops, queue events, alerts) and KPIs; agent commands in."""
+    await ws.serve(websocket, websocket.app.state.db, token)

@@ -1,0 +1,174 @@
+"""The call center's routing logic on the in-memory engine double: IVR -> queue -> agent phone,
+ring-no-answer, ring-all, transfer, hold, supervision, abandon; CDR, queue log and KPIs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from hotline.acd.states import AgentState
+from hotline.calls.center import CallCenter
+from hotline.calls.models import Call, CallLeg, QueueEventRow
+from hotline.store.db import Database
+from tests.calls.fakes import FakeEngine
+from tests.calls.helpers import run_center, seed, until
+
+
+def _log(db: Database) -> list[tuple[str, str, int | None]]:
+    with db.session() as s:
+        return [
+            (e.queue, e.kind, e.agent_id) for e in s.scalars(select(QueueEventRow).order_by(QueueEventRow.id))
+        ]
+
+
+def _calls(db: Database) -> list[Call]:
+    with db.session() as s:
+        return list(s.scalars(select(Call).order_by(Call.id)))
+
+
+def test_inbound_to_agent_and_back(sqlite_db: Database, tmp_path: Path) -> None:
+    ids = seed(sqlite_db)
+    a1 = ids["a1"]
+    pops: list[dict[str, Any]] = []
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        center.bus.subscribe("screen_pop", lambda e: pops.append(e.data))
+        engine.phones["1001"] = ("answer", 0.05)
+        center.login(a1)
+        caller = await engine.incoming("13800000001", "1")
+        await until(lambda: center.acd.agents[a1].state is AgentState.talking)
+        assert caller.call.bridges and caller.call.recorded is not None
+        assert center.queue_view("elderly") == []
+        await caller.hangup("remote_hangup")
+        await until(lambda: bool(_calls(sqlite_db)) and _calls(sqlite_db)[0].state == "ended")
+        assert center.acd.agents[a1].state is AgentState.ready  # wrap-up 0 s
+        kpi = center.kpis()
+        assert (kpi["elderly"]["offered"], kpi["elderly"]["answered"], kpi["*"]["agents"]) == (
+            1,
+            1,
+            {"ready": 1},
+        )
+
+    run_center(sqlite_db, tmp_path, body)
+    [call] = _calls(sqlite_db)
+    assert (call.queue, call.agent_id, call.outcome) == ("elderly", a1, "answered")
+    assert _log(sqlite_db) == [
+        ("elderly", "enter", None),
+        ("elderly", "connect", a1),
+        ("elderly", "complete", a1),
+    ]
+    with sqlite_db.session() as s:
+        legs = list(s.scalars(select(CallLeg).where(CallLeg.call_id == call.id)))
+    assert [(leg.role, leg.end_cause) for leg in legs] == [
+        ("caller", "remote_hangup"),
+        ("agent", "peer_hangup"),
+    ]
+    assert pops and pops[0]["agent_id"] == a1 and pops[0]["ivr_path"][:2] == ["care_check", "hours"]
+
+
+def test_no_answer_goes_to_next_agent_then_auto_not_ready(sqlite_db: Database, tmp_path: Path) -> None:
+    ids = seed(sqlite_db, max_no_answer=1)
+    a1, a2 = ids["a1"], ids["a2"]
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones["1001"] = ("ignore", 0)
+        engine.phones["1002"] = ("answer", 0.05)
+        center.login(a1)
+        caller = await engine.incoming("13800000002", "1")
+        await until(lambda: center.acd.agents[a1].state is AgentState.ringing)
+        center.login(a2)  # a1 was idle longer: rang first, misses, then a2 takes it
+        await until(lambda: center.acd.agents[a2].state is AgentState.talking, timeout=5)
+        assert center.acd.agents[a1].state is AgentState.not_ready
+        assert center.acd.agents[a1].reason == "no_answer"
+        ringing_leg = next(leg for leg in engine.originated if leg.dialed == "1001")
+        assert ringing_leg.cause in ("cancelled", "no_answer")
+        await caller.hangup()
+
+    run_center(sqlite_db, tmp_path, body)
+    kinds = [k for _, k, _ in _log(sqlite_db)]
+    assert kinds[:3] == ["enter", "ring_no_answer", "connect"]
+
+
+def test_rejecting_phone_and_unregistered_phone_count_as_no_answer(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    ids = seed(sqlite_db, max_no_answer=3)
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones["1001"] = ("reject", 0.01)  # 1002 is not registered at all
+        center.login(ids["a1"])
+        center.login(ids["a2"])
+        caller = await engine.incoming("13800000003", "1")
+        await until(lambda: sum(1 for _, k, _ in _log(sqlite_db) if k == "ring_no_answer") >= 2)
+        assert center.acd.calls  # still waiting, never lost
+        await caller.hangup()
+        await until(lambda: not center.acd.calls)
+
+    run_center(sqlite_db, tmp_path, body)
+    assert [k for _, k, _ in _log(sqlite_db)][-1] == "abandon"
+
+
+def test_ring_all_first_answer_wins(sqlite_db: Database, tmp_path: Path) -> None:
+    ids = seed(sqlite_db, strategy="ring_all")
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones["1001"] = ("answer", 0.3)
+        engine.phones["1002"] = ("answer", 0.05)
+        center.login(ids["a1"])
+        center.login(ids["a2"])
+        caller = await engine.incoming("13800000004", "1")
+        await until(lambda: center.acd.agents[ids["a2"]].state is AgentState.talking)
+        await until(
+            lambda: next(leg for leg in engine.originated if leg.dialed == "1001").cause == "cancelled"
+        )
+        assert center.acd.agents[ids["a1"]].state is AgentState.ready
+        await caller.hangup()
+
+    run_center(sqlite_db, tmp_path, body)
+
+
+def test_hold_transfer_to_queue_and_supervise(sqlite_db: Database, tmp_path: Path) -> None:
+    ids = seed(sqlite_db)
+    a1, a2 = ids["a1"], ids["a2"]
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones.update({"1001": ("answer", 0.01), "1002": ("answer", 0.01), "2001": ("answer", 0.01)})
+        center.login(a1)
+        caller = await engine.incoming("13800000005", "1")
+        await until(lambda: center.acd.agents[a1].state is AgentState.talking)
+        await center.hold(a1, True)
+        assert caller.held and center.acd.agents[a1].state is AgentState.hold
+        await center.hold(a1, False)
+        result = await center.supervise(ids["supervisor"], a1, "whisper")
+        assert result["mode"] == "whisper"
+        assert caller.call.joined[-1][1:] == ("supervisor", "whisper")
+        center.login(a2)
+        center.not_ready(a2, "break")
+        center.not_ready(a1, "notes")  # applied once this call is over
+        await center.transfer(a1, "queue", "general")
+        assert center.acd.agents[a1].state is AgentState.not_ready and caller.is_active
+        center.ready(a2)
+        await until(lambda: center.acd.agents[a2].state is AgentState.talking)
+        await center.force_hangup(caller.call.id)
+
+    run_center(sqlite_db, tmp_path, body)
+    log = _log(sqlite_db)
+    assert ("general", "transfer", None) in log and log[-1][1] == "complete"
+    assert _calls(sqlite_db)[0].outcome == "force_hangup"
+
+
+def test_abandon_in_queue_counts_short_and_long(sqlite_db: Database, tmp_path: Path) -> None:
+    seed(sqlite_db)
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        caller = await engine.incoming("13800000006", "1")
+        await until(lambda: bool(center.acd.calls))
+        await caller.hangup()
+        await until(lambda: not center.acd.calls)
+        k = center.kpis()["elderly"]
+        assert (k["offered"], k["short_abandoned"], k["abandoned"], k["answer_rate"]) == (1, 1, 0, None)
+
+    run_center(sqlite_db, tmp_path, body)
+    assert _calls(sqlite_db)[0].outcome == "abandoned"
