@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.errors import Invalid, NotFound
-from hotline.knowledge import incall, index, search, service, transfer, usage
-from hotline.knowledge.content import content_of, diff, get_version, is_served, served_content
+from hotline.knowledge import incall, index, search, service, transfer, usage, views
+from hotline.knowledge.content import diff, get_version, is_served, served_content
 from hotline.knowledge.models import Article, ArticleVersion
 from hotline.knowledge.schemas import (
     ActionIn,
@@ -33,7 +33,6 @@ from hotline.knowledge.schemas import (
     InCallItem,
     LinkIn,
     LinkOut,
-    RelatedOut,
     RollbackIn,
     SearchHit,
     SearchOut,
@@ -42,8 +41,7 @@ from hotline.knowledge.schemas import (
     VersionOut,
     VoteIn,
 )
-from hotline.knowledge.semantic import EmbeddingCache
-from hotline.knowledge.workflow import ENDPOINT_ACTIONS, STATE_ZH, TRANSITIONS, State
+from hotline.knowledge.workflow import ENDPOINT_ACTIONS, TRANSITIONS, State
 from hotline.schemas import Page
 from hotline.store.base import utcnow
 from hotline.web.auth import Principal, require
@@ -52,73 +50,14 @@ from hotline.web.pagination import ListParams, paginate
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
-_caches: dict[str, EmbeddingCache] = {}
 
 
 def _index(request: Request) -> index.KnowledgeIndex:
     return index.get_index(request.app.state.settings.data_dir, request.app.state.db.url)
 
 
-def _cache(idx: index.KnowledgeIndex) -> EmbeddingCache:
-    key = str(idx.path)
-    if key not in _caches:
-        _caches[key] = EmbeddingCache(idx.path.parent / "embeddings")
-    return _caches[key]
-
-
 def fresh_index(request: Request, session: Session) -> index.KnowledgeIndex:
-    """The index, caught up with every committed change (checked fully on first use after start)."""
-    idx = _index(request)
-    index.catch_up(session, idx)
-    return idx
-
-
-def article_out(session: Session, a: Article, now: datetime | None = None) -> ArticleOut:
-    now = now or utcnow()
-    related = []
-    if a.related_ids:
-        for r in session.scalars(select(Article).where(Article.id.in_(a.related_ids))):
-            related.append(
-                RelatedOut(
-                    id=r.id,
-                    title=r.title,
-                    state=r.state,
-                    served=is_served(r),
-                    expired=service.is_expired(r, now),
-                )
-            )
-    data = {**content_of(a), "valid_from": a.valid_from, "valid_until": a.valid_until}
-    return ArticleOut(
-        id=a.id,
-        **data,
-        related=related,
-        state=a.state,
-        state_zh=STATE_ZH[State(a.state)],
-        content_version=a.content_version,
-        live_version=a.live_version,
-        served=is_served(a),
-        expired=service.is_expired(a, now),
-        publish_at=a.publish_at,
-        retired_reason=a.retired_reason,
-        owner_id=a.owner_id,
-        created_at=a.created_at,
-        updated_at=a.updated_at,
-        version=a.version,
-    )
-
-
-def _summary(a: Article) -> ArticleSummary:
-    return ArticleSummary(
-        id=a.id,
-        title=a.title,
-        category=a.category,
-        region=a.region,
-        state=a.state,
-        served=is_served(a),
-        expired=service.is_expired(a),
-        valid_until=a.valid_until,
-        updated_at=a.updated_at,
-    )
+    return views.fresh_index(session, request.app.state.settings.data_dir, request.app.state.db.url)
 
 
 # --- articles ------------------------------------------------------------------------------------
@@ -143,7 +82,7 @@ def list_articles(
     if q:
         stmt = stmt.where(Article.title.contains(q))
     sortable = {"title": Article.title, "updated_at": Article.updated_at, "category": Article.category}
-    return paginate(session, stmt, params, sortable, Article.id, _summary)
+    return paginate(session, stmt, params, sortable, Article.id, views.summary_out)
 
 
 @router.post("/articles", response_model=ArticleOut, status_code=201)
@@ -152,7 +91,7 @@ def create_article(
     principal: Principal = Depends(require("knowledge.write")),
     session: Session = Depends(get_session, scope="function"),
 ) -> ArticleOut:
-    return article_out(session, service.create_article(session, principal.actor, body))
+    return views.article_out(session, service.create_article(session, principal.actor, body))
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut)
@@ -167,13 +106,13 @@ def get_article(
             raise NotFound(f"article {article_id} does not exist", f"知识条目 {article_id} 不存在")
         # Agents read what is served, not a revision in progress.
         content, _ = served_content(session, a)
-        out = article_out(session, a)
+        out = views.article_out(session, a)
         usage.log_view(session, principal.actor, a.id)
         return out.model_copy(
             update={k: v for k, v in content.items() if k not in ("valid_from", "valid_until")}
         )
     usage.log_view(session, principal.actor, a.id)
-    return article_out(session, a)
+    return views.article_out(session, a)
 
 
 @router.patch("/articles/{article_id}", response_model=ArticleOut)
@@ -183,7 +122,7 @@ def update_article(
     principal: Principal = Depends(require("knowledge.write")),
     session: Session = Depends(get_session, scope="function"),
 ) -> ArticleOut:
-    return article_out(session, service.update_article(session, principal.actor, article_id, body))
+    return views.article_out(session, service.update_article(session, principal.actor, article_id, body))
 
 
 def _action_endpoint(action: str) -> Callable[..., ArticleOut]:
@@ -198,7 +137,7 @@ def _action_endpoint(action: str) -> Callable[..., ArticleOut]:
         a = service.act(
             session, principal.actor, article_id, action, body.version, body.note, body.publish_at
         )
-        return article_out(session, a)
+        return views.article_out(session, a)
 
     endpoint.__name__ = f"{action}_article"
     endpoint.__doc__ = (
@@ -281,7 +220,7 @@ def rollback_article(
     session: Session = Depends(get_session, scope="function"),
 ) -> ArticleOut:
     a = service.rollback(session, principal.actor, article_id, body.version, body.to_version)
-    return article_out(session, a)
+    return views.article_out(session, a)
 
 
 # --- search --------------------------------------------------------------------------------------
@@ -303,7 +242,7 @@ def search_articles(
     served_only = not (all_states and principal.can("knowledge.write"))
     filters = search.Filters(category, region, state.value if state else None, served_only)
     started = utcnow()
-    hits, total = search.run(idx, q, filters, limit=limit, cache=_cache(idx))
+    hits, total = search.run(idx, q, filters, limit=limit, cache=views.embedding_cache(idx))
     took = (utcnow() - started).total_seconds() * 1000
     usage.log_search(session, principal.actor, q, len(hits))
     now = utcnow()
@@ -355,7 +294,7 @@ def in_call_suggestions(
 ) -> list[InCallItem]:
     idx = fresh_index(request, session)
     found = incall.suggest_in_call(
-        session, idx, body.ivr_path, body.caller_id, body.text, body.limit, cache=_cache(idx)
+        session, idx, body.ivr_path, body.caller_id, body.text, body.limit, cache=views.embedding_cache(idx)
     )
     return [
         InCallItem(
