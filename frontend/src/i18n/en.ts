@@ -82,6 +82,15 @@ export default {
     state: 'State', owner: 'Owner', expiringSoon: 'Expiring soon', expiredList: 'Expired', days: 'Days left', noResult: 'Nothing found',
     states: { draft: 'Draft', in_review: 'In review', published: 'Published', retired: 'Retired' },
     sample: 'Sample content (fictional figures)',
+    fields: {
+      policy_basis: 'Policy basis', eligibility: 'Eligibility', materials: 'Materials', procedure: 'Procedure', office: 'Office',
+      contact: 'Contact', fees: 'Fees', answer_short: 'Answer script', answer_full: 'Full text', region: 'Region',
+    },
+    actions: { submit: 'Submit for review', withdraw: 'Withdraw', reject: 'Send back', publish: 'Publish', retire: 'Retire', reopen: 'Edit again' },
+    versionNote: 'Change note', stats: 'Usage', gaps: 'Searches with no result (to write)', views: 'Views', uses: 'Used on calls',
+    helpful: 'Helpful', complaints: 'Most linked to complaints', count: 'Count', live: 'Served version', from: 'From version', to: 'To version',
+    remindDays: 'Remind days before expiry', related: 'Related', helpfulQ: 'Was this helpful?', expiresIn: 'Expires in {n} days',
+    allStates: 'Include drafts and retired', author: 'Author',
   },
   wall: {
     center: 'Whole center', offered: 'Offered', answered: 'Answered', abandoned: 'Abandoned', answerRate: 'Answer rate',

@@ -82,6 +82,15 @@ export default {
     state: '状态', owner: '负责人', expiringSoon: '即将到期', expiredList: '已过期', days: '剩余天数', noResult: '没有找到相关知识',
     states: { draft: '草稿', in_review: '审核中', published: '已发布', retired: '已下线' },
     sample: '示例内容（数字为虚构）',
+    fields: {
+      policy_basis: '政策依据', eligibility: '申请条件', materials: '所需材料', procedure: '办理流程', office: '办理机构',
+      contact: '联系方式', fees: '收费标准', answer_short: '答复口径', answer_full: '详细内容', region: '适用区域',
+    },
+    actions: { submit: '提交审核', withdraw: '撤回', reject: '退回修改', publish: '发布', retire: '下架', reopen: '重新编辑' },
+    versionNote: '修改说明', stats: '使用统计', gaps: '无结果的搜索（待补充）', views: '浏览', uses: '通话使用',
+    helpful: '有用', complaints: '关联投诉最多', count: '次数', live: '当前服务版本', from: '从版本', to: '到版本',
+    remindDays: '到期提前提醒（天）', related: '相关知识', helpfulQ: '这条知识有用吗？', expiresIn: '{n} 天后到期',
+    allStates: '含草稿与下架', author: '作者',
   },
   wall: {
     center: '全中心', offered: '呼入', answered: '接通', abandoned: '放弃', answerRate: '接通率',
