@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, literal, select, update
+from sqlalchemy import ColumnElement, and_, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from hotline.bus import get_bus
@@ -23,6 +23,7 @@ from hotline.workorders.states import State
 
 WARN_BEFORE = timedelta(hours=24)
 ESCALATE_AFTER_WORKDAYS = 2
+SWEEP_LOCK = 0x6F726465  # advisory-lock key of the deadline sweep
 
 # type -> (receive, reply, close) working days; emergency: the same day.
 DEFAULT_POLICIES: dict[str, tuple[int, int, int]] = {
@@ -93,29 +94,44 @@ def arm(order: WorkOrder, cal: WorkCalendar) -> None:
     order.escalate_at = cal.deadline(due, ESCALATE_AFTER_WORKDAYS)
 
 
-# (kind, level reached, column whose time has passed, how far past `now` due_at may be, bus topic).
-# Every line is a fixed offset from due_at (warn = due - WARN_BEFORE, escalate >= due), so a bound
-# on due_at is implied by the real condition and lets the (alert_level, due_at) index do the work.
-STAGES = (
-    ("warning", 1, WorkOrder.warn_at, WARN_BEFORE, "workorder.deadline_warning"),
-    ("supervision", 2, WorkOrder.due_at, timedelta(0), "workorder.supervised"),
-    ("escalation", 3, WorkOrder.escalate_at, timedelta(0), "workorder.escalated"),
-)
+def _stages(now: datetime) -> list[tuple[str, int, ColumnElement[bool], str]]:
+    """(kind, level reached, condition, bus topic). Each condition is one range per level on an
+    index: (alert_level, due_at) — warn_at is exactly due_at - WARN_BEFORE — or
+    (alert_level, escalate_at). `alert_level IN (...)` rather than `<` keeps the second column usable."""
+    return [
+        (
+            "warning",
+            1,
+            and_(WorkOrder.alert_level.in_([0]), WorkOrder.due_at <= now + WARN_BEFORE),
+            "workorder.deadline_warning",
+        ),
+        (
+            "supervision",
+            2,
+            and_(WorkOrder.alert_level.in_([0, 1]), WorkOrder.due_at <= now),
+            "workorder.supervised",
+        ),
+        (
+            "escalation",
+            3,
+            and_(WorkOrder.alert_level.in_([0, 1, 2]), WorkOrder.escalate_at <= now),
+            "workorder.escalated",
+        ),
+    ]
 
 
 def sweep_deadlines(session: Session, now: datetime) -> dict[str, int]:
     """Send warnings, automatic supervision (督办) and escalations that are due at `now`.
 
-    Idempotent: `alert_level` only rises, so a second sweep (another worker, a retry) sends
-    nothing twice as long as both run in transactions (the UPDATE takes the row locks).
-    Returns counts per stage; publishes one bus event per stage with the order ids.
+    Idempotent: `alert_level` only rises. Several workers may run it: on PostgreSQL a transaction
+    advisory lock serializes sweeps (otherwise two INSERT ... SELECTs could read the same rows
+    before either UPDATE); SQLite serializes writers anyway, and the first statement is a write.
+    Returns counts per stage; publishes one bus event per stage that sent anything.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK})
     counts: dict[str, int] = {}
-    for kind, level, col, slack, topic in STAGES:
-        # alert_level IN (...) (not <) keeps both index columns usable: one range scan per level.
-        cond = and_(
-            WorkOrder.alert_level.in_(list(range(level))), WorkOrder.due_at <= now + slack, col <= now
-        )
+    for kind, level, cond, topic in _stages(now):
         session.execute(
             insert(Notification).from_select(
                 ["workorder_id", "kind", "department_id", "due_at", "created_at", "read"],
@@ -129,7 +145,7 @@ def sweep_deadlines(session: Session, now: datetime) -> dict[str, int]:
                 ).where(cond),
             )
         )
-        values: dict[object, object] = {"alert_level": level}
+        values: dict[object, object] = {"alert_level": level, "updated_at": now}
         if level >= 2:
             values["supervised"] = True
         result = session.execute(

@@ -77,6 +77,7 @@ class WorkOrder(Base):
         Index("ix_workorders_caller_id", "caller_id", "id"),
         Index("ix_workorders_created_at", "created_at"),
         Index("ix_workorders_alert_due", "alert_level", "due_at"),
+        Index("ix_workorders_alert_escalate", "alert_level", "escalate_at"),
         Index("ix_workorders_due_at", "due_at"),
     )
 

@@ -2,14 +2,15 @@
 
 Filters map onto the composite indexes of `workorders` ((state, id), (department_id, state, id),
 (category_id, id), (caller_id, id), created_at, due_at), so a filtered newest-first page is an
-index range scan; text goes through the token table (`search.restrict`).
+index range scan; text goes through the token table (`search.TextScan`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError
@@ -80,8 +81,14 @@ def _aware(value: datetime) -> datetime:
 
 @dataclass
 class Query:
-    stmt: Select[Any]
-    id_col: Any  # WorkOrder.id, or the search driver's workorder_id when text is searched
+    stmt: Select[Any]  # the filters without the text
+    tokens: list[str] | None  # the text's query tokens, rarest first
+
+    def rows(self, session: Session, limit: int) -> Iterator[WorkOrder]:
+        """Newest first, up to `limit` (exports)."""
+        if self.tokens is None:
+            return iter(session.scalars(self.stmt.order_by(WorkOrder.id.desc()).limit(limit)))
+        return islice(search.TextScan(session, self.stmt, self.tokens), limit)
 
 
 def build(session: Session, who: Who, f: Filters, now: datetime) -> Query:
@@ -117,10 +124,8 @@ def build(session: Session, who: Who, f: Filters, now: datetime) -> Query:
         stmt = stmt.where(WorkOrder.created_at >= _aware(f.created_from))
     if f.created_to:
         stmt = stmt.where(WorkOrder.created_at < _aware(f.created_to))
-    id_col: Any = WorkOrder.id
-    if f.q:
-        stmt, id_col = search.restrict(session, stmt, f.q)
-    return Query(stmt, id_col)
+    tokens = search.plan(session, f.q) if f.q else None
+    return Query(stmt, tokens or None)
 
 
 SORTABLE = {"created_at": WorkOrder.created_at, "due_at": WorkOrder.due_at, "number": WorkOrder.number}
@@ -128,15 +133,17 @@ SORTABLE = {"created_at": WorkOrder.created_at, "due_at": WorkOrder.due_at, "num
 
 def page(session: Session, q: Query, params: ListParams, to_out: Callable[[WorkOrder], T]) -> dict[str, Any]:
     """One keyset page; text searches are newest first only (the index order)."""
-    if q.id_col is WorkOrder.id:
+    if q.tokens is None:
         return paginate(session, q.stmt, params, SORTABLE, WorkOrder.id, to_out)
     if params.sort not in (None, "-id"):
         raise Invalid("text search results are sorted newest first only", "全文检索结果只能按时间倒序")
-    stmt = q.stmt
-    if params.cursor:
-        stmt = stmt.where(q.id_col < decode_cursor(params.cursor)[1])
-    rows = list(session.scalars(stmt.order_by(q.id_col.desc()).limit(params.limit + 1)))
-    more = len(rows) > params.limit
-    rows = rows[: params.limit]
-    cursor = encode_cursor([rows[-1].id, rows[-1].id]) if more and rows else None
+    before = int(decode_cursor(params.cursor)[1]) if params.cursor else None
+    scan = search.TextScan(session, q.stmt, q.tokens, before)
+    rows = list(islice(scan, params.limit + 1))
+    cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        cursor = encode_cursor([rows[-1].id, rows[-1].id])
+    elif scan.capped and scan.before is not None:
+        cursor = encode_cursor([scan.before, scan.before])  # scan budget spent: resume from here
     return {"items": [to_out(r) for r in rows], "next_cursor": cursor}

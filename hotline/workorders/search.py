@@ -5,22 +5,22 @@ FTS5 / tsvector: PostgreSQL has no Chinese parser in Debian and pg_trgm cannot i
 words (低保, 养老); FTS5 `trigram` has the same hole and FTS5 exists only on SQLite. One table
 works on both, is written by the same service call in the same transaction as the order (so the
 index is never stale or ahead), and answers the question the console asks — "newest orders
-containing all these words" — with a backward scan of one token's primary-key range, probing the
-other tokens by primary key, stopping after `limit` hits.
+containing all these words" — from the primary key's sorted ranges, stopping once a page is
+full (see `id_chunk` and `TextScan`).
 
 Indexing uses `jieba.cut_for_search` (words plus their dictionary sub-words: 养老院 also yields
 养老), queries use `jieba.cut` words, so a query word matches both as a word and inside a longer
-one. The rarest query word drives the scan (counts capped, so estimating costs little).
+one. The rarest query word drives probe scans (counts capped, so estimating costs little).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import jieba
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import delete, exists, func, insert, intersect, literal_column, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 
@@ -58,6 +58,7 @@ STOP = frozenset(
 )
 MAX_TOKEN = 32
 RARITY_CAP = 20_000
+MAX_SCAN = 100_000
 
 jieba.setLogLevel(60)
 
@@ -101,34 +102,77 @@ def _estimate(session: Session, token: str) -> int:
     return int(session.scalar(select(func.count()).select_from(sub)) or 0)
 
 
-def restrict(session: Session, stmt: Select[Any], text: str) -> tuple[Select[Any], Any]:
-    """Add 'contains all words of `text`' to a select of WorkOrder; also returns the driver's order
-    id column, which callers must order by (newest first = a backward primary-key range scan; the
-    planners do not see that it equals workorders.id for ordering)."""
+def plan(session: Session, text: str) -> list[str]:
+    """Query tokens, rarest first (the rarest one drives probe scans)."""
     toks = query_tokens(text)
-    if not toks:
-        return stmt, WorkOrder.id
     if len(toks) > 1:
         toks.sort(key=lambda t: _estimate(session, t))
+    return toks
+
+
+def id_chunk(session: Session, toks: list[str], before: int | None, n: int) -> list[int]:
+    """The next `n` ids (descending, below `before`) of orders holding every token.
+
+    One token: a backward range scan of its primary-key range. Several on SQLite: a compound
+    INTERSECT, which SQLite runs as a merge of the sorted index ranges — linear in the lists even
+    when the words never co-occur, stopping as soon as `n` ids are out. On PostgreSQL (whose
+    INTERSECT hashes both lists whole) the rarest token drives and the others are probed by key.
+    """
+
+    def arm(tok: str) -> Select[Any]:
+        stmt = select(SearchToken.workorder_id).where(SearchToken.token == tok)
+        return stmt if before is None else stmt.where(SearchToken.workorder_id < before)
+
+    if len(toks) == 1:
+        stmt = arm(toks[0]).order_by(SearchToken.workorder_id.desc()).limit(n)
+        return list(session.scalars(stmt))
+    if session.get_bind().dialect.name == "sqlite":
+        compound = intersect(*(arm(t) for t in toks)).order_by(literal_column("workorder_id").desc()).limit(n)
+        return [int(r[0]) for r in session.execute(compound)]
     driver = aliased(SearchToken)
-    stmt = stmt.join(driver, driver.workorder_id == WorkOrder.id).where(driver.token == toks[0])
+    stmt = select(driver.workorder_id).where(driver.token == toks[0])
+    if before is not None:
+        stmt = stmt.where(driver.workorder_id < before)
     for tok in toks[1:]:
         other = aliased(SearchToken)
         stmt = stmt.where(exists().where(other.token == tok, other.workorder_id == driver.workorder_id))
-    return stmt, driver.workorder_id
+    return list(session.scalars(stmt.order_by(driver.workorder_id.desc()).limit(n)))
+
+
+class TextScan:
+    """Orders matching `toks` and `stmt`'s filters, newest first, fetched in growing id chunks.
+
+    Filters are applied per chunk (`id IN (...)`), so a page costs a few chunks, not the whole
+    posting list. After `max_scan` ids the scan stops; `before` then says where to resume (the
+    page's cursor), so a rare filter on a common word cannot make one request unbounded.
+    """
+
+    def __init__(
+        self, session: Session, stmt: Select[Any], toks: list[str], before: int | None = None
+    ) -> None:
+        self.session, self.stmt, self.toks = session, stmt, toks
+        self.before = before
+        self.capped = False
+
+    def __iter__(self) -> Iterator[WorkOrder]:
+        n, scanned = 64, 0
+        while True:
+            if scanned >= MAX_SCAN:
+                self.capped = True
+                return
+            ids = id_chunk(self.session, self.toks, self.before, n)
+            if not ids:
+                return
+            scanned += len(ids)
+            rows = self.session.scalars(self.stmt.where(WorkOrder.id.in_(ids)).order_by(WorkOrder.id.desc()))
+            yield from rows
+            self.before = ids[-1]
+            if len(ids) < n:
+                return
+            n = min(n * 4, 4096)
 
 
 def search_ids(session: Session, text: str, limit: int = 50) -> list[int]:
-    """Newest order ids containing every word of `text` (the bench and assistance use this)."""
-    toks = query_tokens(text)
-    if not toks:
-        return []
-    if len(toks) > 1:
-        toks.sort(key=lambda t: _estimate(session, t))
-    driver = aliased(SearchToken)
-    stmt = select(driver.workorder_id).where(driver.token == toks[0])
-    for tok in toks[1:]:
-        other = aliased(SearchToken)
-        stmt = stmt.where(exists().where(other.token == tok, other.workorder_id == driver.workorder_id))
-    stmt = stmt.order_by(driver.workorder_id.desc()).limit(limit)
-    return list(session.scalars(stmt))
+    """Newest order ids containing every word of `text`."""
+    toks = plan(session, text)
+    return id_chunk(session, toks, None, limit) if toks else []

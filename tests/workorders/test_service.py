@@ -164,3 +164,30 @@ def test_emergency_is_same_day(db: Database) -> None:
         o = act(s, who("agent"), o.id, "dispatch", o.version, department_id=1, now=now)
         assert o.reply_due_at is not None
         assert o.reply_due_at.astimezone(LOCAL).date() == now.astimezone(LOCAL).date()
+
+
+def test_text_search_pages_with_filters(db: Database) -> None:
+    from hotline.web.pagination import ListParams
+    from hotline.workorders.queries import Filters, build, page
+
+    with db.session() as s:
+        made = [new_order(s, f"第{i}位老人申请低保补助材料") for i in range(7)]
+        new_order(s, "咨询养老院床位")
+        for o in made[::2]:
+            act(s, who("agent"), o.id, "dispatch", o.version, department_id=1)
+        seen: list[int] = []
+        cursor = None
+        while True:
+            p = ListParams.__new__(ListParams)
+            p.limit, p.cursor, p.sort = 2, cursor, None
+            res = page(
+                s,
+                build(s, SYSTEM_WHO, Filters(q="老人 低保", state="dispatched"), utcnow()),
+                p,
+                lambda o: o.id,
+            )
+            seen += res["items"]
+            cursor = res["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == [o.id for o in reversed(made[::2])]

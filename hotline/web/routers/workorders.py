@@ -149,8 +149,7 @@ def export_xlsx(
     session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     q = build(session, who_of(p), f, utcnow())
-    stmt = q.stmt.order_by(q.id_col.desc()).limit(export.MAX_ROWS)
-    data = export.xlsx(session.scalars(stmt), who_of(p))
+    data = export.xlsx(q.rows(session, export.MAX_ROWS), who_of(p))
     record(session, p.actor, "workorder.export", "workorder", None, None, f.as_json())
     return Response(
         data,

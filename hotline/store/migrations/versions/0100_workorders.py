@@ -2,7 +2,7 @@
 
 Revision ID: 0100_workorders
 Revises: 0001_foundation
-Create Date: 2026-11-25 08:13:27.449210
+Create Date: 2026-11-25 08:46:59.553392
 """
 
 from collections.abc import Sequence
@@ -149,6 +149,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("workorders", schema=None) as batch_op:
         batch_op.create_index("ix_workorders_alert_due", ["alert_level", "due_at"], unique=False)
+        batch_op.create_index("ix_workorders_alert_escalate", ["alert_level", "escalate_at"], unique=False)
         batch_op.create_index("ix_workorders_caller_id", ["caller_id", "id"], unique=False)
         batch_op.create_index("ix_workorders_category_id", ["category_id", "id"], unique=False)
         batch_op.create_index("ix_workorders_created_at", ["created_at"], unique=False)
@@ -387,6 +388,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_workorders_created_at")
         batch_op.drop_index("ix_workorders_category_id")
         batch_op.drop_index("ix_workorders_caller_id")
+        batch_op.drop_index("ix_workorders_alert_escalate")
         batch_op.drop_index("ix_workorders_alert_due")
 
     op.drop_table("workorders")
