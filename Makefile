@@ -9,6 +9,10 @@ APT_RUN := espeak-ng sox
 APT_TEST := $(APT_RUN) postgresql sip-tester baresip-core kamailio chromium fonts-noto-cjk
 export HOTLINE_DATA_DIR ?= var
 
+# The console is rebuilt only when its sources change, so a warm `make run` starts at once.
+FRONTEND_SRC := $(shell find frontend \( -name node_modules -o -name dist -o -name e2e \) -prune \
+	-o -type f -print 2>/dev/null)
+
 .PHONY: run test
 .DEFAULT_GOAL := run
 
@@ -19,9 +23,11 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --no-deps -e .
 	touch $@
 
-run: $(BIN)/.installed
-	@scripts/ensure-apt.sh $(APT_RUN)
+frontend/dist/index.html: $(FRONTEND_SRC)
 	scripts/frontend.sh build
+
+run: $(BIN)/.installed frontend/dist/index.html
+	@scripts/ensure-apt.sh $(APT_RUN)
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline demo load
 	@$(BIN)/python -m hotline.banner
@@ -33,5 +39,5 @@ test: $(BIN)/.installed
 	$(BIN)/ruff format --check hotline tests bench
 	$(BIN)/mypy
 	scripts/frontend.sh test
-	scripts/frontend.sh build
+	$(MAKE) --no-print-directory frontend/dist/index.html
 	$(BIN)/pytest -p no:cacheprovider

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline import __version__
 from hotline.bus import get_bus
+from hotline.calls.center import start_callcenter, stop_callcenter
 from hotline.config import Settings, get_settings
 from hotline.jobs import JobRunner
 from hotline.people.permissions import ROLE_PERMISSIONS
@@ -126,12 +127,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             runner.start()
         telephony = await start_telephony(settings, db) if settings.sip.enabled else None
         app.state.telephony = telephony
+        if telephony is not None:
+            await start_callcenter(telephony, db, get_bus())
         await _run_hooks(STARTUP, app)
         try:
             yield
         finally:
             await _run_hooks(list(reversed(SHUTDOWN)), app)
             if telephony is not None:
+                await stop_callcenter()
                 await telephony.stop()
             if runner is not None:
                 await runner.stop()
