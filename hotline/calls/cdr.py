@@ -125,7 +125,7 @@ def index_recording(session: Session, path: Path, complete: bool, **fields: Any)
         complete=complete,
         ended_at=utcnow(),
         tags={},
-        **{"call_uuid": str(meta.get("call_id", path.stem)), **fields},
+        **{"call_uuid": str(meta.get("call_id", path.name.split(".")[0])), **fields},
     )
     session.add(row)
     session.flush()

@@ -120,6 +120,67 @@ def phone_xml(answer_after_ms: int = 300) -> str:
     )
 
 
+def seed(db: Database, **overrides: Any) -> dict[str, int]:
+    """Queues elderly + general (always open), agents e2e1/1001 (elderly), e2e2/1002 (general), a
+    supervisor with 2001, the demo IVR published, and a care-profile caller with a contact."""
+    agents: dict[str, int] = {}
+    with db.session() as s:
+        hours = create_hours(s, ACTOR, HoursIn(name="hotline", schedule={"always_open": True}))
+        create_queue(s, ACTOR, QueueIn(name="general", label="综合", wrap_up_seconds=1, hours_id=hours.id))
+        create_queue(
+            s,
+            ACTOR,
+            QueueIn(
+                name="elderly",
+                label="养老",
+                wrap_up_seconds=1,
+                hours_id=hours.id,
+                **{"ring_timeout_seconds": 10, **overrides},
+            ),
+        )
+        for username, ext, skills in (("e2e1", "1001", {"elderly": 9}), ("e2e2", "1002", {"general": 5})):
+            user = create_user(
+                s,
+                ACTOR,
+                UserIn(
+                    username=username,
+                    display_name=username,
+                    password="password-e2e",
+                    role=Role.agent,
+                    extension=ext,
+                    sip_password=PASSWORDS[ext],
+                ),
+            )
+            set_skills(s, ACTOR, user.id, [SkillIn(queue=q, level=lv) for q, lv in skills.items()])
+            agents[ext] = user.id
+        sup = create_user(
+            s,
+            ACTOR,
+            UserIn(
+                username="e2esup",
+                display_name="sup",
+                password="password-e2e",
+                role=Role.supervisor,
+                extension="2001",
+                sip_password=PASSWORDS["2001"],
+            ),
+        )
+        agents["2001"] = sup.id
+        flow = create_flow(s, ACTOR, "main", DEMO_FLOW)
+        publish(s, ACTOR, flow.id)
+        create_caller(
+            s,
+            ACTOR,
+            CallerIn(
+                name="张奶奶",
+                phones=[PhoneIn(number=CARE_NUMBER)],
+                care_profile=CareProfileIn(priority_level=2, living_alone=True, age=82),
+                emergency_contacts=[EmergencyContactIn(name="儿子", relation="son", phone=CONTACT_NUMBER)],
+            ),
+        )
+    return agents
+
+
 class Rig:
     def __init__(self, db: Database, tmp: Path, rtp_base: int, **queue_overrides: Any) -> None:
         self.db = db
@@ -137,64 +198,7 @@ class Rig:
         )
 
     def seed(self, overrides: dict[str, Any]) -> None:
-        with self.db.session() as s:
-            hours = create_hours(s, ACTOR, HoursIn(name="hotline", schedule={"always_open": True}))
-            create_queue(
-                s, ACTOR, QueueIn(name="general", label="综合", wrap_up_seconds=1, hours_id=hours.id)
-            )
-            create_queue(
-                s,
-                ACTOR,
-                QueueIn(
-                    name="elderly",
-                    label="养老",
-                    wrap_up_seconds=1,
-                    hours_id=hours.id,
-                    **{"ring_timeout_seconds": 10, **overrides},
-                ),
-            )
-            for username, ext, skills in (("e2e1", "1001", {"elderly": 9}), ("e2e2", "1002", {"general": 5})):
-                user = create_user(
-                    s,
-                    ACTOR,
-                    UserIn(
-                        username=username,
-                        display_name=username,
-                        password="password-e2e",
-                        role=Role.agent,
-                        extension=ext,
-                        sip_password=PASSWORDS[ext],
-                    ),
-                )
-                set_skills(s, ACTOR, user.id, [SkillIn(queue=q, level=lv) for q, lv in skills.items()])
-                self.agents[ext] = user.id
-            sup = create_user(
-                s,
-                ACTOR,
-                UserIn(
-                    username="e2esup",
-                    display_name="sup",
-                    password="password-e2e",
-                    role=Role.supervisor,
-                    extension="2001",
-                    sip_password=PASSWORDS["2001"],
-                ),
-            )
-            self.agents["2001"] = sup.id
-            flow = create_flow(s, ACTOR, "main", DEMO_FLOW)
-            publish(s, ACTOR, flow.id)
-            create_caller(
-                s,
-                ACTOR,
-                CallerIn(
-                    name="张奶奶",
-                    phones=[PhoneIn(number=CARE_NUMBER)],
-                    care_profile=CareProfileIn(priority_level=2, living_alone=True, age=82),
-                    emergency_contacts=[
-                        EmergencyContactIn(name="儿子", relation="son", phone=CONTACT_NUMBER)
-                    ],
-                ),
-            )
+        self.agents.update(seed(self.db, **overrides))
 
     # --- peers ---------------------------------------------------------------------------------
 

@@ -136,3 +136,33 @@ def test_emergency_rings_number_and_contacts_in_parallel(make_rig: MakeRig) -> N
     with rig.db.session() as s:
         assert s.query(Recording).filter_by(call_uuid=call.uuid).count() == 1
     external.kill()
+
+
+def test_attended_transfer(make_rig: MakeRig) -> None:
+    rig = make_rig()
+    agent = rig.agents["1001"]
+    phone = rig.phone("1001")
+    colleague = rig.phone("1002")  # the consulted party (another desk)
+    rig.do(lambda: rig.center.login(agent))
+    caller = rig.caller("13800000007", "1", hold_ms=7000)
+    rig.wait(lambda: rig.center.acd.agents[agent].state.value == "talking", what="agent talking")
+    consult = rig.do(lambda: rig.center.consult(agent, "1002"))
+    assert rig.center.acd.agents[agent].state.value == "hold"
+    done = rig.do(lambda: rig.center.complete_transfer(agent))
+    assert done["connected"] == consult["consult_leg"]
+    assert phone.wait(30) == 0  # the agent's phone got its BYE
+    assert caller.wait(60) == 0, caller.output
+    assert colleague.wait(30) == 0  # ... and the colleague's when the caller hung up
+    rig.wait(lambda: rig.calls()[0].state == "ended", what="CDR closed")
+    [call] = rig.calls()
+    legs = [(leg.role, leg.number, leg.end_cause) for leg in rig.legs(call.id)]
+    assert legs == [
+        ("caller", "13800000007", "remote_hangup"),
+        ("agent", "1001", "transferred"),
+        ("external", "1002", "peer_hangup"),
+    ]
+    log = [(kind, a) for uuid, _, kind, a in rig.queue_log() if uuid == call.uuid]
+    assert log == [("enter", None), ("connect", agent), ("complete", agent)]
+    with rig.db.session() as s:
+        rec = s.query(Recording).filter_by(call_uuid=call.uuid).one()
+    assert Path(rec.path).exists() and rec.complete  # SIPp sends no RTP here: the WAV holds silence
