@@ -156,6 +156,7 @@ def main() -> None:
     ap.add_argument("--orders", type=int, default=1_000_000)
     ap.add_argument("--db", default="sqlite,postgresql")
     ap.add_argument("--sqlite-file", help="keep the SQLite database here; an existing file is reused")
+    ap.add_argument("--pg-url", help="an already loaded PostgreSQL database to measure (no load)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hotline-wo-bench-"))
     results: dict[str, dict[str, Any]] = {}
@@ -166,6 +167,8 @@ def main() -> None:
             path = Path(args.sqlite_file) if args.sqlite_file else tmp / "wo.db"
             reuse = path.exists()
             url = f"sqlite:///{path}"
+        elif args.pg_url:
+            url, reuse = args.pg_url, True
         else:
             cluster = PgCluster()
             cluster.start()

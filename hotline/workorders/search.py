@@ -103,9 +103,10 @@ def _estimate(session: Session, token: str) -> int:
 
 
 def plan(session: Session, text: str) -> list[str]:
-    """Query tokens, rarest first (the rarest one drives probe scans)."""
+    """Query tokens, rarest first where the order matters (PostgreSQL probe scans; SQLite's merge
+    INTERSECT does not care, so it skips the estimates)."""
     toks = query_tokens(text)
-    if len(toks) > 1:
+    if len(toks) > 1 and session.get_bind().dialect.name != "sqlite":
         toks.sort(key=lambda t: _estimate(session, t))
     return toks
 
