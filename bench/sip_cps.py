@@ -1,12 +1,13 @@
 """SIP load benchmark on loopback: our engine vs SIPp direct vs Kamailio (stateful t_relay, 1 worker).
 
-Run: ``.venv/bin/python -m bench.sip_cps [--quick] [--profile] [--media 50,100,200,300]``
+Run: ``.venv/bin/python -m bench.sip_cps [--quick] [--profile] [--media 100,200,300,400,500]``
 
 1. Signaling CPS. SIPp's built-in ``uac`` (127.0.0.2, a trunk peer) calls extension 1001, which a
    SIPp ``uas`` (127.0.0.3) has registered with digest auth; the engine's default routing rings it and
    bridges. Rates are stepped up for 10 s each; the figure is the highest rate with < 0.1 % failed
-   calls. The same steps run against SIPp uac -> uas directly and through Kamailio (stateful
-   ``t_relay``, one worker) in the same invocation, and our figure is printed as a ratio of both.
+   calls (a failing step is retried once, as the box is shared). The same steps run against SIPp
+   uac -> uas directly and through Kamailio (stateful ``t_relay``, one worker) in the same
+   invocation, and our figure is printed as a ratio of both.
 2. Concurrent media calls. Each call is answered, streams 10 s of μ-law from the caller, the phone
    echoes it back (``-rtp_echo``), so the engine relays two streams per call and records the whole
    call to a stereo WAV. We step the number of calls held at once and report failures, RTP loss and
@@ -40,9 +41,18 @@ STEP_SECONDS = 10
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+    """A UDP port that is also free for TCP (the engine listens on both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind((host, 0))
+            port = int(s.getsockname()[1])
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            try:
+                t.bind((host, port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -151,8 +161,14 @@ def ramp(name: str, target: str, rates: list[int], pid: int | None = None) -> tu
     best, results = 0, []
     for rate in rates:
         r = load_step(target, rate, STEP_SECONDS, [], pid)
-        results.append(r)
         print(f"  {name:<10} {rate:>5} cps: ok={r.ok} failed={r.failed} cpu={r.cpu:.0%}", flush=True)
+        if not r.clean:
+            # The box is shared: one retry tells a transient scheduling hiccup from a real ceiling.
+            r = load_step(target, rate, STEP_SECONDS, [], pid)
+            print(
+                f"  {name:<10} {rate:>5} cps: ok={r.ok} failed={r.failed} cpu={r.cpu:.0%} (retry)", flush=True
+            )
+        results.append(r)
         if not r.clean:
             break
         best = rate
@@ -263,29 +279,47 @@ def engine_stats(proc: subprocess.Popen[bytes], tmp: Path) -> dict[str, object]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def spy_on(pid: int, out: Path, seconds: int) -> subprocess.Popen[bytes] | None:
+    exe = Path(sys.executable).parent / "py-spy"
+    if not exe.exists():
+        print("  (py-spy not installed in the venv: no profile)")
+        return None
+    cmd = [str(exe), "record", "-p", str(pid), "-d", str(seconds), "-f", "raw", "-o", str(out)]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def summarize_profile(path: Path, top: int = 8) -> None:
+    """Print the functions with the most samples (self and inclusive) from a py-spy raw profile."""
+    if not path.exists():
+        return
+    own: dict[str, int] = {}
+    incl: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        for frame in set(frames):
+            incl[frame] = incl.get(frame, 0) + n
+    print(f"  profile {path.name}: {total} samples; self time:")
+    for name, n in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"    {n / max(1, total):6.1%}  {name[:100]}")
+    print("  inclusive (hotline code):")
+    ours = [(k, v) for k, v in incl.items() if "hotline/" in k]
+    for name, n in sorted(ours, key=lambda kv: -kv[1])[:top]:
+        print(f"    {n / max(1, total):6.1%}  {name[:100]}")
+
+
 def media_step(tmp: Path, concurrent: int, profile: bool) -> dict[str, object]:
     engine_port, uas_port = free_port(), free_port(PHONE_IP)
     engine = start_engine(tmp, engine_port, record=True)
     register(engine_port, uas_port)
     uas = start_uas(uas_port, ["-rtp_echo", "-mp", str(free_port(PHONE_IP))])
-    spy = None
-    if profile and shutil.which(str(Path(sys.executable).parent / "py-spy")):
-        spy = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "py-spy"),
-                "record",
-                "-p",
-                str(engine.pid),
-                "-d",
-                "25",
-                "-f",
-                "raw",
-                "-o",
-                str(tmp / f"profile-{concurrent}.txt"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    spy = spy_on(engine.pid, tmp / f"profile-{concurrent}.txt", 25) if profile else None
     rate = concurrent / 10.0
     try:
         r = load_step(
@@ -301,6 +335,7 @@ def media_step(tmp: Path, concurrent: int, profile: bool) -> dict[str, object]:
         stop(uas)
         if spy is not None:
             spy.wait(40)
+            summarize_profile(tmp / f"profile-{concurrent}.txt")
         stats = engine_stats(engine, tmp)
     rx, lost = int(stats.get("rx_packets", 0) or 0), int(stats.get("lost", 0) or 0)  # type: ignore[call-overload]
     recs = len(list((tmp / "recordings").rglob("*.wav")))
@@ -319,7 +354,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer, shorter steps")
     parser.add_argument("--profile", action="store_true", help="py-spy the engine during media steps")
-    parser.add_argument("--media", default="50,100,200,300")
+    parser.add_argument("--media", default="100,200,300,400,500")
     args = parser.parse_args()
     for binary in ("sipp", "kamailio"):
         if shutil.which(binary) is None:
@@ -339,14 +374,14 @@ def main() -> None:
     uas_port = free_port(PHONE_IP)
     uas = start_uas(uas_port)
     time.sleep(0.5)
-    direct, _ = ramp("direct", f"{PHONE_IP}:{uas_port}", [1000, 2000, 3000, 4000])
+    direct, _ = ramp("direct", f"{PHONE_IP}:{uas_port}", [1000, 1500, 2000, 3000, 4000])
     stop(uas)
 
     # --- Kamailio stateful
     uas_port, kport = free_port(PHONE_IP), free_port(PROXY_IP)
     uas = start_uas(uas_port)
     kam = start_kamailio(tmp, kport, uas_port)
-    kamailio, _ = ramp("kamailio", f"{PROXY_IP}:{kport}", [500, 1000, 1500, 2000], kam.pid)
+    kamailio, _ = ramp("kamailio", f"{PROXY_IP}:{kport}", [500, 750, 1000, 1250, 1500, 2000], kam.pid)
     stop(kam)
     stop(uas)
 
@@ -356,9 +391,14 @@ def main() -> None:
     register(engine_port, uas_port)
     uas = start_uas(uas_port)
     time.sleep(0.5)
-    rates = [100, 200, 300, 400, 500, 600, 800] if not args.quick else [100, 200, 300, 400]
+    rates = [100, 200, 300, 400, 450, 500, 600, 800] if not args.quick else [100, 200, 300, 400]
+    spy = spy_on(engine.pid, tmp / "profile-signaling.txt", 120) if args.profile else None
     ours, steps = ramp("engine", f"127.0.0.1:{engine_port}", rates, engine.pid)
     stop(uas)
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)  # py-spy writes what it has so far
+        spy.wait(30)
+        summarize_profile(tmp / "profile-signaling.txt")
     sig_stats = engine_stats(engine, tmp)
 
     print("\n| path | calls/s with < 0.1 % failed | our engine as a ratio |")

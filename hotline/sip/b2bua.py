@@ -187,25 +187,57 @@ class Call:
 
 
 async def default_route(engine: TelephonyEngine, leg: Leg) -> None:
-    """Ring the extension named in the Request-URI; bridge on answer, else reject with its cause."""
-    if not engine.registrar.lookup(leg.dialed):
+    """Ring every contact of the dialled extension at once (desk phone and softphone); the first to
+    answer is bridged and the others cancelled. Unregistered: 404; nobody answers: the telling cause."""
+    bindings = engine.registrar.lookup(leg.dialed)
+    if not bindings:
         await leg.hangup("not_found")
         return
-    out = await engine.originate(leg.dialed, call=leg.call, caller_id=leg.caller or "anonymous")
-    ring = asyncio.ensure_future(out.ringing.wait())
-    ring.add_done_callback(lambda _: engine.spawn(leg.ring()) if leg.is_active else None)
-    answered = await out.wait_answered(engine.ring_timeout)
-    ring.cancel()
+    caller_id = leg.caller or "anonymous"
+    outs = [
+        await engine.originate(leg.dialed, call=leg.call, caller_id=caller_id, binding=b) for b in bindings
+    ]
+    rings = [asyncio.ensure_future(out.ringing.wait()) for out in outs]
+    for ring in rings:
+        ring.add_done_callback(
+            lambda t: engine.spawn(leg.ring()) if leg.is_active and not t.cancelled() else None
+        )
+    winner = await first_answered(outs, leg, engine.ring_timeout)
+    for ring in rings:
+        ring.cancel()
+    for out in outs:
+        if out is not winner and out.is_active:
+            await out.hangup("answered_elsewhere" if winner else "no_answer")
     if not leg.is_active:
-        await out.hangup("cancelled")
+        if winner is not None:
+            await winner.hangup("cancelled")
         return
-    if answered:
+    if winner is not None:
         await leg.answer()
-        leg.call.bridge(leg, out)
+        leg.call.bridge(leg, winner)
         return
-    if out.is_active:
-        await out.hangup("no_answer")
-    await leg.hangup(out.cause if out.cause in ("busy", "rejected", "not_found") else "no_answer")
+    causes = [o.cause for o in outs]
+    await leg.hangup(next((c for c in ("busy", "rejected") if c in causes), "no_answer"))
+
+
+async def first_answered(outs: list[Leg], caller: Leg, timeout: float) -> Leg | None:
+    """The first of ``outs`` to answer; None when all fail, the caller leaves, or time runs out."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        for out in outs:
+            if out.answered.is_set() and out.is_active:
+                return out
+        remaining = deadline - loop.time()
+        if not caller.is_active or all(not o.is_active for o in outs) or remaining <= 0:
+            return None
+        events = [o.answered for o in outs] + [o.ended for o in outs] + [caller.ended]
+        waiters = [asyncio.ensure_future(e.wait()) for e in events if not e.is_set()]
+        try:
+            await asyncio.wait(waiters, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
 
 
 async def blind_transfer(engine: TelephonyEngine, transferor: Leg, target: str) -> bool:

@@ -41,7 +41,7 @@ from hotline.sip.message import (
     parse_uri,
 )
 from hotline.sip.ratelimit import RateLimiter
-from hotline.sip.registrar import Registrar
+from hotline.sip.registrar import Binding, Registrar
 from hotline.sip.sdp import SdpError, negotiate, parse_sdp
 from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer, new_branch
 from hotline.sip.transport import Source, Transports
@@ -213,6 +213,8 @@ class TelephonyEngine:
     def _on_request(self, req: SipRequest, source: Source) -> None:
         if req.method == "ACK":
             self.tx.match_request(req)
+            if req.body:
+                self._late_answer(req)
             return
         if self.tx.match_request(req) is not None:
             return  # retransmission absorbed
@@ -243,6 +245,20 @@ class TelephonyEngine:
             tx.respond(resp)
         else:
             tx.respond(tx.response(501, "Not Implemented"))
+
+    def _late_answer(self, ack: SipRequest) -> None:
+        leg = self.dialogs.get((ack.call_id, parse_name_addr(ack.get("To") or "").tag))
+        if leg is None or leg.remote_media is not None:
+            return
+        try:
+            md = parse_sdp(ack.body)
+        except SdpError:
+            md = None
+        pt = negotiate(md) if md is not None else None
+        if md is None or pt is None:
+            self.spawn(leg.hangup("codec"))
+            return
+        leg.apply_remote_media(md, pt)
 
     def options_response(self, tx: ServerTransaction) -> SipResponse:
         resp = tx.response(200, "OK", to_tag=new_tag())
@@ -293,9 +309,10 @@ class TelephonyEngine:
         except SdpError:
             md = None
         pt = negotiate(md) if md is not None else None
-        if md is None or pt is None:
+        if req.body and (md is None or pt is None):
             tx.respond(tx.response(488, "Not Acceptable Here", to_tag=new_tag()))
             return
+        # No body at all is a late offer (some carrier trunks): we offer in the 200, the ACK answers.
         try:
             rtp = await self.open_rtp()
         except OSError:
@@ -306,7 +323,8 @@ class TelephonyEngine:
         leg.invite, leg.server_tx, leg.local_tag = req, tx, new_tag()
         leg.trunk, leg.user = trunk, user
         leg.caller, leg.dialed = caller, dialed
-        leg.apply_remote_media(md, pt)
+        if md is not None:
+            leg.apply_remote_media(md, pt)
         leg.dialog = Dialog.from_uas(
             req, tx.source, leg.local_tag, self.contact(tx.source.proto), self.via_host
         )
@@ -332,29 +350,45 @@ class TelephonyEngine:
             return Source(proto, (uri.host, uri.port or 5060)), target, target
         bindings = self.registrar.lookup(target)
         if bindings:
-            b = bindings[0]
-            contact = parse_uri(b.contact)
-            to_uri = f"sip:{target}@{self.host}"
-            conn = b.source.conn
-            tcp_alive = conn is not None and conn.transport is not None and not conn.transport.is_closing()
-            if b.source.proto == "TCP" and tcp_alive:
-                return b.source, b.contact, to_uri  # reuse the phone's own connection (NAT)
-            if contact.host == b.source.addr[0] or b.source.proto == "TCP":
-                # Not NATed (or its TCP connection is gone): the Contact is reachable as written.
-                proto = "TCP" if contact.params.get("transport", "").lower() == "tcp" else b.source.proto
-                return Source(proto, (contact.host, contact.port or 5060)), b.contact, to_uri
-            return b.source, b.contact, to_uri
+            return self.route_to_binding(target, bindings[0])
         if self.sip.outbound_trunk and target.lstrip("+").isdigit():
             host, _, port = self.sip.outbound_trunk.partition(":")
             trunk_uri = f"sip:{target}@{host}:{port or 5060}"
             return Source("UDP", (host, int(port or 5060))), trunk_uri, trunk_uri
         raise LookupError(f"no route to {target!r}")
 
+    def route_to_binding(self, target: str, b: Binding) -> tuple[Source, str, str]:
+        """Where to send an INVITE for one registered contact of extension ``target``."""
+        contact = parse_uri(b.contact)
+        to_uri = f"sip:{target}@{self.host}"
+        conn = b.source.conn
+        tcp_alive = conn is not None and conn.transport is not None and not conn.transport.is_closing()
+        if b.source.proto == "TCP" and tcp_alive:
+            return b.source, b.contact, to_uri  # reuse the phone's own connection (NAT)
+        if contact.host == b.source.addr[0] or b.source.proto == "TCP":
+            # Not NATed (or its TCP connection is gone): the Contact is reachable as written.
+            proto = "TCP" if contact.params.get("transport", "").lower() == "tcp" else b.source.proto
+            return Source(proto, (contact.host, contact.port or 5060)), b.contact, to_uri
+        return b.source, b.contact, to_uri
+
     async def originate(
-        self, target: str, *, call: Call | None = None, caller_id: str = "hotline", display: str = ""
+        self,
+        target: str,
+        *,
+        call: Call | None = None,
+        caller_id: str = "hotline",
+        display: str = "",
+        binding: Binding | None = None,
     ) -> Leg:
-        """Start ringing ``target``; returns the outbound leg at once (await ``leg.wait_answered()``)."""
-        dest, ruri, to_uri = self.resolve(target)
+        """Start ringing ``target``; returns the outbound leg at once (await ``leg.wait_answered()``).
+
+        ``target`` is an extension (its most recent contact, or ``binding`` to pick one when forking),
+        a ``sip:`` URI, or an external number sent through the outbound trunk.
+        """
+        if binding is None:
+            dest, ruri, to_uri = self.resolve(target)
+        else:
+            dest, ruri, to_uri = self.route_to_binding(target, binding)
         if call is None:
             call = Call(self, os.urandom(8).hex())
             self.calls[call.id] = call

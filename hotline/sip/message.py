@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 MAX_MESSAGE = 65_535
 
@@ -53,8 +54,11 @@ class SipParseError(ValueError):
     """The bytes are not a (usable) SIP message."""
 
 
+@lru_cache(maxsize=2048)
 def canonical_name(name: str) -> str:
-    """Map any spelling of a header name (compact, any case) to its canonical long form."""
+    """Map any spelling of a header name (compact, any case) to its canonical long form.
+
+    Cached: it runs for every header of every message and showed up at 13 % of signaling CPU."""
     stripped = name.strip()
     low = stripped.lower()
     if len(low) == 1 and low in COMPACT:

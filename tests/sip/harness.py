@@ -31,7 +31,7 @@ T = TypeVar("T")
 SCENARIOS = Path(__file__).parent / "scenarios"
 TRUNK_IP = "127.0.0.2"
 PHONE_IP = "127.0.0.3"
-PASSWORDS = {"1001": "secret1001", "1002": "secret1002", "2001": "agentpw"}
+PASSWORDS = {"1001": "secret1001", "1002": "secret1002", "1003": "secret1003", "2001": "agentpw"}
 
 
 def free_port(host: str = "127.0.0.1", kind: int = socket.SOCK_DGRAM) -> int:

@@ -31,8 +31,20 @@ def register(et: EngineThread, ext: str, port: int, password: str | None = None)
 
 
 def phone(
-    et: EngineThread, scenario: str, ext: str = "1001", args: list[str] | None = None, cwd: Path | None = None
+    et: EngineThread,
+    scenario: str,
+    ext: str = "1001",
+    args: list[str] | None = None,
+    cwd: Path | None = None,
+    keep_others: bool = False,
 ) -> Sipp:
+    """Register ``ext`` from a fresh port, then run ``scenario`` there as that phone.
+
+    Earlier tests' phones are gone but still registered; since the engine rings every contact of an
+    extension, they are dropped first unless the test wants several live contacts."""
+    if not keep_others and et.engine is not None:
+        bindings = et.engine.registrar.bindings
+        et.call_soon(lambda: bindings.pop(ext, None))
     port = free_port(PHONE_IP)
     register(et, ext, port)
     sipp = Sipp(

@@ -75,3 +75,36 @@ def test_dead_rtp_ends_call(tmp_path: Path) -> None:
         et.wait_event("call.ended")
     finally:
         et.stop()
+
+
+def test_parallel_fork_to_all_contacts(engine_thread: EngineThread) -> None:
+    """Extension 1003 has a desk phone (rings, never answers) and a softphone (answers)."""
+    et = engine_thread
+    et.clear()
+    desk = phone(et, "uas_ring.xml", ext="1003")
+    soft = phone(et, "uas_answer.xml", ext="1003", keep_others=True)
+    assert et.engine is not None and len(et.engine.registrar.lookup("1003")) == 2
+    trunk_call(et, "uac_call.xml", ext="1003")
+    assert desk.wait(20) == 0, desk.output  # got its CANCEL
+    assert soft.wait(20) == 0, soft.output  # answered, got the BYE
+    ended = et.wait_event("call.ended")
+    causes = sorted(leg["cause"] for leg in ended.data["legs"])
+    assert causes == ["answered_elsewhere", "peer_hangup", "remote_hangup"]
+
+
+def test_late_offer_invite_without_sdp(engine_thread: EngineThread) -> None:
+    et = engine_thread
+    assert et.engine is not None
+    answered: list[Leg] = []
+
+    async def answer(leg: Leg) -> None:
+        await leg.answer()
+        answered.append(leg)
+
+    et.engine.on_inbound = answer
+    try:
+        trunk_call(et, "uac_late_offer.xml", ext="800")
+    finally:
+        et.engine.on_inbound = None
+    assert answered and answered[0].remote_media is not None
+    assert answered[0].pt == 8  # the PCMA answer carried in the ACK was applied
