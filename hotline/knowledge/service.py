@@ -123,6 +123,22 @@ def rollback(session: Session, actor: Actor, article_id: int, version: int, to_v
     )
 
 
+def delete_article(session: Session, actor: Actor, article_id: int, version: int) -> None:
+    """Delete a draft that was never published; anything agents may have seen is retired instead,
+    so calls and work orders that cite it keep a readable history."""
+    article = get_article(session, article_id)
+    _check_version(article, version)
+    if article.live_version is not None or article.state != State.draft:
+        raise Conflict(
+            "only a never-published draft can be deleted; retire this article instead",
+            "只能删除从未发布的草稿，已发布过的条目请“下架”",
+        )
+    record(session, actor, "knowledge.delete", "article", article.id, snapshot(article), None)
+    session.delete(article)
+    session.flush()
+    mark_dirty(session, article_id)
+
+
 def _publish_now(article: Article, now: datetime) -> None:
     if article.valid_until is not None and article.valid_until <= now:
         raise Conflict("this article's valid-until date has passed", "该条目已过失效日期，不能发布")

@@ -77,6 +77,29 @@ def test_article_lifecycle(client: TestClient, auth: Auth) -> None:
     assert seen.status_code in (200, 403)
 
 
+def test_delete_only_unpublished_drafts(client: TestClient, auth: Auth) -> None:
+    art = client.post("/api/knowledge/articles", json=BODY, headers=auth("agent")).json()
+    assert (
+        client.delete(f"/api/knowledge/articles/{art['id']}?version=0", headers=auth("agent")).status_code
+        == 409
+    )
+    assert (
+        client.delete(f"/api/knowledge/articles/{art['id']}?version=1", headers=auth("analyst")).status_code
+        == 403
+    )
+    assert (
+        client.delete(f"/api/knowledge/articles/{art['id']}?version=1", headers=auth("agent")).status_code
+        == 204
+    )
+    assert client.get(f"/api/knowledge/articles/{art['id']}", headers=auth("agent")).status_code == 404
+    other = client.post("/api/knowledge/articles", json=BODY, headers=auth("agent")).json()
+    pub = _publish(client, auth, other["id"], other["version"])
+    r = client.delete(
+        f"/api/knowledge/articles/{other['id']}?version={pub['version']}", headers=auth("agent")
+    )
+    assert r.status_code == 409
+
+
 def test_search_suggest_and_usage(client: TestClient, auth: Auth) -> None:
     art = client.post("/api/knowledge/articles", json=BODY, headers=auth("agent")).json()
     draft = client.post(

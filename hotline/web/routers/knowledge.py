@@ -125,6 +125,17 @@ def update_article(
     return views.article_out(session, service.update_article(session, principal.actor, article_id, body))
 
 
+@router.delete("/articles/{article_id}", status_code=204)
+def delete_article(
+    article_id: int,
+    version: int = Query(..., description="the version you last read (409 if stale)"),
+    principal: Principal = Depends(require("knowledge.write")),
+    session: Session = Depends(get_session, scope="function"),
+) -> Response:
+    service.delete_article(session, principal.actor, article_id, version)
+    return Response(status_code=204)
+
+
 def _action_endpoint(action: str) -> Callable[..., ArticleOut]:
     permission = next(t.permission for t in TRANSITIONS if t.action == action)
 
