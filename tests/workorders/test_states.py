@@ -128,3 +128,52 @@ def test_random_walks_never_leave_the_loop(steps: list[tuple[Action, Role]]) -> 
         ends = [t for t in options if t in TERMINAL]
         path_state = ends[0] if ends else options[0]
     assert path_state in TERMINAL
+
+
+_WALK_PARAMS: dict[str, Any] = {"department_id": 1, "note": "说明", "days": 1, "satisfaction": "satisfied"}
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(list(Action)), st.sampled_from(list(Role))), min_size=5, max_size=25)
+)
+def test_random_walks_through_the_service(
+    sqlite_template: Any, tmp_root: Any, steps: list[tuple[Action, Role]]
+) -> None:
+    """The same walk through the real service and database: the row's state is always one the
+    table allows, every accepted step is in the timeline, and a finished order never moves."""
+    from sqlalchemy import select
+
+    from hotline.workorders.models import WorkOrderEvent
+    from tests.conftest import _sqlite_db
+
+    database = _sqlite_db(sqlite_template, tmp_root)
+    try:
+        with database.session() as s:
+            order = new_order(s, "随机路径测试工单")
+            done = 2  # create + accept
+            for action, role in steps:
+                before = State(order.state)
+                nested = s.begin_nested()
+                try:
+                    order = act(s, who(role.value), order.id, action, order.version, **_WALK_PARAMS)
+                    nested.commit()
+                    done += 1
+                    assert before not in TERMINAL
+                    assert TRANSITIONS[(before, action)][0].value == order.state
+                except (Conflict, Forbidden):
+                    nested.rollback()
+                    s.refresh(order)
+                except Exception as exc:  # Invalid (e.g. no pending extension) is a legal refusal
+                    from hotline.errors import HotlineError
+
+                    assert isinstance(exc, HotlineError), exc
+                    nested.rollback()
+                    s.refresh(order)
+                assert State(order.state) in TERMINAL or can_reach_terminal(State(order.state))
+            events = s.scalars(
+                select(WorkOrderEvent.action).where(WorkOrderEvent.workorder_id == order.id)
+            ).all()
+            assert len(events) == done
+    finally:
+        database.dispose()
