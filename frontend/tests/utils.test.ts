@@ -40,3 +40,27 @@ describe('capabilities', () => {
     expect(hasDomain('/api/knowledge')).toBe(false)
   })
 })
+
+import { bucketHalfHours, derivedAlerts, halfHourIndex, countByState } from '../src/utils/wallboard'
+
+describe('wallboard', () => {
+  it('buckets in Beijing time', () => {
+    expect(halfHourIndex('2026-11-25T01:10:00Z')).toBe(18) // 09:10
+    expect(halfHourIndex('2026-11-24T16:00:00Z')).toBe(0) // 00:00 next day
+  })
+  it('counts offered, answered and abandoned', () => {
+    const b = bucketHalfHours([
+      { started_at: '2026-11-25T01:10:00Z', answered_at: '2026-11-25T01:10:05Z', outcome: 'completed', wait_seconds: 5 },
+      { started_at: '2026-11-25T01:20:00Z', answered_at: null, outcome: 'abandoned', wait_seconds: 30 },
+    ])
+    expect(b.labels[18]).toBe('09:00')
+    expect([b.offered[18], b.answered[18], b.abandoned[18]]).toEqual([2, 1, 1])
+  })
+  it('raises SLA and long-call alerts', () => {
+    const k = { offered: 1, answered: 0, abandoned: 0, short_abandoned: 0, waiting: 2, answer_rate: null, service_level: null, asa: null, aht: null, longest_wait: 40, agents: {} }
+    const agent = { agent_id: 1, name: '李', extension: '1001', state: 'talking', reason: null, call_id: 'c', skills: {}, calls_taken: 1, talk_seconds: 0, misses: 0, since: 900 }
+    const alerts = derivedAlerts({ '*': k, elderly: k }, [agent])
+    expect(alerts.map((a) => a.kind)).toEqual(['sla', 'long_call'])
+    expect(countByState([agent]).talking).toBe(1)
+  })
+})

@@ -15,7 +15,7 @@ export interface AgentView {
   state: string // logged_out | ready | not_ready | ringing | talking | hold | wrap_up
   reason: string | null
   call_id: string | null
-  skills: Record<string, number> | string[]
+  skills: Record<string, number>
   calls_taken: number
   talk_seconds: number
   misses: number
@@ -59,6 +59,9 @@ export interface QueueKpi {
 
 export interface ScreenPopData {
   call_id?: string
+  queue?: string | null
+  priority?: number
+  repeat?: boolean
   caller_number?: string
   caller?: Record<string, unknown> | null
   last_calls?: Record<string, unknown>[]
@@ -66,9 +69,13 @@ export interface ScreenPopData {
   ivr_path?: (string | Record<string, unknown>)[]
 }
 
-/** Endpoint table: [method, path]. `{call_id}`/`{agent_id}` are filled per call. */
+/**
+ * Endpoint table: [method, path] (hotline/web/routers/calls.py). `{queue}`, `{call_id}` and
+ * `{agent_id}` are filled per call. Answering happens on the agent's phone (SIP), so `answer` has
+ * no endpoint and its button stays disabled unless the server grows one.
+ */
 export const CTI = {
-  me: ['GET', '/api/calls/agent'],
+  me: ['GET', '/api/calls/agent/me'],
   login: ['POST', '/api/calls/agent/login'],
   logout: ['POST', '/api/calls/agent/logout'],
   ready: ['POST', '/api/calls/agent/ready'],
@@ -78,16 +85,17 @@ export const CTI = {
   hold: ['POST', '/api/calls/agent/hold'],
   transfer: ['POST', '/api/calls/agent/transfer'],
   consult: ['POST', '/api/calls/agent/consult'],
-  completeTransfer: ['POST', '/api/calls/agent/complete-transfer'],
+  completeTransfer: ['POST', '/api/calls/agent/consult/complete'],
+  cancelConsult: ['POST', '/api/calls/agent/consult/cancel'],
   conference: ['POST', '/api/calls/agent/conference'],
   dial: ['POST', '/api/calls/agent/dial'],
   pick: ['POST', '/api/calls/agent/pick'],
-  waiting: ['GET', '/api/calls/waiting'],
+  waiting: ['GET', '/api/calls/queues/{queue}/waiting'],
   calls: ['GET', '/api/calls/live'],
   agents: ['GET', '/api/calls/agents'],
   kpis: ['GET', '/api/calls/kpis'],
   supervise: ['POST', '/api/calls/supervise'],
-  forceHangup: ['POST', '/api/calls/{call_id}/hangup'],
+  forceHangup: ['POST', '/api/calls/live/{call_id}/hangup'],
   agentState: ['POST', '/api/calls/agents/{agent_id}/state'],
   ws: ['GET', '/api/calls/ws'],
 } as const satisfies Record<string, readonly [string, string]>
@@ -100,7 +108,8 @@ function fill(path: string, params: Record<string, string | number>): string {
 
 export function ctiAvailable(op: CtiOp, params: Record<string, string | number> = {}): boolean {
   const [method, path] = CTI[op]
-  return hasEndpoint(fill(path, { call_id: 'x', agent_id: 1, ...params }), method)
+  if (op === 'ws') return hasEndpoint('/api/calls/agent/me', 'GET') // WebSockets are not in OpenAPI
+  return hasEndpoint(fill(path, { call_id: 'x', agent_id: 1, queue: 'q', ...params }), method)
 }
 
 export function cti<T>(op: CtiOp, body?: unknown, params: Record<string, string | number> = {}, opts: RequestOptions = {}): Promise<T> {
@@ -112,4 +121,53 @@ export function cti<T>(op: CtiOp, body?: unknown, params: Record<string, string 
 export function ctiSocketUrl(): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
   return `${proto}//${location.host}${CTI.ws[1]}`
+}
+
+/** A live WebSocket to the call center with reconnect; messages are {type, data}. */
+export interface LiveSocket {
+  send: (msg: Record<string, unknown>) => boolean
+  close: () => void
+  connected: () => boolean
+}
+
+export function openLiveSocket(onMessage: (type: string, data: unknown, raw: Record<string, unknown>) => void, onStatus?: (up: boolean) => void): LiveSocket {
+  let ws: WebSocket | null = null
+  let closed = false
+  let delay = 500
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const connect = (): void => {
+    ws = new WebSocket(ctiSocketUrl())
+    ws.onopen = () => {
+      delay = 500
+      onStatus?.(true)
+    }
+    ws.onmessage = (ev) => {
+      try {
+        const msg = JSON.parse(String(ev.data)) as Record<string, unknown>
+        onMessage(String(msg.type), msg.data, msg)
+      } catch {
+        /* ignore malformed frames */
+      }
+    }
+    ws.onclose = () => {
+      onStatus?.(false)
+      if (closed) return
+      timer = setTimeout(connect, delay)
+      delay = Math.min(delay * 2, 10_000)
+    }
+  }
+  connect()
+  return {
+    send: (msg) => {
+      if (ws?.readyState !== WebSocket.OPEN) return false
+      ws.send(JSON.stringify(msg))
+      return true
+    },
+    close: () => {
+      closed = true
+      clearTimeout(timer)
+      ws?.close()
+    },
+    connected: () => ws?.readyState === WebSocket.OPEN,
+  }
 }

@@ -99,6 +99,9 @@ export default {
     barge: '强插', forceHangup: '强拆', changeState: '改变状态', inState: '持续', byHalfHour: '今日分时段话务',
     live: '实时', disconnected: '实时连接已断开，正在重连…', agent: '座席', ext: '分机',
     alertTypes: { emergency: '紧急来电', sla: '服务水平告警', long_call: '超长通话' },
+    states: { ready: '示闲', ringing: '振铃', talking: '通话', hold: '保持', wrap_up: '话后整理', not_ready: '示忙', logged_out: '未签入' },
+    notRunning: '呼叫中心未运行', queueCol: '队列', lastUpdate: '更新于 {t}', noAlerts: '暂无告警', confirmHangup: '确定强拆该通话？',
+    waitingCount: '排队', callsTaken: '接听数',
   },
   ivr: {
     flows: '流程', draft: '草稿', published: '已发布', publish: '发布', rollback: '回滚', validate: '校验',
