@@ -19,6 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from hotline.acd.engine import Acd, Action, AgentChange, Offer, OverflowAction, QueueEvent
 from hotline.acd.service import runtime_config
 from hotline.acd.states import AgentState
@@ -29,6 +31,7 @@ from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
 from hotline.calls.routing import IvrRunner
 from hotline.calls.telephony import EnginePort
+from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
 from hotline.store.base import utcnow
 from hotline.store.db import Database
@@ -62,6 +65,7 @@ class CallCenter(IvrRunner, CallControl):
         self.acd.listeners.append(self._on_acd)
         self.kpi = KpiBook()
         self.live: dict[str, LiveCall] = {}
+        self.writer = Writer(db)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ticker: asyncio.Task[None] | None = None
@@ -76,6 +80,7 @@ class CallCenter(IvrRunner, CallControl):
         if any(recovered.values()):
             log.warning("recovered after a crash: %s", recovered)
         self.reload()
+        self.writer.start()
         self.engine.on_inbound = self.inbound
         self._unsubscribe = [
             self.bus.subscribe("acd.config", lambda e: self.reload()),
@@ -92,6 +97,7 @@ class CallCenter(IvrRunner, CallControl):
             self._ticker.cancel()
         for task in list(self._tasks):
             task.cancel()
+        await self.writer.stop()
         if self.engine.on_inbound == self.inbound:
             self.engine.on_inbound = None
 
@@ -150,8 +156,10 @@ class CallCenter(IvrRunner, CallControl):
             data = {
                 k: v for k, v in item.data.items() if isinstance(v, str | int | float | bool | type(None))
             }
-            with self.db.session() as s:
-                cdr.queue_event(s, item.call_id, item.queue, item.kind, now, item.agent_id, item.wait, data)
+            ev = item
+            self.writer.submit(
+                lambda s: cdr.queue_event(s, ev.call_id, ev.queue, ev.kind, now, ev.agent_id, ev.wait, data)
+            )
             self.kpi.queue_event(
                 item.kind, item.call_id, item.queue, item.at, wait=item.wait, agent_id=item.agent_id, **data
             )
@@ -165,8 +173,10 @@ class CallCenter(IvrRunner, CallControl):
             if item.kind == "callback_failed":
                 self._close(item.call_id, "callback_failed")
             return
-        with self.db.session() as s:
-            cdr.agent_state(s, item.agent_id, item.state.value, item.reason, now)
+        change = item
+        self.writer.submit(
+            lambda s: cdr.agent_state(s, change.agent_id, change.state.value, change.reason, now)
+        )
         self.kpi.agent_state(item.agent_id, item.state.value, item.at)
         self.bus.publish(
             "agent.state",
@@ -182,8 +192,7 @@ class CallCenter(IvrRunner, CallControl):
 
     def _close(self, uuid: str, outcome: str) -> None:
         self.live.pop(uuid, None)
-        with self.db.session() as s:
-            cdr.end_call(s, uuid, outcome, outcome)
+        self.writer.submit(lambda s: cdr.end_call(s, uuid, outcome, outcome))
 
     def _drop_ringing(self, agent_id: int, answered: bool) -> None:
         """The ACD took the offer back (timeout, another agent won, caller left): stop the phone."""
@@ -205,16 +214,16 @@ class CallCenter(IvrRunner, CallControl):
 
     def _on_leg_answered(self, event: Event) -> None:
         if str(event.data.get("call_id")) in self.live:
-            with self.db.session() as s:
-                cdr.leg_update(s, str(event.data.get("leg_id")), answered_at=utcnow())
+            leg_id, at = str(event.data.get("leg_id")), utcnow()
+            self.writer.submit(lambda s: cdr.leg_update(s, leg_id, answered_at=at))
 
     def _on_leg_hangup(self, event: Event) -> None:
         live = self.live.get(str(event.data.get("call_id")))
         if live is None:
             return
         leg_id = event.data.get("leg_id")
-        with self.db.session() as s:
-            cdr.leg_update(s, str(leg_id), ended_at=utcnow(), end_cause=str(event.data.get("cause") or ""))
+        at, cause = utcnow(), str(event.data.get("cause") or "")
+        self.writer.submit(lambda s: cdr.leg_update(s, str(leg_id), ended_at=at, end_cause=cause))
         now = self.clock()
         try:
             if live.caller_leg is not None and leg_id == live.caller_leg.id:
@@ -241,19 +250,19 @@ class CallCenter(IvrRunner, CallControl):
         uuid = live.uuid  # a callback rides on a new engine call but keeps its CDR
         live.state = "ended"
         recording = event.data.get("recording")
-        with self.db.session() as s:
-            row = cdr.end_call(s, uuid, live.outcome or "ended", str(event.data.get("cause") or "normal"))
+        outcome, cause = live.outcome or "ended", str(event.data.get("cause") or "normal")
+        fields = {"call_uuid": uuid, "agent_id": live.agent_id, "caller_number": live.caller_number}
+        fields["queue"] = live.queue
+
+        def write(s: Session) -> None:
+            cdr.end_call(s, uuid, outcome, cause)
             if recording and Path(str(recording)).exists():
-                cdr.index_recording(
-                    s,
-                    Path(str(recording)),
-                    True,
-                    call_uuid=uuid,
-                    agent_id=live.agent_id,
-                    caller_number=live.caller_number,
-                    queue=live.queue,
-                )
-        self.bus.publish("cdr.written", {"call_id": uuid, "outcome": row.outcome if row else None})
+                cdr.index_recording(s, Path(str(recording)), True, **fields)
+
+        self.writer.submit(write)
+        self.writer.submit(
+            lambda s: self.bus_threadsafe("cdr.written", {"call_id": uuid, "outcome": outcome})
+        )
 
     # --- offers: ring agents ------------------------------------------------------------------
 
@@ -282,8 +291,8 @@ class CallCenter(IvrRunner, CallControl):
             self._no_answer(live, agent_id)
             return
         live.ringing[agent_id] = leg
-        with self.db.session() as s:
-            cdr.add_leg(s, live.uuid, leg.id, "agent", agent.extension, agent_id)
+        uuid, leg_id, ext = live.uuid, leg.id, agent.extension
+        self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "agent", ext, agent_id))
         answered = await leg.wait_answered(self.acd.queues[offer.queue].config.ring_timeout_seconds + 2)
         if id(live.ringing.get(agent_id)) != id(leg):  # the ACD withdrew the offer meanwhile
             if leg.is_active:
@@ -325,17 +334,28 @@ class CallCenter(IvrRunner, CallControl):
             live.call.bridge(live.caller_leg, leg)
         self._record(live)
         live.outcome = "answered"
-        with self.db.session() as s:
-            row = cdr.update_call(s, live.uuid, agent_id=agent_id, answered_at=utcnow())
-            if row is not None and row.queued_at is not None:
-                row.wait_seconds = round((utcnow() - row.queued_at).total_seconds(), 3)
-            cdr.leg_update(s, leg.id, answered_at=utcnow())
+        at, uuid, leg_id = utcnow(), live.uuid, leg.id
+        wait = round((at - live.queued_at).total_seconds(), 3) if live.queued_at else None
+
+        def write(s: Session) -> None:
+            cdr.update_call(s, uuid, agent_id=agent_id, answered_at=at, wait_seconds=wait)
+            cdr.leg_update(s, leg_id, answered_at=at)
+
+        self.writer.submit(write)
         self.apply(actions)
 
     def _record(self, live: LiveCall) -> None:
         if live.recording is None:
             meta = {"queue": live.queue, "agent_id": live.agent_id, "caller": live.caller_number}
             live.recording = str(live.call.record(metadata=meta))
+
+    def write(self, fn: Callable[[Session], object]) -> None:
+        self.writer.submit(fn)
+
+    def bus_threadsafe(self, topic: str, data: dict[str, Any]) -> None:
+        """Publish from the writer's thread onto the call center's loop."""
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.bus.publish, topic, data)
 
     def screen_pop(self, live: LiveCall, agent_id: int) -> None:
         from hotline.calls.screenpop import screen_pop

@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hotline.acd.engine import Acd, Action
 from hotline.acd.states import AgentState
@@ -22,6 +23,7 @@ from hotline.calls import cdr
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
 from hotline.calls.telephony import EnginePort
+from hotline.calls.writer import Writer
 from hotline.errors import Conflict, Invalid, NotFound
 from hotline.people.models import User
 from hotline.store.db import Database
@@ -36,6 +38,7 @@ class CallControl:
     kpi: KpiBook
     live: dict[str, LiveCall]
     clock: Callable[[], float]
+    writer: Writer
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         raise NotImplementedError
@@ -189,8 +192,8 @@ class CallControl:
             await self.hold(agent_id, False)
             raise NotFound(f"no route to {target}", f"无法呼叫 {target}") from exc
         live.consult_leg = leg
-        with self.db.session() as s:
-            cdr.add_leg(s, live.uuid, leg.id, "external", target, None)
+        uuid, leg_id = live.uuid, leg.id
+        self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "external", target, None))
         if not await leg.wait_answered(30):
             live.consult_leg = None
             await leg.hangup("no_answer")
@@ -263,9 +266,13 @@ class CallControl:
         live = LiveCall(call_id, agent_leg.call, None, number, CallerFacts(number), state="dialing")
         live.agent_id, live.agent_leg = agent_id, agent_leg
         self.live[agent_leg.call.id] = live
-        with self.db.session() as s:
+        agent_leg_id, ext = agent_leg.id, agent_leg.dialed
+
+        def opened(s: Session) -> None:
             cdr.open_call(s, call_id, direction="outbound", caller_number=number, agent_id=agent_id)
-            cdr.add_leg(s, call_id, agent_leg.id, "agent", agent_leg.dialed, agent_id)
+            cdr.add_leg(s, call_id, agent_leg_id, "agent", ext, agent_id)
+
+        self.writer.submit(opened)
         try:
             far = await self.engine.originate(number, call=agent_leg.call, caller_id="hotline")
         except (LookupError, OSError):
@@ -318,8 +325,8 @@ class CallControl:
             raise Conflict("your phone did not answer", "您的话机未接听")
         live.supervisors[supervisor_id] = leg
         live.call.join(leg, "supervisor", mode)
-        with self.db.session() as s:
-            cdr.add_leg(s, live.uuid, leg.id, "supervisor", ext, supervisor_id)
+        uuid, leg_id = live.uuid, leg.id
+        self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "supervisor", ext, supervisor_id))
         return {"call_id": live.uuid, "mode": mode, "leg_id": leg.id}
 
     async def force_hangup(self, call_id: str) -> dict[str, Any]:

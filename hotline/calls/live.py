@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from hotline.ivr.interpreter import CallerFacts
@@ -28,6 +29,7 @@ class LiveCall:
     callback_number: str | None = None
     external_legs: list[Any] = field(default_factory=list)
     recording: str | None = None
+    queued_at: datetime | None = None
 
     def summary(self) -> dict[str, Any]:
         return {

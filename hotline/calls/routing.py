@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from hotline.acd.engine import Acd, Action, OverflowAction
 from hotline.acd.priority import EMERGENCY
@@ -25,6 +28,7 @@ from hotline.bus import Bus
 from hotline.calls import cdr
 from hotline.calls.live import LiveCall
 from hotline.calls.telephony import EnginePort
+from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
 from hotline.ivr.flow import Flow, validate
 from hotline.ivr.interpreter import CollectDigits, Outcome, PlayPrompt, run
@@ -46,6 +50,7 @@ class IvrRunner:
     live: dict[str, LiveCall]
     clock: Callable[[], float]
     recordings_dir: Path
+    writer: Writer
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         raise NotImplementedError
@@ -63,21 +68,18 @@ class IvrRunner:
 
     async def inbound(self, leg: Any) -> None:
         uuid = leg.call.id
-        with self.db.session() as s:
-            flow_row = flow_for_number(s, leg.dialed)
-            flow: Flow | None = validate(published_definition(s, flow_row)) if flow_row else None
-            loads = {name: len(q) for name, q in self.acd.queues.items()}
-            env = environment(s, leg.caller, queue_load=lambda q: loads.get(q, 0))
-            cdr.open_call(
-                s,
-                uuid,
-                direction="inbound",
-                caller_number=leg.caller,
-                callee_number=leg.dialed,
-                caller_id=env.caller.caller_id,
-                ivr_flow=flow_row.name if flow_row else None,
-            )
-            cdr.add_leg(s, uuid, leg.id, "caller", leg.caller, None)
+        loads = {name: len(q) for name, q in self.acd.queues.items()}
+        # Reads run in a worker thread: the loop carries everyone's audio meanwhile.
+        flow_name, flow, env = await asyncio.to_thread(self._prepare, leg.dialed, leg.caller, loads)
+        fields = {"direction": "inbound", "caller_number": leg.caller, "callee_number": leg.dialed}
+        fields |= {"caller_id": env.caller.caller_id, "ivr_flow": flow_name, "started_at": utcnow()}
+        leg_id, number = leg.id, leg.caller
+
+        def opened(s: Session) -> None:
+            cdr.open_call(s, uuid, **fields)
+            cdr.add_leg(s, uuid, leg_id, "caller", number, None)
+
+        self.writer.submit(opened)
         live = LiveCall(uuid, leg.call, leg, leg.caller, env.caller)
         self.live[uuid] = live
         await leg.answer()
@@ -86,16 +88,20 @@ class IvrRunner:
         else:
             outcome = await self._walk(leg, flow, env)
         live.ivr_path = outcome.path
-        with self.db.session() as s:
-            path = {
-                "flow": flow_row.name if flow_row else None,
-                "steps": outcome.path,
-                "vars": outcome.variables,
-            }
-            cdr.update_call(s, uuid, ivr_path=path)
+        path = {"flow": flow_name, "steps": outcome.path, "vars": dict(outcome.variables)}
+        self.writer.submit(lambda s: cdr.update_call(s, uuid, ivr_path=path))
         if not leg.is_active:
             return
         await self.dispatch(live, outcome)
+
+    def _prepare(
+        self, dialed: str, caller: str, loads: dict[str, int]
+    ) -> tuple[str | None, Flow | None, Any]:
+        with self.db.session() as s:
+            flow_row = flow_for_number(s, dialed)
+            flow = validate(published_definition(s, flow_row)) if flow_row else None
+            env = environment(s, caller, queue_load=lambda q: loads.get(q, 0))
+        return (flow_row.name if flow_row else None), flow, env
 
     async def _walk(self, leg: Any, flow: Flow, env: Any) -> Outcome:
         walker = run(flow, env)
@@ -157,8 +163,9 @@ class IvrRunner:
                 await live.caller_leg.hangup("unavailable")
             return
         live.state, live.queue, live.priority = "queued", queue, priority
-        with self.db.session() as s:
-            cdr.update_call(s, live.uuid, queue=queue, priority=priority, queued_at=utcnow())
+        live.queued_at = at = utcnow()
+        uuid = live.uuid
+        self.writer.submit(lambda s: cdr.update_call(s, uuid, queue=queue, priority=priority, queued_at=at))
         if live.caller_leg is not None:
             with contextlib.suppress(FileNotFoundError):
                 await live.caller_leg.play_moh()
@@ -174,8 +181,8 @@ class IvrRunner:
             if live.caller_leg is not None:
                 await live.caller_leg.hangup("unavailable")
             return None
-        with self.db.session() as s:
-            cdr.add_leg(s, live.uuid, leg.id, "external", target, None)
+        uuid, leg_id = live.uuid, leg.id
+        self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "external", target, None))
         if await leg.wait_answered(60) and live.caller_leg is not None and live.caller_leg.is_active:
             live.call.bridge(live.caller_leg, leg)
             live.state = "connected"
@@ -226,8 +233,16 @@ class IvrRunner:
                 log.warning("emergency: no route to %s", number)
                 continue
             legs.append(leg)
-            with self.db.session() as s:
-                cdr.add_leg(s, live.uuid, leg.id, "external", number, None)
+            self.writer.submit(
+                functools.partial(
+                    cdr.add_leg,
+                    uuid=live.uuid,
+                    leg_uuid=leg.id,
+                    role="external",
+                    number=number,
+                    agent_id=None,
+                )
+            )
         live.external_legs = legs
         # Hotline agents are offered the call at once too, so one can join (three-way).
         await self.enqueue(live, queue, EMERGENCY)
@@ -310,6 +325,10 @@ class IvrRunner:
         self.live[agent_leg.call.id] = live  # the new engine call now carries this CDR
         agent_leg.call.bridge(callee, agent_leg)
         self._record(live)
-        with self.db.session() as s:
-            cdr.update_call(s, live.uuid, agent_id=agent_id, answered_at=utcnow())
-            cdr.add_leg(s, live.uuid, callee.id, "callback", number, None)
+        uuid, callee_id, at = live.uuid, callee.id, utcnow()
+
+        def write(s: Session) -> None:
+            cdr.update_call(s, uuid, agent_id=agent_id, answered_at=at)
+            cdr.add_leg(s, uuid, callee_id, "callback", number, None)
+
+        self.writer.submit(write)
