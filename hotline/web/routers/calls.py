@@ -317,7 +317,11 @@ def list_recordings(
     return paginate(session, stmt, params, sortable, Recording.id, lambda r: _rec(r, p.pii), "-started_at")
 
 
-@router.get("/recordings/{recording_id}/audio", response_class=Response)
+@router.get(
+    "/recordings/{recording_id}/audio",
+    response_class=Response,
+    responses={200: {"content": {"audio/wav": {}}}, 206: {"content": {"audio/wav": {}}}},
+)
 def play_recording(
     recording_id: int,
     range_header: str | None = Header(None, alias="Range", max_length=100),

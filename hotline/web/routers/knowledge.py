@@ -376,10 +376,13 @@ def knowledge_stats(
     return usage.stats(session, since, limit)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 # --- import / export, maintenance -----------------------------------------------------------------
 
 
-@router.get("/export.xlsx")
+@router.get("/export.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def export_xlsx(
     _: Principal = Depends(require("knowledge.read")),
     session: Session = Depends(get_session, scope="function"),
@@ -391,7 +394,7 @@ def export_xlsx(
     )
 
 
-@router.get("/export.md")
+@router.get("/export.md", response_class=Response, responses={200: {"content": {"text/markdown": {}}}})
 def export_markdown(
     _: Principal = Depends(require("knowledge.read")),
     session: Session = Depends(get_session, scope="function"),
