@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -77,7 +78,9 @@ def export_xlsx(session: Session) -> bytes:
     ws.append(HEADERS)
     for a in _articles(session):
         content = content_of(a)
-        ws.append([a.id, *(_cell(f, content[f]) for f in CONTENT_FIELDS), a.state])
+        # Control characters are legal in our text but not in an .xlsx cell: drop them there.
+        cells = (ILLEGAL_CHARACTERS_RE.sub("", _cell(f, content[f])) for f in CONTENT_FIELDS)
+        ws.append([a.id, *cells, a.state])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
