@@ -13,65 +13,29 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
-from hotline.acd.queue import Overflow, OverflowKind, Queue, QueueConfig, QueuedCall
+from hotline.acd.clock import Timers
+from hotline.acd.events import (
+    CALLBACK_MAX_ATTEMPTS,
+    CALLBACK_RETRY_SECONDS,
+    Action,
+    AgentChange,
+    Listener,
+    Offer,
+    OverflowAction,
+    QueueEvent,
+)
+from hotline.acd.queue import Queue, QueueConfig, QueuedCall
 from hotline.acd.ready import Agent
 from hotline.acd.states import BUSY, AgentEvent, AgentState, next_state
 from hotline.errors import Conflict, NotFound
 
-
-@dataclass(frozen=True)
-class Offer:
-    call_id: str
-    queue: str
-    agent_ids: tuple[int, ...]
-    caller: str
-    callback: bool = False
+__all__ = ["Acd", "Action", "AgentChange", "Offer", "OverflowAction", "QueueEvent"]
 
 
-@dataclass(frozen=True)
-class OverflowAction:
-    call_id: str
-    queue: str
-    kind: OverflowKind
-    target: str | None = None
-
-
-Action = Offer | OverflowAction
-
-
-@dataclass(frozen=True)
-class QueueEvent:
-    """One line of the queue log: enter, ring_no_answer, connect, abandon, timeout, transfer,
-    complete, callback, callback_failed, overflow."""
-
-    kind: str
-    call_id: str
-    queue: str
-    at: float
-    agent_id: int | None = None
-    wait: float | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class AgentChange:
-    agent_id: int
-    state: AgentState
-    reason: str | None
-    at: float
-    call_id: str | None = None
-
-
-Listener = Callable[[QueueEvent | AgentChange], None]
-CALLBACK_RETRY_SECONDS = 120.0
-CALLBACK_MAX_ATTEMPTS = 3
-
-
-class Acd:
+class Acd(Timers):
     def __init__(self) -> None:
         self.queues: dict[str, Queue] = {}
         self.agents: dict[int, Agent] = {}
@@ -472,72 +436,3 @@ class Acd:
         agent.wrap_up_until = now + wrap
         self._timer(now + wrap, "wrap_up", call_id, agent_id)
         return self.tick(now) if wrap <= 0 else []
-
-    # --- time ----------------------------------------------------------------------------------
-
-    def next_due(self) -> float | None:
-        return self._timers[0][0] if self._timers else None
-
-    def tick(self, now: float) -> list[Action]:
-        """Fire every timer due by `now`: ring timeouts, queue timeouts, wrap-up ends, retries."""
-        actions: list[Action] = []
-        while self._timers and self._timers[0][0] <= now:
-            due, _, kind, call_id, agent_id = heapq.heappop(self._timers)
-            actions += self._fire(kind, call_id, agent_id, due)
-        return actions
-
-    def _fire(self, kind: str, call_id: str, agent_id: int, at: float) -> list[Action]:
-        if kind == "wrap_up":
-            agent = self.agents.get(agent_id)
-            if agent is None or agent.state is not AgentState.wrap_up or agent.wrap_up_until != at:
-                return []
-            agent.wrap_up_until = None
-            if agent.pending_not_ready:
-                reason, agent.pending_not_ready = agent.pending_not_ready, None
-                self._move(agent, AgentEvent.set_not_ready, at, reason)
-                return []
-            self._move(agent, AgentEvent.wrap_up_done, at)
-            return self._dispatch_agent(agent, at)
-        call = self.calls.get(call_id)
-        if call is None:
-            return []
-        if kind == "ring":
-            agent = self.agents.get(agent_id)
-            if agent is not None and agent.state is AgentState.ringing and agent.call_id == call_id:
-                return self.no_answer(agent_id, call_id, at)
-            return []
-        if kind == "callback_retry":
-            q = self.queues[call.queue]
-            q.add(call)
-            return self._dispatch_queue(q, at)
-        if kind == "timeout":
-            return self._timeout(call, at)
-        return []
-
-    def _timeout(self, call: QueuedCall, now: float) -> list[Action]:
-        q = self.queues[call.queue]
-        if call.offered or call.callback or now - call.queue_entered_at < (q.config.timeout_seconds or 0):
-            return []
-        call.timed_out_in.add(q.name)
-        overflow = q.config.overflow or Overflow(OverflowKind.hangup)
-        self._emit(
-            QueueEvent(
-                "timeout",
-                call.call_id,
-                q.name,
-                now,
-                wait=now - call.enqueued_at,
-                data={"overflow": overflow.kind.value, "target": overflow.target},
-            )
-        )
-        if overflow.kind is OverflowKind.callback:
-            self.request_callback(call.call_id, call.caller, now)
-            return [OverflowAction(call.call_id, q.name, overflow.kind)]
-        if overflow.kind is OverflowKind.queue:
-            if overflow.target not in self.queues or overflow.target == q.name:
-                return []  # nowhere to go: the caller keeps waiting here rather than being dropped
-            q.remove(call)
-            return self._enter(call, self.queues[overflow.target], now, "overflow", from_queue=q.name)
-        q.remove(call)
-        del self.calls[call.call_id]
-        return [OverflowAction(call.call_id, q.name, overflow.kind, overflow.target)]
