@@ -207,7 +207,14 @@ class Rig:
         path.write_text(text)
         return str(path)
 
-    def phone(self, ext: str, answer_after_ms: int = 300, calls: int = 1) -> Sipp:
+    def phone(
+        self,
+        ext: str,
+        answer_after_ms: int = 300,
+        calls: int = 1,
+        scenario: str = "",
+        cwd: Path | None = None,
+    ) -> Sipp:
         port = free_port(PHONE_IP)
         reg = Sipp(
             "register.xml",
@@ -218,9 +225,14 @@ class Rig:
             cwd=self.tmp,
         )
         assert reg.run() == 0, reg.output
-        scenario = self._write(f"phone{ext}-{answer_after_ms}.xml", phone_xml(answer_after_ms))
+        scenario = scenario or self._write(f"phone{ext}-{answer_after_ms}.xml", phone_xml(answer_after_ms))
         sipp = Sipp(
-            scenario, self.et.port, ip=PHONE_IP, port=port, args=["-s", ext, "-m", str(calls)], cwd=self.tmp
+            scenario,
+            self.et.port,
+            ip=PHONE_IP,
+            port=port,
+            args=["-s", ext, "-m", str(calls)],
+            cwd=cwd or self.tmp,
         )
         self.procs.append(sipp.start())
         time.sleep(0.3)
