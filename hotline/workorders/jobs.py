@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from hotline.channels.inbox import retry_pending
+from hotline.jobs import Job
 from hotline.store.base import utcnow
 from hotline.store.db import Database
 from hotline.workorders import assist
@@ -28,3 +29,11 @@ def retrain(db: Database) -> dict[str, int]:
 
 def retry_inbox(db: Database) -> int:
     return retry_pending(db)
+
+
+# Run by `hotline serve` through hotline.jobs (one process at a time, under a database lease).
+JOBS = [
+    Job("workorders.deadlines", 60, lambda db, now: sweep(db)),
+    Job("channels.inbox_retry", 30, lambda db, now: retry_inbox(db)),
+    Job("workorders.retrain", 24 * 3600, lambda db, now: retrain(db)),
+]
