@@ -286,7 +286,7 @@ def suggest(
     filters.served_only = True
     if not textproc.normalize(prefix):
         return []
-    hits, _ = run(idx, prefix, filters, now, limit=limit, candidates=20, fields=SUGGEST_FIELDS)
+    hits, _ = run(idx, prefix, filters, now, limit=limit, candidates=limit + 4, fields=SUGGEST_FIELDS)
     return hits
 
 

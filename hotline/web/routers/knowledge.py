@@ -169,7 +169,7 @@ for _action in ENDPOINT_ACTIONS:
 @router.get("/articles/{article_id}/versions", response_model=list[VersionOut])
 def list_versions(
     article_id: int,
-    _: Principal = Depends(require("knowledge.read")),
+    _: Principal = Depends(require("knowledge.write")),
     session: Session = Depends(get_session, scope="function"),
 ) -> list[VersionOut]:
     a = service.get_article(session, article_id)
@@ -192,7 +192,7 @@ def list_versions(
 def get_version_content(
     article_id: int,
     number: int,
-    _: Principal = Depends(require("knowledge.read")),
+    _: Principal = Depends(require("knowledge.write")),
     session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, Any]:
     v = get_version(session, article_id, number)
@@ -206,7 +206,7 @@ def diff_versions(
     article_id: int,
     from_version: int = Query(..., alias="from", ge=1),
     to_version: int = Query(..., alias="to", ge=1),
-    _: Principal = Depends(require("knowledge.read")),
+    _: Principal = Depends(require("knowledge.write")),
     session: Session = Depends(get_session, scope="function"),
 ) -> DiffOut:
     old, new = get_version(session, article_id, from_version), get_version(session, article_id, to_version)
