@@ -1,0 +1,32 @@
+"""Liveness, readiness, Prometheus metrics and JSON-lines logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hotline.logs import JsonFormatter
+from hotline.people.masking import MaskingFilter
+
+
+def test_health_ready_metrics(client: TestClient, auth: Callable[[str], dict[str, str]]) -> None:
+    assert client.get("/healthz").json()["status"] == "ok"
+    ready = client.get("/readyz").json()
+    assert ready["checks"]["database"] == "ok"
+    client.get("/api/callers", headers=auth("agent"))
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'hotline_http_requests_total{method="GET",route="/api/callers",status="200"}' in metrics.text
+    assert "hotline_http_request_seconds_bucket" in metrics.text
+
+
+def test_json_log_lines_are_masked(caplog: pytest.LogCaptureFixture) -> None:
+    record = logging.LogRecord("hotline.x", logging.INFO, __file__, 1, "caller %s", ("13812345678",), None)
+    assert MaskingFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["level"] == "info" and line["logger"] == "hotline.x"
+    assert line["msg"] == "caller 138****5678"
