@@ -58,12 +58,47 @@ def free_port() -> int:
         return port
 
 
+def free_sip_port() -> int:
+    """A port free for both UDP and TCP (the telephony engine binds both)."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            try:
+                u.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free UDP+TCP port")
+
+
 def _ensure_console_built() -> None:
     if (DIST / "index.html").exists():
         return
     if shutil.which("npm") is None:
         pytest.skip("frontend/dist is not built and npm is missing (run scripts/frontend.sh build)")
     subprocess.run([str(ROOT / "scripts" / "frontend.sh"), "build"], check=True, timeout=300)
+
+
+def _start(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `hotline serve` on free ports; retry when a port was taken meanwhile (parallel suites)."""
+    for _attempt in range(3):
+        port = free_port()
+        env = {**env, "HOTLINE_HTTP_PORT": str(port), "HOTLINE_SIP__PORT": str(free_sip_port())}
+        with (tmp / "serve.log").open("wb") as log:
+            proc = subprocess.Popen(
+                [HOTLINE, "serve"], env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    return proc, f"http://localhost:{port}"
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        proc.kill()
+        proc.wait()
+    raise RuntimeError("hotline serve did not start:\n" + (tmp / "serve.log").read_text()[-3000:])
 
 
 @pytest.fixture(scope="session")
@@ -73,33 +108,17 @@ def server() -> Iterator[str]:
         pytest.skip("/usr/bin/chromium is not installed (make test installs it)")
     _ensure_console_built()
     tmp = Path(tempfile.mkdtemp(prefix="hotline-e2e-"))
-    port = free_port()
     env = {
         **os.environ,
         "HOTLINE_DATABASE_URL": f"sqlite:///{tmp / 'hotline.db'}",
         "HOTLINE_DATA_DIR": str(tmp),
         "HOTLINE_HTTP_HOST": "127.0.0.1",
-        "HOTLINE_HTTP_PORT": str(port),
-        "HOTLINE_SIP__PORT": str(free_port()),
         "HOTLINE_LOG_JSON": "true",
     }
     for args in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([HOTLINE, *args], env=env, cwd=tmp, check=True, capture_output=True, timeout=180)
-    log = (tmp / "serve.log").open("wb")
-    proc = subprocess.Popen([HOTLINE, "serve"], env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://localhost:{port}"
+    proc, base = _start(env, tmp)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                raise RuntimeError("hotline serve did not start:\n" + (tmp / "serve.log").read_text()[-3000:])
-            time.sleep(0.2)
         yield base
     finally:
         proc.terminate()
@@ -107,7 +126,6 @@ def server() -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-        log.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -112,6 +112,10 @@ export default {
       play: 'Play prompt', menu: 'Menu', collect: 'Collect digits', branch: 'Branch', set: 'Set variable', enqueue: 'Enqueue',
       transfer: 'Transfer', voicemail: 'Voicemail', survey: 'Survey', emergency: 'Emergency', hangup: 'Hang up',
     },
+    saveDraft: 'Save draft', startNode: 'Start node', setStart: 'Make start', nodeId: 'Node id', deleteNode: 'Delete node',
+    outcome: 'Outcome', target: 'Target', addOption: 'Add branch', key: 'Key / case', published_ok: 'Published', noFlow: 'Choose a flow',
+    field: 'Field', value: 'Value', comment: 'Version comment', visited: 'Visited nodes',
+    simAt: 'Simulated time (optional)',
   },
   rec: {
     search: 'Find recordings', agent: 'Agent', callerNumber: 'Caller number', queue: 'Queue', tag: 'Tag', workorder: 'Work order',

@@ -112,6 +112,10 @@ export default {
       play: '放音', menu: '菜单', collect: '收号', branch: '条件分支', set: '设置变量', enqueue: '进入队列',
       transfer: '转接', voicemail: '留言', survey: '满意度调查', emergency: '紧急', hangup: '挂机',
     },
+    saveDraft: '保存草稿', startNode: '起始节点', setStart: '设为起始', nodeId: '节点编号', deleteNode: '删除节点',
+    outcome: '结果', target: '目标', addOption: '添加分支', key: '按键/条件', published_ok: '已发布', noFlow: '请选择流程',
+    field: '字段', value: '值', comment: '版本说明', visited: '经过节点',
+    simAt: '模拟时间（可选）',
   },
   rec: {
     search: '查找录音', agent: '座席', callerNumber: '来电号码', queue: '队列', tag: '标签', workorder: '工单',

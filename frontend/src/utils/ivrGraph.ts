@@ -1,0 +1,117 @@
+/**
+ * IVR flow JSON <-> node graph for the editor. A flow is {start, nodes: {id: {type, ...}}}; edges
+ * are the references hotline/ivr/flow.py follows (next, no_input, invalid, default, options.*,
+ * cases.*). Positions are not part of the flow (the server schema forbids extra fields), so the
+ * editor lays nodes out in layers by distance from the start.
+ */
+export type IvrNode = Record<string, unknown> & { type: string; label?: string | null }
+export interface IvrFlowDef {
+  start: string
+  nodes: Record<string, IvrNode>
+  variables?: Record<string, string>
+}
+
+export interface GraphEdge {
+  id: string
+  source: string
+  target: string
+  label: string
+}
+
+export interface GraphNode {
+  id: string
+  position: { x: number; y: number }
+  data: { node: IvrNode; start: boolean }
+  label: string
+}
+
+const SINGLE_REFS = ['next', 'no_input', 'invalid', 'default'] as const
+const MAP_REFS = ['options', 'cases'] as const
+
+export function references(node: IvrNode): { label: string; target: string }[] {
+  const out: { label: string; target: string }[] = []
+  for (const k of SINGLE_REFS) {
+    const v = node[k]
+    if (typeof v === 'string' && v) out.push({ label: k, target: v })
+  }
+  for (const k of MAP_REFS) {
+    const m = node[k]
+    if (m && typeof m === 'object') {
+      for (const [key, v] of Object.entries(m as Record<string, unknown>)) {
+        if (typeof v === 'string' && v) out.push({ label: k === 'options' ? `按 ${key}` : key, target: v })
+      }
+    }
+  }
+  return out
+}
+
+/** Layers by breadth-first distance from the start; unreachable nodes go in a last layer. */
+export function layout(def: IvrFlowDef, dx = 240, dy = 110): Record<string, { x: number; y: number }> {
+  const depth: Record<string, number> = {}
+  const queue: string[] = []
+  if (def.nodes[def.start]) {
+    depth[def.start] = 0
+    queue.push(def.start)
+  }
+  while (queue.length) {
+    const id = queue.shift() as string
+    for (const r of references(def.nodes[id])) {
+      if (def.nodes[r.target] && depth[r.target] === undefined) {
+        depth[r.target] = depth[id] + 1
+        queue.push(r.target)
+      }
+    }
+  }
+  const maxDepth = Math.max(0, ...Object.values(depth))
+  const rows: Record<number, number> = {}
+  const out: Record<string, { x: number; y: number }> = {}
+  for (const id of Object.keys(def.nodes)) {
+    const d = depth[id] ?? maxDepth + 1
+    const row = rows[d] ?? 0
+    rows[d] = row + 1
+    out[id] = { x: d * dx, y: row * dy }
+  }
+  return out
+}
+
+export function toGraph(def: IvrFlowDef, positions?: Record<string, { x: number; y: number }>): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  const pos = { ...layout(def), ...(positions ?? {}) }
+  const nodes = Object.entries(def.nodes).map(([id, node]) => ({
+    id,
+    position: pos[id] ?? { x: 0, y: 0 },
+    data: { node, start: id === def.start },
+    label: node.label || id,
+  }))
+  const edges: GraphEdge[] = []
+  for (const [id, node] of Object.entries(def.nodes)) {
+    references(node).forEach((r, i) => edges.push({ id: `${id}-${i}-${r.target}`, source: id, target: r.target, label: r.label }))
+  }
+  return { nodes, edges }
+}
+
+/** Problems the editor can see before asking the server: dangling references, missing start. */
+export function localCheck(def: IvrFlowDef): string[] {
+  const errors: string[] = []
+  if (!def.nodes[def.start]) errors.push(`start node ${def.start} does not exist`)
+  for (const [id, node] of Object.entries(def.nodes)) {
+    for (const r of references(node)) if (!def.nodes[r.target]) errors.push(`node ${id} points to missing node ${r.target}`)
+  }
+  return errors
+}
+
+/** Default fields for a new node of each type (the server validates the rest). */
+export function newNode(type: string, fallback: string): IvrNode {
+  switch (type) {
+    case 'play': return { type, prompt: 'prompt', text: '', next: fallback }
+    case 'menu': return { type, prompt: 'menu', text: '', options: { '0': fallback }, no_input: fallback }
+    case 'collect': return { type, prompt: 'collect', text: '', variable: 'digits', next: fallback, no_input: fallback }
+    case 'branch': return { type, on: 'business_hours', cases: {}, default: fallback }
+    case 'set': return { type, variable: 'var', value: '', next: fallback }
+    case 'enqueue': return { type, queue: 'general' }
+    case 'transfer': return { type, target_kind: 'queue', target: 'general' }
+    case 'voicemail': return { type, prompt: 'voicemail', text: '' }
+    case 'survey': return { type, survey: 'default' }
+    case 'emergency': return { type, numbers: ['120'], contacts: true }
+    default: return { type: 'hangup', text: '' }
+  }
+}

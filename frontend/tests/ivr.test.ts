@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { layout, localCheck, newNode, references, toGraph, type IvrFlowDef } from '../src/utils/ivrGraph'
+
+const flow: IvrFlowDef = {
+  start: 'welcome',
+  nodes: {
+    welcome: { type: 'play', prompt: 'w', next: 'menu' },
+    menu: { type: 'menu', prompt: 'm', options: { '1': 'q', '0': 'q' }, no_input: 'q' },
+    q: { type: 'enqueue', queue: 'general' },
+    orphan: { type: 'hangup' },
+  },
+}
+
+describe('ivr graph', () => {
+  it('follows every reference kind', () => {
+    expect(references(flow.nodes.menu).map((r) => r.label)).toEqual(['no_input', '按 0', '按 1'])
+  })
+  it('lays out by distance from the start, unreachable last', () => {
+    const pos = layout(flow)
+    expect(pos.welcome.x).toBe(0)
+    expect(pos.menu.x).toBe(240)
+    expect(pos.q.x).toBe(480)
+    expect(pos.orphan.x).toBe(720)
+  })
+  it('builds nodes and edges', () => {
+    const g = toGraph(flow)
+    expect(g.nodes).toHaveLength(4)
+    expect(g.edges).toHaveLength(4)
+    expect(g.nodes.find((n) => n.id === 'welcome')?.data.start).toBe(true)
+  })
+  it('finds dangling references', () => {
+    const bad: IvrFlowDef = { start: 'x', nodes: { a: { type: 'play', prompt: 'p', next: 'nope' } } }
+    expect(localCheck(bad)).toEqual(['start node x does not exist', 'node a points to missing node nope'])
+    expect(localCheck(flow)).toEqual([])
+  })
+  it('creates nodes of every type', () => {
+    for (const t of ['play', 'menu', 'collect', 'branch', 'set', 'enqueue', 'transfer', 'voicemail', 'survey', 'emergency', 'hangup']) {
+      expect(newNode(t, 'q').type).toBe(t)
+    }
+  })
+})
