@@ -5,9 +5,12 @@ Why tantivy (RESEARCH.md, 100,000 sentences, 2 cores): 0.34 s to index and 0.01�
 with an n-gram tokenizer, against 2.4 s + 0.3–4.7 ms for jieba + SQLite FTS5; SQLite's trigram
 tokenizer silently returns nothing for 2-character queries (低保, 养老) and PostgreSQL in Debian has
 no Chinese parser, so neither database can do it alone and both must be supported anyway. Text is
-cut into character uni- and bigrams in Python (`textproc`) and handed to tantivy's whitespace
-tokenizer: positions are then ours, so phrase queries on bigrams work, and 1-char queries hit the
-unigram field. Pinyin initials of titles and questions go into a letter-bigram field (dbsq).
+normalized like queries are (`textproc.normalize`) and cut by tantivy's n-gram tokenizer into
+character bigrams (title, question variants, synonyms, tags, body: 2-character queries such as 低保
+hit directly) and unigrams (a separate field, for 1-character queries). Pinyin initials of titles,
+questions and synonyms go, pre-cut into letter bigrams with their positions, into a field where a
+phrase query finds "dbsq" inside "zdshbzdbsqtj". Query words (jieba) serve highlighting only:
+words would make the index depend on where a segmenter cuts, n-grams do not.
 
 Consistency: the database is the truth. Every article change writes an `IndexOutbox` row in the
 same transaction; `catch_up` applies rows above the marker kept in `state.json` (written after the
@@ -38,7 +41,7 @@ from hotline.knowledge.content import served_content
 from hotline.knowledge.models import Article, IndexOutbox, KnowledgeMeta
 from hotline.store.base import utcnow
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TEXT_FIELDS = {"title": 3.0, "q": 2.5, "syn": 1.2, "tag": 2.0, "body": 0.6}
 FOREVER = 2**62
 
@@ -55,10 +58,9 @@ def _schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     b.add_integer_field("id", stored=True, indexed=True, fast=True)
     for name in TEXT_FIELDS:
-        # The long body is cut into bigrams by tantivy itself (Rust, ~20x faster than Python);
-        # short fields are pre-cut in Python so phrase positions are exact.
-        b.add_text_field(name, tokenizer_name="bi" if name == "body" else "ws")
-    b.add_text_field("uni", tokenizer_name="ws", index_option="freq")
+        # Character bigrams cut by tantivy itself (Rust: ~20x faster than doing it in Python).
+        b.add_text_field(name, tokenizer_name="bi")
+    b.add_text_field("uni", tokenizer_name="uni", index_option="freq")
     b.add_text_field("py", tokenizer_name="ws")
     for name in ("cat", "region", "state"):
         b.add_text_field(name, tokenizer_name="raw", index_option="basic")
@@ -98,14 +100,17 @@ def build_doc(article: Article, content: dict[str, Any], served: bool) -> IndexD
     cat = str(content.get("category") or "")
     parts = [p for p in cat.split("/") if p]
     cats = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    norm = textproc.normalize
+    # Text goes to tantivy normalized (NFKC, lower case, punctuation to spaces, as queries are)
+    # and tantivy's n-gram tokenizer cuts it: bigrams spanning a space never match a query.
     fields = {
-        "title": " ".join(textproc.bigrams(title)),
-        # A "|" token between phrases keeps a phrase query from matching across two questions.
-        "q": " | ".join(" ".join(textproc.bigrams(q)) for q in questions),
-        "syn": " | ".join(" ".join(textproc.bigrams(s)) for s in syn),
-        "tag": " | ".join(" ".join(textproc.bigrams(t)) for t in tags),
-        "body": body,
-        "uni": " ".join(textproc.unigrams(" ".join([title, *questions, *tags, *syn]))),
+        "title": norm(title),
+        "q": " | ".join(norm(q) for q in questions),
+        "syn": " | ".join(syn),
+        "tag": " | ".join(norm(t) for t in tags),
+        "body": norm(body),
+        "uni": norm(" ".join([title, *questions, *tags, *syn])),
+        # Pinyin initials are pre-cut (positions matter: "dbsq" is a phrase of letter bigrams).
         "py": " | ".join(" ".join(textproc.letter_bigrams(p)) for p in py_parts if p),
     }
     vfrom = _ts(content.get("valid_from"))
@@ -169,8 +174,9 @@ class KnowledgeIndex:
         self.index.register_tokenizer(
             "ws", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
         )
-        bigram = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(2, 2, False))
-        self.index.register_tokenizer("bi", bigram.filter(tantivy.Filter.lowercase()).build())
+        for name, size in (("uni", 1), ("bi", 2)):
+            grams = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(size, size, False))
+            self.index.register_tokenizer(name, grams.filter(tantivy.Filter.lowercase()).build())
         if fresh:
             self.write_state({"schema": SCHEMA_VERSION, "outbox": -1})
 
