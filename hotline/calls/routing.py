@@ -40,6 +40,8 @@ from hotline.store.db import Database
 log = logging.getLogger(__name__)
 EMERGENCY_RING_SECONDS = 45.0
 FALLBACK_QUEUE = "general"
+ANNOUNCE_SECONDS = 45.0  # how often a waiting caller hears their place again
+CALLBACK_KEY = "1"  # pressed while waiting: call me back, keep my place
 
 
 class IvrRunner:
@@ -170,6 +172,45 @@ class IvrRunner:
             with contextlib.suppress(FileNotFoundError):
                 await live.caller_leg.play_moh()
         self.apply(self.acd.enqueue(live.uuid, queue, live.caller_number, priority, self.clock()))
+        if live.outcome != "emergency" and live.caller_leg is not None:
+            self.spawn(self._waiting_room(live, live.caller_leg))
+
+    def _still_waiting(self, live: LiveCall, leg: Any) -> bool:
+        return live.state == "queued" and live.callback_number is None and leg.is_active
+
+    async def _waiting_room(self, live: LiveCall, leg: Any) -> None:
+        """While the caller waits: tell them their place and wait (prompts `position-N`,
+        `wait-minutes-M`), keep the music on, and let them press 1 to be called back instead,
+        keeping their place. Every await is followed by a state check: an agent may have answered
+        meanwhile, and nothing may be played over a bridged call."""
+        while self._still_waiting(live, leg):
+            try:
+                position, wait = self.acd.position(live.uuid)
+            except HotlineError:
+                return
+            if position == 0:
+                return  # ringing an agent
+            self.bus.publish(
+                "queue.position",
+                {"call_id": live.uuid, "queue": live.queue, "position": position, "wait": wait},
+            )
+            for prompt in (f"position-{min(position, 99)}", f"wait-minutes-{min(int(wait // 60) + 1, 30)}"):
+                if not self._still_waiting(live, leg):
+                    return
+                await self._play(leg, prompt, wait=True)
+            if not self._still_waiting(live, leg):
+                return
+            with contextlib.suppress(FileNotFoundError):
+                await leg.play_moh()
+            digit = await leg.collect_digits(1, ANNOUNCE_SECONDS, "", first_timeout=ANNOUNCE_SECONDS)
+            if digit == CALLBACK_KEY and self._still_waiting(live, leg):
+                try:
+                    self.request_callback(live.uuid)
+                except HotlineError:
+                    continue
+                await self._play(leg, "callback-confirmed", wait=True)
+                await leg.hangup("callback_requested")
+                return
 
     async def connect_external(self, live: LiveCall, target: str) -> Any:
         try:

@@ -172,3 +172,33 @@ def test_abandon_in_queue_counts_short_and_long(sqlite_db: Database, tmp_path: P
 
     run_center(sqlite_db, tmp_path, body)
     assert _calls(sqlite_db)[0].outcome == "abandoned"
+
+
+def test_waiting_caller_presses_1_for_a_callback_and_keeps_the_place(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    ids = seed(sqlite_db)
+    positions: list[int] = []
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        center.bus.subscribe("queue.position", lambda e: positions.append(e.data["position"]))
+        first = await engine.incoming("13800000008", "1")
+        await until(lambda: len(center.acd.calls) == 1)
+        second = await engine.incoming("13800000009", "11")  # menu 1, then 1 = call me back
+        await until(lambda: not second.is_active)
+        assert second.cause == "callback_requested"
+        view = center.queue_view("elderly")
+        assert [(v["caller"], v["callback"]) for v in view] == [("13800000008", False), ("13800000009", True)]
+        engine.phones.update({"1001": ("answer", 0.01), "13800000009": ("answer", 0.01)})
+        center.login(ids["a1"])
+        a1 = center.acd.agents[ids["a1"]]
+        await until(lambda: a1.call_id == first.call.id and a1.state is AgentState.talking)
+        await first.hangup()
+        # After the first caller, the agent rings for the callback, then the callee is dialled.
+        await until(lambda: any(leg.dialed == "13800000009" for leg in engine.originated))
+        await until(lambda: center.acd.agents[ids["a1"]].state is AgentState.talking)
+
+    run_center(sqlite_db, tmp_path, body)
+    assert positions and positions[0] == 1
+    kinds = [k for _, k, _ in _log(sqlite_db)]
+    assert kinds.count("callback") == 1 and kinds.count("connect") == 2
