@@ -25,7 +25,7 @@ from hotline.bus import Bus
 from hotline.config import Settings, SipSettings
 from hotline.media.player import PromptCache
 from hotline.media.rtp import PortAllocator, RtpSession
-from hotline.sip.auth import CredentialStore, DigestAuth
+from hotline.sip.auth import CredentialStore, DigestAuth, client_authorization
 from hotline.sip.b2bua import Call, default_route
 from hotline.sip.dialog import Dialog, new_tag
 from hotline.sip.indialog import handle_in_dialog
@@ -80,6 +80,8 @@ class TelephonyEngine:
         self.on_inbound: Callable[[Leg], Awaitable[None]] | None = None
         self.on_refer: Callable[[Leg, str], Awaitable[bool]] | None = None
         self.ring_timeout = 60.0
+        # (username, password) the carrier expects when it challenges our outbound INVITEs.
+        self.trunk_credentials: tuple[str, str] | None = None
         self.auth = DigestAuth(self.sip.realm)
         self.registrar = Registrar(self.auth, credentials)
         self.transports = Transports(self._on_data)
@@ -410,6 +412,32 @@ class TelephonyEngine:
         leg.client_tx = self.tx.new_client(req, dest, leg.on_invite_response)
         leg.publish("leg.calling", target=target)
         return leg
+
+    def retry_with_credentials(self, leg: Leg, resp: SipResponse) -> bool:
+        """Answer a trunk's 401/407 challenge to our INVITE once: same dialog identity, CSeq + 1."""
+        tx = leg.client_tx
+        if tx is None or self.trunk_credentials is None:
+            return False
+        proxy = resp.status == 407
+        challenge = resp.get("Proxy-Authenticate" if proxy else "WWW-Authenticate")
+        if not challenge:
+            return False
+        old = tx.request
+        req = SipRequest(method="INVITE", uri=old.uri)
+        for name, value in old.headers:
+            if name == "Via":
+                value = f"SIP/2.0/{tx.dest.proto} {self.via_host};branch={new_branch()};rport"
+            elif name == "CSeq":
+                value = f"{old.cseq[0] + 1} INVITE"
+            elif name in ("Authorization", "Proxy-Authorization"):
+                continue
+            req.headers.append((name, value))
+        user, password = self.trunk_credentials
+        answer = client_authorization(challenge, "INVITE", old.uri, user, password)
+        req.add("Proxy-Authorization" if proxy else "Authorization", answer)
+        req.body = old.body
+        leg.client_tx = self.tx.new_client(req, tx.dest, leg.on_invite_response)
+        return True
 
     def on_uac_answer(self, leg: Leg, resp: SipResponse) -> None:
         tx = leg.client_tx

@@ -86,6 +86,7 @@ class Leg:
         self.playing = False
         self._play_task: asyncio.Task[None] | None = None
         self._cancel_pending = False
+        self._auth_tried = False
         self._last_ack: bytes | None = None
         self._sdp_version = 1
         self._sdp_session = int(time.time())
@@ -193,6 +194,10 @@ class Leg:
         if resp.status < 300:
             self.engine.on_uac_answer(self, resp)
             return
+        if resp.status in (401, 407) and not self._auth_tried and self.state != "ended":
+            self._auth_tried = True  # one attempt: a second challenge means wrong credentials
+            if self.engine.retry_with_credentials(self, resp):
+                return
         if self.state != "ended":
             self._finish(STATUS_CAUSE.get(resp.status, f"failed_{resp.status}"), status=resp.status)
 

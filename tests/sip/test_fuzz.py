@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hotline.sip.message import SipParseError, parse_message
 from tests.sip.harness import TRUNK_IP, EngineThread
 from tests.sip.rawsip import options, udp_exchange
-from tests.sip.test_sipp_calls import phone, trunk_call
+from tests.sip.test_sipp_calls import assert_idle, phone, trunk_call
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -129,3 +129,4 @@ def test_engine_survives_fuzz(engine_thread: EngineThread) -> None:
     uas = phone(et, "uas_answer.xml")
     trunk_call(et, "uac_call.xml")
     assert uas.wait(20) == 0, uas.output
+    assert_idle(et)

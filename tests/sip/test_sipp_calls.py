@@ -62,6 +62,17 @@ def trunk_call(et: EngineThread, scenario: str, ext: str = "1001", args: list[st
     return sipp
 
 
+def assert_idle(et: EngineThread) -> None:
+    """After the calls end nothing call-related may stay behind (no leak of legs, dialogs, ports)."""
+    engine = et.engine
+    assert engine is not None
+
+    def idle() -> bool:
+        return not (engine.calls or engine.dialogs or engine.invites or engine.ports.used)
+
+    assert et.wait_for(idle, 5), (engine.calls, engine.dialogs, engine.invites, engine.ports.used)
+
+
 def test_register_with_digest(engine_thread: EngineThread) -> None:
     et = engine_thread
     assert et.engine is not None
@@ -96,6 +107,7 @@ def test_call_answered_by_registered_phone(engine_thread: EngineThread) -> None:
         assert topic in topics
     assert topics.count("leg.answered") == 2
     assert {leg["cause"] for leg in ended.data["legs"]} == {"remote_hangup", "peer_hangup"}
+    assert_idle(et)
 
 
 def test_bye_from_called_side(engine_thread: EngineThread) -> None:
@@ -118,6 +130,7 @@ def test_cancel_while_ringing(engine_thread: EngineThread) -> None:
     ended = et.wait_event("call.ended")
     assert ended.data["legs"][0]["cause"] == "cancelled"
     assert not any(leg["answered"] for leg in ended.data["legs"])
+    assert_idle(et)
 
 
 def test_hold_unhold_relayed(engine_thread: EngineThread) -> None:
@@ -130,6 +143,7 @@ def test_hold_unhold_relayed(engine_thread: EngineThread) -> None:
     assert hold.data["by"] == "remote" and hold.data["direction"] == "sendonly"
     et.wait_event("leg.unhold")
     et.wait_event("call.ended")
+    assert_idle(et)
 
 
 def test_unregistered_extension_is_404(engine_thread: EngineThread) -> None:

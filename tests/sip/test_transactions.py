@@ -119,3 +119,21 @@ def test_outbound_trunk_and_music_on_hold(tmp_path: Path) -> None:
     finally:
         carrier.kill()
         et.stop()
+
+
+def test_outbound_trunk_digest_challenge(tmp_path: Path) -> None:
+    """The carrier answers our INVITE with 401; the engine retries once with its trunk credentials."""
+    trunk_port = free_port(TRUNK_IP)
+    et = EngineThread(tmp_path, 47000, outbound_trunk=f"{TRUNK_IP}:{trunk_port}")
+    engine = et.start()
+    engine.trunk_credentials = ("trunkuser", "trunkpw")
+    carrier = Sipp("uas_trunk_auth.xml", et.port, ip=TRUNK_IP, port=trunk_port, args=["-m", "1"]).start()
+    time.sleep(0.3)
+    try:
+        leg = et.run(engine.originate("119"))
+        assert et.run(leg.wait_answered(10)), leg.cause
+        et.run(leg.hangup("normal"))
+        assert carrier.wait(10) == 0, carrier.output
+    finally:
+        carrier.kill()
+        et.stop()
