@@ -54,6 +54,7 @@ declare module 'vue' {
     RouterView: typeof import('vue-router')['RouterView']
     ScreenPop: typeof import('./components/ScreenPop.vue')['default']
     ShortcutHelp: typeof import('./components/ShortcutHelp.vue')['default']
+    WaveformPlayer: typeof import('./components/WaveformPlayer.vue')['default']
     WorkOrderForm: typeof import('./components/WorkOrderForm.vue')['default']
   }
   export interface GlobalDirectives {

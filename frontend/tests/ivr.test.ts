@@ -39,3 +39,12 @@ describe('ivr graph', () => {
     }
   })
 })
+
+import { peaks } from '../src/utils/waveform'
+
+describe('waveform', () => {
+  it('takes the peak of each bucket', () => {
+    expect(peaks([0, 0.5, -0.9, 0.1, 0.2, -0.3], 3)).toEqual([0.5, 0.9, 0.3])
+    expect(peaks([], 10)).toEqual([])
+  })
+})

@@ -120,6 +120,9 @@ export default {
   rec: {
     search: 'Find recordings', agent: 'Agent', callerNumber: 'Caller number', queue: 'Queue', tag: 'Tag', workorder: 'Work order',
     play: 'Play', duration: 'Duration', tags: 'Tags', started: 'Started',
+    waveform: 'Waveform', noAudio: 'Audio cannot be loaded', complete: 'Complete', incomplete: 'Incomplete', topic: 'Topic', saveTags: 'Save tags',
+    since: 'From', until: 'To', queueCfg: 'Queue settings', wrapUp: 'Wrap-up (s)', ringTimeout: 'Ring timeout (s)',
+    timeout: 'Queue timeout (s)', overflow: 'Overflow', serviceLevelSec: 'Service level (s)', maxNoAnswer: 'Misses before not-ready', level: 'Level',
   },
   admin: {
     username: 'Username', displayName: 'Name', role: 'Role', department: 'Department', extension: 'Extension', active: 'Active',

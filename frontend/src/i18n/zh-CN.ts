@@ -120,6 +120,9 @@ export default {
   rec: {
     search: '查找录音', agent: '座席', callerNumber: '来电号码', queue: '队列', tag: '标签', workorder: '工单',
     play: '播放', duration: '时长', tags: '标记', started: '开始时间',
+    waveform: '波形', noAudio: '无法加载音频', complete: '完整', incomplete: '不完整', topic: '主题', saveTags: '保存标记',
+    since: '起始时间', until: '结束时间', queueCfg: '队列配置', wrapUp: '话后整理（秒）', ringTimeout: '振铃超时（秒）',
+    timeout: '排队超时（秒）', overflow: '溢出', serviceLevelSec: '服务水平（秒）', maxNoAnswer: '未接自动示忙次数', level: '技能等级',
   },
   admin: {
     username: '用户名', displayName: '姓名', role: '角色', department: '部门', extension: '分机', active: '启用',

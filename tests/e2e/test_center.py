@@ -1,0 +1,54 @@
+"""Call-center pages on the running call center: the agent signs in and goes ready from the
+workspace, the supervisor's wallboard shows it live over the WebSocket; recordings and queue
+configuration pages. Screenshots and axe-core on each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import assert_accessible, login, screenshot
+
+pytestmark = pytest.mark.slow
+
+
+def test_agent_ready_shows_on_wallboard(new_page: Callable[[], Any]) -> None:
+    sup = new_page()
+    login(sup, "banzhang")
+    sup.get_by_test_id("center-kpis").wait_for()
+    sup.get_by_test_id("wall-live").wait_for()
+    row = sup.get_by_test_id("wall-agents").locator(".el-table__row", has_text="李话务员")
+    assert "未签入" in row.inner_text()
+
+    agent = new_page()
+    login(agent, "agent1")
+    state = agent.get_by_test_id("agent-state")
+    state.get_by_role("button", name="签入").click()
+    state.locator(".el-tag", has_text="示闲").wait_for()
+    agent.get_by_test_id("agent-state").get_by_test_id("btn-not-ready").click()
+    state.locator(".el-tag", has_text="示忙").wait_for()
+    agent.keyboard.press("Alt+R")  # the shortcut, as an agent would
+    state.locator(".el-tag", has_text="示闲").wait_for()
+
+    # the wallboard follows over the WebSocket, without a reload
+    row.locator(".el-tag", has_text="示闲").wait_for()
+    screenshot(sup, "wallboard")
+    assert_accessible(sup)
+
+
+@pytest.mark.parametrize(
+    ("user", "path", "testid", "name"),
+    [
+        ("zhijian", "/recordings", "recordings-table", "recordings"),
+        ("admin", "/admin/queues", "skills-table", "queues"),
+    ],
+)
+def test_center_pages(new_page: Callable[[], Any], user: str, path: str, testid: str, name: str) -> None:
+    page = new_page()
+    login(page, user)
+    page.goto(path)
+    page.get_by_test_id(testid).wait_for()
+    screenshot(page, name)
+    assert_accessible(page)
