@@ -1,7 +1,7 @@
 """Call control (CTI) for agents and supervisors: the operations behind the REST/WebSocket API.
 
 A mixin of `CallCenter`. Agents: login, logout, ready, not ready, hang up, hold, blind transfer
-(queue, agent extension, external number), attended transfer (consult, then complete or cancel),
+(queue, agent extension, IVR node, external number), attended transfer (consult, then complete or cancel),
 three-way conference, outbound call (the agent's phone rings first, then the number), queue pick,
 callback request. Supervisors: listen, whisper (heard by the agent only: the mixer's rule), barge,
 force hang-up, change an agent's state. Every operation runs on the call center's loop.
@@ -50,6 +50,9 @@ class CallControl:
         raise NotImplementedError
 
     async def connect_external(self, live: LiveCall, target: str) -> Any:
+        raise NotImplementedError
+
+    async def resume_ivr(self, live: LiveCall, target: str) -> None:
         raise NotImplementedError
 
     # --- views --------------------------------------------------------------------------------
@@ -170,6 +173,10 @@ class CallControl:
             self.apply(self.acd.transfer(live.uuid, target, self.clock()))
             if live.caller_leg is not None:
                 await live.caller_leg.play_moh()
+        elif kind == "ivr":
+            self.apply(self.acd.hangup(live.uuid, self.clock()))
+            live.agent_id, live.agent_leg = None, None
+            self.spawn(self.resume_ivr(live, target))
         elif kind in ("agent", "external"):
             self.apply(self.acd.hangup(live.uuid, self.clock()))
             live.agent_id, live.agent_leg = None, None

@@ -30,6 +30,7 @@ class LiveCall:
     external_legs: list[Any] = field(default_factory=list)
     recording: str | None = None
     queued_at: datetime | None = None
+    flow_name: str | None = None
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -33,7 +33,7 @@ from hotline.errors import HotlineError
 from hotline.ivr.flow import Flow, validate
 from hotline.ivr.interpreter import CollectDigits, Outcome, PlayPrompt, run
 from hotline.ivr.runtime import environment
-from hotline.ivr.service import flow_for_number, published_definition
+from hotline.ivr.service import flow_by_name, flow_for_number, published_definition
 from hotline.store.base import utcnow
 from hotline.store.db import Database
 
@@ -82,7 +82,7 @@ class IvrRunner:
             cdr.add_leg(s, uuid, leg_id, "caller", number, None)
 
         self.writer.submit(opened)
-        live = LiveCall(uuid, leg.call, leg, leg.caller, env.caller)
+        live = LiveCall(uuid, leg.call, leg, leg.caller, env.caller, flow_name=flow_name)
         self.live[uuid] = live
         await leg.answer()
         if flow is None:
@@ -105,8 +105,27 @@ class IvrRunner:
             env = environment(s, caller, queue_load=lambda q: loads.get(q, 0))
         return (flow_row.name if flow_row else None), flow, env
 
-    async def _walk(self, leg: Any, flow: Flow, env: Any) -> Outcome:
-        walker = run(flow, env)
+    async def resume_ivr(self, live: LiveCall, target: str) -> None:
+        """An agent transferred the caller to an IVR node ("node" of the call's flow, or "flow:node")."""
+        flow_name, _, node = target.rpartition(":")
+        flow_name = flow_name or live.flow_name or ""
+        leg = live.caller_leg
+        if leg is None or not leg.is_active:
+            return
+        flow, env = await asyncio.to_thread(self._load_flow, flow_name, live.caller_number)
+        live.state = "ivr"
+        outcome = await self._walk(leg, flow, env, start=node)
+        live.ivr_path = live.ivr_path + outcome.path
+        if leg.is_active:
+            await self.dispatch(live, outcome)
+
+    def _load_flow(self, name: str, caller: str) -> tuple[Flow, Any]:
+        with self.db.session() as s:
+            flow = validate(published_definition(s, flow_by_name(s, name)))
+            return flow, environment(s, caller)
+
+    async def _walk(self, leg: Any, flow: Flow, env: Any, start: str | None = None) -> Outcome:
+        walker = run(flow, env, start)
         answer: str | None = None
         try:
             instr = next(walker)

@@ -21,7 +21,7 @@ class HoldIn(StrictIn):
 
 
 class TransferIn(StrictIn):
-    kind: Literal["queue", "agent", "external"]
+    kind: Literal["queue", "agent", "ivr", "external"]  # ivr: "node" or "flow:node"
     target: str = Field(min_length=1, max_length=64)
 
 

@@ -115,10 +115,11 @@ def _priority(env: Environment) -> int:
     return caller_priority(c.care_level or 0, vip=c.vip, repeat=c.repeat)
 
 
-def run(flow: Flow, env: Environment) -> Run:
+def run(flow: Flow, env: Environment, start: str | None = None) -> Run:
+    """Walk `flow` from its start (or from node `start`: an agent's transfer back into the IVR)."""
     variables = dict(flow.variables)
     path: list[dict[str, Any]] = []
-    node_id = flow.start
+    node_id = start if start in flow.nodes else flow.start
 
     def done(kind: str, **kw: Any) -> Outcome:
         return Outcome(kind, node_id, variables=variables, path=path, **kw)

@@ -202,3 +202,26 @@ def test_waiting_caller_presses_1_for_a_callback_and_keeps_the_place(
     assert positions and positions[0] == 1
     kinds = [k for _, k, _ in _log(sqlite_db)]
     assert kinds.count("callback") == 1 and kinds.count("connect") == 2
+
+
+def test_agent_transfers_the_caller_back_to_an_ivr_node(sqlite_db: Database, tmp_path: Path) -> None:
+    ids = seed(sqlite_db)
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones["1001"] = ("answer", 0.01)
+        center.login(ids["a1"])
+        caller = await engine.incoming("13800000010", "1")
+        await until(lambda: center.acd.agents[ids["a1"]].state is AgentState.talking)
+        center.not_ready(ids["a1"], "notes")
+        caller.digits = ["0"]  # in the main menu again: 0 = a person (general queue)
+        await center.transfer(ids["a1"], "ivr", "main_menu")
+        await until(lambda: center.queue_view("general") != [])
+        assert caller.is_active and center.live[caller.call.id].ivr_path[-1]["node"] == "q_general"
+        await caller.hangup()
+
+    run_center(sqlite_db, tmp_path, body)
+    assert [(q, k) for q, k, _ in _log(sqlite_db)][-3:] == [
+        ("elderly", "complete"),
+        ("general", "enter"),
+        ("general", "abandon"),
+    ]

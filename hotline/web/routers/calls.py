@@ -101,7 +101,7 @@ async def hold(body: HoldIn, p: Principal = Depends(require("calls.control"))) -
 
 @router.post("/agent/transfer")
 async def transfer(body: TransferIn, p: Principal = Depends(require("calls.control"))) -> Result:
-    """Blind transfer to a queue, an agent's extension or an external number."""
+    """Blind transfer to a queue, an agent's extension, an IVR node ("node" or "flow:node") or a number."""
     return await _run(lambda c: c.transfer(p.user_id, body.kind, body.target))
 
 
