@@ -133,10 +133,10 @@ def main() -> None:
     load_s = time.perf_counter() - t
     del rows
     idx = index.get_index(work / "data", url)
-    t, c = time.perf_counter(), time.process_time()
+    t, c0 = time.perf_counter(), time.process_time()
     with db.session() as s:
         count = index.rebuild_index(s, idx)
-    rebuild_s, rebuild_cpu = time.perf_counter() - t, time.process_time() - c
+    rebuild_s, rebuild_cpu = time.perf_counter() - t, time.process_time() - c0
     rss_index = rss_mb()
     disk_mb = sum(p.stat().st_size for p in idx.path.rglob("*") if p.is_file()) / 2**20
 
@@ -176,10 +176,10 @@ def main() -> None:
         ("search + semantic re-rank (warm cache)", sem, "sem"),
         ("suggest as-you-type (every prefix)", sugg, "sugg"),
     ]:
-        c = cpu[key]
+        cs = cpu[key]
         print(
             f"{name:<42}{statistics.median(xs):>9.2f}{pct(xs, 0.95):>9.2f}{pct(xs, 0.99):>9.2f}"
-            f"{statistics.median(xs) / ref50:>11.0f}{statistics.median(c):>9.2f}{pct(c, 0.95):>9.2f}"
+            f"{statistics.median(xs) / ref50:>11.0f}{statistics.median(cs):>9.2f}{pct(cs, 0.95):>9.2f}"
         )
     print(
         f"full index rebuild: {rebuild_s:.1f} s ({count / rebuild_s:,.0f} articles/s), "

@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import tantivy
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.knowledge import textproc
 from hotline.knowledge.content import served_content
-from hotline.knowledge.models import Article, IndexOutbox, KnowledgeMeta
+from hotline.knowledge.models import Article, ArticleEvent, IndexOutbox, KnowledgeMeta
 from hotline.store.base import utcnow
 
 SCHEMA_VERSION = 4
@@ -86,7 +86,7 @@ class IndexDoc:
     data: dict[str, Any]
 
 
-def build_doc(article: Article, content: dict[str, Any], served: bool) -> IndexDoc:
+def build_doc(article: Article, content: dict[str, Any], served: bool, popularity: int = 0) -> IndexDoc:
     title = content.get("title", "")
     questions: list[str] = list(content.get("questions") or [])
     tags: list[str] = list(content.get("tags") or [])
@@ -127,6 +127,7 @@ def build_doc(article: Article, content: dict[str, Any], served: bool) -> IndexD
         "served": served,
         "valid_until": vuntil,
         "py": [p for p in py_parts if p],
+        "pop": popularity,
     }
     return IndexDoc(
         article.id,
@@ -141,9 +142,29 @@ def build_doc(article: Article, content: dict[str, Any], served: bool) -> IndexD
     )
 
 
-def doc_for(session: Session, article: Article) -> IndexDoc:
+def popularity(session: Session, article_ids: list[int] | None = None) -> dict[int, int]:
+    """How much calls relied on each article: uses plus helpful minus unhelpful votes (≥ 0).
+
+    This is how the knowledge base learns from the calls: it is a re-ranking feature, so among
+    articles that match a query equally well, the one agents actually answer with comes first.
+    """
+    weight = case(
+        (ArticleEvent.kind == "use", 1),
+        (ArticleEvent.kind == "vote_up", 1),
+        (ArticleEvent.kind == "vote_down", -1),
+        else_=0,
+    )
+    stmt = select(ArticleEvent.article_id, func.sum(weight)).group_by(ArticleEvent.article_id)
+    if article_ids is not None:
+        stmt = stmt.where(ArticleEvent.article_id.in_(article_ids))
+    return {int(a): max(0, int(n or 0)) for a, n in session.execute(stmt)}
+
+
+def doc_for(session: Session, article: Article, pop: dict[int, int] | None = None) -> IndexDoc:
     content, served = served_content(session, article)
-    return build_doc(article, content, served)
+    if pop is None:
+        pop = popularity(session, [article.id])
+    return build_doc(article, content, served, pop.get(article.id, 0))
 
 
 class KnowledgeIndex:
@@ -294,6 +315,7 @@ def rebuild_index(session: Session, idx: KnowledgeIndex, batch: int = 2000) -> i
         top = session.scalar(select(func.max(IndexOutbox.id))) or 0
         writer = idx.index.writer(heap_size=200_000_000, num_threads=2)
         writer.delete_all_documents()
+        pop = popularity(session)
         count = 0
         last_id = 0
         while True:
@@ -303,7 +325,7 @@ def rebuild_index(session: Session, idx: KnowledgeIndex, batch: int = 2000) -> i
             if not rows:
                 break
             for a in rows:
-                writer.add_document(idx.tdoc(doc_for(session, a)))
+                writer.add_document(idx.tdoc(doc_for(session, a, pop)))
             count += len(rows)
             last_id = rows[-1].id
             session.expunge_all()
@@ -357,7 +379,8 @@ def catch_up(session: Session, idx: KnowledgeIndex, check_count: bool = False) -
         ids = {a for _, a in todo}
         articles = list(session.scalars(select(Article).where(Article.id.in_(ids))))
         found = {a.id for a in articles}
-        idx.apply([doc_for(session, a) for a in articles], sorted(ids - found), top)
+        pop = popularity(session, sorted(found))
+        idx.apply([doc_for(session, a, pop) for a in articles], sorted(ids - found), top)
         for i, _ in todo:
             idx.recent[i] = now
         return len(ids)

@@ -1,18 +1,21 @@
 """Search and as-you-type suggestions over the tantivy index: query building, filters, re-ranking
 and highlighting.
 
-Two stages. Retrieval: tantivy BM25 over character bigrams of the query and of its synonym
-rewrites, weighted per field (title > question variants > tags > synonyms > body), plus phrase
-boosts, with filters as required clauses (served, valid at `now`, category subtree, region, state).
-Re-ranking of the top candidates in Python: how much of the query the title and the question
-variants cover, exact containment, pinyin-initial prefix match, and (for question-like queries)
-semantic similarity to the question variants. Served-and-valid is checked again on the stored
-record, so an expired article cannot come back even from a stale index.
+Two stages. Retrieval: tantivy BM25 over character bigrams of the query, weighted per field
+(title > question variants > tags > synonyms > body), as a pure disjunction of term queries
+(fast: block-max WAND); filters (served, valid at `now`, category subtree, region, state) are
+checked on each candidate's stored record, or put in the query when explicit or when too few
+candidates survive. Re-ranking of the top candidates in Python: how much of the query and its
+synonym rewrites the title and question variants cover, exact containment, pinyin-initial prefix
+match, (for question-like queries) semantic similarity to the question variants, and how often
+agents answered calls with the article. Served-and-valid is always checked on the stored record,
+so an expired article cannot come back even from a stale index.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,6 +63,8 @@ class Weights:
     exact: float = 0.6
     pinyin: float = 1.5
     semantic: float = 1.2
+    # Learned from calls (uses and votes), relative to the best-used candidate: a tie-breaker.
+    popularity: float = 0.3
 
 
 WEIGHTS = Weights()
@@ -230,6 +235,7 @@ def _rerank(hits: list[Hit], norm: str, cache: semantic.EmbeddingCache | None, w
     if cache is not None and not pinyin and len(_CJK.findall(norm)) >= SEMANTIC_MIN_CHARS:
         qvec = semantic.encode_query(norm)
         vectors = cache.get_many([t for h in hits for t in h.data.get("nphr", [])])
+    top_pop = math.log1p(max(int(h.data.get("pop", 0)) for h in hits))
     for h in hits:
         phrases: list[str] = h.data.get("nphr", [])
         title = phrases[0] if phrases else ""
@@ -248,6 +254,8 @@ def _rerank(hits: list[Hit], norm: str, cache: semantic.EmbeddingCache | None, w
             if qvec is not None:
                 vecs = [vectors[t] for t in phrases if t in vectors]
                 score += w.semantic * max(0.0, semantic.best_similarity(qvec, vecs))
+        if top_pop > 0:
+            score += w.popularity * math.log1p(int(h.data.get("pop", 0))) / top_pop
         h.score = score
     hits.sort(key=lambda h: (-h.score, h.id))
 

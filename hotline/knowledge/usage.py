@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record
+from hotline.knowledge.index import mark_dirty
 from hotline.knowledge.models import Article, ArticleEvent, ArticleLink, SearchLog
 from hotline.knowledge.service import get_article, is_expired
 from hotline.knowledge.workflow import State
@@ -35,6 +36,7 @@ def mark_used(session: Session, actor: Actor, article_id: int, call_id: str | No
     event = ArticleEvent(article_id=article.id, kind="use", user_id=actor.id, call_id=call_id)
     session.add(event)
     session.flush()
+    mark_dirty(session, article.id)  # its popularity (a ranking feature) changed
     record(session, actor, "knowledge.use", "article", article.id, None, {"call_id": call_id})
     return event
 
@@ -44,6 +46,7 @@ def vote(session: Session, actor: Actor, article_id: int, helpful: bool) -> Arti
     event = ArticleEvent(article_id=article.id, kind="vote_up" if helpful else "vote_down", user_id=actor.id)
     session.add(event)
     session.flush()
+    mark_dirty(session, article.id)
     record(session, actor, "knowledge.vote", "article", article.id, None, {"helpful": helpful})
     return event
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hotline.knowledge import search, semantic
+from hotline.knowledge import index, search, semantic, usage
 from hotline.knowledge.index import KnowledgeIndex
 from hotline.store.db import Database
-from tests.knowledge.helpers import fresh_index, load_demo
+from tests.knowledge.helpers import ACTOR, fresh_index, load_demo
 
 SEARCH_SET = Path(__file__).parent / "search_set.json"
 
@@ -56,3 +56,19 @@ def test_highlight_and_filters(sqlite_db: Database, tmp_path: Path) -> None:
     assert hits[0].id == keys["lihun"]
     # Typo-tolerant suggestions: one wrong character still finds 高龄津贴.
     assert keys["gljt_apply"] in [h.id for h in search.suggest(idx, "高龄津帖")]
+
+
+def test_learns_from_calls(sqlite_db: Database, tmp_path: Path) -> None:
+    """Among articles matching a broad query equally, the one agents answer calls with rises."""
+    keys = load_demo(sqlite_db)
+    idx = fresh_index(sqlite_db, tmp_path)
+    first = search.run(idx, "高龄津贴", limit=3)[0]
+    siblings = {keys["gljt_apply"], keys["gljt_amount"], keys["gljt_stop"]}
+    assert {h.id for h in first} == siblings
+    chosen = next(h.id for h in first[1:])
+    with sqlite_db.session() as s:
+        for n in range(3):
+            usage.mark_used(s, ACTOR, chosen, f"call-{n}")
+    with sqlite_db.session() as s:
+        index.catch_up(s, idx)
+    assert search.run(idx, "高龄津贴", limit=3)[0][0].id == chosen
