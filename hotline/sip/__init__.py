@@ -8,5 +8,7 @@ site-packages and pulls in flask. Embedding it in ``hotline serve`` would mean a
 thread hops for every call-control action, whereas the rest of the process (bus, web, IVR, ACD) lives
 on one asyncio loop. The layer here is plain asyncio end to end: ``message`` (parse/serialize),
 ``sdp``, ``transport`` (UDP and TCP), ``transaction`` (RFC 3261 timers), ``dialog``, ``auth`` (digest),
-``registrar``, and ``engine``/``b2bua`` (calls, legs and the public call-control API).
+``registrar``, ``ratelimit``, and the B2BUA: ``engine`` (listening, dispatch, housekeeping),
+``leg``/``b2bua`` (the public call-control API: legs and calls), ``indialog`` and ``outbound``
+(request handling split out of the engine) and ``standalone`` (``hotline telephony``).
 """

@@ -8,7 +8,8 @@ auth and from anyone else only with valid digest credentials, in-dialog requests
 methods 501. An accepted INVITE becomes a :class:`Call` with one inbound :class:`Leg` handed to
 ``on_inbound`` (set by the call-center) or, when unset, to :func:`default_route`. ``originate`` rings
 a registered extension, a SIP URI or an external number through the outbound trunk. Housekeeping ends
-legs whose RTP went silent for ``rtp_timeout_seconds`` (cause ``rtp_timeout``).
+legs whose RTP went silent for ``rtp_timeout_seconds`` (cause ``rtp_timeout``), sends RTCP reports and
+qualifies registered phones with OPTIONS.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from hotline.bus import Bus
 from hotline.config import Settings, SipSettings
 from hotline.media.player import PromptCache
 from hotline.media.rtp import PortAllocator, RtpSession
-from hotline.sip.auth import CredentialStore, DigestAuth, client_authorization
+from hotline.sip import outbound
+from hotline.sip.auth import CredentialStore, DigestAuth
 from hotline.sip.b2bua import Call, default_route
 from hotline.sip.dialog import Dialog, new_tag
 from hotline.sip.indialog import handle_in_dialog
@@ -43,7 +45,7 @@ from hotline.sip.message import (
 from hotline.sip.ratelimit import RateLimiter
 from hotline.sip.registrar import Binding, Registrar
 from hotline.sip.sdp import SdpError, negotiate, parse_sdp
-from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer, new_branch
+from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer
 from hotline.sip.transport import Source, Transports
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,9 @@ class TelephonyEngine:
         self.ring_timeout = 60.0
         # (username, password) the carrier expects when it challenges our outbound INVITEs.
         self.trunk_credentials: tuple[str, str] | None = None
+        # OPTIONS "qualify" of every registered contact; a phone that stops answering is dropped so
+        # the call-center never routes calls to an agent whose phone is gone. 0 disables it.
+        self.qualify_interval = 30.0
         self.auth = DigestAuth(self.sip.realm)
         self.registrar = Registrar(self.auth, credentials)
         self.transports = Transports(self._on_data)
@@ -343,35 +348,13 @@ class TelephonyEngine:
             log.exception("inbound routing failed for call %s", call.id)
             await leg.hangup("error")
 
-    # ---- originating ---------------------------------------------------------------------------------
+    # ---- originating (implemented in hotline.sip.outbound) ----------------------------------------
     def resolve(self, target: str) -> tuple[Source, str, str]:
         """(where to send, Request-URI, To URI) for an extension, a SIP URI or an external number."""
-        if target.startswith(("sip:", "sips:")):
-            uri = parse_uri(target)
-            proto = "TCP" if uri.params.get("transport", "").lower() == "tcp" else "UDP"
-            return Source(proto, (uri.host, uri.port or 5060)), target, target
-        bindings = self.registrar.lookup(target)
-        if bindings:
-            return self.route_to_binding(target, bindings[0])
-        if self.sip.outbound_trunk and target.lstrip("+").isdigit():
-            host, _, port = self.sip.outbound_trunk.partition(":")
-            trunk_uri = f"sip:{target}@{host}:{port or 5060}"
-            return Source("UDP", (host, int(port or 5060))), trunk_uri, trunk_uri
-        raise LookupError(f"no route to {target!r}")
+        return outbound.resolve(self, target)
 
     def route_to_binding(self, target: str, b: Binding) -> tuple[Source, str, str]:
-        """Where to send an INVITE for one registered contact of extension ``target``."""
-        contact = parse_uri(b.contact)
-        to_uri = f"sip:{target}@{self.host}"
-        conn = b.source.conn
-        tcp_alive = conn is not None and conn.transport is not None and not conn.transport.is_closing()
-        if b.source.proto == "TCP" and tcp_alive:
-            return b.source, b.contact, to_uri  # reuse the phone's own connection (NAT)
-        if contact.host == b.source.addr[0] or b.source.proto == "TCP":
-            # Not NATed (or its TCP connection is gone): the Contact is reachable as written.
-            proto = "TCP" if contact.params.get("transport", "").lower() == "tcp" else b.source.proto
-            return Source(proto, (contact.host, contact.port or 5060)), b.contact, to_uri
-        return b.source, b.contact, to_uri
+        return outbound.route_to_binding(self, target, b)
 
     async def originate(
         self,
@@ -387,82 +370,18 @@ class TelephonyEngine:
         ``target`` is an extension (its most recent contact, or ``binding`` to pick one when forking),
         a ``sip:`` URI, or an external number sent through the outbound trunk.
         """
-        if binding is None:
-            dest, ruri, to_uri = self.resolve(target)
-        else:
-            dest, ruri, to_uri = self.route_to_binding(target, binding)
-        if call is None:
-            call = Call(self, os.urandom(8).hex())
-            self.calls[call.id] = call
-        rtp = await self.open_rtp()
-        leg = Leg(self, call, "outbound", rtp)
-        leg.caller, leg.dialed, leg.local_tag = caller_id, target, new_tag()
-        req = SipRequest(method="INVITE", uri=ruri)
-        req.add("Via", f"SIP/2.0/{dest.proto} {self.via_host};branch={new_branch()};rport")
-        req.add("Max-Forwards", "70")
-        disp = f'"{display}" ' if display else ""
-        req.add("From", f"{disp}<sip:{caller_id}@{self.host}>;tag={leg.local_tag}")
-        req.add("To", f"<{to_uri}>")
-        req.add("Call-ID", f"{os.urandom(10).hex()}@{self.host}")
-        req.add("CSeq", "1 INVITE")
-        req.add("Contact", self.contact(dest.proto))
-        req.add("Allow", self.ALLOW)
-        req.add("Content-Type", "application/sdp")
-        req.body = leg.local_sdp()
-        leg.client_tx = self.tx.new_client(req, dest, leg.on_invite_response)
-        leg.publish("leg.calling", target=target)
-        return leg
+        return await outbound.originate(
+            self, target, call=call, caller_id=caller_id, display=display, binding=binding
+        )
 
     def retry_with_credentials(self, leg: Leg, resp: SipResponse) -> bool:
-        """Answer a trunk's 401/407 challenge to our INVITE once: same dialog identity, CSeq + 1."""
-        tx = leg.client_tx
-        if tx is None or self.trunk_credentials is None:
-            return False
-        proxy = resp.status == 407
-        challenge = resp.get("Proxy-Authenticate" if proxy else "WWW-Authenticate")
-        if not challenge:
-            return False
-        old = tx.request
-        req = SipRequest(method="INVITE", uri=old.uri)
-        for name, value in old.headers:
-            if name == "Via":
-                value = f"SIP/2.0/{tx.dest.proto} {self.via_host};branch={new_branch()};rport"
-            elif name == "CSeq":
-                value = f"{old.cseq[0] + 1} INVITE"
-            elif name in ("Authorization", "Proxy-Authorization"):
-                continue
-            req.headers.append((name, value))
-        user, password = self.trunk_credentials
-        answer = client_authorization(challenge, "INVITE", old.uri, user, password)
-        req.add("Proxy-Authorization" if proxy else "Authorization", answer)
-        req.body = old.body
-        leg.client_tx = self.tx.new_client(req, tx.dest, leg.on_invite_response)
-        return True
+        return outbound.retry_with_credentials(self, leg, resp)
 
     def on_uac_answer(self, leg: Leg, resp: SipResponse) -> None:
-        tx = leg.client_tx
-        if tx is None:
-            return
-        if leg.dialog is not None:
-            if leg._last_ack is not None:
-                self.transports.send(leg._last_ack, leg.dialog.dest)  # 2xx retransmitted: re-ACK
-            return
-        leg.dialog = Dialog.from_uac(tx.request, resp, tx.dest, self.via_host)
-        ack = leg.dialog.ack(tx.request.cseq[0])
-        leg._last_ack = ack.to_bytes()
-        self.transports.send(leg._last_ack, tx.dest)
-        if leg.state == "ended":
-            self.tx.new_client(
-                leg.dialog.request("BYE"), tx.dest, lambda r: None
-            )  # answered after we gave up
-            return
-        self.dialogs[(leg.dialog.call_id, leg.local_tag)] = leg
-        try:
-            md = parse_sdp(resp.body)
-            leg.apply_remote_media(md, negotiate(md))
-        except SdpError:
-            log.warning("answer without usable SDP on leg %s", leg.id)
-        leg._set_answered()
+        outbound.on_uac_answer(self, leg, resp)
+
+    def qualify(self) -> None:
+        outbound.qualify(self)
 
     # ---- periodic work ---------------------------------------------------------------------------------
     async def _housekeeping(self) -> None:
@@ -484,6 +403,8 @@ class TelephonyEngine:
             if tick % 30 == 0:
                 self.registrar.expire()
                 self.limiter.prune()
+            if self.qualify_interval > 0 and tick % max(1, int(self.qualify_interval)) == 0:
+                self.qualify()
 
     async def _mix_loop(self) -> None:
         loop = asyncio.get_running_loop()

@@ -116,3 +116,20 @@ def test_play_prompt_to_caller(engine_thread: EngineThread, tmp_path: Path) -> N
     packets, elapsed_ms = sent
     assert packets == 50  # 1 s of audio in 20 ms frames
     assert 900 <= elapsed_ms <= 1300
+
+
+def test_rfc4733_relayed_to_bridged_phone(engine_thread: EngineThread) -> None:
+    """Digits from the caller are relayed to the agent's phone as telephone-events: the phone echoes
+    them back, so the engine detects the same digits on the agent's leg too."""
+    et = engine_thread
+    et.clear()
+    uas = phone(et, "uas_answer.xml", args=["-rtp_echo", "-mp", str(free_port(PHONE_IP))])
+    sipp = Sipp("uac_dtmf.xml", et.port, args=["-s", "1001", "-m", "1"])
+    assert sipp.run() == 0, sipp.output
+    assert uas.wait(20) == 0, uas.output
+    et.wait_event("call.ended")
+    by_leg: dict[str, str] = {}
+    for e in et.events:
+        if e.topic == "dtmf":
+            by_leg[e.data["direction"]] = by_leg.get(e.data["direction"], "") + e.data["digit"]
+    assert by_leg == {"inbound": "1259*#0", "outbound": "1259*#0"}

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import itertools
 import socket
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from hotline.sip.message import SipRequest, SipResponse, parse_message
+from hotline.sip.message import SipRequest, SipResponse, make_response, parse_message
 from hotline.sip.transaction import Timers
-from tests.sip.harness import TRUNK_IP, EngineThread, Sipp, free_port
+from tests.sip.harness import PHONE_IP, TRUNK_IP, EngineThread, Sipp, free_port
 from tests.sip.rawsip import options
 
 pytestmark = pytest.mark.timeout(60)
@@ -136,4 +137,47 @@ def test_outbound_trunk_digest_challenge(tmp_path: Path) -> None:
         assert carrier.wait(10) == 0, carrier.output
     finally:
         carrier.kill()
+        et.stop()
+
+
+def test_qualify_drops_contacts_that_stopped_answering(tmp_path: Path) -> None:
+    """OPTIONS keep-alive: a phone that is gone is unregistered, a live one (SIPp answers pings) stays."""
+    from tests.sip.test_sipp_calls import register
+
+    et = EngineThread(tmp_path, 48000)
+    engine = et.start()
+    engine.tx.timers = Timers(t1=0.05, t2=4.0, t4=5.0)  # Timer F = 3.2 s
+    engine.qualify_interval = 0
+    dead, live = free_port(PHONE_IP), free_port(PHONE_IP)
+    register(et, "1001", dead)  # SIPp exits after registering: nobody listens there any more
+    register(et, "1001", live)
+    # the live phone: a plain socket on the registered port that answers OPTIONS with 200
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((PHONE_IP, live))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def answer_pings() -> None:
+        while not stop.is_set():
+            try:
+                data, addr = sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            req = parse_message(data)
+            if isinstance(req, SipRequest) and req.method == "OPTIONS":
+                sock.sendto(make_response(req, 200, "OK", to_tag="p").to_bytes(), addr)
+
+    pinger = threading.Thread(target=answer_pings, daemon=True)
+    pinger.start()
+    try:
+        assert len(engine.registrar.lookup("1001")) == 2
+        et.call_soon(engine.qualify)
+        gone = et.wait_event("sip.unreachable", timeout=8)
+        assert gone.data["contact"] == f"sip:1001@{PHONE_IP}:{dead}"
+        time.sleep(0.5)
+        assert [b.contact for b in engine.registrar.lookup("1001")] == [f"sip:1001@{PHONE_IP}:{live}"]
+    finally:
+        stop.set()
+        pinger.join(2)
+        sock.close()
         et.stop()

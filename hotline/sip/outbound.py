@@ -1,0 +1,178 @@
+"""Calls and requests the engine originates: routing a target, INVITEs, trunk digest, qualify.
+
+``originate`` turns a target - an extension (any of its registered contacts), a ``sip:`` URI or an
+external number for the outbound trunk - into an INVITE on a new leg; a carrier's 401/407 is answered
+once with the trunk credentials; a 2xx creates the dialog and is ACKed (again for every retransmitted
+2xx). ``qualify`` pings every registered contact with OPTIONS and drops the ones that stopped
+answering, so calls are never routed to a phone that is gone. The engine exposes these as methods.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from typing import TYPE_CHECKING
+
+from hotline.sip.auth import client_authorization
+from hotline.sip.b2bua import Call
+from hotline.sip.dialog import Dialog, new_tag
+from hotline.sip.leg import Leg
+from hotline.sip.message import SipRequest, SipResponse, parse_uri
+from hotline.sip.registrar import Binding
+from hotline.sip.sdp import SdpError, negotiate, parse_sdp
+from hotline.sip.transaction import new_branch
+from hotline.sip.transport import Source
+
+if TYPE_CHECKING:
+    from hotline.sip.engine import TelephonyEngine
+
+log = logging.getLogger(__name__)
+
+
+def resolve(engine: TelephonyEngine, target: str) -> tuple[Source, str, str]:
+    """(where to send, Request-URI, To URI) for an extension, a SIP URI or an external number."""
+    if target.startswith(("sip:", "sips:")):
+        uri = parse_uri(target)
+        proto = "TCP" if uri.params.get("transport", "").lower() == "tcp" else "UDP"
+        return Source(proto, (uri.host, uri.port or 5060)), target, target
+    bindings = engine.registrar.lookup(target)
+    if bindings:
+        return route_to_binding(engine, target, bindings[0])
+    if engine.sip.outbound_trunk and target.lstrip("+").isdigit():
+        host, _, port = engine.sip.outbound_trunk.partition(":")
+        trunk_uri = f"sip:{target}@{host}:{port or 5060}"
+        return Source("UDP", (host, int(port or 5060))), trunk_uri, trunk_uri
+    raise LookupError(f"no route to {target!r}")
+
+
+def route_to_binding(engine: TelephonyEngine, target: str, b: Binding) -> tuple[Source, str, str]:
+    """Where to send an INVITE for one registered contact of extension ``target``."""
+    contact = parse_uri(b.contact)
+    to_uri = f"sip:{target}@{engine.host}"
+    conn = b.source.conn
+    tcp_alive = conn is not None and conn.transport is not None and not conn.transport.is_closing()
+    if b.source.proto == "TCP" and tcp_alive:
+        return b.source, b.contact, to_uri  # reuse the phone's own connection (NAT)
+    if contact.host == b.source.addr[0] or b.source.proto == "TCP":
+        # Not NATed (or its TCP connection is gone): the Contact is reachable as written.
+        proto = "TCP" if contact.params.get("transport", "").lower() == "tcp" else b.source.proto
+        return Source(proto, (contact.host, contact.port or 5060)), b.contact, to_uri
+    return b.source, b.contact, to_uri
+
+
+async def originate(
+    engine: TelephonyEngine,
+    target: str,
+    *,
+    call: Call | None = None,
+    caller_id: str = "hotline",
+    display: str = "",
+    binding: Binding | None = None,
+) -> Leg:
+    """Start ringing ``target``; returns the outbound leg at once (await ``leg.wait_answered()``).
+
+    ``target`` is an extension (its most recent contact, or ``binding`` to pick one when forking),
+    a ``sip:`` URI, or an external number sent through the outbound trunk.
+    """
+    if binding is None:
+        dest, ruri, to_uri = resolve(engine, target)
+    else:
+        dest, ruri, to_uri = route_to_binding(engine, target, binding)
+    if call is None:
+        call = Call(engine, os.urandom(8).hex())
+        engine.calls[call.id] = call
+    rtp = await engine.open_rtp()
+    leg = Leg(engine, call, "outbound", rtp)
+    leg.caller, leg.dialed, leg.local_tag = caller_id, target, new_tag()
+    req = SipRequest(method="INVITE", uri=ruri)
+    req.add("Via", f"SIP/2.0/{dest.proto} {engine.via_host};branch={new_branch()};rport")
+    req.add("Max-Forwards", "70")
+    disp = f'"{display}" ' if display else ""
+    req.add("From", f"{disp}<sip:{caller_id}@{engine.host}>;tag={leg.local_tag}")
+    req.add("To", f"<{to_uri}>")
+    req.add("Call-ID", f"{os.urandom(10).hex()}@{engine.host}")
+    req.add("CSeq", "1 INVITE")
+    req.add("Contact", engine.contact(dest.proto))
+    req.add("Allow", engine.ALLOW)
+    req.add("Content-Type", "application/sdp")
+    req.body = leg.local_sdp()
+    leg.client_tx = engine.tx.new_client(req, dest, leg.on_invite_response)
+    leg.publish("leg.calling", target=target)
+    return leg
+
+
+def retry_with_credentials(engine: TelephonyEngine, leg: Leg, resp: SipResponse) -> bool:
+    """Answer a trunk's 401/407 challenge to our INVITE once: same dialog identity, CSeq + 1."""
+    tx = leg.client_tx
+    if tx is None or engine.trunk_credentials is None:
+        return False
+    proxy = resp.status == 407
+    challenge = resp.get("Proxy-Authenticate" if proxy else "WWW-Authenticate")
+    if not challenge:
+        return False
+    old = tx.request
+    req = SipRequest(method="INVITE", uri=old.uri)
+    for name, value in old.headers:
+        if name == "Via":
+            value = f"SIP/2.0/{tx.dest.proto} {engine.via_host};branch={new_branch()};rport"
+        elif name == "CSeq":
+            value = f"{old.cseq[0] + 1} INVITE"
+        elif name in ("Authorization", "Proxy-Authorization"):
+            continue
+        req.headers.append((name, value))
+    user, password = engine.trunk_credentials
+    answer = client_authorization(challenge, "INVITE", old.uri, user, password)
+    req.add("Proxy-Authorization" if proxy else "Authorization", answer)
+    req.body = old.body
+    leg.client_tx = engine.tx.new_client(req, tx.dest, leg.on_invite_response)
+    return True
+
+
+def on_uac_answer(engine: TelephonyEngine, leg: Leg, resp: SipResponse) -> None:
+    tx = leg.client_tx
+    if tx is None:
+        return
+    if leg.dialog is not None:
+        if leg._last_ack is not None:
+            engine.transports.send(leg._last_ack, leg.dialog.dest)  # 2xx retransmitted: re-ACK
+        return
+    leg.dialog = Dialog.from_uac(tx.request, resp, tx.dest, engine.via_host)
+    ack = leg.dialog.ack(tx.request.cseq[0])
+    leg._last_ack = ack.to_bytes()
+    engine.transports.send(leg._last_ack, tx.dest)
+    if leg.state == "ended":
+        engine.tx.new_client(leg.dialog.request("BYE"), tx.dest, lambda r: None)  # answered after we gave up
+        return
+    engine.dialogs[(leg.dialog.call_id, leg.local_tag)] = leg
+    try:
+        md = parse_sdp(resp.body)
+        leg.apply_remote_media(md, negotiate(md))
+    except SdpError:
+        log.warning("answer without usable SDP on leg %s", leg.id)
+    leg._set_answered()
+
+
+def qualify(engine: TelephonyEngine) -> None:
+    """Send OPTIONS to every registered contact; drop those that time out (408) or refuse (503)."""
+    for aor in list(engine.registrar.bindings):
+        for b in engine.registrar.lookup(aor):
+            dest, ruri, to_uri = route_to_binding(engine, aor, b)
+            req = SipRequest(method="OPTIONS", uri=ruri)
+            req.add("Via", f"SIP/2.0/{dest.proto} {engine.via_host};branch={new_branch()};rport")
+            req.add("Max-Forwards", "70")
+            req.add("From", f"<sip:hotline@{engine.host}>;tag={new_tag()}")
+            req.add("To", f"<{to_uri}>")
+            req.add("Call-ID", f"{os.urandom(10).hex()}@{engine.host}")
+            req.add("CSeq", "1 OPTIONS")
+            engine.tx.new_client(req, dest, functools.partial(qualified, engine, b))
+
+
+def qualified(engine: TelephonyEngine, binding: Binding, resp: SipResponse) -> None:
+    if resp.status < 200 or resp.status not in (408, 503):
+        return
+    current = engine.registrar.bindings.get(binding.aor, {})
+    if current.get(binding.contact) is binding:
+        del current[binding.contact]
+        log.info("extension %s contact %s stopped answering: unregistered", binding.aor, binding.contact)
+        engine.bus.publish("sip.unreachable", {"extension": binding.aor, "contact": binding.contact})
