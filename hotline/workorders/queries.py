@@ -82,7 +82,7 @@ def _aware(value: datetime) -> datetime:
 @dataclass
 class Query:
     stmt: Select[Any]  # the filters without the text
-    tokens: list[str] | None  # the text's query tokens, rarest first
+    tokens: list[str] | None  # the query tokens, longest first
 
     def rows(self, session: Session, limit: int) -> Iterator[WorkOrder]:
         """Newest first, up to `limit` (exports)."""
