@@ -46,9 +46,26 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 PINYIN_QUERY = re.compile(r"^[a-z]{2,12}$")
 
 
+_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+_CN_NUMBER = re.compile(
+    r"([一二两三四五六七八九])?百([零一二三四五六七八九])?|([一二三四五六七八九])?十([一二三四五六七八九])?"
+)
+
+
+def _cn_number(m: re.Match[str]) -> str:
+    if "百" in m.group(0):
+        hundreds = _DIGIT[m.group(1)] if m.group(1) else 1
+        return str(hundreds * 100 + (_DIGIT[m.group(2)] if m.group(2) else 0))
+    tens = _DIGIT[m.group(3)] if m.group(3) else 1
+    return str(tens * 10 + (_DIGIT[m.group(4)] if m.group(4) else 0))
+
+
 def normalize(text: str) -> str:
-    """Full-width to half-width, lower case, punctuation and spaces to single spaces."""
+    """Full-width to half-width, lower case, Chinese numbers with 十/百 to digits (callers say
+    八十岁, policies write 80周岁), punctuation and spaces to single spaces."""
     text = unicodedata.normalize("NFKC", text).lower()
+    if "十" in text or "百" in text:
+        text = _CN_NUMBER.sub(_cn_number, text)
     return " ".join(_KEEP.findall(text))
 
 
