@@ -191,3 +191,31 @@ def test_text_search_pages_with_filters(db: Database) -> None:
             if cursor is None:
                 break
         assert seen == [o.id for o in reversed(made[::2])]
+
+
+def test_extensions_are_decided_before_the_deadline(sqlite_db: Database) -> None:
+    with sqlite_db.session() as s:
+        o = new_order(s)
+        o = act(s, who("agent"), o.id, "dispatch", o.version, department_id=1)
+        o = act(s, who("department_handler"), o.id, "receive", o.version)
+        assert o.reply_due_at is not None
+        late = o.reply_due_at + timedelta(minutes=1)
+        with pytest.raises(Conflict):
+            act(
+                s,
+                who("department_handler"),
+                o.id,
+                "request_extension",
+                o.version,
+                now=late,
+                days=2,
+                note="晚了",
+            )
+        o = act(s, who("department_handler"), o.id, "request_extension", o.version, days=2, note="需调查")
+        with pytest.raises(Conflict) as exc:
+            act(s, who("supervisor"), o.id, "approve_extension", o.version, now=late)
+        assert "超过答复时限" in exc.value.detail_zh
+        o = act(s, who("supervisor"), o.id, "refuse_extension", o.version)
+        assert not o.extension_pending
+        with pytest.raises(Conflict):
+            act(s, who("supervisor"), o.id, "approve_extension", o.version)  # nothing pending any more
