@@ -24,8 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import wave
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import func, select
 
 from hotline.acd.schemas import HoursIn, QueueIn, SkillIn
@@ -84,6 +86,17 @@ def counts(output: str) -> tuple[int, int]:
     return (int(ok[-1]) if ok else 0), (int(failed[-1]) if failed else 0)
 
 
+def write_moh(path: Path) -> None:
+    """A music-on-hold file in the prompts folder, as a deployment has (the engine caches it)."""
+    t = np.arange(8000 * 4) / 8000
+    pcm = (np.sin(2 * np.pi * 440 * t) * 3000).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(pcm.tobytes())
+
+
 def seed(url: str, agents: int) -> None:
     upgrade(url)
     db = Database(url)
@@ -126,6 +139,7 @@ def connects(url: str) -> int:
 class Engine:
     def __init__(self, url: str, tmp: Path, bare: bool, agents: int) -> None:
         self.port, self.uas_port = free_port(), free_port(PHONE_IP)
+        write_moh(tmp / "moh.wav")
         args = [
             sys.executable,
             "-m",

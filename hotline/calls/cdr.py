@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from hotline.calls.models import AgentStateRow, Call, CallLeg, QueueEventRow, Recording
@@ -26,37 +26,34 @@ FAILURE_CAUSE = "system_failure"
 
 
 def call_row(session: Session, uuid: str) -> Call | None:
-    return session.scalar(select(Call).where(Call.uuid == uuid))
+    stmt = select(Call).where(Call.uuid == uuid).execution_options(populate_existing=True)
+    return session.scalar(stmt)
 
 
-def open_call(session: Session, uuid: str, **fields: Any) -> Call:
-    row = Call(uuid=uuid, state="active", ivr_path={}, **fields)
-    session.add(row)
-    session.flush()
-    return row
+# The hot path uses Core statements, not ORM objects: one round trip each, no identity map to
+# keep in step, which matters when a batch writer runs ~15 of them per call.
 
 
-def update_call(session: Session, uuid: str, **fields: Any) -> Call | None:
-    row = call_row(session, uuid)
-    if row is not None:
-        for key, value in fields.items():
-            setattr(row, key, value)
-    return row
+def open_call(session: Session, uuid: str, **fields: Any) -> int:
+    values = {"uuid": uuid, "state": "active", "ivr_path": {}, "started_at": utcnow(), **fields}
+    return int(session.execute(insert(Call).values(**values).returning(Call.id)).scalar_one())
+
+
+def update_call(session: Session, uuid: str, **fields: Any) -> None:
+    session.execute(update(Call).where(Call.uuid == uuid).values(**fields))
 
 
 def add_leg(
     session: Session, uuid: str, leg_uuid: str, role: str, number: str | None, agent_id: int | None
 ) -> None:
-    row = call_row(session, uuid)
-    if row is not None:
-        session.add(CallLeg(call_id=row.id, leg_uuid=leg_uuid, role=role, number=number, agent_id=agent_id))
+    call_id = session.scalar(select(Call.id).where(Call.uuid == uuid))
+    if call_id is not None:
+        values = {"leg_uuid": leg_uuid, "role": role, "number": number, "agent_id": agent_id}
+        session.execute(insert(CallLeg).values(call_id=call_id, started_at=utcnow(), **values))
 
 
 def leg_update(session: Session, leg_uuid: str, **fields: Any) -> None:
-    leg = session.scalar(select(CallLeg).where(CallLeg.leg_uuid == leg_uuid).order_by(CallLeg.id.desc()))
-    if leg is not None:
-        for key, value in fields.items():
-            setattr(leg, key, value)
+    session.execute(update(CallLeg).where(CallLeg.leg_uuid == leg_uuid).values(**fields))
 
 
 def end_call(session: Session, uuid: str, outcome: str | None, cause: str | None) -> Call | None:
@@ -86,8 +83,8 @@ def queue_event(
     wait: float | None,
     data: dict[str, Any],
 ) -> None:
-    session.add(
-        QueueEventRow(
+    session.execute(
+        insert(QueueEventRow).values(
             call_uuid=call_uuid,
             queue=queue,
             kind=kind,
@@ -100,7 +97,7 @@ def queue_event(
 
 
 def agent_state(session: Session, agent_id: int, state: str, reason: str | None, at: datetime) -> None:
-    session.add(AgentStateRow(agent_id=agent_id, state=state, reason=reason, at=at))
+    session.execute(insert(AgentStateRow).values(agent_id=agent_id, state=state, reason=reason, at=at))
 
 
 def index_recording(session: Session, path: Path, complete: bool, **fields: Any) -> Recording:

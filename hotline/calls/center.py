@@ -274,8 +274,8 @@ class CallCenter(IvrRunner, CallControl):
             return
         live.state = "ringing"
         for agent_id in offer.agent_ids:
-            self.screen_pop(live, agent_id)
             self.spawn(self._ring_agent(live, agent_id, offer))
+        self.spawn(self.screen_pop(live, offer.agent_ids))
 
     async def _ring_agent(self, live: LiveCall, agent_id: int, offer: Offer) -> None:
         agent = self.acd.agents[agent_id]
@@ -357,12 +357,17 @@ class CallCenter(IvrRunner, CallControl):
         if self.loop is not None:
             self.loop.call_soon_threadsafe(self.bus.publish, topic, data)
 
-    def screen_pop(self, live: LiveCall, agent_id: int) -> None:
+    async def screen_pop(self, live: LiveCall, agent_ids: tuple[int, ...]) -> None:
+        """Publish what each ringing agent's console shows (looked up off the loop)."""
         from hotline.calls.screenpop import screen_pop
 
-        with self.db.session() as s:
-            data = screen_pop(s, live)
-        self.bus.publish("screen_pop", {"agent_id": agent_id, **data})
+        def load() -> dict[str, Any]:
+            with self.db.session() as s:
+                return screen_pop(s, live)
+
+        data = await asyncio.to_thread(load)
+        for agent_id in agent_ids:
+            self.bus.publish("screen_pop", {"agent_id": agent_id, **data})
 
 
 async def start_callcenter(engine: EnginePort, db: Database, bus: Bus, **options: Any) -> CallCenter:

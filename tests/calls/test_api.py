@@ -38,7 +38,7 @@ def _wav(path: Path, frames: int = 800) -> Path:
 
 def _seed_call(db: Database, tmp: Path) -> tuple[int, int]:
     with db.session() as s:
-        call = cdr.open_call(s, "u1", direction="inbound", caller_number="13812345678", queue="elderly")
+        call_id = cdr.open_call(s, "u1", direction="inbound", caller_number="13812345678", queue="elderly")
         cdr.add_leg(s, "u1", "u1-1", "caller", "13812345678", None)
         cdr.queue_event(s, "u1", "elderly", "enter", utcnow(), None, None, {"priority": 0})
         cdr.end_call(s, "u1", "answered", "normal")
@@ -50,7 +50,7 @@ def _seed_call(db: Database, tmp: Path) -> tuple[int, int]:
             caller_number="13812345678",
             queue="elderly",
         )
-        return call.id, rec.id
+        return call_id, rec.id
 
 
 def test_control_needs_a_running_center(client: TestClient, auth: H) -> None:
