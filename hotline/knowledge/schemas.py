@@ -115,6 +115,8 @@ class ArticleOut(Out):
     created_at: datetime
     updated_at: datetime
     version: int
+    # "served": content is the live version's (what agents read); "working": the editable copy.
+    view: str = "working"
 
 
 class ArticleSummary(Out):

@@ -72,9 +72,16 @@ def test_article_lifecycle(client: TestClient, auth: Auth) -> None:
         headers=auth("agent"),
     )
     assert r.status_code == 200 and r.json()["content_version"] == 3 and r.json()["state"] == "draft"
-    # The revision is not what agents see: the live version (2) still is.
-    seen = client.get(f"/api/knowledge/articles/{art['id']}", headers=auth("analyst"))
-    assert seen.status_code in (200, 403)
+    # The revision (v3, back to v1's text) is not what is read out on calls: v2 still is.
+    for role in ("agent", "analyst"):
+        seen = client.get(f"/api/knowledge/articles/{art['id']}", headers=auth(role)).json()
+        assert seen["view"] == "served" and seen["answer_short"] == "每月120元"
+    working = client.get(f"/api/knowledge/articles/{art['id']}?view=working", headers=auth("agent")).json()
+    assert working["view"] == "working" and working["answer_short"] == BODY["answer_short"]
+    assert (
+        client.get(f"/api/knowledge/articles/{art['id']}?view=working", headers=auth("analyst")).status_code
+        == 404
+    )
 
 
 def test_delete_only_unpublished_drafts(client: TestClient, auth: Auth) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from sqlalchemy import select
@@ -97,22 +97,31 @@ def create_article(
 @router.get("/articles/{article_id}", response_model=ArticleOut)
 def get_article(
     article_id: int,
+    view: Literal["served", "working"] = Query(
+        "served",
+        description="served: what agents read (the published version while a revision is in "
+        "progress); working: the editable copy (knowledge.write)",
+    ),
     principal: Principal = Depends(require("knowledge.read")),
     session: Session = Depends(get_session, scope="function"),
 ) -> ArticleOut:
     a = service.get_article(session, article_id)
-    if not principal.can("knowledge.write"):
-        if not is_served(a):
-            raise NotFound(f"article {article_id} does not exist", f"知识条目 {article_id} 不存在")
-        # Agents read what is served, not a revision in progress.
-        content, _ = served_content(session, a)
-        out = views.article_out(session, a)
+    working = view == "working" or not is_served(a)
+    if working and not principal.can("knowledge.write"):
+        raise NotFound(f"article {article_id} does not exist", f"知识条目 {article_id} 不存在")
+    out = views.article_out(session, a)
+    if view == "served" and not principal.can("knowledge.write"):
         usage.log_view(session, principal.actor, a.id)
-        return out.model_copy(
-            update={k: v for k, v in content.items() if k not in ("valid_from", "valid_until")}
-        )
-    usage.log_view(session, principal.actor, a.id)
-    return views.article_out(session, a)
+    if working:
+        return out.model_copy(update={"view": "working"})
+    # Reading a policy to a caller must never show an unreviewed revision, so the served view
+    # replaces the content with the live version's snapshot.
+    content, _ = served_content(session, a)
+    dates = {
+        k: datetime.fromisoformat(content[k]) if content.get(k) else None
+        for k in ("valid_from", "valid_until")
+    }
+    return out.model_copy(update={**content, **dates, "view": "served"})
 
 
 @router.patch("/articles/{article_id}", response_model=ArticleOut)
