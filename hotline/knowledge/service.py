@@ -205,11 +205,13 @@ def sweep(session: Session, now: datetime | None = None) -> dict[str, list[int]]
         before = snapshot(article)
         if article.valid_until is not None and article.valid_until <= now:
             article.publish_at = None  # too late: leave it in review rather than publish dead policy
+            action = "knowledge.schedule_dropped"
         else:
             _publish_now(article, now)
             article.state = State.published
             done["published"].append(article.id)
-        record(session, SYSTEM, "knowledge.publish", "article", article.id, before, snapshot(article))
+            action = "knowledge.publish"
+        record(session, SYSTEM, action, "article", article.id, before, snapshot(article))
         mark_dirty(session, article.id)
     expired = session.scalars(
         select(Article).where(
