@@ -7,6 +7,7 @@ are never cancelled, only checked against the current state when they fire (chea
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 from typing import Any
 
 from hotline.acd.events import Action, OverflowAction, QueueEvent
@@ -20,6 +21,7 @@ class Timers:
     calls: dict[str, QueuedCall]
     queues: dict[str, Queue]
     _timers: list[tuple[float, int, str, str, int]]
+    _seq: Iterator[int]
 
     def _move(self, agent: Agent, event: AgentEvent, now: float, reason: str | None = None) -> None:
         raise NotImplementedError
@@ -83,7 +85,14 @@ class Timers:
 
     def _timeout(self, call: QueuedCall, now: float) -> list[Action]:
         q = self.queues[call.queue]
-        if call.offered or call.callback or now - call.queue_entered_at < (q.config.timeout_seconds or 0):
+        # Same float expression as when the timer was set (entered + timeout), so no rounding misses it.
+        if call.offered:  # ringing an agent right now: look again once that ring is over
+            heapq.heappush(
+                self._timers,
+                (now + q.config.ring_timeout_seconds, next(self._seq), "timeout", call.call_id, 0),
+            )
+            return []
+        if call.callback or now < call.queue_entered_at + (q.config.timeout_seconds or 0):
             return []
         call.timed_out_in.add(q.name)
         overflow = q.config.overflow or Overflow(OverflowKind.hangup)

@@ -263,6 +263,10 @@ class CallCenter(IvrRunner, CallControl):
         self.writer.submit(
             lambda s: self.bus_threadsafe("cdr.written", {"call_id": uuid, "outcome": outcome})
         )
+        if outcome == "voicemail" and recording:
+            # The message is complete now: the work-order side turns it into a draft.
+            data = {"call_id": uuid, "caller": live.caller_number, "caller_id": live.facts.caller_id}
+            self.bus.publish("voicemail.recorded", {**data, "path": str(recording)})
 
     # --- offers: ring agents ------------------------------------------------------------------
 

@@ -1,12 +1,13 @@
 """Inbound call handling: answer, walk the IVR on the caller's leg, then act on its outcome.
 
 A mixin of `CallCenter` (kept apart so each file has one job): `inbound` is the engine's
-`on_inbound` hook. Outcomes: enqueue (music on hold while waiting), transfer (agent extension,
-queue or external number), voicemail (recorded, announced on the bus as "voicemail.new" for a
-work-order draft), survey hand-off ("survey.requested"), emergency (rings the emergency number and
-the caller's contacts in parallel, bridges the first to answer, alerts supervisors, records, and
-queues the call at top priority so a hotline agent joins three-way), hang-up. Also: overflow
-actions and callbacks that keep the caller's place.
+`on_inbound` hook. Outcomes: enqueue (music on hold and position announcements while waiting),
+transfer (agent extension, queue or external number), voicemail (recorded; "voicemail.new" when
+it starts, "voicemail.recorded" with the finished file, for a work-order draft), survey hand-off
+("survey.requested"), emergency (rings the emergency number and the caller's contacts in parallel,
+bridges the first to answer, alerts supervisors, records, and queues the call at top priority so
+a hotline agent joins three-way), hang-up. Also: overflow actions and callbacks that keep the
+caller's place.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ KPI_PERIOD = 1.0
 PHONE_KEYS = {"caller", "caller_number", "number", "phone", "callback_number"}
 AGENT_TOPICS = {"agent.state", "screen_pop"}
 SUPERVISOR_TOPICS = {"agent.state", "screen_pop", "queue.event", "emergency.alert", "emergency.connected"}
-SUPERVISOR_TOPICS |= {"voicemail.new", "cdr.written"}
+SUPERVISOR_TOPICS |= {"voicemail.new", "voicemail.recorded", "cdr.written", "queue.position"}
 
 
 def principal_for(db: Database, token: str | None, cookie: str | None) -> Principal | None:
@@ -116,6 +116,7 @@ async def serve(websocket: WebSocket, db: Database, token: str | None) -> None:
     try:
         await websocket.send_json(await snapshot(center, principal))
         reader = asyncio.ensure_future(websocket.receive_text())
+        last_kpi = loop.time()
         while True:
             getter = asyncio.ensure_future(inbox.get())
             done, _ = await asyncio.wait(
@@ -129,7 +130,9 @@ async def serve(websocket: WebSocket, db: Database, token: str | None) -> None:
             if reader in done:
                 await websocket.send_json(await _handle(center, principal, reader.result()))
                 reader = asyncio.ensure_future(websocket.receive_text())
-            if not done and center is not None and principal.can("kpi.read"):
+            # KPIs once a second even while events stream in (a busy wallboard must not go stale).
+            if center is not None and principal.can("kpi.read") and loop.time() - last_kpi >= KPI_PERIOD:
+                last_kpi = loop.time()
                 await websocket.send_json({"type": "kpis", "data": await center.run(center.kpis)})
     except WebSocketDisconnect:
         pass

@@ -245,3 +245,13 @@ def test_transfer_to_queue_wraps_up_agent() -> None:
     acd.login(2, 3)
     [offer] = offers(acd.transfer("c1", "b", 4))
     assert offer.agent_ids == (2,) and acd.agents[1].state is AgentState.ready
+
+
+def test_timeout_while_ringing_is_looked_at_again() -> None:
+    acd = make_acd(1, timeout=30, overflow=Overflow(OverflowKind.voicemail))
+    acd.login(1, 0)
+    acd.enqueue("c1", "q", "x", 0, 1)  # rings agent 1 (ring timeout 15 s)
+    acd.tick(16)  # first miss: rung again at once
+    assert acd.tick(31) == []  # timed out while ringing: checked again later; second miss -> not ready
+    assert acd.agents[1].state is AgentState.not_ready
+    assert acd.tick(46) == [OverflowAction("c1", "q", OverflowKind.voicemail, None)]

@@ -65,7 +65,10 @@ class FakeCall:
                     self.engine.spawn(other.hangup("caller_hangup"))
         if not any(x.is_active for x in self.legs) and not self.ended:
             self.ended = True
-            self.engine.bus.publish("call.ended", {"call_id": self.id, "cause": leg.cause, "recording": None})
+            recording = str(self.recorded) if self.recorded else None
+            self.engine.bus.publish(
+                "call.ended", {"call_id": self.id, "cause": leg.cause, "recording": recording}
+            )
 
 
 class FakeLeg:

@@ -225,3 +225,20 @@ def test_agent_transfers_the_caller_back_to_an_ivr_node(sqlite_db: Database, tmp
         ("general", "enter"),
         ("general", "abandon"),
     ]
+
+
+def test_queue_timeout_to_voicemail(sqlite_db: Database, tmp_path: Path) -> None:
+    seed(sqlite_db, timeout_seconds=0.2, overflow_kind="voicemail")
+    topics: list[str] = []
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        center.bus.subscribe("voicemail.*", lambda e: topics.append(e.topic))
+        caller = await engine.incoming("13800000011", "1")
+        await until(lambda: "voicemail.new" in topics)
+        assert caller.call.recorded is not None and caller.call.recorded.parent.name == "voicemail"
+        await caller.hangup()  # the caller finished the message
+        await until(lambda: "voicemail.recorded" in topics)
+
+    run_center(sqlite_db, tmp_path, body)
+    assert [k for _, k, _ in _log(sqlite_db)] == ["enter", "timeout"]
+    assert _calls(sqlite_db)[0].outcome == "voicemail"
