@@ -4,8 +4,9 @@ Each transport hands whole messages (bytes) plus a :class:`Source` to one callba
 limiting happen in the engine so that both transports behave the same. TCP is framed by
 Content-Length (RFC 3261 18.3): a stream buffer is cut at the blank line, the header's Content-Length
 (long or compact form) says how much body follows, CRLF keep-alives are skipped, and a connection that
-sends an oversized or unframeable message is closed. Outbound TCP reuses the connection a peer opened
-to us (phones behind NAT are only reachable that way) or opens a new one.
+sends an oversized or unframeable message is closed, as are connections beyond a global and a
+per-address cap (a connection flood must not exhaust file descriptors). Outbound TCP reuses the
+connection a peer opened to us (phones behind NAT are only reachable that way) or opens a new one.
 """
 
 from __future__ import annotations
@@ -83,6 +84,12 @@ class TcpConnection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.addr = (str(peer[0]), int(peer[1]))
+        per_ip = sum(1 for a in self.owner.connections if a[0] == self.addr[0])
+        if len(self.owner.connections) >= self.owner.max_connections or per_ip >= self.owner.max_per_ip:
+            # A connection flood must not eat every file descriptor (RTP needs them too).
+            self.owner.refused += 1
+            self.transport.abort()
+            return
         self.owner.connections[self.addr] = self
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -128,6 +135,9 @@ class TcpTransport:
         self.on_message = on_message
         self.connections: dict[Addr, TcpConnection] = {}
         self.server: asyncio.Server | None = None
+        self.max_connections = 4000
+        self.max_per_ip = 64
+        self.refused = 0
 
     async def start(self, host: str, port: int) -> None:
         loop = asyncio.get_running_loop()

@@ -114,7 +114,7 @@ class EngineThread:
             time.sleep(0.05)
         return pred()
 
-    def wait_event(self, topic: str, timeout: float = 10.0, **match: Any) -> Event:
+    def wait_event(self, topic: str, timeout: float = 20.0, **match: Any) -> Event:
         found: list[Event] = []
 
         def check() -> bool:

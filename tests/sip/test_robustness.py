@@ -108,3 +108,25 @@ def test_rate_limit_per_source(tmp_path: Path) -> None:
         assert resp is not None and resp.status == 200
     finally:
         et.stop()
+
+
+def test_tcp_connection_flood_capped(engine_thread: EngineThread) -> None:
+    engine = engine_thread.engine
+    assert engine is not None
+    tcp = engine.transports.tcp
+    socks = []
+    try:
+        for _ in range(tcp.max_per_ip + 20):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.6", 0))
+            s.connect(("127.0.0.1", engine_thread.port))
+            socks.append(s)
+        assert engine_thread.wait_for(lambda: tcp.refused >= 20, 5), tcp.refused
+        assert sum(1 for a in list(tcp.connections) if a[0] == "127.0.0.6") == tcp.max_per_ip
+    finally:
+        for s in socks:
+            s.close()
+    # other addresses still get in, and the engine still talks TCP
+    with socket.create_connection(("127.0.0.1", engine_thread.port), timeout=3) as s:
+        s.sendall(options("after-flood"))
+        assert b"SIP/2.0 200 OK" in s.recv(65535)

@@ -70,7 +70,7 @@ def assert_idle(et: EngineThread) -> None:
     def idle() -> bool:
         return not (engine.calls or engine.dialogs or engine.invites or engine.ports.used)
 
-    assert et.wait_for(idle, 5), (engine.calls, engine.dialogs, engine.invites, engine.ports.used)
+    assert et.wait_for(idle, 15), (engine.calls, engine.dialogs, engine.invites, engine.ports.used)
 
 
 def test_register_with_digest(engine_thread: EngineThread) -> None:
