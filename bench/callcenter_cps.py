@@ -9,7 +9,7 @@ holds 1 s then hangs up) and one SIPp `uas` (127.0.0.3) that has registered ever
 - call center: each call walks the IVR (flow lookup, caller lookup, business-hours branch, prompt),
   enters the ACD, rings an agent's extension (longest idle of `--agents`), is bridged and recorded,
   with the CDR, legs, queue log and agent states written to SQLite as they happen.
-RTP ports come from 60000-64998, away from the ranges the test suites use (the box is shared).
+RTP ports come from 61000-64998, away from the ranges the test suites use (the box is shared).
 Rates step up for 10 s each; a step is clean with < 0.1 % SIPp failures and, for the call center,
 >= 99.9 % of calls connected to an agent. The figure is the highest clean rate of each path.
 """
@@ -147,7 +147,7 @@ class Engine:
             "bench.callcenter_proc",
             url,
             str(self.port),
-            "60000",
+            "61000",
             "64998",
             str(tmp),
         ]
