@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import struct
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from hotline.store.base import utcnow
 from hotline.store.db import Database
 
 FAILURE_CAUSE = "system_failure"
+RECENT_HOURS = 48  # a crash leaves files only for calls in progress: look that far back
 
 
 def call_row(session: Session, uuid: str) -> Call | None:
@@ -145,6 +146,22 @@ def _salvage(part: Path) -> Path:
     return target
 
 
+def _recent_files(root: Path, since: datetime) -> list[Path]:
+    """Recording files written since `since`: the engine files calls under YYYY/MM/DD, so only the
+    last few day folders (and voicemail/) are walked, not years of archive."""
+    folders = {root / "voicemail"}
+    day = since.date()
+    while day <= utcnow().date():
+        folders.add(root / day.strftime("%Y/%m/%d"))
+        day += timedelta(days=1)
+    stamp = since.timestamp()
+    out: list[Path] = []
+    for folder in folders:
+        if folder.is_dir():
+            out += [f for f in folder.iterdir() if f.is_file() and f.stat().st_mtime >= stamp]
+    return sorted(out)
+
+
 def recover(db: Database, recordings_dir: Path | None = None) -> dict[str, int]:
     """After a crash: close open calls as failed and index recordings found on disk."""
     now = utcnow()
@@ -164,13 +181,16 @@ def recover(db: Database, recordings_dir: Path | None = None) -> dict[str, int]:
             )
         out["calls"] = len(open_ids)
         if recordings_dir is not None and recordings_dir.exists():
-            known = set(s.scalars(select(Recording.path)))
-            for part in recordings_dir.rglob("*.wav.part"):
-                salvaged = _salvage(part)
-                index_recording(s, salvaged, False)
+            files = _recent_files(recordings_dir, now - timedelta(hours=RECENT_HOURS))
+            paths = [str(f) for f in files]
+            known = (
+                set(s.scalars(select(Recording.path).where(Recording.path.in_(paths)))) if paths else set()
+            )
+            for part in (f for f in files if f.name.endswith(".wav.part")):
+                index_recording(s, _salvage(part), False)
                 out["partial"] += 1
-            for wav in recordings_dir.rglob("*.wav"):
-                if str(wav) not in known and not wav.name.endswith(".partial.wav"):
+            for wav in (f for f in files if f.name.endswith(".wav") and not f.name.endswith(".partial.wav")):
+                if str(wav) not in known:
                     index_recording(s, wav, True)
                     out["recordings"] += 1
     return out

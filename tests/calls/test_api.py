@@ -118,9 +118,11 @@ def test_recover_after_crash(sqlite_db: Database, tmp_path: Path) -> None:
     with sqlite_db.session() as s:
         cdr.open_call(s, "open1", caller_number="138")
         cdr.add_leg(s, "open1", "open1-1", "caller", "138", None)
-    done = _wav(tmp_path / "2026" / "done.wav")
-    part = _wav(tmp_path / "2026" / "cut.wav")
-    part.rename(tmp_path / "2026" / "cut.wav.part")
+    today = tmp_path / utcnow().strftime("%Y/%m/%d")  # the engine's layout
+    done = _wav(today / "done.wav")
+    part = _wav(today / "cut.wav")
+    part.rename(today / "cut.wav.part")
+    _wav(tmp_path / "2020" / "01" / "01" / "archive.wav")  # years of archive are not walked
     out = cdr.recover(sqlite_db, tmp_path)
     assert out == {"calls": 1, "recordings": 1, "partial": 1}
     with sqlite_db.session() as s:
