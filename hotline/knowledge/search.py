@@ -14,6 +14,7 @@ so an expired article cannot come back even from a stale index.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -171,8 +172,11 @@ def _collect(
         data = json.loads(bytes(doc["data"][0]))
         if filters.served_only and not alive(data, now):
             continue
-        if phrases and not all(any(p in x for x in data.get("nphr", [])) for p in phrases):
-            continue
+        if phrases:
+            # A quoted phrase must appear in the title, a question variant or the answer script.
+            texts = [*data.get("nphr", []), textproc.normalize(str(data.get("answer_short", "")))]
+            if not all(any(p in x for x in texts) for p in phrases):
+                continue
         hits.append(Hit(int(doc["id"][0]), float(score), data))
     return hits, len(result.hits) >= n
 
@@ -290,8 +294,7 @@ def suggest(
     limit: int = 8,
 ) -> list[Hit]:
     """As-you-type: served, currently valid titles only; bigram OR tolerates a mistyped character."""
-    filters = filters or Filters()
-    filters.served_only = True
+    filters = dataclasses.replace(filters or Filters(), served_only=True)
     if not textproc.normalize(prefix):
         return []
     hits, _ = run(idx, prefix, filters, now, limit=limit, candidates=limit + 4, fields=SUGGEST_FIELDS)
