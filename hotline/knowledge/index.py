@@ -59,7 +59,7 @@ def _schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     b.add_integer_field("id", stored=True, indexed=True, fast=True)
     for name in TEXT_FIELDS:
-        # Character bigrams cut by tantivy itself (Rust: ~20x faster than doing it in Python).
+        # Character bigrams, cut by tantivy itself from the normalized text.
         b.add_text_field(name, tokenizer_name="bi")
     b.add_text_field("uni", tokenizer_name="uni", index_option="freq")
     b.add_text_field("py", tokenizer_name="ws")
