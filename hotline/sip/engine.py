@@ -163,14 +163,17 @@ class TelephonyEngine:
         return path
 
     async def open_rtp(self) -> RtpSession:
-        for _ in range(20):
+        # Another process may hold ports inside our range: skip them (the allocator moves on
+        # round-robin, so a busy port is only retried after the whole range has been tried).
+        for _ in range(min(500, len(self.ports.free))):
             port = self.ports.take()
             session = RtpSession(self.media_host, port)
             try:
                 await session.open()
                 return session
             except OSError:
-                session.close()  # port busy outside our control: leave it marked used, try the next
+                session.close()
+                self.ports.release(port)
         raise OSError("could not bind an RTP port")
 
     def leg_ended(self, leg: Leg) -> None:

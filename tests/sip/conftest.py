@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pytest
 
 from tests.sip.harness import EngineThread
 
-_RTP_BASES = iter(range(30000, 60000, 1000))
+# Random start: other test runs on the same box may use the engine (and RTP ports) at the same time.
+_RTP_BASES = iter(range(30000 + random.randrange(0, 20) * 1000, 60000, 1000))
 
 
 @pytest.fixture(scope="module")
