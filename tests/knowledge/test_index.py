@@ -8,10 +8,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import tantivy
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.knowledge import index, service
-from hotline.knowledge.models import Article
+from hotline.knowledge.models import Article, IndexOutbox
 from hotline.knowledge.schemas import ArticlePatch
 from hotline.store.db import Database
 from tests.knowledge.helpers import ACTOR, fresh_index, load_demo, make_article
@@ -88,3 +91,43 @@ def test_lost_or_foreign_index_is_rebuilt(sqlite_db: Database, tmp_path: Path) -
     with sqlite_db.session() as s:
         index.catch_up(s, restarted)
     assert restarted.num_docs() == 42
+
+
+def test_outbox_row_committed_late_with_a_lower_id_is_applied(sqlite_db: Database, tmp_path: Path) -> None:
+    """PostgreSQL sequences hand out ids at insert, so a transaction can commit a lower id after a
+    higher one was applied; the late window re-reads recent rows so it is not skipped."""
+    a_id = make_article(sqlite_db, title="甲条目")
+    b_id = make_article(sqlite_db, title="乙条目")
+    idx = fresh_index(sqlite_db, tmp_path)
+    with sqlite_db.session() as s:
+        top = s.scalar(select(func.max(IndexOutbox.id))) or 0
+        s.add(IndexOutbox(id=top + 5, article_id=a_id))
+    with sqlite_db.session() as s:
+        index.catch_up(s, idx)
+    assert idx.marker == top + 5
+    # The "slow" transaction: article b renamed, its outbox row gets the lower id top + 2.
+    with sqlite_db.session() as s:
+        b = s.get(Article, b_id)
+        assert b is not None
+        b.title = "乙条目（改）"
+        s.add(IndexOutbox(id=top + 2, article_id=b_id))
+    with sqlite_db.session() as s:
+        assert index.catch_up(s, idx) == 1
+    assert _docs(idx)[b_id]["title"] == "乙条目（改）"
+
+
+def test_concurrent_edit_of_the_same_version_fails_for_one(sqlite_db: Database) -> None:
+    """Both writers pass the version check in their own transaction; the row's version column
+    (SQLAlchemy version_id_col) stops the second at flush (the web layer answers 409)."""
+    article_id = make_article(sqlite_db, publish=False)
+    s1, s2 = sqlite_db.sessionmaker(), sqlite_db.sessionmaker()
+    try:
+        a1, a2 = s1.get(Article, article_id), s2.get(Article, article_id)
+        assert a1 is not None and a2 is not None
+        service.update_article(s1, ACTOR, article_id, ArticlePatch(version=a1.version, fees="免费"))
+        s1.commit()
+        with pytest.raises(StaleDataError):
+            service.update_article(s2, ACTOR, article_id, ArticlePatch(version=a2.version, fees="收费"))
+    finally:
+        s1.close()
+        s2.close()
