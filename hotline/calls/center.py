@@ -91,12 +91,20 @@ class CallCenter(IvrRunner, CallControl):
         self._ticker = asyncio.ensure_future(self._tick_loop())
 
     async def stop(self) -> None:
+        # A clean shutdown ends calls in progress itself, so their CDRs close as "shutdown" rather
+        # than being found open (failed) at the next start.
+        for live in list(self.live.values()):
+            with contextlib.suppress(Exception):
+                await live.call.hangup("shutdown")
+        await asyncio.sleep(0.05)
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         if self._ticker is not None:
             self._ticker.cancel()
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.writer.stop()
         if self.engine.on_inbound == self.inbound:
             self.engine.on_inbound = None
