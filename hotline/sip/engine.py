@@ -184,7 +184,8 @@ class TelephonyEngine:
     # ---- receiving -----------------------------------------------------------------------------------
     def _on_data(self, data: bytes, source: Source) -> None:
         self.stats["messages"] += 1
-        if not self.limiter.allow(source.addr[0]):
+        # Configured trunk peers are trusted and carry every caller's traffic: never throttle them.
+        if source.addr[0] not in self.sip.trunk_peers and not self.limiter.allow(source.addr[0]):
             self.stats["rate_limited"] += 1
             return
         try:

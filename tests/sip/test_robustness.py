@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hotline.sip.message import SipResponse, parse_message
-from tests.sip.harness import EngineThread
+from tests.sip.harness import TRUNK_IP, EngineThread
 from tests.sip.rawsip import options, udp_exchange
 
 pytestmark = pytest.mark.timeout(60)
@@ -106,6 +106,20 @@ def test_rate_limit_per_source(tmp_path: Path) -> None:
         # another address is not affected
         resp = udp_exchange(options(), et.port, src="127.0.0.8")
         assert resp is not None and resp.status == 200
+        # a configured trunk peer carries everyone's calls: it is never throttled
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind((TRUNK_IP, 0))
+            s.settimeout(0.5)
+            for i in range(100):
+                s.sendto(options(f"trunk-{i}"), ("127.0.0.1", et.port))
+            answered = 0
+            try:
+                while True:
+                    s.recvfrom(65535)
+                    answered += 1
+            except TimeoutError:
+                pass
+        assert answered == 100
     finally:
         et.stop()
 
