@@ -50,6 +50,7 @@ declare module 'vue' {
     HalfHourChart: typeof import('./components/HalfHourChart.vue')['default']
     IvrNodeProps: typeof import('./components/IvrNodeProps.vue')['default']
     KnowledgePanel: typeof import('./components/KnowledgePanel.vue')['default']
+    LiveDuration: typeof import('./components/LiveDuration.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
     ScreenPop: typeof import('./components/ScreenPop.vue')['default']

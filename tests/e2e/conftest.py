@@ -79,11 +79,16 @@ def _ensure_console_built() -> None:
     subprocess.run([str(ROOT / "scripts" / "frontend.sh"), "build"], check=True, timeout=300)
 
 
+# Where the running server listens: "sip_port" (telephony engine, UDP+TCP on 127.0.0.1).
+SERVER_INFO: dict[str, Any] = {}
+
+
 def _start(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     """Start `hotline serve` on free ports; retry when a port was taken meanwhile (parallel suites)."""
     for _attempt in range(3):
-        port = free_port()
-        env = {**env, "HOTLINE_HTTP_PORT": str(port), "HOTLINE_SIP__PORT": str(free_sip_port())}
+        port, sip_port = free_port(), free_sip_port()
+        env = {**env, "HOTLINE_HTTP_PORT": str(port), "HOTLINE_SIP__PORT": str(sip_port)}
+        SERVER_INFO["sip_port"] = sip_port
         with (tmp / "serve.log").open("wb") as log:
             proc = subprocess.Popen(
                 [HOTLINE, "serve"], env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT

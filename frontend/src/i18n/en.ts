@@ -40,7 +40,7 @@ export default {
     assistance: 'Assistance', health: 'Health notes', emergencyContacts: 'Emergency contacts', relation: 'Relation',
     lastCalls: 'Recent calls', lastOrders: 'Recent orders', ivrPath: 'IVR path', masked: 'Masked',
     shortcuts: 'Shortcuts', shortcutHelp: 'Keyboard shortcuts', callActionUnavailable: 'Call control API not deployed yet',
-    priorityLevel: 'Care level {n}', resolveOnCall: 'Resolve on call', resolved: 'Resolved on call',
+    priorityLevel: 'Care level {n}', resolveOnCall: 'Resolve on call', resolved: 'Resolved on call', answerOnPhone: 'Answer on your desk phone when it rings',
   },
   wo: {
     title: 'Work order', number: 'Number', type: 'Type', category: 'Category', department: 'Department', urgency: 'Urgency',

@@ -40,7 +40,7 @@ export default {
     assistance: '救助状态', health: '健康备注', emergencyContacts: '紧急联系人', relation: '关系',
     lastCalls: '近期来电', lastOrders: '近期工单', ivrPath: 'IVR 路径', masked: '已脱敏',
     shortcuts: '快捷键', shortcutHelp: '键盘快捷键', callActionUnavailable: '呼叫控制接口尚未部署',
-    priorityLevel: '关爱等级 {n}', resolveOnCall: '当场办结', resolved: '已当场办结',
+    priorityLevel: '关爱等级 {n}', resolveOnCall: '当场办结', resolved: '已当场办结', answerOnPhone: '请在话机上接听（振铃时摘机即可）',
   },
   wo: {
     title: '工单', number: '工单编号', type: '类型', category: '分类', department: '承办部门', urgency: '紧急程度',

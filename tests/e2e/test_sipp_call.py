@@ -1,0 +1,95 @@
+"""A real phone call through the console: a SIPp caller dials the hotline, the IVR queues it, the
+agent's SIPp phone (registered with digest auth) rings and answers, the workspace pops the
+caller's record over the WebSocket, the supervisor sees the agent talking on the wallboard and
+listens from their own phone, the agent hangs up with Alt+H and wraps up."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.callcenter.rig import caller_xml, phone_xml
+from tests.e2e.conftest import SERVER_INFO, assert_accessible, login, screenshot
+from tests.sip.harness import Sipp, free_port
+
+pytestmark = pytest.mark.slow
+IP = "127.0.0.1"  # the server's default trunk peer and phone address
+
+
+@pytest.fixture
+def sipp_dir() -> Iterator[Path]:
+    if shutil.which("sipp") is None:
+        pytest.skip("sipp is not installed (make test installs sip-tester)")
+    tmp = Path(tempfile.mkdtemp(prefix="hotline-e2e-sipp-"))
+    yield tmp
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _phone(engine: int, tmp: Path, ext: str, procs: list[Sipp]) -> None:
+    port = free_port(IP)
+    args = ["-s", ext, "-au", ext, "-ap", f"sip{ext}", "-m", "1"]
+    reg = Sipp("register.xml", engine, ip=IP, port=port, args=args, cwd=tmp)
+    assert reg.run() == 0, reg.output
+    scenario = tmp / f"phone{ext}.xml"
+    scenario.write_text(phone_xml(400))
+    procs.append(Sipp(str(scenario), engine, ip=IP, port=port, args=["-s", ext, "-m", "1"], cwd=tmp).start())
+
+
+def test_call_pops_on_workspace_and_wallboard(
+    new_page: Callable[[], Any], server: str, sipp_dir: Path
+) -> None:
+    engine = int(SERVER_INFO["sip_port"])
+    procs: list[Sipp] = []
+    try:
+        agent = new_page()
+        login(agent, "agent1")
+        callers = agent.request.get("/api/callers?limit=100").json()["items"]
+        caller = next(c for c in callers if c["care_profile"] and c["phones"])
+        number = caller["phones"][0]["number"]
+        state = agent.get_by_test_id("agent-state")
+        if state.get_by_role("button", name="签入").count():
+            state.get_by_role("button", name="签入").click()
+        else:
+            agent.keyboard.press("Alt+R")
+        state.locator(".el-tag", has_text="示闲").wait_for()
+
+        sup = new_page()
+        login(sup, "banzhang")
+        sup.get_by_test_id("wall-live").wait_for()
+
+        _phone(engine, sipp_dir, "1001", procs)  # agent1's desk phone
+        _phone(engine, sipp_dir, "1900", procs)  # the supervisor's phone, for listening
+        scenario = sipp_dir / "caller.xml"
+        scenario.write_text(caller_xml(number, "0", 30_000))  # care caller: 0 = a person now
+        dial = ["-s", "12345", "-m", "1"]
+        procs.append(Sipp(str(scenario), engine, ip=IP, args=dial, cwd=sipp_dir).start())
+
+        # the phone rings and answers; the workspace pops the caller and shows the talking state
+        state.locator(".el-tag", has_text="通话中").wait_for(timeout=30_000)
+        agent.get_by_test_id("caller-name").filter(has_text=caller["name"]).wait_for()
+        agent.get_by_test_id("risk-flags").wait_for()
+        agent.get_by_test_id("ivr-path").wait_for()
+        screenshot(agent, "workspace-call")
+
+        # the supervisor sees the call and listens in from their phone
+        me = agent.request.get("/api/calls/agent/me").json()
+        row = sup.get_by_test_id("wall-agents").locator(f".agent-{me['agent_id']}")
+        row.locator(".el-tag", has_text="通话").wait_for()
+        row.locator(f"[data-wall=listen-{me['agent_id']}]").click()
+        sup.locator(".el-message", has_text="监听").wait_for()
+        screenshot(sup, "wallboard-call")
+        assert_accessible(sup)
+
+        # hang up with the shortcut; wrap-up is a real state with a countdown
+        agent.keyboard.press("Alt+H")
+        state.locator(".el-tag", has_text="话后整理").wait_for()
+        agent.keyboard.press("Alt+R")
+        state.locator(".el-tag", has_text="示闲").wait_for()
+    finally:
+        for p in procs:
+            p.kill()
