@@ -42,7 +42,7 @@ from hotline.knowledge.models import Article, ArticleEvent, IndexOutbox, Knowled
 from hotline.store.base import utcnow
 
 # Bump when the schema or how text is cut changes: an index in an older format is rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TEXT_FIELDS = {"title": 3.0, "q": 2.5, "syn": 1.2, "tag": 2.0, "body": 0.6}
 FOREVER = 2**62
 
