@@ -58,6 +58,7 @@ async def main(argv: list[str]) -> None:
     creds = DictCredentialStore({str(5000 + i): "bench" for i in range(1000)})
     engine = TelephonyEngine(settings, bus, creds, recordings_dir=data / "recordings", prompts_dir=data)
     engine.ring_timeout = 30
+    engine.qualify_interval = 0  # SIPp's built-in uas does not answer OPTIONS: no qualify probes
     if bare:
 
         async def route(leg: Leg) -> None:

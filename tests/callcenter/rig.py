@@ -191,6 +191,7 @@ class Rig:
         self.agents: dict[str, int] = {}
         self.seed(queue_overrides)
         self.engine = self.et.start()
+        self.engine.qualify_interval = 0  # SIPp phones here do not answer OPTIONS probes
         self.center: CallCenter = self.et.run(
             start_callcenter(
                 self.engine, db, self.et.bus, tick_seconds=0.05, recordings_dir=tmp / "recordings"

@@ -27,6 +27,7 @@ async def main(url: str, port: int, rtp: int, data: Path, agents: list[int]) -> 
     engine = TelephonyEngine(
         settings, bus, DictCredentialStore(PASSWORDS), recordings_dir=data / "recordings", prompts_dir=data
     )
+    engine.qualify_interval = 0  # SIPp phones here do not answer OPTIONS probes
     await engine.start()
     center = await start_callcenter(engine, Database(url), bus, recordings_dir=data / "recordings")
     for agent in agents:
