@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,39 +16,7 @@ from sqlalchemy import func, select
 from hotline.audit.models import AuditEntry
 from hotline.people.models import Caller, CallerPhone
 from hotline.store.db import Database
-from tests.pg import free_port
-
-
-def start_server(
-    db: Database, tmp: Path, extra_env: dict[str, str] | None = None
-) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "HOTLINE_DATABASE_URL": db.url,
-        "HOTLINE_DATA_DIR": str(tmp),
-        "HOTLINE_HTTP_PORT": str(port),
-        "HOTLINE_SIP__ENABLED": "false",
-        "HOTLINE_LOG_JSON": "false",
-        "HOTLINE_JOBS_ENABLED": "false",
-        **(extra_env or {}),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hotline.cli", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("server did not become healthy in 30 s")
+from tests.server import start_server
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from hotline.store.db import Database
-from tests.store.test_crash import start_server
+from tests.server import start_server
 
 
 def test_read_after_acknowledged_write(sqlite_db: Database, tmp_path: Path) -> None:
