@@ -15,17 +15,13 @@ import json
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
-from sqlalchemy import select
 
 from hotline.bus import Event, get_bus
 from hotline.calls.center import CallCenter, get_center
 from hotline.errors import HotlineError
 from hotline.people.masking import mask_phone
-from hotline.people.models import ApiToken, User, UserSession
-from hotline.people.permissions import ROLE_PERMISSIONS, Role
-from hotline.store.base import utcnow
 from hotline.store.db import Database
-from hotline.web.auth import COOKIE, Principal, token_hash
+from hotline.web.auth import COOKIE, Principal, principal_from_credentials
 
 KPI_PERIOD = 1.0
 PHONE_KEYS = {"caller", "caller_number", "number", "phone", "callback_number"}
@@ -36,21 +32,7 @@ SUPERVISOR_TOPICS |= {"voicemail.new", "voicemail.recorded", "cdr.written", "que
 
 def principal_for(db: Database, token: str | None, cookie: str | None) -> Principal | None:
     with db.session() as s:
-        user: User | None = None
-        if token:
-            row = s.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
-            if row is not None and not row.revoked:
-                user = s.get(User, row.user_id)
-        elif cookie:
-            sess = s.scalar(select(UserSession).where(UserSession.token_hash == token_hash(cookie)))
-            if sess is not None and sess.expires_at > utcnow():
-                user = s.get(User, sess.user_id)
-        if user is None or not user.active:
-            return None
-        role = Role(user.role)
-        return Principal(
-            user.id, user.username, user.display_name, role, user.department_id, ROLE_PERMISSIONS[role]
-        )
+        return principal_from_credentials(s, token, cookie)
 
 
 def mask(data: Any, pii: bool) -> Any:

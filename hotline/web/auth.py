@@ -66,26 +66,41 @@ def _principal(user: User, ip: str | None) -> Principal:
     )
 
 
+def principal_from_credentials(
+    session: Session, bearer: str | None, cookie: str | None, ip: str | None = None
+) -> Principal | None:
+    """The active user behind a bearer token (preferred) or a session cookie, or None.
+
+    Shared by HTTP requests and WebSocket handshakes, so both accept exactly the same credentials.
+    """
+    user: User | None = None
+    if bearer:
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(bearer)))
+        if row is not None and not row.revoked:
+            user = session.get(User, row.user_id)
+    elif cookie:
+        sess = session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(cookie)))
+        if sess is not None and sess.expires_at > utcnow():
+            user = session.get(User, sess.user_id)
+    if user is None or not user.active:
+        return None
+    return _principal(user, ip)
+
+
 def current_principal(
     request: Request, session: Session = Depends(get_session, scope="function")
 ) -> Principal:
-    ip = request.client.host if request.client else None
     auth = request.headers.get("authorization", "")
-    now = utcnow()
-    user: User | None = None
-    if auth.lower().startswith("bearer "):
-        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(auth[7:].strip())))
-        if row is not None and not row.revoked:
-            user = session.get(User, row.user_id)
-    else:
-        cookie = request.cookies.get(COOKIE)
-        if cookie:
-            sess = session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(cookie)))
-            if sess is not None and sess.expires_at > now:
-                user = session.get(User, sess.user_id)
-    if user is None or not user.active:
+    bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+    principal = principal_from_credentials(
+        session,
+        bearer,
+        None if bearer else request.cookies.get(COOKIE),
+        request.client.host if request.client else None,
+    )
+    if principal is None:
         raise Unauthorized("sign in first (session cookie or bearer token)", "请先登录")
-    return _principal(user, ip)
+    return principal
 
 
 class require:
