@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from hotline.sip.message import SipRequest, SipResponse, parse_name_addr
+from hotline.sip.message import SipParseError, SipRequest, SipResponse, parse_name_addr
 from hotline.sip.transaction import new_branch
 from hotline.sip.transport import Source
 
@@ -66,13 +66,17 @@ class Dialog:
         frm = parse_name_addr(req.get("From") or "")
         to = parse_name_addr(resp.get("To") or "")
         contact_hdr = resp.get("Contact")
+        try:
+            target = parse_name_addr(contact_hdr).uri if contact_hdr else req.uri
+        except SipParseError:
+            target = req.uri  # a broken Contact in a 2xx must not lose the answered call
         return cls(
             call_id=req.call_id,
             local_tag=frm.tag,
             remote_tag=to.tag,
             local_uri=f"<{frm.uri}>",
             remote_uri=f"<{to.uri}>",
-            remote_target=parse_name_addr(contact_hdr).uri if contact_hdr else req.uri,
+            remote_target=target,
             dest=dest,
             local_contact=req.get("Contact") or "",
             via_host=via_host,

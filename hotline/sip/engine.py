@@ -300,6 +300,9 @@ class TelephonyEngine:
         try:
             caller = parse_uri(parse_name_addr(req.get("From") or "").uri).user
             dialed = parse_uri(req.uri).user
+            contact = req.get("Contact")
+            if contact is not None:
+                parse_uri(parse_name_addr(contact).uri)  # the dialog's remote target must be usable
         except SipParseError as exc:
             tx.respond(tx.response(400, f"Bad Request ({exc})"[:80], to_tag=new_tag()))
             return

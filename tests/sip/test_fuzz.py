@@ -71,7 +71,7 @@ TOKENS = [
 def mutated(draw: st.DrawFn) -> bytes:
     data = bytearray(draw(st.sampled_from(SEEDS)))
     for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.integers(0, 5))
+        kind = draw(st.integers(0, 6))
         pos = draw(st.integers(0, max(0, len(data) - 1)))
         if kind == 0 and data:
             data[pos] ^= 1 << draw(st.integers(0, 7))
@@ -86,8 +86,17 @@ def mutated(draw: st.DrawFn) -> bytes:
             i, j = draw(st.integers(0, len(lines) - 1)), draw(st.integers(0, len(lines) - 1))
             lines[i], lines[j] = lines[j], lines[i]
             data = bytearray(b"\r\n".join(lines))
-        else:
+        elif kind == 5:
             data = data[:pos]
+        else:
+            # keep a header's name, replace its value with token soup (Contact, Via, Route, CSeq...)
+            lines = bytes(data).split(b"\r\n")
+            i = draw(st.integers(0, len(lines) - 1))
+            name, colon, _ = lines[i].partition(b":")
+            if colon:
+                soup = b"".join(draw(st.lists(st.sampled_from([*TOKENS, b"sip:", b"@", b"a"]), max_size=8)))
+                lines[i] = name + b": " + soup
+            data = bytearray(b"\r\n".join(lines))
     return bytes(data)
 
 

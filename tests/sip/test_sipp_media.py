@@ -115,7 +115,7 @@ def test_play_prompt_to_caller(engine_thread: EngineThread, tmp_path: Path) -> N
         et.engine.on_inbound = None
     packets, elapsed_ms = sent
     assert packets == 50  # 1 s of audio in 20 ms frames
-    assert 900 <= elapsed_ms <= 1300
+    assert 900 <= elapsed_ms <= 2500  # paced: never faster than real time
 
 
 def test_rfc4733_relayed_to_bridged_phone(engine_thread: EngineThread) -> None:

@@ -31,13 +31,13 @@ def test_invite_timer_a_and_b(tmp_path: Path) -> None:
     et = EngineThread(tmp_path, 45000)
     et.start()
     assert et.engine is not None
-    et.engine.tx.timers = Timers(t1=0.05, t2=4.0, t4=5.0)
+    et.engine.tx.timers = Timers(t1=0.1, t2=4.0, t4=5.0)
     try:
         target = f"sip:9@127.0.0.1:{silent.getsockname()[1]}"
         leg = et.run(et.engine.originate(target))
         arrivals: list[float] = []
         t0 = time.monotonic()
-        while time.monotonic() - t0 < 4.0:
+        while time.monotonic() - t0 < 7.0:
             try:
                 data, _ = silent.recvfrom(65535)
             except TimeoutError:
@@ -46,9 +46,10 @@ def test_invite_timer_a_and_b(tmp_path: Path) -> None:
             assert isinstance(msg, SipRequest) and msg.method == "INVITE"
             arrivals.append(time.monotonic() - t0)
         gaps = [b - a for a, b in itertools.pairwise(arrivals)]
-        # 64*T1 = 3.2 s: sent at 0, .05, .15, .35, .75, 1.55 (and 3.15), each gap doubling
+        # 64*T1 = 6.4 s: sent at 0, .1, .3, .7, 1.5, 3.1, 6.3 - each interval doubling (Timer A)
         assert 6 <= len(arrivals) <= 7, arrivals
-        assert all(g2 > g1 * 1.5 for g1, g2 in itertools.pairwise(gaps)), gaps
+        expected = [0.1 * 2**k for k in range(len(gaps))]
+        assert all(abs(g - e) < 0.09 + 0.1 * e for g, e in zip(gaps, expected, strict=True)), gaps
         et.wait_event("leg.hangup", cause="no_answer", leg_id=leg.id)
     finally:
         silent.close()
