@@ -6,7 +6,7 @@ choice by strategy), (3) a caller's position and estimated wait. The reference r
 invocation is a naive scan (min over every waiting caller / every ready agent), printed as a ratio.
 Target: p99 < 1 ms for (1) and (2).
 
-Run: .venv/bin/python bench/callcenter_routing.py [--agents 1000] [--callers 10000] [--n 5000]
+Run: .venv/bin/python -m bench.callcenter_routing [--agents 1000] [--callers 10000] [--n 5000]
 """
 
 from __future__ import annotations
