@@ -178,6 +178,8 @@ class KnowledgeIndex:
         # Outbox ids applied recently (id -> when), see LATE_SECONDS.
         self.recent: dict[int, datetime] = {}
         self.verified = False
+        # Bumped on every change of the documents (semantic matrices built from them compare it).
+        self.generation = 0
         self._open()
 
     # --- storage -------------------------------------------------------------------------------
@@ -254,6 +256,7 @@ class KnowledgeIndex:
             writer.commit()
             writer.wait_merging_threads()
             self.index.reload()
+            self.generation += 1
             state = self.read_state()
             state["outbox"] = max(outbox, int(state.get("outbox", -1)))
             self.write_state(state)
@@ -335,6 +338,7 @@ def rebuild_index(session: Session, idx: KnowledgeIndex, batch: int = 2000) -> i
         idx.index.reload()
         idx.write_state({"schema": SCHEMA_VERSION, "outbox": top})
         idx.recent.clear()
+        idx.generation += 1
         # Rows inside the late window that the rebuild already covers need no second pass.
         now = utcnow()
         window = select(IndexOutbox.id).where(

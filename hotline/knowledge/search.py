@@ -8,8 +8,11 @@ checked on each candidate's stored record, or put in the query when explicit or 
 candidates survive. Re-ranking of the top candidates in Python: how much of the query and its
 synonym rewrites the title and question variants cover, exact containment, pinyin-initial prefix
 match, (for question-like queries) semantic similarity to the question variants, and how often
-agents answered calls with the article. Served-and-valid is always checked on the stored record,
-so an expired article cannot come back even from a stale index.
+agents answered calls with the article. With an embedding cache and a question-like query, a
+knowledge base of up to a few thousand articles is also searched by meaning (all question
+variants in one matrix), so a caller's words that share no characters with the article still
+find it. Served-and-valid is always checked on the stored record, so an expired article cannot
+come back, from any path or a stale index.
 """
 
 from __future__ import annotations
@@ -218,15 +221,71 @@ def run(
         else:
             q = Q.boolean_query([*must, (Occur.Must, Q.all_query())]) if must else Q.all_query()
         hits, _ = _collect(searcher, q, n, filters, now, phrases)
+    qvec = None
+    if (
+        cache is not None
+        and not textproc.is_pinyin_query(norm)
+        and len(_CJK.findall(norm)) >= SEMANTIC_MIN_CHARS
+    ):
+        qvec = semantic.encode_query(norm)
+        hits += _semantic_hits(idx, searcher, qvec, cache, {h.id for h in hits}, filters, now, phrases)
     considered = len(hits)
     if norm and hits:
-        _rerank(hits, norm, cache, weights)
+        _rerank(hits, norm, qvec, cache, weights)
     hits = hits[:limit]
     _decorate(hits, query, norm)
     return hits, considered
 
 
-def _rerank(hits: list[Hit], norm: str, cache: semantic.EmbeddingCache | None, w: Weights) -> None:
+_SEMANTIC: dict[str, semantic.SemanticIndex] = {}
+SEMANTIC_MAX_DOCS = 6_000
+SEMANTIC_MIN_SIMILARITY = 0.33
+
+
+def _matches(data: dict[str, Any], f: Filters) -> bool:
+    cat = str(data.get("category", ""))
+    if f.category and not (cat == f.category.strip("/") or cat.startswith(f.category.strip("/") + "/")):
+        return False
+    if f.region and data.get("region") not in (f.region, "全市"):
+        return False
+    return not (f.state and data.get("state") != f.state)
+
+
+def _semantic_hits(
+    idx: KnowledgeIndex,
+    searcher: Any,
+    qvec: Any,
+    cache: semantic.EmbeddingCache,
+    have: set[int],
+    filters: Filters,
+    now: datetime,
+    phrases: list[str],
+) -> list[Hit]:
+    """Served articles whose questions are close in meaning, when the knowledge base is small
+    enough to keep them all in memory (see semantic.SemanticIndex)."""
+    if searcher.num_docs > SEMANTIC_MAX_DOCS:
+        return []
+    sem = _SEMANTIC.setdefault(str(idx.path), semantic.SemanticIndex())
+    if sem.generation != idx.generation:
+        served = searcher.search(
+            Q.term_query(idx.schema, "served", 1), limit=max(1, searcher.num_docs), count=False
+        )
+        pairs: list[tuple[int, str]] = []
+        for _, addr in served.hits:
+            doc = searcher.doc(addr)
+            data = json.loads(bytes(doc["data"][0]))
+            pairs.extend((int(doc["id"][0]), p) for p in data.get("nphr", []))
+        sem.refresh(idx.generation, pairs, cache)
+    ids = [i for i, _ in sem.nearest(qvec, 10, SEMANTIC_MIN_SIMILARITY) if i not in have]
+    if not ids:
+        return []
+    q = Q.boolean_query([(Occur.Should, Q.term_query(idx.schema, "id", i)) for i in ids])
+    found, _ = _collect(searcher, q, len(ids), filters, now, phrases)
+    # Retrieved by meaning only: no full-text score, the re-ranker's semantic feature decides.
+    return [Hit(h.id, 0.0, h.data) for h in found if _matches(h.data, filters)]
+
+
+def _rerank(hits: list[Hit], norm: str, qvec: Any, cache: semantic.EmbeddingCache | None, w: Weights) -> None:
     top = max(h.score for h in hits) or 1.0
     letters = norm.replace(" ", "")
     pinyin = textproc.is_pinyin_query(norm)
@@ -235,9 +294,7 @@ def _rerank(hits: list[Hit], norm: str, cache: semantic.EmbeddingCache | None, w
         for i, v in enumerate(textproc.query_variants(norm)):
             grams = textproc.bigrams(v) if len(v) > 1 else [v]
             variants.append((1.0 if i == 0 else 0.85, v, grams))
-    qvec = None
-    if cache is not None and not pinyin and len(_CJK.findall(norm)) >= SEMANTIC_MIN_CHARS:
-        qvec = semantic.encode_query(norm)
+    if qvec is not None and cache is not None:
         vectors = cache.get_many([t for h in hits for t in h.data.get("nphr", [])])
     top_pop = math.log1p(max(int(h.data.get("pop", 0)) for h in hits))
     for h in hits:
@@ -255,7 +312,7 @@ def _rerank(hits: list[Hit], norm: str, cache: semantic.EmbeddingCache | None, w
                 if v in joined:
                     exact = max(exact, k)
             score += w.coverage * cov + w.title_coverage * tcov + w.exact * exact
-            if qvec is not None:
+            if qvec is not None and cache is not None:
                 vecs = [vectors[t] for t in phrases if t in vectors]
                 score += w.semantic * max(0.0, semantic.best_similarity(qvec, vecs))
         if top_pop > 0:

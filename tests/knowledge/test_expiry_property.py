@@ -9,13 +9,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotline.knowledge import index, search
+from hotline.knowledge import index, search, semantic
 from hotline.knowledge.index import KnowledgeIndex, build_doc
 from hotline.knowledge.models import Article
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 TITLES = ["高龄津贴申领", "高龄津贴标准", "低保申请条件", "低保标准", "残疾人证办理", "孤儿基本生活费"]
-QUERIES = ["高龄", "gljt", "低保", "残疾证", "孤", "津贴标准", "低保申"]
+# The question-like ones (≥ 4 characters) also go through semantic retrieval and re-ranking.
+QUERIES = ["高龄", "gljt", "低保", "残疾证", "孤", "津贴标准", "低保申", "高龄津贴怎么申请", "孩子没人养了"]
 
 offsets = st.one_of(st.none(), st.integers(min_value=-400, max_value=400))
 
@@ -46,10 +47,18 @@ def test_expired_never_suggested(
     }
     got = {h.id for h in search.suggest(idx, query, now=now, limit=20)}
     got |= {h.id for h in search.run(idx, query, now=now, limit=20)[0]}
+    got |= {h.id for h in search.run(idx, query, now=now, limit=20, cache=_embeddings(tmp_path))[0]}
     assert got <= valid
 
 
 _cache: dict[str, KnowledgeIndex] = {}
+_emb: dict[str, semantic.EmbeddingCache] = {}
+
+
+def _embeddings(tmp_path: Path) -> semantic.EmbeddingCache:
+    if "emb" not in _emb:
+        _emb["emb"] = semantic.EmbeddingCache(tmp_path / "prop-emb")
+    return _emb["emb"]
 
 
 def _index(tmp_path: Path) -> KnowledgeIndex:

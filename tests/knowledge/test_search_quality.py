@@ -72,3 +72,15 @@ def test_learns_from_calls(sqlite_db: Database, tmp_path: Path) -> None:
     with sqlite_db.session() as s:
         index.catch_up(s, idx)
     assert search.run(idx, "高龄津贴", limit=3)[0][0].id == chosen
+
+
+def test_semantic_retrieval_finds_what_shares_no_words(sqlite_db: Database, tmp_path: Path) -> None:
+    keys = load_demo(sqlite_db)
+    idx = fresh_index(sqlite_db, tmp_path)
+    cache = semantic.EmbeddingCache(tmp_path / "emb")
+    assert keys["shouyang"] not in [h.id for h in search.run(idx, "想领养个娃", limit=5)[0]]
+    hits, _ = search.run(idx, "想领养个娃", limit=5, cache=cache)
+    assert hits[0].id == keys["shouyang"]
+    # Explicit filters hold for meaning-only candidates too.
+    hits, _ = search.run(idx, "想领养个娃", search.Filters(category="养老"), limit=5, cache=cache)
+    assert all(h.data["category"].startswith("养老") for h in hits)
