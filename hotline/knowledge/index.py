@@ -22,6 +22,7 @@ startup and before every search. A missing or unreadable index, a marker ahead o
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -45,6 +46,7 @@ from hotline.store.base import utcnow
 SCHEMA_VERSION = 6
 TEXT_FIELDS = {"title": 3.0, "q": 2.5, "syn": 1.2, "tag": 2.0, "body": 0.6}
 FOREVER = 2**62
+_GENERATIONS = itertools.count(1)
 
 
 def _ts(value: Any) -> int | None:
@@ -178,8 +180,9 @@ class KnowledgeIndex:
         # Outbox ids applied recently (id -> when), see LATE_SECONDS.
         self.recent: dict[int, datetime] = {}
         self.verified = False
-        # Bumped on every change of the documents (semantic matrices built from them compare it).
-        self.generation = 0
+        # A new value on every change of the documents, unique in the process (semantic matrices
+        # built from them compare it, also across a re-opened index).
+        self.generation = next(_GENERATIONS)
         self._open()
 
     # --- storage -------------------------------------------------------------------------------
@@ -256,7 +259,7 @@ class KnowledgeIndex:
             writer.commit()
             writer.wait_merging_threads()
             self.index.reload()
-            self.generation += 1
+            self.generation = next(_GENERATIONS)
             state = self.read_state()
             state["outbox"] = max(outbox, int(state.get("outbox", -1)))
             self.write_state(state)
@@ -338,7 +341,7 @@ def rebuild_index(session: Session, idx: KnowledgeIndex, batch: int = 2000) -> i
         idx.index.reload()
         idx.write_state({"schema": SCHEMA_VERSION, "outbox": top})
         idx.recent.clear()
-        idx.generation += 1
+        idx.generation = next(_GENERATIONS)
         # Rows inside the late window that the rebuild already covers need no second pass.
         now = utcnow()
         window = select(IndexOutbox.id).where(

@@ -21,6 +21,7 @@ import dataclasses
 import json
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -242,6 +243,26 @@ SEMANTIC_MAX_DOCS = 6_000
 SEMANTIC_MIN_SIMILARITY = 0.33
 
 
+def warm_semantic(idx: KnowledgeIndex, cache: semantic.EmbeddingCache) -> None:
+    """Bring the in-memory meaning index up to the current documents (encoding new phrases)."""
+    sem = _SEMANTIC.setdefault(str(idx.path), semantic.SemanticIndex())
+    try:
+        generation = idx.generation
+        searcher = idx.index.searcher()
+        if searcher.num_docs > SEMANTIC_MAX_DOCS:
+            return
+        everything = max(1, searcher.num_docs)
+        served = searcher.search(Q.term_query(idx.schema, "served", 1), limit=everything, count=False)
+        pairs: list[tuple[int, str]] = []
+        for _, addr in served.hits:
+            doc = searcher.doc(addr)
+            data = json.loads(bytes(doc["data"][0]))
+            pairs.extend((int(doc["id"][0]), p) for p in data.get("nphr", []))
+        sem.refresh(generation, pairs, cache)
+    finally:
+        sem.building = False
+
+
 def _matches(data: dict[str, Any], f: Filters) -> bool:
     cat = str(data.get("category", ""))
     if f.category and not (cat == f.category.strip("/") or cat.startswith(f.category.strip("/") + "/")):
@@ -266,16 +287,11 @@ def _semantic_hits(
     if searcher.num_docs > SEMANTIC_MAX_DOCS:
         return []
     sem = _SEMANTIC.setdefault(str(idx.path), semantic.SemanticIndex())
-    if sem.generation != idx.generation:
-        served = searcher.search(
-            Q.term_query(idx.schema, "served", 1), limit=max(1, searcher.num_docs), count=False
-        )
-        pairs: list[tuple[int, str]] = []
-        for _, addr in served.hits:
-            doc = searcher.doc(addr)
-            data = json.loads(bytes(doc["data"][0]))
-            pairs.extend((int(doc["id"][0]), p) for p in data.get("nphr", []))
-        sem.refresh(idx.generation, pairs, cache)
+    if sem.generation != idx.generation and not sem.building:
+        # Re-encoding can take a while (every new phrase; tens of seconds for a fresh cache of
+        # thousands of articles): do it in the background and answer from the last matrix.
+        sem.building = True
+        threading.Thread(target=warm_semantic, args=(idx, cache), daemon=True).start()
     ids = [i for i, _ in sem.nearest(qvec, 10, SEMANTIC_MIN_SIMILARITY) if i not in have]
     if not ids:
         return []

@@ -141,7 +141,8 @@ def encode_query(text: str) -> np.ndarray:
 def best_similarity(query_vec: np.ndarray, vectors: list[np.ndarray]) -> float:
     if not vectors:
         return 0.0
-    return float(np.max(np.stack(vectors) @ query_vec))
+    # A handful of rows: numpy's own loop, no BLAS threads (see single_thread_blas).
+    return float(max(float(np.dot(v, query_vec)) for v in vectors))
 
 
 class SemanticIndex:
@@ -161,6 +162,7 @@ class SemanticIndex:
         self.matrix = np.zeros((0, DIM), dtype=np.float32)
         self.owners: list[int] = []
         self.lock = threading.Lock()
+        self.building = False
 
     def refresh(self, generation: int, phrases: list[tuple[int, str]], cache: EmbeddingCache) -> None:
         with self.lock:
@@ -179,7 +181,8 @@ class SemanticIndex:
         """Up to k (owner, similarity) pairs, best first, one per owner."""
         if not self.owners:
             return []
-        sims = self.matrix @ query_vec
+        with _model_lock, single_thread_blas():
+            sims = self.matrix @ query_vec
         out: dict[int, float] = {}
         for i in np.argsort(-sims)[: k * 6]:
             if sims[i] < min_similarity:

@@ -47,6 +47,7 @@ def test_expired_never_suggested(
     }
     got = {h.id for h in search.suggest(idx, query, now=now, limit=20)}
     got |= {h.id for h in search.run(idx, query, now=now, limit=20)[0]}
+    search.warm_semantic(idx, _embeddings(tmp_path))
     got |= {h.id for h in search.run(idx, query, now=now, limit=20, cache=_embeddings(tmp_path))[0]}
     assert got <= valid
 

@@ -79,6 +79,7 @@ def test_semantic_retrieval_finds_what_shares_no_words(sqlite_db: Database, tmp_
     idx = fresh_index(sqlite_db, tmp_path)
     cache = semantic.EmbeddingCache(tmp_path / "emb")
     assert keys["shouyang"] not in [h.id for h in search.run(idx, "想领养个娃", limit=5)[0]]
+    search.warm_semantic(idx, cache)  # the server does this in the background
     hits, _ = search.run(idx, "想领养个娃", limit=5, cache=cache)
     assert hits[0].id == keys["shouyang"]
     # Explicit filters hold for meaning-only candidates too.
