@@ -94,3 +94,41 @@ def test_call_pops_on_workspace_and_wallboard(
     finally:
         for p in procs:
             p.kill()
+
+
+def test_new_call_follows_published_flow(new_page: Callable[[], Any], server: str, sipp_dir: Path) -> None:
+    """After a menu change is published (the editor's path is in test_ivr), a real call walks the
+    new flow: its recorded IVR path equals the simulator's path for the published flow, now."""
+    engine = int(SERVER_INFO["sip_port"])
+    sup = new_page()
+    login(sup, "banzhang")
+    flow = sup.request.get("/api/ivr/flows/1").json()
+    definition = flow["published"]
+    definition["nodes"]["main_menu"]["options"]["1"] = "q_general"
+    body = {"definition": definition, "comment": "e2e: 1 -> general", "version": flow["version"]}
+    assert sup.request.put("/api/ivr/flows/1/draft", data=body).ok
+    assert sup.request.post("/api/ivr/flows/1/publish").ok
+    number = "13500000001"  # no caller record: the ordinary menu
+    sim = sup.request.post("/api/ivr/flows/1/simulate", data={"digits": ["1"], "caller": number}).json()
+    expected = [step["node"] for step in sim["outcome"]["path"]]
+
+    scenario = sipp_dir / "plain.xml"
+    scenario.write_text(caller_xml(number, "1", 5000))
+    call = Sipp(str(scenario), engine, ip=IP, args=["-s", "12345", "-m", "1"], cwd=sipp_dir).start()
+    try:
+        call.wait(timeout=40)
+        cdr = None
+        for _ in range(50):
+            items = sup.request.get(f"/api/calls/cdrs?caller={number}&limit=5").json()["items"]
+            ended = [c for c in items if c["caller_number"] == number and c["ended_at"]]
+            if ended:
+                cdr = sup.request.get(f"/api/calls/cdrs/{ended[0]['id']}").json()
+                break
+            sup.wait_for_timeout(300)
+        assert cdr is not None, "no CDR for the call"
+        walked = [step["node"] for step in cdr["ivr_path"].get("steps", [])]
+        assert walked == expected, (walked, expected, call.output[-500:])
+        if sim["outcome"]["kind"] == "enqueue":
+            assert cdr["queue"] == sim["outcome"]["target"] == "general"
+    finally:
+        call.kill()
