@@ -86,6 +86,20 @@ def test_call_pops_on_workspace_and_wallboard(
         screenshot(sup, "wallboard-call")
         assert_accessible(sup)
 
+        # during the call: knowledge by pinyin initials, and a work order linked to this call
+        agent.get_by_test_id("kb-input").fill("gljt")
+        agent.get_by_test_id("kb-suggestions").wait_for(timeout=60_000)
+        agent.get_by_test_id("wo-title").fill("咨询高龄津贴申领")
+        agent.get_by_test_id("wo-content").fill("来电人咨询高龄津贴如何申领，需社区上门核实。")
+        agent.get_by_test_id("wo-department").click()
+        agent.locator(".el-select-dropdown__item:visible", has_text="养老服务处").first.click()
+        agent.get_by_test_id("wo-dispatch").click()
+        agent.locator(".el-message", has_text="工单已创建").wait_for()
+        orders = agent.request.get(f"/api/workorders?caller_id={caller['id']}&limit=5").json()["items"]
+        detail = agent.request.get(f"/api/workorders/{orders[0]['id']}").json()
+        assert detail["state"] == "dispatched"
+        assert [x["ref"] for x in detail["links"] if x["kind"] == "call"] == [me["call_id"]]
+
         # hang up with the shortcut; wrap-up is a real state with a countdown
         agent.keyboard.press("Alt+H")
         state.locator(".el-tag", has_text="话后整理").wait_for()
