@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.workorders.models import ClassifierModel, SearchToken, WorkOrder
@@ -27,6 +27,7 @@ from hotline.workorders.states import TERMINAL
 DUPLICATE_DAYS = 7
 DUPLICATE_JACCARD = 0.6
 MAX_VOCAB = 5000
+KEEP_MODELS = 3
 TARGETS = {"category": WorkOrder.category_id, "department": WorkOrder.department_id}
 
 
@@ -103,6 +104,13 @@ def train(session: Session, target: str = "category", limit: int = 50_000) -> Cl
     model = ClassifierModel(target=target, samples=len(docs), params=params)
     session.add(model)
     session.flush()
+    # Keep the last few models (for comparison), not one per night forever.
+    old = (
+        select(ClassifierModel.id).where(ClassifierModel.target == target).order_by(ClassifierModel.id.desc())
+    )
+    session.execute(
+        delete(ClassifierModel).where(ClassifierModel.id.in_(old.offset(KEEP_MODELS).scalar_subquery()))
+    )
     return model
 
 

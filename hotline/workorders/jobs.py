@@ -1,39 +1,41 @@
-"""Entry points for background jobs and the CLI: each opens its own transaction on a Database.
+"""Background jobs (found by `hotline.jobs.runner.discover_jobs` through `JOBS`) and the same
+entry points for the CLI; each opens its own transaction on a Database.
 
-- `sweep(db)`: deadline warnings, automatic supervision and escalation (run every minute).
-- `retrain(db)`: retrain the category and department suggesters on closed orders
-  (wire to `hotline workorders train`).
-- `retry_inbox(db)`: process channel messages stored but not yet turned into orders.
+- `sweep(db, now)`: deadline warnings, automatic supervision and escalation (every minute).
+- `retrain(db)`: retrain the category and department suggesters on closed orders (nightly; wire
+  it to `hotline workorders train`).
+- `retry_inbox(db)`: process channel messages stored but not yet turned into orders (every minute).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from hotline.channels.inbox import retry_pending
-from hotline.jobs import Job
+from hotline.jobs.runner import Job
 from hotline.store.base import utcnow
 from hotline.store.db import Database
 from hotline.workorders import assist
 from hotline.workorders.deadlines import sweep_deadlines
 
 
-def sweep(db: Database) -> dict[str, int]:
+def sweep(db: Database, now: datetime | None = None) -> dict[str, int]:
     with db.session() as s:
-        return sweep_deadlines(s, utcnow())
+        return sweep_deadlines(s, now or utcnow())
 
 
-def retrain(db: Database) -> dict[str, int]:
+def retrain(db: Database, now: datetime | None = None) -> dict[str, int]:
     """Returns the number of training samples per target."""
     with db.session() as s:
         return {target: assist.train(s, target).samples for target in ("category", "department")}
 
 
-def retry_inbox(db: Database) -> int:
+def retry_inbox(db: Database, now: datetime | None = None) -> int:
     return retry_pending(db)
 
 
-# Run by `hotline serve` through hotline.jobs (one process at a time, under a database lease).
 JOBS = [
-    Job("workorders.deadlines", 60, lambda db, now: sweep(db)),
-    Job("channels.inbox_retry", 30, lambda db, now: retry_inbox(db)),
-    Job("workorders.retrain", 24 * 3600, lambda db, now: retrain(db)),
+    Job("workorders.sweep_deadlines", 60, sweep),
+    Job("workorders.retrain_suggester", 24 * 3600, retrain),
+    Job("channels.retry_inbox", 60, retry_inbox),
 ]

@@ -7,12 +7,13 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Table
+from sqlalchemy import Table, func, select
 
 from hotline.store.base import Base
 from hotline.store.db import Database
 from hotline.store.registry import load_all_models
-from hotline.workorders import jobs
+from hotline.workorders import assist, jobs
+from hotline.workorders.models import ClassifierModel
 
 MINE = ("workorder", "channel_")
 
@@ -43,3 +44,10 @@ def test_jobs_run(db: Database) -> None:
     assert jobs.sweep(db) == {"warning": 0, "supervision": 0, "escalation": 0}
     assert jobs.retrain(db) == {"category": 0, "department": 0}
     assert jobs.retry_inbox(db) == 0
+    for _ in range(4):
+        jobs.retrain(db)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(ClassifierModel)) == 2 * assist.KEEP_MODELS
+    from hotline.jobs.runner import discover_jobs
+
+    assert {"workorders.sweep_deadlines", "channels.retry_inbox"} <= {j.name for j in discover_jobs()}
