@@ -20,6 +20,10 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
 app.add_typer(ivr_app, name="ivr")
+knowledge_app = typer.Typer(help="knowledge base maintenance")
+workorders_app = typer.Typer(help="work-order maintenance")
+app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(workorders_app, name="workorders")
 
 
 def _version(value: bool) -> None:
@@ -112,6 +116,31 @@ def user_passwd(
             raise typer.Exit(2)
         set_password(session, Actor(None, "cli"), user.id, password)
     typer.echo(f"password changed for {username}")
+
+
+@knowledge_app.command("reindex")
+def knowledge_reindex() -> None:
+    """Rebuild the knowledge search index from the database (safe at any time)."""
+    import time
+
+    from hotline.knowledge import index
+    from hotline.store.db import get_database
+
+    settings, db = get_settings(), get_database()
+    started = time.monotonic()
+    with db.session() as session:
+        count = index.rebuild_index(session, index.get_index(settings.data_dir, db.url))
+    typer.echo(f"indexed {count} articles in {time.monotonic() - started:.1f} s")
+
+
+@workorders_app.command("train")
+def workorders_train() -> None:
+    """Retrain the category and department suggestions on the closed work orders."""
+    from hotline.store.db import get_database
+    from hotline.workorders.jobs import retrain
+
+    for target, samples in retrain(get_database()).items():
+        typer.echo(f"{target}: trained on {samples} closed orders")
 
 
 @app.command()

@@ -50,6 +50,11 @@ def test_upgrade_demo_users(tmp_path: Path) -> None:
     assert "=>" in sim.stdout
     assert hotline(tmp_path, "ivr", "simulate", "no-such-flow").returncode == 2
 
+    reindex = hotline(tmp_path, "knowledge", "reindex")
+    assert reindex.returncode == 0 and "indexed" in reindex.stdout, reindex.stderr
+    train = hotline(tmp_path, "workorders", "train")
+    assert train.returncode == 0 and "category: trained on" in train.stdout, train.stderr
+
     db = Database(f"sqlite:///{tmp_path / 'cli.db'}")
     with db.session() as s:
         assert 45 <= (s.scalar(select(func.count()).select_from(Caller)) or 0) <= 60
