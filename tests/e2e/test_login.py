@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -51,9 +52,10 @@ def test_forbidden_page_and_logout(new_page: Callable[[], Any], server: str) -> 
     page.goto("/admin/users")
     page.wait_for_url("**/forbidden")
     page.get_by_test_id("logout").click()
-    page.wait_for_url("**/login")
+    page.get_by_test_id("login-submit").wait_for()
     page.goto("/workorders")
-    page.wait_for_url("**/login?next=/workorders")
+    page.wait_for_url(re.compile(r".*/login\?next=/workorders$"))
+    page.get_by_test_id("login-submit").wait_for()
 
 
 @pytest.mark.parametrize("path", ["/admin/users", "/admin/departments", "/admin/audit", "/admin/callers"])
