@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -186,6 +187,7 @@ def main() -> None:
             if cluster is not None:
                 cluster.stop()
         print(f"{kind}: done", flush=True)
+    shutil.rmtree(tmp, ignore_errors=True)  # a kept --sqlite-file lives elsewhere
     keys = list(next(iter(results.values())))
     print(f"\n{'metric':34}" + "".join(f"{k:>14}" for k in results))
     for key in keys:
