@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.audit.service import SYSTEM, Actor, record, snapshot
 from hotline.bus import get_bus
-from hotline.errors import Invalid, NotFound, stale_version
+from hotline.errors import Conflict, Invalid, NotFound, stale_version
 from hotline.people.models import Caller, Department
 from hotline.people.permissions import PERMISSIONS
 from hotline.store.base import utcnow
@@ -71,7 +71,10 @@ def flush(session: Session, order: WorkOrder) -> None:
         session.flush()
     except StaleDataError as exc:
         session.rollback()
-        raise stale_version("work order", -1, -1) from exc
+        raise Conflict(
+            f"work order {order.number} was changed by someone else meanwhile; reload it",
+            f"工单 {order.number} 已被他人修改，请刷新后重试",
+        ) from exc
 
 
 def check_version(order: WorkOrder, version: int | None) -> None:
@@ -177,8 +180,6 @@ def update(session: Session, who: Who, order_id: int, version: int, changes: dic
     order = get_order(session, who, order_id)
     check_version(order, version)
     if order.state in ("closed", "cancelled", "merged"):
-        from hotline.errors import Conflict
-
         raise Conflict(f"work order {order.number} is {order.state}", "工单已结束，不能修改")
     before = snapshot(order)
     probe = NewOrder(
