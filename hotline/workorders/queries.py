@@ -14,7 +14,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from hotline.errors import Invalid
@@ -94,7 +94,8 @@ class Query:
 def build(session: Session, who: Who, f: Filters, now: datetime) -> Query:
     stmt = select(WorkOrder)
     if who.department_only:
-        stmt = stmt.where(WorkOrder.department_id == who.department_id)
+        # A handler with no department sees nothing (never the undispatched, department-less orders).
+        stmt = stmt.where(WorkOrder.department_id == who.department_id if who.department_id else false())
     if f.state:
         states = [s for s in f.state.split(",") if s]
         bad = [s for s in states if s not in State.__members__]

@@ -87,7 +87,9 @@ def get_order(session: Session, who: Who, order_id: int, for_update: bool = Fals
     if for_update and session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     order = session.scalar(stmt)
-    if order is None or (who.department_only and order.department_id != who.department_id):
+    if order is None or (
+        who.department_only and (who.department_id is None or order.department_id != who.department_id)
+    ):
         # Another department's order does not exist for a department handler.
         raise NotFound(f"work order {order_id} not found", f"工单 {order_id} 不存在")
     return order

@@ -21,7 +21,8 @@ from hotline.workorders.deadlines import sweep_deadlines
 from hotline.workorders.lifecycle import act, record_return_visit
 from hotline.workorders.models import Notification, ReturnVisit, WorkOrder, WorkOrderEvent
 from hotline.workorders.numbers import next_number
-from hotline.workorders.service import SYSTEM_WHO, update
+from hotline.workorders.queries import Filters, build
+from hotline.workorders.service import SYSTEM_WHO, get_order, update
 from tests.workorders.helpers import new_order, who
 
 
@@ -62,6 +63,13 @@ def test_department_sees_only_its_orders(db: Database) -> None:
         o = act(s, who("agent"), o.id, "dispatch", o.version, department_id=2)
         with pytest.raises(NotFound):
             act(s, who("department_handler"), o.id, "receive", o.version)
+        # A handler without a department sees nothing, not the department-less drafts.
+        draft = new_order(s, "尚未派单的工单")
+        nobody = who("department_handler", department_id=None)
+        with pytest.raises(NotFound):
+            get_order(s, nobody, draft.id)
+        q = build(s, nobody, Filters(), utcnow())
+        assert s.scalars(q.stmt).all() == []
 
 
 def test_numbers_are_unique_under_concurrency(db: Database) -> None:
