@@ -103,6 +103,7 @@ def test_call_pops_on_workspace_and_wallboard(
         # hang up with the shortcut; wrap-up is a real state with a countdown
         agent.keyboard.press("Alt+H")
         state.locator(".el-tag", has_text="话后整理").wait_for()
+        state.get_by_text("整理剩余").wait_for()
         agent.keyboard.press("Alt+R")
         state.locator(".el-tag", has_text="示闲").wait_for()
     finally:
