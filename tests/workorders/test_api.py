@@ -47,6 +47,11 @@ def test_lifecycle_over_http(client: TestClient, auth: Auth) -> None:
     assert [x["id"] for x in portal] == [o["id"]]
     assert portal[0]["contact_phone"] is None and portal[0]["contact_name"] is None
     assert client.get("/api/workorders", headers=auth("department_handler")).status_code == 403
+    kinds = [
+        n["kind"]
+        for n in client.get("/api/workorders/portal/notifications", headers=auth("department_handler")).json()
+    ]
+    assert kinds == ["dispatch"]
     o = _act(client, auth, "department_handler", o, "receive").json()
     o = _act(client, auth, "department_handler", o, "reply", note="已受理低保申请").json()
     assert o["state"] == "replied"

@@ -170,6 +170,24 @@ def portal_list(
     return page(session, build(session, w, f, utcnow()), params, lambda o: order_out(o, w))
 
 
+@router.get("/portal/notifications", response_model=list[dict[str, Any]])
+def portal_notifications(
+    limit: int = Query(100, ge=1, le=500),
+    p: Principal = Depends(require("workorders.handle")),
+    session: Session = Depends(get_session, scope="function"),
+) -> list[dict[str, Any]]:
+    """Warnings, supervision, escalations and dispatches for the principal's department."""
+    if p.department_id is None:
+        return []
+    rows = session.scalars(
+        select(Notification)
+        .where(Notification.department_id == p.department_id)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    return [_notification(n) for n in rows]
+
+
 @router.get("/portal/{order_id}", response_model=WorkOrderDetail)
 def portal_detail(
     order_id: int,
@@ -205,11 +223,14 @@ def notifications(
     session: Session = Depends(get_session, scope="function"),
 ) -> list[dict[str, Any]]:
     rows = session.scalars(select(Notification).order_by(Notification.id.desc()).limit(limit))
-    return [
-        {"id": n.id, "workorder_id": n.workorder_id, "kind": n.kind, "department_id": n.department_id,
-         "due_at": n.due_at, "created_at": n.created_at}
-        for n in rows
-    ]  # fmt: skip
+    return [_notification(n) for n in rows]
+
+
+def _notification(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.id, "workorder_id": n.workorder_id, "kind": n.kind, "department_id": n.department_id,
+        "due_at": n.due_at, "created_at": n.created_at,
+    }  # fmt: skip
 
 
 @router.post("/suggest", response_model=dict[str, Any])
