@@ -99,3 +99,34 @@ def test_order_loop(new_page: Callable[[], Any]) -> None:
     sup.get_by_test_id("workorders-table").get_by_text(order_no).wait_for()
     screenshot(sup, "workorders")
     assert_accessible(sup)
+
+
+def test_department_sees_confidential_order_without_caller(new_page: Callable[[], Any]) -> None:
+    agent = new_page()
+    login(agent, "agent1")
+    depts = agent.request.get("/api/departments?limit=100").json()["items"]
+    ylfwc = next(d["id"] for d in depts if d["code"] == "YLFWC")
+    body = {
+        "type": "complaint",
+        "title": "投诉养老机构服务（保密）",
+        "content": "来电人反映某养老院护理不到位，要求对其身份保密。",
+        "contact_name": "张某某",
+        "contact_phone": "13912345678",
+        "confidential": True,
+    }
+    order = agent.request.post("/api/workorders", data=body).json()
+    done = agent.request.post(
+        f"/api/workorders/{order['id']}/dispatch", data={"version": order["version"], "department_id": ylfwc}
+    )
+    assert done.ok, done.text()
+
+    handler = new_page()
+    login(handler, "yanglao")
+    row = handler.get_by_test_id("workorders-table").locator(".el-table__row", has_text=order["number"])
+    assert "（保密，已隐藏）" in row.inner_text()
+    row.get_by_text(order["number"]).click()
+    handler.get_by_test_id("wo-state").wait_for()
+    text = handler.locator(".page").inner_text()
+    assert "13912345678" not in text, text
+    assert "张某某" not in text, text
+    screenshot(handler, "workorder-confidential")
