@@ -217,3 +217,13 @@ def test_store_down_before_persisting_raises(db: Database, monkeypatch: pytest.M
     with pytest.raises(OSError):
         inbox.store(down, "sms", "x1", "13800000000", "text", "raw")
     assert _count(db, InboundMessage) == 0
+
+
+def test_web_form_is_rate_limited(client: TestClient) -> None:
+    codes = [
+        client.post(
+            "/api/channels/webform", json={"form_id": f"form-rate-{i:04d}", "content": "想咨询养老补贴政策"}
+        ).status_code
+        for i in range(12)
+    ]
+    assert codes[:10] == [200] * 10 and codes[10:] == [429, 429]

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from hotline.channels import inbox, sms, wechat
 from hotline.channels.models import InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
-from hotline.errors import Invalid
+from hotline.errors import Invalid, TooManyRequests
 from hotline.schemas import Out, StrictIn
 from hotline.store.db import Database
-from hotline.web.auth import Principal, require
+from hotline.web.auth import LoginThrottle, Principal, require
 from hotline.web.deps import get_db, get_session
 
 router = APIRouter(prefix="/api/channels", tags=["channels"])
@@ -32,6 +32,7 @@ PUBLIC_ROUTES = {
 }
 XML = "application/xml"
 MAX_BODY = 64 * 1024
+WEBFORM_MAX, WEBFORM_WINDOW_S = 10, 600
 
 
 class IntakeOut(Out):
@@ -143,6 +144,16 @@ async def wechat_message(
 def web_form(body: WebFormIn, request: Request, db: Database = Depends(get_db)) -> IntakeOut:
     if body.website:  # filled only by bots
         raise Invalid("rejected", "提交被拒绝")
+    # A public form: at most WEBFORM_MAX submissions per address per window (per app instance).
+    throttle = getattr(request.app.state, "webform_throttle", None)
+    if throttle is None:
+        throttle = request.app.state.webform_throttle = LoginThrottle(WEBFORM_MAX, WEBFORM_WINDOW_S)
+    key = f"webform:{request.client.host if request.client else '-'}"
+    try:
+        throttle.check(key)
+    except TooManyRequests as exc:
+        raise TooManyRequests("too many submissions; try again later", "提交过于频繁，请稍后再试") from exc
+    throttle.fail(key)
     sender = body.phone or body.email or (request.client.host if request.client else "web")
     text = body.content if not body.name else f"{body.content}\n（留言人：{body.name}）"
     stored, order = inbox.intake(db, "web", body.form_id, sender, text, body.model_dump_json())
