@@ -130,3 +130,28 @@ def test_department_sees_confidential_order_without_caller(new_page: Callable[[]
     assert "13912345678" not in text, text
     assert "张某某" not in text, text
     screenshot(handler, "workorder-confidential")
+
+
+def test_stale_action_shows_chinese_conflict(new_page: Callable[[], Any]) -> None:
+    """Two agents on one order: the second, acting on what it read before, gets the server's
+    409 problem as a Chinese message, not a silent overwrite."""
+    first, second = new_page(), new_page()
+    login(first, "agent1")
+    body = {"type": "inquiry", "title": "咨询助餐点位置", "content": "来电人询问附近社区助餐点。"}
+    order = first.request.post("/api/workorders", data=body).json()
+    for page in (first, second):
+        if page is second:
+            login(second, "banzhang")
+        page.goto(f"/workorders/{order['id']}")
+        page.locator("[data-action=cancel]").wait_for()
+    first.locator("[data-action=cancel]").click()
+    first.get_by_test_id("action-note").fill("重复来电")
+    first.get_by_test_id("action-submit").click()
+    first.get_by_test_id("wo-state").filter(has_text="已撤销").wait_for()
+
+    second.locator("[data-action=cancel]").click()
+    second.get_by_test_id("action-note").fill("重复来电")
+    second.get_by_test_id("action-submit").click()
+    toast = second.locator(".el-message--error")
+    toast.wait_for()
+    assert "冲突" in toast.inner_text() or "不能" in toast.inner_text(), toast.inner_text()
