@@ -60,6 +60,8 @@ async def main(argv: list[str]) -> None:
     creds = DictCredentialStore({f"100{i}": "bench" for i in range(1, 10)})
     engine = TelephonyEngine(settings, bus, creds, recordings_dir=record_dir)
     engine.ring_timeout = 30
+    # SIPp's built-in uas does not answer OPTIONS: qualifying it would unregister the bench "phone".
+    engine.qualify_interval = 0
     if record_dir is not None:
 
         async def route(leg: Leg) -> None:
