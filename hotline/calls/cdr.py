@@ -74,6 +74,26 @@ def end_call(session: Session, uuid: str, outcome: str | None, cause: str | None
     return row
 
 
+def queue_event_row(
+    call_uuid: str,
+    queue: str,
+    kind: str,
+    at: datetime,
+    agent_id: int | None,
+    wait: float | None,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "call_uuid": call_uuid,
+        "queue": queue,
+        "kind": kind,
+        "at": at,
+        "agent_id": agent_id,
+        "wait_seconds": None if wait is None else round(wait, 3),
+        "data": data,
+    }
+
+
 def queue_event(
     session: Session,
     call_uuid: str,

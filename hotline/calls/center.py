@@ -29,6 +29,7 @@ from hotline.calls import cdr
 from hotline.calls.control import CallControl
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
+from hotline.calls.models import AgentStateRow, QueueEventRow
 from hotline.calls.routing import IvrRunner
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
@@ -164,9 +165,9 @@ class CallCenter(IvrRunner, CallControl):
             data = {
                 k: v for k, v in item.data.items() if isinstance(v, str | int | float | bool | type(None))
             }
-            ev = item
-            self.writer.submit(
-                lambda s: cdr.queue_event(s, ev.call_id, ev.queue, ev.kind, now, ev.agent_id, ev.wait, data)
+            self.writer.insert(
+                QueueEventRow,
+                cdr.queue_event_row(item.call_id, item.queue, item.kind, now, item.agent_id, item.wait, data),
             )
             self.kpi.queue_event(
                 item.kind, item.call_id, item.queue, item.at, wait=item.wait, agent_id=item.agent_id, **data
@@ -181,10 +182,8 @@ class CallCenter(IvrRunner, CallControl):
             if item.kind == "callback_failed":
                 self._close(item.call_id, "callback_failed")
             return
-        change = item
-        self.writer.submit(
-            lambda s: cdr.agent_state(s, change.agent_id, change.state.value, change.reason, now)
-        )
+        row = {"agent_id": item.agent_id, "state": item.state.value, "reason": item.reason, "at": now}
+        self.writer.insert(AgentStateRow, row)
         self.kpi.agent_state(item.agent_id, item.state.value, item.at)
         self.bus.publish(
             "agent.state",

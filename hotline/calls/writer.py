@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from hotline.store.db import Database
@@ -26,6 +28,8 @@ class Writer:
         self.db = db
         self.interval = interval
         self._pending: list[Write] = []
+        # Append-only rows (queue log, agent states) go in one executemany per table and batch.
+        self._bulk: dict[type[Any], list[dict[str, Any]]] = {}
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -41,8 +45,14 @@ class Writer:
         self._idle.clear()
         self._wake.set()
 
+    def insert(self, table: type[Any], row: dict[str, Any]) -> None:
+        """Queue a row of a mapped class (a table nothing else in the batch depends on)."""
+        self._bulk.setdefault(table, []).append(row)
+        self._idle.clear()
+        self._wake.set()
+
     async def flush(self) -> None:
-        while self._pending or not self._idle.is_set():
+        while self._pending or self._bulk or not self._idle.is_set():
             self._wake.set()
             await asyncio.sleep(self.interval)
 
@@ -57,14 +67,17 @@ class Writer:
             self._wake.clear()
             await asyncio.sleep(self.interval)  # gather what arrives meanwhile into the batch
             batch, self._pending = self._pending, []
-            if batch:
-                await asyncio.to_thread(self._write, batch)
-            if not self._pending:
+            bulk, self._bulk = self._bulk, {}
+            if batch or bulk:
+                await asyncio.to_thread(self._write, batch, bulk)
+            if not self._pending and not self._bulk:
                 self._idle.set()
 
-    def _write(self, batch: list[Write]) -> None:
+    def _write(self, batch: list[Write], bulk: dict[type[Any], list[dict[str, Any]]] | None = None) -> None:
         self.batches += 1
-        self.writes += len(batch)
+        self.writes += len(batch) + sum(len(rows) for rows in (bulk or {}).values())
+        for table, rows in (bulk or {}).items():
+            batch.append(lambda s, t=table, r=rows: s.execute(insert(t), r))  # type: ignore[misc]
         try:
             with self.db.session() as s:
                 for fn in batch:

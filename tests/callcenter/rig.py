@@ -216,47 +216,51 @@ class Rig:
         scenario: str = "",
         cwd: Path | None = None,
     ) -> Sipp:
-        port = free_port(PHONE_IP)
-        reg = Sipp(
-            "register.xml",
-            self.et.port,
-            ip=PHONE_IP,
-            port=port,
-            args=["-s", ext, "-au", ext, "-ap", PASSWORDS[ext], "-m", "1"],
-            cwd=self.tmp,
-        )
-        assert reg.run() == 0, reg.output
+        for _ in range(3):  # a port picked as free may be taken meanwhile on a shared box
+            port = free_port(PHONE_IP)
+            reg = Sipp(
+                "register.xml",
+                self.et.port,
+                ip=PHONE_IP,
+                port=port,
+                args=["-s", ext, "-au", ext, "-ap", PASSWORDS[ext], "-m", "1"],
+                cwd=self.tmp,
+            )
+            if reg.run() == 0 or "Address already in use" not in reg.output:
+                break
+        assert reg.proc is not None and reg.proc.returncode == 0, reg.output
         scenario = scenario or self._write(f"phone{ext}-{answer_after_ms}.xml", phone_xml(answer_after_ms))
-        sipp = Sipp(
-            scenario,
-            self.et.port,
-            ip=PHONE_IP,
-            port=port,
-            args=["-s", ext, "-m", str(calls)],
-            cwd=cwd or self.tmp,
+        args = ["-s", ext, "-m", str(calls)]
+        return self._start(
+            lambda: Sipp(scenario, self.et.port, ip=PHONE_IP, port=port, args=args, cwd=cwd or self.tmp)
         )
-        self.procs.append(sipp.start())
-        time.sleep(0.3)
-        return sipp
 
     def external(self, calls: int = 1, answer_after_ms: int = 300) -> Sipp:
         scenario = self._write(f"external-{answer_after_ms}.xml", phone_xml(answer_after_ms))
-        sipp = Sipp(
-            scenario,
-            self.et.port,
-            ip=EXTERNAL_IP,
-            port=self.trunk_port,
-            args=["-s", "ext", "-m", str(calls)],
-            cwd=self.tmp,
+        args = ["-s", "ext", "-m", str(calls)]
+        return self._start(
+            lambda: Sipp(
+                scenario, self.et.port, ip=EXTERNAL_IP, port=self.trunk_port, args=args, cwd=self.tmp
+            )
         )
-        self.procs.append(sipp.start())
-        time.sleep(0.3)
+
+    def _start(self, make: Callable[[], Sipp]) -> Sipp:
+        """Start a SIPp peer; on a shared box a port picked as free may be taken by the time SIPp
+        binds it, so a peer that dies at once with "Address already in use" is started again."""
+        for _ in range(3):
+            sipp = make().start()
+            time.sleep(0.3)
+            if sipp.proc is not None and sipp.proc.poll() not in (None, 0):
+                out = sipp.proc.stdout.read().decode("utf-8", "replace") if sipp.proc.stdout else ""
+                if "Address already in use" in out:
+                    continue
+            break
+        self.procs.append(sipp)
         return sipp
 
     def caller(self, number: str, digits: str, hold_ms: int | None = 2000, dialed: str = "12345") -> Sipp:
         scenario = self._write(f"caller{number}-{digits}-{hold_ms}.xml", caller_xml(number, digits, hold_ms))
-        sipp = Sipp(scenario, self.et.port, args=["-s", dialed, "-m", "1"], cwd=self.tmp)
-        self.procs.append(sipp.start())
+        sipp = self._start(lambda: Sipp(scenario, self.et.port, args=["-s", dialed, "-m", "1"], cwd=self.tmp))
         return sipp
 
     # --- the call center -----------------------------------------------------------------------
