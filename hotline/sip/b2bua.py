@@ -12,6 +12,7 @@ routing (ring the extension dialled, bridge on answer) and blind transfer (REFER
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from datetime import UTC, datetime
@@ -151,7 +152,8 @@ class Call:
         self.unbridge(leg)
         if self.mixer is not None:
             self.mixer.remove(leg.id)
-        if peer is not None and self.hangup_bridged_peer and peer.is_active:
+        # An unanswered leg (early media) failing must not drop its partner: routing picks the cause.
+        if peer is not None and self.hangup_bridged_peer and peer.is_active and leg.answered_at:
             self.engine.spawn(peer.hangup("peer_hangup"))
         if leg is self.caller and self.end_with_caller:
             for other in self.active_legs():
@@ -197,11 +199,22 @@ async def default_route(engine: TelephonyEngine, leg: Leg) -> None:
     outs = [
         await engine.originate(leg.dialed, call=leg.call, caller_id=caller_id, binding=b) for b in bindings
     ]
-    rings = [asyncio.ensure_future(out.ringing.wait()) for out in outs]
-    for ring in rings:
-        ring.add_done_callback(
-            lambda t: engine.spawn(leg.ring()) if leg.is_active and not t.cancelled() else None
-        )
+
+    def ringing(out: Leg, task: asyncio.Future[Any]) -> None:
+        if task.cancelled() or not leg.is_active:
+            return
+        if out.early_media and leg.call.peer(leg) is None:
+            # Relay the far end's early media (ringback, announcements) before the answer.
+            leg.call.bridge(leg, out)
+            engine.spawn(leg.progress())
+        else:
+            engine.spawn(leg.ring())  # only the first sends 180
+
+    rings = []
+    for out in outs:
+        ring = asyncio.ensure_future(out.ringing.wait())
+        ring.add_done_callback(functools.partial(ringing, out))
+        rings.append(ring)
     winner = await first_answered(outs, leg, engine.ring_timeout)
     for ring in rings:
         ring.cancel()

@@ -22,7 +22,16 @@ from hotline.media.player import music_on_hold_pcm, play_payload
 from hotline.media.rtp import RtpPacket, RtpSession
 from hotline.sip.dialog import Dialog
 from hotline.sip.message import SipRequest, SipResponse
-from hotline.sip.sdp import DEFAULT_DTMF_PT, PCMA, PCMU, MediaDescription, build_sdp
+from hotline.sip.sdp import (
+    DEFAULT_DTMF_PT,
+    PCMA,
+    PCMU,
+    MediaDescription,
+    SdpError,
+    build_sdp,
+    negotiate,
+    parse_sdp,
+)
 from hotline.sip.transaction import ClientTransaction, ServerTransaction
 
 if TYPE_CHECKING:
@@ -87,6 +96,7 @@ class Leg:
         self._play_task: asyncio.Task[None] | None = None
         self._cancel_pending = False
         self._auth_tried = False
+        self.early_media = False  # outbound: the far end sent SDP in a provisional (183)
         self._last_ack: bytes | None = None
         self._sdp_version = 1
         self._sdp_session = int(time.time())
@@ -145,6 +155,20 @@ class Leg:
         self.ringing.set()
         self.publish("leg.ringing")
 
+    async def progress(self) -> None:
+        """183 Session Progress with our SDP: the caller hears early media (the far end's ringback,
+        a carrier announcement) relayed before anyone answers."""
+        if self.direction != "inbound" or self.state not in ("new", "ringing") or self.server_tx is None:
+            return
+        resp = self._response(183, "Session Progress")
+        resp.add("Content-Type", "application/sdp")
+        resp.body = self.local_sdp()
+        self.server_tx.respond(resp)
+        if self.state == "new":
+            self.state = "ringing"
+            self.ringing.set()
+            self.publish("leg.ringing", early_media=True)
+
     async def answer(self) -> None:
         if self.direction != "inbound" or self.state not in ("new", "ringing") or self.server_tx is None:
             return
@@ -186,10 +210,19 @@ class Leg:
         if resp.status < 200:
             if self._cancel_pending and resp.status >= 100:
                 self._send_cancel()
+            if resp.status > 100 and resp.body and not self.early_media:
+                try:
+                    md = parse_sdp(resp.body)
+                except SdpError:
+                    md = None
+                pt = negotiate(md) if md is not None else None
+                if md is not None and pt is not None:
+                    self.apply_remote_media(md, pt)
+                    self.early_media = True
             if resp.status > 100 and self.state == "calling":
                 self.state = "ringing"
                 self.ringing.set()
-                self.publish("leg.ringing", status=resp.status)
+                self.publish("leg.ringing", status=resp.status, early_media=self.early_media)
             return
         if resp.status < 300:
             self.engine.on_uac_answer(self, resp)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from hotline.media import g711
 from hotline.sip.leg import Leg
-from tests.sip.harness import EngineThread, Sipp
+from tests.sip.harness import TRUNK_IP, EngineThread, Sipp, free_port
 from tests.sip.test_sipp_calls import phone, trunk_call
 
 pytestmark = pytest.mark.timeout(120)
@@ -108,3 +111,44 @@ def test_late_offer_invite_without_sdp(engine_thread: EngineThread) -> None:
         et.engine.on_inbound = None
     assert answered and answered[0].remote_media is not None
     assert answered[0].pt == 8  # the PCMA answer carried in the ACK was applied
+
+
+def test_early_media_relayed_before_answer(engine_thread: EngineThread, tmp_path: Path) -> None:
+    """The called side sends 183 with SDP and a tone before answering; the caller (echoing what it
+    hears back to us) must have received that tone before the call was answered."""
+    et = engine_thread
+    et.clear()
+    t = np.arange(8000 * 3) / 8000
+    (tmp_path / "tone.ulaw").write_bytes(
+        g711.ulaw_encode((np.sin(2 * np.pi * 800 * t) * 6000).astype(np.int16))
+    )
+    heard: list[float] = []
+    answered: list[float] = []
+
+    def on_event(event: object) -> None:
+        topic = getattr(event, "topic", "")
+        data = getattr(event, "data", {})
+        if topic == "leg.answered" and data.get("direction") == "inbound":
+            answered.append(time.monotonic())
+        if topic == "call.new" and et.engine is not None:
+            call = et.engine.calls.get(data["call_id"])
+            if call is not None:
+                call.legs[0].audio_taps.append(lambda _leg, _pkt: heard.append(time.monotonic()))
+
+    unsubscribe = et.bus.subscribe("*", on_event)
+    try:
+        far = phone(et, "uas_early.xml", ext="1001", cwd=tmp_path)
+        caller = Sipp(
+            "uac_early.xml",
+            et.port,
+            args=["-s", "1001", "-m", "1", "-rtp_echo", "-mp", str(free_port(TRUNK_IP))],
+        )
+        assert caller.run(30) == 0, caller.output
+        assert far.wait(20) == 0, far.output
+    finally:
+        et.call_soon(unsubscribe)
+    et.wait_event("call.ended")
+    assert answered, et.topics()
+    early = [t for t in heard if t < answered[0]]
+    assert len(early) > 40, (len(early), len(heard))  # > 0.8 s of the 1.5 s of early media came back
+    assert any(e.topic == "leg.ringing" and e.data.get("early_media") for e in et.events)
