@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     log_json: bool = True
     # Background jobs (deadline sweeps, expiry, retention) run inside `hotline serve`.
     jobs_enabled: bool = True
+    # The government mailbox (政府信箱) SMTP receiver; address and port in HOTLINE_CHANNELS_MAILBOX_*.
+    mailbox_enabled: bool = True
     timezone: str = "Asia/Shanghai"
     sip: SipSettings = Field(default_factory=SipSettings)
 

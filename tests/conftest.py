@@ -133,12 +133,12 @@ def sqlite_db(sqlite_template: Path, tmp_root: Path) -> Iterator[Database]:
 
 
 def make_settings(db: Database, tmp_root: Path, **extra: object) -> Settings:
-    # Jobs and the SIP engine stay off unless a test asks: they would race the test's own writes
-    # and fight over port 5060.
+    # Jobs, the SIP engine and the mailbox stay off unless a test asks: they would race the test's
+    # own writes and fight over ports 5060 and 2525.
     extra.setdefault("sip", SipSettings(enabled=False))
-    return Settings(
-        database_url=db.url, data_dir=tmp_root / "data", log_json=False, jobs_enabled=False, **extra
-    )  # type: ignore[arg-type]
+    extra.setdefault("jobs_enabled", False)
+    extra.setdefault("mailbox_enabled", False)
+    return Settings(database_url=db.url, data_dir=tmp_root / "data", log_json=False, **extra)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ def start_server(
         "HOTLINE_SIP__ENABLED": "false",
         "HOTLINE_LOG_JSON": "false",
         "HOTLINE_JOBS_ENABLED": "false",
+        "HOTLINE_MAILBOX_ENABLED": "false",
         **(extra_env or {}),
     }
     proc = subprocess.Popen(

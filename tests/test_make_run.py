@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import smtplib
 import socket
 import subprocess
 import time
@@ -37,13 +38,14 @@ def sip_options(port: int) -> str:
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_run(tmp_path: Path) -> None:
-    http_port, sip_port = free_port(), free_port()
+    http_port, sip_port, smtp_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "HOTLINE_DATA_DIR": str(tmp_path),
         "HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
         "HOTLINE_HTTP_PORT": str(http_port),
         "HOTLINE_SIP__PORT": str(sip_port),
+        "HOTLINE_CHANNELS_MAILBOX_PORT": str(smtp_port),
     }
     log = (tmp_path / "make-run.log").open("wb")
     start = time.monotonic()
@@ -73,6 +75,8 @@ def test_make_run(tmp_path: Path) -> None:
                 resp = client.post("/api/auth/login", json={"username": username, "password": password})
                 assert resp.status_code == 200, (username, resp.text)
         assert sip_options(sip_port).startswith("SIP/2.0 200")
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
+            assert smtp.noop()[0] == 250
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import pkgutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import FileResponse
@@ -25,6 +27,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hotline import __version__
 from hotline.bus import get_bus
 from hotline.calls.center import start_callcenter, stop_callcenter
+from hotline.channels.mailbox import start as start_mailbox
+from hotline.channels.settings import get_channel_settings
 from hotline.config import Settings, get_settings
 from hotline.jobs import JobRunner
 from hotline.people.permissions import ROLE_PERMISSIONS
@@ -36,6 +40,7 @@ from hotline.web.auth import LoginThrottle
 from hotline.web.deps import get_session
 from hotline.web.middleware import BodyLimit, Metrics
 
+log = logging.getLogger(__name__)
 FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 
 
@@ -116,6 +121,20 @@ def check_commit_scope(app: FastAPI) -> None:
         )
 
 
+def _start_mailbox(db: Database) -> Controller | None:
+    """The mailbox SMTP receiver; a busy port disables mail intake with an error, not the center."""
+    channel_settings = get_channel_settings()
+    try:
+        return start_mailbox(db, channel_settings)
+    except (OSError, RuntimeError):
+        log.exception(
+            "mailbox receiver cannot listen on %s:%s; mail intake is off",
+            channel_settings.mailbox_host,
+            channel_settings.mailbox_port,
+        )
+        return None
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = db or Database(settings.database_url)
@@ -129,11 +148,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.state.telephony = telephony
         if telephony is not None:
             await start_callcenter(telephony, db, get_bus())
+        mailbox = _start_mailbox(db) if settings.mailbox_enabled else None
         await _run_hooks(STARTUP, app)
         try:
             yield
         finally:
             await _run_hooks(list(reversed(SHUTDOWN)), app)
+            if mailbox is not None:
+                mailbox.stop()
             if telephony is not None:
                 await stop_callcenter()
                 await telephony.stop()
