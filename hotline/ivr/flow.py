@@ -124,11 +124,19 @@ NODE_TYPES += ["voicemail", "survey", "emergency", "hangup"]
 TERMINAL = {"enqueue", "transfer", "voicemail", "survey", "emergency", "hangup"}
 
 
+class Position(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    x: float = Field(ge=-1e6, le=1e6)
+    y: float = Field(ge=-1e6, le=1e6)
+
+
 class Flow(BaseModel):
     model_config = ConfigDict(extra="forbid")
     start: str
     nodes: dict[str, Node]
     variables: dict[str, str] = Field(default_factory=dict)
+    # Where the console's graphical editor drew each node; calls never look at it.
+    layout: dict[str, Position] = Field(default_factory=dict)
 
 
 _FLOW = TypeAdapter(Flow)

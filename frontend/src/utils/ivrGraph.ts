@@ -9,6 +9,8 @@ export interface IvrFlowDef {
   start: string
   nodes: Record<string, IvrNode>
   variables?: Record<string, string>
+  /** Node positions in the editor, saved with the flow (the IVR itself ignores them). */
+  layout?: Record<string, { x: number; y: number }>
 }
 
 export interface GraphEdge {
