@@ -15,10 +15,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.acd.engine import Acd, Action, AgentChange, Offer, OverflowAction, QueueEvent
@@ -41,6 +43,12 @@ log = logging.getLogger(__name__)
 _center: CallCenter | None = None
 
 
+def local_midnight(tz: str) -> datetime:
+    """Today's start in the hotline's time zone, as an aware UTC datetime (KPIs are per local day)."""
+    now = datetime.now(ZoneInfo(tz))
+    return now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
 def get_center() -> CallCenter | None:
     return _center
 
@@ -55,6 +63,7 @@ class CallCenter(IvrRunner, CallControl):
         recordings_dir: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
         tick_seconds: float = 0.2,
+        timezone: str = "Asia/Shanghai",
     ) -> None:
         self.engine = engine
         self.db = db
@@ -71,7 +80,8 @@ class CallCenter(IvrRunner, CallControl):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ticker: asyncio.Task[None] | None = None
         self._unsubscribe: list[Callable[[], None]] = []
-        self._day = date.today()
+        self.timezone = timezone
+        self._day = self.today()
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -81,6 +91,7 @@ class CallCenter(IvrRunner, CallControl):
         if any(recovered.values()):
             log.warning("recovered after a crash: %s", recovered)
         self.reload()
+        self.replay_kpis()
         self.writer.start()
         self.engine.on_inbound = self.inbound
         self._unsubscribe = [
@@ -120,6 +131,32 @@ class CallCenter(IvrRunner, CallControl):
             self.acd.add_agent(agent)
             self.kpi.agent_queues[agent.id] = list(agent.skills)
 
+    def today(self) -> date:
+        return datetime.now(ZoneInfo(self.timezone)).date()
+
+    def replay_kpis(self) -> int:
+        """Rebuild today's counters from the queue log, so a restart does not zero the wallboard
+        (wrap-up time, kept only in agent states, starts again from zero)."""
+        since = local_midnight(self.timezone)
+        with self.db.session() as s:
+            rows = s.execute(
+                select(
+                    QueueEventRow.kind,
+                    QueueEventRow.call_uuid,
+                    QueueEventRow.queue,
+                    QueueEventRow.agent_id,
+                    QueueEventRow.wait_seconds,
+                    QueueEventRow.data,
+                )
+                .where(QueueEventRow.at >= since)
+                .order_by(QueueEventRow.id)
+            ).all()
+        for kind, uuid, queue, agent_id, wait, data in rows:
+            extra = {k: v for k, v in (data or {}).items() if k not in ("wait", "agent_id")}
+            self.kpi.queue_event(kind, uuid, queue, 0.0, wait=wait, agent_id=agent_id, **extra)
+        self.kpi.forget_waiting()  # whoever was waiting before the restart is gone
+        return len(rows)
+
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
@@ -134,8 +171,8 @@ class CallCenter(IvrRunner, CallControl):
     async def _tick_loop(self) -> None:
         while True:
             await asyncio.sleep(self.tick_seconds)
-            if date.today() != self._day:
-                self._day = date.today()
+            if self.today() != self._day:  # KPIs are per local day (24-hour answer rate)
+                self._day = self.today()
                 self.kpi.reset()
             self.apply(self.acd.tick(self.clock()))
 

@@ -137,6 +137,11 @@ class KpiBook:
                 k.completed += 1
                 k.talk_total += talk
 
+    def forget_waiting(self) -> None:
+        for q in self.queues.values():
+            q.waiting.clear()
+            q._heap.clear()
+
     def left(self, call_id: str) -> None:
         """A caller left the ACD by other means (voicemail overflow): stop counting their wait."""
         for q in self.queues.values():

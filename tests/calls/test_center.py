@@ -242,3 +242,22 @@ def test_queue_timeout_to_voicemail(sqlite_db: Database, tmp_path: Path) -> None
     run_center(sqlite_db, tmp_path, body)
     assert [k for _, k, _ in _log(sqlite_db)] == ["enter", "timeout"]
     assert _calls(sqlite_db)[0].outcome == "voicemail"
+
+
+def test_kpis_survive_a_restart(sqlite_db: Database, tmp_path: Path) -> None:
+    ids = seed(sqlite_db)
+
+    async def first(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones["1001"] = ("answer", 0.01)
+        center.login(ids["a1"])
+        caller = await engine.incoming("13800000012", "1")
+        await until(lambda: center.acd.agents[ids["a1"]].state is AgentState.talking)
+        await caller.hangup()
+        await until(lambda: center.kpis()["elderly"]["answered"] == 1)
+
+    async def second(center: CallCenter, engine: FakeEngine) -> None:
+        k = center.kpis()["elderly"]
+        assert (k["offered"], k["answered"], k["waiting"], k["answer_rate"]) == (1, 1, 0, 1.0)
+
+    run_center(sqlite_db, tmp_path, first)
+    run_center(sqlite_db, tmp_path, second)
