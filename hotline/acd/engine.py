@@ -71,6 +71,19 @@ class Acd(Timers):
         self._index(agent)
         return agent
 
+    def remove_agent(self, agent_id: int) -> bool:
+        """Drop an agent who no longer has skills; one still logged in keeps serving their current
+        call and leaves the queues (no new offers) until they log out."""
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            return False
+        self._unindex(agent)
+        if agent.state is AgentState.logged_out:
+            del self.agents[agent_id]
+            return True
+        agent.skills = {}
+        return False
+
     def queue(self, name: str) -> Queue:
         try:
             return self.queues[name]

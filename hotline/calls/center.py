@@ -130,6 +130,10 @@ class CallCenter(IvrRunner, CallControl):
         for agent in agents:
             self.acd.add_agent(agent)
             self.kpi.agent_queues[agent.id] = list(agent.skills)
+        configured = {a.id for a in agents}
+        for agent_id in [a for a in self.acd.agents if a not in configured]:
+            self.acd.remove_agent(agent_id)  # skills withdrawn: gone now, or at their next logout
+            self.kpi.agent_queues.pop(agent_id, None)
 
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.timezone)).date()

@@ -255,3 +255,11 @@ def test_timeout_while_ringing_is_looked_at_again() -> None:
     assert acd.tick(31) == []  # timed out while ringing: checked again later; second miss -> not ready
     assert acd.agents[1].state is AgentState.not_ready
     assert acd.tick(46) == [OverflowAction("c1", "q", OverflowKind.voicemail, None)]
+
+
+def test_removed_agent_gets_no_more_offers() -> None:
+    acd = make_acd(2)
+    acd.login(1, 0)
+    assert acd.remove_agent(2) is True and 2 not in acd.agents  # logged out: gone at once
+    assert acd.remove_agent(1) is False  # logged in: stays until logout, but off the queues
+    assert acd.enqueue("c1", "q", "x", 0, 1) == [] and acd.agents[1].state is AgentState.ready
