@@ -199,6 +199,16 @@ def axe_serious(page: Any) -> list[dict[str, Any]]:
     """Serious and critical axe-core violations on the current page."""
     if not AXE_JS.exists():
         pytest.skip("axe-core is not installed (npm ci in frontend/)")
+    # Colours are judged as painted: an element still fading in (opacity < 1) would fail contrast
+    # for a moment, so let finite transitions and animations finish first.
+    page.evaluate(
+        """() => Promise.race([
+            Promise.all(document.getAnimations()
+                .filter((a) => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
+                .map((a) => a.finished.catch(() => null))),
+            new Promise((resolve) => setTimeout(resolve, 3000)),
+        ])"""
+    )
     page.add_script_tag(path=str(AXE_JS))
     result: dict[str, Any] = page.evaluate(AXE_RUN)
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]

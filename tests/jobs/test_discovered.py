@@ -11,7 +11,7 @@ from hotline.store.db import Database
 def test_domain_jobs_run(db: Database) -> None:
     jobs = discover_jobs()
     names = {job.name for job in jobs}
-    assert {"workorders.deadlines", "channels.inbox_retry"} <= names
+    assert {"workorders.sweep_deadlines", "channels.retry_inbox", "knowledge.sweep"} <= names
     assert len(names) == len(jobs), "job names must be unique"
     now = utcnow()
     for job in jobs:
