@@ -24,7 +24,7 @@ from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
-from hotline.errors import Conflict, Invalid, NotFound
+from hotline.errors import Conflict, HotlineError, Invalid, NotFound
 from hotline.people.models import User
 from hotline.store.db import Database
 
@@ -180,12 +180,38 @@ class CallControl:
         elif kind in ("agent", "external"):
             self.apply(self.acd.hangup(live.uuid, self.clock()))
             live.agent_id, live.agent_leg = None, None
-            self.spawn(self.connect_external(live, target))
+            if kind == "agent":
+                self.spawn(self._to_colleague(live, target, self._reserve(live, target)))
+            else:
+                self.spawn(self.connect_external(live, target))
         else:
             raise Invalid(f"unknown transfer target kind {kind!r}", f"未知转接类型 {kind}")
         await agent_leg.hangup("transferred")  # type: ignore[union-attr]
         live.call.hangup_bridged_peer = True
         return {"call_id": live.uuid, "transferred_to": {"kind": kind, "target": target}}
+
+    def _reserve(self, live: LiveCall, extension: str) -> int | None:
+        """Reserve the agent at `extension` for a transferred call (no queue call meanwhile)."""
+        colleague = next((a for a in self.acd.agents.values() if a.extension == extension), None)
+        if colleague is None or colleague.state not in (AgentState.ready, AgentState.not_ready):
+            return None
+        self.acd.dial(colleague.id, live.uuid, self.clock())
+        return colleague.id
+
+    async def _to_colleague(self, live: LiveCall, extension: str, colleague: int | None) -> None:
+        """Blind transfer to another agent's extension; a reserved colleague becomes the call's
+        agent when they answer (and is released if they do not)."""
+        leg = await self.connect_external(live, extension)
+        if colleague is None:
+            return
+        if leg is None:
+            self.apply(self.acd.hangup(live.uuid, self.clock()))
+            return
+        try:
+            self.acd.answer(colleague, live.uuid, self.clock())
+        except HotlineError:
+            return
+        live.agent_id, live.agent_leg = colleague, leg
 
     async def consult(self, agent_id: int, target: str) -> dict[str, Any]:
         """Attended transfer, step 1: the caller holds while the agent talks to the target."""

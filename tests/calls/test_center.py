@@ -261,3 +261,24 @@ def test_kpis_survive_a_restart(sqlite_db: Database, tmp_path: Path) -> None:
 
     run_center(sqlite_db, tmp_path, first)
     run_center(sqlite_db, tmp_path, second)
+
+
+def test_blind_transfer_to_a_colleague_reserves_them(sqlite_db: Database, tmp_path: Path) -> None:
+    ids = seed(sqlite_db)
+    a1, a2 = ids["a1"], ids["a2"]
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones.update({"1001": ("answer", 0.01), "1002": ("answer", 0.05)})
+        center.login(a1)
+        center.login(a2)
+        center.not_ready(a2, "desk")
+        caller = await engine.incoming("13800000013", "1")
+        await until(lambda: center.acd.agents[a1].state is AgentState.talking)
+        await center.transfer(a1, "agent", "1002")
+        assert center.acd.agents[a2].state is AgentState.ringing  # reserved: no queue call meanwhile
+        await until(lambda: center.acd.agents[a2].state is AgentState.talking)
+        assert center.live[caller.call.id].agent_id == a2
+        await caller.hangup()
+        await until(lambda: center.acd.agents[a2].state is AgentState.ready)
+
+    run_center(sqlite_db, tmp_path, body)
