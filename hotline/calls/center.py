@@ -5,7 +5,7 @@ CDRs left open by a crash and starts the ACD clock. An inbound leg is answered, 
 published IVR flow (prompts, DTMF), then enqueued, transferred, sent to voicemail or to the
 emergency fan-out. ACD offers ring the agents' registered extensions; the first to answer is
 bridged to the caller and the call is recorded. Every ACD event goes to the queue log, the live
-KPIs and the bus. Call control for agents and supervisors lives in `hotline.calls.control`.
+KPIs and the bus (`hotline.calls.records`). Call control lives in `hotline.calls.control`.
 """
 
 from __future__ import annotations
@@ -15,15 +15,12 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.acd.engine import Acd, Action, AgentChange, Offer, OverflowAction, QueueEvent
+from hotline.acd.engine import Acd, Action, Offer, OverflowAction
 from hotline.acd.service import runtime_config
 from hotline.acd.states import AgentState
 from hotline.bus import Bus, Event
@@ -31,7 +28,7 @@ from hotline.calls import cdr
 from hotline.calls.control import CallControl
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
-from hotline.calls.models import AgentStateRow, QueueEventRow
+from hotline.calls.records import Records
 from hotline.calls.routing import IvrRunner
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
@@ -43,17 +40,11 @@ log = logging.getLogger(__name__)
 _center: CallCenter | None = None
 
 
-def local_midnight(tz: str) -> datetime:
-    """Today's start in the hotline's time zone, as an aware UTC datetime (KPIs are per local day)."""
-    now = datetime.now(ZoneInfo(tz))
-    return now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-
-
 def get_center() -> CallCenter | None:
     return _center
 
 
-class CallCenter(IvrRunner, CallControl):
+class CallCenter(Records, IvrRunner, CallControl):
     def __init__(
         self,
         engine: EnginePort,
@@ -135,32 +126,6 @@ class CallCenter(IvrRunner, CallControl):
             self.acd.remove_agent(agent_id)  # skills withdrawn: gone now, or at their next logout
             self.kpi.agent_queues.pop(agent_id, None)
 
-    def today(self) -> date:
-        return datetime.now(ZoneInfo(self.timezone)).date()
-
-    def replay_kpis(self) -> int:
-        """Rebuild today's counters from the queue log, so a restart does not zero the wallboard
-        (wrap-up time, kept only in agent states, starts again from zero)."""
-        since = local_midnight(self.timezone)
-        with self.db.session() as s:
-            rows = s.execute(
-                select(
-                    QueueEventRow.kind,
-                    QueueEventRow.call_uuid,
-                    QueueEventRow.queue,
-                    QueueEventRow.agent_id,
-                    QueueEventRow.wait_seconds,
-                    QueueEventRow.data,
-                )
-                .where(QueueEventRow.at >= since)
-                .order_by(QueueEventRow.id)
-            ).all()
-        for kind, uuid, queue, agent_id, wait, data in rows:
-            extra = {k: v for k, v in (data or {}).items() if k not in ("wait", "agent_id")}
-            self.kpi.queue_event(kind, uuid, queue, 0.0, wait=wait, agent_id=agent_id, **extra)
-        self.kpi.forget_waiting()  # whoever was waiting before the restart is gone
-        return len(rows)
-
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
@@ -197,59 +162,6 @@ class CallCenter(IvrRunner, CallControl):
             return await result if asyncio.iscoroutine(result) else result
 
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(wrapped(), self.loop))
-
-    # --- ACD events -> queue log, KPIs, bus ------------------------------------------------------
-
-    def _on_acd(self, item: QueueEvent | AgentChange) -> None:
-        now = utcnow()
-        if isinstance(item, QueueEvent):
-            data = {
-                k: v for k, v in item.data.items() if isinstance(v, str | int | float | bool | type(None))
-            }
-            self.writer.insert(
-                QueueEventRow,
-                cdr.queue_event_row(item.call_id, item.queue, item.kind, now, item.agent_id, item.wait, data),
-            )
-            self.kpi.queue_event(
-                item.kind, item.call_id, item.queue, item.at, wait=item.wait, agent_id=item.agent_id, **data
-            )
-            payload = {
-                "kind": item.kind,
-                "call_id": item.call_id,
-                "queue": item.queue,
-                "agent_id": item.agent_id,
-            }
-            self.bus.publish("queue.event", {**payload, "wait": item.wait, **data})
-            if item.kind == "callback_failed":
-                self._close(item.call_id, "callback_failed")
-            return
-        row = {"agent_id": item.agent_id, "state": item.state.value, "reason": item.reason, "at": now}
-        self.writer.insert(AgentStateRow, row)
-        self.kpi.agent_state(item.agent_id, item.state.value, item.at)
-        self.bus.publish(
-            "agent.state",
-            {
-                "agent_id": item.agent_id,
-                "state": item.state.value,
-                "reason": item.reason,
-                "call_id": item.call_id,
-            },
-        )
-        if item.state is not AgentState.ringing:
-            self._drop_ringing(item.agent_id, answered=item.state is AgentState.talking)
-
-    def _close(self, uuid: str, outcome: str) -> None:
-        self.live.pop(uuid, None)
-        self.writer.submit(lambda s: cdr.end_call(s, uuid, outcome, outcome))
-
-    def _drop_ringing(self, agent_id: int, answered: bool) -> None:
-        """The ACD took the offer back (timeout, another agent won, caller left): stop the phone."""
-        for live in self.live.values():
-            leg = live.ringing.get(agent_id)
-            if leg is not None and not (answered and live.agent_id == agent_id):
-                live.ringing.pop(agent_id, None)
-                if leg.is_active:
-                    self.spawn(leg.hangup("cancelled"))
 
     def apply(self, actions: list[Action]) -> None:
         for action in actions:

@@ -1,0 +1,123 @@
+"""The call center's record keeping: ACD events into the queue log, live KPIs and the bus; agent
+state changes into the state log; and today's KPIs rebuilt from the queue log at startup.
+
+A mixin of `CallCenter`, kept apart so each file has one job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from hotline.acd.engine import AgentChange, QueueEvent
+from hotline.acd.states import AgentState
+from hotline.bus import Bus
+from hotline.calls import cdr
+from hotline.calls.kpi import KpiBook
+from hotline.calls.live import LiveCall
+from hotline.calls.models import AgentStateRow, QueueEventRow
+from hotline.calls.writer import Writer
+from hotline.store.base import utcnow
+from hotline.store.db import Database
+
+
+def local_midnight(tz: str) -> datetime:
+    """Today's start in the hotline's time zone, as an aware UTC datetime (KPIs are per local day)."""
+    now = datetime.now(ZoneInfo(tz))
+    return now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+class Records:
+    db: Database
+    bus: Bus
+    kpi: KpiBook
+    writer: Writer
+    live: dict[str, LiveCall]
+    timezone: str
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        raise NotImplementedError
+
+    def today(self) -> date:
+        return datetime.now(ZoneInfo(self.timezone)).date()
+
+    def replay_kpis(self) -> int:
+        """Rebuild today's counters from the queue log, so a restart does not zero the wallboard
+        (wrap-up time, kept only in agent states, starts again from zero)."""
+        since = local_midnight(self.timezone)
+        with self.db.session() as s:
+            rows = s.execute(
+                select(
+                    QueueEventRow.kind,
+                    QueueEventRow.call_uuid,
+                    QueueEventRow.queue,
+                    QueueEventRow.agent_id,
+                    QueueEventRow.wait_seconds,
+                    QueueEventRow.data,
+                )
+                .where(QueueEventRow.at >= since)
+                .order_by(QueueEventRow.id)
+            ).all()
+        for kind, uuid, queue, agent_id, wait, data in rows:
+            extra = {k: v for k, v in (data or {}).items() if k not in ("wait", "agent_id")}
+            self.kpi.queue_event(kind, uuid, queue, 0.0, wait=wait, agent_id=agent_id, **extra)
+        self.kpi.forget_waiting()  # whoever was waiting before the restart is gone
+        return len(rows)
+
+    # --- ACD events -> queue log, KPIs, bus ------------------------------------------------------
+
+    def _on_acd(self, item: QueueEvent | AgentChange) -> None:
+        now = utcnow()
+        if isinstance(item, QueueEvent):
+            data = {
+                k: v for k, v in item.data.items() if isinstance(v, str | int | float | bool | type(None))
+            }
+            self.writer.insert(
+                QueueEventRow,
+                cdr.queue_event_row(item.call_id, item.queue, item.kind, now, item.agent_id, item.wait, data),
+            )
+            self.kpi.queue_event(
+                item.kind, item.call_id, item.queue, item.at, wait=item.wait, agent_id=item.agent_id, **data
+            )
+            payload = {
+                "kind": item.kind,
+                "call_id": item.call_id,
+                "queue": item.queue,
+                "agent_id": item.agent_id,
+            }
+            self.bus.publish("queue.event", {**payload, "wait": item.wait, **data})
+            if item.kind == "callback_failed":
+                self._close(item.call_id, "callback_failed")
+            return
+        row = {"agent_id": item.agent_id, "state": item.state.value, "reason": item.reason, "at": now}
+        self.writer.insert(AgentStateRow, row)
+        self.kpi.agent_state(item.agent_id, item.state.value, item.at)
+        self.bus.publish(
+            "agent.state",
+            {
+                "agent_id": item.agent_id,
+                "state": item.state.value,
+                "reason": item.reason,
+                "call_id": item.call_id,
+            },
+        )
+        if item.state is not AgentState.ringing:
+            self._drop_ringing(item.agent_id, answered=item.state is AgentState.talking)
+
+    def _close(self, uuid: str, outcome: str) -> None:
+        self.live.pop(uuid, None)
+        self.writer.submit(lambda s: cdr.end_call(s, uuid, outcome, outcome))
+
+    def _drop_ringing(self, agent_id: int, answered: bool) -> None:
+        """The ACD took the offer back (timeout, another agent won, caller left): stop the phone."""
+        for live in self.live.values():
+            leg = live.ringing.get(agent_id)
+            if leg is not None and not (answered and live.agent_id == agent_id):
+                live.ringing.pop(agent_id, None)
+                if leg.is_active:
+                    self.spawn(leg.hangup("cancelled"))
