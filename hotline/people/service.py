@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -127,7 +127,7 @@ def set_password(session: Session, actor: Actor, user_id: int, password: str) ->
 # --- callers ----------------------------------------------------------------------------------
 
 
-def _caller_query():  # type: ignore[no-untyped-def]
+def _caller_query() -> Select[Caller]:
     return select(Caller).options(
         selectinload(Caller.phones),
         selectinload(Caller.care_profile),

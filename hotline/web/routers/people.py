@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.people import service
@@ -152,7 +152,7 @@ def set_password(
 # --- callers ----------------------------------------------------------------------------------
 
 
-def _caller_stmt(q: str | None, district: str | None):  # type: ignore[no-untyped-def]
+def _caller_stmt(q: str | None, district: str | None) -> Select[Caller]:
     stmt = select(Caller).options(
         selectinload(Caller.phones),
         selectinload(Caller.care_profile),
