@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from hotline.errors import Invalid
 from hotline.schemas import StrictIn
-from hotline.web.pagination import ListParams, decode_cursor, encode_cursor, paginate
+from hotline.store.pagination import PageRequest, decode_cursor, encode_cursor, paginate
 from hotline.workorders import search
 from hotline.workorders.calendar import LOCAL
 from hotline.workorders.models import WorkOrder
@@ -132,7 +132,7 @@ def build(session: Session, who: Who, f: Filters, now: datetime) -> Query:
 SORTABLE = {"created_at": WorkOrder.created_at, "due_at": WorkOrder.due_at, "number": WorkOrder.number}
 
 
-def page(session: Session, q: Query, params: ListParams, to_out: Callable[[WorkOrder], T]) -> dict[str, Any]:
+def page(session: Session, q: Query, params: PageRequest, to_out: Callable[[WorkOrder], T]) -> dict[str, Any]:
     """One keyset page; text searches are newest first only (the index order)."""
     if q.tokens is None:
         return paginate(session, q.stmt, params, SORTABLE, WorkOrder.id, to_out)
