@@ -95,6 +95,8 @@ async def serve(websocket: WebSocket, db: Database, token: str | None) -> None:
 
     bus = center.bus if center is not None else get_bus()
     unsubscribe = bus.subscribe("*", forward)
+    reader: asyncio.Future[str] | None = None
+    getter: asyncio.Future[Event] | None = None
     try:
         await websocket.send_json(await snapshot(center, principal))
         reader = asyncio.ensure_future(websocket.receive_text())
@@ -120,6 +122,9 @@ async def serve(websocket: WebSocket, db: Database, token: str | None) -> None:
         pass
     finally:
         unsubscribe()
+        for task in (reader, getter):
+            if task is not None and not task.done():
+                task.cancel()
 
 
 def _offer(inbox: asyncio.Queue[Event], event: Event) -> None:
