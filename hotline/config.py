@@ -28,6 +28,11 @@ class SipSettings(BaseModel):
     trunk_peers: list[str] = Field(default_factory=lambda: ["127.0.0.1"])
     # Where outbound calls to external numbers go ("host:port"); empty disables them.
     outbound_trunk: str = ""
+    # Digest credentials the carrier asks of our outbound calls (empty: none).
+    trunk_user: str = ""
+    trunk_password: str = ""
+    # Seconds between OPTIONS pings to registered phones (0: never unregister silent phones).
+    qualify_seconds: float = 30.0
     rate_limit_per_second: int = 500
     rtp_timeout_seconds: float = 30.0
 

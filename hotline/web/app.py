@@ -89,6 +89,9 @@ def api_routes(routes: list[Any]) -> list[APIRoute]:
 async def start_telephony(settings: Settings, db: Database) -> TelephonyEngine:
     """The SIP/RTP engine on the server's loop, with agents' credentials from the users table."""
     engine = TelephonyEngine(settings, get_bus(), UserCredentialStore(db, settings.sip.realm))
+    if settings.sip.trunk_user:
+        engine.trunk_credentials = (settings.sip.trunk_user, settings.sip.trunk_password)
+    engine.qualify_interval = settings.sip.qualify_seconds
     await engine.start()
     return engine
 
