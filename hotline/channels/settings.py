@@ -17,6 +17,8 @@ class ChannelSettings(BaseSettings):
     # SMS gateway webhook: HMAC-SHA256 over "<timestamp>.<body>" with this secret.
     sms_secret: str = ""
     sms_replay_window_s: int = 300
+    # Where SMS receipts are POSTed (signed like the webhook); empty keeps them queued.
+    sms_gateway_url: str = ""
     # WeChat official account (公众号): the token and 43-character EncodingAESKey from its console.
     wechat_token: str = ""
     wechat_aes_key: str = ""
