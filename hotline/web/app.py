@@ -39,6 +39,7 @@ from hotline.web import openapi, problems, routers
 from hotline.web.auth import LoginThrottle
 from hotline.web.deps import get_session
 from hotline.web.middleware import BodyLimit, Metrics
+from hotline.workorders.callcenter import install as connect_workorders
 
 log = logging.getLogger(__name__)
 FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.state.telephony = telephony
         if telephony is not None:
             await start_callcenter(telephony, db, get_bus())
+            connect_workorders(db, get_bus())
         mailbox = _start_mailbox(db) if settings.mailbox_enabled else None
         await _run_hooks(STARTUP, app)
         try:
