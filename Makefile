@@ -30,6 +30,7 @@ run: $(BIN)/.installed frontend/dist/index.html
 	@scripts/ensure-apt.sh $(APT_RUN)
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline demo load
+	$(BIN)/hotline ivr prompts
 	@$(BIN)/python -m hotline.banner
 	$(BIN)/hotline serve
 

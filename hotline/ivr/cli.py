@@ -54,3 +54,23 @@ def check_cmd(path: Path) -> None:
     if errors:
         raise typer.Exit(1)
     typer.echo("ok")
+
+
+@ivr_app.command("prompts")
+def prompts_cmd() -> None:
+    """Speak every prompt the flows and the waiting room use (espeak-ng), where no recording exists."""
+    import asyncio
+
+    from hotline.config import get_settings
+    from hotline.ivr.prompts import all_prompts, generate
+    from hotline.media.prompts import PromptError
+    from hotline.store.db import get_database
+
+    with get_database().session() as session:
+        prompts = all_prompts(session)
+    try:
+        done = asyncio.run(generate(prompts, get_settings().prompts_dir))
+    except (PromptError, OSError) as exc:
+        typer.echo(f"error: {exc} (apt-get install espeak-ng sox)", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"{len(done)} prompts ready in {get_settings().prompts_dir}")

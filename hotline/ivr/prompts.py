@@ -1,0 +1,57 @@
+"""Development prompts: every prompt the IVR flows and the waiting room name, spoken by TTS.
+
+Flows name their prompts and carry their words (`text`); the waiting room names `position-N`,
+`wait-minutes-M` and `callback-confirmed`. This makes each missing one with espeak-ng (through
+`hotline.media.prompts`), once per text; a recorded WAV of the same name in the prompts folder
+always wins, so a real deployment only drops its recordings there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.errors import HotlineError
+from hotline.ivr.flow import parse
+from hotline.ivr.models import IvrFlowVersion
+from hotline.media.prompts import PromptLibrary
+
+# What the waiting room says (calls/routing.py), slowly and plainly for elderly callers.
+WAITING_ROOM = {
+    "callback-confirmed": "已为您登记回电，轮到您时我们会给您打回来，请保持电话畅通。再见。",
+    **{f"position-{n}": f"您前面还有{n}位来电人。" for n in range(1, 21)},
+    **{f"wait-minutes-{m}": f"预计等待{m}分钟。如需我们回电，请按1。" for m in range(1, 31)},
+}
+
+
+def flow_prompts(definition: dict[str, Any]) -> dict[str, str]:
+    """prompt name -> words, for every node of a flow that names a prompt and has text."""
+    out: dict[str, str] = {}
+    for node in parse(definition).nodes.values():
+        name, text = getattr(node, "prompt", None), getattr(node, "text", "")
+        if name and text:
+            out[name] = text
+    return out
+
+
+def all_prompts(session: Session) -> dict[str, str]:
+    prompts = dict(WAITING_ROOM)
+    for definition in session.scalars(select(IvrFlowVersion.definition)):
+        try:
+            prompts.update(flow_prompts(definition))
+        except HotlineError:
+            continue  # a draft that does not validate yet has no prompts to speak
+    return prompts
+
+
+async def generate(prompts: dict[str, str], prompts_dir: Path) -> list[str]:
+    """Make the WAVs that are missing or whose words changed; returns the names now available."""
+    library = PromptLibrary(prompts_dir)
+    done = []
+    for name, text in sorted(prompts.items()):
+        await library.ensure(name, text)
+        done.append(name)
+    return done
