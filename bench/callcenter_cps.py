@@ -20,7 +20,6 @@ import argparse
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from hotline.ivr.service import create_flow, publish
 from hotline.people.models import User
 from hotline.store.db import Database
 from hotline.store.migrate import upgrade
+from tests.sip.harness import free_port
 
 HERE = Path(__file__).parent
 TRUNK_IP, PHONE_IP = "127.0.0.2", "127.0.0.3"
@@ -56,20 +56,6 @@ FLOW = {
         "queue": {"type": "enqueue", "queue": "general"},
     },
 }
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind((host, 0))
-            port = int(s.getsockname()[1])
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            try:
-                t.bind((host, port))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port")
 
 
 def sipp(args: list[str], timeout: float, cwd: Path) -> str:

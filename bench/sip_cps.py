@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,25 +33,11 @@ from pathlib import Path
 import numpy as np
 
 from hotline.media import g711
+from tests.sip.harness import free_port
 
 HERE = Path(__file__).parent / "sip"
 TRUNK_IP, PHONE_IP, PROXY_IP = "127.0.0.2", "127.0.0.3", "127.0.0.4"
 STEP_SECONDS = 10
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A UDP port that is also free for TCP (the engine listens on both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind((host, 0))
-            port = int(s.getsockname()[1])
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            try:
-                t.bind((host, port))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port")
 
 
 def cpu_seconds(pid: int) -> float:
