@@ -36,7 +36,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-SECRET_COLUMNS = {"password_hash", "sip_ha1", "token_hash"}
+SECRET_COLUMNS = {"password_hash", "sip_ha1", "token_hash", "password"}
 
 
 def snapshot(obj: Any) -> dict[str, Any]:

@@ -82,8 +82,14 @@ class TelephonyEngine:
         self.on_inbound: Callable[[Leg], Awaitable[None]] | None = None
         self.on_refer: Callable[[Leg, str], Awaitable[bool]] | None = None
         self.ring_timeout = 60.0
-        # (username, password) the carrier expects when it challenges our outbound INVITEs.
+        # Trunks: source IPs whose INVITEs need no digest, where external numbers go ("host:port"),
+        # and the (username, password) the carrier expects when it challenges our outbound INVITEs.
+        # Settings give the defaults; `configure_trunks` replaces them at run time (trunk admin).
+        self.trunk_peers: set[str] = set(self.sip.trunk_peers)
+        self.outbound_trunk = self.sip.outbound_trunk
         self.trunk_credentials: tuple[str, str] | None = None
+        # Last OPTIONS check of the outbound trunk: {"status": int, "rtt_ms": float, "at": epoch}.
+        self.trunk_health: dict[str, dict[str, float | int]] = {}
         # OPTIONS "qualify" of every registered contact; a phone that stops answering is dropped so
         # the call-center never routes calls to an agent whose phone is gone. 0 disables it.
         self.qualify_interval = 30.0
@@ -102,9 +108,11 @@ class TelephonyEngine:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self.running = False
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
         await self.transports.start(self.host, self.port)
         if self.port == 0:
             sock = (
@@ -185,7 +193,7 @@ class TelephonyEngine:
     def _on_data(self, data: bytes, source: Source) -> None:
         self.stats["messages"] += 1
         # Configured trunk peers are trusted and carry every caller's traffic: never throttle them.
-        if source.addr[0] not in self.sip.trunk_peers and not self.limiter.allow(source.addr[0]):
+        if source.addr[0] not in self.trunk_peers and not self.limiter.allow(source.addr[0]):
             self.stats["rate_limited"] += 1
             return
         try:
@@ -307,7 +315,7 @@ class TelephonyEngine:
             tx.respond(tx.response(400, f"Bad Request ({exc})"[:80], to_tag=new_tag()))
             return
         src_ip = tx.source.addr[0]
-        trunk = src_ip in self.sip.trunk_peers
+        trunk = src_ip in self.trunk_peers
         user = ""
         if not trunk:
             header = req.get("Proxy-Authorization") or req.get("Authorization")
@@ -389,6 +397,19 @@ class TelephonyEngine:
 
     def qualify(self) -> None:
         outbound.qualify(self)
+
+    def configure_trunks(
+        self, peers: set[str], outbound_trunk: str, credentials: tuple[str, str] | None
+    ) -> None:
+        """Replace the trunk configuration; calls in progress keep their legs, new ones use this."""
+        self.trunk_peers = set(peers)
+        self.outbound_trunk = outbound_trunk
+        self.trunk_credentials = credentials
+        self.trunk_health = {k: v for k, v in self.trunk_health.items() if k == outbound_trunk}
+
+    async def check_trunk(self, target: str, timeout: float = 4.0) -> dict[str, float | int]:
+        """OPTIONS to a trunk ("host:port"): its status code (408 when silent) and round trip."""
+        return await outbound.check_trunk(self, target, timeout)
 
     # ---- periodic work ---------------------------------------------------------------------------------
     async def _housekeeping(self) -> None:

@@ -9,9 +9,11 @@ answering, so calls are never routed to a phone that is gone. The engine exposes
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
+import time
 from typing import TYPE_CHECKING
 
 from hotline.sip.auth import client_authorization
@@ -39,8 +41,8 @@ def resolve(engine: TelephonyEngine, target: str) -> tuple[Source, str, str]:
     bindings = engine.registrar.lookup(target)
     if bindings:
         return route_to_binding(engine, target, bindings[0])
-    if engine.sip.outbound_trunk and target.lstrip("+").isdigit():
-        host, _, port = engine.sip.outbound_trunk.partition(":")
+    if engine.outbound_trunk and target.lstrip("+").isdigit():
+        host, _, port = engine.outbound_trunk.partition(":")
         trunk_uri = f"sip:{target}@{host}:{port or 5060}"
         return Source("UDP", (host, int(port or 5060))), trunk_uri, trunk_uri
     raise LookupError(f"no route to {target!r}")
@@ -153,19 +155,59 @@ def on_uac_answer(engine: TelephonyEngine, leg: Leg, resp: SipResponse) -> None:
     leg._set_answered()
 
 
+def _options(engine: TelephonyEngine, dest: Source, ruri: str, to_uri: str) -> SipRequest:
+    req = SipRequest(method="OPTIONS", uri=ruri)
+    req.add("Via", f"SIP/2.0/{dest.proto} {engine.via_host};branch={new_branch()};rport")
+    req.add("Max-Forwards", "70")
+    req.add("From", f"<sip:hotline@{engine.host}>;tag={new_tag()}")
+    req.add("To", f"<{to_uri}>")
+    req.add("Call-ID", f"{os.urandom(10).hex()}@{engine.host}")
+    req.add("CSeq", "1 OPTIONS")
+    return req
+
+
 def qualify(engine: TelephonyEngine) -> None:
-    """Send OPTIONS to every registered contact; drop those that time out (408) or refuse (503)."""
+    """Send OPTIONS to every registered contact; drop those that time out (408) or refuse (503).
+
+    The outbound trunk is pinged too; its answer (any final response means it is alive) is kept in
+    ``engine.trunk_health`` for the administration screen.
+    """
     for aor in list(engine.registrar.bindings):
         for b in engine.registrar.lookup(aor):
             dest, ruri, to_uri = route_to_binding(engine, aor, b)
-            req = SipRequest(method="OPTIONS", uri=ruri)
-            req.add("Via", f"SIP/2.0/{dest.proto} {engine.via_host};branch={new_branch()};rport")
-            req.add("Max-Forwards", "70")
-            req.add("From", f"<sip:hotline@{engine.host}>;tag={new_tag()}")
-            req.add("To", f"<{to_uri}>")
-            req.add("Call-ID", f"{os.urandom(10).hex()}@{engine.host}")
-            req.add("CSeq", "1 OPTIONS")
-            engine.tx.new_client(req, dest, functools.partial(qualified, engine, b))
+            engine.tx.new_client(
+                _options(engine, dest, ruri, to_uri), dest, functools.partial(qualified, engine, b)
+            )
+    if engine.outbound_trunk:
+        engine.spawn(check_trunk(engine, engine.outbound_trunk))
+
+
+async def check_trunk(engine: TelephonyEngine, target: str, timeout: float = 4.0) -> dict[str, float | int]:
+    """OPTIONS to ``host:port``; a final response (even 4xx) proves the trunk is there, 408 = silent."""
+    host, _, port = target.partition(":")
+    dest = Source("UDP", (host, int(port or 5060)))
+    uri = f"sip:{host}:{port or 5060}"
+    loop = asyncio.get_running_loop()
+    answered: asyncio.Future[int] = loop.create_future()
+    started = time.monotonic()
+
+    def on_response(resp: SipResponse) -> None:
+        if resp.status >= 200 and not answered.done():
+            answered.set_result(resp.status)
+
+    engine.tx.new_client(_options(engine, dest, uri, uri), dest, on_response)
+    try:
+        status = await asyncio.wait_for(answered, timeout)
+    except TimeoutError:
+        status = 408
+    result: dict[str, float | int] = {
+        "status": status,
+        "rtt_ms": round((time.monotonic() - started) * 1000, 1),
+        "at": time.time(),
+    }
+    if target == engine.outbound_trunk:
+        engine.trunk_health[target] = result
+    return result
 
 
 def qualified(engine: TelephonyEngine, binding: Binding, resp: SipResponse) -> None:

@@ -6,7 +6,8 @@ back on any exception, so a request or job either lands whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,19 @@ def reset_database(db: Database | None) -> None:
     if _db is not None and _db is not db:
         _db.dispose()
     _db = db
+
+
+def after_commit(session: Session, fn: Callable[[], None]) -> None:
+    """Run ``fn`` once this session's transaction has committed (never if it rolls back).
+
+    For side effects others observe - reloading a running engine, publishing a change - which must
+    not see, or announce, data that may still be rolled back.
+    """
+
+    def run(_session: Session) -> None:
+        try:
+            fn()
+        except Exception:
+            logging.getLogger(__name__).exception("after-commit hook failed")
+
+    event.listen(session, "after_commit", run, once=True)

@@ -35,6 +35,7 @@ from hotline.people.permissions import ROLE_PERMISSIONS
 from hotline.people.sip_credentials import UserCredentialStore
 from hotline.sip.engine import TelephonyEngine
 from hotline.store.db import Database
+from hotline.telephony.service import apply_from_db as apply_trunks_from_db
 from hotline.web import openapi, problems, routers
 from hotline.web.auth import LoginThrottle
 from hotline.web.deps import get_session
@@ -93,6 +94,8 @@ async def start_telephony(settings: Settings, db: Database) -> TelephonyEngine:
     if settings.sip.trunk_user:
         engine.trunk_credentials = (settings.sip.trunk_user, settings.sip.trunk_password)
     engine.qualify_interval = settings.sip.qualify_seconds
+    # Trunks configured in the database overlay the settings' defaults.
+    apply_trunks_from_db(engine, db, settings.sip)
     await engine.start()
     return engine
 

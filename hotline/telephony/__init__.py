@@ -1,0 +1,1 @@
+"""Telephony administration: trunks, extensions (agents' phones) and voice prompts."""

@@ -1,0 +1,35 @@
+"""Carrier trunks, configured over the API and applied to the running telephony engine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.store.base import Base, utcnow
+
+
+class SipTrunk(Base):
+    """A carrier or gateway: inbound calls from its ``peers`` need no digest; outbound calls to
+    external numbers go to ``host:port`` of the enabled outbound trunk with the lowest ``priority``."""
+
+    __tablename__ = "sip_trunks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    direction: Mapped[str] = mapped_column(String(16), default="both")  # inbound|outbound|both
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer, default=5060)
+    peers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    username: Mapped[str | None] = mapped_column(String(100))
+    # The carrier's digest needs the clear password; the API never returns it.
+    password: Mapped[str | None] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(Integer, default=10)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

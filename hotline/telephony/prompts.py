@@ -1,0 +1,119 @@
+"""Voice prompts administration: what each prompt is, where its audio comes from, and uploads.
+
+A prompt is a name the IVR flows or the waiting room play (``hotline.ivr.prompts.all_prompts``), or a
+recording an administrator dropped in. Its audio is the recorded ``prompts_dir/NAME.wav`` if there is
+one, else the TTS file in ``prompts_dir/generated``. Uploads are converted by sox to what the engine
+plays (8 kHz mono 16-bit PCM WAV), written under a temporary name and renamed, so a call never plays
+half a file; the engine's prompt cache is keyed by modification time and picks up the new audio.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import wave
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from hotline.errors import Invalid, NotFound
+from hotline.ivr.prompts import all_prompts
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+MAX_SECONDS = 600.0
+# Built-in names that are not in any flow but the engine plays when present.
+BUILTIN = {"moh": "等待音乐（无录音时使用内置旋律）"}
+
+
+@dataclass
+class PromptInfo:
+    name: str
+    text: str | None
+    source: str
+    seconds: float | None
+    size: int | None
+    updated_at: datetime | None
+
+
+def check_name(name: str) -> str:
+    if not NAME.match(name) or name.endswith(".") or ".." in name:
+        raise Invalid(f"bad prompt name {name!r}", f"语音提示名称 {name} 不合法")
+    return name
+
+
+def _describe(name: str, text: str | None, prompts_dir: Path) -> PromptInfo:
+    for source, path in (
+        ("recorded", prompts_dir / f"{name}.wav"),
+        ("generated", prompts_dir / "generated" / f"{name}.wav"),
+    ):
+        if path.is_file():
+            stat = path.stat()
+            seconds: float | None
+            try:
+                with wave.open(str(path), "rb") as w:
+                    seconds = round(w.getnframes() / float(w.getframerate()), 2)
+            except (wave.Error, EOFError, ZeroDivisionError):
+                seconds = None
+            updated = datetime.fromtimestamp(stat.st_mtime, UTC)
+            return PromptInfo(name, text, source, seconds, stat.st_size, updated)
+    return PromptInfo(name, text, "missing", None, None, None)
+
+
+def list_prompts(session: Session, prompts_dir: Path) -> list[PromptInfo]:
+    texts: dict[str, str | None] = {**BUILTIN, **all_prompts(session)}
+    if prompts_dir.is_dir():
+        for path in prompts_dir.glob("*.wav"):
+            if NAME.match(path.stem):
+                texts.setdefault(path.stem, None)
+    return [_describe(name, texts[name], prompts_dir) for name in sorted(texts)]
+
+
+def audio_path(prompts_dir: Path, name: str) -> Path:
+    info = _describe(check_name(name), None, prompts_dir)
+    if info.source == "recorded":
+        return prompts_dir / f"{name}.wav"
+    if info.source == "generated":
+        return prompts_dir / "generated" / f"{name}.wav"
+    raise NotFound(f"prompt {name!r} has no audio", f"语音提示 {name} 没有音频")
+
+
+def save_upload(prompts_dir: Path, name: str, data: bytes) -> PromptInfo:
+    """Convert an uploaded WAV (any rate, channels, PCM width) to the engine's format and install it."""
+    check_name(name)
+    if not data.startswith(b"RIFF") or data[8:12] != b"WAVE":
+        raise Invalid("the upload is not a WAV file", "上传的文件不是 WAV 音频")
+    if shutil.which("sox") is None:
+        raise Invalid("sox is not installed (Debian package sox)", "服务器未安装 sox，无法转换音频")
+    prompts_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=prompts_dir, prefix=".upload-") as tmp:
+        src, out = Path(tmp) / "in.wav", Path(tmp) / "out.wav"
+        src.write_bytes(data)
+        cmd = ["sox", str(src), "-r", "8000", "-c", "1", "-e", "signed-integer", "-b", "16", str(out)]
+        proc = subprocess.run(cmd, capture_output=True, timeout=60, check=False)
+        if proc.returncode != 0 or not out.is_file():
+            reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
+            raise Invalid(f"unreadable WAV: {reason[0][:200]}", "无法读取该 WAV 音频")
+        with wave.open(str(out), "rb") as w:
+            seconds = w.getnframes() / 8000.0
+        if seconds <= 0.05 or seconds > MAX_SECONDS:
+            raise Invalid(
+                f"a prompt must last between 0.05 s and {MAX_SECONDS:.0f} s, this one {seconds:.1f} s",
+                f"语音提示时长须在 0.05 秒到 {MAX_SECONDS:.0f} 秒之间，当前 {seconds:.1f} 秒",
+            )
+        os.replace(out, prompts_dir / f"{name}.wav")
+    return _describe(name, None, prompts_dir)
+
+
+def delete_recorded(prompts_dir: Path, name: str) -> None:
+    """Remove the recorded override; the prompt falls back to its TTS audio."""
+    path = prompts_dir / f"{check_name(name)}.wav"
+    if not path.is_file():
+        raise NotFound(f"prompt {name!r} has no recording", f"语音提示 {name} 没有上传的录音")
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()

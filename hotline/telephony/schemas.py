@@ -1,0 +1,123 @@
+"""API shapes for trunks, extensions and prompts."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field, field_validator
+
+from hotline.schemas import Out, StrictIn
+
+HOST_PATTERN = r"^[A-Za-z0-9.-]{1,255}$"
+PROMPT_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+class Direction(StrEnum):
+    inbound = "inbound"
+    outbound = "outbound"
+    both = "both"
+
+
+def _ips(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    out = []
+    for value in values:
+        try:
+            out.append(str(ipaddress.ip_address(value.strip())))
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an IP address") from exc
+    return sorted(set(out))
+
+
+class TrunkIn(StrictIn):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
+    label: str = Field(min_length=1, max_length=100)
+    direction: Direction = Direction.both
+    host: str = Field(min_length=1, max_length=255, pattern=HOST_PATTERN)
+    port: int = Field(5060, ge=1, le=65535)
+    peers: list[str] = Field(default_factory=list, max_length=64)
+    username: str | None = Field(None, max_length=100)
+    password: str | None = Field(None, max_length=200)
+    priority: int = Field(10, ge=0, le=1000)
+    enabled: bool = True
+
+    _check_peers = field_validator("peers")(_ips)
+
+
+class TrunkPatch(StrictIn):
+    version: int
+    label: str | None = Field(None, min_length=1, max_length=100)
+    direction: Direction | None = None
+    host: str | None = Field(None, min_length=1, max_length=255, pattern=HOST_PATTERN)
+    port: int | None = Field(None, ge=1, le=65535)
+    peers: list[str] | None = Field(None, max_length=64)
+    username: str | None = Field(None, max_length=100)
+    # Omitted: unchanged; "" clears it.
+    password: str | None = Field(None, max_length=200)
+    priority: int | None = Field(None, ge=0, le=1000)
+    enabled: bool | None = None
+
+    _check_peers = field_validator("peers")(_ips)
+
+
+class TrunkHealth(Out):
+    status: int
+    rtt_ms: float
+    at: float
+
+
+class TrunkOut(Out):
+    id: int
+    name: str
+    label: str
+    direction: str
+    host: str
+    port: int
+    peers: list[str]
+    username: str | None
+    has_password: bool
+    priority: int
+    enabled: bool
+    created_at: datetime
+    version: int
+    # Filled from the running engine: is this the trunk outbound calls use now, and its last check.
+    active_outbound: bool = False
+    health: TrunkHealth | None = None
+
+
+class EngineTrunks(Out):
+    running: bool
+    trunk_peers: list[str]
+    outbound_trunk: str
+    has_credentials: bool
+
+
+class ContactOut(Out):
+    contact: str
+    source: str
+    transport: str
+    expires_in: int
+
+
+class ExtensionOut(Out):
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    extension: str
+    active: bool
+    has_sip_password: bool
+    registered: bool
+    contacts: list[ContactOut]
+
+
+class PromptOut(Out):
+    name: str
+    text: str | None
+    source: str  # recorded | generated | missing
+    seconds: float | None
+    size: int | None
+    updated_at: datetime | None

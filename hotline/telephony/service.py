@@ -1,0 +1,131 @@
+"""Trunks (audited writes) and the trunk configuration the running telephony engine uses.
+
+The engine's trunk configuration is the settings' (``HOTLINE_SIP__TRUNK_PEERS``, ``…OUTBOUND_TRUNK``,
+``…TRUNK_USER/PASSWORD``) overlaid by the enabled trunks in the database: inbound peers are the union;
+outbound calls use the enabled outbound trunk with the lowest priority, or the settings' when there
+is none. `hotline serve` applies it at start and again after every committed trunk change.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.audit.service import Actor, record, snapshot
+from hotline.config import SipSettings
+from hotline.errors import Conflict, NotFound, stale_version
+from hotline.store.db import Database
+from hotline.telephony.models import SipTrunk
+from hotline.telephony.schemas import TrunkIn, TrunkPatch
+
+
+@dataclass(frozen=True)
+class TrunkConfig:
+    peers: frozenset[str]
+    outbound: str
+    credentials: tuple[str, str] | None
+
+
+def get_trunk(session: Session, trunk_id: int) -> SipTrunk:
+    row = session.get(SipTrunk, trunk_id)
+    if row is None:
+        raise NotFound(f"no trunk {trunk_id}", f"中继 {trunk_id} 不存在")
+    return row
+
+
+def _flush(session: Session, name: str) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"trunk {name!r} exists", f"中继 {name} 已存在") from exc
+
+
+def create_trunk(session: Session, actor: Actor, data: TrunkIn) -> SipTrunk:
+    row = SipTrunk(**data.model_dump(mode="json"))
+    row.password = data.password or None
+    session.add(row)
+    _flush(session, data.name)
+    record(session, actor, "create", "sip_trunk", row.id, None, snapshot(row))
+    return row
+
+
+def update_trunk(session: Session, actor: Actor, trunk_id: int, data: TrunkPatch) -> SipTrunk:
+    row = get_trunk(session, trunk_id)
+    if data.version != row.version:
+        raise stale_version("trunk", data.version, row.version)
+    before = snapshot(row)
+    changes: dict[str, Any] = data.model_dump(mode="json", exclude_unset=True, exclude={"version"})
+    if "password" in changes:
+        changes["password"] = changes["password"] or None
+    for key, value in changes.items():
+        setattr(row, key, value)
+    _flush(session, row.name)
+    after = snapshot(row)
+    if "password" in changes:
+        after["password_changed"] = True
+    record(session, actor, "update", "sip_trunk", row.id, before, after)
+    return row
+
+
+def delete_trunk(session: Session, actor: Actor, trunk_id: int) -> None:
+    row = get_trunk(session, trunk_id)
+    before = snapshot(row)
+    session.delete(row)
+    session.flush()
+    record(session, actor, "delete", "sip_trunk", trunk_id, before, None)
+
+
+def _host_ip(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def outbound_target(row: SipTrunk) -> str:
+    return f"{row.host}:{row.port}"
+
+
+def effective_config(session: Session, sip: SipSettings) -> TrunkConfig:
+    rows = list(
+        session.scalars(
+            select(SipTrunk).where(SipTrunk.enabled.is_(True)).order_by(SipTrunk.priority, SipTrunk.id)
+        )
+    )
+    peers = set(sip.trunk_peers)
+    for row in rows:
+        if row.direction in ("inbound", "both"):
+            peers.update(str(p) for p in row.peers)
+            ip = _host_ip(row.host)
+            if ip is not None:
+                peers.add(ip)
+    outbound = next((r for r in rows if r.direction in ("outbound", "both")), None)
+    if outbound is not None:
+        creds = (outbound.username, outbound.password or "") if outbound.username else None
+        return TrunkConfig(frozenset(peers), outbound_target(outbound), creds)
+    creds = (sip.trunk_user, sip.trunk_password) if sip.trunk_user else None
+    return TrunkConfig(frozenset(peers), sip.outbound_trunk, creds)
+
+
+class TrunkConfigurable(Protocol):
+    def configure_trunks(
+        self, peers: set[str], outbound_trunk: str, credentials: tuple[str, str] | None
+    ) -> None: ...
+
+
+def apply(engine: TrunkConfigurable, config: TrunkConfig) -> None:
+    engine.configure_trunks(set(config.peers), config.outbound, config.credentials)
+
+
+def apply_from_db(engine: TrunkConfigurable, db: Database, sip: SipSettings) -> TrunkConfig:
+    """At start: the engine takes the database's trunks (over the settings' defaults)."""
+    with db.session() as session:
+        config = effective_config(session, sip)
+    apply(engine, config)
+    return config

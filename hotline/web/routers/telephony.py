@@ -1,0 +1,241 @@
+"""Telephony administration over HTTP: trunks, extensions (registration status) and voice prompts.
+
+Trunk writes are applied to the running engine once the transaction has committed; the engine keeps
+the calls in progress and uses the new configuration for the next ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.audit.service import record
+from hotline.errors import Invalid
+from hotline.people.models import User
+from hotline.schemas import Page
+from hotline.store.db import after_commit
+from hotline.telephony import prompts, service
+from hotline.telephony.models import SipTrunk
+from hotline.telephony.schemas import (
+    ContactOut,
+    EngineTrunks,
+    ExtensionOut,
+    PromptOut,
+    TrunkHealth,
+    TrunkIn,
+    TrunkOut,
+    TrunkPatch,
+)
+from hotline.web.auth import Principal, require
+from hotline.web.deps import get_session
+from hotline.web.pagination import ListParams, paginate
+
+router = APIRouter(prefix="/api/telephony", tags=["telephony"])
+ADMIN = require("telephony.admin")
+
+
+def _engine(request: Request) -> Any:
+    return getattr(request.app.state, "telephony", None)
+
+
+def _prompts_dir(request: Request) -> Path:
+    return Path(request.app.state.settings.prompts_dir)
+
+
+def _reconfigure(request: Request, session: Session) -> None:
+    """Compute the new trunk configuration in this transaction; hand it to the engine after commit."""
+    engine = _engine(request)
+    if engine is None or engine.loop is None:
+        return
+    config = service.effective_config(session, request.app.state.settings.sip)
+    after_commit(session, lambda: engine.loop.call_soon_threadsafe(service.apply, engine, config))
+
+
+def _trunk_out(row: SipTrunk, engine: Any) -> TrunkOut:
+    out = TrunkOut.model_validate({**row.__dict__, "has_password": bool(row.password)})
+    if engine is not None and row.enabled:
+        target = service.outbound_target(row)
+        out.active_outbound = row.direction in ("outbound", "both") and engine.outbound_trunk == target
+        health = engine.trunk_health.get(target)
+        if health is not None:
+            out.health = TrunkHealth.model_validate(health)
+    return out
+
+
+@router.get("/trunks", response_model=Page[TrunkOut])
+def list_trunks(
+    request: Request,
+    params: ListParams = Depends(),
+    _: Principal = Depends(ADMIN),
+    session: Session = Depends(get_session, scope="function"),
+) -> dict[str, object]:
+    engine = _engine(request)
+    sortable = {"name": SipTrunk.name, "priority": SipTrunk.priority}
+    return paginate(
+        session, select(SipTrunk), params, sortable, SipTrunk.id, lambda r: _trunk_out(r, engine), "priority"
+    )
+
+
+@router.post("/trunks", response_model=TrunkOut, status_code=201)
+def create_trunk(
+    request: Request,
+    body: TrunkIn,
+    principal: Principal = Depends(ADMIN),
+    session: Session = Depends(get_session, scope="function"),
+) -> TrunkOut:
+    row = service.create_trunk(session, principal.actor, body)
+    _reconfigure(request, session)
+    return _trunk_out(row, None)
+
+
+@router.patch("/trunks/{trunk_id}", response_model=TrunkOut)
+def update_trunk(
+    request: Request,
+    trunk_id: int,
+    body: TrunkPatch,
+    principal: Principal = Depends(ADMIN),
+    session: Session = Depends(get_session, scope="function"),
+) -> TrunkOut:
+    row = service.update_trunk(session, principal.actor, trunk_id, body)
+    _reconfigure(request, session)
+    return _trunk_out(row, None)
+
+
+@router.delete("/trunks/{trunk_id}", status_code=204, response_class=Response)
+def delete_trunk(
+    request: Request,
+    trunk_id: int,
+    principal: Principal = Depends(ADMIN),
+    session: Session = Depends(get_session, scope="function"),
+) -> Response:
+    service.delete_trunk(session, principal.actor, trunk_id)
+    _reconfigure(request, session)
+    return Response(status_code=204)
+
+
+@router.post("/trunks/{trunk_id}/check", response_model=TrunkHealth)
+async def check_trunk(
+    request: Request,
+    trunk_id: int,
+    _: Principal = Depends(ADMIN),
+    session: Session = Depends(get_session, scope="function"),
+) -> TrunkHealth:
+    """Send OPTIONS to the trunk now; 408 means it did not answer within 4 seconds."""
+    row = service.get_trunk(session, trunk_id)
+    engine = _engine(request)
+    if engine is None:
+        raise Invalid("the telephony engine is not running", "电话引擎未运行")
+    return TrunkHealth.model_validate(await engine.check_trunk(service.outbound_target(row)))
+
+
+@router.get("/engine", response_model=EngineTrunks)
+def engine_trunks(request: Request, _: Principal = Depends(ADMIN)) -> EngineTrunks:
+    """The trunk configuration the running engine uses now (settings overlaid by the trunks table)."""
+    engine = _engine(request)
+    if engine is None:
+        return EngineTrunks(running=False, trunk_peers=[], outbound_trunk="", has_credentials=False)
+    return EngineTrunks(
+        running=True,
+        trunk_peers=sorted(engine.trunk_peers),
+        outbound_trunk=engine.outbound_trunk,
+        has_credentials=engine.trunk_credentials is not None,
+    )
+
+
+@router.get("/extensions", response_model=list[ExtensionOut])
+def list_extensions(
+    request: Request,
+    _: Principal = Depends(ADMIN),
+    session: Session = Depends(get_session, scope="function"),
+) -> list[ExtensionOut]:
+    """Every user with an extension, and the phones registered for it right now."""
+    engine = _engine(request)
+    bindings: dict[str, Any] = dict(engine.registrar.bindings) if engine is not None else {}
+    now = time.monotonic()
+    out = []
+    for user in session.scalars(select(User).where(User.extension.is_not(None)).order_by(User.extension)):
+        ext = user.extension or ""
+        live = [b for b in list(bindings.get(ext, {}).values()) if b.expires_at > now]
+        contacts = [
+            ContactOut(
+                contact=b.contact,
+                source=f"{b.source.addr[0]}:{b.source.addr[1]}",
+                transport=b.source.proto,
+                expires_in=b.remaining(now),
+            )
+            for b in live
+        ]
+        out.append(
+            ExtensionOut(
+                user_id=user.id,
+                username=user.username,
+                display_name=user.display_name,
+                role=str(user.role),
+                extension=ext,
+                active=user.active,
+                has_sip_password=bool(user.sip_ha1),
+                registered=bool(contacts),
+                contacts=contacts,
+            )
+        )
+    return out
+
+
+def _prompt_out(info: prompts.PromptInfo) -> PromptOut:
+    return PromptOut.model_validate(info.__dict__)
+
+
+@router.get("/prompts", response_model=list[PromptOut])
+def list_prompts(
+    request: Request,
+    _: Principal = Depends(ADMIN),
+    session: Session = Depends(get_session, scope="function"),
+) -> list[PromptOut]:
+    """Every prompt the flows and the waiting room use, and where its audio comes from."""
+    return [_prompt_out(p) for p in prompts.list_prompts(session, _prompts_dir(request))]
+
+
+@router.get(
+    "/prompts/{name}/audio", response_class=FileResponse, responses={200: {"content": {"audio/wav": {}}}}
+)
+def prompt_audio(request: Request, name: str, _: Principal = Depends(ADMIN)) -> FileResponse:
+    return FileResponse(prompts.audio_path(_prompts_dir(request), name), media_type="audio/wav")
+
+
+@router.put("/prompts/{name}", response_model=PromptOut)
+async def upload_prompt(
+    request: Request,
+    name: str,
+    file: UploadFile = File(...),
+    principal: Principal = Depends(ADMIN),
+    session: Session = Depends(get_session, scope="function"),
+) -> PromptOut:
+    """Install a recording for a prompt (any WAV; converted to 8 kHz mono 16-bit)."""
+    data = await file.read()
+    prompts.check_name(name)
+    # Audit first: if installing fails the request rolls back; a file is never left unaudited.
+    record(session, principal.actor, "upload", "prompt", None, None, {"name": name, "bytes": len(data)})
+    session.flush()
+    info = await asyncio.to_thread(prompts.save_upload, _prompts_dir(request), name, data)
+    return _prompt_out(info)
+
+
+@router.delete("/prompts/{name}", status_code=204, response_class=Response)
+def delete_prompt(
+    request: Request,
+    name: str,
+    principal: Principal = Depends(ADMIN),
+    session: Session = Depends(get_session, scope="function"),
+) -> Response:
+    """Remove an uploaded recording; the prompt is spoken by TTS again."""
+    record(session, principal.actor, "delete", "prompt", None, {"name": name}, None)
+    session.flush()
+    prompts.delete_recorded(_prompts_dir(request), name)
+    return Response(status_code=204)
