@@ -28,6 +28,7 @@ from hotline.calls import cdr
 from hotline.calls.control import CallControl
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
+from hotline.calls.marks import MarkBook
 from hotline.calls.records import Records
 from hotline.calls.routing import IvrRunner
 from hotline.calls.telephony import EnginePort
@@ -67,6 +68,7 @@ class CallCenter(Records, IvrRunner, CallControl):
         self.kpi = KpiBook()
         self.live: dict[str, LiveCall] = {}
         self.writer = Writer(db)
+        self.marks = MarkBook(self)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ticker: asyncio.Task[None] | None = None
@@ -90,6 +92,7 @@ class CallCenter(Records, IvrRunner, CallControl):
             self.bus.subscribe("leg.hangup", self._on_leg_hangup),
             self.bus.subscribe("leg.answered", self._on_leg_answered),
             self.bus.subscribe("call.ended", self._on_call_ended),
+            *self.marks.subscribe(),
         ]
         self._ticker = asyncio.ensure_future(self._tick_loop())
 

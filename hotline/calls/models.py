@@ -1,5 +1,5 @@
-"""Tables for calls: the CDR (one row per call), its legs, the queue event log, agent state log
-and the recordings index.
+"""Tables for calls: the CDR (one row per call), its legs, the queue event log, agent state log,
+the recordings index and the time marks on recordings.
 
 Rows are written as events happen, so a crash leaves calls with `state = "active"`; at startup
 `hotline.calls.cdr.recover` marks them ended by failure.
@@ -101,3 +101,19 @@ class Recording(Base):
     size_bytes: Mapped[int | None] = mapped_column(Integer)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None]
+
+
+class RecordingMark(Base):
+    """A point in a call's recording to jump to: hold, transfer, a supervisor joining, a work order
+    opened, or a mark an agent set. Keyed by the call (the recording row exists only once the call
+    has ended); `offset_seconds` counts from the start of the recording."""
+
+    __tablename__ = "recording_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_uuid: Mapped[str] = mapped_column(String(64), index=True)
+    offset_seconds: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str | None] = mapped_column(String(200))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -58,6 +58,12 @@ class RecordingPatch(StrictIn):
     work_order_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
+class MarkIn(StrictIn):
+    """A mark an agent or supervisor sets on a live call, at the moment it is received."""
+
+    label: str = Field(min_length=1, max_length=200)
+
+
 class RetentionIn(StrictIn):
     days: int = Field(ge=1, le=3650)
 
@@ -125,3 +131,13 @@ class RecordingOut(Out):
     duration_seconds: float | None
     size_bytes: int | None
     complete: bool
+
+
+class MarkOut(Out):
+    id: int
+    call_uuid: str
+    offset_seconds: float
+    kind: str
+    label: str | None
+    agent_id: int | None
+    created_at: datetime

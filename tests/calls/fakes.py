@@ -1,7 +1,8 @@
 """An in-memory telephony engine double for unit tests of the call center's logic (no sockets).
 
 It implements the small surface of `hotline.calls.telephony` and publishes the same bus events as
-the real engine ("leg.answered", "leg.hangup", "call.ended"). Phones are scripted: an extension
+the real engine ("leg.answered", "leg.hold", "leg.unhold", "leg.hangup", "call.recording",
+"call.mixer", "call.ended") with the fields the call center reads. Phones are scripted: an extension
 maps to "answer" (after a delay), "ignore" or "reject"; callers' DTMF digits are queued up front.
 """
 
@@ -41,14 +42,19 @@ class FakeCall:
             self.peers.pop(peer.id, None)
 
     def record(self, path: Path | None = None, metadata: dict[str, Any] | None = None) -> Path:
-        self.recorded = path or self.engine.recordings_dir / f"{self.id}.wav"
+        if self.recorded is None:
+            self.recorded = path or self.engine.recordings_dir / f"{self.id}.wav"
+            self.engine.bus.publish("call.recording", {"call_id": self.id, "path": str(self.recorded)})
         return self.recorded
 
     def join(self, leg: FakeLeg, role: str = "third", mode: str = "full") -> None:
         self.joined.append((leg.id, role, mode))
+        data = {"call_id": self.id, "leg_id": leg.id, "role": role, "mode": mode}
+        self.engine.bus.publish("call.mixer", data)
 
     def set_mode(self, leg: FakeLeg, mode: str) -> None:
         self.joined.append((leg.id, "mode", mode))
+        self.engine.bus.publish("call.mixer", {"call_id": self.id, "leg_id": leg.id, "mode": mode})
 
     async def hangup(self, cause: str = "normal") -> None:
         for leg in list(self.legs):
@@ -136,10 +142,14 @@ class FakeLeg:
         return self.is_active
 
     async def hold(self) -> None:
-        self.held = True
+        if not self.held and self.is_active:
+            self.held = True
+            self._pub("leg.hold", by="engine")
 
     async def unhold(self) -> None:
-        self.held = False
+        if self.held:
+            self.held = False
+            self._pub("leg.unhold", by="engine")
 
     async def hangup(self, cause: str = "normal") -> None:
         if self.state == "ended":

@@ -4,58 +4,14 @@ commands over REST and WebSocket, screen pops and KPIs pushed to the right viewe
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable, Coroutine, Iterator
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from hotline.acd.schemas import SkillIn
-from hotline.acd.service import set_skills
-from hotline.bus import InProcessBus
-from hotline.calls.center import CallCenter, start_callcenter, stop_callcenter
-from hotline.people.service import user_by_username
-from hotline.store.db import Database
-from tests.calls.fakes import FakeEngine
-from tests.calls.helpers import ACTOR, seed
+from tests.calls.conftest import Running
 
-T = TypeVar("T")
 H = Callable[[str], dict[str, str]]
-
-
-class Running:
-    def __init__(self, db: Database, tmp: Path) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.engine = FakeEngine(InProcessBus(), tmp)
-        self.center: CallCenter = self.run(
-            start_callcenter(self.engine, db, self.engine.bus, tick_seconds=0.01, recordings_dir=tmp)
-        )
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
-
-    def stop(self) -> None:
-        self.run(stop_callcenter())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-
-
-@pytest.fixture
-def running(db: Database, tmp_path: Path) -> Iterator[Running]:
-    seed(db, ring_timeout_seconds=30)  # the picked call keeps ringing during the test
-    with db.session() as s:
-        agent = user_by_username(s, "agent")
-        assert agent is not None
-        agent.extension = "1003"
-        set_skills(s, ACTOR, agent.id, [SkillIn(queue="elderly", level=8)])
-    r = Running(db, tmp_path)
-    r.engine.phones["1003"] = ("ignore", 0)
-    yield r
-    r.stop()
 
 
 def test_rest_commands_and_views(running: Running, client: TestClient, auth: H) -> None:

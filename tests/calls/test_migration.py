@@ -22,6 +22,7 @@ OURS = {
     "queue_events",
     "agent_state_log",
     "recordings",
+    "recording_marks",
 }
 
 

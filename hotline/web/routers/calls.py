@@ -1,5 +1,5 @@
 """Calls over HTTP: agent call control (CTI), supervisor actions, live views and KPIs, CDRs, the
-queue log, recordings (search, ranged playback), and the live WebSocket at /api/calls/ws.
+queue log, recordings (search, ranged playback, time marks), and the live WebSocket at /api/calls/ws.
 
 Call control needs the running call center (`hotline serve` starts it with the telephony engine);
 without it those endpoints answer 409. Supervisor actions and recording playback are audited.
@@ -11,12 +11,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, WebSocket
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, WebSocket
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record
-from hotline.calls import recordings, ws
+from hotline.calls import marks, recordings, ws
 from hotline.calls.center import CallCenter, get_center
 from hotline.calls.models import Call, CallLeg, QueueEventRow, Recording
 from hotline.calls.schemas import (
@@ -28,6 +28,8 @@ from hotline.calls.schemas import (
     DialIn,
     HoldIn,
     LegOut,
+    MarkIn,
+    MarkOut,
     NotReadyIn,
     PickIn,
     QueueEventOut,
@@ -37,7 +39,7 @@ from hotline.calls.schemas import (
     SuperviseIn,
     TransferIn,
 )
-from hotline.errors import Conflict, NotFound
+from hotline.errors import Conflict, Forbidden, NotFound
 from hotline.people.masking import mask_phone
 from hotline.schemas import Page
 from hotline.web.auth import Principal, require
@@ -346,6 +348,35 @@ def tag_recording(
     return _rec(
         recordings.tag(session, p.actor, recording_id, body.tags, body.topic, body.work_order_id), p.pii
     )
+
+
+@router.get("/recordings/{recording_id}/marks", response_model=list[MarkOut])
+def recording_marks(
+    recording_id: int,
+    _: Principal = Depends(require("recordings.read")),
+    session: Session = Depends(get_session, scope="function"),
+) -> list[MarkOut]:
+    """The recording's time marks in order: hold/unhold, transfer, conference, supervisor
+    listen/whisper/barge, work order, agent marks; `offset_seconds` from the recording's start."""
+    return marks.for_recording(session, recording_id)
+
+
+@router.post("/{call_uuid}/marks", status_code=201, response_model=MarkOut)
+async def mark_call(
+    body: MarkIn,
+    call_uuid: str = Path(max_length=64),
+    p: Principal = Depends(require("calls.control")),
+    session: Session = Depends(get_session, scope="function"),
+) -> MarkOut:
+    """Mark this moment of a call in progress, to jump to in its recording later: your own call,
+    or any call for supervisors. Audited."""
+    where: Result = await _run(lambda c: c.marks.live_offset(call_uuid))
+    if where["agent_id"] != p.user_id and not p.can("calls.supervise"):
+        raise Forbidden("you can mark only your own call", "只能标记自己的通话")
+    row = marks.add(
+        session, p.actor, where["call_id"], where["offset_seconds"], "agent_mark", body.label, p.user_id
+    )
+    return MarkOut.model_validate(row)
 
 
 @router.post("/recordings/retention")
