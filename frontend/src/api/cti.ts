@@ -97,6 +97,7 @@ export const CTI = {
   supervise: ['POST', '/api/calls/supervise'],
   forceHangup: ['POST', '/api/calls/live/{call_id}/hangup'],
   agentState: ['POST', '/api/calls/agents/{agent_id}/state'],
+  mark: ['POST', '/api/calls/{call_id}/marks'],
   ws: ['GET', '/api/calls/ws'],
 } as const satisfies Record<string, readonly [string, string]>
 
@@ -115,6 +116,27 @@ export function ctiAvailable(op: CtiOp, params: Record<string, string | number> 
 export function cti<T>(op: CtiOp, body?: unknown, params: Record<string, string | number> = {}, opts: RequestOptions = {}): Promise<T> {
   const [method, path] = CTI[op]
   return api<T>(fill(path, params), { ...opts, method, body: method === 'GET' ? undefined : body ?? {} })
+}
+
+/** A time mark on a call's recording; `offset_seconds` from the recording's start. */
+export interface RecordingMark {
+  id: number
+  call_uuid: string
+  offset_seconds: number
+  kind: string // hold | unhold | transfer | conference | supervisor_listen | supervisor_whisper | supervisor_barge | work_order | agent_mark
+  label: string | null
+  agent_id: number | null
+  created_at: string
+}
+
+/** Mark this moment of a live call (the agent's own, or any for supervisors). */
+export function markCall(callId: string, label: string): Promise<RecordingMark> {
+  return cti<RecordingMark>('mark', { label }, { call_id: callId })
+}
+
+/** A recording's time marks, in time order. */
+export function recordingMarks(recordingId: number, opts: RequestOptions = {}): Promise<RecordingMark[]> {
+  return api<RecordingMark[]>(`/api/calls/recordings/${recordingId}/marks`, opts)
 }
 
 /** The call-center WebSocket URL for this page (ws:// or wss:// like the page). */

@@ -123,6 +123,9 @@ export default {
     waveform: 'Waveform', noAudio: 'Audio cannot be loaded', complete: 'Complete', incomplete: 'Incomplete', topic: 'Topic', saveTags: 'Save tags',
     since: 'From', until: 'To', queueCfg: 'Queue settings', wrapUp: 'Wrap-up (s)', ringTimeout: 'Ring timeout (s)',
     timeout: 'Queue timeout (s)', overflow: 'Overflow', serviceLevelSec: 'Service level (s)', maxNoAnswer: 'Misses before not-ready', level: 'Level',
+    marks: 'Time marks', noMarks: 'This recording has no time marks', jumpTo: 'Jump to {time}: {what}', markList: 'Time marks list',
+    mark: { hold: 'Hold', unhold: 'Resume', transfer: 'Transfer', conference: 'Three-way call', supervisor_listen: 'Supervisor listening', supervisor_whisper: 'Supervisor whisper', supervisor_barge: 'Supervisor barge-in', work_order: 'Work order opened', agent_mark: 'Agent mark' },
+    party: { caller: 'Caller', agent: 'Agent', third: 'Third party' },
   },
   admin: {
     username: 'Username', displayName: 'Name', role: 'Role', department: 'Department', extension: 'Extension', active: 'Active',

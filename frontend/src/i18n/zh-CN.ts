@@ -123,6 +123,9 @@ export default {
     waveform: '波形', noAudio: '无法加载音频', complete: '完整', incomplete: '不完整', topic: '主题', saveTags: '保存标记',
     since: '起始时间', until: '结束时间', queueCfg: '队列配置', wrapUp: '话后整理（秒）', ringTimeout: '振铃超时（秒）',
     timeout: '排队超时（秒）', overflow: '溢出', serviceLevelSec: '服务水平（秒）', maxNoAnswer: '未接自动示忙次数', level: '技能等级',
+    marks: '时间标记', noMarks: '本录音没有时间标记', jumpTo: '跳转到 {time}：{what}', markList: '时间标记列表',
+    mark: { hold: '保持', unhold: '恢复通话', transfer: '转接', conference: '三方通话', supervisor_listen: '班长监听', supervisor_whisper: '班长耳语', supervisor_barge: '班长强插', work_order: '创建工单', agent_mark: '座席标记' },
+    party: { caller: '来电方', agent: '座席', third: '第三方' },
   },
   admin: {
     username: '用户名', displayName: '姓名', role: '角色', department: '部门', extension: '分机', active: '启用',
