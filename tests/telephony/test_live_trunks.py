@@ -3,42 +3,21 @@ the extensions view shows a phone's real REGISTER."""
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 from pathlib import Path
 
 import httpx
 
-from hotline.sip.auth import client_authorization
 from hotline.sip.message import SipRequest, SipResponse, make_response, parse_message
 from hotline.store.db import Database
 from tests.pg import free_port
 from tests.server import start_server
+from tests.sip_raw import final, register, request
 
 CARRIER_IP = "127.0.0.21"  # where the "carrier" sends from; not a trunk peer in the settings
 PHONE_IP = "127.0.0.22"
 ADMIN = {"Authorization": "Bearer token-admin"}
-
-
-def _request(
-    method: str, sip_port: int, src: tuple[str, int], user: str, extra: str = "", body: str = ""
-) -> bytes:
-    call_id = os.urandom(6).hex()
-    ruri = f"sip:{user}@127.0.0.1:{sip_port}"
-    head = (
-        f"{method} {ruri} SIP/2.0\r\n"
-        f"Via: SIP/2.0/UDP {src[0]}:{src[1]};branch=z9hG4bK{os.urandom(5).hex()};rport\r\n"
-        "Max-Forwards: 70\r\n"
-        f"From: <sip:{user}@{src[0]}>;tag={os.urandom(3).hex()}\r\n"
-        f"To: <sip:{user}@127.0.0.1>\r\n"
-        f"Call-ID: {call_id}\r\n"
-        f"CSeq: 1 {method}\r\n"
-        f"Contact: <sip:{user}@{src[0]}:{src[1]}>\r\n"
-        f"{extra}"
-        f"Content-Length: {len(body.encode())}\r\n\r\n"
-    )
-    return head.encode() + body.encode()
 
 
 def _answer_options(sock: socket.socket) -> None:
@@ -50,14 +29,6 @@ def _answer_options(sock: socket.socket) -> None:
             assert isinstance(req, SipRequest)
             sock.sendto(make_response(req, 200, "OK").to_bytes(), addr)
             return
-
-
-def _final(sock: socket.socket) -> SipResponse:
-    while True:
-        msg = parse_message(sock.recvfrom(65535)[0])
-        assert isinstance(msg, SipResponse)
-        if msg.status >= 200 or msg.status == 180:
-            return msg
 
 
 SDP = (
@@ -87,11 +58,11 @@ def test_trunk_change_applies_to_next_invite_and_extensions_show_registrations(
     try:
         with httpx.Client(base_url=base, headers=ADMIN, timeout=10) as http:
             sdp = SDP.format(ip=CARRIER_IP, port=40990)
-            invite = _request(
+            invite = request(
                 "INVITE", sip_port, carrier.getsockname(), "12345", "Content-Type: application/sdp\r\n", sdp
             )
             carrier.sendto(invite, ("127.0.0.1", sip_port))
-            assert _final(carrier).status == 407  # not a trunk peer: digest required
+            assert final(carrier).status == 407  # not a trunk peer: digest required
 
             created = http.post(
                 "/api/telephony/trunks",
@@ -102,7 +73,7 @@ def test_trunk_change_applies_to_next_invite_and_extensions_show_registrations(
             assert engine["running"] is True and CARRIER_IP in engine["trunk_peers"]
 
             # A new INVITE from the same carrier is now a trusted trunk call: the IVR answers it.
-            fresh = _request(
+            fresh = request(
                 "INVITE", sip_port, carrier.getsockname(), "12345", "Content-Type: application/sdp\r\n", sdp
             )
             carrier.sendto(fresh, ("127.0.0.1", sip_port))
@@ -125,28 +96,7 @@ def test_trunk_change_applies_to_next_invite_and_extensions_show_registrations(
             before = {e["extension"]: e for e in http.get("/api/telephony/extensions").json()}
             assert before["8001"]["registered"] is False and before["8001"]["has_sip_password"] is True
 
-            register = _request("REGISTER", sip_port, phone.getsockname(), "8001", "Expires: 300\r\n")
-            phone.sendto(register, ("127.0.0.1", sip_port))
-            challenge = _final(phone)
-            assert challenge.status == 401
-            answer = client_authorization(
-                challenge.get("WWW-Authenticate") or "",
-                "REGISTER",
-                f"sip:8001@127.0.0.1:{sip_port}",
-                "8001",
-                "phone-pass-1",
-            )
-            phone.sendto(
-                _request(
-                    "REGISTER",
-                    sip_port,
-                    phone.getsockname(),
-                    "8001",
-                    f"Expires: 300\r\nAuthorization: {answer}\r\n",
-                ),
-                ("127.0.0.1", sip_port),
-            )
-            assert _final(phone).status == 200
+            assert register(phone, sip_port, "8001", "phone-pass-1") == 200
             after = {e["extension"]: e for e in http.get("/api/telephony/extensions").json()}
             contact = after["8001"]["contacts"][0]
             assert after["8001"]["registered"] is True and contact["source"].startswith(PHONE_IP)

@@ -48,6 +48,8 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: 'users.read', title: 'nav.users', group: 'admin', nav: true } },
   { path: 'admin/departments', name: 'departments', component: () => import('../views/admin/DepartmentsView.vue'),
     meta: { perm: 'departments.write', title: 'nav.departments', group: 'admin', nav: true } },
+  { path: 'admin/telephony', name: 'telephony', component: () => import('../views/admin/TelephonyView.vue'),
+    meta: { perm: 'telephony.admin', title: 'admin.trunks', group: 'admin', nav: true } },
   { path: 'admin/audit', name: 'audit', component: () => import('../views/admin/AuditView.vue'),
     meta: { perm: 'audit.read', title: 'nav.audit', group: 'admin', nav: true } },
 ]
