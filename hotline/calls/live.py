@@ -22,6 +22,7 @@ class LiveCall:
     agent_id: int | None = None
     agent_leg: Any | None = None
     ringing: dict[int, Any] = field(default_factory=dict)  # agent -> outbound leg still ringing
+    ringing_callback: dict[int, bool] = field(default_factory=dict)  # agent -> offer is a callback
     consult_leg: Any | None = None  # attended transfer / conference third party
     supervisors: dict[int, Any] = field(default_factory=dict)
     ivr_path: list[dict[str, Any]] = field(default_factory=list)

@@ -90,5 +90,11 @@ class EnginePort(Protocol):
     on_inbound: Callable[[Any], Awaitable[None]] | None
 
     async def originate(
-        self, target: str, *, call: Any = None, caller_id: str = "hotline", display: str = ""
+        self,
+        target: str,
+        *,
+        call: Any = None,
+        caller_id: str = "hotline",
+        display: str = "",
+        headers: Sequence[tuple[str, str]] = (),
     ) -> Any: ...

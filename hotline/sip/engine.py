@@ -18,7 +18,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -379,14 +379,16 @@ class TelephonyEngine:
         caller_id: str = "hotline",
         display: str = "",
         binding: Binding | None = None,
+        headers: Sequence[tuple[str, str]] = (),
     ) -> Leg:
         """Start ringing ``target``; returns the outbound leg at once (await ``leg.wait_answered()``).
 
         ``target`` is an extension (its most recent contact, or ``binding`` to pick one when forking),
-        a ``sip:`` URI, or an external number sent through the outbound trunk.
+        a ``sip:`` URI, or an external number sent through the outbound trunk. ``headers`` are added
+        to the INVITE (e.g. auto-answer headers for a console answer).
         """
         return await outbound.originate(
-            self, target, call=call, caller_id=caller_id, display=display, binding=binding
+            self, target, call=call, caller_id=caller_id, display=display, binding=binding, headers=headers
         )
 
     def retry_with_credentials(self, leg: Leg, resp: SipResponse) -> bool:

@@ -14,6 +14,7 @@ import functools
 import logging
 import os
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from hotline.sip.auth import client_authorization
@@ -71,6 +72,7 @@ async def originate(
     caller_id: str = "hotline",
     display: str = "",
     binding: Binding | None = None,
+    headers: Sequence[tuple[str, str]] = (),
 ) -> Leg:
     """Start ringing ``target``; returns the outbound leg at once (await ``leg.wait_answered()``).
 
@@ -97,6 +99,8 @@ async def originate(
     req.add("CSeq", "1 INVITE")
     req.add("Contact", engine.contact(dest.proto))
     req.add("Allow", engine.ALLOW)
+    for name, value in headers:
+        req.add(name, value)
     req.add("Content-Type", "application/sdp")
     req.body = leg.local_sdp()
     leg.client_tx = engine.tx.new_client(req, dest, leg.on_invite_response)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,7 @@ class FakeLeg:
         self.ended = asyncio.Event()
         self.digits: list[str] = []
         self.played: list[str] = []
+        self.headers: dict[str, str] = {}
         self.held = False
         call.legs.append(self)
 
@@ -175,13 +176,22 @@ class FakeEngine:
         task.add_done_callback(self._tasks.discard)
 
     async def originate(
-        self, target: str, *, call: Any = None, caller_id: str = "hotline", display: str = ""
+        self,
+        target: str,
+        *,
+        call: Any = None,
+        caller_id: str = "hotline",
+        display: str = "",
+        headers: Sequence[tuple[str, str]] = (),
     ) -> FakeLeg:
         if target not in self.phones:
             raise LookupError(f"no route to {target}")
         leg = FakeLeg(self, call or FakeCall(self), caller_id, target)
+        leg.headers = dict(headers)
         self.originated.append(leg)
         behaviour, delay = self.phones[target]
+        if behaviour == "auto_answer_only":  # rings until asked to answer by itself (intercom)
+            behaviour = "answer" if "answer-after=0" in leg.headers.get("Call-Info", "") else "ring"
 
         async def act() -> None:
             await asyncio.sleep(delay)

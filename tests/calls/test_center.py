@@ -282,3 +282,42 @@ def test_blind_transfer_to_a_colleague_reserves_them(sqlite_db: Database, tmp_pa
         await until(lambda: center.acd.agents[a2].state is AgentState.ready)
 
     run_center(sqlite_db, tmp_path, body)
+
+
+def test_console_answer_calls_the_phone_again_with_auto_answer(sqlite_db: Database, tmp_path: Path) -> None:
+    ids = seed(sqlite_db)
+    a1 = ids["a1"]
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones["1001"] = ("auto_answer_only", 0.01)  # rings until asked to pick up by itself
+        center.login(a1)
+        try:
+            await center.answer(a1)
+        except Exception as exc:  # nothing rings yet: a clear conflict, not a crash
+            assert getattr(exc, "status", None) == 409
+        else:
+            raise AssertionError("answer without a ringing call must be refused")
+        caller = await engine.incoming("13800000001", "1")
+        await until(lambda: center.acd.agents[a1].state is AgentState.ringing and len(engine.originated) == 1)
+        ringing = engine.originated[0]
+        assert "Call-Info" not in ringing.headers  # the first INVITE only rings the phone
+
+        view = await center.answer(a1)
+        assert view["state"] in ("ringing", "talking")
+        await until(lambda: center.acd.agents[a1].state is AgentState.talking)
+        assert not ringing.is_active and ringing.cause == "cancelled"  # the ringing INVITE is withdrawn
+        auto = engine.originated[1]
+        assert auto.headers["Call-Info"].endswith(";answer-after=0")
+        assert auto.headers["Answer-Mode"] == "Auto" and "alert-autoanswer" in auto.headers["Alert-Info"]
+        assert caller.call.bridges and auto.call is caller.call
+        await caller.hangup("remote_hangup")
+        await until(lambda: bool(_calls(sqlite_db)) and _calls(sqlite_db)[0].state == "ended")
+
+    run_center(sqlite_db, tmp_path, body)
+    [call] = _calls(sqlite_db)
+    assert (call.agent_id, call.outcome) == (a1, "answered")
+    assert _log(sqlite_db) == [
+        ("elderly", "enter", None),
+        ("elderly", "connect", a1),
+        ("elderly", "complete", a1),
+    ]

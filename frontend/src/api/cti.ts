@@ -71,8 +71,8 @@ export interface ScreenPopData {
 
 /**
  * Endpoint table: [method, path] (hotline/web/routers/calls.py). `{queue}`, `{call_id}` and
- * `{agent_id}` are filled per call. Answering happens on the agent's phone (SIP), so `answer` has
- * no endpoint and its button stays disabled unless the server grows one.
+ * `{agent_id}` are filled per call. `answer` asks the ringing phone to pick up by itself (the
+ * server re-sends the call with auto-answer headers); agents may equally lift the handset.
  */
 export const CTI = {
   me: ['GET', '/api/calls/agent/me'],

@@ -91,6 +91,12 @@ async def not_ready(body: NotReadyIn, p: Principal = Depends(require("calls.cont
     return await _run(lambda c: c.not_ready(p.user_id, body.reason))
 
 
+@router.post("/agent/answer")
+async def answer(p: Principal = Depends(require("calls.control"))) -> Result:
+    """Answer the call ringing for this agent from the console: the phone is asked to pick up by itself."""
+    return await _run(lambda c: c.answer(p.user_id))
+
+
 @router.post("/agent/hangup")
 async def hangup(p: Principal = Depends(require("calls.control"))) -> Result:
     return await _run(lambda c: c.hangup(p.user_id))
