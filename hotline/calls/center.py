@@ -99,7 +99,7 @@ class CallCenter(Records, IvrRunner, CallControl):
         self.writer.start()
         self.engine.on_inbound = self.inbound
         self._unsubscribe = [
-            self.bus.subscribe("acd.config", lambda e: self.reload()),
+            self.bus.subscribe("acd.config", self._on_config),
             self.bus.subscribe("leg.hangup", self._on_leg_hangup),
             self.bus.subscribe("leg.answered", self._on_leg_answered),
             self.bus.subscribe("call.ended", self._on_call_ended),
@@ -125,6 +125,11 @@ class CallCenter(Records, IvrRunner, CallControl):
         await self.writer.stop()
         if self.engine.on_inbound == self.inbound:
             self.engine.on_inbound = None
+
+    def _on_config(self, _event: Event) -> None:
+        """Configuration changed (published from a request's worker thread): reload on our loop."""
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.reload)
 
     def reload(self) -> None:
         with self.db.session() as s:

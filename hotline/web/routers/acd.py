@@ -1,6 +1,6 @@
 """ACD configuration over HTTP: queues, agents' skills, business hours.
 
-Every write publishes "acd.config" on the bus so a running call center reloads its queues.
+Every write publishes "acd.config" on the bus after it commits, so a running call center reloads its queues.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from hotline.acd.models import AcdQueue, BusinessHours
 from hotline.acd.schemas import HoursIn, HoursOut, QueueIn, QueueOut, QueuePatch, SkillOut, SkillsIn
 from hotline.bus import get_bus
 from hotline.schemas import Page
+from hotline.store.db import after_commit
 from hotline.web.auth import Principal, require
 from hotline.web.deps import get_session
 from hotline.web.pagination import ListParams, paginate
@@ -21,8 +22,10 @@ from hotline.web.pagination import ListParams, paginate
 router = APIRouter(prefix="/api/acd", tags=["acd"])
 
 
-def _changed() -> None:
-    get_bus().publish("acd.config", {})
+def _changed(session: Session) -> None:
+    """Tell a running call center to reload, once this request's changes are committed (a reload
+    before the commit would read the old configuration)."""
+    after_commit(session, lambda: get_bus().publish("acd.config", {}))
 
 
 @router.get("/queues", response_model=Page[QueueOut])
@@ -42,7 +45,7 @@ def create_queue(
     session: Session = Depends(get_session, scope="function"),
 ) -> QueueOut:
     row = service.create_queue(session, principal.actor, body)
-    _changed()
+    _changed(session)
     return QueueOut.model_validate(row)
 
 
@@ -63,7 +66,7 @@ def update_queue(
     session: Session = Depends(get_session, scope="function"),
 ) -> QueueOut:
     row = service.update_queue(session, principal.actor, queue_id, body)
-    _changed()
+    _changed(session)
     return QueueOut.model_validate(row)
 
 
@@ -84,7 +87,7 @@ def set_skills(
     session: Session = Depends(get_session, scope="function"),
 ) -> list[SkillOut]:
     out = service.set_skills(session, principal.actor, user_id, body.skills)
-    _changed()
+    _changed(session)
     return [SkillOut(queue=q, level=lv) for q, lv in out]
 
 
@@ -105,5 +108,5 @@ def create_hours(
     session: Session = Depends(get_session, scope="function"),
 ) -> HoursOut:
     row = service.create_hours(session, principal.actor, body)
-    _changed()
+    _changed(session)
     return HoursOut.model_validate(row)
