@@ -1,21 +1,26 @@
 """A real phone call through the console: a SIPp caller dials the hotline, the IVR queues it, the
 agent's SIPp phone (registered with digest auth) rings and answers, the workspace pops the
 caller's record over the WebSocket, the supervisor sees the agent talking on the wallboard and
-listens from their own phone, the agent hangs up with Alt+H and wraps up."""
+listens from their own phone, the agent hangs up with Alt+H and wraps up. The call's recording then
+shows its time marks (hold, resume, the agent's own mark, the supervisor listening) on the waveform
+and in a list; a mark, clicked or chosen by keyboard, moves playback there."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from hotline.media import g711
 from tests.callcenter.rig import caller_xml, phone_xml
 from tests.e2e.conftest import SERVER_INFO, assert_accessible, login, screenshot
-from tests.sip.harness import Sipp, free_port
+from tests.sip.harness import SCENARIOS, Sipp, free_port
 
 pytestmark = pytest.mark.slow
 IP = "127.0.0.1"  # the server's default trunk peer and phone address
@@ -30,13 +35,20 @@ def sipp_dir() -> Iterator[Path]:
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _phone(engine: int, tmp: Path, ext: str, procs: list[Sipp]) -> None:
+def _phone(engine: int, tmp: Path, ext: str, procs: list[Sipp], tone: bool = False) -> None:
+    """A registered SIPp desk phone; with `tone` it talks (a steady tone) so the recording has sound
+    for the whole call, not only the silence of SIPp's signalling-only calls."""
     port = free_port(IP)
     args = ["-s", ext, "-au", ext, "-ap", f"sip{ext}", "-m", "1"]
     reg = Sipp("register.xml", engine, ip=IP, port=port, args=args, cwd=tmp)
     assert reg.run() == 0, reg.output
     scenario = tmp / f"phone{ext}.xml"
     scenario.write_text(phone_xml(400))
+    if tone:
+        t = np.arange(8000 * 90) / 8000
+        pcm = (np.sin(2 * np.pi * 440 * t) * 3000).astype(np.int16)
+        (tmp / "tone.ulaw").write_bytes(g711.ulaw_encode(pcm))
+        scenario = SCENARIOS / "uas_tone.xml"
     procs.append(Sipp(str(scenario), engine, ip=IP, port=port, args=["-s", ext, "-m", "1"], cwd=tmp).start())
 
 
@@ -63,7 +75,7 @@ def test_call_pops_on_workspace_and_wallboard(
         login(sup, "banzhang")
         sup.get_by_test_id("wall-live").wait_for()
 
-        _phone(engine, sipp_dir, "1001", procs)  # agent1's desk phone
+        _phone(engine, sipp_dir, "1001", procs, tone=True)  # agent1's desk phone
         _phone(engine, sipp_dir, "1900", procs)  # the supervisor's phone, for listening
         scenario = sipp_dir / "caller.xml"
         scenario.write_text(caller_xml(number, "0", 30_000))  # care caller: 0 = a person now
@@ -77,8 +89,17 @@ def test_call_pops_on_workspace_and_wallboard(
         agent.get_by_test_id("ivr-path").wait_for()
         screenshot(agent, "workspace-call")
 
-        # the supervisor sees the call and listens in from their phone
+        # moments to find in the recording later: a hold and resume, and a mark the agent sets
         me = agent.request.get("/api/calls/agent/me").json()
+        agent.wait_for_timeout(800)
+        assert agent.request.post("/api/calls/agent/hold", data={"on": True}).ok
+        agent.wait_for_timeout(700)
+        assert agent.request.post("/api/calls/agent/hold", data={"on": False}).ok
+        agent.wait_for_timeout(500)
+        mark = agent.request.post(f"/api/calls/{me['call_id']}/marks", data={"label": "核实住址"})
+        assert mark.status == 201, mark.text()
+
+        # the supervisor sees the call and listens in from their phone
         row = sup.get_by_test_id("wall-agents").locator(f".agent-{me['agent_id']}")
         row.locator(".el-tag", has_text="通话").wait_for()
         row.locator(f"[data-wall=listen-{me['agent_id']}]").click()
@@ -106,9 +127,48 @@ def test_call_pops_on_workspace_and_wallboard(
         state.get_by_text("整理剩余").wait_for()
         agent.keyboard.press("Alt+R")
         state.locator(".el-tag", has_text="示闲").wait_for()
+
+        _recording_marks(sup, number)
     finally:
         for p in procs:
             p.kill()
+
+
+def _audio_time(page: Any) -> float:
+    return float(page.evaluate("document.querySelector('[data-testid=recording-player] audio').currentTime"))
+
+
+def _recording_marks(sup: Any, number: str) -> None:
+    """The call's recording lists its marks in time order; a pin on the waveform (mouse) and a
+    list entry (keyboard) each move playback to their moment."""
+    # Indexed once the call has ended: here when the caller hangs up (the agent's hang-up leaves
+    # the caller with the listening supervisor, whose leg keeps the mixed call going).
+    for _ in range(240):
+        if sup.request.get(f"/api/calls/recordings?caller={number}&limit=1").json()["items"]:
+            break
+        sup.wait_for_timeout(250)
+    sup.goto("/recordings")
+    sup.get_by_test_id("recordings-table").locator(".el-table__row", has_text=number).first.click()
+    marks = sup.get_by_test_id("recording-marks")
+    marks.wait_for()
+    sup.get_by_test_id("mark-pin-0").wait_for()  # pins appear once the audio's length is known
+    texts = [b.inner_text() for b in marks.get_by_role("button").all()]
+    names = [re.sub(r"^\d+:\d\d\s*", "", x) for x in texts]
+    # (a work order opened later in the call may add its own mark at the end)
+    assert names[:4] == ["保持 · 来电方", "恢复通话 · 来电方", "座席标记 · 核实住址", "班长监听"], texts
+    offsets = [float(b.get_attribute("data-at")) for b in marks.get_by_role("button").all()]
+    assert offsets == sorted(offsets) and offsets[0] > 0.5
+    assert offsets[1] - offsets[0] > 0.5  # the hold lasted its 0.7 s
+
+    sup.get_by_test_id("mark-pin-3").click()  # the supervisor joining, on the waveform
+    assert abs(_audio_time(sup) - offsets[3]) < 1.0, (_audio_time(sup), offsets)
+    own = marks.get_by_role("button", name=re.compile("核实住址"))
+    own.focus()
+    sup.keyboard.press("Enter")
+    assert abs(_audio_time(sup) - offsets[2]) < 1.0, (_audio_time(sup), offsets)
+    assert own.get_attribute("aria-current") == "true"
+    screenshot(sup, "recording-marks")
+    assert_accessible(sup)
 
 
 def test_new_call_follows_published_flow(new_page: Callable[[], Any], server: str, sipp_dir: Path) -> None:
