@@ -13,6 +13,7 @@ declare module 'vue' {
   export interface GlobalComponents {
     ApiUnavailable: typeof import('./components/ApiUnavailable.vue')['default']
     ArticleVersions: typeof import('./components/ArticleVersions.vue')['default']
+    BusinessHoursEditor: typeof import('./components/BusinessHoursEditor.vue')['default']
     CallerCard: typeof import('./components/CallerCard.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']
     ElAside: typeof import('element-plus/es')['ElAside']
@@ -49,6 +50,7 @@ declare module 'vue' {
     ElTag: typeof import('element-plus/es')['ElTag']
     ElTimeline: typeof import('element-plus/es')['ElTimeline']
     ElTimelineItem: typeof import('element-plus/es')['ElTimelineItem']
+    ElTimeSelect: typeof import('element-plus/es')['ElTimeSelect']
     HalfHourChart: typeof import('./components/HalfHourChart.vue')['default']
     IvrNodeProps: typeof import('./components/IvrNodeProps.vue')['default']
     KnowledgePanel: typeof import('./components/KnowledgePanel.vue')['default']

@@ -75,3 +75,53 @@ def is_open(schedule: dict[str, Any], at: datetime) -> bool:
     windows = s["windows"].get("workday" if workday else "holiday", [])
     now = local.time()
     return any(_parse(start) <= now < _parse(end) for start, end in windows)
+
+
+HOLIDAY_NAMES_ZH = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+def day_plan(schedule: dict[str, Any], day: date) -> dict[str, Any]:
+    """How one date is treated: workday or holiday, why, under which official holiday, and the
+    opening windows that apply (none when closed all day)."""
+    s = {**DEFAULT_SCHEDULE, **schedule}
+    iso = day.isoformat()
+    name: str | None = None
+    covered = True
+    if s.get("use_holiday_calendar"):
+        try:
+            _, name = chinese_calendar.get_holiday_detail(day)
+        except NotImplementedError:
+            covered = False
+    if s.get("always_open"):
+        kind, reason, windows = "workday", "always_open", [["00:00", "24:00"]]
+    elif iso in s["closed_dates"]:
+        kind, reason, windows = "holiday", "closed_date", []
+    else:
+        workday = iso in s["open_dates"] or is_workday(day, bool(s["use_holiday_calendar"]))
+        kind = "workday" if workday else "holiday"
+        if iso in s["open_dates"]:
+            reason = "open_date"
+        elif s.get("use_holiday_calendar") and covered and name:
+            reason = "makeup_workday" if workday else "official_holiday"
+        else:
+            reason = "weekday" if day.weekday() < 5 else "weekend"
+        windows = [list(w) for w in s["windows"].get(kind, [])]
+    return {
+        "date": iso,
+        "weekday": day.weekday(),
+        "kind": kind,
+        "reason": reason,
+        "holiday": name,
+        "holiday_zh": HOLIDAY_NAMES_ZH.get(name or "", name),
+        "calendar_covers": covered,
+        "windows": windows,
+    }

@@ -77,6 +77,30 @@ class HoursIn(StrictIn):
     schedule: dict[str, Any]
 
 
+class HoursPatch(StrictIn):
+    version: int
+    name: str | None = Field(None, min_length=1, max_length=64)
+    schedule: dict[str, Any] | None = None
+
+
+class DayPlanOut(Out):
+    date: str
+    weekday: int
+    kind: str  # workday | holiday
+    reason: (
+        str  # always_open | closed_date | open_date | official_holiday | makeup_workday | weekday | weekend
+    )
+    holiday: str | None
+    holiday_zh: str | None
+    calendar_covers: bool
+    windows: list[list[str]]
+
+
+class HoursCalendarOut(Out):
+    open_now: bool
+    days: list[DayPlanOut]
+
+
 class HoursOut(Out):
     id: int
     name: str

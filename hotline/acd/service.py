@@ -12,7 +12,7 @@ from hotline.acd.hours import validate_schedule
 from hotline.acd.models import AcdQueue, AgentSkill, BusinessHours
 from hotline.acd.queue import Overflow, OverflowKind, QueueConfig
 from hotline.acd.ready import Agent, Strategy
-from hotline.acd.schemas import HoursIn, QueueIn, QueuePatch, SkillIn
+from hotline.acd.schemas import HoursIn, HoursPatch, QueueIn, QueuePatch, SkillIn
 from hotline.audit.service import Actor, record, snapshot
 from hotline.errors import Conflict, Invalid, NotFound, stale_version
 from hotline.people.models import User
@@ -97,6 +97,24 @@ def create_hours(session: Session, actor: Actor, data: HoursIn) -> BusinessHours
     session.add(row)
     session.flush()
     record(session, actor, "create", "business_hours", row.id, None, snapshot(row))
+    return row
+
+
+def update_hours(session: Session, actor: Actor, hours_id: int, data: HoursPatch) -> BusinessHours:
+    row = session.get(BusinessHours, hours_id)
+    if row is None:
+        raise NotFound(f"no business hours {hours_id}", f"营业时间 {hours_id} 不存在")
+    if data.version != row.version:
+        raise stale_version("business hours", data.version, row.version)
+    before = snapshot(row)
+    if data.name is not None and data.name != row.name:
+        if session.scalar(select(BusinessHours.id).where(BusinessHours.name == data.name)) is not None:
+            raise Conflict(f"business hours {data.name!r} exist", f"营业时间 {data.name} 已存在")
+        row.name = data.name
+    if data.schedule is not None:
+        row.schedule = validate_schedule(data.schedule)
+    session.flush()
+    record(session, actor, "update", "business_hours", row.id, before, snapshot(row))
     return row
 
 

@@ -92,7 +92,7 @@ def reset_database(db: Database | None) -> None:
     _db = db
 
 
-def after_commit(session: Session, fn: Callable[[], None]) -> None:
+def after_commit(session: Session, fn: Callable[[], object]) -> None:
     """Run ``fn`` once this session's transaction has committed (never if it rolls back).
 
     For side effects others observe - reloading a running engine, publishing a change - which must

@@ -54,3 +54,53 @@ def test_demo_loads_once(db: Database) -> None:
         load(s, Actor(None, "t"))
         queues, _ = runtime_config(s)
     assert {q.name for q in queues} == {"general", "elderly", "assistance", "disability", "child_welfare"}
+
+
+def test_business_hours_edit_and_calendar(
+    client: TestClient, auth: Callable[[str], dict[str, str]], db: Database
+) -> None:
+    sup = auth("supervisor")
+    created = client.post("/api/acd/hours", json={"name": "main", "schedule": {}}, headers=sup).json()
+    url = f"/api/acd/hours/{created['id']}"
+    schedule = {
+        **created["schedule"],
+        "windows": {"workday": [["08:30", "21:00"]], "holiday": []},
+        "closed_dates": ["2026-10-02"],
+    }
+    r = client.patch(url, json={"version": created["version"], "schedule": schedule}, headers=sup)
+    assert r.status_code == 200, r.text
+    assert r.json()["schedule"]["windows"]["workday"] == [["08:30", "21:00"]]
+    assert (
+        client.patch(url, json={"version": created["version"], "schedule": schedule}, headers=sup).status_code
+        == 409
+    )
+    bad = {**schedule, "windows": {"workday": [["21:00", "08:00"]]}}
+    assert (
+        client.patch(url, json={"version": r.json()["version"], "schedule": bad}, headers=sup).status_code
+        == 422
+    )
+    assert (
+        client.patch(
+            url, json={"version": r.json()["version"], "name": "x"}, headers=auth("agent")
+        ).status_code
+        == 403
+    )
+
+    cal = client.get(f"{url}/calendar", params={"start": "2026-09-30", "days": 12}, headers=auth("agent"))
+    assert cal.status_code == 200
+    days = {d["date"]: d for d in cal.json()["days"]}
+    assert len(days) == 12 and isinstance(cal.json()["open_now"], bool)
+    assert days["2026-09-30"]["windows"] == [["08:30", "21:00"]]
+    assert (
+        days["2026-10-01"]["reason"],
+        days["2026-10-01"]["holiday_zh"],
+        days["2026-10-01"]["windows"],
+    ) == (
+        "official_holiday",
+        "国庆节",
+        [],
+    )
+    assert days["2026-10-02"]["reason"] == "closed_date"
+    assert days["2026-10-10"]["reason"] == "makeup_workday" and days["2026-10-10"]["kind"] == "workday"
+    assert client.get(f"{url}/calendar", params={"days": 100}, headers=sup).status_code == 422
+    assert client.get("/api/acd/hours/999999/calendar", headers=sup).status_code == 404

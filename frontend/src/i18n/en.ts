@@ -127,6 +127,20 @@ export default {
     mark: { hold: 'Hold', unhold: 'Resume', transfer: 'Transfer', conference: 'Three-way call', supervisor_listen: 'Supervisor listening', supervisor_whisper: 'Supervisor whisper', supervisor_barge: 'Supervisor barge-in', work_order: 'Work order opened', agent_mark: 'Agent mark' },
     party: { caller: 'Caller', agent: 'Agent', third: 'Third party' },
   },
+  hours: {
+    openNow: 'Open now', closedNow: 'Closed now', alwaysOpen: 'Always open', useCalendar: 'Official holidays and make-up days',
+    workday: 'Workday', holiday: 'Holiday', addWindow: 'Add window', closedAllDay: 'Closed all day',
+    from: '{kind} window {n} start', to: '{kind} window {n} end', removeWindow: 'Remove window {n}',
+    closedDates: 'Extra closed dates', openDates: 'Extra open dates', pickDates: 'Pick dates (several)',
+    preview: 'Next two weeks (as the server routes calls)', date: 'Date', kind: 'Kind', why: 'Why', open: 'Open',
+    noCalendarData: 'no holiday data for this year yet: Monday to Friday', incomplete: 'Fill in both start and end',
+    startAfterEnd: 'A window must start before it ends', overlap: 'Windows must not overlap',
+    reason: {
+      always_open: 'Always open', closed_date: 'Closed date', open_date: 'Open date', official_holiday: 'Official holiday',
+      makeup_workday: 'Make-up workday', weekday: 'Monday to Friday', weekend: 'Weekend',
+    },
+    weekdays: { 0: 'Mon', 1: 'Tue', 2: 'Wed', 3: 'Thu', 4: 'Fri', 5: 'Sat', 6: 'Sun' },
+  },
   tel: {
     trunks: 'Trunks', extensions: 'Extensions', newTrunk: 'New trunk', code: 'Code', direction: 'Direction',
     dir: { both: 'In and out', inbound: 'Inbound only', outbound: 'Outbound only' },

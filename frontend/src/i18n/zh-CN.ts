@@ -127,6 +127,20 @@ export default {
     mark: { hold: '保持', unhold: '恢复通话', transfer: '转接', conference: '三方通话', supervisor_listen: '班长监听', supervisor_whisper: '班长耳语', supervisor_barge: '班长强插', work_order: '创建工单', agent_mark: '座席标记' },
     party: { caller: '来电方', agent: '座席', third: '第三方' },
   },
+  hours: {
+    openNow: '当前开放', closedNow: '当前关闭', alwaysOpen: '全天候开放', useCalendar: '按法定节假日与调休',
+    workday: '工作日', holiday: '休息日', addWindow: '添加时段', closedAllDay: '全天不开放',
+    from: '{kind}第 {n} 段开始', to: '{kind}第 {n} 段结束', removeWindow: '删除第 {n} 段',
+    closedDates: '临时闭馆日期', openDates: '临时开放日期', pickDates: '选择日期（可多选）',
+    preview: '未来两周（以服务端路由规则计算）', date: '日期', kind: '类型', why: '说明', open: '开放时段',
+    noCalendarData: '节假日数据尚未覆盖该年份，按周一至周五计', incomplete: '请填写完整的开始和结束时间',
+    startAfterEnd: '开始时间须早于结束时间', overlap: '时段不能重叠',
+    reason: {
+      always_open: '全天候开放', closed_date: '临时闭馆', open_date: '临时开放', official_holiday: '法定节假日',
+      makeup_workday: '调休上班', weekday: '周一至周五', weekend: '周末',
+    },
+    weekdays: { 0: '周一', 1: '周二', 2: '周三', 3: '周四', 4: '周五', 5: '周六', 6: '周日' },
+  },
   tel: {
     trunks: '中继', extensions: '分机', newTrunk: '新建中继', code: '编码', direction: '方向',
     dir: { both: '呼入与呼出', inbound: '仅呼入', outbound: '仅呼出' },

@@ -5,14 +5,30 @@ Every write publishes "acd.config" on the bus after it commits, so a running cal
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.acd import service
+from hotline.acd.hours import day_plan, is_open
 from hotline.acd.models import AcdQueue, BusinessHours
-from hotline.acd.schemas import HoursIn, HoursOut, QueueIn, QueueOut, QueuePatch, SkillOut, SkillsIn
+from hotline.acd.schemas import (
+    DayPlanOut,
+    HoursCalendarOut,
+    HoursIn,
+    HoursOut,
+    HoursPatch,
+    QueueIn,
+    QueueOut,
+    QueuePatch,
+    SkillOut,
+    SkillsIn,
+)
 from hotline.bus import get_bus
+from hotline.errors import NotFound
 from hotline.schemas import Page
 from hotline.store.db import after_commit
 from hotline.web.auth import Principal, require
@@ -110,3 +126,35 @@ def create_hours(
     row = service.create_hours(session, principal.actor, body)
     _changed(session)
     return HoursOut.model_validate(row)
+
+
+@router.patch("/hours/{hours_id}", response_model=HoursOut)
+def update_hours(
+    hours_id: int,
+    body: HoursPatch,
+    principal: Principal = Depends(require("acd.write")),
+    session: Session = Depends(get_session, scope="function"),
+) -> HoursOut:
+    row = service.update_hours(session, principal.actor, hours_id, body)
+    _changed(session)
+    return HoursOut.model_validate(row)
+
+
+@router.get("/hours/{hours_id}/calendar", response_model=HoursCalendarOut)
+def hours_calendar(
+    hours_id: int,
+    start: date | None = None,
+    days: int = Query(14, ge=1, le=62),
+    _: Principal = Depends(require("acd.read")),
+    session: Session = Depends(get_session, scope="function"),
+) -> HoursCalendarOut:
+    """Day by day from ``start`` (today in the schedule's time zone): workday or holiday, why, and
+    the opening windows; plus whether the line is open right now."""
+    row = session.get(BusinessHours, hours_id)
+    if row is None:
+        raise NotFound(f"no business hours {hours_id}", f"营业时间 {hours_id} 不存在")
+    schedule = dict(row.schedule)
+    now = datetime.now(ZoneInfo(str(schedule.get("timezone", "Asia/Shanghai"))))
+    first = start or now.date()
+    plans = [DayPlanOut.model_validate(day_plan(schedule, first + timedelta(days=i))) for i in range(days)]
+    return HoursCalendarOut(open_now=is_open(schedule, now), days=plans)
