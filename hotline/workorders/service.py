@@ -21,6 +21,7 @@ from hotline.errors import Conflict, Invalid, NotFound, stale_version
 from hotline.people.models import Caller, Department
 from hotline.people.permissions import PERMISSIONS
 from hotline.store.base import utcnow
+from hotline.store.db import after_commit
 from hotline.workorders import search
 from hotline.workorders.deadlines import TYPES, URGENCIES
 from hotline.workorders.models import Category, WorkOrder, WorkOrderEvent, WorkOrderLink
@@ -167,7 +168,14 @@ def create(session: Session, who: Who, data: NewOrder, now: datetime | None = No
     search.reindex(session, order)
     timeline(session, order, who.actor, "create", None)
     record(session, who.actor, "workorder.create", "workorder", order.id, None, snapshot(order))
-    get_bus().publish("workorder.created", {"id": order.id, "number": order.number, "channel": order.channel})
+    event = {
+        "id": order.id,
+        "number": order.number,
+        "channel": order.channel,
+        "call_ids": list(data.call_ids),
+    }
+    # Announced once committed (a call's recording marks it; nobody hears of an order rolled back).
+    after_commit(session, lambda: get_bus().publish("workorder.created", event))
     if data.accept:
         from hotline.workorders.lifecycle import act
 

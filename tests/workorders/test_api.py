@@ -104,3 +104,19 @@ def test_bulk_dispatch_is_all_or_nothing(client: TestClient, auth: Auth) -> None
     body["items"][1]["version"] = b["version"]  # type: ignore[index]
     r = client.post("/api/workorders/bulk-dispatch", json=body, headers=auth("agent"))
     assert r.status_code == 200 and {x["state"] for x in r.json()} == {"dispatched"}
+
+
+def test_created_event_names_the_calls_after_commit(client: TestClient, auth: Auth) -> None:
+    from hotline.bus import get_bus
+
+    seen: list[dict[str, Any]] = []
+    unsubscribe = get_bus().subscribe("workorder.created", lambda e: seen.append(dict(e.data)))
+    try:
+        o = _create(client, auth, call_ids=["call-abc"])
+        assert [(e["id"], e["call_ids"]) for e in seen] == [(o["id"], ["call-abc"])]
+        bad = client.post(
+            "/api/workorders", json={"type": "nope", "title": "x", "content": "y"}, headers=auth("agent")
+        )
+        assert bad.status_code == 422 and len(seen) == 1  # nothing announced for a refused order
+    finally:
+        unsubscribe()
