@@ -216,8 +216,25 @@ class CallCenter(Records, IvrRunner, CallControl):
                     live.outcome = "abandoned_ivr"
             elif live.agent_leg is not None and leg_id == live.agent_leg.id and live.state == "connected":
                 self.apply(self.acd.hangup(live.uuid, now))
+                self._agent_left(live)
         except HotlineError:
             log.info("hangup on call %s after the ACD let it go", live.uuid)
+
+    def _agent_left(self, live: LiveCall) -> None:
+        """The agent hung up a call others were joined to. Supervisors who only listened or
+        whispered leave with the agent and the caller's call ends, as it would have without them; a
+        supervisor who barged in has taken the call over, and a conference's third party keeps
+        talking with the caller."""
+        supervisors = [(sid, leg) for sid, leg in live.supervisors.items() if leg.is_active]
+        if not supervisors:
+            return
+        taken_over = any(live.supervisor_modes.get(sid) == "barge" for sid, _ in supervisors)
+        if taken_over or (live.consult_leg is not None and live.consult_leg.is_active):
+            return
+        for _, leg in supervisors:
+            self.spawn(leg.hangup("agent_hangup"))
+        if live.caller_leg is not None and live.caller_leg.is_active:
+            self.spawn(live.caller_leg.hangup("peer_hangup"))
 
     def _on_call_ended(self, event: Event) -> None:
         uuid = str(event.data.get("call_id"))

@@ -347,6 +347,7 @@ class CallControl:
         leg = live.supervisors.get(supervisor_id)
         if leg is not None and leg.is_active:
             live.call.set_mode(leg, mode)
+            live.supervisor_modes[supervisor_id] = mode
             return {"call_id": live.uuid, "mode": mode}
         ext = self._extension(supervisor_id)
         try:
@@ -357,6 +358,7 @@ class CallControl:
             await leg.hangup("no_answer")
             raise Conflict("your phone did not answer", "您的话机未接听")
         live.supervisors[supervisor_id] = leg
+        live.supervisor_modes[supervisor_id] = mode
         live.call.join(leg, "supervisor", mode)
         uuid, leg_id = live.uuid, leg.id
         self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "supervisor", ext, supervisor_id))

@@ -25,6 +25,7 @@ class LiveCall:
     ringing_callback: dict[int, bool] = field(default_factory=dict)  # agent -> offer is a callback
     consult_leg: Any | None = None  # attended transfer / conference third party
     supervisors: dict[int, Any] = field(default_factory=dict)
+    supervisor_modes: dict[int, str] = field(default_factory=dict)  # supervisor -> listen|whisper|barge
     ivr_path: list[dict[str, Any]] = field(default_factory=list)
     outcome: str | None = None
     callback_number: str | None = None

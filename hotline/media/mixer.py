@@ -3,7 +3,8 @@
 Each participant has a role (``caller``, ``agent``, ``third``, ``supervisor``) and a mode. Who hears
 whom is one rule, :func:`audible`: everyone in ``full`` or ``barge`` mode is heard by all others; a
 ``whisper`` supervisor is heard by agents only (never by the caller - the hotline's hard rule); a
-``listen`` supervisor is heard by nobody. Every 20 ms the engine calls :meth:`Mixer.tick`, which takes
+``listen`` supervisor is heard by nobody; a participant on hold is heard by nobody and is sent nothing
+(it hears its music on hold). Every 20 ms the engine calls :meth:`Mixer.tick`, which takes
 one queued frame per participant, sums for each listener the frames it may hear (with clipping), and
 sends the result on that participant's RTP session in its own codec.
 """
@@ -32,10 +33,11 @@ class Participant:
     pt: int = 0
     mode: str = "full"
     frames: deque[Pcm] = field(default_factory=lambda: deque(maxlen=10))
+    held: bool = False
 
 
 def audible(speaker: Participant, listener: Participant) -> bool:
-    if speaker is listener:
+    if speaker is listener or speaker.held or listener.held:
         return False
     if speaker.mode in ("full", "barge"):
         return True
@@ -70,9 +72,15 @@ class Mixer:
             raise ValueError(f"unknown mixer mode {mode!r}")
         self.people[key].mode = mode
 
-    def feed(self, key: str, pcm: Pcm) -> None:
+    def set_held(self, key: str, held: bool) -> None:
         p = self.people.get(key)
         if p is not None:
+            p.held = held
+            p.frames.clear()
+
+    def feed(self, key: str, pcm: Pcm) -> None:
+        p = self.people.get(key)
+        if p is not None and not p.held:
             p.frames.append(pcm)
 
     def tick(self) -> dict[str, Pcm]:
@@ -80,6 +88,8 @@ class Mixer:
         frames = {p.key: p.frames.popleft() for p in people if p.frames}
         out: dict[str, Pcm] = {}
         for listener in people:
+            if listener.held:
+                continue  # its own stream is the music on hold
             mixed = mix_for(listener, frames, people)
             out[listener.key] = mixed
             listener.send(g711.encode(mixed, listener.pt), listener.pt)

@@ -135,7 +135,7 @@ class Call:
     def join(self, leg: Leg, role: str = "third", mode: str = "full") -> None:
         mixer = self.start_conference() if self.mixer is None else self.mixer
         leg.stop_playback()
-        mixer.add(Participant(leg.id, role, leg.send_audio, leg.pt, mode))
+        mixer.add(Participant(leg.id, role, leg.send_audio, leg.pt, mode, held=leg.held))
         self.engine.bus.publish(
             "call.mixer", {"call_id": self.id, "leg_id": leg.id, "role": role, "mode": mode}
         )

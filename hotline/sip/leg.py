@@ -363,6 +363,8 @@ class Leg:
         if self.held or not self.is_active:
             return
         self.held = True
+        if self.call.mixer is not None:
+            self.call.mixer.set_held(self.id, True)  # out of the conference while on hold
         await self.play_moh()
         self.publish("leg.hold", by="engine")
 
@@ -371,6 +373,8 @@ class Leg:
             return
         self.held = False
         self.stop_playback()
+        if self.call.mixer is not None:
+            self.call.mixer.set_held(self.id, False)
         self.publish("leg.unhold", by="engine")
 
     # ---- ending ----------------------------------------------------------------------------------

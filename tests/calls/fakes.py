@@ -48,6 +48,8 @@ class FakeCall:
         return self.recorded
 
     def join(self, leg: FakeLeg, role: str = "third", mode: str = "full") -> None:
+        # As the engine: a conference replaces point-to-point bridges (nobody is a bridged peer now).
+        self.peers.clear()
         self.joined.append((leg.id, role, mode))
         data = {"call_id": self.id, "leg_id": leg.id, "role": role, "mode": mode}
         self.engine.bus.publish("call.mixer", data)

@@ -3,6 +3,7 @@ ring-no-answer, ring-all, transfer, hold, supervision, abandon; CDR, queue log a
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -321,3 +322,37 @@ def test_console_answer_calls_the_phone_again_with_auto_answer(sqlite_db: Databa
         ("elderly", "connect", a1),
         ("elderly", "complete", a1),
     ]
+
+
+def test_agent_hanging_up_ends_a_listened_call_but_not_a_barged_one(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    ids = seed(sqlite_db)
+    a1, sup = ids["a1"], ids["supervisor"]
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones.update({"1001": ("answer", 0.01), "2001": ("answer", 0.01)})
+        center.login(a1)
+        # Listening only: the supervisor leaves with the agent and the caller's call ends.
+        caller = await engine.incoming("13800000005", "1")
+        await until(lambda: center.acd.agents[a1].state is AgentState.talking)
+        await center.supervise(sup, a1, "listen")
+        live = next(iter(center.live.values()))
+        sup_leg = live.supervisors[sup]
+        await center.hangup(a1)
+        await until(lambda: not caller.is_active and not sup_leg.is_active)
+        assert caller.cause == "peer_hangup" and sup_leg.cause == "agent_hangup"
+        await until(lambda: center.acd.agents[a1].state is AgentState.ready)
+
+        # Barged in: the supervisor has taken the call over and keeps talking with the caller.
+        caller2 = await engine.incoming("13800000006", "1")
+        await until(lambda: center.acd.agents[a1].state is AgentState.talking)
+        await center.supervise(sup, a1, "listen")
+        await center.supervise(sup, a1, "barge")
+        live2 = next(c for c in center.live.values() if c.caller_number == "13800000006")
+        await center.hangup(a1)
+        await asyncio.sleep(0.2)
+        assert caller2.is_active and live2.supervisors[sup].is_active
+        await caller2.hangup("remote_hangup")
+
+    run_center(sqlite_db, tmp_path, body)

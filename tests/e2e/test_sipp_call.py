@@ -141,8 +141,8 @@ def _audio_time(page: Any) -> float:
 def _recording_marks(sup: Any, number: str) -> None:
     """The call's recording lists its marks in time order; a pin on the waveform (mouse) and a
     list entry (keyboard) each move playback to their moment."""
-    # Indexed once the call has ended: here when the caller hangs up (the agent's hang-up leaves
-    # the caller with the listening supervisor, whose leg keeps the mixed call going).
+    # Indexed once the call has ended: the agent's hang-up ends it (the listening supervisor leaves
+    # with the agent), and the writer indexes the recording shortly after.
     for _ in range(240):
         if sup.request.get(f"/api/calls/recordings?caller={number}&limit=1").json()["items"]:
             break

@@ -96,6 +96,33 @@ def test_whisper_reaches_agent_never_caller() -> None:
         mixer.set_mode("sup", "shout")
 
 
+def test_held_participant_is_out_of_the_mix() -> None:
+    """A caller put on hold during a supervised call hears only its music (nothing is sent to it by
+    the mixer) and nobody hears it; taken off hold it is back in the conversation."""
+    sent: dict[str, list[bytes]] = {"caller": [], "agent": [], "sup": []}
+    mixer = Mixer()
+    for key, role, mode in (
+        ("caller", "caller", "full"),
+        ("agent", "agent", "full"),
+        ("sup", "supervisor", "barge"),
+    ):
+        mixer.add(Participant(key, role, lambda data, pt, k=key: sent[k].append(data), 0, mode))
+    mixer.set_held("caller", True)
+    for _ in range(5):
+        mixer.feed("caller", tone(400))
+        mixer.feed("agent", tone(1000))
+        mixer.feed("sup", tone(2000))
+        out = mixer.tick()
+    assert sent["caller"] == [] and "caller" not in out
+    assert energy_at(out["agent"], 400) < 1 and energy_at(out["agent"], 2000) > 1000
+    assert energy_at(out["sup"], 400) < 1 and energy_at(out["sup"], 1000) > 1000
+    mixer.set_held("caller", False)
+    mixer.feed("caller", tone(400))
+    mixer.feed("agent", tone(1000))
+    out = mixer.tick()
+    assert energy_at(out["agent"], 400) > 1000 and energy_at(out["caller"], 1000) > 1000
+
+
 def test_recorder_stereo_atomic(tmp_path: Path) -> None:
     path = tmp_path / "rec" / "call.wav"
     rec = Recorder(path, {"call_id": "c1"})
