@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record
-from hotline.calls import marks, recordings, ws
+from hotline.calls import marks, recordings
 from hotline.calls.center import CallCenter, get_center
 from hotline.calls.models import Call, CallLeg, QueueEventRow, Recording
 from hotline.calls.schemas import (
@@ -42,6 +42,7 @@ from hotline.calls.schemas import (
 from hotline.errors import Conflict, Forbidden, NotFound
 from hotline.people.masking import mask_phone
 from hotline.schemas import Page
+from hotline.web import live as live_ws
 from hotline.web.auth import Principal, require
 from hotline.web.deps import get_session
 from hotline.web.pagination import ListParams, paginate
@@ -60,7 +61,7 @@ def center() -> CallCenter:
 async def _run(fn: Callable[[CallCenter], Any], masked: bool = False, pii: bool = True) -> Any:
     c = center()
     result = await c.run(lambda: fn(c))
-    return ws.mask(result, pii) if masked else result
+    return live_ws.mask(result, pii) if masked else result
 
 
 # --- the agent's own state and call ------------------------------------------------------------
@@ -398,4 +399,4 @@ def retention(
 @router.websocket("/ws")
 async def calls_ws(websocket: WebSocket, token: str | None = None) -> None:
     """Live events (agent state, screen pops, queue events, alerts) and KPIs; agent commands in."""
-    await ws.serve(websocket, websocket.app.state.db, token)
+    await live_ws.serve(websocket, websocket.app.state.db, token)

@@ -1,0 +1,199 @@
+"""Offers: ringing agents' phones for a queued call, answering from the console, connecting.
+
+The ACD's `Offer` names the agents to ring; each gets an INVITE to their extension (a callback
+offer rings the agent first, then dials the caller back). The first answer connects: the caller is
+bridged to the agent (joined, for an emergency fan-out) and the call recorded. No answer within
+the queue's ring timeout gives the offer back to the ACD. An agent can also answer from the
+console (`answer`): see its docstring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from hotline.acd.engine import Acd, Action, Offer
+from hotline.acd.states import AgentState
+from hotline.calls import cdr
+from hotline.calls.live import LiveCall
+from hotline.calls.telephony import EnginePort
+from hotline.calls.writer import Writer
+from hotline.errors import Conflict, HotlineError
+from hotline.store.base import utcnow
+
+log = logging.getLogger(__name__)
+# How long a phone asked to answer by itself (console answer) may take before the offer fails.
+AUTO_ANSWER_SECONDS = 8.0
+
+
+class _Pending:
+    """Stands in ``LiveCall.ringing`` while a console answer replaces the ringing leg."""
+
+    is_active = False
+
+    async def hangup(self, cause: str = "normal") -> None:
+        return None
+
+
+class Offers:
+    engine: EnginePort
+    acd: Acd
+    live: dict[str, LiveCall]
+    clock: Callable[[], float]
+    writer: Writer
+
+    if TYPE_CHECKING:  # provided by the CallCenter and its other parts
+
+        def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]: ...
+
+        def apply(self, actions: list[Action]) -> None: ...
+
+        def agent_view(self, agent_id: int) -> dict[str, Any]: ...
+
+        async def screen_pop(self, live: LiveCall, agent_ids: tuple[int, ...]) -> None: ...
+
+        async def _connect_callback(self, live: LiveCall, agent_id: int, agent_leg: Any) -> None: ...
+
+    async def _offer(self, offer: Offer) -> None:
+        live = self.live.get(offer.call_id)
+        if live is None:
+            with contextlib.suppress(HotlineError):
+                self.acd.abandon(offer.call_id, self.clock())
+            return
+        live.state = "ringing"
+        for agent_id in offer.agent_ids:
+            self.spawn(self._ring_agent(live, agent_id, offer))
+        self.spawn(self.screen_pop(live, offer.agent_ids))
+
+    async def _ring_agent(self, live: LiveCall, agent_id: int, offer: Offer) -> None:
+        agent = self.acd.agents[agent_id]
+        callback = offer.callback and live.callback_number is not None
+        try:
+            leg = await self.engine.originate(
+                agent.extension or "",
+                call=None if callback else live.call,
+                caller_id="callback" if callback else (live.caller_number or "anonymous"),
+            )
+        except (LookupError, OSError) as exc:
+            log.info("agent %s has no reachable phone: %s", agent_id, exc)
+            self._no_answer(live, agent_id)
+            return
+        live.ringing[agent_id] = leg
+        live.ringing_callback[agent_id] = callback
+        uuid, leg_id, ext = live.uuid, leg.id, agent.extension
+        self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "agent", ext, agent_id))
+        timeout = self.acd.queues[offer.queue].config.ring_timeout_seconds + 2
+        await self._await_agent(live, agent_id, leg, callback, timeout)
+
+    async def _await_agent(
+        self, live: LiveCall, agent_id: int, leg: Any, callback: bool, timeout: float
+    ) -> None:
+        """Wait for the agent's phone to answer ``leg``; connect it, or give the offer back."""
+        answered = await leg.wait_answered(timeout)
+        if id(live.ringing.get(agent_id)) != id(leg):  # withdrawn, or re-sent by a console answer
+            if leg.is_active:
+                await leg.hangup("cancelled")
+            return
+        live.ringing.pop(agent_id, None)
+        if not answered:
+            if leg.is_active:
+                await leg.hangup("no_answer")
+            self._no_answer(live, agent_id)
+            return
+        if callback:
+            await self._connect_callback(live, agent_id, leg)
+            return
+        if live.caller_leg is None or not live.caller_leg.is_active:
+            await leg.hangup("caller_gone")
+            return
+        self._connected(live, agent_id, leg)
+
+    async def answer(self, agent_id: int) -> dict[str, Any]:
+        """Answer from the console: the ringing phone is called again with auto-answer headers.
+
+        A SIP phone cannot be made to pick up a call it is ringing with, so the ringing INVITE is
+        cancelled and a new one asks the phone to answer by itself (intercom: ``Call-Info:
+        answer-after=0``, ``Alert-Info: info=alert-autoanswer``, RFC 5373 ``Answer-Mode: Auto``),
+        which desk phones and softphones honour for their own call server. The offer, the
+        caller's place and the agent's ringing state stay as they are meanwhile.
+        """
+        live = next((c for c in self.live.values() if agent_id in c.ringing), None)
+        if live is None:
+            raise Conflict("no call is ringing for this agent", "当前没有振铃的来电")
+        old = live.ringing[agent_id]
+        callback = live.ringing_callback.get(agent_id, False)
+        agent = self.acd.agents[agent_id]
+        host = getattr(self.engine, "host", "localhost")
+        headers = (
+            ("Call-Info", f"<sip:{host}>;answer-after=0"),
+            ("Alert-Info", f"<sip:{host}>;info=alert-autoanswer"),
+            ("Answer-Mode", "Auto"),
+        )
+        # Swap first, so the waiter of the ringing leg gives up quietly instead of reporting a
+        # no-answer; then free the phone's line before asking it to pick up.
+        pending = _Pending()
+        live.ringing[agent_id] = pending
+        if old.is_active:
+            await old.hangup("cancelled")
+        try:
+            leg = await self.engine.originate(
+                agent.extension or "",
+                call=None if callback else live.call,
+                caller_id="callback" if callback else (live.caller_number or "anonymous"),
+                headers=headers,
+            )
+        except (LookupError, OSError) as exc:
+            if live.ringing.get(agent_id) is pending:
+                live.ringing.pop(agent_id, None)
+                self._no_answer(live, agent_id)
+            raise Conflict(f"the agent's phone is not reachable: {exc}", "座席话机不可达") from exc
+        if live.ringing.get(agent_id) is not pending:  # the offer was withdrawn meanwhile
+            await leg.hangup("cancelled")
+            return self.agent_view(agent_id)
+        live.ringing[agent_id] = leg
+        uuid, leg_id, ext = live.uuid, leg.id, agent.extension
+        self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "agent", ext, agent_id))
+        self.spawn(self._await_agent(live, agent_id, leg, callback, AUTO_ANSWER_SECONDS))
+        return self.agent_view(agent_id)
+
+    def _no_answer(self, live: LiveCall, agent_id: int) -> None:
+        agent = self.acd.agents[agent_id]
+        if agent.state is AgentState.ringing and agent.call_id == live.uuid:
+            with contextlib.suppress(HotlineError):
+                self.apply(self.acd.no_answer(agent_id, live.uuid, self.clock()))
+
+    def _connected(self, live: LiveCall, agent_id: int, leg: Any) -> None:
+        now = self.clock()
+        try:
+            actions = self.acd.answer(agent_id, live.uuid, now)
+        except HotlineError:
+            self.spawn(leg.hangup("cancelled"))
+            return
+        live.state, live.agent_id, live.agent_leg = "connected", agent_id, leg
+        assert live.caller_leg is not None
+        live.caller_leg.stop_playback()
+        if live.outcome == "emergency":
+            live.call.join(leg, "agent")  # three-way with the caller and whoever answered the fan-out
+        else:
+            live.call.bridge(live.caller_leg, leg)
+        self._record(live)
+        live.outcome = "answered"
+        at, uuid, leg_id = utcnow(), live.uuid, leg.id
+        wait = round((at - live.queued_at).total_seconds(), 3) if live.queued_at else None
+
+        def write(s: Session) -> None:
+            cdr.update_call(s, uuid, agent_id=agent_id, answered_at=at, wait_seconds=wait)
+            cdr.leg_update(s, leg_id, answered_at=at)
+
+        self.writer.submit(write)
+        self.apply(actions)
+
+    def _record(self, live: LiveCall) -> None:
+        if live.recording is None:
+            meta = {"queue": live.queue, "agent_id": live.agent_id, "caller": live.caller_number}
+            live.recording = str(live.call.record(metadata=meta))
