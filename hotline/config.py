@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     log_json: bool = True
     # Background jobs (deadline sweeps, expiry, retention) run inside `hotline serve`.
     jobs_enabled: bool = True
+    # Recordings older than this many days lose their audio (the index keeps a tombstone) in an
+    # hourly job; 0 keeps every recording.
+    recording_retention_days: int = 0
     # The government mailbox (政府信箱) SMTP receiver; address and port in HOTLINE_CHANNELS_MAILBOX_*.
     mailbox_enabled: bool = True
     timezone: str = "Asia/Shanghai"

@@ -20,6 +20,7 @@ from hotline.calls.models import Recording
 from hotline.errors import HotlineError, NotFound
 from hotline.people.phones import normalize_phone
 from hotline.store.base import utcnow
+from hotline.store.db import after_commit
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -126,17 +127,28 @@ def tag(
     return row
 
 
-def apply_retention(session: Session, actor: Actor, days: int) -> int:
-    """Delete recording files older than `days` (the index row stays, marked deleted)."""
-    cutoff = utcnow() - timedelta(days=days)
+def apply_retention(session: Session, actor: Actor, days: int, now: datetime | None = None) -> int:
+    """Delete recording files older than `days` (the index row stays, marked deleted).
+
+    The rows are marked in this transaction and the files removed only once it commits, so a
+    failure leaves every recording both indexed and on disk.
+    """
+    at = now or utcnow()
+    cutoff = at - timedelta(days=days)
     rows = list(
         session.scalars(
             select(Recording).where(Recording.deleted_at.is_(None), Recording.started_at < cutoff)
         )
     )
+    paths = [Path(row.path) for row in rows]
     for row in rows:
-        for path in (Path(row.path), Path(row.path).with_suffix(".json")):
-            path.unlink(missing_ok=True)
-        row.deleted_at = utcnow()
+        row.deleted_at = at
     record(session, actor, "retention", "recording", None, None, {"days": days, "deleted": len(rows)})
+
+    def remove_files() -> None:
+        for path in paths:
+            for file in (path, path.with_suffix(".json")):
+                file.unlink(missing_ok=True)
+
+    after_commit(session, remove_files)
     return len(rows)
