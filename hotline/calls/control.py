@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid as uuidlib
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,6 +54,10 @@ class CallControl:
 
     async def resume_ivr(self, live: LiveCall, target: str) -> None:
         raise NotImplementedError
+
+    if TYPE_CHECKING:  # in hotline.calls.offers
+
+        def _no_answer(self, live: LiveCall, agent_id: int) -> None: ...
 
     # --- views --------------------------------------------------------------------------------
 
@@ -143,6 +147,15 @@ class CallControl:
         return live
 
     async def hangup(self, agent_id: int) -> dict[str, Any]:
+        """Hang up the agent's call; while it is still ringing, decline it (the ACD offers it on,
+        and counts a miss as for an unanswered ring)."""
+        ringing = next((c for c in self.live.values() if agent_id in c.ringing), None)
+        if ringing is not None:
+            leg = ringing.ringing.pop(agent_id)
+            if leg.is_active:
+                await leg.hangup("declined")
+            self._no_answer(ringing, agent_id)
+            return {"call_id": ringing.uuid, "declined": True}
         live = self._agent_call(agent_id)
         await live.agent_leg.hangup("agent_hangup")  # type: ignore[union-attr]
         return {"call_id": live.uuid}

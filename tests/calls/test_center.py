@@ -356,3 +356,28 @@ def test_agent_hanging_up_ends_a_listened_call_but_not_a_barged_one(
         await caller2.hangup("remote_hangup")
 
     run_center(sqlite_db, tmp_path, body)
+
+
+def test_agent_declines_a_ringing_call_and_the_next_agent_gets_it(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    ids = seed(sqlite_db, max_no_answer=3, ring_timeout_seconds=30)
+    a1, a2 = ids["a1"], ids["a2"]
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones["1001"] = ("ignore", 0)
+        engine.phones["1002"] = ("answer", 0.05)
+        center.login(a1)
+        caller = await engine.incoming("13800000002", "1")
+        await until(lambda: center.acd.agents[a1].state is AgentState.ringing)
+        center.login(a2)
+        result = await center.hangup(a1)  # declined from the console, long before the ring timeout
+        assert result["declined"] is True
+        await until(lambda: center.acd.agents[a2].state is AgentState.talking, timeout=3)
+        ringing_leg = next(leg for leg in engine.originated if leg.dialed == "1001")
+        assert ringing_leg.cause == "declined" and center.acd.agents[a1].state is AgentState.ready
+        await caller.hangup()
+
+    run_center(sqlite_db, tmp_path, body)
+    kinds = [k for _, k, _ in _log(sqlite_db)]
+    assert kinds[:3] == ["enter", "ring_no_answer", "connect"]
