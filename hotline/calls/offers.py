@@ -126,6 +126,8 @@ class Offers:
         if live is None:
             raise Conflict("no call is ringing for this agent", "当前没有振铃的来电")
         old = live.ringing[agent_id]
+        if isinstance(old, _Pending) or agent_id in live.answering:
+            return self.agent_view(agent_id)  # a second press while the phone is being asked
         callback = live.ringing_callback.get(agent_id, False)
         agent = self.acd.agents[agent_id]
         host = getattr(self.engine, "host", "localhost")
@@ -156,10 +158,17 @@ class Offers:
             await leg.hangup("cancelled")
             return self.agent_view(agent_id)
         live.ringing[agent_id] = leg
+        live.answering.add(agent_id)
         uuid, leg_id, ext = live.uuid, leg.id, agent.extension
         self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "agent", ext, agent_id))
-        self.spawn(self._await_agent(live, agent_id, leg, callback, AUTO_ANSWER_SECONDS))
+        self.spawn(self._auto_answered(live, agent_id, leg, callback))
         return self.agent_view(agent_id)
+
+    async def _auto_answered(self, live: LiveCall, agent_id: int, leg: Any, callback: bool) -> None:
+        try:
+            await self._await_agent(live, agent_id, leg, callback, AUTO_ANSWER_SECONDS)
+        finally:
+            live.answering.discard(agent_id)
 
     def _no_answer(self, live: LiveCall, agent_id: int) -> None:
         agent = self.acd.agents[agent_id]

@@ -305,8 +305,10 @@ def test_console_answer_calls_the_phone_again_with_auto_answer(sqlite_db: Databa
 
         view = await center.answer(a1)
         assert view["state"] in ("ringing", "talking")
+        await center.answer(a1)  # pressed twice: the phone is not called a third time
         await until(lambda: center.acd.agents[a1].state is AgentState.talking)
         assert not ringing.is_active and ringing.cause == "cancelled"  # the ringing INVITE is withdrawn
+        assert len(engine.originated) == 2
         auto = engine.originated[1]
         assert auto.headers["Call-Info"].endswith(";answer-after=0")
         assert auto.headers["Answer-Mode"] == "Auto" and "alert-autoanswer" in auto.headers["Alert-Info"]
