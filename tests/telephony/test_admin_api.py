@@ -142,3 +142,18 @@ def test_engine_view_without_engine(client: TestClient, auth: Any) -> None:
     assert got.status_code == 200 and got.json()["running"] is False
     exts = client.get("/api/telephony/extensions", headers=auth("admin"))
     assert exts.status_code == 200 and all(not e["registered"] for e in exts.json())
+
+
+def test_demo_trunk_loads_once(db: Database) -> None:
+    from hotline.demo import DEMO_ACTOR
+    from hotline.telephony import demo
+    from hotline.telephony.models import SipTrunk
+
+    with db.session() as s:
+        demo.load(s, DEMO_ACTOR)
+        demo.load(s, DEMO_ACTOR)
+    with db.session() as s:
+        rows = list(s.scalars(select(SipTrunk)))
+        config = effective_config(s, SipSettings(trunk_peers=[]))
+    assert [(r.name, r.direction) for r in rows] == [("local-gateway", "inbound")]
+    assert config.peers == {"127.0.0.1"} and config.outbound == ""
