@@ -19,7 +19,7 @@ def test_agent_ready_shows_on_wallboard(new_page: Callable[[], Any]) -> None:
     login(sup, "banzhang")
     sup.get_by_test_id("center-kpis").wait_for()
     sup.get_by_test_id("wall-live").wait_for()
-    row = sup.get_by_test_id("wall-agents").locator(".el-table__row", has_text="李话务员")
+    row = sup.get_by_test_id("wall-agents").locator("tbody tr", has_text="李话务员")
     assert "未签入" in row.inner_text()
 
     agent = new_page()
@@ -36,6 +36,13 @@ def test_agent_ready_shows_on_wallboard(new_page: Callable[[], Any]) -> None:
     row.locator(".el-tag", has_text="示闲").wait_for()
     screenshot(sup, "wallboard")
     assert_accessible(sup)
+
+    # the supervisor changes the agent's state from the board; the agent's console follows
+    row.get_by_label("改变状态 · 李话务员").select_option("not_ready")
+    row.locator(".el-tag", has_text="示忙").wait_for()
+    state.locator(".el-tag", has_text="示忙").wait_for()
+    agent.keyboard.press("Alt+R")
+    row.locator(".el-tag", has_text="示闲").wait_for()
 
 
 @pytest.mark.parametrize(
