@@ -27,9 +27,6 @@ declare module 'vue' {
     ElDescriptions: typeof import('element-plus/es')['ElDescriptions']
     ElDescriptionsItem: typeof import('element-plus/es')['ElDescriptionsItem']
     ElDialog: typeof import('element-plus/es')['ElDialog']
-    ElDropdown: typeof import('element-plus/es')['ElDropdown']
-    ElDropdownItem: typeof import('element-plus/es')['ElDropdownItem']
-    ElDropdownMenu: typeof import('element-plus/es')['ElDropdownMenu']
     ElEmpty: typeof import('element-plus/es')['ElEmpty']
     ElForm: typeof import('element-plus/es')['ElForm']
     ElFormItem: typeof import('element-plus/es')['ElFormItem']
@@ -59,6 +56,7 @@ declare module 'vue' {
     RouterView: typeof import('vue-router')['RouterView']
     ScreenPop: typeof import('./components/ScreenPop.vue')['default']
     ShortcutHelp: typeof import('./components/ShortcutHelp.vue')['default']
+    WallAgentRow: typeof import('./components/WallAgentRow.vue')['default']
     WaveformPlayer: typeof import('./components/WaveformPlayer.vue')['default']
     WorkOrderForm: typeof import('./components/WorkOrderForm.vue')['default']
   }
