@@ -73,6 +73,8 @@ class Timers:
         if kind == "ring":
             agent = self.agents.get(agent_id)
             if agent is not None and agent.state is AgentState.ringing and agent.call_id == call_id:
+                if agent.ring_until is not None and agent.ring_until > at:
+                    return []  # extended (console answer): its own timer decides
                 return self.no_answer(agent_id, call_id, at)
             return []
         if kind == "callback_retry":

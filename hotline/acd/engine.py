@@ -247,6 +247,7 @@ class Acd(Timers):
     def _cancel_ring(self, agent_id: int, now: float) -> list[Action]:
         agent = self.agents[agent_id]
         if agent.state is AgentState.ringing:
+            agent.ring_until = None
             self._move(agent, AgentEvent.cancel, now)
             return self._dispatch_agent(agent, now)
         return []
@@ -357,6 +358,7 @@ class Acd(Timers):
             raise Conflict("this call is not ringing this agent", "该来电未在此座席振铃")
         self._move(agent, AgentEvent.answer, now)
         agent.call_id = call_id
+        agent.ring_until = None
         agent.misses = 0
         agent.talk_started = now
         del self.calls[call_id]
@@ -380,9 +382,19 @@ class Acd(Timers):
             actions += self._cancel_ring(other, now)
         return actions
 
+    def extend_ring(self, agent_id: int, call_id: str, until: float) -> None:
+        """Keep an offer ringing until ``until`` (the agent answered in the console and the phone is
+        being asked to pick up by itself); a no-op unless the agent is ringing for this call."""
+        agent = self.agents.get(agent_id)
+        if agent is None or agent.state is not AgentState.ringing or agent.call_id != call_id:
+            return
+        agent.ring_until = max(until, agent.ring_until or 0.0)
+        self._timer(agent.ring_until, "ring", call_id, agent_id)
+
     def no_answer(self, agent_id: int, call_id: str, now: float) -> list[Action]:
         call = self._call(call_id)
         agent = self.agent(agent_id)
+        agent.ring_until = None
         if agent_id not in call.offered_to or agent.state is not AgentState.ringing:
             raise Conflict("this call is not ringing this agent", "该来电未在此座席振铃")
         q = self.queues[call.queue]

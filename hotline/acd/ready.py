@@ -46,6 +46,7 @@ class Agent:
     talk_seconds: float = 0.0
     talk_started: float | None = None
     wrap_up_until: float | None = None
+    ring_until: float | None = None  # a console answer's extended ring deadline
     pending_not_ready: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

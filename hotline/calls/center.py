@@ -206,6 +206,8 @@ class CallCenter(Offers, Records, IvrRunner, CallControl):
             elif live.agent_leg is not None and leg_id == live.agent_leg.id and live.state == "connected":
                 self.apply(self.acd.hangup(live.uuid, now))
                 self._agent_left(live)
+            elif any(leg.id == leg_id for leg in live.supervisors.values()):
+                self._supervisor_left(live)
         except HotlineError:
             log.info("hangup on call %s after the ACD let it go", live.uuid)
 
@@ -223,6 +225,21 @@ class CallCenter(Offers, Records, IvrRunner, CallControl):
         for _, leg in supervisors:
             self.spawn(leg.hangup("agent_hangup"))
         if live.caller_leg is not None and live.caller_leg.is_active:
+            self.spawn(live.caller_leg.hangup("peer_hangup"))
+
+    def _supervisor_left(self, live: LiveCall) -> None:
+        """A supervisor who had taken the call over (barge, then the agent left) hung up: nobody
+        is left to talk to the caller, so the caller's call ends too."""
+        agent_gone = live.agent_leg is None or not live.agent_leg.is_active
+        others = [leg for leg in live.supervisors.values() if leg.is_active]
+        third = live.consult_leg is not None and live.consult_leg.is_active
+        if (
+            agent_gone
+            and not others
+            and not third
+            and live.caller_leg is not None
+            and live.caller_leg.is_active
+        ):
             self.spawn(live.caller_leg.hangup("peer_hangup"))
 
     def _on_call_ended(self, event: Event) -> None:

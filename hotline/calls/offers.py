@@ -136,6 +136,8 @@ class Offers:
             ("Alert-Info", f"<sip:{host}>;info=alert-autoanswer"),
             ("Answer-Mode", "Auto"),
         )
+        # The ACD's ring timer must not cut the phone off while it is being asked to pick up.
+        self.acd.extend_ring(agent_id, live.uuid, self.clock() + AUTO_ANSWER_SECONDS + 1)
         # Swap first, so the waiter of the ringing leg gives up quietly instead of reporting a
         # no-answer; then free the phone's line before asking it to pick up.
         pending = _Pending()

@@ -134,7 +134,8 @@ class Call:
 
     def join(self, leg: Leg, role: str = "third", mode: str = "full") -> None:
         mixer = self.start_conference() if self.mixer is None else self.mixer
-        leg.stop_playback()
+        if not leg.held:  # a held party keeps its music on hold; the mixer sends it nothing
+            leg.stop_playback()
         mixer.add(Participant(leg.id, role, leg.send_audio, leg.pt, mode, held=leg.held))
         self.engine.bus.publish(
             "call.mixer", {"call_id": self.id, "leg_id": leg.id, "role": role, "mode": mode}

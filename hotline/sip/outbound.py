@@ -111,7 +111,12 @@ async def originate(
 def retry_with_credentials(engine: TelephonyEngine, leg: Leg, resp: SipResponse) -> bool:
     """Answer a trunk's 401/407 challenge to our INVITE once: same dialog identity, CSeq + 1."""
     tx = leg.client_tx
-    if tx is None or engine.trunk_credentials is None:
+    if tx is None or engine.trunk_credentials is None or not engine.outbound_trunk:
+        return False
+    # Only the carrier gets the carrier's credentials: a registered phone (or anyone we call by
+    # URI) that challenges our INVITE must not be able to collect a digest of them.
+    host, _, port = engine.outbound_trunk.partition(":")
+    if (tx.dest.addr[0], tx.dest.addr[1]) != (host, int(port or 5060)):
         return False
     proxy = resp.status == 407
     challenge = resp.get("Proxy-Authenticate" if proxy else "WWW-Authenticate")

@@ -9,7 +9,6 @@ half a file; the engine's prompt cache is keyed by modification time and picks u
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
@@ -42,7 +41,7 @@ class PromptInfo:
 
 
 def check_name(name: str) -> str:
-    if not NAME.match(name) or name.endswith(".") or ".." in name:
+    if not NAME.fullmatch(name) or name.endswith(".") or ".." in name:
         raise Invalid(f"bad prompt name {name!r}", f"语音提示名称 {name} 不合法")
     return name
 
@@ -69,7 +68,7 @@ def list_prompts(session: Session, prompts_dir: Path) -> list[PromptInfo]:
     texts: dict[str, str | None] = {**BUILTIN, **all_prompts(session)}
     if prompts_dir.is_dir():
         for path in prompts_dir.glob("*.wav"):
-            if NAME.match(path.stem):
+            if NAME.fullmatch(path.stem):
                 texts.setdefault(path.stem, None)
     return [_describe(name, texts[name], prompts_dir) for name in sorted(texts)]
 
@@ -83,37 +82,54 @@ def audio_path(prompts_dir: Path, name: str) -> Path:
     raise NotFound(f"prompt {name!r} has no audio", f"语音提示 {name} 没有音频")
 
 
-def save_upload(prompts_dir: Path, name: str, data: bytes) -> PromptInfo:
-    """Convert an uploaded WAV (any rate, channels, PCM width) to the engine's format and install it."""
+@dataclass
+class Converted:
+    """An upload converted to the engine's format, waiting to be installed (after commit)."""
+
+    info: PromptInfo
+    seconds: float
+    temp: Path
+    target: Path
+
+    def install(self) -> None:
+        os.replace(self.temp, self.target)
+
+
+def convert_upload(prompts_dir: Path, name: str, data: bytes) -> Converted:
+    """Convert an uploaded WAV (any rate, channels, PCM width) to 8 kHz mono 16-bit next to its
+    final place; `Converted.install` then renames it into place (atomic)."""
     check_name(name)
     if not data.startswith(b"RIFF") or data[8:12] != b"WAVE":
         raise Invalid("the upload is not a WAV file", "上传的文件不是 WAV 音频")
     if shutil.which("sox") is None:
         raise Invalid("sox is not installed (Debian package sox)", "服务器未安装 sox，无法转换音频")
     prompts_dir.mkdir(parents=True, exist_ok=True)
+    target = prompts_dir / f"{name}.wav"
+    temp = prompts_dir / f".{name}.{os.getpid()}.{os.urandom(4).hex()}.wav"
     with tempfile.TemporaryDirectory(dir=prompts_dir, prefix=".upload-") as tmp:
-        src, out = Path(tmp) / "in.wav", Path(tmp) / "out.wav"
+        src = Path(tmp) / "in.wav"
         src.write_bytes(data)
-        cmd = ["sox", str(src), "-r", "8000", "-c", "1", "-e", "signed-integer", "-b", "16", str(out)]
+        cmd = ["sox", str(src), "-r", "8000", "-c", "1", "-e", "signed-integer", "-b", "16", str(temp)]
         proc = subprocess.run(cmd, capture_output=True, timeout=60, check=False)
-        if proc.returncode != 0 or not out.is_file():
-            reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
-            raise Invalid(f"unreadable WAV: {reason[0][:200]}", "无法读取该 WAV 音频")
-        with wave.open(str(out), "rb") as w:
-            seconds = w.getnframes() / 8000.0
-        if seconds <= 0.05 or seconds > MAX_SECONDS:
-            raise Invalid(
-                f"a prompt must last between 0.05 s and {MAX_SECONDS:.0f} s, this one {seconds:.1f} s",
-                f"语音提示时长须在 0.05 秒到 {MAX_SECONDS:.0f} 秒之间，当前 {seconds:.1f} 秒",
-            )
-        os.replace(out, prompts_dir / f"{name}.wav")
-    return _describe(name, None, prompts_dir)
+    if proc.returncode != 0 or not temp.is_file():
+        temp.unlink(missing_ok=True)
+        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
+        raise Invalid(f"unreadable WAV: {reason[0][:200]}", "无法读取该 WAV 音频")
+    with wave.open(str(temp), "rb") as w:
+        seconds = w.getnframes() / 8000.0
+    if seconds <= 0.05 or seconds > MAX_SECONDS:
+        temp.unlink(missing_ok=True)
+        raise Invalid(
+            f"a prompt must last between 0.05 s and {MAX_SECONDS:.0f} s, this one {seconds:.1f} s",
+            f"语音提示时长须在 0.05 秒到 {MAX_SECONDS:.0f} 秒之间，当前 {seconds:.1f} 秒",
+        )
+    info = PromptInfo(name, None, "recorded", round(seconds, 2), temp.stat().st_size, datetime.now(UTC))
+    return Converted(info, round(seconds, 2), temp, target)
 
 
-def delete_recorded(prompts_dir: Path, name: str) -> None:
-    """Remove the recorded override; the prompt falls back to its TTS audio."""
+def recorded_path(prompts_dir: Path, name: str) -> Path:
+    """The uploaded recording of a prompt; 404 when it has none."""
     path = prompts_dir / f"{check_name(name)}.wav"
     if not path.is_file():
         raise NotFound(f"prompt {name!r} has no recording", f"语音提示 {name} 没有上传的录音")
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
+    return path

@@ -6,11 +6,10 @@ import ipaddress
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from hotline.schemas import Out, StrictIn
 
-HOST_PATTERN = r"^[A-Za-z0-9.-]{1,255}$"
 PROMPT_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
@@ -32,11 +31,22 @@ def _ips(values: list[str] | None) -> list[str] | None:
     return sorted(set(out))
 
 
+def _ip(value: str | None) -> str | None:
+    # An address, not a name: the engine sends from its event loop and must not wait on DNS, and an
+    # inbound trunk is recognised by the source address of its packets.
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an IP address (host names are not supported)") from exc
+
+
 class TrunkIn(StrictIn):
     name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
     label: str = Field(min_length=1, max_length=100)
     direction: Direction = Direction.both
-    host: str = Field(min_length=1, max_length=255, pattern=HOST_PATTERN)
+    host: str = Field(min_length=1, max_length=64)
     port: int = Field(5060, ge=1, le=65535)
     peers: list[str] = Field(default_factory=list, max_length=64)
     username: str | None = Field(None, max_length=100)
@@ -45,13 +55,14 @@ class TrunkIn(StrictIn):
     enabled: bool = True
 
     _check_peers = field_validator("peers")(_ips)
+    _check_host = field_validator("host")(_ip)
 
 
 class TrunkPatch(StrictIn):
     version: int
     label: str | None = Field(None, min_length=1, max_length=100)
     direction: Direction | None = None
-    host: str | None = Field(None, min_length=1, max_length=255, pattern=HOST_PATTERN)
+    host: str | None = Field(None, min_length=1, max_length=64)
     port: int | None = Field(None, ge=1, le=65535)
     peers: list[str] | None = Field(None, max_length=64)
     username: str | None = Field(None, max_length=100)
@@ -61,6 +72,15 @@ class TrunkPatch(StrictIn):
     enabled: bool | None = None
 
     _check_peers = field_validator("peers")(_ips)
+    _check_host = field_validator("host")(_ip)
+
+    @model_validator(mode="after")
+    def _no_null_required(self) -> TrunkPatch:
+        nullable = {"username", "password"}
+        nulls = [k for k in self.model_fields_set - nullable if getattr(self, k) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null (omit a field to keep it)")
+        return self
 
 
 class TrunkHealth(Out):

@@ -263,3 +263,18 @@ def test_removed_agent_gets_no_more_offers() -> None:
     assert acd.remove_agent(2) is True and 2 not in acd.agents  # logged out: gone at once
     assert acd.remove_agent(1) is False  # logged in: stays until logout, but off the queues
     assert acd.enqueue("c1", "q", "x", 0, 1) == [] and acd.agents[1].state is AgentState.ready
+
+
+def test_console_answer_extends_the_ring_timer() -> None:
+    acd = make_acd(1)
+    log = Log(acd)
+    acd.login(1, 0)
+    acd.enqueue("c1", "q", "x", 0, 1)
+    timeout = acd.queues["q"].config.ring_timeout_seconds
+    assert acd.agents[1].state is AgentState.ringing
+    acd.extend_ring(1, "c1", timeout + 8)  # pressed 接听 just before the ring timeout
+    acd.tick(timeout + 0.5)
+    assert "ring_no_answer" not in log.kinds()  # the original timer no longer cuts it off
+    acd.tick(timeout + 8)
+    assert log.kinds().count("ring_no_answer") == 1  # the extended one does (then c1 rings again)
+    assert acd.agents[1].ring_until is None

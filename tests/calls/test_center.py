@@ -355,7 +355,10 @@ def test_agent_hanging_up_ends_a_listened_call_but_not_a_barged_one(
         await center.hangup(a1)
         await asyncio.sleep(0.2)
         assert caller2.is_active and live2.supervisors[sup].is_active
-        await caller2.hangup("remote_hangup")
+        # ...and when that supervisor hangs up, the caller is not left on a silent line.
+        await live2.supervisors[sup].hangup("remote_hangup")
+        await until(lambda: not caller2.is_active)
+        assert caller2.cause == "peer_hangup"
 
     run_center(sqlite_db, tmp_path, body)
 

@@ -165,7 +165,9 @@ class Sipp:
             "-p",
             str(self.port),
             "-cp",
-            str(free_port(ip, socket.SOCK_DGRAM)),
+            # SIPp binds its control socket on every address, not on `ip`: pick a port free on all
+            # of them, or it may collide with the engine's own port on 127.0.0.1.
+            str(free_port("0.0.0.0", socket.SOCK_DGRAM)),
             "-nostdin",
             "-trace_err",
             "-timeout",

@@ -46,10 +46,16 @@ def test_trunk_crud_hides_password_and_audits(client: TestClient, auth: Any, db:
         "/api/telephony/trunks", json={**TRUNK, "name": "x", "peers": ["not-an-ip"]}, headers=admin
     )
     assert bad.status_code == 422
+    named = client.post(
+        "/api/telephony/trunks", json={**TRUNK, "name": "y", "host": "sip.carrier.example"}, headers=admin
+    )
+    assert named.status_code == 422 and "host names are not supported" in named.text
 
     url = f"/api/telephony/trunks/{trunk['id']}"
     stale = client.patch(url, json={"version": trunk["version"] + 5, "port": 5090}, headers=admin)
     assert stale.status_code == 409
+    nulled = client.patch(url, json={"version": trunk["version"], "label": None}, headers=admin)
+    assert nulled.status_code == 422 and "label cannot be null" in nulled.text
     patched = client.patch(
         url, json={"version": trunk["version"], "port": 5090, "password": ""}, headers=admin
     )
@@ -130,6 +136,11 @@ def test_prompt_upload_converts_lists_plays_and_deletes(client: TestClient, auth
     )
     assert bad_name.status_code == 422
     assert not (prompts_dir.parent / "evil.wav").exists()
+    newline = client.put(
+        "/api/telephony/prompts/welcome%0A", files={"file": ("x.wav", _wav(), "audio/wav")}, headers=admin
+    )
+    assert newline.status_code == 422
+    assert sorted(p.name for p in prompts_dir.iterdir() if p.suffix == ".wav") == ["welcome-test.wav"]
 
     assert client.delete("/api/telephony/prompts/welcome-test", headers=admin).status_code == 204
     assert not (prompts_dir / "welcome-test.wav").exists()

@@ -6,7 +6,6 @@ the calls in progress and uses the new configuration for the next ones.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -50,12 +49,19 @@ def _prompts_dir(request: Request) -> Path:
 
 
 def _reconfigure(request: Request, session: Session) -> None:
-    """Compute the new trunk configuration in this transaction; hand it to the engine after commit."""
+    """Once this change has committed, read the whole trunk configuration afresh (so two admins'
+    concurrent changes both count) and hand it to the engine on its loop."""
     engine = _engine(request)
     if engine is None or engine.loop is None:
         return
-    config = service.effective_config(session, request.app.state.settings.sip)
-    after_commit(session, lambda: engine.loop.call_soon_threadsafe(service.apply, engine, config))
+    db, sip = request.app.state.db, request.app.state.settings.sip
+
+    def apply() -> None:
+        with db.session() as fresh:
+            config = service.effective_config(fresh, sip)
+        engine.loop.call_soon_threadsafe(service.apply, engine, config)
+
+    after_commit(session, apply)
 
 
 def _trunk_out(row: SipTrunk, engine: Any) -> TrunkOut:
@@ -210,21 +216,25 @@ def prompt_audio(request: Request, name: str, _: Principal = Depends(ADMIN)) -> 
 
 
 @router.put("/prompts/{name}", response_model=PromptOut)
-async def upload_prompt(
+def upload_prompt(
     request: Request,
     name: str,
     file: UploadFile = File(...),
     principal: Principal = Depends(ADMIN),
     session: Session = Depends(get_session, scope="function"),
 ) -> PromptOut:
-    """Install a recording for a prompt (any WAV; converted to 8 kHz mono 16-bit)."""
-    data = await file.read()
-    prompts.check_name(name)
-    # Audit first: if installing fails the request rolls back; a file is never left unaudited.
-    record(session, principal.actor, "upload", "prompt", None, None, {"name": name, "bytes": len(data)})
-    session.flush()
-    info = await asyncio.to_thread(prompts.save_upload, _prompts_dir(request), name, data)
-    return _prompt_out(info)
+    """Install a recording for a prompt (any WAV; converted to 8 kHz mono 16-bit).
+
+    The audio is converted before the database is touched (sox may take a while), and the new file
+    replaces the old one only once the audit entry has committed."""
+    data = file.file.read()
+    folder = _prompts_dir(request)
+    converted = prompts.convert_upload(folder, name, data)
+    record(
+        session, principal.actor, "upload", "prompt", None, None, {"name": name, "seconds": converted.seconds}
+    )
+    after_commit(session, converted.install)
+    return _prompt_out(converted.info)
 
 
 @router.delete("/prompts/{name}", status_code=204, response_class=Response)
@@ -235,7 +245,7 @@ def delete_prompt(
     session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     """Remove an uploaded recording; the prompt is spoken by TTS again."""
+    path = prompts.recorded_path(_prompts_dir(request), name)  # 404 when there is none
     record(session, principal.actor, "delete", "prompt", None, {"name": name}, None)
-    session.flush()
-    prompts.delete_recorded(_prompts_dir(request), name)
+    after_commit(session, lambda: path.unlink(missing_ok=True))
     return Response(status_code=204)
