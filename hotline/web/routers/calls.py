@@ -7,6 +7,7 @@ without it those endpoints answer 409. Supervisor actions and recording playback
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -380,8 +381,16 @@ async def mark_call(
     where: Result = await _run(lambda c: c.marks.live_offset(call_uuid))
     if where["agent_id"] != p.user_id and not p.can("calls.supervise"):
         raise Forbidden("you can mark only your own call", "只能标记自己的通话")
-    row = marks.add(
-        session, p.actor, where["call_id"], where["offset_seconds"], "agent_mark", body.label, p.user_id
+    # The insert runs off the event loop (the loop carries the calls' audio).
+    row = await asyncio.to_thread(
+        marks.add,
+        session,
+        p.actor,
+        where["call_id"],
+        where["offset_seconds"],
+        "agent_mark",
+        body.label,
+        p.user_id,
     )
     return MarkOut.model_validate(row)
 
