@@ -11,7 +11,7 @@ describe('shortcuts', () => {
   it('every call action has a distinct shortcut', () => {
     const labels = SHORTCUTS.map((s) => s.label)
     expect(new Set(labels).size).toBe(labels.length)
-    for (const a of ['ready', 'notReady', 'answer', 'hangup', 'hold', 'transfer', 'conference', 'dialPad', 'pick']) {
+    for (const a of ['ready', 'notReady', 'answer', 'hangup', 'hold', 'transfer', 'conference', 'dialPad', 'mark', 'pick']) {
       expect(SHORTCUTS.some((s) => s.action === a)).toBe(true)
     }
   })

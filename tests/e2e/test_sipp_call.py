@@ -96,8 +96,11 @@ def test_call_pops_on_workspace_and_wallboard(
         agent.wait_for_timeout(700)
         assert agent.request.post("/api/calls/agent/hold", data={"on": False}).ok
         agent.wait_for_timeout(500)
-        mark = agent.request.post(f"/api/calls/{me['call_id']}/marks", data={"label": "核实住址"})
-        assert mark.status == 201, mark.text()
+        agent.keyboard.press("Alt+M")  # the agent marks this moment from the call bar
+        box = agent.locator(".el-message-box")
+        box.get_by_role("textbox").fill("核实住址")
+        box.get_by_role("button", name="确定").click()
+        agent.locator(".el-message", has_text="已标记").wait_for()
 
         # the supervisor sees the call and listens in from their phone
         row = sup.get_by_test_id("wall-agents").locator(f".agent-{me['agent_id']}")

@@ -30,7 +30,7 @@ export default {
     talking: 'Talking', ringing: 'Ringing', hold: 'On hold', reason: 'Reason',
     reasons: { rest: 'Break', meal: 'Meal', meeting: 'Meeting', training: 'Training', other: 'Other' },
     wrapLeft: '{s} s of wrap-up left', login: 'Log in', logout: 'Log out',
-    callBar: 'Call control', decline: 'Decline', answer: 'Answer', hangup: 'Hang up', holdCall: 'Hold', unhold: 'Resume',
+    callBar: 'Call control', mark: 'Mark', markPrompt: 'A few words for this moment of the recording (e.g. "address checked")', markPlaceholder: 'Mark', markInvalid: 'Enter 1 to 100 characters', marked: 'Marked', decline: 'Decline', answer: 'Answer', hangup: 'Hang up', holdCall: 'Hold', unhold: 'Resume',
     transfer: 'Transfer', conference: 'Conference', dial: 'Dial', dialPad: 'Dial pad', number: 'Number',
     transferTarget: 'Transfer to', searchTarget: 'Search agents, queues or an external number', blind: 'Blind', attended: 'Attended',
     noCall: 'No call', callFrom: 'Call from {number}', duration: 'Duration',

@@ -30,7 +30,7 @@ export default {
     talking: '通话中', ringing: '振铃', hold: '保持', reason: '示忙原因',
     reasons: { rest: '休息', meal: '用餐', meeting: '会议', training: '培训', other: '其他' },
     wrapLeft: '整理剩余 {s} 秒', login: '签入', logout: '签出',
-    callBar: '通话控制', decline: '拒接', answer: '接听', hangup: '挂断', holdCall: '保持', unhold: '取回',
+    callBar: '通话控制', mark: '标记', markPrompt: '为录音中的此刻写一个标记（如“核实住址”）', markPlaceholder: '标记内容', markInvalid: '请输入 1 到 100 个字', marked: '已标记', decline: '拒接', answer: '接听', hangup: '挂断', holdCall: '保持', unhold: '取回',
     transfer: '转接', conference: '三方通话', dial: '外呼', dialPad: '拨号盘', number: '号码',
     transferTarget: '转接目标', searchTarget: '搜索座席、队列或外部号码', blind: '盲转', attended: '咨询转',
     noCall: '当前无通话', callFrom: '来电 {number}', duration: '通话时长',

@@ -3,7 +3,7 @@
  * Alt+letter so they work while the agent types in a form; "?" opens the help outside inputs.
  */
 export type ShortcutAction =
-  | 'ready' | 'notReady' | 'answer' | 'hangup' | 'hold' | 'transfer' | 'conference' | 'dialPad'
+  | 'ready' | 'notReady' | 'answer' | 'hangup' | 'hold' | 'transfer' | 'conference' | 'dialPad' | 'mark'
   | 'pick' | 'lookup' | 'workorder' | 'knowledge' | 'resolve' | 'help'
 
 export interface Shortcut {
@@ -23,6 +23,7 @@ export const SHORTCUTS: Shortcut[] = [
   { action: 'transfer', key: 't', alt: true, label: 'Alt+T', i18n: 'agent.transfer' },
   { action: 'conference', key: 'c', alt: true, label: 'Alt+C', i18n: 'agent.conference' },
   { action: 'dialPad', key: 'd', alt: true, label: 'Alt+D', i18n: 'agent.dialPad' },
+  { action: 'mark', key: 'm', alt: true, label: 'Alt+M', i18n: 'agent.mark' },
   { action: 'pick', key: 'p', alt: true, label: 'Alt+P', i18n: 'agent.pick' },
   { action: 'lookup', key: 'l', alt: true, label: 'Alt+L', i18n: 'agent.lookup' },
   { action: 'workorder', key: 'w', alt: true, label: 'Alt+W', i18n: 'wo.createFromCall' },
