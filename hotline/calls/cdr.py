@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import struct
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -136,12 +136,18 @@ def index_recording(session: Session, path: Path, complete: bool, **fields: Any)
     duration = meta.get("duration_seconds")
     if duration is None and size:
         duration = max(0, size - 44) / 32000
+    ended = utcnow()
+    # When the recorder started (its metadata), else the end less the audio's length.
+    started = ended - timedelta(seconds=float(duration or 0))
+    if isinstance(meta.get("started_at"), int | float):
+        started = datetime.fromtimestamp(float(meta["started_at"]), UTC)
     row = Recording(
         path=str(path),
         size_bytes=size,
         duration_seconds=duration,
         complete=complete,
-        ended_at=utcnow(),
+        started_at=started,
+        ended_at=ended,
         tags={},
         **{"call_uuid": str(meta.get("call_id", path.name.split(".")[0])), **fields},
     )

@@ -52,3 +52,21 @@ def test_rolled_back_retention_deletes_no_file(db: Database, tmp_path: Path) -> 
     assert old.exists()
     with db.session() as s:
         assert s.scalar(select(Recording.deleted_at)) is None
+
+
+def test_indexed_recording_starts_when_the_recorder_started(db: Database, tmp_path: Path) -> None:
+    import json
+    from datetime import UTC, datetime
+
+    from hotline.calls import cdr
+
+    with_meta = tmp_path / "a.wav"
+    with_meta.write_bytes(b"RIFF" + b"\0" * 40 + b"\0" * 32000 * 3)
+    with_meta.with_suffix(".json").write_text(json.dumps({"call_id": "a", "started_at": 1_790_000_000.5}))
+    bare = tmp_path / "b.wav"
+    bare.write_bytes(b"RIFF" + b"\0" * 40 + b"\0" * 32000 * 4)  # 4 s of 8 kHz stereo 16-bit
+    with db.session() as s:
+        a = cdr.index_recording(s, with_meta, True)
+        b = cdr.index_recording(s, bare, True)
+        assert a.started_at == datetime.fromtimestamp(1_790_000_000.5, UTC)
+        assert abs((b.ended_at - b.started_at).total_seconds() - 4.0) < 0.01  # type: ignore[operator]
