@@ -1,6 +1,6 @@
 """Work orders over HTTP: list/filter/search, detail with timeline, one POST per lifecycle action,
-the department portal, return visits, saved views, Excel export, bulk dispatch, assistance and
-configuration. Thin: the work is in `hotline.workorders`."""
+the department portal, return visits, saved views, Excel export, bulk dispatch and assistance
+(configuration: `workorder_config.py`). Thin: the work is in `hotline.workorders`."""
 
 from __future__ import annotations
 
@@ -19,12 +19,8 @@ from hotline.web.auth import Principal, require
 from hotline.web.deps import get_session
 from hotline.web.pagination import ListParams
 from hotline.workorders import assist, export, service
-from hotline.workorders.deadlines import sweep_deadlines
 from hotline.workorders.lifecycle import act, record_return_visit
 from hotline.workorders.models import (
-    CalendarOverride,
-    Category,
-    DeadlinePolicy,
     Notification,
     ReturnVisit,
     SavedView,
@@ -36,12 +32,9 @@ from hotline.workorders.queries import Filters, build, page
 from hotline.workorders.schemas import (
     ActionIn,
     BulkDispatchIn,
-    CalendarOverrideIn,
-    CategoryIn,
     EventOut,
     LinkIn,
     LinkOut,
-    PolicyIn,
     ReturnVisitIn,
     SavedViewIn,
     SuggestIn,
@@ -270,63 +263,6 @@ def bulk_dispatch(
         )
         out.append(order_out(o, w))
     return out
-
-
-@router.post("/sweep", response_model=dict[str, int])
-def run_sweep(
-    _: Principal = Depends(require("workorders.admin")),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, int]:
-    return sweep_deadlines(session, utcnow())
-
-
-@router.get("/categories", response_model=list[dict[str, Any]])
-def categories(
-    _: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Category).where(Category.active).order_by(Category.code))
-    return [
-        {"id": c.id, "code": c.code, "name": c.name, "parent_id": c.parent_id,
-         "default_department_id": c.default_department_id}
-        for c in rows
-    ]  # fmt: skip
-
-
-@router.post("/categories", status_code=201, response_model=dict[str, Any])
-def create_category(
-    body: CategoryIn,
-    p: Principal = Depends(require("workorders.admin")),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, Any]:
-    from hotline.workorders.config import create_category as create
-
-    c = create(session, p.actor, body.code, body.name, body.parent_id, body.default_department_id)
-    return {"id": c.id, "code": c.code, "name": c.name, "parent_id": c.parent_id}
-
-
-@router.put("/policies", response_model=dict[str, Any])
-def put_policy(
-    body: PolicyIn,
-    p: Principal = Depends(require("workorders.admin")),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, Any]:
-    from hotline.workorders.config import set_policy
-
-    pol: DeadlinePolicy = set_policy(session, p.actor, **body.model_dump())
-    return {"id": pol.id, "type": pol.type, "urgency": pol.urgency}
-
-
-@router.put("/calendar", response_model=dict[str, Any])
-def put_calendar_override(
-    body: CalendarOverrideIn,
-    p: Principal = Depends(require("workorders.admin")),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, Any]:
-    from hotline.workorders.config import set_calendar_override
-
-    row: CalendarOverride = set_calendar_override(session, p.actor, body.day, body.workday, body.note)
-    return {"day": row.day.isoformat(), "workday": row.workday}
 
 
 # --- collection and one order ------------------------------------------------------------------

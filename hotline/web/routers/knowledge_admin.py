@@ -1,0 +1,83 @@
+"""Knowledge-base maintenance over HTTP: Excel and Markdown export and import, rebuilding the
+search index, and the scheduled-publish / expiry sweep on demand. Same prefix as `knowledge.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from sqlalchemy.orm import Session
+
+from hotline.errors import Invalid
+from hotline.knowledge import index, service, transfer
+from hotline.store.base import utcnow
+from hotline.web.auth import Principal, require
+from hotline.web.deps import get_session
+
+router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _index(request: Request) -> index.KnowledgeIndex:
+    return index.get_index(request.app.state.settings.data_dir, request.app.state.db.url)
+
+
+# --- import / export, maintenance -----------------------------------------------------------------
+
+
+@router.get("/export.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
+def export_xlsx(
+    _: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session, scope="function"),
+) -> Response:
+    return Response(
+        transfer.export_xlsx(session),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="knowledge.xlsx"'},
+    )
+
+
+@router.get("/export.md", response_class=Response, responses={200: {"content": {"text/markdown": {}}}})
+def export_markdown(
+    _: Principal = Depends(require("knowledge.read")),
+    session: Session = Depends(get_session, scope="function"),
+) -> Response:
+    return Response(
+        transfer.export_markdown(session),
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="knowledge.md"'},
+    )
+
+
+@router.post("/import")
+async def import_articles(
+    file: UploadFile = File(...),
+    principal: Principal = Depends(require("knowledge.write")),
+    session: Session = Depends(get_session, scope="function"),
+) -> dict[str, Any]:
+    data = await file.read()
+    name = (file.filename or "").lower()
+    if name.endswith(".xlsx"):
+        return transfer.import_xlsx(session, principal.actor, data)
+    if name.endswith((".md", ".markdown", ".txt")):
+        return transfer.import_markdown(session, principal.actor, data.decode("utf-8", errors="replace"))
+    raise Invalid("upload a .xlsx or .md file", "请上传 .xlsx 或 .md 文件")
+
+
+@router.post("/index/rebuild")
+def rebuild(
+    request: Request,
+    _: Principal = Depends(require("knowledge.review")),
+    session: Session = Depends(get_session, scope="function"),
+) -> dict[str, Any]:
+    started = utcnow()
+    count = index.rebuild_index(session, _index(request))
+    return {"indexed": count, "seconds": round((utcnow() - started).total_seconds(), 3)}
+
+
+@router.post("/sweep")
+def run_sweep(
+    _: Principal = Depends(require("knowledge.review")),
+    session: Session = Depends(get_session, scope="function"),
+) -> dict[str, list[int]]:
+    return service.sweep(session)
