@@ -106,3 +106,16 @@ def after_commit(session: Session, fn: Callable[[], object]) -> None:
             logging.getLogger(__name__).exception("after-commit hook failed")
 
     event.listen(session, "after_commit", run, once=True)
+
+
+def after_rollback(session: Session, fn: Callable[[], object]) -> None:
+    """Run ``fn`` if this session's transaction rolls back: undo a side effect prepared for a commit
+    that did not happen (e.g. remove a converted file that will never be installed)."""
+
+    def run(_session: Session, _previous: object) -> None:
+        try:
+            fn()
+        except Exception:
+            logging.getLogger(__name__).exception("after-rollback hook failed")
+
+    event.listen(session, "after_soft_rollback", run, once=True)

@@ -168,3 +168,24 @@ def test_demo_trunk_loads_once(db: Database) -> None:
         config = effective_config(s, SipSettings(trunk_peers=[]))
     assert [(r.name, r.direction) for r in rows] == [("local-gateway", "inbound")]
     assert config.peers == {"127.0.0.1"} and config.outbound == ""
+
+
+def test_commit_and_rollback_hooks(db: Database) -> None:
+    from hotline.store.db import after_commit, after_rollback
+    from hotline.telephony.models import SipTrunk
+
+    seen: list[str] = []
+    with db.session() as s:
+        after_commit(s, lambda: seen.append("committed"))
+        after_rollback(s, lambda: seen.append("rolled back"))
+    assert seen == ["committed"]
+    seen.clear()
+    try:
+        with db.session() as s:
+            s.execute(select(SipTrunk.id))  # the transaction has begun, as in a request
+            after_commit(s, lambda: seen.append("committed"))
+            after_rollback(s, lambda: seen.append("rolled back"))
+            raise RuntimeError("fails before commit")
+    except RuntimeError:
+        pass
+    assert seen == ["rolled back"]

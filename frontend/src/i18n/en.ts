@@ -145,7 +145,7 @@ export default {
     trunks: 'Trunks', extensions: 'Extensions', newTrunk: 'New trunk', code: 'Code', direction: 'Direction',
     dir: { both: 'In and out', inbound: 'Inbound only', outbound: 'Outbound only' },
     address: 'Address', host: 'Host', port: 'Port', peers: 'Source IPs', peersHint: 'IPs allowed to call in without digest, comma separated',
-    username: 'Auth user', password: 'Auth password', passwordKept: 'Set; leave empty to keep', priority: 'Priority',
+    username: 'Auth user', password: 'Auth password', clearPassword: 'Clear the saved password', passwordKept: 'Set; leave empty to keep', priority: 'Priority',
     enabled: 'Enabled', disabled: 'Disabled', activeOutbound: 'Outbound now', check: 'Check',
     silent: 'No answer (timeout)', answered: 'Answered {status}, round trip {ms} ms', confirmDelete: 'Delete trunk "{name}"?',
     engineNow: 'Engine now: trusted sources {peers}; outbound trunk {outbound}', noOutbound: 'none', engineOff: 'The telephony engine is not running; the configuration applies when it starts.',

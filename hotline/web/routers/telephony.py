@@ -19,7 +19,7 @@ from hotline.audit.service import record
 from hotline.errors import Invalid
 from hotline.people.models import User
 from hotline.schemas import Page
-from hotline.store.db import after_commit
+from hotline.store.db import after_commit, after_rollback
 from hotline.telephony import prompts, service
 from hotline.telephony.models import SipTrunk
 from hotline.telephony.schemas import (
@@ -234,6 +234,7 @@ def upload_prompt(
         session, principal.actor, "upload", "prompt", None, None, {"name": name, "seconds": converted.seconds}
     )
     after_commit(session, converted.install)
+    after_rollback(session, lambda: converted.temp.unlink(missing_ok=True))
     return _prompt_out(converted.info)
 
 
