@@ -70,23 +70,33 @@ class Offers:
             self.spawn(self._ring_agent(live, agent_id, offer))
         self.spawn(self.screen_pop(live, offer.agent_ids))
 
+    async def _call_agent(
+        self, live: LiveCall, agent_id: int, callback: bool, headers: tuple[tuple[str, str], ...] = ()
+    ) -> Any:
+        """INVITE the agent's phone for this offer: on the caller's call, or (a callback) on a new one."""
+        return await self.engine.originate(
+            self.acd.agents[agent_id].extension or "",
+            call=None if callback else live.call,
+            caller_id="callback" if callback else (live.caller_number or "anonymous"),
+            headers=headers,
+        )
+
+    def _agent_leg_rings(self, live: LiveCall, agent_id: int, leg: Any) -> None:
+        """``leg`` is now the one ringing the agent for ``live``: remember it and put it in the CDR."""
+        live.ringing[agent_id] = leg
+        uuid, leg_id, ext = live.uuid, leg.id, self.acd.agents[agent_id].extension
+        self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "agent", ext, agent_id))
+
     async def _ring_agent(self, live: LiveCall, agent_id: int, offer: Offer) -> None:
-        agent = self.acd.agents[agent_id]
         callback = offer.callback and live.callback_number is not None
         try:
-            leg = await self.engine.originate(
-                agent.extension or "",
-                call=None if callback else live.call,
-                caller_id="callback" if callback else (live.caller_number or "anonymous"),
-            )
+            leg = await self._call_agent(live, agent_id, callback)
         except (LookupError, OSError) as exc:
             log.info("agent %s has no reachable phone: %s", agent_id, exc)
             self._no_answer(live, agent_id)
             return
-        live.ringing[agent_id] = leg
         live.ringing_callback[agent_id] = callback
-        uuid, leg_id, ext = live.uuid, leg.id, agent.extension
-        self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "agent", ext, agent_id))
+        self._agent_leg_rings(live, agent_id, leg)
         timeout = self.acd.queues[offer.queue].config.ring_timeout_seconds + 2
         await self._await_agent(live, agent_id, leg, callback, timeout)
 
@@ -129,7 +139,6 @@ class Offers:
         if isinstance(old, _Pending) or agent_id in live.answering:
             return self.agent_view(agent_id)  # a second press while the phone is being asked
         callback = live.ringing_callback.get(agent_id, False)
-        agent = self.acd.agents[agent_id]
         host = getattr(self.engine, "host", "localhost")
         headers = (
             ("Call-Info", f"<sip:{host}>;answer-after=0"),
@@ -145,12 +154,7 @@ class Offers:
         if old.is_active:
             await old.hangup("cancelled")
         try:
-            leg = await self.engine.originate(
-                agent.extension or "",
-                call=None if callback else live.call,
-                caller_id="callback" if callback else (live.caller_number or "anonymous"),
-                headers=headers,
-            )
+            leg = await self._call_agent(live, agent_id, callback, headers)
         except (LookupError, OSError) as exc:
             if live.ringing.get(agent_id) is pending:
                 live.ringing.pop(agent_id, None)
@@ -159,10 +163,8 @@ class Offers:
         if live.ringing.get(agent_id) is not pending:  # the offer was withdrawn meanwhile
             await leg.hangup("cancelled")
             return self.agent_view(agent_id)
-        live.ringing[agent_id] = leg
+        self._agent_leg_rings(live, agent_id, leg)
         live.answering.add(agent_id)
-        uuid, leg_id, ext = live.uuid, leg.id, agent.extension
-        self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "agent", ext, agent_id))
         self.spawn(self._auto_answered(live, agent_id, leg, callback))
         return self.agent_view(agent_id)
 
