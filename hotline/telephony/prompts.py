@@ -46,22 +46,30 @@ def check_name(name: str) -> str:
     return name
 
 
-def _describe(name: str, text: str | None, prompts_dir: Path) -> PromptInfo:
+def _audio(prompts_dir: Path, name: str) -> tuple[str, Path] | None:
+    """Where a prompt's audio comes from: its recording wins over its TTS file; None if neither."""
     for source, path in (
         ("recorded", prompts_dir / f"{name}.wav"),
         ("generated", prompts_dir / "generated" / f"{name}.wav"),
     ):
         if path.is_file():
-            stat = path.stat()
-            seconds: float | None
-            try:
-                with wave.open(str(path), "rb") as w:
-                    seconds = round(w.getnframes() / float(w.getframerate()), 2)
-            except (wave.Error, EOFError, ZeroDivisionError):
-                seconds = None
-            updated = datetime.fromtimestamp(stat.st_mtime, UTC)
-            return PromptInfo(name, text, source, seconds, stat.st_size, updated)
-    return PromptInfo(name, text, "missing", None, None, None)
+            return source, path
+    return None
+
+
+def _describe(name: str, text: str | None, prompts_dir: Path) -> PromptInfo:
+    found = _audio(prompts_dir, name)
+    if found is None:
+        return PromptInfo(name, text, "missing", None, None, None)
+    source, path = found
+    stat = path.stat()
+    seconds: float | None
+    try:
+        with wave.open(str(path), "rb") as w:
+            seconds = round(w.getnframes() / float(w.getframerate()), 2)
+    except (wave.Error, EOFError, ZeroDivisionError):
+        seconds = None
+    return PromptInfo(name, text, source, seconds, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
 
 
 def list_prompts(session: Session, prompts_dir: Path) -> list[PromptInfo]:
@@ -74,11 +82,9 @@ def list_prompts(session: Session, prompts_dir: Path) -> list[PromptInfo]:
 
 
 def audio_path(prompts_dir: Path, name: str) -> Path:
-    info = _describe(check_name(name), None, prompts_dir)
-    if info.source == "recorded":
-        return prompts_dir / f"{name}.wav"
-    if info.source == "generated":
-        return prompts_dir / "generated" / f"{name}.wav"
+    found = _audio(prompts_dir, check_name(name))
+    if found is not None:
+        return found[1]
     raise NotFound(f"prompt {name!r} has no audio", f"语音提示 {name} 没有音频")
 
 
@@ -87,7 +93,6 @@ class Converted:
     """An upload converted to the engine's format, waiting to be installed (after commit)."""
 
     info: PromptInfo
-    seconds: float
     temp: Path
     target: Path
 
@@ -124,7 +129,7 @@ def convert_upload(prompts_dir: Path, name: str, data: bytes) -> Converted:
             f"语音提示时长须在 0.05 秒到 {MAX_SECONDS:.0f} 秒之间，当前 {seconds:.1f} 秒",
         )
     info = PromptInfo(name, None, "recorded", round(seconds, 2), temp.stat().st_size, datetime.now(UTC))
-    return Converted(info, round(seconds, 2), temp, target)
+    return Converted(info, temp, target)
 
 
 def recorded_path(prompts_dir: Path, name: str) -> Path:

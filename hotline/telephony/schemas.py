@@ -10,8 +10,6 @@ from pydantic import Field, field_validator, model_validator
 
 from hotline.schemas import Out, StrictIn
 
-PROMPT_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-
 
 class Direction(StrEnum):
     inbound = "inbound"
@@ -19,27 +17,21 @@ class Direction(StrEnum):
     both = "both"
 
 
-def _ips(values: list[str] | None) -> list[str] | None:
-    if values is None:
-        return None
-    out = []
-    for value in values:
-        try:
-            out.append(str(ipaddress.ip_address(value.strip())))
-        except ValueError as exc:
-            raise ValueError(f"{value!r} is not an IP address") from exc
-    return sorted(set(out))
-
-
-def _ip(value: str | None) -> str | None:
+def _address(value: str) -> str:
     # An address, not a name: the engine sends from its event loop and must not wait on DNS, and an
     # inbound trunk is recognised by the source address of its packets.
-    if value is None:
-        return None
     try:
         return str(ipaddress.ip_address(value.strip()))
     except ValueError as exc:
         raise ValueError(f"{value!r} is not an IP address (host names are not supported)") from exc
+
+
+def _ip(value: str | None) -> str | None:
+    return None if value is None else _address(value)
+
+
+def _ips(values: list[str] | None) -> list[str] | None:
+    return None if values is None else sorted({_address(v) for v in values})
 
 
 class TrunkIn(StrictIn):

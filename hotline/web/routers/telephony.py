@@ -231,7 +231,13 @@ def upload_prompt(
     folder = _prompts_dir(request)
     converted = prompts.convert_upload(folder, name, data)
     record(
-        session, principal.actor, "upload", "prompt", None, None, {"name": name, "seconds": converted.seconds}
+        session,
+        principal.actor,
+        "upload",
+        "prompt",
+        None,
+        None,
+        {"name": name, "seconds": converted.info.seconds},
     )
     after_commit(session, converted.install)
     after_rollback(session, lambda: converted.temp.unlink(missing_ok=True))
