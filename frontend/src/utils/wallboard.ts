@@ -70,6 +70,10 @@ export function derivedAlerts(kpis: Record<string, QueueKpi>, agents: AgentView[
 
 /** Agents counted by state, in a fixed order for the board. */
 export const AGENT_STATES = ['ready', 'ringing', 'talking', 'hold', 'wrap_up', 'not_ready', 'logged_out']
+/** Element Plus tag colour of each agent state (wallboard counts and rows). */
+export const STATE_TAG: Record<string, 'success' | 'warning' | 'danger' | 'info' | 'primary'> = {
+  ready: 'success', ringing: 'danger', talking: 'primary', hold: 'warning', wrap_up: 'info', not_ready: 'warning', logged_out: 'info',
+}
 
 export function countByState(agents: AgentView[]): Record<string, number> {
   const out: Record<string, number> = Object.fromEntries(AGENT_STATES.map((s) => [s, 0]))
