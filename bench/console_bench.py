@@ -45,20 +45,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bench.callcenter_cps import write_moh
 from bench.console_callers import BOARD_JS, HANGUP_JS, QUEUE, WaitingCallers, add_wait_queue
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DIST, HOTLINE
 
 ROOT = Path(__file__).resolve().parents[1]
-DIST = ROOT / "frontend" / "dist"
-HOTLINE = str(Path(sys.executable).with_name("hotline"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # Runs in the page: change an agent's state through the API, then wait for its row to show it.
 CHANGE_JS = """async ([agentId, state, label]) => {
@@ -371,7 +360,7 @@ def main() -> None:
     done = False
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             if args.part in ("all", "load"):
                 report_loads(browser, base, args.loads)
             if args.part in ("all", "wallboard"):
