@@ -164,6 +164,10 @@ def serve(
         log_config=None,
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         access_log=False,
+        # Proxy headers are resolved by hotline.web.clientip from `trusted_proxies` only; uvicorn's
+        # own handling would believe X-Forwarded-For from any local process (127.0.0.1).
+        proxy_headers=False,
+        server_header=False,
     )
 
 

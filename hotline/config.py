@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_seconds: int = 300
     max_body_bytes: int = 1024 * 1024
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; empty: none.
+    trusted_proxies: list[str] = Field(default_factory=list)
     log_json: bool = True
     # Background jobs (deadline sweeps, expiry, retention) run inside `hotline serve`.
     jobs_enabled: bool = True

@@ -24,6 +24,7 @@ from hotline.errors import Forbidden, TooManyRequests, Unauthorized
 from hotline.people.models import ApiToken, User, UserSession
 from hotline.people.permissions import PERMISSIONS, ROLE_PERMISSIONS, Role
 from hotline.store.base import utcnow
+from hotline.web.clientip import client_ip
 from hotline.web.deps import get_session
 
 COOKIE = "hotline_session"
@@ -96,7 +97,7 @@ def current_principal(
         session,
         bearer,
         None if bearer else request.cookies.get(COOKIE),
-        request.client.host if request.client else None,
+        client_ip(request),
     )
     if principal is None:
         raise Unauthorized("sign in first (session cookie or bearer token)", "请先登录")

@@ -27,6 +27,7 @@ from hotline.web.auth import (
     new_token,
     token_hash,
 )
+from hotline.web.clientip import client_ip
 from hotline.web.deps import IdPath, get_app_settings, get_session
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -71,7 +72,7 @@ def login(
     session: Session = Depends(get_session, scope="function"),
     settings: Settings = Depends(get_app_settings),
 ) -> MeOut:
-    ip = request.client.host if request.client else "unknown"
+    ip = client_ip(request) or "unknown"
     ukey, ikey = f"u:{body.username.lower()}", f"ip:{ip}"
     throttle = _throttle(request)
     throttle.check(ukey, ikey)
