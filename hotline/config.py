@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; empty: none.
     trusted_proxies: list[str] = Field(default_factory=list)
+    # An agent with no console open for this long (closed browser, lost network) leaves the queues.
+    agent_presence_grace_seconds: float = 60.0
     log_json: bool = True
     # Background jobs (deadline sweeps, expiry, retention) run inside `hotline serve`.
     jobs_enabled: bool = True

@@ -13,7 +13,7 @@ from typing import Any
 from hotline.acd.events import Action, OverflowAction, QueueEvent
 from hotline.acd.queue import Overflow, OverflowKind, Queue, QueuedCall
 from hotline.acd.ready import Agent
-from hotline.acd.states import AgentEvent, AgentState
+from hotline.acd.states import SIGNED_OUT, AgentEvent, AgentState
 
 
 class Timers:
@@ -63,7 +63,9 @@ class Timers:
             agent.wrap_up_until = None
             if agent.pending_not_ready:
                 reason, agent.pending_not_ready = agent.pending_not_ready, None
-                self._move(agent, AgentEvent.set_not_ready, at, reason)
+                # A console session that ended during the call signs the agent out after it.
+                event = AgentEvent.logout if reason == SIGNED_OUT else AgentEvent.set_not_ready
+                self._move(agent, event, at, None if reason == SIGNED_OUT else reason)
                 return []
             self._move(agent, AgentEvent.wrap_up_done, at)
             return self._dispatch_agent(agent, at)

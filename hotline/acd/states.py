@@ -12,6 +12,9 @@ from enum import StrEnum
 
 from hotline.errors import Conflict
 
+# The pending reason of an agent whose console session ended during a call: signed out after it.
+SIGNED_OUT = "signed_out"
+
 
 class AgentState(StrEnum):
     logged_out = "logged_out"

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.acd.engine import Acd, Action
-from hotline.acd.states import AgentState
+from hotline.acd.states import SIGNED_OUT, AgentState
 from hotline.calls import cdr
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
@@ -114,6 +114,17 @@ class CallControl:
 
     def logout(self, agent_id: int) -> dict[str, Any]:
         self.acd.logout(agent_id, self.clock())
+        return self.agent_view(agent_id)
+
+    def sign_out_session(self, agent_id: int) -> dict[str, Any]:
+        """The agent's console session ended (sign-out, expiry, browser closed past the grace period):
+        leave the queues now, or, in a call, take no new call and leave after this one."""
+        agent = self.acd.agents.get(agent_id)
+        if agent is None or agent.state is AgentState.logged_out:
+            return self.agent_view(agent_id) if agent is not None else {}
+        if agent.state in (AgentState.ready, AgentState.not_ready, AgentState.wrap_up):
+            return self.logout(agent_id)
+        self.acd.set_not_ready(agent_id, self.clock(), SIGNED_OUT)  # applied when the call ends
         return self.agent_view(agent_id)
 
     def ready(self, agent_id: int) -> dict[str, Any]:

@@ -4,7 +4,10 @@ Authenticated by the session cookie or `?token=` (a bearer token), and checked h
 needs `calls.control` (agents: own state, own screen pops, call commands) or `kpi.read` /
 `calls.supervise` (wallboards and supervisors: all agents, queues, alerts). Events cross from the
 call center's loop to the socket's loop thread-safely; a slow browser only loses events, never
-blocks telephony. Phone numbers are masked for viewers without `pii.read`.
+blocks telephony. Phone numbers are masked for viewers without `pii.read`. Agents also get the
+queue events of their own queues (the workspace's waiting list is live), and an agent whose last
+console socket closes and stays closed for the grace period is signed out of the queues, so a
+closed browser does not leave a ready seat that calls ring into.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from hotline.web.auth import COOKIE, Principal, principal_from_credentials
 KPI_PERIOD = 1.0
 PHONE_KEYS = {"caller", "caller_number", "number", "phone", "callback_number"}
 AGENT_TOPICS = {"agent.state", "screen_pop"}
+AGENT_QUEUE_TOPICS = {"queue.event", "queue.position"}
+# Seconds an agent may be without a console socket (a reload, a network blip) before sign-out.
+PRESENCE_GRACE = 60.0
 SUPERVISOR_TOPICS = {"agent.state", "screen_pop", "queue.event", "emergency.alert", "emergency.connected"}
 SUPERVISOR_TOPICS |= {"voicemail.new", "voicemail.recorded", "cdr.written", "queue.position"}
 
@@ -48,13 +54,45 @@ def mask(data: Any, pii: bool) -> Any:
     return data
 
 
-def visible(event: Event, principal: Principal) -> bool:
+def visible(event: Event, principal: Principal, queues: dict[str, int] | None = None) -> bool:
     supervisor = principal.can("calls.supervise") or (
         principal.can("kpi.read") and not principal.can("calls.control")
     )
     if supervisor:
         return event.topic in SUPERVISOR_TOPICS
+    if event.topic in AGENT_QUEUE_TOPICS:
+        return event.data.get("queue") in (queues or {})
     return event.topic in AGENT_TOPICS and event.data.get("agent_id") == principal.user_id
+
+
+class Presence:
+    """Open console sockets per agent; the last one closing starts the sign-out grace timer."""
+
+    def __init__(self) -> None:
+        self.sockets: dict[int, int] = {}
+        self.timers: dict[int, asyncio.TimerHandle] = {}
+
+    def opened(self, agent_id: int) -> None:
+        self.sockets[agent_id] = self.sockets.get(agent_id, 0) + 1
+        timer = self.timers.pop(agent_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    def closed(self, agent_id: int, center: CallCenter, grace: float) -> None:
+        self.sockets[agent_id] = self.sockets.get(agent_id, 1) - 1
+        if self.sockets[agent_id] > 0 or center.loop is None:
+            return
+        del self.sockets[agent_id]
+
+        def expire() -> None:
+            self.timers.pop(agent_id, None)
+            if agent_id not in self.sockets and agent_id in center.acd.agents:
+                center.sign_out_session(agent_id)
+
+        self.timers[agent_id] = center.loop.call_later(grace, expire)
+
+
+presence = Presence()
 
 
 async def command(center: CallCenter, principal: Principal, msg: dict[str, Any]) -> Any:
@@ -75,7 +113,7 @@ async def command(center: CallCenter, principal: Principal, msg: dict[str, Any])
     return await center.run(ops[str(op)])
 
 
-async def serve(websocket: WebSocket, db: Database, token: str | None) -> None:
+async def serve(websocket: WebSocket, db: Database, token: str | None, grace: float = PRESENCE_GRACE) -> None:
     principal = principal_for(db, token, websocket.cookies.get(COOKIE))
     if principal is None:
         await websocket.close(code=4401)
@@ -88,8 +126,17 @@ async def serve(websocket: WebSocket, db: Database, token: str | None) -> None:
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[Event] = asyncio.Queue(maxsize=1000)
 
+    uid = principal.user_id
+    is_agent = center is not None and principal.can("calls.control") and uid in center.acd.agents
+    if is_agent and center is not None:
+        await center.run(lambda: presence.opened(uid))
+
+    def own_queues() -> dict[str, int]:
+        agent = center.acd.agents.get(uid) if is_agent and center is not None else None
+        return agent.skills if agent is not None else {}
+
     def forward(event: Event) -> None:
-        if visible(event, principal):
+        if visible(event, principal, own_queues()):
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_offer, inbox, event)
 
@@ -122,6 +169,9 @@ async def serve(websocket: WebSocket, db: Database, token: str | None) -> None:
         pass
     finally:
         unsubscribe()
+        if is_agent and center is not None and center.loop is not None:
+            with contextlib.suppress(RuntimeError):  # the center's loop already closed at shutdown
+                center.loop.call_soon_threadsafe(presence.closed, uid, center, grace)
         for task in (reader, getter):
             if task is not None and not task.done():
                 task.cancel()

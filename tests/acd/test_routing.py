@@ -10,7 +10,7 @@ from hotline.acd.engine import Offer, OverflowAction
 from hotline.acd.priority import EMERGENCY, caller_priority
 from hotline.acd.queue import Overflow, OverflowKind
 from hotline.acd.ready import Strategy
-from hotline.acd.states import AgentState
+from hotline.acd.states import SIGNED_OUT, AgentState
 from hotline.errors import Conflict
 from tests.acd.helpers import Log, make_acd
 
@@ -278,3 +278,15 @@ def test_console_answer_extends_the_ring_timer() -> None:
     acd.tick(timeout + 8)
     assert log.kinds().count("ring_no_answer") == 1  # the extended one does (then c1 rings again)
     assert acd.agents[1].ring_until is None
+
+
+def test_session_end_during_call_signs_out_after_wrap_up() -> None:
+    acd = make_acd(1, wrap_up=5)
+    acd.login(1, 0)
+    acd.enqueue("c1", "q", "x", 0, 1)
+    acd.answer(1, "c1", 2)
+    acd.set_not_ready(1, 3, SIGNED_OUT)  # what CallCenter.sign_out_session does in a call
+    acd.enqueue("c2", "q", "x", 0, 4)
+    acd.hangup("c1", 10)
+    assert offers(acd.tick(15)) == []  # no new call for a closed console
+    assert acd.agents[1].state is AgentState.logged_out

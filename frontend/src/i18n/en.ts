@@ -28,7 +28,7 @@ export default {
   agent: {
     state: 'Agent state', ready: 'Ready', notReady: 'Not ready', wrapUp: 'Wrap-up', loggedOut: 'Logged out',
     talking: 'Talking', ringing: 'Ringing', hold: 'On hold', reason: 'Reason',
-    reasons: { rest: 'Break', meal: 'Meal', meeting: 'Meeting', training: 'Training', other: 'Other' },
+    reasons: { rest: 'Break', meal: 'Meal', meeting: 'Meeting', training: 'Training', other: 'Other', busy: 'Busy', supervisor: 'Set by supervisor', signed_out: 'Signing out', no_answer: 'Missed calls' },
     wrapLeft: '{s} s of wrap-up left', login: 'Log in', logout: 'Log out',
     callBar: 'Call control', mark: 'Mark', markPrompt: 'A few words for this moment of the recording (e.g. "address checked")', markPlaceholder: 'Mark', markInvalid: 'Enter 1 to 100 characters', marked: 'Marked', decline: 'Decline', answer: 'Answer', hangup: 'Hang up', holdCall: 'Hold', unhold: 'Resume',
     transfer: 'Transfer', conference: 'Conference', dial: 'Dial', dialPad: 'Dial pad', number: 'Number',

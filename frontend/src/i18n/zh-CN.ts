@@ -28,7 +28,7 @@ export default {
   agent: {
     state: '座席状态', ready: '示闲', notReady: '示忙', wrapUp: '话后整理', loggedOut: '未签入',
     talking: '通话中', ringing: '振铃', hold: '保持', reason: '示忙原因',
-    reasons: { rest: '休息', meal: '用餐', meeting: '会议', training: '培训', other: '其他' },
+    reasons: { rest: '休息', meal: '用餐', meeting: '会议', training: '培训', other: '其他', busy: '忙碌', supervisor: '班长设置', signed_out: '签出中', no_answer: '未接听' },
     wrapLeft: '整理剩余 {s} 秒', login: '签入', logout: '签出',
     callBar: '通话控制', mark: '标记', markPrompt: '为录音中的此刻写一个标记（如“核实住址”）', markPlaceholder: '标记内容', markInvalid: '请输入 1 到 100 个字', marked: '已标记', decline: '拒接', answer: '接听', hangup: '挂断', holdCall: '保持', unhold: '取回',
     transfer: '转接', conference: '三方通话', dial: '外呼', dialPad: '拨号盘', number: '号码',

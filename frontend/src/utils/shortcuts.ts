@@ -61,3 +61,8 @@ export function matchShortcut(e: KeyLike, list: Shortcut[] = SHORTCUTS): Shortcu
   }
   return null
 }
+
+/** True while a dialog or message box is open: the workspace's shortcuts then stay quiet. */
+export function dialogOpen(doc: Document = document): boolean {
+  return Array.from(doc.querySelectorAll<HTMLElement>('.el-overlay')).some((el) => el.style.display !== 'none' && getComputedStyle(el).display !== 'none')
+}

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record
+from hotline.calls.center import get_center
 from hotline.config import Settings
 from hotline.errors import NotFound, Unauthorized
 from hotline.people.models import ApiToken, UserSession
@@ -107,6 +108,10 @@ def logout(
     if cookie:
         session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(cookie)))
     record(session, principal.actor, "logout", "user", principal.user_id)
+    center = get_center()
+    if center is not None and center.loop is not None:
+        # Signing out of the console signs the agent out of the queues (after a call in progress).
+        center.loop.call_soon_threadsafe(center.sign_out_session, principal.user_id)
     response.delete_cookie(COOKIE, path="/")
     response.status_code = 204
     return response

@@ -235,4 +235,5 @@ async def mark_call(
 @router.websocket("/ws")
 async def calls_ws(websocket: WebSocket, token: str | None = None) -> None:
     """Live events (agent state, screen pops, queue events, alerts) and KPIs; agent commands in."""
-    await live_ws.serve(websocket, websocket.app.state.db, token)
+    app = websocket.app.state
+    await live_ws.serve(websocket, app.db, token, app.settings.agent_presence_grace_seconds)

@@ -1,0 +1,71 @@
+"""An agent's console session and the queues: sign-out and a closed console take the agent out of
+the queues (no calls ring an empty seat), and the workspace's waiting list gets its queues' events."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from hotline.web.live import presence
+from tests.calls.conftest import Running
+
+H = Callable[[str], dict[str, str]]
+
+
+def agent_state(running: Running, client: TestClient, auth: H) -> str:
+    running.run(asyncio.sleep(0))  # let callbacks queued on the center's loop run first
+    return str(client.get("/api/calls/agent/me", headers=auth("agent")).json()["state"])
+
+
+def wait_state(running: Running, client: TestClient, auth: H, want: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (state := agent_state(running, client, auth)) != want:
+        assert time.monotonic() < deadline, f"agent stayed {state}, expected {want}"
+        running.run(asyncio.sleep(0.05))
+
+
+def test_console_logout_signs_agent_out_of_queues(running: Running, client: TestClient, auth: H) -> None:
+    assert client.post("/api/calls/agent/login", headers=auth("agent")).json()["state"] == "ready"
+    assert client.post("/api/auth/logout", headers=auth("agent")).status_code == 204
+    assert agent_state(running, client, auth) == "logged_out"
+
+
+def test_agent_socket_gets_its_queues_waiting_events(running: Running, client: TestClient, auth: H) -> None:
+    client.post("/api/calls/agent/login", headers=auth("agent"))
+    client.post("/api/calls/agent/not-ready", json={"reason": "rest"}, headers=auth("agent"))
+    with client.websocket_connect("/api/calls/ws?token=token-agent") as sock:
+        assert sock.receive_json()["type"] == "snapshot"
+        running.run(running.engine.incoming("13812345678", "1"))  # the elderly queue
+        seen: list[dict[str, Any]] = []
+        while not any(m["type"] == "queue.event" for m in seen):
+            seen.append(sock.receive_json())
+        event = next(m for m in seen if m["type"] == "queue.event")["data"]
+        assert event["queue"] == "elderly" and event["kind"] == "enter"
+
+
+def test_closed_console_signs_out_after_grace(running: Running, client: TestClient, auth: H) -> None:
+    client.app.state.settings.agent_presence_grace_seconds = 0.2  # type: ignore[attr-defined]
+    client.post("/api/calls/agent/login", headers=auth("agent"))
+    with client.websocket_connect("/api/calls/ws?token=token-agent") as sock:
+        assert sock.receive_json()["type"] == "snapshot"
+    wait_state(running, client, auth, "logged_out")
+
+
+def test_reconnect_within_grace_keeps_agent_ready(running: Running, client: TestClient, auth: H) -> None:
+    client.app.state.settings.agent_presence_grace_seconds = 300
+    me = client.post("/api/calls/agent/login", headers=auth("agent")).json()
+    with client.websocket_connect("/api/calls/ws?token=token-agent") as sock:
+        assert sock.receive_json()["type"] == "snapshot"
+    running.run(asyncio.sleep(0))
+    assert me["agent_id"] in presence.timers  # the grace period runs
+    with client.websocket_connect("/api/calls/ws?token=token-agent") as sock:  # a page reload
+        assert sock.receive_json()["type"] == "snapshot"
+        running.run(asyncio.sleep(0))
+        assert me["agent_id"] not in presence.timers
+        assert agent_state(running, client, auth) == "ready"
+    running.run(asyncio.sleep(0))
+    presence.timers.pop(me["agent_id"]).cancel()  # do not leave a timer behind for other tests
