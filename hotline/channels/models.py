@@ -1,11 +1,16 @@
 """Tables for intake channels: the raw inbox (written before anything else, so a message survives a
-failure in processing) and the acknowledgements sent back to citizens."""
+failure in processing) and the acknowledgements sent back to citizens.
+
+Inbox states: `received` (stored, not yet processed) → `processed` (order made); a failed attempt
+makes it `failed` with `next_attempt_at` backed off exponentially, and after the last allowed
+attempt `dead` (dead letter: kept, listed, retried only by an operator). `held` is automated or
+looping mail (see `flag`): stored raw, never made into an order or acknowledged on its own."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, utcnow
@@ -21,11 +26,21 @@ class InboundMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))  # sms | wechat | mailbox | web
     external_id: Mapped[str] = mapped_column(String(255))
     sender: Mapped[str] = mapped_column(String(255))
+    # What the message says about its writer (web form name and phone, mail display name).
+    sender_name: Mapped[str | None] = mapped_column(String(100))
+    sender_phone: Mapped[str | None] = mapped_column(String(32))
     subject: Mapped[str | None] = mapped_column(String(255))
+    # The decoded text (capped: the full message is in `raw`), used for the order's content.
     body: Mapped[str] = mapped_column(Text)
-    raw: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="received")  # processed | failed
+    # Exactly the bytes received (mail source, webhook body): the one full copy.
+    # Deferred: processing and listing never need to load megabytes of mail source.
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # received | processed | failed | dead | held
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    # Why a message is held, e.g. "loop:own-address", "auto:auto-submitted", "auto:list".
+    flag: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     workorder_id: Mapped[int | None] = mapped_column(ForeignKey("workorders.id"))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -47,6 +62,11 @@ class Acknowledgement(Base):
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # sent | failed
+    # queued | sent | failed | suppressed (over the per-recipient rate limit: never sent)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_channel_acks_channel_recipient_created_at", "channel", "recipient", "created_at"),
+    )

@@ -23,6 +23,8 @@ class ChannelSettings(BaseSettings):
     wechat_token: str = ""
     wechat_aes_key: str = ""
     wechat_app_id: str = ""
+    # A signed WeChat URL is good for this many seconds either side of its timestamp.
+    wechat_replay_window_s: int = 300
     # Mailbox (政府信箱): where the SMTP receiver listens, and the relay that sends replies.
     mailbox_address: str = "xinxiang@hotline.local"
     mailbox_host: str = "127.0.0.1"
@@ -30,6 +32,18 @@ class ChannelSettings(BaseSettings):
     smtp_relay_host: str = "127.0.0.1"
     smtp_relay_port: int = 25
     mailbox_max_bytes: int = 5 * 1024 * 1024
+    # Other addresses that are ours (aliases): mail from any of them is a loop, never an order.
+    mailbox_own_addresses: list[str] = []
+    # New mail is refused with 452 while the data directory has less free space than this.
+    mailbox_min_free_bytes: int = 512 * 1024 * 1024
+    # At most this many acknowledgements per recipient (per channel) per hour; more are suppressed.
+    ack_per_recipient_per_hour: int = 5
+    # Processing retries: exponential back-off from `retry_base_s`, capped; dead letter after N.
+    inbox_max_attempts: int = 8
+    inbox_retry_base_s: int = 60
+    inbox_retry_max_s: int = 6 * 3600
+    # The text kept for the order (characters); longer messages are cut, the raw copy is whole.
+    body_max_chars: int = 20_000
 
 
 @lru_cache

@@ -128,11 +128,11 @@ def check_commit_scope(app: FastAPI) -> None:
         )
 
 
-def _start_mailbox(db: Database) -> Controller | None:
+def _start_mailbox(db: Database, data_dir: Path) -> Controller | None:
     """The mailbox SMTP receiver; a busy port disables mail intake with an error, not the center."""
     channel_settings = get_channel_settings()
     try:
-        return start_mailbox(db, channel_settings)
+        return start_mailbox(db, channel_settings, data_dir)
     except (OSError, RuntimeError):
         log.exception(
             "mailbox receiver cannot listen on %s:%s; mail intake is off",
@@ -156,7 +156,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if telephony is not None:
             await start_callcenter(telephony, db, get_bus())
             connect_workorders(db, get_bus())
-        mailbox = _start_mailbox(db) if settings.mailbox_enabled else None
+        mailbox = _start_mailbox(db, settings.data_dir) if settings.mailbox_enabled else None
         await _run_hooks(STARTUP, app)
         try:
             yield

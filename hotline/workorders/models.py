@@ -40,6 +40,8 @@ class WorkOrder(Base):
     # Contact for citizens who are not registered callers (mail, SMS, WeChat, web form).
     contact_name: Mapped[str | None] = mapped_column(String(100))
     contact_phone: Mapped[str | None] = mapped_column(String(32))
+    # Where the citizen wrote from when not by phone: mail address or WeChat OpenID.
+    contact_address: Mapped[str | None] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
     district: Mapped[str | None] = mapped_column(String(64))

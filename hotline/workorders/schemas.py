@@ -124,6 +124,7 @@ class WorkOrderOut(Out):
     caller_id: int | None
     contact_name: str | None
     contact_phone: str | None
+    contact_address: str | None = None
     title: str
     content: str
     district: str | None
@@ -184,10 +185,12 @@ def order_out(order: WorkOrder, who: Who) -> WorkOrderOut:
         out.caller_id = None
         out.contact_name = None
         out.contact_phone = None
+        out.contact_address = None
         out.location = None
         out.content = mask_text(out.content)
     elif not who.pii:
         out.contact_phone = mask_phone(out.contact_phone)
+        out.contact_address = mask_address(out.contact_address)
         out.location = mask_address(out.location)
         out.content = mask_text(out.content)
     return out

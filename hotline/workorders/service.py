@@ -58,6 +58,7 @@ class NewOrder:
     caller_id: int | None = None
     contact_name: str | None = None
     contact_phone: str | None = None
+    contact_address: str | None = None
     district: str | None = None
     location: str | None = None
     confidential: bool = False
@@ -146,6 +147,7 @@ def create(session: Session, who: Who, data: NewOrder, now: datetime | None = No
         caller_id=data.caller_id,
         contact_name=data.contact_name,
         contact_phone=data.contact_phone,
+        contact_address=data.contact_address,
         title=data.title,
         content=data.content,
         district=data.district,

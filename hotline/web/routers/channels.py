@@ -5,6 +5,7 @@ Every intake goes through `hotline.channels.inbox.intake`: persisted raw first, 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -17,11 +18,11 @@ from sqlalchemy.orm import Session
 from hotline.channels import inbox, sms, wechat
 from hotline.channels.models import InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
-from hotline.errors import Invalid, TooManyRequests
+from hotline.errors import Invalid, NotFound, TooManyRequests
 from hotline.schemas import Out, StrictIn
 from hotline.store.db import Database
 from hotline.web.auth import LoginThrottle, Principal, require
-from hotline.web.deps import get_db, get_session
+from hotline.web.deps import IdPath, get_db, get_session
 
 router = APIRouter(prefix="/api/channels", tags=["channels"])
 PUBLIC_ROUTES = {
@@ -54,8 +55,10 @@ class InboundOut(Out):
     id: int
     channel: str
     external_id: str
-    status: str
+    status: str = Field(description="received | processed | failed | dead (dead letter) | held")
+    flag: str | None = Field(None, description="why held: automated or looping mail")
     attempts: int
+    next_attempt_at: datetime | None
     error: str | None
     workorder_id: int | None
 
@@ -84,9 +87,8 @@ async def sms_webhook(
         cfg.sms_replay_window_s,
     )  # fmt: skip
     msg = sms.parse(body)
-    raw = body.decode("utf-8", "replace")
     stored, order = await run_in_threadpool(
-        inbox.intake, db, "sms", msg.message_id, msg.sender, msg.text, raw
+        inbox.intake, db, "sms", msg.message_id, msg.sender, msg.text, body
     )
     return _result(stored, order)
 
@@ -129,9 +131,8 @@ async def wechat_message(
     if fields.get("MsgType") != "text" or not user:
         return Response("success", media_type="text/plain")  # events, images: acknowledged, not intake
     msg_id = fields.get("MsgId") or f"{user}:{fields.get('CreateTime', '')}"
-    raw = body.decode("utf-8", "replace")
     _stored, order = await run_in_threadpool(
-        inbox.intake, db, "wechat", msg_id, user, fields.get("Content", ""), raw
+        inbox.intake, db, "wechat", msg_id, user, fields.get("Content", ""), body
     )
     text = inbox.ACK_TEXT.format(number=order.number) if order else "您的留言已收到，我们会尽快处理。"
     reply = wechat.text_reply(user, account, text)
@@ -177,4 +178,19 @@ def list_inbox(
 def retry_inbox(
     _: Principal = Depends(require("workorders.admin")), db: Database = Depends(get_db)
 ) -> dict[str, int]:
-    return {"processed": inbox.retry_pending(db)}
+    """Retry every failed message now, back-off or not (dead letters: one by one, below)."""
+    return {"processed": inbox.retry_pending(db, force=True)}
+
+
+@router.post("/inbox/{inbound_id}/retry", response_model=IntakeOut)
+def revive_inbox(
+    inbound_id: IdPath,
+    principal: Principal = Depends(require("workorders.admin")),
+    db: Database = Depends(get_db),
+) -> IntakeOut:
+    """Retry a dead letter, or release held (automated) mail into an order that is not answered."""
+    try:
+        order = inbox.revive(db, inbound_id, principal.actor)
+    except LookupError as exc:
+        raise NotFound(f"inbox message {inbound_id} does not exist", "收件箱消息不存在") from exc
+    return _result(inbox.Stored(inbound_id, False), order)
