@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import (
@@ -35,6 +36,47 @@ class SipSettings(BaseModel):
     qualify_seconds: float = 30.0
     rate_limit_per_second: int = 500
     rtp_timeout_seconds: float = 30.0
+
+
+# Number classes of the dial plan (`hotline.calls.dialplan`); emergency numbers are always allowed.
+DialCategory = Literal[
+    "extension", "service", "local", "mobile", "national", "international", "premium", "satellite"
+]
+_DOMESTIC: list[DialCategory] = ["extension", "service", "local", "mobile", "national"]
+_CALLBACK: list[DialCategory] = ["local", "mobile", "national"]
+
+
+class DialPlanSettings(BaseModel):
+    """The toll-fraud guard: which classes of numbers each role may ring (click to dial, consult,
+    transfer to a number) and a callback may ring (per queue). International, premium and satellite
+    numbers are off by default; a bureau that needs them turns them on for a role, e.g.
+    `HOTLINE_DIAL_PLAN__ROLES='{"supervisor": ["extension", "mobile", "international"]}'` or a
+    `[dial_plan.roles]` table in hotline.toml. A role missing here rings only emergency numbers."""
+
+    roles: dict[str, list[DialCategory]] = Field(
+        default_factory=lambda: {
+            "agent": list(_DOMESTIC),
+            "supervisor": list(_DOMESTIC),
+            "admin": list(_DOMESTIC),
+        }
+    )
+    # Callbacks ring citizens: no extensions, no emergency numbers; a queue may differ.
+    callback: list[DialCategory] = Field(default_factory=lambda: list(_CALLBACK))
+    callback_queues: dict[str, list[DialCategory]] = Field(default_factory=dict)
+    emergency_numbers: list[str] = Field(default_factory=lambda: ["110", "119", "120", "122"])
+    # Extensions of the center: users' extensions are always recognised, and so is this pattern.
+    extension_pattern: str = r"[1-9]\d{3}"
+    # Public service numbers: 10xxx carriers, 11xxx/12xxx government (12345, 12349, 12315...),
+    # 95xxx/96xxx five-digit enterprise and local service lines (banks, utilities).
+    service_pattern: str = r"1[0-2]\d{3}|11[2-8]|9[56]\d{3}"
+    # Premium-rate (声讯) numbers, charged per minute to the caller: 1900…, 160/168 information
+    # lines, 1259x SMS services, and the longer 95/96 numbers whose tariff the operator of the
+    # service sets. Checked before the other domestic classes.
+    premium_patterns: list[str] = Field(
+        default_factory=lambda: [r"1900\d{3,}", r"16[08]\d{5}", r"1259\d*", r"9[56]\d{4,6}"]
+    )
+    # Country codes of satellite and other non-geographic networks (Inmarsat, Iridium, +882/+883).
+    satellite_codes: list[str] = Field(default_factory=lambda: ["870", "881", "882", "883"])
 
 
 class Settings(BaseSettings):
@@ -70,6 +112,7 @@ class Settings(BaseSettings):
     mailbox_enabled: bool = True
     timezone: str = "Asia/Shanghai"
     sip: SipSettings = Field(default_factory=SipSettings)
+    dial_plan: DialPlanSettings = Field(default_factory=DialPlanSettings)
 
     @classmethod
     def settings_customise_sources(

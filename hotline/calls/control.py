@@ -10,6 +10,7 @@ force hang-up, change an agent's state. Every operation runs on the call center'
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid as uuidlib
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -19,11 +20,15 @@ from sqlalchemy.orm import Session
 
 from hotline.acd.engine import Acd, Action
 from hotline.acd.states import SIGNED_OUT, AgentState
+from hotline.audit.service import SYSTEM
 from hotline.calls import cdr
+from hotline.calls.dialplan import DialPlan, dialable
+from hotline.calls.dialplan import audit as audit_attempt
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
+from hotline.config import get_settings
 from hotline.errors import Conflict, HotlineError, Invalid, NotFound
 from hotline.people.models import User
 from hotline.store.db import Database
@@ -58,6 +63,10 @@ class CallControl:
     if TYPE_CHECKING:  # in hotline.calls.offers
 
         def _no_answer(self, live: LiveCall, agent_id: int) -> None: ...
+
+    @functools.cached_property
+    def dial_plan(self) -> DialPlan:
+        return DialPlan(get_settings().dial_plan)
 
     # --- views --------------------------------------------------------------------------------
 
@@ -186,7 +195,10 @@ class CallControl:
         return self.agent_view(agent_id)
 
     async def transfer(self, agent_id: int, kind: str, target: str) -> dict[str, Any]:
-        """Blind transfer: the agent leaves, the caller goes to a queue, an extension or a number."""
+        """Blind transfer: the agent leaves, the caller goes to a queue, an extension or a number
+        (the role's dial plan is checked by the API, which knows the role)."""
+        if kind in ("agent", "external"):
+            target = dialable(target)
         live = self._agent_call(agent_id)
         agent_leg = live.agent_leg
         live.call.hangup_bridged_peer = False  # the caller stays when the agent's leg goes
@@ -239,6 +251,7 @@ class CallControl:
 
     async def consult(self, agent_id: int, target: str) -> dict[str, Any]:
         """Attended transfer, step 1: the caller holds while the agent talks to the target."""
+        target = dialable(target)
         live = self._agent_call(agent_id)
         if live.consult_leg is not None:
             raise Conflict("a consultation is already in progress", "已在咨询中")
@@ -302,6 +315,7 @@ class CallControl:
 
     async def dial(self, agent_id: int, number: str) -> dict[str, Any]:
         """Click to dial: ring the agent's phone, then the number, and bridge them."""
+        number = dialable(number)
         agent = self.acd.agent(agent_id)
         call_id = f"out-{uuidlib.uuid4().hex[:16]}"
         self.acd.dial(agent_id, call_id, self.clock())
@@ -349,6 +363,24 @@ class CallControl:
 
     def _record_outbound(self, live: LiveCall) -> None:
         live.recording = str(live.call.record(metadata={"direction": "outbound", "agent_id": live.agent_id}))
+
+    def callback_target(self, call_id: str, number: str | None) -> tuple[str, str | None]:
+        """The number a callback for this waiting call would ring, and the call's queue."""
+        live = self.live.get(call_id)
+        if live is None:
+            raise NotFound(f"call {call_id} is not waiting", f"来电 {call_id} 不在排队中")
+        return number or live.caller_number, live.queue
+
+    def callback_refused(self, live: LiveCall, number: str) -> bool:
+        """Check a callback against the queue's dial plan just before ringing it: whatever asked
+        for it (the API, the caller's key press, an overflow to callback with the caller's own,
+        possibly spoofed, number). A refusal is audited."""
+        decision = self.dial_plan.check_callback(number, live.queue)
+        if decision.allowed:
+            return False
+        uuid, queue = live.uuid, live.queue
+        self.writer.submit(lambda s: audit_attempt(s, SYSTEM, "callback", decision, uuid, queue=queue))
+        return True
 
     def pick(self, agent_id: int, call_id: str) -> dict[str, Any]:
         offer = self.acd.pick(agent_id, call_id, self.clock())

@@ -18,7 +18,7 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -66,6 +66,10 @@ class IvrRunner:
 
     def _record(self, live: LiveCall) -> None:
         raise NotImplementedError
+
+    if TYPE_CHECKING:  # in hotline.calls.control
+
+        def callback_refused(self, live: LiveCall, number: str) -> bool: ...
 
     # --- inbound ------------------------------------------------------------------------------
 
@@ -369,6 +373,8 @@ class IvrRunner:
         number = live.callback_number or live.caller_number
         live.call, live.agent_leg, live.agent_id = agent_leg.call, agent_leg, agent_id
         try:
+            if self.callback_refused(live, number):
+                raise LookupError("the dial plan refuses this callback number")
             callee = await self.engine.originate(number, call=agent_leg.call, caller_id="hotline")
             ok = await callee.wait_answered(30)
         except (LookupError, OSError):

@@ -2,14 +2,16 @@
 call in progress, and the live WebSocket at /api/calls/ws (records: `call_records.py`).
 
 Call control needs the running call center (`hotline serve` starts it with the telephony engine);
-without it those endpoints answer 409. Supervisor actions and recording playback are audited.
+without it those endpoints answer 409. Numbers to ring pass the dial plan (`calls/dialplan.py`):
+refused ones answer 403 `number_refused`. Dials, consults, transfers, callbacks (allowed or
+refused) and supervisor actions are audited.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from fastapi import APIRouter, Depends, Path, WebSocket
 from sqlalchemy.orm import Session
@@ -17,6 +19,8 @@ from sqlalchemy.orm import Session
 from hotline.audit.service import record
 from hotline.calls import marks
 from hotline.calls.center import CallCenter, get_center
+from hotline.calls.dialplan import Decision, center_extensions
+from hotline.calls.dialplan import audit as audit_attempt
 from hotline.calls.schemas import (
     AgentStateIn,
     CallbackIn,
@@ -31,9 +35,10 @@ from hotline.calls.schemas import (
     TransferIn,
 )
 from hotline.errors import Conflict, Forbidden
+from hotline.store.db import Database
 from hotline.web import live as live_ws
 from hotline.web.auth import Principal, require
-from hotline.web.deps import get_session
+from hotline.web.deps import get_db, get_session
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
 Result = dict[str, Any]
@@ -96,16 +101,76 @@ async def hold(body: HoldIn, p: Principal = Depends(require("calls.control"))) -
     return await _run(lambda c: c.hold(p.user_id, body.on))
 
 
+async def _refuse(db: Database, p: Principal, action: str, decision: Decision, **data: Any) -> NoReturn:
+    """Audit a refused attempt in its own transaction (the request's rolls back with the error),
+    then answer 403 `number_refused`."""
+    call_id = data.pop("call_id", None)
+
+    def write() -> None:
+        with db.session() as s:
+            audit_attempt(s, p.actor, action, decision, call_id, **data)
+
+    await asyncio.to_thread(write)
+    raise decision.error()
+
+
+async def _plan(
+    session: Session, db: Database, p: Principal, action: str, target: str, **data: Any
+) -> Decision:
+    """The role's dial plan for a number a user asks to ring (dial, consult, transfer): the allowed
+    decision, or the refusal audited and raised."""
+    plan = center().dial_plan
+    extensions = await asyncio.to_thread(center_extensions, session)
+    only = data.get("kind") == "agent"
+    decision = plan.check(target, p.role.value, extensions, extension_only=only)
+    if not decision.allowed:
+        await _refuse(db, p, action, decision, **data)
+    return decision
+
+
 @router.post("/agent/transfer")
-async def transfer(body: TransferIn, p: Principal = Depends(require("calls.control"))) -> Result:
-    """Blind transfer to a queue, an agent's extension, an IVR node ("node" or "flow:node") or a number."""
-    return await _run(lambda c: c.transfer(p.user_id, body.kind, body.target))
+async def transfer(
+    body: TransferIn,
+    p: Principal = Depends(require("calls.control")),
+    session: Session = Depends(get_session, scope="function"),
+    db: Database = Depends(get_db),
+) -> Result:
+    """Blind transfer to a queue, an agent's extension, an IVR node ("node" or "flow:node") or a
+    number the dial plan allows for your role; never to a SIP URI. Audited, refusals too."""
+    kind, target = body.kind, body.target
+    decision = (
+        await _plan(session, db, p, "transfer", target, kind=kind) if kind in ("agent", "external") else None
+    )
+    if decision is not None:
+        target = decision.number
+    result: Result = await _run(lambda c: c.transfer(p.user_id, kind, target))
+    if decision is not None:
+        audit_attempt(session, p.actor, "transfer", decision, result.get("call_id"), kind=kind)
+    else:
+        record(
+            session,
+            p.actor,
+            "transfer",
+            "call",
+            result.get("call_id"),
+            None,
+            {"kind": kind, "target": target},
+        )
+    return result
 
 
 @router.post("/agent/consult")
-async def consult(body: ConsultIn, p: Principal = Depends(require("calls.control"))) -> Result:
-    """Attended transfer, step 1: hold the caller and ring the target."""
-    return await _run(lambda c: c.consult(p.user_id, body.target))
+async def consult(
+    body: ConsultIn,
+    p: Principal = Depends(require("calls.control")),
+    session: Session = Depends(get_session, scope="function"),
+    db: Database = Depends(get_db),
+) -> Result:
+    """Attended transfer, step 1: hold the caller and ring the target (dial plan as for a dial)."""
+    decision = await _plan(session, db, p, "consult", body.target)
+    result: Result = await _run(lambda c: c.consult(p.user_id, decision.number))
+    audit_attempt(session, p.actor, "consult", decision, result.get("call_id"))
+    return result
 
 
 @router.post("/agent/consult/complete")
@@ -124,9 +189,18 @@ async def conference(p: Principal = Depends(require("calls.control"))) -> Result
 
 
 @router.post("/agent/dial")
-async def dial(body: DialIn, p: Principal = Depends(require("calls.control"))) -> Result:
-    """Click to dial: the agent's phone rings first, then the number."""
-    return await _run(lambda c: c.dial(p.user_id, body.number))
+async def dial(
+    body: DialIn,
+    p: Principal = Depends(require("calls.control")),
+    session: Session = Depends(get_session, scope="function"),
+    db: Database = Depends(get_db),
+) -> Result:
+    """Click to dial: the agent's phone rings first, then the number, if the dial plan allows it
+    for your role (403 `number_refused` otherwise). Audited, refusals too."""
+    decision = await _plan(session, db, p, "dial", body.number)
+    result: Result = await _run(lambda c: c.dial(p.user_id, decision.number))
+    audit_attempt(session, p.actor, "dial", decision, result.get("call_id"))
+    return result
 
 
 @router.post("/agent/pick")
@@ -136,9 +210,20 @@ async def pick(body: PickIn, p: Principal = Depends(require("calls.control"))) -
 
 
 @router.post("/callback")
-async def callback(body: CallbackIn, p: Principal = Depends(require("calls.control"))) -> Result:
-    """Register a callback for a waiting caller: they keep their place and may hang up."""
-    await _run(lambda c: c.request_callback(body.call_id, body.number))
+async def callback(
+    body: CallbackIn,
+    p: Principal = Depends(require("calls.control")),
+    session: Session = Depends(get_session, scope="function"),
+    db: Database = Depends(get_db),
+) -> Result:
+    """Register a callback for a waiting caller: they keep their place and may hang up. The number
+    (theirs unless given) must be one the queue's callback dial plan allows. Audited."""
+    number, queue = await _run(lambda c: c.callback_target(body.call_id, body.number))
+    decision = center().dial_plan.check_callback(number, queue)
+    if not decision.allowed:
+        await _refuse(db, p, "callback", decision, call_id=body.call_id, queue=queue)
+    await _run(lambda c: c.request_callback(body.call_id, decision.number))
+    audit_attempt(session, p.actor, "callback", decision, body.call_id, queue=queue)
     return {"call_id": body.call_id, "callback": True}
 
 
