@@ -1,9 +1,11 @@
 """Assistance for agents: suggest a category and a department from the text, flag likely duplicates.
 
-The suggester is a multinomial naive Bayes over jieba tokens, trained with numpy on the center's
-own closed orders (`train(session)`, wire it to `hotline workorders train`); its parameters live in
-`workorder_classifiers` so every worker uses the same model. Naive Bayes because it trains in one
-pass, needs no extra package and does well on short texts with a few thousand samples.
+The suggester (`classifier.py`: character n-grams, logistic regression, calibrated probabilities)
+is trained on the center's own closed orders (`train(session)`, `hotline workorders train`, and
+nightly); its parameters live in `workorder_classifiers` so every worker uses the same model.
+`suggest` decodes the latest model once per process and keeps it until a newer one appears (one
+indexed `id` probe per call tells). Models stored by the former naive Bayes keep answering until
+the next training.
 
 Duplicates: an open order of the same caller (or contact phone) within `DUPLICATE_DAYS`, else one
 whose tokens overlap the new text by Jaccard >= `DUPLICATE_JACCARD`, found through the search
@@ -12,7 +14,7 @@ token table restricted to the window's id range.
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,13 +22,13 @@ import numpy as np
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from hotline.workorders.classifier import KIND, Model, fit
 from hotline.workorders.models import ClassifierModel, SearchToken, WorkOrder
 from hotline.workorders.search import index_tokens, order_text
 from hotline.workorders.states import TERMINAL
 
 DUPLICATE_DAYS = 7
 DUPLICATE_JACCARD = 0.6
-MAX_VOCAB = 5000
 KEEP_MODELS = 3
 TARGETS = {"category": WorkOrder.category_id, "department": WorkOrder.department_id}
 
@@ -76,7 +78,7 @@ def find_duplicate(session: Session, order: WorkOrder, now: datetime) -> int | N
 
 
 def train(session: Session, target: str = "category", limit: int = 50_000) -> ClassifierModel:
-    """Fit naive Bayes on closed orders with a known `target`; stores and returns the model."""
+    """Fit the classifier on closed orders with a known `target`; stores and returns the model."""
     col = TARGETS[target]
     rows = session.execute(
         select(WorkOrder.title, WorkOrder.content, col)
@@ -84,24 +86,8 @@ def train(session: Session, target: str = "category", limit: int = 50_000) -> Cl
         .order_by(WorkOrder.id.desc())
         .limit(limit)
     ).all()
-    docs = [(index_tokens(f"{t}\n{c}"), int(label or 0)) for t, c, label in rows]
-    counts = Counter(tok for toks, _ in docs for tok in toks)
-    vocab = [t for t, _ in counts.most_common(MAX_VOCAB)]
-    classes = sorted({label for _, label in docs})
-    params: dict[str, Any] = {"vocab": vocab, "classes": classes, "log_prior": [], "log_like": []}
-    if classes and vocab:
-        vi = {t: i for i, t in enumerate(vocab)}
-        ci = {c: i for i, c in enumerate(classes)}
-        mat = np.ones((len(classes), len(vocab)))  # Laplace smoothing
-        prior = np.ones(len(classes))
-        for toks, label in docs:
-            prior[ci[label]] += 1
-            for t in toks:
-                if t in vi:
-                    mat[ci[label], vi[t]] += 1
-        params["log_prior"] = np.log(prior / prior.sum()).round(5).tolist()
-        params["log_like"] = np.log(mat / mat.sum(axis=1, keepdims=True)).round(5).tolist()
-    model = ClassifierModel(target=target, samples=len(docs), params=params)
+    params = fit([f"{t}\n{c}" for t, c, _ in rows], [int(label or 0) for _, _, label in rows])
+    model = ClassifierModel(target=target, samples=len(rows), params=params)
     session.add(model)
     session.flush()
     # Keep the last few models (for comparison), not one per night forever.
@@ -114,18 +100,55 @@ def train(session: Session, target: str = "category", limit: int = 50_000) -> Cl
     return model
 
 
+class _NaiveBayes:
+    """A model stored before the classifier change (answers until the next training)."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.classes = [int(c) for c in params["classes"]]
+        self.vocab = {t: i for i, t in enumerate(params["vocab"])}
+        self.prior = np.array(params["log_prior"])
+        self.like = np.array(params["log_like"])
+
+    def predict(self, text: str, top: int = 3) -> list[tuple[int, float]]:
+        idx = [self.vocab[t] for t in index_tokens(text) if t in self.vocab]
+        scores = self.prior + self.like[:, idx].sum(axis=1)
+        probs = np.exp(scores - scores.max())
+        probs /= probs.sum()
+        return [(self.classes[i], float(probs[i])) for i in np.argsort(-probs)[:top]]
+
+
+# (database url, target) → (model id, trained_at, decoded model): decoding is most of the cost.
+_cache: dict[tuple[str, str], tuple[int, datetime, Model | _NaiveBayes]] = {}
+_cache_lock = threading.Lock()
+
+
+def latest_model(session: Session, target: str) -> Model | _NaiveBayes | None:
+    """The newest model of `target`, decoded once per process and reused until retrained."""
+    head = session.execute(
+        select(ClassifierModel.id, ClassifierModel.trained_at)
+        .where(ClassifierModel.target == target)
+        .order_by(ClassifierModel.id.desc())
+        .limit(1)
+    ).first()
+    if head is None:
+        return None
+    key = (str(session.get_bind().engine.url), target)
+    cached = _cache.get(key)
+    # trained_at too: a recreated database (tests, restores) reuses ids.
+    if cached is not None and (cached[0], cached[1]) == (head.id, head.trained_at):
+        return cached[2]
+    params = session.scalar(select(ClassifierModel.params).where(ClassifierModel.id == head.id))
+    if not params or not params.get("classes"):
+        return None
+    model: Model | _NaiveBayes = Model(params) if params.get("kind") == KIND else _NaiveBayes(params)
+    with _cache_lock:
+        _cache[key] = (head.id, head.trained_at, model)
+    return model
+
+
 def suggest(session: Session, text: str, target: str = "category", top: int = 3) -> list[dict[str, Any]]:
-    """Top labels (ids) with probabilities; empty when no model has been trained yet."""
-    model = session.scalar(
-        select(ClassifierModel).where(ClassifierModel.target == target).order_by(ClassifierModel.id.desc())
-    )
-    if model is None or not model.params.get("classes"):
+    """Top labels (ids) with calibrated probabilities; empty when no model has been trained yet."""
+    model = latest_model(session, target)
+    if model is None:
         return []
-    p = model.params
-    vi = {t: i for i, t in enumerate(p["vocab"])}
-    idx = [vi[t] for t in index_tokens(text) if t in vi]
-    scores = np.array(p["log_prior"]) + np.array(p["log_like"])[:, idx].sum(axis=1)
-    probs = np.exp(scores - scores.max())
-    probs /= probs.sum()
-    order = np.argsort(-probs)[:top]
-    return [{"id": int(p["classes"][i]), "probability": round(float(probs[i]), 4)} for i in order]
+    return [{"id": label, "probability": round(p, 4)} for label, p in model.predict(text, top)]
