@@ -35,6 +35,16 @@ class SipSettings(BaseModel):
     # Seconds between OPTIONS pings to registered phones (0: never unregister silent phones).
     qualify_seconds: float = 30.0
     rate_limit_per_second: int = 500
+    # Digest nonces live this long; an older one gets a fresh challenge with stale=true.
+    nonce_ttl_seconds: float = 60.0
+    # Password guessing: after this many failed digests from one address for one extension (or
+    # for all extensions together) within the window, that address is answered 403 for the
+    # lockout, doubled on each repeat up to the maximum.
+    auth_max_failures: int = 5
+    auth_max_ip_failures: int = 20
+    auth_failure_window_seconds: float = 300.0
+    auth_lockout_seconds: float = 60.0
+    auth_lockout_max_seconds: float = 3600.0
     rtp_timeout_seconds: float = 30.0
 
 

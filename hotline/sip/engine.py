@@ -42,7 +42,7 @@ from hotline.sip.message import (
     parse_name_addr,
     parse_uri,
 )
-from hotline.sip.ratelimit import RateLimiter
+from hotline.sip.ratelimit import AuthFailureLimiter, Lockout, RateLimiter, origin_ip
 from hotline.sip.registrar import Binding, Registrar
 from hotline.sip.sdp import SdpError, negotiate, parse_sdp
 from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer
@@ -93,8 +93,16 @@ class TelephonyEngine:
         # OPTIONS "qualify" of every registered contact; a phone that stops answering is dropped so
         # the call-center never routes calls to an agent whose phone is gone. 0 disables it.
         self.qualify_interval = 30.0
-        self.auth = DigestAuth(self.sip.realm)
-        self.registrar = Registrar(self.auth, credentials)
+        self.auth = DigestAuth(self.sip.realm, ttl=self.sip.nonce_ttl_seconds)
+        guard = AuthFailureLimiter(
+            max_failures=self.sip.auth_max_failures,
+            max_ip_failures=self.sip.auth_max_ip_failures,
+            window=self.sip.auth_failure_window_seconds,
+            lockout=self.sip.auth_lockout_seconds,
+            max_lockout=self.sip.auth_lockout_max_seconds,
+            on_lockout=self._on_lockout,
+        )
+        self.registrar = Registrar(self.auth, credentials, guard=guard)
         self.transports = Transports(self._on_data)
         self.tx = TransactionLayer(self.transports.send, timers)
         self.ports = PortAllocator(self.sip.rtp_port_min, self.sip.rtp_port_max)
@@ -285,8 +293,17 @@ class TelephonyEngine:
         resp.add("Accept", "application/sdp, application/dtmf-relay")
         return resp
 
+    def _on_lockout(self, lock: Lockout) -> None:
+        fields = {"source_ip": lock.source_ip, "extension": lock.extension, "failures": lock.failures}
+        fields["seconds"] = lock.seconds
+        log.warning(
+            "SIP digest failures: %s locked out", lock.source_ip, extra={"event": "sip.lockout", **fields}
+        )
+        self.bus.publish("security.alert", {"kind": "sip_auth_lockout", **fields})
+
     async def _register(self, req: SipRequest, tx: ServerTransaction) -> None:
-        resp = await self.registrar.handle(req, tx.source)
+        origin = origin_ip(req, tx.source.addr[0], self.trunk_peers)
+        resp = await self.registrar.handle(req, tx.source, origin)
         tx.respond(resp)
         if resp.status == 200:
             aor = parse_uri(parse_name_addr(req.get("To") or "").uri).user
@@ -319,7 +336,10 @@ class TelephonyEngine:
         user = ""
         if not trunk:
             header = req.get("Proxy-Authorization") or req.get("Authorization")
-            result = await self.auth.verify(header, "INVITE", self.credentials)
+            result = await self.registrar.authenticate(req, src_ip, header, caller)
+            if result is None:
+                tx.respond(tx.response(403, "Forbidden", to_tag=new_tag()))
+                return
             if not result.ok:
                 resp = tx.response(407, "Proxy Authentication Required", to_tag=new_tag())
                 resp.add("Proxy-Authenticate", self.auth.challenge(stale=result.stale))
@@ -432,6 +452,8 @@ class TelephonyEngine:
                         self.spawn(leg.hangup("rtp_timeout"))
             if tick % 30 == 0:
                 self.registrar.expire()
+                self.registrar.guard.prune()
+                self.auth.prune()
                 self.limiter.prune()
             if self.qualify_interval > 0 and tick % max(1, int(self.qualify_interval)) == 0:
                 self.qualify()

@@ -45,7 +45,7 @@ _SPECIAL = {
     "sip-if-match": "SIP-If-Match",
 }
 # Headers whose comma-separated values are separate entries (RFC 3261 7.3.1).
-_LIST_HEADERS = {"Via", "Route", "Record-Route", "Contact"}
+_LIST_HEADERS = {"Via", "Route", "Record-Route", "Contact", "Path"}
 _TOKEN = re.compile(r"^[A-Za-z0-9\-.!%*_+`'~]+$")
 _REQUIRED = ("Via", "From", "To", "Call-ID", "CSeq")
 

@@ -21,7 +21,7 @@ from hotline.sip.auth import client_authorization
 from hotline.sip.b2bua import Call
 from hotline.sip.dialog import Dialog, new_tag
 from hotline.sip.leg import Leg
-from hotline.sip.message import SipRequest, SipResponse, parse_uri
+from hotline.sip.message import SipRequest, SipResponse, parse_name_addr, parse_uri
 from hotline.sip.registrar import Binding
 from hotline.sip.sdp import SdpError, negotiate, parse_sdp
 from hotline.sip.transaction import new_branch
@@ -50,11 +50,22 @@ def resolve(engine: TelephonyEngine, target: str) -> tuple[Source, str, str]:
 
 
 def route_to_binding(engine: TelephonyEngine, target: str, b: Binding) -> tuple[Source, str, str]:
-    """Where to send an INVITE for one registered contact of extension ``target``."""
+    """Where to send an INVITE for one registered contact of extension ``target``.
+
+    A contact registered through a proxy (Path) is reached through that proxy: the request goes to
+    the first Path hop, which the caller puts in a Route header (``b.path``), the Request-URI stays
+    the contact.
+    """
     contact = parse_uri(b.contact)
     to_uri = f"sip:{target}@{engine.host}"
     conn = b.source.conn
     tcp_alive = conn is not None and conn.transport is not None and not conn.transport.is_closing()
+    if b.path:
+        hop = parse_uri(parse_name_addr(b.path[0]).uri)
+        if b.source.proto == "TCP" and tcp_alive and b.source.addr[0] == hop.host:
+            return b.source, b.contact, to_uri  # the proxy's own connection
+        proto = "TCP" if hop.params.get("transport", "").lower() == "tcp" else "UDP"
+        return Source(proto, (hop.host, hop.port or 5060)), b.contact, to_uri
     if b.source.proto == "TCP" and tcp_alive:
         return b.source, b.contact, to_uri  # reuse the phone's own connection (NAT)
     if contact.host == b.source.addr[0] or b.source.proto == "TCP":
@@ -79,6 +90,8 @@ async def originate(
     ``target`` is an extension (its most recent contact, or ``binding`` to pick one when forking),
     a ``sip:`` URI, or an external number sent through the outbound trunk.
     """
+    if binding is None and not target.startswith(("sip:", "sips:")):
+        binding = next(iter(engine.registrar.lookup(target)), None)  # as resolve() picks
     if binding is None:
         dest, ruri, to_uri = resolve(engine, target)
     else:
@@ -91,6 +104,8 @@ async def originate(
     leg.caller, leg.dialed, leg.local_tag = caller_id, target, new_tag()
     req = SipRequest(method="INVITE", uri=ruri)
     req.add("Via", f"SIP/2.0/{dest.proto} {engine.via_host};branch={new_branch()};rport")
+    for hop in binding.path if binding is not None else ():
+        req.add("Route", hop)
     req.add("Max-Forwards", "70")
     disp = f'"{display}" ' if display else ""
     req.add("From", f"{disp}<sip:{caller_id}@{engine.host}>;tag={leg.local_tag}")
@@ -164,9 +179,13 @@ def on_uac_answer(engine: TelephonyEngine, leg: Leg, resp: SipResponse) -> None:
     leg._set_answered()
 
 
-def _options(engine: TelephonyEngine, dest: Source, ruri: str, to_uri: str) -> SipRequest:
+def _options(
+    engine: TelephonyEngine, dest: Source, ruri: str, to_uri: str, route: Sequence[str] = ()
+) -> SipRequest:
     req = SipRequest(method="OPTIONS", uri=ruri)
     req.add("Via", f"SIP/2.0/{dest.proto} {engine.via_host};branch={new_branch()};rport")
+    for hop in route:
+        req.add("Route", hop)
     req.add("Max-Forwards", "70")
     req.add("From", f"<sip:hotline@{engine.host}>;tag={new_tag()}")
     req.add("To", f"<{to_uri}>")
@@ -185,7 +204,7 @@ def qualify(engine: TelephonyEngine) -> None:
         for b in engine.registrar.lookup(aor):
             dest, ruri, to_uri = route_to_binding(engine, aor, b)
             engine.tx.new_client(
-                _options(engine, dest, ruri, to_uri), dest, functools.partial(qualified, engine, b)
+                _options(engine, dest, ruri, to_uri, b.path), dest, functools.partial(qualified, engine, b)
             )
     if engine.outbound_trunk:
         engine.spawn(check_trunk(engine, engine.outbound_trunk))

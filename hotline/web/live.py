@@ -34,6 +34,7 @@ AGENT_QUEUE_TOPICS = {"queue.event", "queue.position"}
 PRESENCE_GRACE = 60.0
 SUPERVISOR_TOPICS = {"agent.state", "screen_pop", "queue.event", "emergency.alert", "emergency.connected"}
 SUPERVISOR_TOPICS |= {"voicemail.new", "voicemail.recorded", "cdr.written", "queue.position"}
+SUPERVISOR_TOPICS |= {"security.alert"}  # e.g. a source locked out for guessing SIP passwords
 
 
 def principal_for(db: Database, token: str | None, cookie: str | None) -> Principal | None:

@@ -68,3 +68,13 @@ def test_websocket_pushes_state_and_screen_pop(running: Running, client: TestCli
         assert "kpis" in snap and snap["kpis"]["elderly"]["offered"] == 1
         while (msg := wall.receive_json())["type"] != "kpis":
             pass
+        # the engine's SIP lockouts reach the wallboard as alerts
+        lock = {"kind": "sip_auth_lockout", "source_ip": "203.0.113.7", "extension": "1001", "seconds": 60}
+
+        async def publish() -> None:
+            running.engine.bus.publish("security.alert", lock)
+
+        running.run(publish())
+        while (msg := wall.receive_json())["type"] != "security.alert":
+            pass
+        assert msg["data"] == lock

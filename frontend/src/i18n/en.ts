@@ -98,7 +98,7 @@ export default {
     agentsByState: 'Agents by state', waitingCallers: 'Waiting callers', alerts: 'Alerts', listen: 'Listen', whisper: 'Whisper',
     barge: 'Barge', forceHangup: 'Force hang-up', changeState: 'Change state', inState: 'In state', byHalfHour: 'Today by half-hour',
     live: 'Live', disconnected: 'Live connection lost, reconnecting…', agent: 'Agent', ext: 'Ext.',
-    alertTypes: { emergency: 'Emergency call', sla: 'SLA breach', long_call: 'Long call' },
+    alertTypes: { emergency: 'Emergency call', sla: 'SLA breach', long_call: 'Long call', sip_lockout: 'SIP password guessing' },
     states: { ready: 'Ready', ringing: 'Ringing', talking: 'Talking', hold: 'Hold', wrap_up: 'Wrap-up', not_ready: 'Not ready', logged_out: 'Logged out' },
     notRunning: 'The call center is not running', queueCol: 'Queue', lastUpdate: 'Updated {t}', noAlerts: 'No alerts', confirmHangup: 'Force hang-up of this call?',
     waitingCount: 'Waiting', callsTaken: 'Calls',

@@ -98,7 +98,7 @@ export default {
     agentsByState: '座席状态', waitingCallers: '排队来电', alerts: '告警', listen: '监听', whisper: '耳语',
     barge: '强插', forceHangup: '强拆', changeState: '改变状态', inState: '持续', byHalfHour: '今日分时段话务',
     live: '实时', disconnected: '实时连接已断开，正在重连…', agent: '座席', ext: '分机',
-    alertTypes: { emergency: '紧急来电', sla: '服务水平告警', long_call: '超长通话' },
+    alertTypes: { emergency: '紧急来电', sla: '服务水平告警', long_call: '超长通话', sip_lockout: 'SIP 密码猜测' },
     states: { ready: '示闲', ringing: '振铃', talking: '通话', hold: '保持', wrap_up: '话后整理', not_ready: '示忙', logged_out: '未签入' },
     notRunning: '呼叫中心未运行', queueCol: '队列', lastUpdate: '更新于 {t}', noAlerts: '暂无告警', confirmHangup: '确定强拆该通话？',
     waitingCount: '排队', callsTaken: '接听数',

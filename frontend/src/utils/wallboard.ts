@@ -43,7 +43,7 @@ export function bucketHalfHours(cdrs: CdrLite[]): HalfHourBuckets {
 }
 
 export interface Alert {
-  kind: 'emergency' | 'sla' | 'long_call'
+  kind: 'emergency' | 'sla' | 'long_call' | 'sip_lockout'
   key: string
   text: string
   at: number
