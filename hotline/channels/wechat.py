@@ -9,6 +9,14 @@ replies, and the AES "safe mode" (消息加解密), implemented from the publish
   message XML + AppID. The reply is encrypted the same way and wrapped with its own signature.
 - WeChat retries a message three times if it gets no answer within 5 s; MsgId makes the retries
   duplicates the inbox ignores.
+- In plain mode the signature covers only token, timestamp and nonce, not the body: a captured
+  URL would sign any body. So the timestamp must be within a window (±300 s) and a (timestamp,
+  nonce) pair, once seen, only ever signs the same body again (WeChat's own retries); when AES
+  mode is configured a plaintext body is refused outright.
+- The XML parser refuses any DTD or entity declaration whatever the document's encoding (a UTF-16
+  document hid `<!DOCTYPE` from a byte search and expanded 1 KB into a 1 MB order), and caps text.
+- Voice (with WeChat's `Recognition` text) and image messages are intake like text: the order
+  gets the recognised text or a note, with the MediaId / PicUrl to fetch the media.
 """
 
 from __future__ import annotations
@@ -17,8 +25,10 @@ import base64
 import hashlib
 import os
 import struct
+import threading
 import time
-import xml.etree.ElementTree as ET
+from collections import OrderedDict
+from xml.parsers import expat
 from xml.sax.saxutils import escape
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -26,6 +36,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hotline.errors import Invalid, Unauthorized
 
 BLOCK = 32
+MAX_XML = 64 * 1024  # bytes of one (decrypted) message
+MAX_TEXT = 8 * 1024  # characters of text in one message, all fields together (far above any real message)
 
 
 def signature(*parts: str) -> str:
@@ -39,15 +51,115 @@ def check_signature(token: str, sig: str | None, *parts: str) -> None:
         raise Unauthorized("bad WeChat signature", "微信签名错误")
 
 
-def parse_xml(data: bytes) -> dict[str, str]:
-    # No DTDs at all: entity tricks (billion laughs, external entities) never reach the parser.
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise Invalid("DTDs are not allowed", "报文格式错误")
+def check_timestamp(timestamp: str, now: float, window: int) -> None:
     try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
+        ts = int(timestamp)
+    except ValueError as exc:
+        raise Unauthorized("bad WeChat timestamp", "微信时间戳无效") from exc
+    if abs(now - ts) > window:
+        raise Unauthorized("WeChat request outside the replay window", "微信请求已过期")
+
+
+class ReplayGuard:
+    """(timestamp, nonce) pairs seen within the window, with the digest of the body they signed.
+    The same pair with the same body is WeChat retrying (harmless: MsgId de-duplicates); with
+    another body it is a replayed URL, refused. Per process: a deployment with several web
+    processes behind a balancer should pin /api/channels/wechat to one, or accept that a replay
+    landing on another process within the window is only de-duplicated by MsgId."""
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+        self._seen: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def check(self, timestamp: str, nonce: str, body: bytes, now: float) -> None:
+        digest = hashlib.sha256(body).hexdigest()
+        with self._lock:
+            while self._seen:
+                key, (_digest, at) = next(iter(self._seen.items()))
+                if at > now - 2 * self.window:
+                    break
+                del self._seen[key]
+            seen = self._seen.get((timestamp, nonce))
+            if seen is not None and seen[0] != digest:
+                raise Unauthorized("WeChat nonce replayed with another body", "微信请求重放")
+            if seen is None:
+                self._seen[(timestamp, nonce)] = (digest, now)
+
+
+class _Refused(Exception):
+    pass
+
+
+def parse_xml(data: bytes) -> dict[str, str]:
+    """The root's child elements as {tag: text}. Expat reads the document in whatever encoding it
+    declares, and the handlers below refuse a DTD or entity declaration before it can expand."""
+    if len(data) > MAX_XML:
+        raise Invalid("WeChat message too large", "报文过大")
+    fields: dict[str, str] = {}
+    state = {"depth": 0, "text": 0}
+    current: list[str] = []
+    buf: list[str] = []
+
+    def refuse(*_: object) -> int:
+        raise _Refused("DTDs and entities are not allowed")
+
+    def start(name: str, attrs: object) -> None:
+        state["depth"] += 1
+        if state["depth"] == 2:
+            current[:] = [name]
+            buf.clear()
+
+    def end(name: str) -> None:
+        if state["depth"] == 2 and current:
+            fields[current[0]] = "".join(buf)
+        state["depth"] -= 1
+
+    def chars(text: str) -> None:
+        state["text"] += len(text)
+        if state["text"] > MAX_TEXT:
+            raise _Refused("too much text")
+        if state["depth"] >= 2:
+            buf.append(text)
+
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    try:
+        parser.Parse(data, True)
+    except _Refused as exc:
+        raise Invalid(f"WeChat XML refused: {exc}", "报文格式错误：不允许 DTD/实体或内容过长") from exc
+    except (expat.ExpatError, ValueError, LookupError) as exc:  # ValueError: an encoding expat lacks
         raise Invalid("malformed XML", "报文格式错误") from exc
-    return {child.tag: (child.text or "") for child in root}
+    return fields
+
+
+def message_text(fields: dict[str, str]) -> str | None:
+    """What a citizen's message says, for the order; None for events (subscribe, menu clicks)."""
+    kind = fields.get("MsgType", "")
+    media = fields.get("MediaId", "")
+    if kind == "text":
+        return fields.get("Content", "")
+    if kind == "voice":
+        said = fields.get("Recognition", "").strip()
+        note = f"[语音留言 MediaId: {media}，格式: {fields.get('Format', '')}]"
+        return f"{said}\n{note}" if said else f"（语音留言，未能识别文字）\n{note}"
+    if kind == "image":
+        return f"（图片留言）\n[图片 PicUrl: {fields.get('PicUrl', '')} MediaId: {media}]"
+    if kind in ("video", "shortvideo"):
+        return f"（视频留言）\n[视频 MediaId: {media}]"
+    if kind == "location":
+        x, y = fields.get("Location_X", ""), fields.get("Location_Y", "")
+        return f"（位置）{fields.get('Label', '')} [{x},{y}]"
+    if kind == "link":
+        return f"（链接）{fields.get('Title', '')}\n{fields.get('Url', '')}"
+    return None
 
 
 def _cdata(value: str) -> str:

@@ -4,18 +4,14 @@ duplicates are ignored, and a store failure mid-intake keeps the message for a r
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
-import os
-import struct
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 
 import pytest
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -26,11 +22,9 @@ from hotline.channels.models import Acknowledgement, InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.store.db import Database
 from hotline.workorders.models import WorkOrder
+from tests.channels.wxrig import AES_KEY, APP_ID, TOKEN, wx_decrypt, wx_encrypt, wx_query, wx_sig, wx_text
 
 SECRET = "sms-shared-secret"
-TOKEN = "wxtoken123"
-AES_KEY = base64.b64encode(os.urandom(32)).decode().rstrip("=")  # 43 characters
-APP_ID = "wx1234567890abcdef"
 
 
 @pytest.fixture
@@ -77,74 +71,45 @@ def test_sms_webhook(wired: FastAPI, client: TestClient, db: Database) -> None:
         assert order.state == "draft" and order.channel == "sms" and order.contact_phone == "13812345678"
 
 
-# --- WeChat, built from the protocol text, not from hotline.channels.wechat ----------------------
-
-
-def _wx_sig(*parts: str) -> str:
-    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
-
-
-def _wx_encrypt(xml: str) -> str:
-    key = base64.b64decode(AES_KEY + "=")
-    body = xml.encode()
-    plain = os.urandom(16) + struct.pack(">I", len(body)) + body + APP_ID.encode()
-    pad = 32 - len(plain) % 32
-    plain += bytes([pad]) * pad
-    enc = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
-    return base64.b64encode(enc.update(plain) + enc.finalize()).decode()
-
-
-def _wx_decrypt(encrypted: str) -> str:
-    key = base64.b64decode(AES_KEY + "=")
-    dec = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
-    plain = dec.update(base64.b64decode(encrypted)) + dec.finalize()
-    plain = plain[: -plain[-1]]
-    (n,) = struct.unpack(">I", plain[16:20])
-    assert plain[20 + n :].decode() == APP_ID
-    return plain[20 : 20 + n].decode()
-
-
-def _wx_text(msg_id: str, content: str) -> str:
-    return (
-        "<xml><ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[oUser123]]></FromUserName>"
-        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
-    )
-
-
-def _wx_query(**extra: str) -> dict[str, str]:
-    ts, nonce = str(int(time.time())), "n0nce42"
-    return {"timestamp": ts, "nonce": nonce, "signature": _wx_sig(TOKEN, ts, nonce), **extra}
+# --- WeChat, built from the protocol text (tests/channels/wxrig.py) -------------------------------
 
 
 def test_wechat_url_verification(wired: FastAPI, client: TestClient) -> None:
-    q = _wx_query(echostr="echo-8848")
+    q = wx_query(echostr="echo-8848")
     assert client.get("/api/channels/wechat", params=q).text == "echo-8848"
     assert client.get("/api/channels/wechat", params={**q, "signature": "0" * 40}).status_code == 401
 
 
-def test_wechat_plain_and_duplicate(wired: FastAPI, client: TestClient, db: Database) -> None:
-    body = _wx_text("6100000000000000001", "孙子没人照看，想咨询留守儿童帮扶").encode()
+@pytest.fixture
+def plain(app: FastAPI) -> Iterator[FastAPI]:
+    """An account in plain mode (no EncodingAESKey configured)."""
+    app.dependency_overrides[get_channel_settings] = lambda: ChannelSettings(wechat_token=TOKEN)
+    yield app
+    app.dependency_overrides.clear()
+
+
+def test_wechat_plain_and_duplicate(plain: FastAPI, client: TestClient, db: Database) -> None:
+    body = wx_text("6100000000000000001", "孙子没人照看，想咨询留守儿童帮扶").encode()
     t0 = time.monotonic()
-    r = client.post("/api/channels/wechat", params=_wx_query(), content=body)
+    r = client.post("/api/channels/wechat", params=wx_query(), content=body)
     assert time.monotonic() - t0 < 5  # WeChat's passive-reply limit
     reply = {c.tag: c.text for c in ET.fromstring(r.content)}
     assert (
         reply["ToUserName"] == "oUser123" and reply["MsgType"] == "text" and "GD" in (reply["Content"] or "")
     )
-    again = client.post("/api/channels/wechat", params=_wx_query(), content=body)
+    again = client.post("/api/channels/wechat", params=wx_query(), content=body)
     assert again.status_code == 200
     assert _count(db, WorkOrder) == 1 and _count(db, InboundMessage) == 1
-    bad = client.post("/api/channels/wechat", params={**_wx_query(), "signature": "f" * 40}, content=body)
+    bad = client.post("/api/channels/wechat", params={**wx_query(), "signature": "f" * 40}, content=body)
     assert bad.status_code == 401
     dtd = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><xml><MsgType>text</MsgType></xml>'
-    assert client.post("/api/channels/wechat", params=_wx_query(), content=dtd).status_code == 422
+    assert client.post("/api/channels/wechat", params=wx_query(), content=dtd).status_code == 422
 
 
 def test_wechat_encrypted_mode(wired: FastAPI, client: TestClient, db: Database) -> None:
-    encrypted = _wx_encrypt(_wx_text("6100000000000000002", "残疾人两项补贴怎么申请"))
-    q = _wx_query(encrypt_type="aes")
-    q["msg_signature"] = _wx_sig(TOKEN, q["timestamp"], q["nonce"], encrypted)
+    encrypted = wx_encrypt(wx_text("6100000000000000002", "残疾人两项补贴怎么申请"))
+    q = wx_query(encrypt_type="aes")
+    q["msg_signature"] = wx_sig(TOKEN, q["timestamp"], q["nonce"], encrypted)
     body = (
         "<xml><ToUserName><![CDATA[gh_account]]></ToUserName>"
         f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
@@ -152,8 +117,8 @@ def test_wechat_encrypted_mode(wired: FastAPI, client: TestClient, db: Database)
     r = client.post("/api/channels/wechat", params=q, content=body.encode())
     assert r.status_code == 200, r.text
     outer = {c.tag: c.text or "" for c in ET.fromstring(r.content)}
-    assert outer["MsgSignature"] == _wx_sig(TOKEN, outer["TimeStamp"], outer["Nonce"], outer["Encrypt"])
-    inner = {c.tag: c.text for c in ET.fromstring(_wx_decrypt(outer["Encrypt"]))}
+    assert outer["MsgSignature"] == wx_sig(TOKEN, outer["TimeStamp"], outer["Nonce"], outer["Encrypt"])
+    inner = {c.tag: c.text for c in ET.fromstring(wx_decrypt(outer["Encrypt"]))}
     assert inner["ToUserName"] == "oUser123" and "GD" in (inner["Content"] or "")
     with db.session() as s:
         assert s.scalars(select(WorkOrder.content)).one() == "残疾人两项补贴怎么申请"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hotline.channels import inbox, sms, wechat
 from hotline.channels.models import InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
-from hotline.errors import Invalid, NotFound, TooManyRequests
+from hotline.errors import Invalid, NotFound, TooManyRequests, Unauthorized
 from hotline.schemas import Out, StrictIn
 from hotline.store.db import Database
 from hotline.web.auth import LoginThrottle, Principal, require
@@ -103,6 +103,7 @@ def wechat_verify(
 ) -> str:
     """URL verification: echo `echostr` back when the signature proves the request is WeChat's."""
     wechat.check_signature(cfg.wechat_token, signature, timestamp, nonce)
+    wechat.check_timestamp(timestamp, time.time(), cfg.wechat_replay_window_s)
     return echostr
 
 
@@ -120,6 +121,13 @@ async def wechat_message(
     """A message pushed by WeChat; answered with a passive text reply (well inside the 5 s limit)."""
     body = await _body(request)
     wechat.check_signature(cfg.wechat_token, signature, timestamp, nonce)
+    now = time.time()
+    wechat.check_timestamp(timestamp, now, cfg.wechat_replay_window_s)
+    _replay_guard(request, cfg).check(timestamp, nonce, body, now)
+    if cfg.wechat_aes_key and encrypt_type != "aes":
+        raise Unauthorized(
+            "plaintext WeChat message while AES mode is configured", "安全模式下不接受明文消息"
+        )
     fields = wechat.parse_xml(body)
     crypto = None
     if encrypt_type == "aes":
@@ -128,17 +136,23 @@ async def wechat_message(
         wechat.check_signature(cfg.wechat_token, msg_signature, timestamp, nonce, encrypted)
         fields = wechat.parse_xml(crypto.decrypt(encrypted).encode())
     user, account = fields.get("FromUserName", ""), fields.get("ToUserName", "")
-    if fields.get("MsgType") != "text" or not user:
-        return Response("success", media_type="text/plain")  # events, images: acknowledged, not intake
+    text = wechat.message_text(fields)
+    if text is None or not user:
+        return Response("success", media_type="text/plain")  # events: acknowledged, not intake
     msg_id = fields.get("MsgId") or f"{user}:{fields.get('CreateTime', '')}"
-    _stored, order = await run_in_threadpool(
-        inbox.intake, db, "wechat", msg_id, user, fields.get("Content", ""), body
-    )
-    text = inbox.ACK_TEXT.format(number=order.number) if order else "您的留言已收到，我们会尽快处理。"
-    reply = wechat.text_reply(user, account, text)
+    _stored, order = await run_in_threadpool(inbox.intake, db, "wechat", msg_id, user, text, body)
+    answer = inbox.ACK_TEXT.format(number=order.number) if order else "您的留言已收到，我们会尽快处理。"
+    reply = wechat.text_reply(user, account, answer)
     if crypto is not None:
         reply = crypto.wrap_reply(reply, timestamp, nonce)
     return Response(reply, media_type=XML)
+
+
+def _replay_guard(request: Request, cfg: ChannelSettings) -> wechat.ReplayGuard:
+    guard: wechat.ReplayGuard | None = getattr(request.app.state, "wechat_replay_guard", None)
+    if guard is None or guard.window != cfg.wechat_replay_window_s:
+        guard = request.app.state.wechat_replay_guard = wechat.ReplayGuard(cfg.wechat_replay_window_s)
+    return guard
 
 
 @router.post("/webform", response_model=IntakeOut)
