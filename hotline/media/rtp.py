@@ -7,7 +7,12 @@ wraparound) are dropped, loss and RFC 3550 interarrival jitter are counted, and 
 sequence/timestamp numbering even when its source switches between a prompt, music on hold and the
 relayed peer: relayed packets keep their original sequence and timestamp *gaps* (so the far end's
 jitter buffer can still reorder and conceal loss) shifted by an offset chosen at each source change.
-Symmetric RTP: we send to where the peer's packets come from once we have seen one (NAT latching).
+Sources are strict: media is accepted only from the address signalled in SDP, or - to get through NAT
+- from another port of a signalled IP (the SDP host or the phone's SIP source) during a short window
+after the offer/answer or the answer (symmetric latching: from then on we also send there). Once
+latched, packets from anyone else are dropped and counted (``rx_foreign``), so a spoofed packet can
+neither take the call's audio nor inject into it. Sequence tracking is per SSRC, so a new stream from
+the legitimate source (re-INVITE, a phone switching its audio source) is accepted at once.
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ log = logging.getLogger(__name__)
 
 Addr = tuple[str, int]
 _HDR = struct.Struct("!BBHII")
+# How long after an offer/answer (or the answer) a NAT-rewritten source port of a signalled IP may be
+# learnt. Phones start sending at once; later the window would only help an attacker.
+LATCH_WINDOW = 10.0
+_MAX_STREAMS = 4  # SSRCs tracked at once (audio plus a separately-numbered DTMF/comfort-noise stream)
 
 
 @dataclass
@@ -55,6 +64,37 @@ def parse_rtp(data: bytes) -> RtpPacket | None:
     if offset > end:
         return None
     return RtpPacket(b1 & 0x7F, seq, ts, ssrc, bool(b1 & 0x80), data[offset:end])
+
+
+class _SeqState:
+    """Sequence tracking of one SSRC: duplicates and very late packets are refused, loss counted."""
+
+    __slots__ = ("max_seq", "seen")
+
+    def __init__(self, seq: int) -> None:
+        self.max_seq = seq
+        self.seen = {seq}
+
+    def accept(self, seq: int) -> int:
+        """-1 to drop the packet, else the number of packets lost before it."""
+        delta = (seq - self.max_seq) & 0xFFFF
+        if delta == 0 or seq in self.seen:
+            return -1  # duplicate
+        lost = 0
+        if delta < 0x8000:
+            if 1 < delta < 3000:
+                lost = delta - 1
+            self.max_seq = seq
+        elif (self.max_seq - seq) & 0xFFFF > 100:
+            # Far behind: either very late (drop) or the peer restarted its sequence.
+            if (self.max_seq - seq) & 0xFFFF < 3000:
+                return -1
+            self.max_seq = seq
+            self.seen.clear()
+        self.seen.add(seq)
+        if len(self.seen) > 128:
+            self.seen = {s for s in self.seen if (self.max_seq - s) & 0xFFFF < 64}
+        return lost
 
 
 class PortAllocator:
@@ -91,20 +131,27 @@ class RtpSession(asyncio.DatagramProtocol):
     def __init__(self, host: str, port: int) -> None:
         self.host = host
         self.port = port
-        self.remote: Addr | None = None
+        self.remote: Addr | None = None  # where we send: the signalled address, then the latched one
+        self.expected: Addr | None = None  # the address signalled in the peer's SDP
         self.latched = False
         self.on_packet: Callable[[RtpPacket], None] | None = None
         self.transport: asyncio.DatagramTransport | None = None
         self.rtcp: asyncio.DatagramTransport | None = None
+        # Shared counters (the engine's stats) that also see this session's foreign packets.
+        self.counters: dict[str, int] | None = None
         # receive state
         self.rx_packets = 0
         self.rx_dropped = 0
+        self.rx_foreign = 0  # packets from a source other than the peer's: spoofing or strays
+        self.ssrc_changes = 0
         self.lost = 0
         self.jitter = 0.0
         self.last_rx = 0.0
         self.rtcp_received = 0
-        self._max_seq = -1
-        self._seen: set[int] = set()
+        self._trusted_ips: frozenset[str] = frozenset()
+        self._latch_until = 0.0
+        self._streams: dict[int, _SeqState] = {}
+        self._rx_ssrc: int | None = None
         self._transit: float | None = None
         # send state
         self.ssrc = struct.unpack("!I", os.urandom(4))[0]
@@ -134,19 +181,27 @@ class RtpSession(asyncio.DatagramProtocol):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 18)
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        src = (str(addr[0]), int(addr[1]))
+        if (not self.latched or src != self.remote) and not self._may_latch(src):
+            if self.expected is None:
+                self.rx_dropped += 1  # before the peer's SDP (media racing the 200 OK): not foreign
+            else:
+                self._foreign()
+            return
         pkt = parse_rtp(data)
         if pkt is None:
             self.rx_dropped += 1
             return
         now = time.monotonic()
         if not self.latched:
-            self.remote = (str(addr[0]), int(addr[1]))
+            self.remote = src
             self.latched = True
-        if not self._accept(pkt.seq):
+        # Any packet from the peer proves the media path is alive, even one dropped as a duplicate.
+        self.last_rx = now
+        if not self._accept(pkt.ssrc, pkt.seq):
             self.rx_dropped += 1
             return
         self.rx_packets += 1
-        self.last_rx = now
         if pkt.pt < 96:
             # RFC 3550 A.8 interarrival jitter in timestamp units (8 kHz for G.711).
             transit = now * 8000 - pkt.ts
@@ -157,32 +212,55 @@ class RtpSession(asyncio.DatagramProtocol):
         if self.on_packet is not None:
             self.on_packet(pkt)
 
-    def _accept(self, seq: int) -> bool:
-        if self._max_seq < 0:
-            self._max_seq = seq
-            self._seen = {seq}
+    def _may_latch(self, src: Addr) -> bool:
+        if self.latched or self.expected is None:
+            return False
+        if src == self.expected:
             return True
-        delta = (seq - self._max_seq) & 0xFFFF
-        if delta == 0 or seq in self._seen:
-            return False  # duplicate
-        if delta < 0x8000:
-            if delta > 1 and delta < 3000:
-                self.lost += delta - 1
-            self._max_seq = seq
-        elif (self._max_seq - seq) & 0xFFFF > 100:
-            # Far behind: either very late (drop) or the peer restarted its sequence.
-            if (self._max_seq - seq) & 0xFFFF < 3000:
-                return False
-            self._max_seq = seq
-            self._seen.clear()
-        self._seen.add(seq)
-        if len(self._seen) > 128:
-            self._seen = {s for s in self._seen if (self._max_seq - s) & 0xFFFF < 64}
+        return src[0] in self._trusted_ips and time.monotonic() < self._latch_until
+
+    def _foreign(self) -> None:
+        self.rx_foreign += 1
+        if self.counters is not None:
+            self.counters["rtp_foreign_dropped"] = self.counters.get("rtp_foreign_dropped", 0) + 1
+
+    def _accept(self, ssrc: int, seq: int) -> bool:
+        if ssrc != self._rx_ssrc:
+            # A new (or interleaved) stream: its numbering has nothing to do with the previous one's.
+            self._transit = None
+            if self._rx_ssrc is not None and ssrc not in self._streams:
+                self.ssrc_changes += 1
+            self._rx_ssrc = ssrc
+        state = self._streams.get(ssrc)
+        if state is None:
+            if len(self._streams) >= _MAX_STREAMS:
+                del self._streams[next(iter(self._streams))]
+            self._streams[ssrc] = _SeqState(seq)
+            return True
+        lost = state.accept(seq)
+        if lost < 0:
+            return False
+        self.lost += lost
         return True
 
-    def reset_remote(self, addr: Addr | None) -> None:
+    def expect(self, addr: Addr | None, nat_ip: str = "") -> None:
+        """The peer's media address from SDP: send there, and accept media only from there (or,
+        for a short while, another port of its IP or of ``nat_ip``, its SIP source: NAT latching)."""
         self.remote = addr
+        self.expected = addr
         self.latched = False
+        ips = {ip for ip in ((addr[0] if addr else ""), nat_ip) if ip}
+        if any(ip.startswith("127.") for ip in ips):
+            # A peer on this very host that binds the wildcard address sends from the loopback's
+            # primary address whatever it signalled (the kernel picks the source).
+            ips.add("127.0.0.1")
+        self._trusted_ips = frozenset(ips)
+        self.open_latch_window()
+
+    def open_latch_window(self) -> None:
+        """(Re)start the NAT latching window, e.g. at the answer, when the peer starts sending."""
+        if not self.latched:
+            self._latch_until = time.monotonic() + LATCH_WINDOW
 
     def send(self, payload: bytes, pt: int, *, marker: bool = False, samples: int | None = None) -> None:
         """Send locally generated media (prompt, MOH, mixer output) continuing our numbering."""

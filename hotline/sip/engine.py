@@ -44,7 +44,7 @@ from hotline.sip.message import (
 )
 from hotline.sip.ratelimit import AuthFailureLimiter, Lockout, RateLimiter, origin_ip
 from hotline.sip.registrar import Binding, Registrar
-from hotline.sip.sdp import SdpError, negotiate, parse_sdp
+from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp
 from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer
 from hotline.sip.transport import Source, Transports
 
@@ -113,6 +113,7 @@ class TelephonyEngine:
         self.invites: dict[tuple[str, str, str], Leg] = {}
         self.mixing_calls: set[Call] = set()
         self.stats = {"messages": 0, "parse_errors": 0, "rate_limited": 0, "handler_errors": 0}
+        self.stats["rtp_foreign_dropped"] = 0  # RTP from a source other than the call's peer
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self.running = False
@@ -184,6 +185,7 @@ class TelephonyEngine:
         for _ in range(min(500, len(self.ports.free))):
             port = self.ports.take()
             session = RtpSession(self.media_host, port)
+            session.counters = self.stats
             try:
                 await session.open()
                 return session
@@ -274,16 +276,18 @@ class TelephonyEngine:
             tx.respond(tx.response(501, "Not Implemented"))
 
     def _late_answer(self, ack: SipRequest) -> None:
+        """The SDP answer in an ACK: to a late-offer INVITE, or to an offerless re-INVITE."""
         leg = self.dialogs.get((ack.call_id, parse_name_addr(ack.get("To") or "").tag))
-        if leg is None or leg.remote_media is not None:
+        if leg is None:
             return
         try:
             md = parse_sdp(ack.body)
         except SdpError:
             md = None
         pt = negotiate(md) if md is not None else None
-        if md is None or pt is None:
-            self.spawn(leg.hangup("codec"))
+        if md is None or pt is None or address_warning(md) is not None:
+            if leg.remote_media is None:
+                self.spawn(leg.hangup("codec"))  # no usable media at all: the call cannot go on
             return
         leg.apply_remote_media(md, pt)
 
@@ -351,8 +355,13 @@ class TelephonyEngine:
         except SdpError:
             md = None
         pt = negotiate(md) if md is not None else None
-        if req.body and (md is None or pt is None):
-            tx.respond(tx.response(488, "Not Acceptable Here", to_tag=new_tag()))
+        warning = address_warning(md) if md is not None else None
+        if req.body and (md is None or pt is None or warning is not None):
+            # Refuse before answering: a 200 we cannot carry media for would only end in a BYE.
+            resp = tx.response(488, "Not Acceptable Here", to_tag=new_tag())
+            if warning is not None:
+                resp.add("Warning", warning)
+            tx.respond(resp)
             return
         # No body at all is a late offer (some carrier trunks): we offer in the 200, the ACK answers.
         try:

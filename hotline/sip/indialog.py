@@ -1,7 +1,10 @@
 """In-dialog requests: BYE, re-INVITE hold/unhold, INFO DTMF, REFER transfer, and the small rest.
 
-A re-INVITE that changes a leg's hold state is relayed to the bridged peer as a re-INVITE with the
-same direction before we answer, so the far phone shows "held" and stops sending into a void; REFER
+Every request is answered within its own server transaction (its Via branch and CSeq), whichever leg
+it arrives on. A re-INVITE that changes a leg's hold state is relayed to the bridged peer as a
+re-INVITE with the same direction before we answer, so the far phone shows "held" and stops sending
+into a void; one that moves the media re-targets the leg's RTP; an IPv6 or codec-less offer gets 488
+and the session goes on unchanged; a session-timer refresh (RFC 4028) is confirmed. REFER
 is accepted (202), handed to ``engine.on_refer`` or the default blind transfer, and its outcome is
 reported to the transferor with a sipfrag NOTIFY if it is still around.
 """
@@ -13,8 +16,8 @@ from typing import TYPE_CHECKING
 from hotline.media.dtmf import parse_dtmf_info
 from hotline.sip.b2bua import blind_transfer
 from hotline.sip.leg import Leg
-from hotline.sip.message import SipParseError, SipRequest, parse_name_addr, parse_uri
-from hotline.sip.sdp import SdpError, negotiate, parse_sdp, reverse_direction
+from hotline.sip.message import SipParseError, SipRequest, SipResponse, parse_name_addr, parse_uri
+from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp, reverse_direction
 from hotline.sip.transaction import ServerTransaction
 
 if TYPE_CHECKING:
@@ -53,29 +56,67 @@ async def handle_in_dialog(engine: TelephonyEngine, leg: Leg, req: SipRequest, t
 
 
 async def _reinvite(engine: TelephonyEngine, leg: Leg, req: SipRequest, tx: ServerTransaction) -> None:
+    """Answer a re-INVITE (hold/unhold, session refresh, moved media) in its own transaction, from
+    either leg: a caller's (we are UAS of the dialog) or an agent phone's (we were its UAC)."""
+    if leg.reinvite_out:
+        tx.respond(leg.response_in(tx, 491, "Request Pending"))  # glare (RFC 3261 14.2)
+        return
+    if leg.reinvite_in:
+        busy = leg.response_in(tx, 500, "Server Internal Error")
+        busy.add("Retry-After", "1")  # the previous re-INVITE is still being answered (RFC 3261 14.2)
+        tx.respond(busy)
+        return
     md = None
+    pt = leg.pt
     if req.body:
         try:
             md = parse_sdp(req.body)
         except SdpError:
-            tx.respond(tx.response(488, "Not Acceptable Here"))
+            tx.respond(leg.response_in(tx, 488, "Not Acceptable Here"))
             return
+        warning = address_warning(md)
+        offered = negotiate(md)
+        if warning is not None or offered is None:
+            # The session goes on unchanged (RFC 3264 8): refuse the new offer, keep the old media.
+            resp = leg.response_in(tx, 488, "Not Acceptable Here")
+            resp.add("Warning", warning or '305 hotline "Incompatible media format"')
+            tx.respond(resp)
+            return
+        pt = offered
     direction = md.direction if md is not None else "sendrecv"
     if md is not None and md.host == "0.0.0.0":
         direction = "inactive"  # RFC 2543-style hold
-    if md is not None:
-        leg.apply_remote_media(md, negotiate(md) or leg.pt)
     hold = direction in ("sendonly", "inactive")
-    peer = leg.call.peer(leg)
-    if peer is not None and peer.state == "answered" and hold != leg.remote_hold:
-        await peer.reinvite(direction if hold else "sendrecv")  # relay the hold to the far party
-    resp = leg._response(200, "OK")
+    leg.reinvite_in = True
+    try:
+        if md is not None:
+            leg.apply_remote_media(md, pt)
+        peer = leg.call.peer(leg)
+        if peer is not None and peer.state == "answered" and hold != leg.remote_hold:
+            await peer.reinvite(direction if hold else "sendrecv")  # relay the hold to the far party
+    finally:
+        leg.reinvite_in = False
+    resp = leg.response_in(tx, 200, "OK")
+    _session_timer(req, resp)
     resp.add("Content-Type", "application/sdp")
     resp.body = leg.local_sdp(reverse_direction(direction))
     tx.respond(resp)
     if hold != leg.remote_hold:
         leg.remote_hold = hold
         leg.publish("leg.hold" if hold else "leg.unhold", by="remote", direction=direction)
+
+
+def _session_timer(req: SipRequest, resp: SipResponse) -> None:
+    """RFC 4028: confirm the session interval; the caller (UAC) refreshes unless it chose us."""
+    expires = req.get("Session-Expires")
+    if not expires:
+        return
+    if "refresher=" not in expires.replace(" ", ""):
+        expires = f"{expires};refresher=uac"
+    resp.add("Session-Expires", expires)
+    supported = {t.strip().lower() for t in (req.get("Supported") or "").split(",")}
+    if "timer" in supported:
+        resp.add("Require", "timer")
 
 
 async def _refer(engine: TelephonyEngine, leg: Leg, target: str) -> None:

@@ -83,6 +83,8 @@ class Leg:
         self.trunk = False
         self.held = False
         self.remote_hold = False
+        self.reinvite_out = False  # our re-INVITE to this party awaits its answer (glare: 491)
+        self.reinvite_in = False  # this party's re-INVITE is being answered
         self.cause = ""
         self.created_at = time.time()
         self.answered_at = 0.0
@@ -143,8 +145,17 @@ class Leg:
         self.dtmf_pt = md.dtmf_pt()
         if md.port and md.host not in ("0.0.0.0", ""):
             addr = (md.host, md.port)
-            if self.rtp.remote != addr and not self.rtp.latched:
-                self.rtp.reset_remote(addr)
+            if addr != self.rtp.expected:
+                # New or moved media (a re-INVITE to another port): re-target, re-latch from there.
+                self.rtp.expect(addr, nat_ip=self._signalling_ip())
+
+    def _signalling_ip(self) -> str:
+        """Where this party's SIP comes from: behind NAT its RTP comes from there too."""
+        if self.dialog is not None:
+            return self.dialog.dest.addr[0]
+        if self.server_tx is not None:
+            return self.server_tx.source.addr[0]
+        return self.client_tx.dest.addr[0] if self.client_tx is not None else ""
 
     # ---- inbound signaling --------------------------------------------------------------------
     async def ring(self) -> None:
@@ -183,13 +194,22 @@ class Leg:
         self.engine.spawn(self.hangup("no_ack"))
 
     def _response(self, status: int, reason: str) -> SipResponse:
+        """A response to this inbound leg's initial INVITE."""
         assert self.server_tx is not None
-        resp = self.server_tx.response(status, reason, to_tag=self.local_tag)
-        resp.add("Contact", self.engine.contact(self.server_tx.source.proto))
+        return self.response_in(self.server_tx, status, reason)
+
+    def response_in(self, tx: ServerTransaction, status: int, reason: str) -> SipResponse:
+        """A response within ``tx`` (its own Via, CSeq and To), carrying this leg's tag and Contact.
+
+        In-dialog requests (re-INVITE, UPDATE) must be answered in their own transaction, never with
+        the initial INVITE's headers: a peer matches responses by Via branch and CSeq."""
+        resp = tx.response(status, reason, to_tag=self.local_tag)
+        resp.add("Contact", self.engine.contact(tx.source.proto))
         resp.add("Allow", self.engine.ALLOW)
         return resp
 
     def _set_answered(self) -> None:
+        self.rtp.open_latch_window()  # the party starts sending now, however long it rang
         self.state = "answered"
         self.answered_at = time.time()
         self.answered.set()
@@ -275,10 +295,13 @@ class Leg:
     async def reinvite(self, direction: str) -> SipResponse | None:
         if self.state != "answered" or self.dialog is None:
             return None
+        self.reinvite_out = True
         try:
             return await self.request("INVITE", self.local_sdp(direction), "application/sdp", timeout=10)
         except (TimeoutError, RuntimeError):
             return None
+        finally:
+            self.reinvite_out = False
 
     # ---- media -----------------------------------------------------------------------------------
     def _on_rtp(self, pkt: RtpPacket) -> None:
@@ -411,6 +434,8 @@ class Leg:
                 "rx_packets": self.rtp.rx_packets,
                 "tx_packets": self.rtp.tx_packets,
                 "lost": self.rtp.lost,
+                "foreign_dropped": self.rtp.rx_foreign,
+                "ssrc_changes": self.rtp.ssrc_changes,
                 "jitter_ms": round(self.rtp.jitter / 8, 2),
             }
         self.publish("leg.hangup", **extra)

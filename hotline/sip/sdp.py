@@ -3,7 +3,8 @@
 The engine only speaks G.711 with RFC 4733 events, so this is deliberately small: parse the first
 audio m-line of a peer's SDP (connection address, port, payload types, rtpmap, direction), pick the
 first codec of the offer we support, and build our own offer or answer. A peer that offers no usable
-codec gets ``None`` from :func:`negotiate` and the engine answers 488.
+codec gets ``None`` from :func:`negotiate` and the engine answers 488; so does an offer whose media is
+on IPv6 (our media sockets are IPv4), with the RFC 3261 Warning from :func:`address_warning`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class MediaDescription:
     rtpmap: dict[int, str] = field(default_factory=dict)
     direction: str = "sendrecv"
     ptime: int = 20
+    addr_type: str = "IP4"  # of the connection address (c=IN IP4 / IP6)
 
     def dtmf_pt(self) -> int | None:
         for pt, name in self.rtpmap.items():
@@ -46,6 +48,7 @@ class MediaDescription:
 def parse_sdp(body: bytes | str) -> MediaDescription:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     session_host = ""
+    session_type = "IP4"
     media: MediaDescription | None = None
     session_dir = "sendrecv"
     for raw in text.splitlines():
@@ -58,10 +61,11 @@ def parse_sdp(body: bytes | str) -> MediaDescription:
             if len(parts) < 3:
                 raise SdpError("bad c= line")
             host = parts[2].split("/")[0]
+            addr_type = parts[1].upper()
             if media is None:
-                session_host = host
+                session_host, session_type = host, addr_type
             else:
-                media.host = host
+                media.host, media.addr_type = host, addr_type
         elif kind == "m":
             if media is not None:
                 break  # only the first audio stream is used
@@ -75,7 +79,7 @@ def parse_sdp(body: bytes | str) -> MediaDescription:
                 raise SdpError("bad m= line") from exc
             if not 0 <= port < 65536:
                 raise SdpError("bad port")
-            media = MediaDescription(session_host, port, pts, direction=session_dir)
+            media = MediaDescription(session_host, port, pts, direction=session_dir, addr_type=session_type)
         elif kind == "a":
             attr, _, arg = value.partition(":")
             if attr in DIRECTIONS:
@@ -103,6 +107,13 @@ def negotiate(offer: MediaDescription, allowed: tuple[int, ...] = (PCMU, PCMA)) 
         for ours in allowed:
             if name == CODEC_NAMES[ours] and (pt == ours or pt >= 96 or pt in offer.rtpmap):
                 return pt
+    return None
+
+
+def address_warning(md: MediaDescription) -> str | None:
+    """The Warning header value (RFC 3261 20.43) when we cannot reach the offer's media address."""
+    if md.addr_type != "IP4" or ":" in md.host:
+        return '301 hotline "Incompatible network address formats: IPv4 media only"'
     return None
 
 

@@ -190,7 +190,8 @@ def test_rtp_parse_and_jitter_handling() -> None:
         a, b = sessions
         got: list[int] = []
         b.on_packet = lambda p: got.append(p.seq)
-        a.reset_remote(("127.0.0.1", b.port))
+        a.expect(("127.0.0.1", b.port))
+        b.expect(("127.0.0.1", a.port))
         hdr = struct.Struct("!BBHII")
         assert a.transport is not None
         # out of order across the 16-bit wrap, a duplicate, then a packet far too late to use

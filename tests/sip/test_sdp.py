@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.sip.sdp import SdpError, build_sdp, negotiate, parse_sdp
+from hotline.sip.sdp import SdpError, address_warning, build_sdp, negotiate, parse_sdp
 
 OFFER = b"""v=0
 o=- 1 1 IN IP4 10.0.0.5
@@ -36,3 +36,10 @@ def test_no_audio() -> None:
         parse_sdp(b"v=0\r\nm=video 1 RTP/AVP 96\r\n")
     md = parse_sdp(OFFER.replace(b"9 8 0 101", b"9 101"))
     assert negotiate(md) is None
+
+
+def test_ipv6_connection_address_is_flagged() -> None:
+    assert address_warning(parse_sdp(OFFER)) is None
+    md = parse_sdp(OFFER.replace(b"c=IN IP4 10.0.0.5", b"c=IN IP6 2001:db8::5"))
+    assert md.addr_type == "IP6"
+    assert (address_warning(md) or "").startswith("301 ")
