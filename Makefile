@@ -1,5 +1,6 @@
 # The two commands a new user needs (see README.md):
-#   make run   set everything up and start the whole center with demo data
+#   make run   set everything up and start the whole center with demo data (asked for explicitly
+#              here; `make run DEMO=0` starts without it: a first `admin` gets a one-time password)
 #   make test  set everything up and run every check and test
 SHELL := /bin/bash
 VENV := .venv
@@ -8,6 +9,7 @@ UV_VERSION := 0.13.9
 APT_RUN := espeak-ng sox
 APT_TEST := $(APT_RUN) postgresql sip-tester baresip-core kamailio chromium fonts-noto-cjk
 export HOTLINE_DATA_DIR ?= var
+DEMO ?= 1
 
 # The console is rebuilt only when its sources change, so a warm `make run` starts at once.
 FRONTEND_SRC := $(shell find frontend \( -name node_modules -o -name dist -o -name e2e \) -prune \
@@ -29,9 +31,8 @@ frontend/dist/index.html: $(FRONTEND_SRC)
 run: $(BIN)/.installed frontend/dist/index.html
 	@scripts/ensure-apt.sh $(APT_RUN)
 	$(BIN)/hotline db upgrade
-	$(BIN)/hotline demo load
+	$(if $(filter 1,$(DEMO)),$(BIN)/hotline demo load)
 	$(BIN)/hotline ivr prompts
-	@$(BIN)/python -m hotline.banner
 	$(BIN)/hotline serve
 
 test: $(BIN)/.installed

@@ -1,22 +1,26 @@
-"""Printed by `make run` before the server starts: where to go and how to sign in."""
+"""What `hotline serve` prints before it starts: where to go and, with demo data, how to sign in."""
 
 from __future__ import annotations
 
-from hotline.config import get_settings
+from hotline.config import Settings
 from hotline.demo import DEMO_LOGINS
 
 
-def main() -> None:
-    s = get_settings()
-    base = f"http://{s.http_host}:{s.http_port}"
-    print(f"\nhotline is starting\n  console   {base}/\n  API docs  {base}/docs\n  health    {base}/healthz")
-    if s.sip.enabled:
-        print(f"  SIP       sip:{s.sip.host}:{s.sip.port} (UDP and TCP)")
-    print("\ndemo logins (username / password / role / extension):")
-    for username, password, role, ext in DEMO_LOGINS:
-        print(f"  {username:<10} {password:<10} {role:<19} {ext or ''}")
-    print()
-
-
-if __name__ == "__main__":
-    main()
+def render(settings: Settings, demo_users: list[str]) -> str:
+    """The banner; `demo_users` are the demo accounts whose demo password still works."""
+    base = f"http://{settings.http_host}:{settings.http_port}"
+    lines = [
+        "",
+        "hotline is starting",
+        f"  console   {base}/",
+        f"  API docs  {base}/docs (signed in)",
+        f"  health    {base}/healthz",
+    ]
+    if settings.sip.enabled:
+        lines.append(f"  SIP       sip:{settings.sip.host}:{settings.sip.port} (UDP and TCP)")
+    shown = [login for login in DEMO_LOGINS if login[0] in demo_users]
+    if shown:
+        lines += ["", "demo logins (username / password / role / extension):"]
+        lines += [f"  {u:<10} {p:<10} {r:<19} {ext or ''}" for u, p, r, ext in shown]
+    lines.append("")
+    return "\n".join(lines)

@@ -52,9 +52,13 @@ def db_upgrade() -> None:
 
 @demo_app.command("load")
 def demo_load(force: bool = typer.Option(False, help="load even if demo data is present")) -> None:
-    """Load demo departments, queues, users and ~50 callers (once)."""
+    """Load demo departments, queues, users (with the published demo passwords) and ~50 callers (once)."""
     from hotline.demo import load_demo
     from hotline.store.db import get_database
+
+    if get_settings().env == "production":
+        typer.echo("error: demo data has published passwords; not in production (HOTLINE_ENV)", err=True)
+        raise typer.Exit(2)
 
     loaded = load_demo(get_database(), force=force)
     typer.echo("demo data loaded" if loaded else "demo data already present; nothing to do")
@@ -151,12 +155,31 @@ def serve(
     """Run the whole center: web service, telephony engine and background jobs."""
     import uvicorn
 
+    from hotline.banner import render as render_banner
     from hotline.logs import setup_logging
+    from hotline.safety import InsecureDefaults, bootstrap_admin, demo_password_users, enforce, warning_box
+    from hotline.store.db import get_database
     from hotline.web.app import create_app
 
     settings = get_settings()
     setup_logging(settings.log_json)
-    application = create_app(settings)
+    db = get_database()
+    initial = bootstrap_admin(db)
+    try:
+        findings = enforce(settings, db)
+    except InsecureDefaults as exc:
+        typer.echo(warning_box(exc.findings).replace("WARNING", "REFUSED (HOTLINE_ENV=production)"), err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(render_banner(settings, demo_password_users(db)))
+    if initial:
+        typer.echo(
+            f"first start: created user admin with temporary password {initial}\n"
+            "  (首次启动：已创建管理员 admin，临时密码如上，首次登录须修改)",
+            err=True,
+        )
+    if findings:
+        typer.echo(warning_box(findings), err=True)
+    application = create_app(settings, db, startup_checks=False)
     uvicorn.run(
         application,
         host=host or settings.http_host,

@@ -17,6 +17,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+# The shipped secret key: public in the source, so a server using it warns (or, in production,
+# refuses to start).
+DEFAULT_SECRET_KEY = "change-me-in-production-please-0123456789"
+MIN_SECRET_KEY_LENGTH = 32
+
 
 class SipSettings(BaseModel):
     enabled: bool = True
@@ -101,12 +106,24 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     http_host: str = "127.0.0.1"
     http_port: int = 8080
-    secret_key: str = "change-me-in-production-please-0123456789"
+    # "production" refuses to start with the default secret key, demo data or insecure cookies;
+    # "development" starts anyway, with a loud warning for each.
+    env: Literal["development", "production"] = "development"
+    # Signs the console's CSRF tokens (hotline.web.csrf); set a long random value in production.
+    secret_key: str = DEFAULT_SECRET_KEY
     # Session cookies are Secure unless explicitly relaxed for plain-HTTP development.
     cookie_secure: bool = True
     session_hours: int = 12
+    # Login lockout per (user name, client address): after this many failures in the window the
+    # pair waits login_lock_seconds, doubling with each further failure up to the maximum.
     login_max_failures: int = 5
     login_window_seconds: int = 300
+    login_lock_seconds: int = 30
+    login_lock_max_seconds: int = 900
+    # Failures from one address over all user names (password spraying) before it must wait.
+    login_ip_max_failures: int = 100
+    # Addresses or networks that may read /metrics without signing in (e.g. the Prometheus host).
+    metrics_allow: list[str] = Field(default_factory=list)
     max_body_bytes: int = 1024 * 1024
     # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; empty: none.
     trusted_proxies: list[str] = Field(default_factory=list)

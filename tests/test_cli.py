@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 from sqlalchemy import func, select
 
 from hotline import __version__
 from hotline.people.models import Caller, User
 from hotline.people.passwords import verify_password
 from hotline.store.db import Database
+from tests.pg import free_port
 
 
-def hotline(tmp: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {
+def hotline(
+    tmp: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
         **os.environ,
         "HOTLINE_DATABASE_URL": f"sqlite:///{tmp / 'cli.db'}",
         "HOTLINE_DATA_DIR": str(tmp),
+        **(env or {}),
     }
     return subprocess.run(
         [sys.executable, "-m", "hotline.cli", *args],
-        env=env,
+        env=full_env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -87,3 +94,59 @@ def test_upgrade_demo_users(tmp_path: Path) -> None:
         assert verify_password(user.password_hash, "another-pw")
         assert user.extension == "1009" and user.sip_ha1
     db.dispose()
+
+
+def test_production_refuses_defaults_and_demo_data(tmp_path: Path) -> None:
+    assert hotline(tmp_path, "db", "upgrade").returncode == 0
+    prod = {"HOTLINE_ENV": "production"}
+    refused_demo = hotline(tmp_path, "demo", "load", env=prod)
+    assert refused_demo.returncode == 2 and "production" in refused_demo.stderr
+    assert hotline(tmp_path, "demo", "load").returncode == 0  # a development database, then...
+    out = hotline(tmp_path, "serve", env=prod)  # ...pointed at by a production server
+    assert out.returncode == 2
+    assert "REFUSED" in out.stderr and "secret_key" in out.stderr
+    assert "demo passwords are still valid for: admin, banzhang" in out.stderr
+    strong = hotline(tmp_path, "serve", env={**prod, "HOTLINE_SECRET_KEY": "k" * 40})
+    assert strong.returncode == 2 and "secret_key" not in strong.stderr and "demo passwords" in strong.stderr
+
+
+def test_first_start_without_demo_creates_admin_who_must_change_password(tmp_path: Path) -> None:
+    assert hotline(tmp_path, "db", "upgrade").returncode == 0
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "HOTLINE_DATA_DIR": str(tmp_path),
+        "HOTLINE_HTTP_PORT": str(port),
+        "HOTLINE_SIP__ENABLED": "false",
+        "HOTLINE_JOBS_ENABLED": "false",
+        "HOTLINE_MAILBOX_ENABLED": "false",
+        "HOTLINE_COOKIE_SECURE": "false",
+    }
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hotline.cli", "serve"], env=env, stdout=out, stderr=out
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        text = log.read_text()
+        match = re.search(r"created user admin with temporary password (\S+)", text)
+        assert match, text[-2000:]
+        assert "WARNING: insecure settings" in text and "secret_key" in text and "cookie_secure" in text
+        assert "demo logins" not in text
+        with httpx.Client(base_url=base) as http:
+            me = http.post("/api/auth/login", json={"username": "admin", "password": match.group(1)})
+            assert me.status_code == 200 and me.json()["must_change_password"] is True
+            blocked = http.get("/api/users")
+            assert blocked.status_code == 403 and blocked.json()["code"] == "password_change_required"
+    finally:
+        proc.terminate()
+        proc.wait(20)

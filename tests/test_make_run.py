@@ -70,6 +70,8 @@ def test_make_run(tmp_path: Path) -> None:
         output = (tmp_path / "make-run.log").read_text(errors="replace")
         assert healthy_after is not None, f"no /healthz within 60 s:\n{output[-3000:]}"
         assert "demo logins" in output and "agent1" in output
+        # Demo passwords and the shipped secret key are announced loudly, not silently served.
+        assert "WARNING: insecure settings" in output and "demo passwords are still valid" in output
         for username, password, _role, _ext in DEMO_LOGINS:
             with httpx.Client(base_url=base) as client:
                 resp = client.post("/api/auth/login", json={"username": username, "password": password})

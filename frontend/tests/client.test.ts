@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { api, ApiError, buildUrl, configureClient, problemMessage, toProblem } from '../src/api/client'
+import { api, ApiError, buildUrl, configureClient, csrfToken, problemMessage, toProblem } from '../src/api/client'
 
 afterEach(() => vi.unstubAllGlobals())
 
@@ -70,5 +70,21 @@ describe('api()', () => {
     expect(init.method).toBe('POST')
     expect(init.credentials).toBe('same-origin')
     expect(init.body).toBe('{"a":1}')
+  })
+  it('echoes the CSRF cookie on unsafe methods only', async () => {
+    document.cookie = 'hotline_csrf=tok-123'
+    const fetchMock = vi.fn(async (_url: string, _init: RequestInit) => new Response(null, { status: 204 }))
+    vi.stubGlobal('fetch', fetchMock)
+    await api('/api/x', { method: 'DELETE' })
+    await api('/api/x')
+    expect((fetchMock.mock.calls[0][1].headers as Record<string, string>)['X-CSRF-Token']).toBe('tok-123')
+    expect((fetchMock.mock.calls[1][1].headers as Record<string, string>)['X-CSRF-Token']).toBeUndefined()
+  })
+})
+
+describe('csrfToken', () => {
+  it('reads the hotline_csrf cookie among others', () => {
+    expect(csrfToken('a=1; hotline_csrf=abc-_x; b=2')).toBe('abc-_x')
+    expect(csrfToken('a=1')).toBe('')
   })
 })

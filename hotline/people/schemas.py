@@ -72,6 +72,7 @@ class UserOut(Out):
     department_id: int | None
     extension: str | None
     active: bool
+    must_change_password: bool = False
     created_at: datetime
     version: int
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from hotline.audit.service import Actor, record, snapshot
 from hotline.config import get_settings
 from hotline.errors import Conflict, NotFound, stale_version
+from hotline.people import credentials
 from hotline.people.models import (
     Caller,
     CallerPhone,
@@ -78,7 +79,7 @@ def user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def create_user(session: Session, actor: Actor, data: UserIn) -> User:
+def create_user(session: Session, actor: Actor, data: UserIn, must_change_password: bool = False) -> User:
     if data.department_id is not None:
         get_department(session, data.department_id)
     user = User(
@@ -88,6 +89,7 @@ def create_user(session: Session, actor: Actor, data: UserIn) -> User:
         role=data.role.value,
         department_id=data.department_id,
         extension=data.extension,
+        must_change_password=must_change_password,
     )
     if data.extension and data.sip_password:
         user.sip_ha1 = sip_ha1(data.extension, get_settings().sip.realm, data.sip_password)
@@ -105,8 +107,11 @@ def update_user(session: Session, actor: Actor, user_id: int, data: UserPatch) -
     changes = data.model_dump(exclude={"version", "sip_password"}, exclude_unset=True)
     if "department_id" in changes and changes["department_id"] is not None:
         get_department(session, changes["department_id"])
+    was_active = user.active
     for key, value in changes.items():
         setattr(user, key, value.value if hasattr(value, "value") else value)
+    if was_active and not user.active:
+        credentials.deactivated(session, user)
     if data.sip_password:
         if not user.extension:
             raise Conflict("set an extension before a SIP password", "请先设置分机号再设置话机密码")
@@ -116,11 +121,12 @@ def update_user(session: Session, actor: Actor, user_id: int, data: UserPatch) -
     return user
 
 
-def set_password(session: Session, actor: Actor, user_id: int, password: str) -> User:
+def set_password(
+    session: Session, actor: Actor, user_id: int, password: str, must_change: bool = False
+) -> User:
+    """Set a user's password for them; their sessions and API tokens end (see credentials)."""
     user = get_user(session, user_id)
-    user.password_hash = hash_password(password)
-    session.flush()
-    record(session, actor, "set_password", "user", user.id, None, None)
+    credentials.reset_password(session, actor, user, password, must_change)
     return user
 
 

@@ -33,12 +33,13 @@ from hotline.config import Settings, get_settings
 from hotline.jobs import JobRunner
 from hotline.people.permissions import ROLE_PERMISSIONS
 from hotline.people.sip_credentials import UserCredentialStore
+from hotline.safety import enforce as enforce_safe_defaults
 from hotline.sip.engine import TelephonyEngine
 from hotline.store.db import Database
 from hotline.telephony.service import apply_from_db as apply_trunks_from_db
 from hotline.web import openapi, problems, routers
-from hotline.web.auth import LoginThrottle
 from hotline.web.deps import get_session
+from hotline.web.lockout import LoginLockout
 from hotline.web.middleware import BodyLimit, Metrics
 from hotline.workorders.callcenter import install as connect_workorders
 
@@ -142,12 +143,17 @@ def _start_mailbox(db: Database, data_dir: Path) -> Controller | None:
         return None
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, db: Database | None = None, startup_checks: bool = True
+) -> FastAPI:
+    """The app; `startup_checks=False` when the caller (`hotline serve`) already ran `safety.enforce`."""
     settings = settings or get_settings()
     db = db or Database(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if startup_checks:
+            enforce_safe_defaults(settings, db)  # refuses to start in production with defaults
         runner = JobRunner(db) if settings.jobs_enabled else None
         if runner is not None:
             runner.start()
@@ -178,7 +184,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_seconds)
+    app.state.login_lockout = LoginLockout(
+        settings.login_max_failures,
+        settings.login_window_seconds,
+        settings.login_lock_seconds,
+        settings.login_lock_max_seconds,
+        settings.login_ip_max_failures,
+    )
     app.state.role_permissions = ROLE_PERMISSIONS
     problems.install(app)
     openapi.install(app)

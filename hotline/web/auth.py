@@ -2,7 +2,9 @@
 
 Endpoints take `principal: Principal = Depends(require("domain.action"))`. The `require` object
 keeps its permission name so a test can walk every route and prove each one is guarded.
-Login throttling counts failures per username and per client address in a sliding window.
+Cookie-authenticated unsafe requests must carry the CSRF token (`csrf.py`). A user whose password
+was set by someone else (`must_change_password`) gets only `signed_in` routes (me, logout, change
+password); every other route answers 403 "password change required" until they pick their own.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from hotline.people.models import ApiToken, User, UserSession
 from hotline.people.permissions import PERMISSIONS, ROLE_PERMISSIONS, Role
 from hotline.store.base import utcnow
 from hotline.web.clientip import client_ip
+from hotline.web.csrf import check_csrf
 from hotline.web.deps import get_session
 
 COOKIE = "hotline_session"
@@ -47,6 +50,7 @@ class Principal:
     department_id: int | None
     permissions: frozenset[str]
     ip: str | None = None
+    must_change_password: bool = False
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -63,7 +67,14 @@ class Principal:
 def _principal(user: User, ip: str | None) -> Principal:
     role = Role(user.role)
     return Principal(
-        user.id, user.username, user.display_name, role, user.department_id, ROLE_PERMISSIONS[role], ip
+        user.id,
+        user.username,
+        user.display_name,
+        role,
+        user.department_id,
+        ROLE_PERMISSIONS[role],
+        ip,
+        user.must_change_password,
     )
 
 
@@ -91,16 +102,28 @@ def principal_from_credentials(
 def current_principal(
     request: Request, session: Session = Depends(get_session, scope="function")
 ) -> Principal:
+    """The signed-in principal, also one who still has to change their password (see `signed_in`)."""
     auth = request.headers.get("authorization", "")
     bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-    principal = principal_from_credentials(
-        session,
-        bearer,
-        None if bearer else request.cookies.get(COOKIE),
-        client_ip(request),
-    )
+    cookie = None if bearer else request.cookies.get(COOKIE)
+    principal = principal_from_credentials(session, bearer, cookie, client_ip(request))
     if principal is None:
         raise Unauthorized("sign in first (session cookie or bearer token)", "请先登录")
+    if cookie:
+        check_csrf(request, cookie)
+    return principal
+
+
+class PasswordChangeRequired(Forbidden):
+    code, title, title_zh = "password_change_required", "Password change required", "请先修改密码"
+
+
+def _settled(principal: Principal) -> Principal:
+    if principal.must_change_password:
+        raise PasswordChangeRequired(
+            "password change required: set your own password (PUT /api/auth/password) first",
+            "您的密码由管理员设置，请先修改密码后再使用系统",
+        )
     return principal
 
 
@@ -113,6 +136,7 @@ class require:
         self.permission = permission
 
     def __call__(self, principal: Principal = Depends(current_principal)) -> Principal:
+        _settled(principal)
         if not principal.can(self.permission):
             raise Forbidden(
                 f"role {principal.role.value} lacks permission {self.permission}",
@@ -123,7 +147,12 @@ class require:
 
 
 def authenticated(principal: Principal = Depends(current_principal)) -> Principal:
-    """Any signed-in user (own profile, logout)."""
+    """Any signed-in user who has set their own password (own API tokens, capabilities)."""
+    return _settled(principal)
+
+
+def signed_in(principal: Principal = Depends(current_principal)) -> Principal:
+    """Any signed-in user, also one who must change their password first (me, logout, password)."""
     return principal
 
 

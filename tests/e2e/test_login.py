@@ -66,3 +66,31 @@ def test_admin_pages_accessible(new_page: Callable[[], Any], path: str) -> None:
     page.locator(".el-table__row").first.wait_for()
     screenshot(page, "admin-" + path.rsplit("/", 1)[1])
     assert_accessible(page)
+
+
+def test_password_set_by_admin_must_be_changed_first(new_page: Callable[[], Any], server: str) -> None:
+    admin = new_page()
+    login(admin, "admin")
+    user = {"username": "agent8", "display_name": "新来的话务员", "password": "Temp-pass-2026", "role": "agent"}
+    assert admin.request.post("/api/users", data=user).ok
+    page = new_page()
+    page.goto("/login")
+    page.get_by_test_id("username").fill("agent8")
+    page.get_by_test_id("password").fill("Temp-pass-2026")
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url("**/change-password")
+    page.get_by_test_id("must-change").wait_for()
+    page.goto("/workspace")  # nothing else opens until the password is changed
+    page.wait_for_url("**/change-password")
+    page.get_by_test_id("current-password").fill("Temp-pass-2026")
+    page.get_by_test_id("new-password").fill("abcdefgh")
+    page.get_by_test_id("confirm-password").fill("abcdefgh")
+    page.get_by_test_id("password-submit").click()
+    assert "字母和数字" in page.get_by_test_id("password-error").inner_text()
+    screenshot(page, "change-password")
+    assert_accessible(page)
+    page.get_by_test_id("new-password").fill("My-own-pass-2026")
+    page.get_by_test_id("confirm-password").fill("My-own-pass-2026")
+    page.get_by_test_id("password-submit").click()
+    page.wait_for_url(server + "/workspace")
+    page.get_by_test_id("current-user").wait_for()

@@ -6,13 +6,17 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from tests.web.sessions import cookie_login
+
 
 def test_login_sets_secure_cookie_and_me_works(client: TestClient) -> None:
     resp = client.post("/api/auth/login", json={"username": "agent", "password": "password-agent"})
     assert resp.status_code == 200, resp.text
     assert "calls.control" in resp.json()["permissions"]
-    cookie = resp.headers["set-cookie"].lower()
+    session_cookie = next(c for c in resp.headers.get_list("set-cookie") if c.startswith("hotline_session="))
+    cookie = session_cookie.lower()
     assert "httponly" in cookie and "secure" in cookie and "samesite=strict" in cookie
+    client.headers["X-CSRF-Token"] = client.cookies["hotline_csrf"]
     me = client.get("/api/auth/me")
     assert me.status_code == 200
     assert me.json()["username"] == "agent"
@@ -22,7 +26,7 @@ def test_login_sets_secure_cookie_and_me_works(client: TestClient) -> None:
 
 
 def test_logout_invalidates_session_server_side(client: TestClient) -> None:
-    client.post("/api/auth/login", json={"username": "agent", "password": "password-agent"})
+    cookie_login(client, "agent")
     stolen = dict(client.cookies)
     client.post("/api/auth/logout")
     client.cookies.clear()

@@ -4,6 +4,7 @@
  *
  * Errors are toasted once, in the console language, unless the caller passes `silent`. A 401
  * calls the registered handler (the auth store sends the user back to the login page).
+ * Unsafe requests echo the `hotline_csrf` cookie in `X-CSRF-Token` (the server's CSRF check).
  */
 export interface Problem {
   type?: string
@@ -102,6 +103,17 @@ export function buildUrl(path: string, query?: Query): string {
   return s ? `${path}${path.includes('?') ? '&' : '?'}${s}` : path
 }
 
+/** The CSRF token the server set at sign-in (a cookie the page may read, unlike the session's). */
+export function csrfToken(cookies: string = typeof document === 'undefined' ? '' : document.cookie): string {
+  for (const part of cookies.split(';')) {
+    const [name, ...rest] = part.trim().split('=')
+    if (name === 'hotline_csrf') return decodeURIComponent(rest.join('='))
+  }
+  return ''
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
 export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
   let body: BodyInit | undefined
@@ -111,10 +123,15 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(opts.body)
   }
+  const method = (opts.method ?? (body ? 'POST' : 'GET')).toUpperCase()
+  if (!SAFE_METHODS.has(method)) {
+    const token = csrfToken()
+    if (token) headers['X-CSRF-Token'] = token
+  }
   let res: Response
   try {
     res = await fetch(buildUrl(path, opts.query), {
-      method: opts.method ?? (body ? 'POST' : 'GET'),
+      method,
       headers,
       body,
       credentials: 'same-origin',

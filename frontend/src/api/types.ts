@@ -7,6 +7,8 @@ export interface User {
   department_id: number | null
   extension: string | null
   active: boolean
+  /** The password was set by an admin: the user must choose their own before anything else. */
+  must_change_password?: boolean
   created_at: string
   version: number
 }

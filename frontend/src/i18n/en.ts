@@ -24,6 +24,10 @@ export default {
     title: 'Sign in to the hotline', username: 'Username', password: 'Password', login: 'Sign in', logout: 'Sign out',
     required: 'Enter your username and password', forbidden: 'You may not open this page.', notFound: 'No such page.',
     home: 'Home', welcome: 'Welcome, {name}',
+    changePassword: 'Change password', mustChange: 'An administrator set your password: choose your own before you go on.',
+    currentPassword: 'Current password', newPassword: 'New password', confirmPassword: 'Confirm new password',
+    passwordRules: 'At least 8 characters with letters and digits, not your user name, not a common or demo password.',
+    passwordMismatch: 'The two new passwords differ', passwordRequired: 'Enter the current and the new password', passwordChanged: 'Password changed',
   },
   agent: {
     state: 'Agent state', ready: 'Ready', notReady: 'Not ready', wrapUp: 'Wrap-up', loggedOut: 'Logged out',

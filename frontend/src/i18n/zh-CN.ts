@@ -24,6 +24,10 @@ export default {
     title: '登录热线服务平台', username: '用户名', password: '密码', login: '登录', logout: '退出登录',
     required: '请输入用户名和密码', forbidden: '您没有访问此页面的权限。', notFound: '页面不存在。',
     home: '回到首页', welcome: '欢迎，{name}',
+    changePassword: '修改密码', mustChange: '您的密码由管理员设置，请先设置自己的密码再继续使用。',
+    currentPassword: '当前密码', newPassword: '新密码', confirmPassword: '确认新密码',
+    passwordRules: '密码至少 8 位，须同时包含字母和数字，不能与用户名相同，也不能是常见密码或演示密码。',
+    passwordMismatch: '两次输入的新密码不一致', passwordRequired: '请填写当前密码和新密码', passwordChanged: '密码已修改',
   },
   agent: {
     state: '座席状态', ready: '示闲', notReady: '示忙', wrapUp: '话后整理', loggedOut: '未签入',

@@ -75,6 +75,8 @@ export function homeFor(role: string, can: (perm: string | string[] | undefined)
 
 export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
+  // Signed in, outside the console shell: a user whose password an admin set may open nothing else.
+  { path: '/change-password', name: 'change-password', component: () => import('../views/ChangePasswordView.vue') },
   {
     path: '/',
     component: () => import('../layouts/ConsoleLayout.vue'),
@@ -94,6 +96,8 @@ export function makeRouter() {
     if (to.meta.public) return true
     if (!auth.checked) await auth.fetchMe()
     if (!auth.me) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+    if (auth.me.must_change_password) return to.name === 'change-password' ? true : { name: 'change-password' }
+    if (to.name === 'change-password') return true
     if (to.name === 'home') return homeFor(auth.me.role, auth.can)
     if (!auth.can(to.meta.perm)) return { name: 'forbidden' }
     return true

@@ -31,6 +31,12 @@ export const useAuth = defineStore('auth', () => {
     return me.value
   }
 
+  /** Replace the own password; the server keeps this session and ends the others. */
+  async function changePassword(current: string, next: string): Promise<Me | null> {
+    await api('/api/auth/password', { method: 'PUT', body: { current_password: current, new_password: next }, silent: true })
+    return fetchMe()
+  }
+
   async function logout(): Promise<void> {
     try {
       await api('/api/auth/logout', { method: 'POST', silent: true })
@@ -39,5 +45,5 @@ export const useAuth = defineStore('auth', () => {
     }
   }
 
-  return { me, checked, permissions, can, fetchMe, login, logout }
+  return { me, checked, permissions, can, fetchMe, login, logout, changePassword }
 })

@@ -1,4 +1,8 @@
-"""Sign-in and sign-out (session cookie), the current user, and bearer tokens for integrations."""
+"""Sign-in and sign-out (session cookie), the current user, own password, bearer tokens.
+
+Failed sign-ins are throttled per (user name, address) pair (`web/lockout.py`) and audited in their
+own transaction (the request's is rolled back with the error), with the address but no password.
+"""
 
 from __future__ import annotations
 
@@ -13,23 +17,27 @@ from hotline.audit.service import Actor, record
 from hotline.calls.center import get_center
 from hotline.config import Settings
 from hotline.errors import NotFound, Unauthorized
-from hotline.people.models import ApiToken, UserSession
+from hotline.people.credentials import change_own_password
+from hotline.people.models import ApiToken, User, UserSession
 from hotline.people.passwords import verify_password
 from hotline.people.schemas import UserOut, user_out
 from hotline.people.service import get_user, user_by_username
 from hotline.schemas import Out, StrictIn
 from hotline.store.base import utcnow
+from hotline.store.db import Database
 from hotline.web.auth import (
     COOKIE,
-    LoginThrottle,
     Principal,
     authenticated,
     create_session,
     new_token,
+    signed_in,
     token_hash,
 )
 from hotline.web.clientip import client_ip
+from hotline.web.csrf import CSRF_COOKIE, set_csrf_cookie
 from hotline.web.deps import IdPath, get_app_settings, get_session
+from hotline.web.lockout import LoginLockout
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 PUBLIC_ROUTES = {("POST", "/api/auth/login")}
@@ -60,9 +68,26 @@ class NewTokenOut(TokenOut):
     token: str
 
 
-def _throttle(request: Request) -> LoginThrottle:
-    throttle: LoginThrottle = request.app.state.login_throttle
-    return throttle
+class PasswordChangeIn(StrictIn):
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=1, max_length=128)
+
+
+def _lockout(request: Request) -> LoginLockout:
+    lockout: LoginLockout = request.app.state.login_lockout
+    return lockout
+
+
+def _audit_failure(request: Request, username: str, user: User | None, ip: str, reason: str) -> None:
+    db: Database = request.app.state.db
+    with db.session() as s:
+        actor = Actor(user.id if user else None, username[:64], ip)
+        record(s, actor, "login_failed", "user", user.id if user else None, None, {"reason": reason})
+
+
+def _me(request: Request, user: User) -> MeOut:
+    perms = sorted(request.app.state.role_permissions[user.role])
+    return MeOut(**user_out(user).model_dump(), permissions=perms)
 
 
 @router.post("/login", response_model=MeOut)
@@ -74,14 +99,17 @@ def login(
     settings: Settings = Depends(get_app_settings),
 ) -> MeOut:
     ip = client_ip(request) or "unknown"
-    ukey, ikey = f"u:{body.username.lower()}", f"ip:{ip}"
-    throttle = _throttle(request)
-    throttle.check(ukey, ikey)
+    lockout = _lockout(request)
+    lockout.check(body.username, ip)
     user = user_by_username(session, body.username)
     if user is None or not verify_password(user.password_hash, body.password) or not user.active:
-        throttle.fail(ukey, ikey)
+        reason = "unknown_user" if user is None else "inactive" if not user.active else "wrong_password"
+        locked = lockout.fail(body.username, ip)
+        if locked:
+            reason += f"; locked {locked:.0f} s"
+        _audit_failure(request, body.username, user, ip, reason)
         raise Unauthorized("wrong username or password", "用户名或密码错误")
-    throttle.succeed(ukey)
+    lockout.succeed(body.username, ip)
     token = create_session(session, user, settings.session_hours, ip)
     record(session, Actor(user.id, user.username, ip), "login", "user", user.id)
     response.set_cookie(
@@ -93,15 +121,15 @@ def login(
         samesite="strict",
         path="/",
     )
-    perms = sorted(request.app.state.role_permissions[user.role])
-    return MeOut(**user_out(user).model_dump(), permissions=perms)
+    set_csrf_cookie(response, settings, token)
+    return _me(request, user)
 
 
 @router.post("/logout", status_code=204)
 def logout(
     request: Request,
     response: Response,
-    principal: Principal = Depends(authenticated),
+    principal: Principal = Depends(signed_in),
     session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     cookie = request.cookies.get(COOKIE)
@@ -113,16 +141,39 @@ def logout(
         # Signing out of the console signs the agent out of the queues (after a call in progress).
         center.loop.call_soon_threadsafe(center.sign_out_session, principal.user_id)
     response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
     response.status_code = 204
     return response
 
 
 @router.get("/me", response_model=MeOut)
 def me(
-    principal: Principal = Depends(authenticated), session: Session = Depends(get_session, scope="function")
+    request: Request,
+    response: Response,
+    principal: Principal = Depends(signed_in),
+    session: Session = Depends(get_session, scope="function"),
+    settings: Settings = Depends(get_app_settings),
 ) -> MeOut:
+    cookie = request.cookies.get(COOKIE)
+    if cookie and "authorization" not in request.headers:
+        # A session from before CSRF tokens, or a rotated secret key: hand out a fresh token.
+        set_csrf_cookie(response, settings, cookie)
+    return _me(request, get_user(session, principal.user_id))
+
+
+@router.put("/password", status_code=204)
+def change_password(
+    body: PasswordChangeIn,
+    request: Request,
+    principal: Principal = Depends(signed_in),
+    session: Session = Depends(get_session, scope="function"),
+) -> Response:
+    """Change your own password (the current one is required); your other sessions end."""
+    cookie = request.cookies.get(COOKIE)
+    keep = token_hash(cookie) if cookie and "authorization" not in request.headers else None
     user = get_user(session, principal.user_id)
-    return MeOut(**user_out(user).model_dump(), permissions=sorted(principal.permissions))
+    change_own_password(session, principal.actor, user, body.current_password, body.new_password, keep)
+    return Response(status_code=204)
 
 
 @router.get("/tokens", response_model=list[TokenOut])

@@ -12,6 +12,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.people import service
+from hotline.people.credentials import check_password
 from hotline.people.masking import mask_address, mask_id_number, mask_phone
 from hotline.people.models import Caller, CallerPhone, Department, User
 from hotline.people.phones import normalize_phone
@@ -116,7 +117,9 @@ def create_user(
     principal: Principal = Depends(require("users.write")),
     session: Session = Depends(get_session, scope="function"),
 ) -> UserOut:
-    return user_out(service.create_user(session, principal.actor, body))
+    # The admin chose this password, so it is temporary: the user replaces it at first sign-in.
+    check_password(body.password, body.username)
+    return user_out(service.create_user(session, principal.actor, body, must_change_password=True))
 
 
 @router.get("/users/{user_id}", response_model=UserOut)
@@ -145,7 +148,10 @@ def set_password(
     principal: Principal = Depends(require("users.write")),
     session: Session = Depends(get_session, scope="function"),
 ) -> Response:
-    service.set_password(session, principal.actor, user_id, body.password)
+    """Reset a user's password: a temporary one, to be changed at next sign-in; their sessions and
+    API tokens end."""
+    check_password(body.password, service.get_user(session, user_id).username)
+    service.set_password(session, principal.actor, user_id, body.password, must_change=True)
     return Response(status_code=204)
 
 
