@@ -119,6 +119,9 @@ async def serve(websocket: WebSocket, db: Database, token: str | None, grace: fl
     if principal is None:
         await websocket.close(code=4401)
         return
+    if principal.must_change_password:  # like every other route until the user sets their own
+        await websocket.close(code=4403)
+        return
     if not any(principal.can(p) for p in ("calls.control", "kpi.read", "calls.supervise")):
         await websocket.close(code=4403)
         return
