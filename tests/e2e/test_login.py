@@ -71,7 +71,7 @@ def test_admin_pages_accessible(new_page: Callable[[], Any], path: str) -> None:
 def test_password_set_by_admin_must_be_changed_first(new_page: Callable[[], Any], server: str) -> None:
     admin = new_page()
     login(admin, "admin")
-    user = {"username": "agent8", "display_name": "新来的话务员", "password": "Temp-pass-2026", "role": "agent"}
+    user = {"username": "agent8", "display_name": "新话务员", "password": "Temp-pass-2026", "role": "agent"}
     assert admin.request.post("/api/users", data=user).ok
     page = new_page()
     page.goto("/login")
