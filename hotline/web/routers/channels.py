@@ -4,6 +4,7 @@ Every intake goes through `hotline.channels.inbox.intake`: persisted raw first, 
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ from hotline.errors import Invalid, NotFound, TooManyRequests, Unauthorized
 from hotline.schemas import Out, StrictIn
 from hotline.store.db import Database
 from hotline.web.auth import LoginThrottle, Principal, require
+from hotline.web.clientip import client_ip
 from hotline.web.deps import IdPath, get_db, get_session
 
 router = APIRouter(prefix="/api/channels", tags=["channels"])
@@ -155,23 +157,47 @@ def _replay_guard(request: Request, cfg: ChannelSettings) -> wechat.ReplayGuard:
     return guard
 
 
+def _webform_key(body: WebFormIn) -> str:
+    """The idempotency key: the client's form_id plus a digest of what was submitted. A client
+    re-posting the same form is a duplicate; another citizen whose page made the same form_id
+    (a fixed or colliding id) is a different message, not dropped as a duplicate of the first."""
+    parts = (body.name or "", body.phone or "", body.email or "", body.content)
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+    return f"{body.form_id}:{digest}"
+
+
 @router.post("/webform", response_model=IntakeOut)
 def web_form(body: WebFormIn, request: Request, db: Database = Depends(get_db)) -> IntakeOut:
     if body.website:  # filled only by bots
         raise Invalid("rejected", "提交被拒绝")
     # A public form: at most WEBFORM_MAX submissions per address per window (per app instance).
+    # The address is the peer, or what a configured trusted proxy forwarded (never a bare XFF).
     throttle = getattr(request.app.state, "webform_throttle", None)
     if throttle is None:
         throttle = request.app.state.webform_throttle = LoginThrottle(WEBFORM_MAX, WEBFORM_WINDOW_S)
-    key = f"webform:{request.client.host if request.client else '-'}"
+    ip = client_ip(request) or "-"
+    key = f"webform:{ip}"
     try:
         throttle.check(key)
     except TooManyRequests as exc:
-        raise TooManyRequests("too many submissions; try again later", "提交过于频繁，请稍后再试") from exc
+        retry = exc.extra.get("retry_after", WEBFORM_WINDOW_S)
+        raise TooManyRequests(
+            f"too many submissions; try again in {retry} s",
+            f"提交过于频繁，请 {retry} 秒后再试",
+            retry_after=retry,
+        ) from exc
     throttle.fail(key)
-    sender = body.phone or body.email or (request.client.host if request.client else "web")
-    text = body.content if not body.name else f"{body.content}\n（留言人：{body.name}）"
-    stored, order = inbox.intake(db, "web", body.form_id, sender, text, body.model_dump_json())
+    sender = body.email or body.phone or f"ip:{ip}"
+    stored, order = inbox.intake(
+        db,
+        "web",
+        _webform_key(body),
+        sender,
+        body.content,
+        body.model_dump_json().encode(),
+        sender_name=body.name,
+        sender_phone=body.phone,
+    )
     return _result(stored, order)
 
 
