@@ -14,6 +14,7 @@ export interface WorkOrder {
   caller_id: number | null
   contact_name: string | null
   contact_phone: string | null
+  contact_address?: string | null
   title: string
   content: string
   district: string | null

@@ -74,7 +74,7 @@ export default {
     days: 'Days', into: 'Merge into order id', bulkDispatch: 'Bulk dispatch', selected: '{n} selected', export: 'Export Excel',
     dueAt: 'Close by', replyDue: 'Reply by', receiveDue: 'Receive by', supervised: 'Supervised', extensionPending: 'Extension pending',
     note: 'Note', method: 'Method', methods: { phone: 'Phone', sms: 'SMS' }, callBack: 'Call back',
-    channel: 'Channel', contact: 'Contact', pendingVisits: 'Orders awaiting a return visit', noView: 'No saved filters',
+    channel: 'Channel', contactAddress: 'Wrote from', contact: 'Contact', pendingVisits: 'Orders awaiting a return visit', noView: 'No saved filters',
   },
   kb: {
     search: 'Search knowledge', placeholder: 'Question, keywords or pinyin initials (e.g. dbsq)', results: 'Results',

@@ -74,7 +74,7 @@ export default {
     days: '延期天数', into: '合并到工单编号', bulkDispatch: '批量派单', selected: '已选 {n} 条', export: '导出 Excel',
     dueAt: '办结时限', replyDue: '答复时限', receiveDue: '签收时限', supervised: '已督办', extensionPending: '延期待审批',
     note: '备注', method: '回访方式', methods: { phone: '电话', sms: '短信' }, callBack: '拨打回访电话',
-    channel: '渠道', contact: '联系人', pendingVisits: '待回访工单', noView: '暂无保存的筛选',
+    channel: '渠道', contactAddress: '来信地址', contact: '联系人', pendingVisits: '待回访工单', noView: '暂无保存的筛选',
   },
   kb: {
     search: '搜索知识', placeholder: '输入问题、关键词或拼音首字母（如 dbsq）', results: '搜索结果',
