@@ -58,6 +58,7 @@ PERMISSIONS: dict[str, str] = {
     "knowledge.review": "review, publish and retire articles",
     "quality.read": "read QA scores",
     "quality.write": "score recorded calls",
+    "metrics.read": "read the Prometheus metrics (or scrape from a `metrics_allow` address)",
 }
 
 _AGENT = {

@@ -39,6 +39,7 @@ from hotline.store.db import Database
 from hotline.telephony.service import apply_from_db as apply_trunks_from_db
 from hotline.web import openapi, problems, routers
 from hotline.web.deps import get_session
+from hotline.web.headers import SecurityHeaders
 from hotline.web.lockout import LoginLockout
 from hotline.web.middleware import BodyLimit, Metrics
 from hotline.workorders.callcenter import install as connect_workorders
@@ -181,6 +182,10 @@ def create_app(
         version=__version__,
         description="Public-service hotline: calls, work orders, knowledge. 热线服务平台 API。",
         lifespan=lifespan,
+        # Served by web/routers/docs.py to signed-in users only.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -199,6 +204,8 @@ def create_app(
     check_commit_scope(app)
     app.add_middleware(Metrics)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # Outermost, so every response (413s and errors included) carries the security headers.
+    app.add_middleware(SecurityHeaders, trusted_proxies=tuple(settings.trusted_proxies))
     _mount_console(app)
     return app
 

@@ -26,7 +26,7 @@ from hotline.errors import Forbidden, TooManyRequests, Unauthorized
 from hotline.people.models import ApiToken, User, UserSession
 from hotline.people.permissions import PERMISSIONS, ROLE_PERMISSIONS, Role
 from hotline.store.base import utcnow
-from hotline.web.clientip import client_ip
+from hotline.web.clientip import client_ip, in_networks, parse_networks
 from hotline.web.csrf import check_csrf
 from hotline.web.deps import get_session
 
@@ -114,6 +114,16 @@ def current_principal(
     return principal
 
 
+def optional_principal(
+    request: Request, session: Session = Depends(get_session, scope="function")
+) -> Principal | None:
+    """The signed-in principal, or None when the request carries no credentials at all."""
+    has_bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
+    if not has_bearer and COOKIE not in request.cookies:
+        return None
+    return current_principal(request, session)
+
+
 class PasswordChangeRequired(Forbidden):
     code, title, title_zh = "password_change_required", "Password change required", "请先修改密码"
 
@@ -144,6 +154,25 @@ class require:
                 permission=self.permission,
             )
         return principal
+
+
+class require_unless_allowed(require):
+    """`require(permission)`, except that clients whose address is in the `allow_setting` list
+    (addresses or networks, e.g. the Prometheus host for /metrics) need not sign in."""
+
+    def __init__(self, permission: str, allow_setting: str) -> None:
+        super().__init__(permission)
+        self.allow_setting = allow_setting
+
+    def __call__(  # type: ignore[override]
+        self, request: Request, principal: Principal | None = Depends(optional_principal)
+    ) -> Principal | None:
+        allowed = tuple(getattr(request.app.state.settings, self.allow_setting))
+        if allowed and in_networks(client_ip(request), parse_networks(allowed)):
+            return principal
+        if principal is None:
+            raise Unauthorized("sign in first (session cookie or bearer token)", "请先登录")
+        return super().__call__(principal)
 
 
 def authenticated(principal: Principal = Depends(current_principal)) -> Principal:

@@ -94,3 +94,17 @@ def test_password_set_by_admin_must_be_changed_first(new_page: Callable[[], Any]
     page.get_by_test_id("password-submit").click()
     page.wait_for_url(server + "/workspace")
     page.get_by_test_id("current-user").wait_for()
+
+
+def test_console_runs_under_the_content_security_policy(new_page: Callable[[], Any], server: str) -> None:
+    """The CSP sent with the console blocks nothing the console itself needs (scripts, styles, socket)."""
+    page = new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    response = page.goto("/login")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    login(page, "banzhang")  # the wallboard: charts and the live WebSocket
+    page.goto("/ivr")
+    page.goto("/wallboard")
+    page.wait_for_load_state("networkidle")
+    assert violations == []

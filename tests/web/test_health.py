@@ -18,7 +18,7 @@ def test_health_ready_metrics(client: TestClient, auth: Callable[[str], dict[str
     ready = client.get("/readyz").json()
     assert ready["checks"]["database"] == "ok"
     client.get("/api/callers", headers=auth("agent"))
-    metrics = client.get("/metrics")
+    metrics = client.get("/metrics", headers=auth("admin"))
     assert metrics.status_code == 200
     assert 'hotline_http_requests_total{method="GET",route="/api/callers",status="200"}' in metrics.text
     assert "hotline_http_request_seconds_bucket" in metrics.text

@@ -26,9 +26,11 @@ def _permission(dep: Dependant) -> str | None:
 
 
 def _uses_auth(dep: Dependant) -> bool:
-    from hotline.web.auth import current_principal
+    from hotline.web.auth import current_principal, optional_principal
 
-    return any(sub.call is current_principal or _uses_auth(sub) for sub in dep.dependencies)
+    return any(
+        sub.call in (current_principal, optional_principal) or _uses_auth(sub) for sub in dep.dependencies
+    )
 
 
 def guarded_routes(app: FastAPI) -> list[tuple[str, str, str | None]]:

@@ -19,7 +19,9 @@ PREFIXES = ("/api/workorders", "/api/channels")
 
 def test_workorder_api_conforms(sqlite_db: Database, tmp_root: Path) -> None:
     app = create_app(make_settings(sqlite_db, tmp_root), sqlite_db)
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    schema = schemathesis.openapi.from_asgi(
+        "/openapi.json", app, headers={"Authorization": "Bearer token-admin"}
+    )
     tested = 0
     for result in schema.get_all_operations():
         operation = result.ok()  # type: ignore[union-attr]
