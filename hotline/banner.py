@@ -6,8 +6,10 @@ from hotline.config import Settings
 from hotline.demo import DEMO_LOGINS
 
 
-def render(settings: Settings, demo_users: list[str]) -> str:
-    """The banner; `demo_users` are the demo accounts whose demo password still works."""
+def render(settings: Settings, demo_users: list[str], sip_passwords: dict[str, str] | None = None) -> str:
+    """The banner; `demo_users` are the demo accounts whose demo password still works, shown with
+    the SIP password generated for their extension (`sip_passwords`, from `hotline demo load`)."""
+    sip = sip_passwords or {}
     base = f"http://{settings.http_host}:{settings.http_port}"
     lines = [
         "",
@@ -20,7 +22,10 @@ def render(settings: Settings, demo_users: list[str]) -> str:
         lines.append(f"  SIP       sip:{settings.sip.host}:{settings.sip.port} (UDP and TCP)")
     shown = [login for login in DEMO_LOGINS if login[0] in demo_users]
     if shown:
-        lines += ["", "demo logins (username / password / role / extension):"]
-        lines += [f"  {u:<10} {p:<10} {r:<19} {ext or ''}" for u, p, r, ext in shown]
+        lines += ["", "demo logins (username / password / role / extension / SIP password):"]
+        lines += [
+            f"  {u:<10} {p:<10} {r:<19} {ext or '':<6} {sip.get(ext or '', '')}".rstrip()
+            for u, p, r, ext in shown
+        ]
     lines.append("")
     return "\n".join(lines)

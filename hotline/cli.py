@@ -53,15 +53,20 @@ def db_upgrade() -> None:
 @demo_app.command("load")
 def demo_load(force: bool = typer.Option(False, help="load even if demo data is present")) -> None:
     """Load demo departments, queues, users (with the published demo passwords) and ~50 callers (once)."""
-    from hotline.demo import load_demo
+    from hotline.demo import DEMO_SIP_FILE, load_demo
     from hotline.store.db import get_database
 
     if get_settings().env == "production":
         typer.echo("error: demo data has published passwords; not in production (HOTLINE_ENV)", err=True)
         raise typer.Exit(2)
 
-    loaded = load_demo(get_database(), force=force)
+    data_dir = get_settings().data_dir
+    loaded, sip = load_demo(get_database(), force=force, data_dir=data_dir)
     typer.echo("demo data loaded" if loaded else "demo data already present; nothing to do")
+    if sip:
+        typer.echo(f"SIP passwords of the demo extensions (kept in {data_dir / DEMO_SIP_FILE}):")
+        for ext, password in sorted(sip.items()):
+            typer.echo(f"  {ext}  {password}")
 
 
 @user_app.command("add")
@@ -156,6 +161,7 @@ def serve(
     import uvicorn
 
     from hotline.banner import render as render_banner
+    from hotline.demo import demo_sip_passwords
     from hotline.logs import setup_logging
     from hotline.safety import InsecureDefaults, bootstrap_admin, demo_password_users, enforce, warning_box
     from hotline.store.db import get_database
@@ -170,7 +176,7 @@ def serve(
     except InsecureDefaults as exc:
         typer.echo(warning_box(exc.findings).replace("WARNING", "REFUSED (HOTLINE_ENV=production)"), err=True)
         raise typer.Exit(2) from exc
-    typer.echo(render_banner(settings, demo_password_users(db)))
+    typer.echo(render_banner(settings, demo_password_users(db), demo_sip_passwords(settings.data_dir)))
     if initial:
         typer.echo(
             f"first start: created user admin with temporary password {initial}\n"

@@ -2,26 +2,53 @@
 
 Loaded once (the admin user marks it). Each domain package may add its own demo content in a
 `demo.py` module with `load(session, actor)`; they are run after the people data, in name order.
-All names, numbers and addresses are fictional.
+All names, numbers and addresses are fictional. The demo agents' SIP passwords are random per
+install (a guessable ``sip<ext>`` let anyone who read the README register as an agent): they are
+printed by `hotline demo load` and the `hotline serve` banner, and kept for them in
+``<data_dir>/demo-sip-passwords.json`` (owner-only). An install loaded before still holding the
+old ``sip<ext>`` passwords gets new ones at the next `hotline demo load`.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import pkgutil
 import random
+import secrets
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 import hotline
 from hotline.audit.service import Actor
+from hotline.config import get_settings
+from hotline.people.passwords import sip_ha1
 from hotline.people.permissions import Role
-from hotline.people.schemas import CallerIn, CareProfileIn, DepartmentIn, EmergencyContactIn, PhoneIn, UserIn
-from hotline.people.service import create_caller, create_department, create_user, user_by_username
+from hotline.people.schemas import (
+    CallerIn,
+    CareProfileIn,
+    DepartmentIn,
+    EmergencyContactIn,
+    PhoneIn,
+    UserIn,
+    UserPatch,
+)
+from hotline.people.service import (
+    create_caller,
+    create_department,
+    create_user,
+    update_user,
+    user_by_username,
+)
 from hotline.store.db import Database
 
 DEMO_ACTOR = Actor(None, "demo")
 DEMO_PASSWORD = "demo1234"
+DEMO_SIP_FILE = "demo-sip-passwords.json"
+# No look-alikes (0/O, 1/l/I): the password is read off a terminal and typed into a phone.
+_SIP_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 DEPARTMENTS = [
     ("MZJ", "市民政局"),
@@ -120,7 +147,54 @@ def _domain_demo_modules() -> list[str]:
     return names
 
 
-def load_people(session: Session) -> None:
+def new_sip_password() -> str:
+    """12 characters from the OS random source (~70 bits): out of reach of any guessing."""
+    return "".join(secrets.choice(_SIP_ALPHABET) for _ in range(12))
+
+
+def demo_sip_passwords(data_dir: Path) -> dict[str, str]:
+    """Extension -> SIP password generated for the demo agents of this install ({} if none)."""
+    try:
+        data = json.loads((data_dir / DEMO_SIP_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def save_sip_passwords(data_dir: Path, passwords: dict[str, str]) -> Path:
+    """Merge ``passwords`` into the demo SIP password file, readable by its owner only."""
+    path = data_dir / DEMO_SIP_FILE
+    merged = {**demo_sip_passwords(data_dir), **passwords}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(dict(sorted(merged.items())), f, indent=1)
+    os.replace(tmp, path)
+    return path
+
+
+def rotate_guessable_sip_passwords(session: Session) -> dict[str, str]:
+    """Give demo agents still on the old ``sip<ext>`` password a random one (audited as an update)."""
+    realm, rotated = get_settings().sip.realm, {}
+    for username, _, _, ext, _ in STAFF:
+        user = user_by_username(session, username)
+        if (
+            ext
+            and user is not None
+            and user.extension == ext
+            and user.sip_ha1 == sip_ha1(ext, realm, f"sip{ext}")
+        ):
+            rotated[ext] = new_sip_password()
+            update_user(
+                session, DEMO_ACTOR, user.id, UserPatch(sip_password=rotated[ext], version=user.version)
+            )
+    return rotated
+
+
+def load_people(session: Session) -> dict[str, str]:
+    """Departments, staff and callers; returns the demo extensions' new SIP passwords."""
+    sip = {ext: new_sip_password() for _, _, _, ext, _ in STAFF if ext}
     deps = {}
     for code, name in DEPARTMENTS:
         deps[code] = create_department(session, DEMO_ACTOR, DepartmentIn(code=code, name=name))
@@ -135,21 +209,26 @@ def load_people(session: Session) -> None:
                 role=role,
                 department_id=deps[dep].id if dep else None,
                 extension=ext,
-                sip_password=f"sip{ext}" if ext else None,
+                sip_password=sip.get(ext) if ext else None,
             ),
         )
     for caller in demo_callers():
         create_caller(session, DEMO_ACTOR, caller)
+    return sip
 
 
-def load_demo(db: Database, force: bool = False) -> bool:
+def load_demo(db: Database, force: bool = False, data_dir: Path | None = None) -> tuple[bool, dict[str, str]]:
+    """(loaded now, SIP passwords set now); the passwords are also saved in ``data_dir``."""
     with db.session() as session:
         if user_by_username(session, "admin") is not None and not force:
-            return False
-        load_people(session)
-        for name in _domain_demo_modules():
-            importlib.import_module(name).load(session, DEMO_ACTOR)
-    return True
+            loaded, sip = False, rotate_guessable_sip_passwords(session)
+        else:
+            loaded, sip = True, load_people(session)
+            for name in _domain_demo_modules():
+                importlib.import_module(name).load(session, DEMO_ACTOR)
+    if data_dir is not None and sip:
+        save_sip_passwords(data_dir, sip)
+    return loaded, sip
 
 
 DEMO_LOGINS = [

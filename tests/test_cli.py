@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -13,8 +14,11 @@ import httpx
 from sqlalchemy import func, select
 
 from hotline import __version__
+from hotline.banner import render
+from hotline.config import Settings
+from hotline.demo import DEMO_SIP_FILE, demo_sip_passwords
 from hotline.people.models import Caller, User
-from hotline.people.passwords import verify_password
+from hotline.people.passwords import sip_ha1, verify_password
 from hotline.store.db import Database
 from tests.pg import free_port
 
@@ -51,6 +55,7 @@ def test_upgrade_demo_users(tmp_path: Path) -> None:
     assert "demo data loaded" in first.stdout
     again = hotline(tmp_path, "demo", "load")
     assert "already present" in again.stdout
+    check_demo_sip_passwords(tmp_path, first.stdout)
 
     sim = hotline(tmp_path, "ivr", "simulate", "main", "--digits", "0", "--caller", "13000000009")
     assert sim.returncode == 0, sim.stderr
@@ -150,3 +155,32 @@ def test_first_start_without_demo_creates_admin_who_must_change_password(tmp_pat
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def check_demo_sip_passwords(tmp_path: Path, load_output: str) -> None:
+    """Demo SIP passwords are random per install, shown once and by the banner, owner-only on disk,
+    and an install still on the old guessable ``sip<ext>`` gets new ones at the next demo load."""
+    file = tmp_path / DEMO_SIP_FILE
+    assert file.stat().st_mode & 0o777 == 0o600
+    sip = json.loads(file.read_text())
+    assert sorted(sip) == ["1001", "1002", "1003", "1004", "1900"]
+    for ext, password in sip.items():
+        assert len(password) >= 12 and password != f"sip{ext}" and f"{ext}  {password}" in load_output
+    assert len(set(sip.values())) == len(sip)
+    banner = render(Settings(data_dir=tmp_path), ["agent1"], demo_sip_passwords(tmp_path))
+    assert f"1001   {sip['1001']}" in banner and "SIP password" in banner
+    db = Database(f"sqlite:///{tmp_path / 'cli.db'}")
+    with db.session() as s:
+        agent1 = s.scalars(select(User).where(User.username == "agent1")).one()
+        assert agent1.sip_ha1 == sip_ha1("1001", "hotline", sip["1001"])
+        agent1.sip_ha1 = sip_ha1("1001", "hotline", "sip1001")  # as loaded by an older release
+    db.dispose()
+    again = hotline(tmp_path, "demo", "load")
+    assert "already present" in again.stdout
+    rotated = json.loads(file.read_text())
+    assert rotated["1001"] != sip["1001"] and rotated["1002"] == sip["1002"]
+    assert f"1001  {rotated['1001']}" in again.stdout and sip["1002"] not in again.stdout
+    with db.session() as s:
+        agent1 = s.scalars(select(User).where(User.username == "agent1")).one()
+        assert agent1.sip_ha1 == sip_ha1("1001", "hotline", rotated["1001"])
+    db.dispose()

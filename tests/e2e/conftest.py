@@ -23,6 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
+from hotline.demo import demo_sip_passwords
+
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
 DIST = FRONTEND / "dist"
@@ -79,7 +81,8 @@ def _ensure_console_built() -> None:
     subprocess.run([str(ROOT / "scripts" / "frontend.sh"), "build"], check=True, timeout=300)
 
 
-# Where the running server listens: "sip_port" (telephony engine, UDP+TCP on 127.0.0.1).
+# Where the running server listens: "sip_port" (telephony engine, UDP+TCP on 127.0.0.1); and
+# "sip_passwords", the demo extensions' SIP passwords `hotline demo load` generated for this server.
 SERVER_INFO: dict[str, Any] = {}
 
 
@@ -125,6 +128,7 @@ def server() -> Iterator[str]:
     }
     for args in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([HOTLINE, *args], env=env, cwd=tmp, check=True, capture_output=True, timeout=180)
+    SERVER_INFO["sip_passwords"] = demo_sip_passwords(tmp)
     proc, base = _start(env, tmp)
     try:
         yield base

@@ -51,7 +51,7 @@ def test_answer_button_makes_the_phone_pick_up(new_page: Callable[[], Any], sipp
             engine,
             ip=IP,
             port=port,
-            args=["-s", "1001", "-au", "1001", "-ap", "sip1001", "-m", "1"],
+            args=["-s", "1001", "-au", "1001", "-ap", SERVER_INFO["sip_passwords"]["1001"], "-m", "1"],
             cwd=sipp_dir,
         )
         assert reg.run() == 0, reg.output

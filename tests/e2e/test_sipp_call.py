@@ -39,7 +39,7 @@ def _phone(engine: int, tmp: Path, ext: str, procs: list[Sipp], tone: bool = Fal
     """A registered SIPp desk phone; with `tone` it talks (a steady tone) so the recording has sound
     for the whole call, not only the silence of SIPp's signalling-only calls."""
     port = free_port(IP)
-    args = ["-s", ext, "-au", ext, "-ap", f"sip{ext}", "-m", "1"]
+    args = ["-s", ext, "-au", ext, "-ap", SERVER_INFO["sip_passwords"][ext], "-m", "1"]
     reg = Sipp("register.xml", engine, ip=IP, port=port, args=args, cwd=tmp)
     assert reg.run() == 0, reg.output
     scenario = tmp / f"phone{ext}.xml"

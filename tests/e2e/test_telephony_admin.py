@@ -56,12 +56,17 @@ def test_trunks_extensions_prompts(new_page: Callable[[], Any], tmp_path: Path) 
     screenshot(page, "admin-telephony")
     assert_accessible(page)
 
-    # A phone registers extension 1004 (demo password) for real; the extensions tab shows it.
+    # A phone registers extension 1004 (its generated demo password) for real; the extensions tab shows it.
     phone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     phone.bind(("127.0.0.34", 0))
     phone.settimeout(5)
     try:
-        assert register(phone, int(SERVER_INFO["sip_port"]), "1004", "sip1004", expires=600) == 200
+        assert (
+            register(
+                phone, int(SERVER_INFO["sip_port"]), "1004", SERVER_INFO["sip_passwords"]["1004"], expires=600
+            )
+            == 200
+        )
         page.get_by_role("tab", name="分机").click()
         ext_table = page.get_by_test_id("extensions-table")
         row = ext_table.locator(".el-table__row", has_text="1004")
