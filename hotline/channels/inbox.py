@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline.audit.service import SYSTEM, record
+from hotline.audit.service import SYSTEM, Actor, record
 from hotline.bus import get_bus
 from hotline.channels.models import Acknowledgement, InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
@@ -258,7 +258,7 @@ def retry_pending(
     return sum(process(db, i, settings, now) is not None for i in ids)
 
 
-def revive(db: Database, inbound_id: int, actor: Any = SYSTEM) -> WorkOrder | None:
+def revive(db: Database, inbound_id: int, actor: Actor = SYSTEM) -> WorkOrder | None:
     """An operator retries a dead letter or releases held mail (made an order, not answered)."""
     with db.session() as s:
         msg = s.get(InboundMessage, inbound_id)
