@@ -14,15 +14,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor
 from hotline.errors import HotlineError, Invalid
+from hotline.exports import row as safe_row
+from hotline.exports import unescape
 from hotline.knowledge import service
-from hotline.knowledge.content import CONTENT_FIELDS, FIELD_ZH, content_of
+from hotline.knowledge.content import CONTENT_FIELDS, FIELD_ZH, content_of, served_content
 from hotline.knowledge.models import Article
 from hotline.knowledge.schemas import ArticleIn, ArticlePatch
 
@@ -50,7 +51,7 @@ def _parse(name: str, raw: Any) -> Any:
         return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
     if isinstance(raw, date):
         return datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
-    text = str(raw).strip()
+    text = unescape(str(raw).strip())
     if name in LIST_FIELDS:
         items = [x.strip() for x in re.split(r"[\n；;]+", text) if x.strip()]
         if name == "related_ids":
@@ -66,21 +67,29 @@ def _parse(name: str, raw: Any) -> Any:
     return text
 
 
-def _articles(session: Session) -> list[Article]:
-    return list(session.scalars(select(Article).order_by(Article.id)))
+def _exported(session: Session, served_only: bool) -> list[tuple[Article, dict[str, Any]]]:
+    """(article, content) to export: writers get every article's working copy; read-only roles
+    only what agents are served (a published article's live version, never an unreviewed draft or
+    revision, nor a retired article)."""
+    out = []
+    for a in session.scalars(select(Article).order_by(Article.id)):
+        if not served_only:
+            out.append((a, content_of(a)))
+            continue
+        content, served = served_content(session, a)
+        if served:
+            out.append((a, content))
+    return out
 
 
-def export_xlsx(session: Session) -> bytes:
+def export_xlsx(session: Session, served_only: bool = True) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "知识库"
     ws.append(HEADERS)
-    for a in _articles(session):
-        content = content_of(a)
-        # Control characters are legal in our text but not in an .xlsx cell: drop them there.
-        cells = (ILLEGAL_CHARACTERS_RE.sub("", _cell(f, content[f])) for f in CONTENT_FIELDS)
-        ws.append([a.id, *cells, a.state])
+    for a, content in _exported(session, served_only):
+        ws.append(safe_row([a.id, *(_cell(f, content[f]) for f in CONTENT_FIELDS), a.state]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -140,10 +149,9 @@ def import_xlsx(session: Session, actor: Actor, data: bytes) -> dict[str, Any]:
     return _import_records(session, actor, records)
 
 
-def export_markdown(session: Session) -> str:
+def export_markdown(session: Session, served_only: bool = True) -> str:
     parts: list[str] = []
-    for a in _articles(session):
-        c = content_of(a)
+    for a, c in _exported(session, served_only):
         lines = [f"# {c['title']}", "", f"- 编号: {a.id}", f"- 状态: {a.state}"]
         for f in ("category", "region", "tags", "valid_from", "valid_until", "remind_days", "related_ids"):
             value = ", ".join(str(x) for x in c[f]) if isinstance(c[f], list) else _cell(f, c[f])

@@ -35,14 +35,23 @@ def mask_address(value: str | None) -> str | None:
     return value[:6] + "****" if len(value) > 6 else "****"
 
 
-_ID_RE = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)")
-_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# Digits as typed by citizens and agents: ASCII or full-width (１３８…), mobiles written plain,
+# with the country code (+86 / 0086 / 86), or grouped by spaces and dashes (138-1234-5678).
+_D = "[0-9０-９]"
+_SEP = "[ \u3000\\-－‐—]?"
+_ID_RE = re.compile(rf"(?<!{_D})({_D}{{6}})({_D}{{8}})({_D}{{3}}[0-9０-９XxＸｘ])(?!{_D})")
+_PHONE_RE = re.compile(
+    rf"(?<!{_D})((?:(?:\+|＋|00|００)?[8８][6６]{_SEP})?[1１][3-9３-９]{_D})"
+    rf"({_SEP}{_D}{{4}}{_SEP})({_D}{{4}})(?!{_D})"
+)
+_DIGIT = re.compile(_D)
 
 
 def mask_text(text: str) -> str:
-    """Mask anything in free text that looks like a mainland ID number or mobile number."""
-    text = _ID_RE.sub(lambda m: mask_id_number(m.group(0)) or "", text)
-    return _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    """Mask anything in free text that looks like a mainland ID number or mobile number (the
+    middle digits starred, separators kept)."""
+    text = _ID_RE.sub(lambda m: m.group(1)[:3] + "*" * 11 + m.group(3)[-4:], text)
+    return _PHONE_RE.sub(lambda m: m.group(1) + _DIGIT.sub("*", m.group(2)) + m.group(3), text)
 
 
 class MaskingFilter(logging.Filter):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from hotline.people.masking import mask_address, mask_id_number, mask_phone
+from hotline.people.masking import mask_address, mask_id_number, mask_phone, mask_text
 from hotline.people.models import Caller, Department, User
 from hotline.people.permissions import Role
 from hotline.schemas import DbId, Out, StrictIn
@@ -156,10 +156,14 @@ def caller_out(caller: Caller, pii: bool) -> CallerOut:
     out = CallerOut.model_validate(caller)
     if pii:
         return out
+    care = out.care_profile
     return out.model_copy(
         update={
             "id_number": mask_id_number(out.id_number),
             "address": mask_address(out.address),
+            "notes": None if out.notes is None else mask_text(out.notes),
+            # Health is the most sensitive thing we hold: without `pii.read` it is not shown at all.
+            "care_profile": None if care is None else care.model_copy(update={"health_notes": None}),
             "phones": [p.model_copy(update={"number": mask_phone(p.number)}) for p in out.phones],
             "emergency_contacts": [
                 c.model_copy(update={"phone": mask_phone(c.phone)}) for c in out.emergency_contacts

@@ -4,10 +4,11 @@ Authenticated by the session cookie or `?token=` (a bearer token), and checked h
 needs `calls.control` (agents: own state, own screen pops, call commands) or `kpi.read` /
 `calls.supervise` (wallboards and supervisors: all agents, queues, alerts). Events cross from the
 call center's loop to the socket's loop thread-safely; a slow browser only loses events, never
-blocks telephony. Phone numbers are masked for viewers without `pii.read`. Agents also get the
-queue events of their own queues (the workspace's waiting list is live), and an agent whose last
-console socket closes and stays closed for the grace period is signed out of the queues, so a
-closed browser does not leave a ready seat that calls ring into.
+blocks telephony. Phone numbers, addresses and ID numbers are masked, and health notes left out,
+for viewers without `pii.read`. Agents also get the queue events of their own queues (the
+workspace's waiting list is live), and an agent whose last console socket closes and stays closed
+for the grace period is signed out of the queues, so a closed browser does not leave a ready seat
+that calls ring into.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from fastapi import WebSocket, WebSocketDisconnect
 from hotline.bus import Event, get_bus
 from hotline.calls.center import CallCenter, get_center
 from hotline.errors import HotlineError
-from hotline.people.masking import mask_phone
+from hotline.people.masking import mask_address, mask_id_number, mask_phone
 from hotline.store.db import Database
 from hotline.web.auth import COOKIE, Principal, principal_from_credentials
 
 KPI_PERIOD = 1.0
 PHONE_KEYS = {"caller", "caller_number", "number", "phone", "callback_number"}
+ADDRESS_KEYS = {"address", "location", "contact_address"}
+HIDDEN_KEYS = {"health_notes"}
 AGENT_TOPICS = {"agent.state", "screen_pop"}
 AGENT_QUEUE_TOPICS = {"queue.event", "queue.position"}
 # Seconds an agent may be without a console socket (a reload, a network blip) before sign-out.
@@ -42,14 +45,27 @@ def principal_for(db: Database, token: str | None, cookie: str | None) -> Princi
         return principal_from_credentials(s, token, cookie)
 
 
+def _masked(key: str, value: Any) -> Any:
+    if key in HIDDEN_KEYS:
+        return None
+    if isinstance(value, str):
+        if key in PHONE_KEYS:
+            return mask_phone(value)
+        if key in ADDRESS_KEYS:
+            return mask_address(value)
+        if key == "id_number":
+            return mask_id_number(value)
+        return value
+    return mask(value, False)
+
+
 def mask(data: Any, pii: bool) -> Any:
+    """Events and results as a viewer without `pii.read` may see them: phones, addresses and ID
+    numbers masked, health notes left out (a screen pop carries all of them)."""
     if pii:
         return data
     if isinstance(data, dict):
-        return {
-            k: mask_phone(v) if k in PHONE_KEYS and isinstance(v, str) else mask(v, pii)
-            for k, v in data.items()
-        }
+        return {k: _masked(k, v) for k, v in data.items()}
     if isinstance(data, list):
         return [mask(v, pii) for v in data]
     return data

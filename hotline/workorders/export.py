@@ -1,5 +1,6 @@
 """Excel export of a filtered order list (openpyxl write-only mode, so memory stays flat), with the
-same masking as the API: the rows go through `schemas.order_out` for the reader."""
+same masking as the API: the rows go through `schemas.order_out` for the reader, and every cell
+through `hotline.exports` (citizens' text never becomes a live formula)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import io
 from collections.abc import Iterable
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from hotline.exports import row
 from hotline.workorders.calendar import LOCAL
 from hotline.workorders.models import WorkOrder
 from hotline.workorders.schemas import order_out
@@ -33,11 +34,6 @@ HEADERS = [
 ]
 
 
-def _clean(row: list[object]) -> list[object]:
-    """Control characters are not allowed in XLSX cells; drop them rather than fail the export."""
-    return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
-
-
 def xlsx(orders: Iterable[WorkOrder], who: Who) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("工单")
@@ -47,7 +43,7 @@ def xlsx(orders: Iterable[WorkOrder], who: Who) -> bytes:
             break
         o = order_out(order, who)
         ws.append(
-            _clean(
+            row(
                 [
                     o.number,
                     o.type,

@@ -179,6 +179,15 @@ def hide_identity(order: WorkOrder, who: Who) -> bool:
     return who.department_only and order.confidential
 
 
+def masks_text(order: WorkOrder, who: Who) -> bool:
+    """Whether this reader gets the order's free text with phone and ID numbers masked."""
+    return hide_identity(order, who) or not who.pii
+
+
+def _masked(text: str | None) -> str | None:
+    return None if text is None else mask_text(text)
+
+
 def order_out(order: WorkOrder, who: Who) -> WorkOrderOut:
     out = WorkOrderOut.model_validate(order)
     if hide_identity(order, who):
@@ -187,10 +196,24 @@ def order_out(order: WorkOrder, who: Who) -> WorkOrderOut:
         out.contact_phone = None
         out.contact_address = None
         out.location = None
-        out.content = mask_text(out.content)
     elif not who.pii:
         out.contact_phone = mask_phone(out.contact_phone)
         out.contact_address = mask_address(out.contact_address)
         out.location = mask_address(out.location)
+    if masks_text(order, who):
+        # Every free-text field, not only the content: a citizen's number typed into the title,
+        # or quoted in a resolution or reply, must not reach a reader without the right to it.
+        out.title = mask_text(out.title)
         out.content = mask_text(out.content)
+        out.resolution = _masked(out.resolution)
+        out.reply = _masked(out.reply)
+        out.return_reason = _masked(out.return_reason)
+    return out
+
+
+def event_out(event: Any, order: WorkOrder, who: Who) -> EventOut:
+    """A timeline entry; its note masked as the order's text is (notes quote callers too)."""
+    out = EventOut.model_validate(event)
+    if masks_text(order, who):
+        out.note = _masked(out.note)
     return out

@@ -38,3 +38,20 @@ def test_log_filter(caplog: pytest.LogCaptureFixture) -> None:
         logger.info("caller %s rang", "13812345678")
     assert "13812345678" not in caplog.text
     assert "138****5678" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        ("请回电+8613812345678", "请回电+86138****5678"),
+        ("电话 +86 138 1234 5678。", "电话 +86 138 **** 5678。"),
+        ("0086-138-1234-5678", "0086-138-****-5678"),
+        ("138-1234-5678", "138-****-5678"),
+        ("手机１３８１２３４５６７８", "手机１３８****５６７８"),
+        ("身份证１１０１０５１９４５０１０１１２３Ｘ", "身份证１１０***********１２３Ｘ"),
+        ("工单GD20261124-0001", "工单GD20261124-0001"),  # not a phone
+        ("流水号 20261124123456789012", "流水号 20261124123456789012"),  # too long for either
+    ],
+)
+def test_free_text_in_every_written_form(raw: str, masked: str) -> None:
+    assert mask_text(raw) == masked

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.errors import NotFound
+from hotline.errors import Forbidden, NotFound
 from hotline.knowledge import incall, index, search, service, usage, views
 from hotline.knowledge.content import diff, get_version, is_served, served_content
 from hotline.knowledge.models import Article, ArticleVersion
@@ -309,9 +309,16 @@ def suggest_articles(
 def in_call_suggestions(
     request: Request,
     body: InCallIn,
-    _: Principal = Depends(require("knowledge.read")),
+    p: Principal = Depends(require("knowledge.read")),
     session: Session = Depends(get_session, scope="function"),
 ) -> list[InCallItem]:
+    """Suggestions from the IVR path, the text and (with `callers.read`) the caller's care profile:
+    the reasons name what the profile holds, so naming a caller needs the right to look them up."""
+    if body.caller_id is not None and not p.can("callers.read"):
+        raise Forbidden(
+            "suggestions for a caller need callers.read (they reveal the care profile)",
+            "按来电人推荐需要来电人查看权限（会透露关怀档案）",
+        )
     idx = fresh_index(request, session)
     found = incall.suggest_in_call(
         session, idx, body.ivr_path, body.caller_id, body.text, body.limit, cache=views.embedding_cache(idx)

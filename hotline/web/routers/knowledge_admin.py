@@ -27,11 +27,13 @@ def _index(request: Request) -> index.KnowledgeIndex:
 
 @router.get("/export.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def export_xlsx(
-    _: Principal = Depends(require("knowledge.read")),
+    p: Principal = Depends(require("knowledge.read")),
     session: Session = Depends(get_session, scope="function"),
 ) -> Response:
+    """Writers export every article's working copy; read-only roles only served articles' live
+    versions (what agents read), never unreviewed drafts."""
     return Response(
-        transfer.export_xlsx(session),
+        transfer.export_xlsx(session, served_only=not p.can("knowledge.write")),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="knowledge.xlsx"'},
     )
@@ -39,11 +41,13 @@ def export_xlsx(
 
 @router.get("/export.md", response_class=Response, responses={200: {"content": {"text/markdown": {}}}})
 def export_markdown(
-    _: Principal = Depends(require("knowledge.read")),
+    p: Principal = Depends(require("knowledge.read")),
     session: Session = Depends(get_session, scope="function"),
 ) -> Response:
+    """Writers export every article's working copy; read-only roles only served articles' live
+    versions (what agents read), never unreviewed drafts."""
     return Response(
-        transfer.export_markdown(session),
+        transfer.export_markdown(session, served_only=not p.can("knowledge.write")),
         media_type="text/markdown; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="knowledge.md"'},
     )

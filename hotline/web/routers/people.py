@@ -11,6 +11,8 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from hotline.audit.service import record
+from hotline.exports import row
 from hotline.people import service
 from hotline.people.credentials import check_password
 from hotline.people.masking import mask_address, mask_id_number, mask_phone
@@ -198,7 +200,11 @@ def lookup_caller(
     principal: Principal = Depends(require("callers.read")),
     session: Session = Depends(get_session, scope="function"),
 ) -> list[CallerOut]:
-    return [caller_out(c, principal.pii) for c in service.lookup_by_phone(session, phone)]
+    found = service.lookup_by_phone(session, phone)
+    if found:  # a read of personal data: who looked up which callers (the number masked)
+        after = {"phone": mask_phone(normalize_phone(phone)), "caller_ids": [c.id for c in found]}
+        record(session, principal.actor, "caller.lookup", "caller", found[0].id, None, after)
+    return [caller_out(c, principal.pii) for c in found]
 
 
 EXPORT_COLUMNS = ["id", "name", "id_number", "gender", "district", "address", "phones", "priority_level"]
@@ -217,6 +223,9 @@ def export_callers(
 ) -> StreamingResponse:
     callers = list(session.scalars(_caller_stmt(q, district).order_by(Caller.id)))
     pii = principal.pii
+    # One audit row per export (a bulk read of personal data), committed before the file streams.
+    after = {"q": q, "district": district, "rows": len(callers), "unmasked": pii}
+    record(session, principal.actor, "caller.export", "caller", None, None, after)
 
     def rows() -> Iterator[str]:
         buf = io.StringIO()
@@ -226,16 +235,18 @@ def export_callers(
         for c in callers:
             phones = [p.number if pii else (mask_phone(p.number) or "") for p in c.phones]
             writer.writerow(
-                [
-                    c.id,
-                    c.name,
-                    c.id_number if pii else mask_id_number(c.id_number),
-                    c.gender,
-                    c.district,
-                    c.address if pii else mask_address(c.address),
-                    " ".join(phones),
-                    c.care_profile.priority_level if c.care_profile else 0,
-                ]
+                row(
+                    [
+                        c.id,
+                        c.name,
+                        c.id_number if pii else mask_id_number(c.id_number),
+                        c.gender,
+                        c.district,
+                        c.address if pii else mask_address(c.address),
+                        " ".join(phones),
+                        c.care_profile.priority_level if c.care_profile else 0,
+                    ]
+                )
             )
             yield buf.getvalue()
             buf.seek(0)
@@ -263,7 +274,9 @@ def get_caller(
     principal: Principal = Depends(require("callers.read")),
     session: Session = Depends(get_session, scope="function"),
 ) -> CallerOut:
-    return caller_out(service.get_caller(session, caller_id), principal.pii)
+    caller = service.get_caller(session, caller_id)
+    record(session, principal.actor, "caller.read", "caller", caller.id, None, {"unmasked": principal.pii})
+    return caller_out(caller, principal.pii)
 
 
 @router.put("/callers/{caller_id}", response_model=CallerOut)

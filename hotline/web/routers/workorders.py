@@ -32,7 +32,6 @@ from hotline.workorders.queries import Filters, build, page
 from hotline.workorders.schemas import (
     ActionIn,
     BulkDispatchIn,
-    EventOut,
     LinkIn,
     LinkOut,
     ReturnVisitIn,
@@ -42,6 +41,7 @@ from hotline.workorders.schemas import (
     WorkOrderIn,
     WorkOrderOut,
     WorkOrderPatch,
+    event_out,
     order_out,
 )
 from hotline.workorders.states import Action, State, allowed_actions
@@ -299,7 +299,7 @@ def _detail(session: Session, w: service.Who, order_id: int) -> WorkOrderDetail:
     )
     return WorkOrderDetail(
         **base,
-        timeline=[EventOut.model_validate(e) for e in events],
+        timeline=[event_out(e, o, w) for e in events],
         links=[LinkOut.model_validate(x) for x in links],
         allowed_actions=[a.value for a in allowed_actions(State(o.state))],
     )
