@@ -5,7 +5,8 @@ names, folded continuation lines, bare LF line ends and several Via values in on
 accepts all of those and hands the engine one canonical form. Anything that cannot be a SIP message
 raises :class:`SipParseError`, a ``ValueError``, never some other exception: the engine relies on that
 to answer 400 or drop the datagram without crashing. Serialization always writes canonical long names,
-CRLF line ends and a correct Content-Length.
+CRLF line ends and a correct Content-Length. :func:`parse_head` reads only the first headers of a
+message the engine refuses to parse in full (oversized, malformed), at a bounded cost.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 MAX_MESSAGE = 65_535
+# Over UDP nothing legitimate comes near this (RFC 3261 18.1.1 sends requests > 1300 bytes over TCP);
+# a bigger datagram is refused unparsed, so a flood of 60 KB datagrams costs next to nothing.
+MAX_UDP_MESSAGE = 16_384
+HEAD_LIMIT = 4096  # how much of a refused message we read to address the refusal
+_CLEN_LINE = re.compile(rb"^(?:content-length|l)[ \t]*:.*$\n?", re.I | re.M)
 
 # RFC 3261 7.3.3 compact forms (plus RFC 3515/3892/4028 ones seen in the wild).
 COMPACT = {
@@ -70,6 +76,9 @@ def canonical_name(name: str) -> str:
 
 def split_list(value: str) -> list[str]:
     """Split a header value on commas that are outside quotes and angle brackets."""
+    if '"' not in value and "<" not in value:
+        # The usual case (Via lists): a plain split, not a Python loop over every character.
+        return [item for item in (part.strip() for part in value.split(",")) if item]
     out: list[str] = []
     buf: list[str] = []
     quoted = False
@@ -246,6 +255,19 @@ def parse_message(data: bytes, *, strict: bool = True) -> SipMessage:
         for name in ("From", "To"):
             parse_name_addr(msg.get(name) or "")
     return msg
+
+
+def parse_head(data: bytes, limit: int = HEAD_LIMIT) -> SipMessage:
+    """The start line and the headers found in the first ``limit`` bytes, without body or checks.
+
+    Enough to address a response (Via, From, To, Call-ID, CSeq come first in practice) to a message
+    we refuse to parse in full - too large, or malformed - at a cost bounded by ``limit``."""
+    head = data[:limit]
+    end = head.find(b"\r\n\r\n")
+    if end < 0:
+        end = head.rfind(b"\n")  # cut at the last whole line
+    head = _CLEN_LINE.sub(b"", head[: max(end, 0)] if end >= 0 else head)
+    return parse_message(head.rstrip(b"\r\n") + b"\r\n\r\n", strict=False)
 
 
 def _start_line(line: str) -> SipMessage:
