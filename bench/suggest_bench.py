@@ -28,14 +28,14 @@ from hotline.store.db import Database
 from hotline.store.migrate import upgrade
 from hotline.workorders import assist, classifier
 from hotline.workorders.models import ClassifierModel
-from hotline.workorders.search import index_tokens
+from hotline.workorders.search import jieba_tokens
 
 OLD_TARGET = "bench_old"
 
 
 def old_fit(texts: list[str], labels: list[int]) -> dict[str, Any]:
     """The former `assist.train` body: multinomial naive Bayes, top 5,000 tokens."""
-    docs = [(index_tokens(t), y) for t, y in zip(texts, labels, strict=True)]
+    docs = [(jieba_tokens(t), y) for t, y in zip(texts, labels, strict=True)]
     counts = Counter(tok for toks, _ in docs for tok in toks)
     vocab = [t for t, _ in counts.most_common(5000)]
     classes = sorted({y for _, y in docs})
@@ -64,7 +64,7 @@ def old_suggest(session: Session, text: str, top: int = 3) -> list[tuple[int, fl
     assert model is not None
     p = model.params
     vi = {t: i for i, t in enumerate(p["vocab"])}
-    idx = [vi[t] for t in index_tokens(text) if t in vi]
+    idx = [vi[t] for t in jieba_tokens(text) if t in vi]
     scores = np.array(p["log_prior"]) + np.array(p["log_like"])[:, idx].sum(axis=1)
     probs = np.exp(scores - scores.max())
     probs /= probs.sum()

@@ -152,6 +152,20 @@ def workorders_train() -> None:
         typer.echo(f"{target}: trained on {samples} closed orders")
 
 
+@workorders_app.command("reindex")
+def workorders_reindex() -> None:
+    """Rebuild the work-order search tokens (safe at any time; each batch of 500 commits with
+    the rest of the run)."""
+    import time
+
+    from hotline.store.db import get_database
+    from hotline.workorders.jobs import reindex
+
+    started = time.monotonic()
+    count = reindex(get_database(), lambda n: typer.echo(f"  {n} orders ...") if n % 10_000 == 0 else None)
+    typer.echo(f"reindexed {count} work orders in {time.monotonic() - started:.1f} s")
+
+
 @app.command()
 def serve(
     host: str = typer.Option("", help="HTTP address (default from settings)"),

@@ -206,6 +206,15 @@ def delete_caller(session: Session, actor: Actor, caller_id: int) -> None:
     session.flush()
 
 
+def caller_identity(session: Session, caller_id: int) -> tuple[str, list[str]]:
+    """A caller's name and phone numbers (for indexing the work orders they are on)."""
+    name = session.scalar(select(Caller.name).where(Caller.id == caller_id)) or ""
+    phones = session.scalars(
+        select(CallerPhone.number).where(CallerPhone.caller_id == caller_id).order_by(CallerPhone.id)
+    )
+    return name, list(phones)
+
+
 def caller_ids_by_phone(session: Session, number: str) -> list[int]:
     """Ids of the callers using this number: one B-tree index probe, for routing decisions."""
     normalized = normalize_phone(number)

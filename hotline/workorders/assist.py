@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from hotline.workorders.classifier import KIND, Model, fit
 from hotline.workorders.models import ClassifierModel, SearchToken, WorkOrder
-from hotline.workorders.search import index_tokens, order_text
+from hotline.workorders.search import index_tokens, jieba_tokens, order_text
 from hotline.workorders.states import TERMINAL
 
 DUPLICATE_DAYS = 7
@@ -110,7 +110,7 @@ class _NaiveBayes:
         self.like = np.array(params["log_like"])
 
     def predict(self, text: str, top: int = 3) -> list[tuple[int, float]]:
-        idx = [self.vocab[t] for t in index_tokens(text) if t in self.vocab]
+        idx = [self.vocab[t] for t in jieba_tokens(text) if t in self.vocab]
         scores = self.prior + self.like[:, idx].sum(axis=1)
         probs = np.exp(scores - scores.max())
         probs /= probs.sum()

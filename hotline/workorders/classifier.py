@@ -18,12 +18,13 @@ import itertools
 import math
 import random
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from hotline.workorders.search import normalize
 
 KIND = "char-ngram-logreg"
 NGRAMS = (1, 2, 3)
@@ -42,12 +43,6 @@ FUNCTION_CHARS = frozenset(
 )
 _DIGITS = re.compile(r"\d+")
 _SPLIT = re.compile(r"[^\w\u3400-\u9fff]+|_")
-
-
-def normalize(text: str) -> str:
-    """NFKC (full-width → ASCII), drop format characters (zero-width, bidi controls), lowercase."""
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").lower()
 
 
 def features(text: str) -> Counter[str]:

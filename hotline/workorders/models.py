@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, utcnow
@@ -203,7 +203,8 @@ class SavedView(Base):
 
 class SearchToken(Base):
     """Inverted index for Chinese search: (token, order id), primary key serves both lookup and
-    newest-first scans (see `hotline.workorders.search`)."""
+    newest-first scans; `weight` (term frequency, title counted thrice) only ranks a page's
+    candidates (see `hotline.workorders.search` and `ranking`)."""
 
     __tablename__ = "workorder_tokens"
 
@@ -211,6 +212,7 @@ class SearchToken(Base):
     workorder_id: Mapped[int] = mapped_column(
         ForeignKey("workorders.id", ondelete="CASCADE"), primary_key=True
     )
+    weight: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
 
     __table_args__ = (Index("ix_workorder_tokens_workorder_id", "workorder_id"),)
 

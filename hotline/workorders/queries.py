@@ -2,7 +2,8 @@
 
 Filters map onto the composite indexes of `workorders` ((state, id), (department_id, state, id),
 (category_id, id), (caller_id, id), created_at, due_at), so a filtered newest-first page is an
-index range scan; text goes through the token table (`search.TextScan`).
+index range scan; text goes through the token table: most relevant first (`ranking.page`), or
+newest first with `sort=-id` and in exports (`search.TextScan`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from hotline.errors import Invalid
 from hotline.schemas import StrictIn
 from hotline.store.pagination import PageRequest, decode_cursor, encode_cursor, paginate
-from hotline.workorders import search
+from hotline.workorders import ranking, search
 from hotline.workorders.calendar import LOCAL
 from hotline.workorders.models import WorkOrder
 from hotline.workorders.service import Who
@@ -82,13 +83,18 @@ def _aware(value: datetime) -> datetime:
 @dataclass
 class Query:
     stmt: Select[Any]  # the filters without the text
-    tokens: list[str] | None  # the query tokens, longest first
+    text: search.Plan | None  # the text query
+    hide_identity: bool = False  # the viewer may not find confidential orders by who they are from
+
+    def scan(self, session: Session, before: int | None = None) -> search.TextScan:
+        assert self.text is not None
+        return search.TextScan(session, self.stmt, self.text.required, before, self.hide_identity)
 
     def rows(self, session: Session, limit: int) -> Iterator[WorkOrder]:
         """Newest first, up to `limit` (exports)."""
-        if self.tokens is None:
+        if self.text is None:
             return iter(session.scalars(self.stmt.order_by(WorkOrder.id.desc()).limit(limit)))
-        return islice(search.TextScan(session, self.stmt, self.tokens), limit)
+        return islice(self.scan(session), limit)
 
 
 def build(session: Session, who: Who, f: Filters, now: datetime) -> Query:
@@ -125,21 +131,26 @@ def build(session: Session, who: Who, f: Filters, now: datetime) -> Query:
         stmt = stmt.where(WorkOrder.created_at >= _aware(f.created_from))
     if f.created_to:
         stmt = stmt.where(WorkOrder.created_at < _aware(f.created_to))
-    tokens = search.plan(session, f.q) if f.q else None
-    return Query(stmt, tokens or None)
+    text = search.plan(session, f.q) if f.q and f.q.strip() else None
+    return Query(stmt, text, who.department_only)
 
 
 SORTABLE = {"created_at": WorkOrder.created_at, "due_at": WorkOrder.due_at, "number": WorkOrder.number}
 
 
 def page(session: Session, q: Query, params: PageRequest, to_out: Callable[[WorkOrder], T]) -> dict[str, Any]:
-    """One keyset page; text searches are newest first only (the index order)."""
-    if q.tokens is None:
+    """One keyset page; text searches are most relevant first, or newest first (`sort=-id`)."""
+    if q.text is None:
         return paginate(session, q.stmt, params, SORTABLE, WorkOrder.id, to_out)
-    if params.sort not in (None, "-id"):
-        raise Invalid("text search results are sorted newest first only", "全文检索结果只能按时间倒序")
+    if params.sort is None:
+        return ranking.page(session, q.stmt, q.text, params.limit, params.cursor, to_out, q.hide_identity)
+    if params.sort != "-id":
+        raise Invalid(
+            "text search results are sorted by relevance or newest first (sort=-id)",
+            "全文检索结果只能按相关度或时间倒序排列",
+        )
     before = int(decode_cursor(params.cursor)[1]) if params.cursor else None
-    scan = search.TextScan(session, q.stmt, q.tokens, before)
+    scan = q.scan(session, before)
     rows = list(islice(scan, params.limit + 1))
     cursor = None
     if len(rows) > params.limit:

@@ -1,32 +1,47 @@
-"""Chinese text search over work orders: a jieba token table, the same on SQLite and PostgreSQL.
+"""Chinese text search over work orders: a token table, the same on SQLite and PostgreSQL.
 
-Why a token table (`workorder_tokens(token, workorder_id)`, primary key in that order) and not
-FTS5 / tsvector: PostgreSQL has no Chinese parser in Debian and pg_trgm cannot index 2-character
+Why a token table (`workorder_tokens(token, workorder_id, weight)`, primary key in that order) and
+not FTS5 / tsvector: PostgreSQL has no Chinese parser in Debian and pg_trgm cannot index 2-character
 words (低保, 养老); FTS5 `trigram` has the same hole and FTS5 exists only on SQLite. One table
-works on both, is written by the same service call in the same transaction as the order (so the
-index is never stale or ahead), and answers the question the console asks — "newest orders
-containing all these words" — from the primary key's sorted ranges, stopping once a page is
-full (see `id_chunk` and `TextScan`).
+works on both and is written by the same service call in the same transaction as the order (so
+the index is never stale or ahead).
 
-Indexing uses `jieba.cut_for_search` (words plus their dictionary sub-words: 养老院 also yields
-养老), queries use `jieba.cut` words, so a query word matches both as a word and inside a longer
-one.
+What is indexed, so that search finds what an agent types: every character bigram of each run of
+Chinese characters (农合 inside 新农合, 到账 however jieba splits the sentence), every character
+(a one-character query: 宋, 药), jieba's words of three characters and more (a whole-word match
+ranks higher), letter/digit runs, and for phone-like digit runs (7–15 digits) their suffixes from
+4 digits and prefixes from 7 (尾号 0112, 138103…). Besides the order's text: the contact's and the
+registered caller's name and phone numbers. Text is normalised first (NFKC: full-width digits and
+letters to ASCII; format characters — zero-width, bidi controls — removed) at index and query
+time alike, so invisible characters cannot hide an order from search. `weight` is the term
+frequency with title occurrences counted three times, for ranking (`ranking.py`).
+
+A query needs every one of its terms: a Chinese run by bigrams covering it (one character by
+itself), a number or word as typed; the remaining bigrams and jieba words only rank.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import jieba
-from sqlalchemy import delete, exists, insert, intersect, literal_column, select
+from sqlalchemy import delete, exists, func, insert, intersect, literal, literal_column, select, union_all
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 
+from hotline.errors import Invalid
+from hotline.people.service import caller_identity
 from hotline.workorders.models import SearchToken, WorkOrder
 
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_ALNUM = re.compile(r"[a-z0-9]+")
+_DIGITS = re.compile(r"[0-9]+")
 STOP = frozenset(
     [
         "的",
@@ -58,8 +73,18 @@ STOP = frozenset(
 )
 MAX_TOKEN = 32
 MAX_SCAN = 100_000
+TITLE_WEIGHT = 3
+MAX_WEIGHT = 30
+PHONE_DIGITS = (7, 15)
+DF_CAP = 2000  # postings counted per query token (for ordering and idf): enough to tell rare apart
 
 jieba.setLogLevel(60)
+
+
+def normalize(text: str) -> str:
+    """NFKC, format characters (zero-width, bidi controls, soft hyphen) removed, lower case."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").lower()
 
 
 def _clean(words: Iterable[str]) -> list[str]:
@@ -74,33 +99,172 @@ def _clean(words: Iterable[str]) -> list[str]:
     return out
 
 
-def index_tokens(text: str) -> list[str]:
-    """Distinct tokens stored for a text."""
+def jieba_tokens(text: str) -> list[str]:
+    """jieba's words for a text (the former index; models trained on it still read text this way)."""
     return _clean(jieba.cut_for_search(text))
 
 
-def query_tokens(text: str) -> list[str]:
-    return _clean(jieba.cut(text))
+def _stop(tok: str) -> bool:
+    """A stop word, or a bigram of two stop characters (的了, 我在)."""
+    return tok in STOP or all(ch in STOP for ch in tok)
 
 
-def order_text(order: WorkOrder) -> str:
+def _digit_terms(run: str) -> list[str]:
+    out = [run]
+    lo, hi = PHONE_DIGITS
+    if lo <= len(run) <= hi:
+        out += [run[-n:] for n in range(4, len(run))]
+        out += [run[:n] for n in range(7, len(run))]
+    return out
+
+
+def terms(text: str) -> Counter[str]:
+    """Index tokens of a text with their frequency."""
+    text = normalize(text)
+    out: Counter[str] = Counter()
+    for run in _CJK.findall(text):
+        out.update(ch for ch in run if ch not in STOP)
+        out.update(b for b in (run[i : i + 2] for i in range(len(run) - 1)) if not _stop(b))
+    for run in _ALNUM.findall(text):
+        if len(run) <= MAX_TOKEN:
+            out[run] += 1
+        for digits in _DIGITS.findall(run):
+            if digits != run:
+                out[digits] += 1
+            out.update(t for t in _digit_terms(digits)[1:])
+    out.update(w for w in jieba.cut_for_search(text) if len(w) >= 3 and _CJK.fullmatch(w))
+    return out
+
+
+def index_tokens(text: str) -> list[str]:
+    """Distinct tokens stored for a text."""
+    return list(terms(text))
+
+
+def order_text(order: Any) -> str:
     return f"{order.title}\n{order.content}\n{order.location or ''}\n{order.number}"
+
+
+def weights(title: str, body: str, identity: Iterable[str] = ()) -> dict[str, int]:
+    """token → weight for an order: frequency, title occurrences counted TITLE_WEIGHT times."""
+    counts = terms(body)
+    for tok, n in terms(title).items():
+        counts[tok] += TITLE_WEIGHT * n
+    for part in identity:
+        counts.update(terms(part))
+    return {t: min(n, MAX_WEIGHT) for t, n in counts.items()}
+
+
+INDEXED = (
+    WorkOrder.id,
+    WorkOrder.number,
+    WorkOrder.title,
+    WorkOrder.content,
+    WorkOrder.location,
+    WorkOrder.contact_name,
+    WorkOrder.contact_phone,
+    WorkOrder.contact_address,
+    WorkOrder.caller_id,
+)
+
+
+def identity_of(session: Session, order: Any) -> list[str]:
+    """Who the order is from: contact name, phone and address (mail, WeChat) and the registered
+    caller's name and phones."""
+    out = [order.contact_name or "", order.contact_phone or "", order.contact_address or ""]
+    if order.caller_id is not None:
+        name, phones = caller_identity(session, order.caller_id)
+        out += [name, *phones]
+    return [p for p in out if p]
+
+
+def _write(session: Session, order: Any) -> None:
+    """`order`: a WorkOrder or a row of the INDEXED columns."""
+    session.execute(delete(SearchToken).where(SearchToken.workorder_id == order.id))
+    body = f"{order.content}\n{order.location or ''}\n{order.number}"
+    toks = weights(order.title, body, identity_of(session, order))
+    if toks:
+        rows = [{"token": t, "workorder_id": order.id, "weight": w} for t, w in toks.items()]
+        session.execute(insert(SearchToken), rows)
 
 
 def reindex(session: Session, order: WorkOrder) -> None:
     """Replace the tokens of one order (call after any change of its text, same transaction)."""
     session.flush()
-    session.execute(delete(SearchToken).where(SearchToken.workorder_id == order.id))
-    toks = index_tokens(order_text(order))
-    if toks:
-        session.execute(insert(SearchToken), [{"token": t, "workorder_id": order.id} for t in toks])
+    _write(session, order)
 
 
-def plan(session: Session, text: str) -> list[str]:
-    """Query tokens, longest first: longer words are rarer, and on PostgreSQL the first token
-    drives the scan. (Exact counts per token cost ~3 ms each at 1M orders, more than they save:
-    PostgreSQL already merge-joins two sorted posting lists, SQLite merges its INTERSECT.)"""
-    return sorted(query_tokens(text), key=len, reverse=True)
+def reindex_all(session: Session, batch: int = 500, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild every order's tokens (after a change of what is indexed); returns the order count.
+    Reads only the indexed columns, so a migration can run it whatever columns come later."""
+    done, last = 0, 0
+    while True:
+        chunk = session.execute(
+            select(*INDEXED).where(WorkOrder.id > last).order_by(WorkOrder.id).limit(batch)
+        ).all()
+        if not chunk:
+            return done
+        for row in chunk:
+            _write(session, row)
+        last, done = chunk[-1].id, done + len(chunk)
+        if progress is not None:
+            progress(done)
+
+
+@dataclass
+class Plan:
+    """A query: tokens every match holds (rarest first), tokens that only rank, their posting
+    counts (capped at DF_CAP) and the number of orders (for idf)."""
+
+    required: list[str]
+    optional: list[str] = field(default_factory=list)
+    df: dict[str, int] = field(default_factory=dict)
+    total: int = 1
+
+
+def query_terms(text: str) -> tuple[list[str], list[str]]:
+    """(required, optional) tokens of a query, before any database look-up."""
+    text = normalize(text)
+    required: list[str] = []
+    optional: list[str] = []
+    for run in _CJK.findall(text):
+        if len(run) == 1:
+            required.append(run)
+            continue
+        grams = [run[i : i + 2] for i in range(len(run) - 1)]
+        # Bigrams at even offsets (plus the last) cover every character; the others only rank.
+        cover = set(range(0, len(grams), 2)) | {len(grams) - 1}
+        required += [g for i, g in enumerate(grams) if i in cover]
+        optional += [g for i, g in enumerate(grams) if i not in cover]
+        optional += [w for w in jieba.cut(run) if len(w) >= 3]
+    required += [w for w in _ALNUM.findall(text) if len(w) <= MAX_TOKEN]
+    req = [t for t in dict.fromkeys(required) if not _stop(t)]
+    opt = [t for t in dict.fromkeys(optional) if not _stop(t) and t not in req]
+    return req, opt
+
+
+def plan(session: Session, text: str) -> Plan:
+    """The query's plan; a query of only common words (的, 我们, 没有) or no letters at all is a
+    clear 422, never silently "no filter" nor "nothing"."""
+    required, optional = query_terms(text)
+    if not required:
+        raise Invalid(
+            f"the search text {text!r} holds only very common words or no letters or digits; "
+            "add a more specific word",
+            f"检索词“{text}”只有“的、了、我们、没有”这类常用字词或不含文字，无法检索，请换一个更具体的词",
+        )
+    toks = required + optional
+    arms = [
+        select(literal(t).label("token"), func.count().label("n")).select_from(
+            select(literal(1)).where(SearchToken.token == t).limit(DF_CAP).subquery()
+        )
+        for t in toks
+    ]
+    df = {str(t): int(n) for t, n in session.execute(union_all(*arms))}
+    total = int(session.scalar(select(func.max(WorkOrder.id))) or 1)
+    # The rarest token drives the scan (PostgreSQL) and is cheapest to intersect from.
+    required.sort(key=lambda t: (df.get(t, 0), -len(t)))
+    return Plan(required, optional, df, total)
 
 
 def id_chunk(session: Session, toks: list[str], before: int | None, n: int) -> list[int]:
@@ -133,23 +297,49 @@ def id_chunk(session: Session, toks: list[str], before: int | None, n: int) -> l
     return list(session.scalars(stmt.order_by(driver.workorder_id.desc()).limit(n)))
 
 
+def visible_matches(session: Session, toks: list[str], ids: list[int]) -> set[int]:
+    """Of `ids`, those that match without the caller's identity where it is hidden from the viewer
+    (confidential orders seen by a department): their identity must not be a search oracle."""
+    hidden = session.execute(
+        select(WorkOrder.id, WorkOrder.title, WorkOrder.content, WorkOrder.location, WorkOrder.number).where(
+            WorkOrder.id.in_(ids), WorkOrder.confidential.is_(True)
+        )
+    ).all()
+    need = set(toks)
+    drop = {
+        r.id
+        for r in hidden
+        if not need <= terms(f"{r.title}\n{r.content}\n{r.location or ''}\n{r.number}").keys()
+    }
+    return set(ids) - drop
+
+
 class TextScan:
-    """Orders matching `toks` and `stmt`'s filters, newest first, fetched in growing id chunks.
+    """Ids of orders matching `toks` and `stmt`'s filters, newest first, in growing id chunks.
 
     Filters are applied per chunk (`id IN (...)`), so a page costs a few chunks, not the whole
     posting list. After `max_scan` ids the scan stops; `before` then says where to resume (the
     page's cursor), so a rare filter on a common word cannot make one request unbounded.
+    `hide_identity`: the viewer may not match confidential orders by who they are from.
     """
 
     def __init__(
-        self, session: Session, stmt: Select[Any], toks: list[str], before: int | None = None
+        self,
+        session: Session,
+        stmt: Select[Any],
+        toks: list[str],
+        before: int | None = None,
+        hide_identity: bool = False,
     ) -> None:
         self.session, self.stmt, self.toks = session, stmt, toks
         self.before = before
+        self.hide_identity = hide_identity
         self.capped = False
 
-    def __iter__(self) -> Iterator[WorkOrder]:
+    def chunks(self) -> Iterator[list[int]]:
+        """Matching ids, newest first, a chunk at a time."""
         n, scanned = 64, 0
+        ids_only = self.stmt.with_only_columns(WorkOrder.id)
         while True:
             if scanned >= MAX_SCAN:
                 self.capped = True
@@ -158,15 +348,24 @@ class TextScan:
             if not ids:
                 return
             scanned += len(ids)
-            rows = self.session.scalars(self.stmt.where(WorkOrder.id.in_(ids)).order_by(WorkOrder.id.desc()))
-            yield from rows
+            found = list(self.session.scalars(ids_only.where(WorkOrder.id.in_(ids))))
+            if self.hide_identity and found:
+                keep = visible_matches(self.session, self.toks, found)
+                found = [i for i in found if i in keep]
+            if found:
+                yield sorted(found, reverse=True)
             self.before = ids[-1]
             if len(ids) < n:
                 return
             n = min(n * 4, 4096)
 
+    def __iter__(self) -> Iterator[WorkOrder]:
+        for chunk in self.chunks():
+            yield from self.session.scalars(
+                select(WorkOrder).where(WorkOrder.id.in_(chunk)).order_by(WorkOrder.id.desc())
+            )
+
 
 def search_ids(session: Session, text: str, limit: int = 50) -> list[int]:
-    """Newest order ids containing every word of `text`."""
-    toks = plan(session, text)
-    return id_chunk(session, toks, None, limit) if toks else []
+    """Newest order ids containing every term of `text`."""
+    return id_chunk(session, plan(session, text).required, None, limit)
