@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor
@@ -20,6 +20,7 @@ from hotline.people.schemas import CallerIn
 from hotline.people.service import create_caller
 from hotline.store.base import utcnow
 from hotline.store.db import Database
+from hotline.store.migrate import downgrade, upgrade
 from hotline.store.pagination import PageRequest
 from hotline.workorders import ranking, search
 from hotline.workorders.models import SearchToken, WorkOrder
@@ -158,3 +159,27 @@ def test_reindex_all_rebuilds_the_tokens(db: Database) -> None:
         assert search.reindex_all(s, batch=1) == 1
         assert s.scalar(select(func.count()).select_from(SearchToken)) == before
         assert find(s, "农合") == [target.id]
+
+
+def test_migration_reindexes_existing_orders(db: Database) -> None:
+    """Orders indexed by the former jieba-only indexer become findable by parts of words."""
+    downgrade(db.url, "0110_channels_intake_hardening")
+    with db.session() as s:
+        row = WorkOrder(
+            number="GD20261201-0001", type="inquiry", title="报销咨询", content="想了解新农合报销比例"
+        )
+        s.add(row)
+        s.flush()
+        oid = row.id
+        for tok in search.jieba_tokens(search.order_text(row)):
+            s.execute(
+                text("INSERT INTO workorder_tokens (token, workorder_id) VALUES (:t, :i)"),
+                {"t": tok, "i": oid},
+            )
+    db.dispose()
+    upgrade(db.url)
+    with db.session() as s:
+        assert find(s, "农合") == [oid]
+        assert (
+            s.scalar(select(SearchToken.weight).where(SearchToken.token == "报销")) == 1 + search.TITLE_WEIGHT
+        )
