@@ -75,6 +75,9 @@ class DialPlanSettings(BaseModel):
             "admin": list(_DOMESTIC),
         }
     )
+    # Numbers a published IVR flow may transfer callers to or ring in an emergency (checked when
+    # the flow is published: a flow runs as the system, for every caller).
+    flows: list[DialCategory] = Field(default_factory=lambda: list(_DOMESTIC))
     # Callbacks ring citizens: no extensions, no emergency numbers; a queue may differ.
     callback: list[DialCategory] = Field(default_factory=lambda: list(_CALLBACK))
     callback_queues: dict[str, list[DialCategory]] = Field(default_factory=dict)

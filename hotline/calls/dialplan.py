@@ -198,6 +198,23 @@ class DialPlan:
             return replace(decision, allowed=False, reason=reason, reason_zh=reason_zh)
         return decision
 
+    def check_flow(self, definition: dict[str, Any]) -> Decision | None:
+        """The first number an IVR flow would ring (a transfer to an agent or an external number,
+        an emergency node's numbers) that the plan refuses for flows; None when all are allowed."""
+        from hotline.ivr.flow import Emergency, Transfer, parse
+
+        targets: list[str] = []
+        for node in parse(definition).nodes.values():
+            if isinstance(node, Transfer) and node.target_kind != "queue":
+                targets.append(node.target)
+            elif isinstance(node, Emergency):
+                targets.extend(node.numbers)
+        for target in targets:
+            decision = self._decide(target, set(self.settings.flows), ("IVR flows", "IVR 流程"), frozenset())
+            if not decision.allowed:
+                return decision
+        return None
+
 
 def center_extensions(session: Session) -> frozenset[str]:
     """The extensions of the center's users (agents' and supervisors' phones)."""

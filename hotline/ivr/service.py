@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record, snapshot
+from hotline.calls.dialplan import DialPlan
+from hotline.config import get_settings
 from hotline.errors import Conflict, NotFound, stale_version
 from hotline.ivr.flow import check, validate
 from hotline.ivr.models import IvrFlow, IvrFlowVersion
@@ -115,6 +117,10 @@ def publish(session: Session, actor: Actor, flow_id: int, number: int | None = N
     else:
         row = get_version(session, flow_id, number)
     validate(row.definition)
+    # A flow rings numbers for every caller: the dial plan is checked before it can go live.
+    refused = DialPlan(get_settings().dial_plan).check_flow(row.definition)
+    if refused is not None:
+        raise refused.error()
     before = snapshot(flow)
     if flow.published_number is not None and flow.published_number != row.number:
         old = get_version(session, flow_id, flow.published_number)

@@ -164,3 +164,25 @@ def test_a_callback_to_a_spoofed_satellite_caller_is_never_rung(db: Database, tm
         "satellite",
         "elderly",
     )
+
+
+def test_a_flow_ringing_a_refused_number_is_not_published(client: TestClient, auth: H) -> None:
+    """A supervisor (ivr.write) cannot make every caller's call a toll-fraud one: transfer and
+    emergency numbers of a flow pass the dial plan for flows before it goes live."""
+    sup = auth("supervisor")
+    for n, (node, category) in enumerate(
+        [
+            ({"type": "transfer", "target_kind": "external", "target": "sip:x@evil.example"}, "invalid"),
+            ({"type": "transfer", "target_kind": "agent", "target": "+88212345678"}, "satellite"),
+            ({"type": "emergency", "numbers": ["120", "0090900123456"]}, "international"),
+        ]
+    ):
+        flow = {"start": "out", "nodes": {"out": node}}
+        r = client.post("/api/ivr/flows", json={"name": f"fraud{n}", "definition": flow}, headers=sup)
+        assert r.status_code == 201, r.text
+        r = client.post(f"/api/ivr/flows/{r.json()['id']}/publish", headers=sup)
+        assert r.status_code == 403 and r.json()["category"] == category, r.text
+        assert r.json()["detail_zh"].startswith("该号码不允许呼出")
+    ok = {"start": "out", "nodes": {"out": {"type": "emergency", "numbers": ["120", "13900000001"]}}}
+    r = client.post("/api/ivr/flows", json={"name": "fine", "definition": ok}, headers=sup)
+    assert client.post(f"/api/ivr/flows/{r.json()['id']}/publish", headers=sup).status_code == 200
