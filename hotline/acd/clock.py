@@ -47,6 +47,18 @@ class Timers:
     def next_due(self) -> float | None:
         return self._timers[0][0] if self._timers else None
 
+    def _apply_pending(self, agent: Agent, now: float) -> bool:
+        """After a call: go to the 示忙 chosen during it (or the one an outbound call was dialled
+        from), or sign out if the console session ended meanwhile. False if nothing was pending."""
+        if not agent.pending_not_ready:
+            return False
+        reason, agent.pending_not_ready = agent.pending_not_ready, None
+        if reason == SIGNED_OUT:
+            self._move(agent, AgentEvent.logout, now)
+        else:
+            self._move(agent, AgentEvent.set_not_ready, now, reason)
+        return True
+
     def tick(self, now: float) -> list[Action]:
         """Fire every timer due by `now`: ring timeouts, queue timeouts, wrap-up ends, retries."""
         actions: list[Action] = []
@@ -61,11 +73,7 @@ class Timers:
             if agent is None or agent.state is not AgentState.wrap_up or agent.wrap_up_until != at:
                 return []
             agent.wrap_up_until = None
-            if agent.pending_not_ready:
-                reason, agent.pending_not_ready = agent.pending_not_ready, None
-                # A console session that ended during the call signs the agent out after it.
-                event = AgentEvent.logout if reason == SIGNED_OUT else AgentEvent.set_not_ready
-                self._move(agent, event, at, None if reason == SIGNED_OUT else reason)
+            if self._apply_pending(agent, at):
                 return []
             self._move(agent, AgentEvent.wrap_up_done, at)
             return self._dispatch_agent(agent, at)

@@ -169,10 +169,13 @@ class Acd(Timers):
     def unhold(self, agent_id: int, now: float) -> None:
         self._move(self.agent(agent_id), AgentEvent.unhold, now)
 
-    def dial(self, agent_id: int, call_id: str, now: float) -> None:
-        """The agent places an outbound call: reserved from the queues until it ends."""
+    def dial(self, agent_id: int, call_id: str, now: float, own: bool = False) -> None:
+        """The agent places an outbound call (`own`), or is reserved for a transfer to them: out of
+        the queues until it ends. Their own call from 示忙 returns them to 示忙."""
         agent = self.agent(agent_id)
         next_state(agent.state, AgentEvent.dial)
+        if own and agent.state is AgentState.not_ready and agent.pending_not_ready is None:
+            agent.pending_not_ready = agent.reason  # back to 示忙 (same reason) after the call
         agent.call_id = call_id
         self._move(agent, AgentEvent.dial, now)
         self.connected[call_id] = agent_id
@@ -446,7 +449,7 @@ class Acd(Timers):
             return []
         if agent.state is AgentState.ringing:  # outbound call that never connected
             self._move(agent, AgentEvent.cancel, now)
-            return self._dispatch_agent(agent, now)
+            return [] if self._apply_pending(agent, now) else self._dispatch_agent(agent, now)
         talk = now - (agent.talk_started or now)
         agent.talk_seconds += talk
         agent.calls_taken += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import uuid as uuidlib
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from hotline.acd.engine import Acd, Action
 from hotline.acd.states import SIGNED_OUT, AgentState
 from hotline.audit.service import SYSTEM
+from hotline.bus import Bus
 from hotline.calls import cdr
 from hotline.calls.dialplan import DialPlan, dialable
 from hotline.calls.dialplan import audit as audit_attempt
@@ -34,6 +36,8 @@ from hotline.people.models import User
 from hotline.store.db import Database
 
 SUPERVISE_MODES = ("listen", "whisper", "barge")
+OUTBOUND_PREFIX = "out-"  # the CDR id of an agent's outbound (dial-pad) call
+log = logging.getLogger(__name__)
 
 
 class CallControl:
@@ -44,6 +48,7 @@ class CallControl:
     live: dict[str, LiveCall]
     clock: Callable[[], float]
     writer: Writer
+    bus: Bus
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         raise NotImplementedError
@@ -72,6 +77,8 @@ class CallControl:
 
     def agent_view(self, agent_id: int) -> dict[str, Any]:
         a = self.acd.agent(agent_id)
+        live = self.live.get(a.call_id or "")
+        dialed = a.extra.get("dialed") if (a.call_id or "").startswith(OUTBOUND_PREFIX) else None
         return {
             "agent_id": a.id,
             "name": a.name,
@@ -79,6 +86,9 @@ class CallControl:
             "state": a.state.value,
             "reason": a.reason,
             "call_id": a.call_id,
+            # whom the agent talks to, for the call bar: the dialled number on an outbound call
+            "call_number": dialed or (live.callback_number or live.caller_number if live else None),
+            "call_direction": "outbound" if dialed else ("inbound" if live else None),
             "skills": a.skills,
             "calls_taken": a.calls_taken,
             "talk_seconds": round(a.talk_seconds, 1),
@@ -317,8 +327,9 @@ class CallControl:
         """Click to dial: ring the agent's phone, then the number, and bridge them."""
         number = dialable(number)
         agent = self.acd.agent(agent_id)
-        call_id = f"out-{uuidlib.uuid4().hex[:16]}"
-        self.acd.dial(agent_id, call_id, self.clock())
+        call_id = f"{OUTBOUND_PREFIX}{uuidlib.uuid4().hex[:16]}"
+        self.acd.dial(agent_id, call_id, self.clock(), own=True)
+        agent.extra["dialed"] = number
         try:
             agent_leg = await self.engine.originate(agent.extension or "", caller_id=number)
         except (LookupError, OSError) as exc:
@@ -329,6 +340,9 @@ class CallControl:
 
     async def _outbound(self, agent_id: int, call_id: str, agent_leg: Any, number: str) -> None:
         if not await agent_leg.wait_answered(30):
+            self.bus.publish(
+                "agent.notice", {"agent_id": agent_id, "kind": "phone_no_answer", "number": number}
+            )
             await agent_leg.hangup("no_answer")
             self.apply(self.acd.hangup(call_id, self.clock()))
             return
@@ -336,7 +350,8 @@ class CallControl:
 
         live = LiveCall(call_id, agent_leg.call, None, number, CallerFacts(number), state="dialing")
         live.agent_id, live.agent_leg = agent_id, agent_leg
-        self.live[agent_leg.call.id] = live
+        # Known by the CDR's id (the agent's call_id: hang-up, hold, marks) and the engine call's.
+        self.live[call_id] = self.live[agent_leg.call.id] = live
         agent_leg_id, ext = agent_leg.id, agent_leg.dialed
 
         def opened(s: Session) -> None:
@@ -346,9 +361,12 @@ class CallControl:
         self.writer.submit(opened)
         try:
             far = await self.engine.originate(number, call=agent_leg.call, caller_id="hotline")
-        except (LookupError, OSError):
+        except (LookupError, OSError) as exc:
+            live.outcome = "failed"
+            self._notice(agent_id, "dial_failed", number)
             await agent_leg.hangup("unavailable")
             self.apply(self.acd.hangup(call_id, self.clock()))
+            log.info("outbound call from agent %s failed: %s", agent_id, type(exc).__name__)
             return
         live.caller_leg = far
         if await far.wait_answered(60) and agent_leg.is_active:
@@ -357,9 +375,16 @@ class CallControl:
             agent_leg.call.bridge(far, agent_leg)
             self._record_outbound(live)
         else:
+            live.outcome = "no_answer"
+            if agent_leg.is_active:  # the agent did not give up first: tell them the far end did not answer
+                self._notice(agent_id, "dial_no_answer", number)
             await far.hangup("no_answer")
             await agent_leg.hangup("no_answer")
             self.apply(self.acd.hangup(call_id, self.clock()))
+
+    def _notice(self, agent_id: int, kind: str, number: str) -> None:
+        """Tell the agent's console why their outbound call did not happen (it was already accepted)."""
+        self.bus.publish("agent.notice", {"agent_id": agent_id, "kind": kind, "number": number})
 
     def _record_outbound(self, live: LiveCall) -> None:
         live.recording = str(live.call.record(metadata={"direction": "outbound", "agent_id": live.agent_id}))

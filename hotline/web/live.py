@@ -31,7 +31,7 @@ KPI_PERIOD = 1.0
 PHONE_KEYS = {"caller", "caller_number", "number", "phone", "callback_number"}
 ADDRESS_KEYS = {"address", "location", "contact_address"}
 HIDDEN_KEYS = {"health_notes"}
-AGENT_TOPICS = {"agent.state", "screen_pop"}
+AGENT_TOPICS = {"agent.state", "screen_pop", "agent.notice"}
 AGENT_QUEUE_TOPICS = {"queue.event", "queue.position"}
 # Seconds an agent may be without a console socket (a reload, a network blip) before sign-out.
 PRESENCE_GRACE = 60.0

@@ -15,6 +15,8 @@ export interface AgentView {
   state: string // logged_out | ready | not_ready | ringing | talking | hold | wrap_up
   reason: string | null
   call_id: string | null
+  call_number?: string | null // whom the call is with (the dialled number on an outbound call)
+  call_direction?: 'inbound' | 'outbound' | null
   skills: Record<string, number>
   calls_taken: number
   talk_seconds: number

@@ -37,7 +37,7 @@ export default {
     callBar: 'Call control', mark: 'Mark', markPrompt: 'A few words for this moment of the recording (e.g. "address checked")', markPlaceholder: 'Mark', markInvalid: 'Enter 1 to 100 characters', marked: 'Marked', decline: 'Decline', answer: 'Answer', hangup: 'Hang up', holdCall: 'Hold', unhold: 'Resume',
     transfer: 'Transfer', conference: 'Conference', dial: 'Dial', dialPad: 'Dial pad', number: 'Number',
     transferTarget: 'Transfer to', searchTarget: 'Search agents, queues or an external number', blind: 'Blind', attended: 'Attended',
-    noCall: 'No call', callFrom: 'Call from {number}', duration: 'Duration',
+    callTo: 'Calling {number}', notices: { dial_failed: 'Call to {number} failed: no outbound trunk or line unavailable', dial_no_answer: '{number} did not answer', phone_no_answer: 'Your phone did not pick up; the call to {number} was cancelled' }, noCall: 'No call', callFrom: 'Call from {number}', duration: 'Duration',
     waiting: 'Waiting calls', pick: 'Pick', waited: 'Waited', queue: 'Queue', priority: 'Priority', noWaiting: 'No calls waiting',
     screenPop: 'Screen pop', caller: 'Caller', unknownCaller: 'Unknown number', lookup: 'Look up by number',
     careProfile: 'Care profile', risk: 'Risk flags', livingAlone: 'Lives alone', age: 'Age', disability: 'Disability level',

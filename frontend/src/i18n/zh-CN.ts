@@ -37,7 +37,7 @@ export default {
     callBar: '通话控制', mark: '标记', markPrompt: '为录音中的此刻写一个标记（如“核实住址”）', markPlaceholder: '标记内容', markInvalid: '请输入 1 到 100 个字', marked: '已标记', decline: '拒接', answer: '接听', hangup: '挂断', holdCall: '保持', unhold: '取回',
     transfer: '转接', conference: '三方通话', dial: '外呼', dialPad: '拨号盘', number: '号码',
     transferTarget: '转接目标', searchTarget: '搜索座席、队列或外部号码', blind: '盲转', attended: '咨询转',
-    noCall: '当前无通话', callFrom: '来电 {number}', duration: '通话时长',
+    callTo: '外呼 {number}', notices: { dial_failed: '外呼 {number} 失败：未配置外呼中继或线路不可用', dial_no_answer: '{number} 无人接听', phone_no_answer: '您的话机未接起，外呼 {number} 已取消' }, noCall: '当前无通话', callFrom: '来电 {number}', duration: '通话时长',
     waiting: '排队来电', pick: '抢接', waited: '已等待', queue: '队列', priority: '优先级', noWaiting: '暂无排队来电',
     screenPop: '来电弹屏', caller: '来电人', unknownCaller: '未识别的来电号码', lookup: '按号码查询',
     careProfile: '关爱档案', risk: '风险提示', livingAlone: '独居', age: '年龄', disability: '残疾等级',

@@ -1,0 +1,69 @@
+"""Dial-pad (outbound) calls are first-class: the call bar knows the number, the agent hangs up
+their own call, a call that cannot be placed says so to the agent, and the agent returns to the
+state they dialled from (示忙 stays 示忙)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.calls.conftest import Running
+
+H = Callable[[str], dict[str, str]]
+NUMBER = "13912345678"
+
+
+def me(client: TestClient, auth: H) -> dict[str, Any]:
+    out: dict[str, Any] = client.get("/api/calls/agent/me", headers=auth("agent")).json()
+    return out
+
+
+def wait_me(running: Running, client: TestClient, auth: H, **want: Any) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while True:
+        view = me(client, auth)
+        if all(view.get(k) == v for k, v in want.items()):
+            return view
+        assert time.monotonic() < deadline, f"agent is {view}, expected {want}"
+        running.run(asyncio.sleep(0.05))
+
+
+def test_dial_pad_call_shows_number_hangs_up_and_returns_to_not_ready(
+    running: Running, client: TestClient, auth: H
+) -> None:
+    running.engine.phones["1003"] = ("answer", 0)
+    running.engine.phones[NUMBER] = ("answer", 0.05)
+    agent = auth("agent")
+    client.post("/api/calls/agent/login", headers=agent)
+    client.post("/api/calls/agent/not-ready", json={"reason": "rest"}, headers=agent)
+    assert client.post("/api/calls/agent/dial", json={"number": NUMBER}, headers=agent).status_code == 200
+    view = wait_me(running, client, auth, state="talking")
+    assert (view["call_number"], view["call_direction"]) == (NUMBER, "outbound")
+    r = client.post("/api/calls/agent/hangup", headers=agent)
+    assert r.status_code == 200, r.text  # was 409 "座席当前没有通话"
+    wait_me(running, client, auth, state="not_ready", reason="rest")
+
+
+def test_failed_dial_tells_the_agent_and_keeps_not_ready(
+    running: Running, client: TestClient, auth: H
+) -> None:
+    running.engine.phones["1003"] = ("answer", 0)  # no route to the number: no outbound trunk
+    agent = auth("agent")
+    client.post("/api/calls/agent/login", headers=agent)
+    client.post("/api/calls/agent/not-ready", json={"reason": "rest"}, headers=agent)
+    with client.websocket_connect("/api/calls/ws?token=token-agent") as sock:
+        assert sock.receive_json()["type"] == "snapshot"
+        client.post("/api/calls/agent/dial", json={"number": "13900000000"}, headers=agent)
+        notices: list[dict[str, Any]] = []
+        while True:  # up to the agent's phone being released (the notice is sent before that)
+            msg = sock.receive_json()
+            if msg["type"] == "agent.notice":
+                notices.append(msg["data"])
+            if msg["type"] == "agent.state" and msg["data"]["state"] not in ("ringing", "talking"):
+                break
+        assert [(n["kind"], n["number"]) for n in notices] == [("dial_failed", "13900000000")]
+    wait_me(running, client, auth, state="not_ready", reason="rest")  # not flipped to 示闲
