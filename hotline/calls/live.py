@@ -24,6 +24,7 @@ class LiveCall:
     ringing: dict[int, Any] = field(default_factory=dict)  # agent -> outbound leg still ringing
     ringing_callback: dict[int, bool] = field(default_factory=dict)  # agent -> offer is a callback
     answering: set[int] = field(default_factory=set)  # agents whose phone was asked to auto-answer
+    declined: set[int] = field(default_factory=set)  # agents who declined before their phone rang
     consult_leg: Any | None = None  # attended transfer / conference third party
     supervisors: dict[int, Any] = field(default_factory=dict)
     supervisor_modes: dict[int, str] = field(default_factory=dict)  # supervisor -> listen|whisper|barge

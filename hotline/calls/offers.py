@@ -95,6 +95,12 @@ class Offers:
             log.info("agent %s has no reachable phone: %s", agent_id, exc)
             self._no_answer(live, agent_id)
             return
+        agent = self.acd.agents.get(agent_id)
+        if agent is None or agent.state is not AgentState.ringing or agent.call_id != live.uuid:
+            # declined from the console, or withdrawn, while the INVITE was on its way
+            await leg.hangup("declined" if agent_id in live.declined else "cancelled")
+            live.declined.discard(agent_id)
+            return
         live.ringing_callback[agent_id] = callback
         self._agent_leg_rings(live, agent_id, leg)
         timeout = self.acd.queues[offer.queue].config.ring_timeout_seconds + 2
