@@ -1,15 +1,17 @@
 """Bulk generation of synthetic work orders for the work-order benchmark (not the ORM: raw
 executemany on SQLite, COPY on PostgreSQL, indexes dropped during the load and rebuilt after).
 
-Texts are built from phrase slots joined by Chinese punctuation; jieba never segments across
-punctuation, so an order's tokens are exactly the union of its phrases' tokens, computed once
-per phrase with the product's own `index_tokens` (checked on a sample).
+Texts are built from phrase slots joined by Chinese punctuation; neither bigrams nor jieba cross
+punctuation, so an order's token weights are the sums of its phrases' token counts (title thrice,
+plus the number, the caller's name and the contact phone), computed once per phrase with the
+product's own `search.terms` and checked against `search.weights` on the first orders.
 """
 
 from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +24,7 @@ from hotline.store.db import Database
 from hotline.workorders.calendar import LOCAL
 from hotline.workorders.config import load_default_categories
 from hotline.workorders.models import Category, SearchToken, WorkOrder
-from hotline.workorders.search import index_tokens
+from hotline.workorders.search import MAX_WEIGHT, TITLE_WEIGHT, terms, weights
 
 WHO = [
     "我家老人",
@@ -88,8 +90,8 @@ CALLERS = 20_000
 COLUMNS = [c.name for c in WorkOrder.__table__.columns]
 
 
-def _tok(phrase: str) -> list[str]:
-    return index_tokens(phrase)
+def _tok(phrase: str) -> Counter[str]:
+    return terms(phrase)
 
 
 def prepare(db: Database) -> dict[str, Any]:
@@ -115,8 +117,9 @@ def prepare(db: Database) -> dict[str, Any]:
 
 def rows(
     count: int, now: datetime, maps: dict[str, Any], seed: int = 7
-) -> Iterator[tuple[tuple[Any, ...], list[str]]]:
-    """(order row tuple in COLUMNS order, tokens) for ids 1..count; created over the last 30 days."""
+) -> Iterator[tuple[tuple[Any, ...], dict[str, int]]]:
+    """(order row tuple in COLUMNS order, token → weight) for ids 1..count; created over the last
+    30 days."""
     rng = random.Random(seed)
     who_t = [_tok(w) for w in WHO]
     issue_t = [_tok(i) for i, _ in ISSUES]
@@ -142,18 +145,28 @@ def rows(
             due = created + timedelta(days=rng.uniform(1, 20))
             warn, esc = due - timedelta(hours=24), due + timedelta(days=2.8)
             level = sum(t <= prev for t in (warn, due, esc))
-        toks = set(who_t[wi]) | set(issue_t[ii]) | set(ask_t[ai]) | set(addr_t[di])
-        toks |= {f"gd{day}", f"{seq:04d}"}
+        type_ = TYPES[rng.randrange(len(TYPES))]  # drawn in the same order as before weights existed
+        caller = 100_000 + rng.randrange(CALLERS) if rng.random() < 0.7 else None
+        phone = f"139{rng.randrange(10**8):08d}"
+        counts = who_t[wi] + issue_t[ii] + ask_t[ai] + addr_t[di] + _tok(number) + _tok(phone)
+        for tok, n in issue_t[ii].items():
+            counts[tok] += TITLE_WEIGHT * n
+        if caller is not None:
+            counts += _tok(f"来电人{caller - 100_000}")
+        toks = {t: min(n, MAX_WEIGHT) for t, n in counts.items()}
+        if oid <= 50:  # the shortcut above must equal what the product stores
+            identity = [phone] + ([f"来电人{caller - 100_000}"] if caller is not None else [])
+            assert toks == weights(issue, f"{content}\n\n{number}", identity), oid
         values = {
             "id": oid,
             "number": number,
-            "type": TYPES[rng.randrange(len(TYPES))],
+            "type": type_,
             "state": state,
             "urgency": "normal",
             "channel": "phone",
             "category_id": maps["cats"][cat_code],
-            "caller_id": 100_000 + rng.randrange(CALLERS) if rng.random() < 0.7 else None,
-            "contact_phone": f"139{rng.randrange(10**8):08d}",
+            "caller_id": caller,
+            "contact_phone": phone,
             "title": issue,
             "content": content,
             "district": addr[di][0],
@@ -172,7 +185,7 @@ def rows(
             "updated_at": created,
             "version": 1,
         }
-        yield tuple(values.get(c) for c in COLUMNS), sorted(toks)
+        yield tuple(values.get(c) for c in COLUMNS), toks
 
 
 def _naive(v: Any, sqlite: bool) -> Any:
@@ -197,7 +210,7 @@ def load(db: Database, count: int, now: datetime) -> float:
         cur = raw.cursor()
         if sqlite:
             cur.execute("PRAGMA synchronous=OFF")
-        tokens: list[tuple[str, int]] = []
+        tokens: list[tuple[str, int, int]] = []
         batch: list[tuple[Any, ...]] = []
         cols = ", ".join(COLUMNS)
         marks = ", ".join("?" * len(COLUMNS))
@@ -214,15 +227,17 @@ def load(db: Database, count: int, now: datetime) -> float:
         for row, toks in rows(count, now, maps):
             batch.append(tuple(_naive(v, sqlite) for v in row))
             oid = row[0]
-            tokens.extend((t, oid) for t in toks)
+            tokens.extend((t, oid, w) for t, w in toks.items())
             if len(batch) >= 50_000:
                 flush_orders()
         flush_orders()
         tokens.sort()
         if sqlite:
-            cur.executemany("INSERT INTO workorder_tokens (token, workorder_id) VALUES (?, ?)", tokens)
+            cur.executemany(
+                "INSERT INTO workorder_tokens (token, workorder_id, weight) VALUES (?, ?, ?)", tokens
+            )
         else:
-            with cur.copy("COPY workorder_tokens (token, workorder_id) FROM STDIN") as cp:
+            with cur.copy("COPY workorder_tokens (token, workorder_id, weight) FROM STDIN") as cp:
                 for r in tokens:
                     cp.write_row(r)
             cur.execute("SELECT setval('workorders_id_seq', %s)", (count,))

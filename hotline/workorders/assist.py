@@ -33,6 +33,12 @@ KEEP_MODELS = 3
 TARGETS = {"category": WorkOrder.category_id, "department": WorkOrder.department_id}
 
 
+def _shingles(text: str) -> set[str]:
+    """Tokens of two characters and more, without the order number: single characters are
+    too common to tell orders apart, and their posting lists are the longest."""
+    return {t for t in index_tokens(text.rsplit("\n", 1)[0]) if len(t) >= 2}
+
+
 def find_duplicate(session: Session, order: WorkOrder, now: datetime) -> int | None:
     since = now - timedelta(days=DUPLICATE_DAYS)
     open_states = [
@@ -52,7 +58,7 @@ def find_duplicate(session: Session, order: WorkOrder, now: datetime) -> int | N
         )
         if same is not None:
             return int(same)
-    toks = set(index_tokens(order_text(order).rsplit("\n", 1)[0]))
+    toks = _shingles(order_text(order))
     if len(toks) < 3:
         return None
     first_id = session.scalar(select(func.min(WorkOrder.id)).where(WorkOrder.created_at >= since))
@@ -71,7 +77,7 @@ def find_duplicate(session: Session, order: WorkOrder, now: datetime) -> int | N
         cand = session.get(WorkOrder, cand_id)
         if cand is None or cand.state in TERMINAL:
             continue
-        other = set(index_tokens(order_text(cand).rsplit("\n", 1)[0]))
+        other = _shingles(order_text(cand))
         if len(toks & other) / len(toks | other) >= DUPLICATE_JACCARD:
             return int(cand_id)
     return None

@@ -76,6 +76,7 @@ MAX_SCAN = 100_000
 TITLE_WEIGHT = 3
 MAX_WEIGHT = 30
 PHONE_DIGITS = (7, 15)
+MAX_REQUIRED = 12  # the rarest tokens of a long query suffice to match; the rest only rank
 DF_CAP = 2000  # postings counted per query token (for ordering and idf): enough to tell rare apart
 
 jieba.setLogLevel(60)
@@ -247,6 +248,7 @@ def plan(session: Session, text: str) -> Plan:
     """The query's plan; a query of only common words (的, 我们, 没有) or no letters at all is a
     clear 422, never silently "no filter" nor "nothing"."""
     required, optional = query_terms(text)
+    optional = optional[: 2 * MAX_REQUIRED]
     if not required:
         raise Invalid(
             f"the search text {text!r} holds only very common words or no letters or digits; "
@@ -264,7 +266,7 @@ def plan(session: Session, text: str) -> Plan:
     total = int(session.scalar(select(func.max(WorkOrder.id))) or 1)
     # The rarest token drives the scan (PostgreSQL) and is cheapest to intersect from.
     required.sort(key=lambda t: (df.get(t, 0), -len(t)))
-    return Plan(required, optional, df, total)
+    return Plan(required[:MAX_REQUIRED], optional + required[MAX_REQUIRED:], df, total)
 
 
 def id_chunk(session: Session, toks: list[str], before: int | None, n: int) -> list[int]:

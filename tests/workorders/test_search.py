@@ -183,3 +183,11 @@ def test_migration_reindexes_existing_orders(db: Database) -> None:
         assert (
             s.scalar(select(SearchToken.weight).where(SearchToken.token == "报销")) == 1 + search.TITLE_WEIGHT
         )
+
+
+def test_a_long_query_matches_on_its_rarest_terms(db: Database) -> None:
+    text_ = "独居老人在家摔倒，已联系120，需要社区上门协助，家属在外地赶不回来，请尽快安排网格员"
+    with db.session() as s:
+        target = order(s, text_)
+        order(s, "独居老人需要社区上门协助")
+        assert find(s, text_) == [target.id]

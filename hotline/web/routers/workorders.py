@@ -63,7 +63,12 @@ def filters(
     channel: str | None = Query(None, max_length=16),
     created_from: datetime | None = None,
     created_to: datetime | None = None,
-    q: str | None = Query(None, max_length=200, description="Chinese text: every word must occur"),
+    q: str | None = Query(
+        None,
+        max_length=200,
+        description="text, a name or phone digits: every term must occur; most relevant first "
+        "(sort=-id: newest first); only common words is a 422",
+    ),
     view: int | None = Query(None, ge=1, le=2**31 - 1, description="a saved view's id"),
 ) -> Filters:
     return Filters(
