@@ -5,14 +5,19 @@ sender name, HTML only. The text reaches the order intact and the raw copy is th
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hotline.channels.models import InboundMessage
 from hotline.store.db import Database
+from hotline.web.app import create_app
 from hotline.workorders.models import WorkOrder
 from tests.channels.mailrig import ADDRESS, mailbox_rig
+from tests.conftest import make_settings
 
 TEXT = "张喆和李堃的奶奶想申请居家养老服务，朱镕同志推荐的。"
 
@@ -75,7 +80,9 @@ def test_gb2312_labelled_sender_name_and_8bit_subject(sqlite_db: Database) -> No
         assert order.content == TEXT
 
 
-def test_html_only_mail_becomes_text_and_keeps_the_original(sqlite_db: Database) -> None:
+def test_html_only_mail_becomes_text_and_keeps_the_original(
+    sqlite_db: Database, tmp_root: Path, auth: Callable[[str], dict[str, str]]
+) -> None:
     html = (
         "<html><head><style>p{color:red}</style></head><body><p>您好：</p>"
         "<p>小区电梯坏了&nbsp;三天，<b>八十岁</b>老人下不了楼。</p><br>谢谢&amp;盼复</body></html>"
@@ -92,3 +99,8 @@ def test_html_only_mail_becomes_text_and_keeps_the_original(sqlite_db: Database)
         stored_raw = s.scalars(select(InboundMessage.raw)).one()
     assert order.content == "您好：\n\n小区电梯坏了 三天，八十岁老人下不了楼。\n\n谢谢&盼复"
     assert html.encode() in stored_raw
+    app = create_app(make_settings(sqlite_db, tmp_root), sqlite_db)
+    with TestClient(app, base_url="https://testserver") as client:
+        got = client.get("/api/channels/inbox/1/raw", headers=auth("admin"))
+        assert got.content == raw and got.headers["content-type"].startswith("message/rfc822")
+        assert client.get("/api/channels/inbox/1/raw", headers=auth("agent")).status_code == 403

@@ -234,3 +234,25 @@ def revive_inbox(
     except LookupError as exc:
         raise NotFound(f"inbox message {inbound_id} does not exist", "收件箱消息不存在") from exc
     return _result(inbox.Stored(inbound_id, False), order)
+
+
+RAW_TYPES = {"mailbox": "message/rfc822", "wechat": XML, "sms": "application/json", "web": "application/json"}
+
+
+@router.get(
+    "/inbox/{inbound_id}/raw",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in sorted(set(RAW_TYPES.values()))}}},
+)
+def inbox_raw(
+    inbound_id: IdPath,
+    _: Principal = Depends(require("workorders.admin")),
+    session: Session = Depends(get_session, scope="function"),
+) -> Response:
+    """The message exactly as received (a mail's source, a webhook's body), byte for byte."""
+    row = session.execute(
+        select(InboundMessage.channel, InboundMessage.raw).where(InboundMessage.id == inbound_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"inbox message {inbound_id} does not exist", "收件箱消息不存在")
+    return Response(bytes(row.raw), media_type=RAW_TYPES.get(row.channel, "application/octet-stream"))
