@@ -1,4 +1,9 @@
-"""Structured (JSON lines) logging with personal data masked before anything is written."""
+"""Structured (JSON lines) logging with personal data masked before anything is written.
+
+The handler's filter masks the message; the formatters mask what the filter cannot see, the
+traceback and stack text, whose exception messages and SQL parameters often quote a caller's
+phone or ID number.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,22 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
-from hotline.people.masking import MaskingFilter
+from hotline.people.masking import MaskingFilter, mask_text
 
 
-class JsonFormatter(logging.Formatter):
+class MaskedFormatter(logging.Formatter):
+    """Plain-text lines with tracebacks and stacks masked like the message."""
+
+    def formatException(self, ei: Any) -> str:
+        return mask_text(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return mask_text(super().formatStack(stack_info))
+
+
+class JsonFormatter(MaskedFormatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -23,6 +39,8 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = getattr(record, key)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -30,7 +48,7 @@ def setup_logging(json_lines: bool = True, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(MaskingFilter())
     handler.setFormatter(
-        JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+        JsonFormatter() if json_lines else MaskedFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -49,15 +49,51 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+# Row ids are database integers: anything outside 64 bits would overflow in the driver (a 500).
+MAX_DB_INT = 2**63 - 1
+
+
+def _invalid_cursor() -> HotlineError:
+    return HotlineError("the cursor is not valid", "分页游标无效")
+
+
+def _is_db_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_DB_INT <= value <= MAX_DB_INT
+
+
 def decode_cursor(cursor: str) -> list[Any]:
+    """[sort value, row id] from a client's cursor; anything else is a 400, not a database error."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(values, list) or len(values) != 2:
             raise ValueError
-        return [_decode(v) for v in values]
+        decoded = [_decode(v) for v in values]
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise HotlineError("the cursor is not valid", "分页游标无效") from exc
+        raise _invalid_cursor() from exc
+    if not _is_db_int(decoded[1]):
+        raise _invalid_cursor()
+    return decoded
+
+
+def _check_sort_value(value: Any, col: InstrumentedAttribute[Any]) -> None:
+    """The cursor's sort value must have the column's type (clients can send any JSON)."""
+    if value is None:
+        return
+    try:
+        expected = col.type.python_type
+    except NotImplementedError:
+        expected = object
+    if expected is int:
+        ok = _is_db_int(value)
+    elif expected is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif expected is bool:
+        ok = isinstance(value, bool)
+    else:
+        ok = isinstance(value, expected) and not isinstance(value, list | dict)
+    if not ok:
+        raise _invalid_cursor()
 
 
 def paginate(
@@ -80,6 +116,7 @@ def paginate(
     col = id_col if name == "id" else sortable[name]
     if params.cursor:
         last_value, last_id = decode_cursor(params.cursor)
+        _check_sort_value(last_value, col)
         if name == "id":
             stmt = stmt.where(id_col < last_id if desc else id_col > last_id)
         elif desc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from hotline.logs import JsonFormatter
+from hotline.logs import JsonFormatter, setup_logging
 from hotline.people.masking import MaskingFilter
 
 
@@ -30,3 +31,26 @@ def test_json_log_lines_are_masked(caplog: pytest.LogCaptureFixture) -> None:
     line = json.loads(JsonFormatter().format(record))
     assert line["level"] == "info" and line["logger"] == "hotline.x"
     assert line["msg"] == "caller 138****5678"
+
+
+@pytest.mark.parametrize("json_lines", [True, False])
+def test_tracebacks_in_logs_are_masked(json_lines: bool) -> None:
+    """Exception text (e.g. SQL parameters) often quotes a phone or ID number: never in the log."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    setup_logging(json_lines)
+    try:
+        handler = root.handlers[0]
+        assert isinstance(handler, logging.StreamHandler)
+        handler.setStream(stream)
+        try:
+            raise ValueError("no caller 13812345678 / 110105194501011234")
+        except ValueError:
+            logging.getLogger("hotline.x").exception("lookup failed", stack_info=True)
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    text = stream.getvalue()
+    assert "ValueError" in text and "138****5678" in text
+    assert "13812345678" not in text and "110105194501011234" not in text
