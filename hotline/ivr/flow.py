@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from hotline.errors import Invalid
+from hotline.media.prompts import PROMPT_NAME, PROMPT_NAME_RULE_ZH
+
+# A prompt names a file in the prompts folder: the strict name rule keeps a flow from reaching any
+# other file (a call recording played to callers, TTS written outside the folder).
+PromptName = Annotated[str, StringConstraints(pattern=f"^{PROMPT_NAME.pattern}$")]
 
 
 class _Node(BaseModel):
@@ -22,14 +27,14 @@ class _Node(BaseModel):
 
 class Play(_Node):
     type: Literal["play"]
-    prompt: str  # prompt file name (prompts folder) ...
+    prompt: PromptName  # prompt file name (prompts folder) ...
     text: str = ""  # ... and its words (simulator, text-to-speech)
     next: str
 
 
 class Menu(_Node):
     type: Literal["menu"]
-    prompt: str
+    prompt: PromptName
     text: str = ""
     options: dict[str, str]  # DTMF key -> node
     repeat_key: str | None = "9"
@@ -41,7 +46,7 @@ class Menu(_Node):
 
 class Collect(_Node):
     type: Literal["collect"]
-    prompt: str
+    prompt: PromptName
     text: str = ""
     variable: str
     min_digits: int = Field(1, ge=1, le=32)
@@ -76,7 +81,7 @@ class Enqueue(_Node):
     type: Literal["enqueue"]
     queue: str
     priority: int | None = None  # None: from the caller (care profile, VIP, repeat)
-    prompt: str | None = None
+    prompt: PromptName | None = None
     text: str = ""
 
 
@@ -84,13 +89,13 @@ class Transfer(_Node):
     type: Literal["transfer"]
     target_kind: Literal["agent", "queue", "external"]
     target: str
-    prompt: str | None = None
+    prompt: PromptName | None = None
     text: str = ""
 
 
 class Voicemail(_Node):
     type: Literal["voicemail"]
-    prompt: str
+    prompt: PromptName
     text: str = ""
     max_seconds: int = Field(120, ge=5, le=600)
 
@@ -102,7 +107,7 @@ class Survey(_Node):
 
 class Emergency(_Node):
     type: Literal["emergency"]
-    prompt: str | None = None
+    prompt: PromptName | None = None
     text: str = ""
     numbers: list[str] = Field(default_factory=lambda: ["120"])
     contacts: bool = True  # also ring the caller's emergency contacts
@@ -111,7 +116,7 @@ class Emergency(_Node):
 
 class Hangup(_Node):
     type: Literal["hangup"]
-    prompt: str | None = None
+    prompt: PromptName | None = None
     text: str = ""
 
 
@@ -159,7 +164,10 @@ def parse(definition: dict[str, Any]) -> Flow:
         return _FLOW.validate_python(definition)
     except ValidationError as exc:
         errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:10])
-        raise Invalid(f"the flow is not valid: {errors}", f"流程定义无效：{errors}") from exc
+        zh = errors
+        if any(e["loc"] and e["loc"][-1] == "prompt" for e in exc.errors()):
+            zh += f"（语音提示名称须为{PROMPT_NAME_RULE_ZH}）"
+        raise Invalid(f"the flow is not valid: {errors}", f"流程定义无效：{zh}") from exc
 
 
 def check(definition: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -209,6 +217,7 @@ def check(definition: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 
 def validate(definition: dict[str, Any]) -> Flow:
+    parse(definition)  # shape errors first, with their own Chinese explanation (e.g. prompt names)
     errors, _ = check(definition)
     if errors:
         raise Invalid("the flow is not valid: " + "; ".join(errors), "流程定义无效：" + "；".join(errors))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,28 @@ _PAUSES = {"，": ",", "。": ".", "、": ",", "；": ",", "：": ",", "？": "?
 
 class PromptError(RuntimeError):
     """A prompt could not be found or generated."""
+
+
+# A prompt name becomes a file name in the prompts folder, and flows (edited by supervisors) name
+# them: no dots, slashes or upper case, so a name can never reach another folder or file type.
+PROMPT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+PROMPT_NAME_RULE = "1-64 lower-case letters, digits, '_' or '-', starting with a letter or digit"
+PROMPT_NAME_RULE_ZH = "1 到 64 个小写字母、数字、下划线或连字符，以字母或数字开头"
+
+
+def is_prompt_name(name: str) -> bool:
+    return PROMPT_NAME.fullmatch(name) is not None
+
+
+def prompt_file(folder: Path, name: str, suffix: str = ".wav") -> Path:
+    """`folder/NAME.wav` for a valid name, checked to resolve inside `folder` (symlinks included)."""
+    if not is_prompt_name(name):
+        raise PromptError(f"bad prompt name {name!r}: {PROMPT_NAME_RULE}")
+    path = folder / f"{name}{suffix}"
+    root = folder.resolve()
+    if root not in path.resolve().parents:
+        raise PromptError(f"prompt {name!r} resolves outside {folder}")
+    return path
 
 
 def to_pinyin(text: str) -> str:
@@ -48,18 +71,19 @@ class PromptLibrary:
 
     def find(self, name: str) -> Path | None:
         for folder in (self.prompts_dir, self.generated_dir):
-            path = folder / f"{name}.wav"
+            path = prompt_file(folder, name)
             if path.exists():
                 return path
         return None
 
     async def ensure(self, name: str, text: str) -> Path:
         """The WAV for ``name``: the recorded override, or TTS of ``text`` (generated once per text)."""
-        recorded = self.prompts_dir / f"{name}.wav"
+        recorded = prompt_file(self.prompts_dir, name)
         if recorded.exists():
             return recorded
-        out = self.generated_dir / f"{name}.wav"
-        stamp = out.with_suffix(".sha1")
+        self.generated_dir.mkdir(parents=True, exist_ok=True)
+        out = prompt_file(self.generated_dir, name)
+        stamp = prompt_file(self.generated_dir, name, ".sha1")
         digest = hashlib.sha1(f"{VOICE}|{self.speed}|{text}".encode()).hexdigest()
         if out.exists() and stamp.exists() and stamp.read_text() == digest:
             return out

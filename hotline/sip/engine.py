@@ -26,6 +26,7 @@ from typing import Any
 from hotline.bus import Bus
 from hotline.config import Settings, SipSettings
 from hotline.media.player import PromptCache
+from hotline.media.prompts import PromptError, prompt_file
 from hotline.media.rtp import PortAllocator, RtpSession
 from hotline.sip import outbound
 from hotline.sip.auth import CredentialStore, DigestAuth
@@ -174,11 +175,18 @@ class TelephonyEngine:
         return f"<sip:hotline@{self.host}:{self.port}{suffix}>"
 
     def prompt_path(self, prompt: str | Path, must_exist: bool = True) -> Path:
-        path = Path(prompt)
-        if path.suffix != ".wav":
-            # A recorded prompt in the prompts folder overrides a generated (TTS) one.
-            path = self.prompts_dir / f"{prompt}.wav"
-            generated = self.prompts_dir / "generated" / f"{prompt}.wav"
+        """A Path (from our own code) as given; a str is a prompt *name* (from a flow, which a
+        supervisor edits), only ever looked up inside the prompts folder: never a path to, say,
+        a call recording."""
+        if isinstance(prompt, Path):
+            path = prompt
+        else:
+            try:
+                # A recorded prompt in the prompts folder overrides a generated (TTS) one.
+                path = prompt_file(self.prompts_dir, prompt)
+                generated = prompt_file(self.prompts_dir / "generated", prompt)
+            except PromptError as exc:
+                raise FileNotFoundError(f"no prompt {prompt!r}: {exc}") from exc
             if not path.exists() and generated.exists():
                 path = generated
         if must_exist and not path.exists():

@@ -10,7 +10,6 @@ half a file; the engine's prompt cache is keyed by modification time and picks u
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -23,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from hotline.errors import Invalid, NotFound
 from hotline.ivr.prompts import all_prompts
+from hotline.media.prompts import PROMPT_NAME_RULE, PROMPT_NAME_RULE_ZH, is_prompt_name, prompt_file
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_SECONDS = 600.0
 # Built-in names that are not in any flow but the engine plays when present.
 BUILTIN = {"moh": "等待音乐（无录音时使用内置旋律）"}
@@ -41,16 +40,20 @@ class PromptInfo:
 
 
 def check_name(name: str) -> str:
-    if not NAME.fullmatch(name) or name.endswith(".") or ".." in name:
-        raise Invalid(f"bad prompt name {name!r}", f"语音提示名称 {name} 不合法")
+    """The one name rule of `hotline.media.prompts` (shared with flows and the engine)."""
+    if not is_prompt_name(name):
+        raise Invalid(
+            f"bad prompt name {name!r}: {PROMPT_NAME_RULE}",
+            f"语音提示名称 {name} 不合法：须为{PROMPT_NAME_RULE_ZH}",
+        )
     return name
 
 
 def _audio(prompts_dir: Path, name: str) -> tuple[str, Path] | None:
     """Where a prompt's audio comes from: its recording wins over its TTS file; None if neither."""
     for source, path in (
-        ("recorded", prompts_dir / f"{name}.wav"),
-        ("generated", prompts_dir / "generated" / f"{name}.wav"),
+        ("recorded", prompt_file(prompts_dir, name)),
+        ("generated", prompt_file(prompts_dir / "generated", name)),
     ):
         if path.is_file():
             return source, path
@@ -76,7 +79,7 @@ def list_prompts(session: Session, prompts_dir: Path) -> list[PromptInfo]:
     texts: dict[str, str | None] = {**BUILTIN, **all_prompts(session)}
     if prompts_dir.is_dir():
         for path in prompts_dir.glob("*.wav"):
-            if NAME.fullmatch(path.stem):
+            if is_prompt_name(path.stem):
                 texts.setdefault(path.stem, None)
     return [_describe(name, texts[name], prompts_dir) for name in sorted(texts)]
 
@@ -109,7 +112,7 @@ def convert_upload(prompts_dir: Path, name: str, data: bytes) -> Converted:
     if shutil.which("sox") is None:
         raise Invalid("sox is not installed (Debian package sox)", "服务器未安装 sox，无法转换音频")
     prompts_dir.mkdir(parents=True, exist_ok=True)
-    target = prompts_dir / f"{name}.wav"
+    target = prompt_file(prompts_dir, name)
     temp = prompts_dir / f".{name}.{os.getpid()}.{os.urandom(4).hex()}.wav"
     with tempfile.TemporaryDirectory(dir=prompts_dir, prefix=".upload-") as tmp:
         src = Path(tmp) / "in.wav"
@@ -134,7 +137,7 @@ def convert_upload(prompts_dir: Path, name: str, data: bytes) -> Converted:
 
 def recorded_path(prompts_dir: Path, name: str) -> Path:
     """The uploaded recording of a prompt; 404 when it has none."""
-    path = prompts_dir / f"{check_name(name)}.wav"
+    path = prompt_file(prompts_dir, check_name(name))
     if not path.is_file():
         raise NotFound(f"prompt {name!r} has no recording", f"语音提示 {name} 没有上传的录音")
     return path
