@@ -166,6 +166,28 @@ def workorders_reindex() -> None:
     typer.echo(f"reindexed {count} work orders in {time.monotonic() - started:.1f} s")
 
 
+def raise_open_files_limit() -> tuple[int, int]:
+    """Raise the soft limit on open files to the hard one: every SIP/TCP phone, RTP port, HTTP
+    client and database connection is a file descriptor, and the usual soft limit of 1024 runs out
+    long before the hard one (the transports' connection caps then keep the rest in reserve)."""
+    import logging
+    import resource
+
+    log = logging.getLogger("hotline.serve")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            log.info("open files limit raised from %s to %s", soft, wanted)
+            soft = wanted
+        except (ValueError, OSError) as exc:
+            log.warning("open files limit stays at %s (hard %s): %s", soft, hard, exc)
+    else:
+        log.info("open files limit is %s (hard %s)", soft, hard)
+    return soft, hard
+
+
 @app.command()
 def serve(
     host: str = typer.Option("", help="HTTP address (default from settings)"),
@@ -183,6 +205,7 @@ def serve(
 
     settings = get_settings()
     setup_logging(settings.log_json)
+    raise_open_files_limit()
     db = get_database()
     initial = bootstrap_admin(db)
     try:
@@ -217,6 +240,7 @@ def serve(
 @app.command()
 def telephony() -> None:
     """Run only the telephony engine (SIP/RTP), with agents' credentials from the users table."""
+    from hotline.bus import get_bus
     from hotline.logs import setup_logging
     from hotline.people.sip_credentials import UserCredentialStore
     from hotline.sip.standalone import run_telephony
@@ -230,8 +254,17 @@ def telephony() -> None:
         uvloop.install()
     except ImportError:  # pragma: no cover - uvloop is a pinned dependency
         pass
-    credentials = UserCredentialStore(get_database(), settings.sip.realm)
-    asyncio.run(run_telephony(settings, credentials))
+    raise_open_files_limit()
+    credentials = UserCredentialStore(get_database().sibling("telephony"), settings.sip.realm)
+
+    async def main() -> None:
+        await credentials.start(get_bus())
+        try:
+            await run_telephony(settings, credentials)
+        finally:
+            await credentials.stop()
+
+    asyncio.run(main())
 
 
 def run() -> None:  # pragma: no cover - console entry

@@ -51,6 +51,13 @@ class SipSettings(BaseModel):
     auth_lockout_seconds: float = 60.0
     auth_lockout_max_seconds: float = 3600.0
     rtp_timeout_seconds: float = 30.0
+    # SIP over TCP: a connection that completes no message (a phone's CRLF keep-alive counts) for
+    # `tcp_idle_seconds`, or leaves one half-sent for `tcp_message_seconds`, is closed; at most
+    # `tcp_max_connections` at once, `tcp_max_per_ip` from one address.
+    tcp_idle_seconds: float = 300.0
+    tcp_message_seconds: float = 10.0
+    tcp_max_connections: int = 2000
+    tcp_max_per_ip: int = 32
 
 
 # Number classes of the dial plan (`hotline.calls.dialplan`); emergency numbers are always allowed.
@@ -132,6 +139,13 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=list)
     # An agent with no console open for this long (closed browser, lost network) leaves the queues.
     agent_presence_grace_seconds: float = 60.0
+    # Load isolation: API requests in progress at once (0: the web pool's connections less a
+    # reserve for jobs and sockets), how many more may wait and for how long before a 503 with
+    # Retry-After; the telephony engine has its own pool of this many connections.
+    http_max_concurrency: int = 0
+    http_queue: int = 64
+    http_queue_seconds: float = 2.0
+    telephony_db_pool: int = 4
     log_json: bool = True
     # Background jobs (deadline sweeps, expiry, retention) run inside `hotline serve`.
     jobs_enabled: bool = True

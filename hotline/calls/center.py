@@ -286,7 +286,7 @@ class CallCenter(Offers, Records, IvrRunner, CallControl):
             with self.db.session() as s:
                 return screen_pop(s, live)
 
-        data = await asyncio.to_thread(load)
+        data = await self.db.run(load)
         for agent_id in agent_ids:
             self.bus.publish("screen_pop", {"agent_id": agent_id, **data})
 

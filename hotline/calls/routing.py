@@ -77,7 +77,7 @@ class IvrRunner:
         uuid = leg.call.id
         loads = {name: len(q) for name, q in self.acd.queues.items()}
         # Reads run in a worker thread: the loop carries everyone's audio meanwhile.
-        flow_name, flow, env = await asyncio.to_thread(self._prepare, leg.dialed, leg.caller, loads)
+        flow_name, flow, env = await self.db.run(self._prepare, leg.dialed, leg.caller, loads)
         fields = {"direction": "inbound", "caller_number": leg.caller, "callee_number": leg.dialed}
         fields |= {"caller_id": env.caller.caller_id, "ivr_flow": flow_name, "started_at": utcnow()}
         leg_id, number = leg.id, leg.caller
@@ -117,7 +117,7 @@ class IvrRunner:
         leg = live.caller_leg
         if leg is None or not leg.is_active:
             return
-        flow, env = await asyncio.to_thread(self._load_flow, flow_name, live.caller_number)
+        flow, env = await self.db.run(self._load_flow, flow_name, live.caller_number)
         live.state = "ivr"
         outcome = await self._walk(leg, flow, env, start=node)
         live.ivr_path = live.ivr_path + outcome.path

@@ -69,7 +69,7 @@ class Writer:
             batch, self._pending = self._pending, []
             bulk, self._bulk = self._bulk, {}
             if batch or bulk:
-                await asyncio.to_thread(self._write, batch, bulk)
+                await self.db.run(self._write, batch, bulk)
             if not self._pending and not self._bulk:
                 self._idle.set()
 

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.audit.service import Actor, record, snapshot
+from hotline.bus import get_bus
 from hotline.config import get_settings
 from hotline.errors import Conflict, NotFound, stale_version
 from hotline.people import credentials
@@ -22,6 +23,9 @@ from hotline.people.passwords import hash_password, sip_ha1
 from hotline.people.phones import normalize_phone
 from hotline.people.schemas import CallerIn, CallerPatch, DepartmentIn, DepartmentPatch, UserIn, UserPatch
 from hotline.store.base import utcnow
+from hotline.store.db import after_commit
+
+SIP_CREDENTIALS_TOPIC = "people.sip_credentials"  # read by hotline.people.sip_credentials
 
 
 def _flush_unique(session: Session, what: str) -> None:
@@ -79,6 +83,14 @@ def user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
+def _sip_credentials_changed(session: Session, *extensions: str | None) -> None:
+    """Once committed, tell the telephony engine's credential cache which extensions to re-read
+    (a changed SIP password must count from the phone's next REGISTER)."""
+    names = sorted({e for e in extensions if e})
+    if names:
+        after_commit(session, lambda: get_bus().publish(SIP_CREDENTIALS_TOPIC, {"extensions": names}))
+
+
 def create_user(session: Session, actor: Actor, data: UserIn, must_change_password: bool = False) -> User:
     if data.department_id is not None:
         get_department(session, data.department_id)
@@ -96,6 +108,7 @@ def create_user(session: Session, actor: Actor, data: UserIn, must_change_passwo
     session.add(user)
     _flush_unique(session, f"user {data.username} or extension {data.extension}")
     record(session, actor, "create", "user", user.id, None, snapshot(user))
+    _sip_credentials_changed(session, user.extension)
     return user
 
 
@@ -104,6 +117,7 @@ def update_user(session: Session, actor: Actor, user_id: int, data: UserPatch) -
     if user.version != data.version:
         raise stale_version("user", data.version, user.version)
     before = snapshot(user)
+    old_sip = (user.extension, user.sip_ha1, user.active)
     changes = data.model_dump(exclude={"version", "sip_password"}, exclude_unset=True)
     if "department_id" in changes and changes["department_id"] is not None:
         get_department(session, changes["department_id"])
@@ -118,6 +132,8 @@ def update_user(session: Session, actor: Actor, user_id: int, data: UserPatch) -
         user.sip_ha1 = sip_ha1(user.extension, get_settings().sip.realm, data.sip_password)
     _flush_unique(session, f"extension {user.extension}")
     record(session, actor, "update", "user", user.id, before, snapshot(user))
+    if (user.extension, user.sip_ha1, user.active) != old_sip:
+        _sip_credentials_changed(session, old_sip[0], user.extension)
     return user
 
 

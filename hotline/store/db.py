@@ -1,16 +1,22 @@
 """Database engine and transactional sessions for SQLite (WAL) and PostgreSQL.
 
 `Database.session()` is the one way to write: a context manager that commits on success and rolls
-back on any exception, so a request or job either lands whole or not at all.
+back on any exception, so a request or job either lands whole or not at all. Each `Database` owns
+its connection pool and a worker-thread executor of the same size (`run`); `sibling()` makes a
+second, small one on the same database so the telephony engine never waits behind web traffic for a
+connection or a thread.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -28,28 +34,69 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+T = TypeVar("T")
+WEB_POOL = 10
+WEB_OVERFLOW = 10
+
+
+def make_engine(
+    url: str,
+    echo: bool = False,
+    *,
+    pool_size: int = WEB_POOL,
+    max_overflow: int = WEB_OVERFLOW,
+    pool_timeout: float = 30.0,
+) -> Engine:
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=10
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **pool
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, echo=echo, pool_pre_ping=True, **pool)
 
 
 class Database:
-    """An engine plus a session factory."""
+    """An engine (with its own connection pool), a session factory and a matching executor."""
 
-    def __init__(self, url: str, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        echo: bool = False,
+        *,
+        pool_size: int = WEB_POOL,
+        max_overflow: int = WEB_OVERFLOW,
+        pool_timeout: float = 30.0,
+        name: str = "db",
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, echo)
+        self.name = name
+        self.echo = echo
+        self.capacity = pool_size + max_overflow
+        self.engine = make_engine(
+            url, echo, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout
+        )
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self._executor: ThreadPoolExecutor | None = None
+
+    def sibling(self, name: str, pool_size: int = 4) -> Database:
+        """A second `Database` on the same URL with its own small pool and executor: work that must
+        not queue behind the web's requests (SIP credentials, call records, IVR reads) runs there."""
+        return Database(self.url, self.echo, pool_size=pool_size, max_overflow=0, name=name)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking database work in this database's own worker threads (as many as its pool
+        holds connections, so a thread never waits for a connection another of them holds)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.capacity, thread_name_prefix=f"{self.name}-db")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
 
     @property
     def is_sqlite(self) -> bool:
@@ -68,6 +115,9 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
         self.engine.dispose()
 
 

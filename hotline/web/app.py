@@ -38,6 +38,7 @@ from hotline.sip.engine import TelephonyEngine
 from hotline.store.db import Database
 from hotline.telephony.service import apply_from_db as apply_trunks_from_db
 from hotline.web import openapi, problems, routers
+from hotline.web.admission import install as install_admission
 from hotline.web.deps import get_session
 from hotline.web.headers import SecurityHeaders
 from hotline.web.lockout import LoginLockout
@@ -90,9 +91,17 @@ def api_routes(routes: list[Any]) -> list[APIRoute]:
     return out
 
 
-async def start_telephony(settings: Settings, db: Database) -> TelephonyEngine:
-    """The SIP/RTP engine on the server's loop, with agents' credentials from the users table."""
-    engine = TelephonyEngine(settings, get_bus(), UserCredentialStore(db, settings.sip.realm))
+async def start_telephony(
+    settings: Settings, db: Database, credentials: UserCredentialStore | None = None
+) -> TelephonyEngine:
+    """The SIP/RTP engine on the server's loop, with agents' credentials from the users table.
+
+    `db` should be the telephony's own database (`Database.sibling`), so neither the credentials
+    nor the call records wait for a connection the web's requests hold."""
+    if credentials is None:
+        credentials = UserCredentialStore(db, settings.sip.realm)
+        await credentials.start(get_bus())
+    engine = TelephonyEngine(settings, get_bus(), credentials)
     if settings.sip.trunk_user:
         engine.trunk_credentials = (settings.sip.trunk_user, settings.sip.trunk_password)
     engine.qualify_interval = settings.sip.qualify_seconds
@@ -158,10 +167,16 @@ def create_app(
         runner = JobRunner(db) if settings.jobs_enabled else None
         if runner is not None:
             runner.start()
-        telephony = await start_telephony(settings, db) if settings.sip.enabled else None
+        telephony_db = db.sibling("telephony", settings.telephony_db_pool) if settings.sip.enabled else None
+        credentials: UserCredentialStore | None = None
+        telephony: TelephonyEngine | None = None
+        if telephony_db is not None:
+            credentials = UserCredentialStore(telephony_db, settings.sip.realm)
+            await credentials.start(get_bus())
+            telephony = await start_telephony(settings, telephony_db, credentials)
         app.state.telephony = telephony
-        if telephony is not None:
-            await start_callcenter(telephony, db, get_bus())
+        if telephony is not None and telephony_db is not None:
+            await start_callcenter(telephony, telephony_db, get_bus())
             connect_workorders(db, get_bus())
         mailbox = _start_mailbox(db, settings.data_dir) if settings.mailbox_enabled else None
         await _run_hooks(STARTUP, app)
@@ -174,8 +189,13 @@ def create_app(
             if telephony is not None:
                 await stop_callcenter()
                 await telephony.stop()
+            if credentials is not None:
+                await credentials.stop()
+            if telephony_db is not None:
+                telephony_db.dispose()
             if runner is not None:
                 await runner.stop()
+            app.state.health_db.dispose()
 
     app = FastAPI(
         title="hotline",
@@ -196,6 +216,8 @@ def create_app(
         settings.login_lock_max_seconds,
         settings.login_ip_max_failures,
     )
+    # Health checks have their own connection and thread, so /readyz answers while requests queue.
+    app.state.health_db = db.sibling("health", 1)
     app.state.role_permissions = ROLE_PERMISSIONS
     problems.install(app)
     openapi.install(app)
@@ -204,6 +226,7 @@ def create_app(
     check_commit_scope(app)
     app.add_middleware(Metrics)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    install_admission(app, settings, db)
     # Outermost, so every response (413s and errors included) carries the security headers.
     app.add_middleware(SecurityHeaders, trusted_proxies=tuple(settings.trusted_proxies))
     _mount_console(app)
