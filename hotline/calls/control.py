@@ -400,16 +400,14 @@ class CallControl:
             raise NotFound(f"call {call_id} is not waiting", f"来电 {call_id} 不在排队中")
         return number or live.caller_number, live.queue
 
-    def callback_refused(self, live: LiveCall, number: str) -> bool:
-        """Check a callback against the queue's dial plan just before ringing it: whatever asked
+    def callback_allowed(self, live: LiveCall, number: str) -> bool:
+        """Check a callback against the queue's dial plan just before ringing it, whatever asked
         for it (the API, the caller's key press, an overflow to callback with the caller's own,
-        possibly spoofed, number). A refusal is audited."""
+        possibly spoofed, number). The attempt is audited either way (`callback_dial`)."""
         decision = self.dial_plan.check_callback(number, live.queue)
-        if decision.allowed:
-            return False
         uuid, queue = live.uuid, live.queue
-        self.writer.submit(lambda s: audit_attempt(s, SYSTEM, "callback", decision, uuid, queue=queue))
-        return True
+        self.writer.submit(lambda s: audit_attempt(s, SYSTEM, "callback_dial", decision, uuid, queue=queue))
+        return decision.allowed
 
     def pick(self, agent_id: int, call_id: str) -> dict[str, Any]:
         offer = self.acd.pick(agent_id, call_id, self.clock())

@@ -69,7 +69,7 @@ class IvrRunner:
 
     if TYPE_CHECKING:  # in hotline.calls.control
 
-        def callback_refused(self, live: LiveCall, number: str) -> bool: ...
+        def callback_allowed(self, live: LiveCall, number: str) -> bool: ...
 
     # --- inbound ------------------------------------------------------------------------------
 
@@ -373,7 +373,7 @@ class IvrRunner:
         number = live.callback_number or live.caller_number
         live.call, live.agent_leg, live.agent_id = agent_leg.call, agent_leg, agent_id
         try:
-            if self.callback_refused(live, number):
+            if not self.callback_allowed(live, number):
                 raise LookupError("the dial plan refuses this callback number")
             callee = await self.engine.originate(number, call=agent_leg.call, caller_id="hotline")
             ok = await callee.wait_answered(30)

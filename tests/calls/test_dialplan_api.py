@@ -145,24 +145,35 @@ def test_callback_numbers_follow_the_queue_plan(
 
 def test_a_callback_to_a_spoofed_satellite_caller_is_never_rung(db: Database, tmp_path: Path) -> None:
     """A caller presenting +882… presses 1 for a callback: the agent is offered it, but the dial
-    plan refuses to ring the number (callback_failed), and the refusal is audited."""
+    plan refuses to ring the number (callback_failed); refused and allowed callback dials are
+    audited."""
     ids = seed(db)
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones.update({"1001": ("answer", 0.01), "+88212345678": ("answer", 0.01)})
-        caller = await engine.incoming("+88212345678", "11")  # menu 1, then 1 = call me back
-        await until(lambda: not caller.is_active)
+        engine.phones["13800000009"] = ("answer", 0.01)
+        for number in ("+88212345678", "13800000009"):  # menu 1, then 1 = call me back
+            caller = await engine.incoming(number, "11")
+            await until(lambda: not caller.is_active)  # noqa: B023 (awaited in this iteration)
         center.login(ids["a1"])
-        await until(lambda: bool(_audit(db, "callback_refused")))
-        await until(lambda: center.acd.agents[ids["a1"]].state is not AgentState.talking)
+        await until(lambda: bool(_audit(db, "callback_dial_refused")))
+        # the ordinary caller's callback rings (its dial audited too); the spoofed one never does
+        await until(lambda: any(leg.dialed == "13800000009" for leg in engine.originated))
+        await until(lambda: bool(_audit(db, "callback_dial")))
         assert not any(leg.dialed == "+88212345678" for leg in engine.originated)
 
     run_center(db, tmp_path, body)
-    [refused] = _audit(db, "callback_refused")
+    refused = _audit(db, "callback_dial_refused")[0]
     assert (refused.actor, (refused.after or {})["category"], (refused.after or {})["queue"]) == (
         "system",
         "satellite",
         "elderly",
+    )
+    [dial] = _audit(db, "callback_dial")
+    assert (dial.actor, (dial.after or {})["number"], (dial.after or {})["category"]) == (
+        "system",
+        "138****0009",
+        "mobile",
     )
 
 
