@@ -15,6 +15,9 @@ from typing import Any
 
 from hotline.people.masking import MaskingFilter, mask_text
 
+# Fields of security events (e.g. a SIP lockout) that log collectors filter on.
+SECURITY_FIELDS = ("event", "source_ip", "extension", "failures", "seconds")
+
 
 class MaskedFormatter(logging.Formatter):
     """Plain-text lines with tracebacks and stacks masked like the message."""
@@ -34,7 +37,7 @@ class JsonFormatter(MaskedFormatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        for key in ("method", "path", "status", "ms", "user"):
+        for key in ("method", "path", "status", "ms", "user", *SECURITY_FIELDS):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:

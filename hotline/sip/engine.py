@@ -329,7 +329,12 @@ class TelephonyEngine:
         fields = {"source_ip": lock.source_ip, "extension": lock.extension, "failures": lock.failures}
         fields["seconds"] = lock.seconds
         log.warning(
-            "SIP digest failures: %s locked out", lock.source_ip, extra={"event": "sip.lockout", **fields}
+            "SIP digest failures: %s locked out for %s s (extension %s, %d failures)",
+            lock.source_ip,
+            lock.seconds,
+            lock.extension or "*",
+            lock.failures,
+            extra={"event": "sip.lockout", **fields},
         )
         self.bus.publish("security.alert", {"kind": "sip_auth_lockout", **fields})
 

@@ -9,6 +9,7 @@ explicit clocks.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from hotline.logs import JsonFormatter
 from hotline.sip.auth import client_authorization
 from hotline.sip.message import SipRequest, SipResponse, parse_message
 from hotline.sip.ratelimit import AuthFailureLimiter, Lockout, origin_ip
@@ -67,7 +69,9 @@ def test_guessing_locks_out_the_guesser_not_the_phone(
         assert register(attacker, et.port, "1002", PASSWORDS["1002"]) == 200
     locks = [r for r in caplog.records if getattr(r, "event", "") == "sip.lockout"]
     assert locks and locks[0].levelno == logging.WARNING
-    assert getattr(locks[0], "source_ip", "") == "127.0.0.41"
+    line = json.loads(JsonFormatter().format(locks[0]))  # as `hotline serve` writes it
+    assert (line["event"], line["source_ip"], line["extension"]) == ("sip.lockout", "127.0.0.41", "1001")
+    assert line["failures"] == MAX_FAILURES and line["level"] == "warning"
     for record in caplog.records:
         text = record.getMessage() + str(record.__dict__)
         assert "guess-" not in text and PASSWORDS["1001"] not in text and "response=" not in text

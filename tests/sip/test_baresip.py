@@ -46,7 +46,7 @@ def ctrl(port: int, command: str, params: str = "") -> None:
             s.recv(4096)
 
 
-def start_baresip(tmp: Path, engine_port: int) -> tuple[subprocess.Popen[bytes], int]:
+def start_baresip(tmp: Path, engine_port: int, regint: int = 120) -> tuple[subprocess.Popen[bytes], int]:
     binary = shutil.which("baresip")
     if binary is None:
         pytest.skip("baresip is not installed (Debian package: baresip-core)")
@@ -78,7 +78,7 @@ def start_baresip(tmp: Path, engine_port: int) -> tuple[subprocess.Popen[bytes],
         )
     )
     (tmp / "accounts").write_text(
-        f"<sip:2001@127.0.0.1:{engine_port}>;auth_pass={PASSWORDS['2001']};regint=120;"
+        f"<sip:2001@127.0.0.1:{engine_port}>;auth_pass={PASSWORDS['2001']};regint={regint};"
         "audio_codecs=PCMU;answermode=auto\n"
     )
     log = (tmp / "baresip.log").open("wb")

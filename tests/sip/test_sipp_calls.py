@@ -110,6 +110,25 @@ def test_call_answered_by_registered_phone(engine_thread: EngineThread) -> None:
     assert_idle(et)
 
 
+def test_phone_call_with_sipp_digest(engine_thread: EngineThread) -> None:
+    """A registered phone (not a trunk) calls another: SIPp answers the 407 with qop=auth and the
+    Request-URI as digest uri (``-auth_uri``: SIPp's default, its remote host:port, is refused for an
+    INVITE to an extension), and the call goes through."""
+    et = engine_thread
+    et.clear()
+    uas = phone(et, "uas_answer.xml")
+    ruri = f"1001@127.0.0.1:{et.port}"  # SIPp puts "sip:" in front
+    args = ["-s", "1001", "-au", "1003", "-ap", PASSWORDS["1003"], "-auth_uri", ruri, "-m", "1"]
+    caller = Sipp("uac_auth_call.xml", et.port, ip=PHONE_IP, args=args)
+    assert caller.run() == 0, (et.topics(), caller.output[-3000:])
+    assert uas.wait(20) == 0, uas.output
+    new = et.wait_event("call.new")
+    assert (new.data["user"], new.data["trunk"]) == ("1003", False)
+    et.wait_event("call.ended")
+    assert "security.alert" not in et.topics()
+    assert_idle(et)
+
+
 def test_bye_from_called_side(engine_thread: EngineThread) -> None:
     et = engine_thread
     et.clear()
