@@ -50,7 +50,7 @@ from hotline.sip.ratelimit import AuthFailureLimiter, Lockout, RateLimiter, orig
 from hotline.sip.registrar import Binding, Registrar
 from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp
 from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer
-from hotline.sip.transport import Source, Transports
+from hotline.sip.transport import Source, TcpLimits, Transports
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,15 @@ class TelephonyEngine:
             on_lockout=self._on_lockout,
         )
         self.registrar = Registrar(self.auth, credentials, guard=guard)
-        self.transports = Transports(self._on_data)
+        self.transports = Transports(
+            self._on_data,
+            TcpLimits(
+                self.sip.tcp_idle_seconds,
+                self.sip.tcp_message_seconds,
+                self.sip.tcp_max_connections,
+                self.sip.tcp_max_per_ip,
+            ),
+        )
         self.tx = TransactionLayer(self.transports.send, timers)
         self.ports = PortAllocator(self.sip.rtp_port_min, self.sip.rtp_port_max)
         self.prompts = PromptCache()

@@ -5,16 +5,23 @@ limiting happen in the engine so that both transports behave the same. TCP is fr
 Content-Length (RFC 3261 18.3): a stream buffer is cut at the blank line, the header's Content-Length
 (long or compact form) says how much body follows, CRLF keep-alives are skipped, and a connection that
 sends an oversized or unframeable message is closed, as are connections beyond a global and a
-per-address cap (a connection flood must not exhaust file descriptors). Outbound TCP reuses the
-connection a peer opened to us (phones behind NAT are only reachable that way) or opens a new one.
+per-address cap (a connection flood must not exhaust file descriptors: the global cap is also held
+under half the process's open-files limit, so HTTP clients and RTP sockets always find one). A
+connection that completes no message for `idle_seconds` (a CRLF keep-alive counts, and so does a
+registered phone's answer to the engine's OPTIONS qualify ping) is closed, and so is one that leaves
+a message half-sent for `message_seconds` (slowloris). Outbound TCP reuses the connection a peer
+opened to us (phones behind NAT are only reachable that way) or opens a new one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import re
+import resource
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
@@ -79,28 +86,31 @@ class TcpConnection(asyncio.Protocol):
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
         self.addr: Addr = ("", 0)
+        self.last_complete = time.monotonic()  # last whole message or keep-alive
+        self.partial_since: float | None = None  # when the buffered, unfinished message began
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self.addr = (str(peer[0]), int(peer[1]))
-        per_ip = sum(1 for a in self.owner.connections if a[0] == self.addr[0])
-        if len(self.owner.connections) >= self.owner.max_connections or per_ip >= self.owner.max_per_ip:
-            # A connection flood must not eat every file descriptor (RTP needs them too).
-            self.owner.refused += 1
+        if not self.owner.admit(self):
+            # A connection flood must not eat every file descriptor (RTP and HTTP need them too).
             self.transport.abort()
-            return
-        self.owner.connections[self.addr] = self
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.owner.connections.get(self.addr) is self:
-            del self.owner.connections[self.addr]
+        self.owner.forget(self)
 
     def data_received(self, data: bytes) -> None:
         self.buffer.extend(data)
         while True:
             while self.buffer[:2] == b"\r\n":
                 del self.buffer[:2]  # RFC 5626 keep-alive
+                self.last_complete = time.monotonic()
+            if not self.buffer:
+                self.partial_since = None
+                return
+            if self.partial_since is None:
+                self.partial_since = time.monotonic()
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
                 if len(self.buffer) > MAX_TCP_MESSAGE:
@@ -117,31 +127,94 @@ class TcpConnection(asyncio.Protocol):
                 return
             msg = bytes(self.buffer[:total])
             del self.buffer[:total]
+            self.last_complete = time.monotonic()
+            self.partial_since = None
             self.owner.on_message(msg, Source("TCP", self.addr, self))
 
-    def abort(self, why: str) -> None:
+    def abort(self, why: str, hard: bool = False) -> None:
         log.warning("closing SIP/TCP connection from %s:%s: %s", *self.addr, why)
         self.buffer.clear()
+        self.partial_since = None
         if self.transport is not None:
-            self.transport.close()
+            if hard:
+                # a timed-out peer may have stopped reading too: do not wait to flush to it
+                self.transport.abort()
+            else:
+                self.transport.close()
 
     def send(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
 
 
+def open_files_limit() -> int:
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+@dataclass
+class TcpLimits:
+    idle_seconds: float = 300.0
+    message_seconds: float = 10.0
+    max_connections: int = 2000
+    max_per_ip: int = 32
+
+
 class TcpTransport:
-    def __init__(self, on_message: OnMessage) -> None:
+    def __init__(self, on_message: OnMessage, limits: TcpLimits | None = None) -> None:
         self.on_message = on_message
         self.connections: dict[Addr, TcpConnection] = {}
+        self.per_ip: collections.Counter[str] = collections.Counter()
         self.server: asyncio.Server | None = None
-        self.max_connections = 4000
-        self.max_per_ip = 64
+        limits = limits or TcpLimits()
+        self.idle_seconds = limits.idle_seconds
+        self.message_seconds = limits.message_seconds
+        self.max_per_ip = limits.max_per_ip
+        # Never more than half the open-files limit: the rest is for HTTP, RTP and the database.
+        self.max_connections = max(16, min(limits.max_connections, open_files_limit() // 2))
         self.refused = 0
+        self.timed_out = 0
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def admit(self, conn: TcpConnection) -> bool:
+        ip = conn.addr[0]
+        if len(self.connections) >= self.max_connections or self.per_ip[ip] >= self.max_per_ip:
+            self.refused += 1
+            return False
+        self.connections[conn.addr] = conn
+        self.per_ip[ip] += 1
+        return True
+
+    def forget(self, conn: TcpConnection) -> None:
+        if self.connections.get(conn.addr) is conn:
+            del self.connections[conn.addr]
+            self.per_ip[conn.addr[0]] -= 1
+            if self.per_ip[conn.addr[0]] <= 0:
+                del self.per_ip[conn.addr[0]]
+
+    def sweep(self, now: float | None = None) -> int:
+        """Close connections idle past `idle_seconds` or stuck in a message past `message_seconds`."""
+        now = time.monotonic() if now is None else now
+        closed = 0
+        for conn in list(self.connections.values()):
+            stuck = conn.partial_since is not None and now - conn.partial_since > self.message_seconds
+            if stuck or now - conn.last_complete > self.idle_seconds:
+                self.timed_out += 1
+                closed += 1
+                conn.abort("incomplete message timed out" if stuck else "idle", hard=True)
+                self.forget(conn)  # the descriptor is released now, not when the loop gets to it
+        return closed
+
+    async def _sweep_loop(self) -> None:
+        interval = max(0.05, min(self.idle_seconds, self.message_seconds) / 4)
+        while True:
+            await asyncio.sleep(interval)
+            self.sweep()
 
     async def start(self, host: str, port: int) -> None:
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(lambda: TcpConnection(self), host, port, reuse_address=True)
+        self._sweeper = asyncio.ensure_future(self._sweep_loop())
 
     async def send(self, data: bytes, addr: Addr) -> None:
         conn = self.connections.get(addr)
@@ -152,20 +225,23 @@ class TcpTransport:
         conn.send(data)
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         if self.server is not None:
             self.server.close()
         for conn in list(self.connections.values()):
             if conn.transport is not None:
                 conn.transport.close()
         self.connections.clear()
+        self.per_ip.clear()
 
 
 class Transports:
     """Both transports behind one ``send(data, source)``."""
 
-    def __init__(self, on_message: OnMessage) -> None:
+    def __init__(self, on_message: OnMessage, tcp_limits: TcpLimits | None = None) -> None:
         self.udp = UdpTransport(on_message)
-        self.tcp = TcpTransport(on_message)
+        self.tcp = TcpTransport(on_message, tcp_limits)
         self._pending: set[asyncio.Task[None]] = set()
 
     async def start(self, host: str, port: int) -> None:
