@@ -48,6 +48,8 @@ def principal_for(db: Database, token: str | None, cookie: str | None) -> Princi
 def _masked(key: str, value: Any) -> Any:
     if key in HIDDEN_KEYS:
         return None
+    if key == "numbers" and isinstance(value, list):  # an emergency alert's family phones
+        return [mask_phone(v) if isinstance(v, str) else v for v in value]
     if isinstance(value, str):
         if key in PHONE_KEYS:
             return mask_phone(value)

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from hotline.web.live import mask
 from tests.calls.conftest import Running
 
 H = Callable[[str], dict[str, str]]
@@ -41,3 +42,9 @@ def test_screen_pop_is_masked_for_viewers_without_pii(running: Running, client: 
     assert seen["address"] == "南湖区和平路****" and seen["care_profile"]["health_notes"] is None
     assert seen["care_profile"]["age"] == 86 and seen["emergency_contacts"][0]["phone"] == "139****1111"
     assert full["address"] == CALLER["address"] and full["care_profile"]["health_notes"] == "糖尿病，行动不便"
+
+
+def test_emergency_alert_numbers_are_masked() -> None:
+    alert = {"call_id": "c1", "caller": "13812345678", "numbers": ["120", "13900000001"]}
+    assert mask(alert, False) == {"call_id": "c1", "caller": "138****5678", "numbers": ["*20", "139****0001"]}
+    assert mask(alert, True) == alert
