@@ -28,6 +28,7 @@ from hotline.sip.sdp import (
     PCMU,
     MediaDescription,
     SdpError,
+    address_warning,
     build_sdp,
     negotiate,
     parse_sdp,
@@ -143,7 +144,7 @@ class Leg:
         if pt is not None:
             self.pt = pt
         self.dtmf_pt = md.dtmf_pt()
-        if md.port and md.host not in ("0.0.0.0", ""):
+        if md.port and md.host not in ("0.0.0.0", "") and address_warning(md) is None:
             addr = (md.host, md.port)
             if addr != self.rtp.expected:
                 # New or moved media (a re-INVITE to another port): re-target, re-latch from there.

@@ -23,7 +23,7 @@ from hotline.sip.dialog import Dialog, new_tag
 from hotline.sip.leg import Leg
 from hotline.sip.message import SipRequest, SipResponse, parse_name_addr, parse_uri
 from hotline.sip.registrar import Binding
-from hotline.sip.sdp import SdpError, negotiate, parse_sdp
+from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp
 from hotline.sip.transaction import new_branch
 from hotline.sip.transport import Source
 
@@ -173,6 +173,12 @@ def on_uac_answer(engine: TelephonyEngine, leg: Leg, resp: SipResponse) -> None:
     engine.dialogs[(leg.dialog.call_id, leg.local_tag)] = leg
     try:
         md = parse_sdp(resp.body)
+        if address_warning(md) is not None:
+            # An IPv6 answer: our media is IPv4 only, so the call could carry no audio. End it now
+            # (never answered) so routing can try someone else.
+            engine.tx.new_client(leg.dialog.request("BYE"), tx.dest, lambda r: None)
+            leg._finish("codec")
+            return
         leg.apply_remote_media(md, negotiate(md))
     except SdpError:
         log.warning("answer without usable SDP on leg %s", leg.id)

@@ -141,23 +141,24 @@ class RawUa:
         self.send(self.build("INVITE", dlg, new_branch(), body))
         return dlg
 
-    def answered(self, dlg: Dialog, timeout: float = 20.0) -> SipResponse:
-        """The INVITE's final response, ACKed; a 2xx completes the dialog (the engine's To tag)."""
+    def answered(self, dlg: Dialog, timeout: float = 20.0, ack_body: str = "") -> SipResponse:
+        """The INVITE's final response, ACKed (with ``ack_body``, an answer to an offer in a 2xx);
+        a 2xx completes the dialog (the engine's To tag)."""
         resp = self.final("INVITE", timeout)
         if resp.status < 300:
             dlg.remote = resp.get("To") or ""
-        self.ack(dlg)  # (for a non-2xx a real UA would reuse the INVITE's branch; the engine copes)
+        self.ack(dlg, ack_body)  # (for a non-2xx a real UA would reuse the INVITE's branch)
         return resp
 
-    def ack(self, dlg: Dialog) -> None:
-        self.send(self.build("ACK", dlg, new_branch()))
+    def ack(self, dlg: Dialog, body: str = "") -> None:
+        self.send(self.build("ACK", dlg, new_branch(), body))
 
-    def answer_incoming(self, timeout: float = 10.0) -> tuple[Dialog, SipRequest]:
+    def answer_incoming(self, timeout: float = 10.0, family: str = "IP4") -> tuple[Dialog, SipRequest]:
         """As a registered phone: answer the engine's INVITE with our SDP, wait for its ACK."""
         inv = self.request_in("INVITE", timeout)
         tag = os.urandom(4).hex()
         self.respond(inv, 180, "Ringing", tag)
-        self.respond(inv, 200, "OK", tag, self.sdp())
+        self.respond(inv, 200, "OK", tag, self.sdp(family=family))
         self.request_in("ACK", timeout)
         contact = parse_name_addr(inv.get("Contact") or "").uri
         dlg = Dialog(

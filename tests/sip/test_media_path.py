@@ -239,3 +239,46 @@ def test_ipv6_offer_refused_before_answering(engine_thread: EngineThread) -> Non
     assert resp.status == 488
     assert (resp.get("Warning") or "").startswith("301 ")
     assert "call.new" not in et.topics() and "leg.answered" not in et.topics()
+
+
+def test_offerless_reinvite_answered_in_the_ack(engine_thread: EngineThread, call: Bridged) -> None:
+    """A re-INVITE without SDP (a session refresh by some carriers): our 200 carries an offer and the
+    caller's ACK the answer - here moving its media, which the RTP must follow."""
+    moved = udp_socket(TRUNK_IP)
+    try:
+        branch = call.caller.reinvite(call.caller_dlg, "")
+        resp = call.caller.final("INVITE")
+        _check_in_transaction(resp, branch, call.caller_dlg.cseq, call.caller_dlg.remote)
+        assert parse_sdp(resp.body).port == call.caller_port  # our offer: same media as before
+        call.caller.ack(call.caller_dlg, call.caller.sdp(port=int(moved.getsockname()[1])))
+        assert engine_thread.wait_for(lambda: call.caller_leg.rtp.expected == moved.getsockname())
+        for i in range(10):
+            call.agent.send_rtp(call.agent_port, 8000 + i, 0x2222, AGENT_AUDIO)
+        assert call.caller.payloads(sock=moved, wait=1.0).count(AGENT_AUDIO) > 0
+    finally:
+        moved.close()
+
+
+def test_ipv6_answer_from_agent_phone_ends_its_leg(engine_thread: EngineThread) -> None:
+    """An agent phone answering with IPv6 media could carry no audio: BYE it, never bridge it."""
+    et = engine_thread
+    engine = et.engine
+    assert engine is not None
+    et.clear()
+    bindings = engine.registrar.bindings
+    et.call_soon(lambda: bindings.pop(EXT, None))
+    caller, agent = RawUa(TRUNK_IP, et.port), RawUa(PHONE_IP, et.port)
+    try:
+        assert register(agent.sip, et.port, EXT, PASSWORDS[EXT]) == 200
+        dlg = caller.invite(EXT, caller.sdp())
+        agent.answer_incoming(family="IP6")
+        bye = agent.request_in("BYE")
+        agent.respond(bye, 200, "OK")
+        assert caller.answered(dlg).status >= 400
+    finally:
+        caller.close()
+        agent.close()
+    hangup = et.wait_event("leg.hangup", direction="outbound", cause="codec")
+    assert hangup.data["previous_state"] != "answered"
+    bridged = [e for e in list(et.events) if e.topic == "call.bridged"]
+    assert all(e.data["call_id"] != hangup.data["call_id"] for e in bridged)
