@@ -70,3 +70,22 @@ class Acknowledgement(Base):
     __table_args__ = (
         Index("ix_channel_acks_channel_recipient_created_at", "channel", "recipient", "created_at"),
     )
+
+
+class SeenNonce(Base):
+    """A (timestamp, nonce) pair a signed request used, with the digest of the body it signed:
+    kept for twice the replay window so a captured URL cannot sign another body (see wechat.py).
+    In the database rather than in memory so every web process sees every nonce."""
+
+    __tablename__ = "channel_nonces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    nonce_key: Mapped[str] = mapped_column(String(128))
+    digest: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("uq_channel_nonces_channel_nonce_key", "channel", "nonce_key", unique=True),
+        Index("ix_channel_nonces_seen_at", "seen_at"),
+    )

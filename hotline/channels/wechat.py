@@ -11,8 +11,8 @@ replies, and the AES "safe mode" (消息加解密), implemented from the publish
   duplicates the inbox ignores.
 - In plain mode the signature covers only token, timestamp and nonce, not the body: a captured
   URL would sign any body. So the timestamp must be within a window (±300 s) and a (timestamp,
-  nonce) pair, once seen, only ever signs the same body again (WeChat's own retries); when AES
-  mode is configured a plaintext body is refused outright.
+  nonce) pair, once seen, only ever signs the same body again (WeChat's own retries; see
+  `nonces.py`); when AES mode is configured a plaintext body is refused outright.
 - The XML parser refuses any DTD or entity declaration whatever the document's encoding (a UTF-16
   document hid `<!DOCTYPE` from a byte search and expanded 1 KB into a 1 MB order), and caps text.
 - Voice (with WeChat's `Recognition` text) and image messages are intake like text: the order
@@ -25,9 +25,7 @@ import base64
 import hashlib
 import os
 import struct
-import threading
 import time
-from collections import OrderedDict
 from xml.parsers import expat
 from xml.sax.saxutils import escape
 
@@ -58,33 +56,6 @@ def check_timestamp(timestamp: str, now: float, window: int) -> None:
         raise Unauthorized("bad WeChat timestamp", "微信时间戳无效") from exc
     if abs(now - ts) > window:
         raise Unauthorized("WeChat request outside the replay window", "微信请求已过期")
-
-
-class ReplayGuard:
-    """(timestamp, nonce) pairs seen within the window, with the digest of the body they signed.
-    The same pair with the same body is WeChat retrying (harmless: MsgId de-duplicates); with
-    another body it is a replayed URL, refused. Per process: a deployment with several web
-    processes behind a balancer should pin /api/channels/wechat to one, or accept that a replay
-    landing on another process within the window is only de-duplicated by MsgId."""
-
-    def __init__(self, window: int) -> None:
-        self.window = window
-        self._seen: OrderedDict[tuple[str, str], tuple[str, float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def check(self, timestamp: str, nonce: str, body: bytes, now: float) -> None:
-        digest = hashlib.sha256(body).hexdigest()
-        with self._lock:
-            while self._seen:
-                key, (_digest, at) = next(iter(self._seen.items()))
-                if at > now - 2 * self.window:
-                    break
-                del self._seen[key]
-            seen = self._seen.get((timestamp, nonce))
-            if seen is not None and seen[0] != digest:
-                raise Unauthorized("WeChat nonce replayed with another body", "微信请求重放")
-            if seen is None:
-                self._seen[(timestamp, nonce)] = (digest, now)
 
 
 class _Refused(Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from hotline.channels.models import InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.store.db import Database
+from hotline.web.app import create_app
 from hotline.workorders.models import WorkOrder
 from tests.channels.wxrig import (
     AES_KEY,
@@ -28,6 +30,7 @@ from tests.channels.wxrig import (
     wx_query,
     wx_text,
 )
+from tests.conftest import make_settings
 
 URL = "/api/channels/wechat"
 TS_2017 = 1_500_000_000
@@ -70,6 +73,22 @@ def test_a_nonce_signs_one_body_only(plain: FastAPI, client: TestClient, db: Dat
     forged = wx_text("6100000000000000102", "替换成别的内容").encode()
     assert client.post(URL, params=q, content=forged).status_code == 401
     assert [o.content for o in _orders(db)] == ["高龄津贴怎么申请"]
+
+
+def test_a_replay_to_another_web_process_is_refused(db: Database, tmp_root: Path) -> None:
+    """Two app instances on one database stand for two web processes behind a balancer."""
+    q = wx_query()
+    first = wx_text("6100000000000000110", "申请残疾人护理补贴").encode()
+    forged = wx_text("6100000000000000111", "换了内容再发一次").encode()
+    apps = [create_app(make_settings(db, tmp_root), db) for _ in range(2)]
+    clients = []
+    for app in apps:
+        app.dependency_overrides[get_channel_settings] = lambda: ChannelSettings(wechat_token=TOKEN)
+        clients.append(TestClient(app, base_url="https://testserver"))
+    assert clients[0].post(URL, params=q, content=first).status_code == 200
+    assert clients[1].post(URL, params=q, content=forged).status_code == 401
+    assert clients[1].post(URL, params=q, content=first).status_code == 200  # the platform retrying
+    assert [o.content for o in _orders(db)] == ["申请残疾人护理补贴"]
 
 
 def test_plaintext_is_refused_in_aes_mode(safe: FastAPI, client: TestClient, db: Database) -> None:

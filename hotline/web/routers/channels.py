@@ -16,11 +16,12 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.channels import inbox, sms, wechat
+from hotline.channels import inbox, nonces, sms, wechat
 from hotline.channels.models import InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.errors import Invalid, NotFound, TooManyRequests, Unauthorized
 from hotline.schemas import Out, StrictIn
+from hotline.store.base import utcnow
 from hotline.store.db import Database
 from hotline.web.auth import LoginThrottle, Principal, require
 from hotline.web.clientip import client_ip
@@ -125,7 +126,9 @@ async def wechat_message(
     wechat.check_signature(cfg.wechat_token, signature, timestamp, nonce)
     now = time.time()
     wechat.check_timestamp(timestamp, now, cfg.wechat_replay_window_s)
-    _replay_guard(request, cfg).check(timestamp, nonce, body, now)
+    await run_in_threadpool(
+        nonces.check, db, "wechat", f"{timestamp}:{nonce}", body, utcnow(), cfg.wechat_replay_window_s
+    )
     if cfg.wechat_aes_key and encrypt_type != "aes":
         raise Unauthorized(
             "plaintext WeChat message while AES mode is configured", "安全模式下不接受明文消息"
@@ -148,13 +151,6 @@ async def wechat_message(
     if crypto is not None:
         reply = crypto.wrap_reply(reply, timestamp, nonce)
     return Response(reply, media_type=XML)
-
-
-def _replay_guard(request: Request, cfg: ChannelSettings) -> wechat.ReplayGuard:
-    guard: wechat.ReplayGuard | None = getattr(request.app.state, "wechat_replay_guard", None)
-    if guard is None or guard.window != cfg.wechat_replay_window_s:
-        guard = request.app.state.wechat_replay_guard = wechat.ReplayGuard(cfg.wechat_replay_window_s)
-    return guard
 
 
 def _webform_key(body: WebFormIn) -> str:
