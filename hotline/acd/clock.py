@@ -106,21 +106,18 @@ class Timers:
             return []
         if call.callback or now < call.queue_entered_at + (q.config.timeout_seconds or 0):
             return []
+        return self._overflow(call, q, now, "timeout")
+
+    def _overflow(self, call: QueuedCall, q: Queue, now: float, reason: str) -> list[Action]:
+        """Move a waiting caller on: the queue timed them out, or has nobody logged in (`reason`
+        "no_agent"). The queue log's "timeout" line carries the overflow and the reason."""
         call.timed_out_in.add(q.name)
         overflow = q.config.overflow or Overflow(OverflowKind.hangup)
-        self._emit(
-            QueueEvent(
-                "timeout",
-                call.call_id,
-                q.name,
-                now,
-                wait=now - call.enqueued_at,
-                data={"overflow": overflow.kind.value, "target": overflow.target},
-            )
-        )
+        data = {"overflow": overflow.kind.value, "target": overflow.target, "reason": reason}
+        self._emit(QueueEvent("timeout", call.call_id, q.name, now, wait=now - call.enqueued_at, data=data))
         if overflow.kind is OverflowKind.callback:
             self.request_callback(call.call_id, call.caller, now)
-            return [OverflowAction(call.call_id, q.name, overflow.kind)]
+            return [OverflowAction(call.call_id, q.name, overflow.kind, reason=reason)]
         if overflow.kind is OverflowKind.queue:
             if overflow.target not in self.queues or overflow.target == q.name:
                 return []  # nowhere to go: the caller keeps waiting here rather than being dropped
@@ -128,4 +125,4 @@ class Timers:
             return self._enter(call, self.queues[overflow.target], now, "overflow", from_queue=q.name)
         q.remove(call)
         del self.calls[call.call_id]
-        return [OverflowAction(call.call_id, q.name, overflow.kind, overflow.target)]
+        return [OverflowAction(call.call_id, q.name, overflow.kind, overflow.target, reason)]

@@ -16,10 +16,9 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
+from hotline.acd.callbacks import Callbacks
 from hotline.acd.clock import Timers
 from hotline.acd.events import (
-    CALLBACK_MAX_ATTEMPTS,
-    CALLBACK_RETRY_SECONDS,
     Action,
     AgentChange,
     Listener,
@@ -35,7 +34,7 @@ from hotline.errors import Conflict, NotFound
 __all__ = ["Acd", "Action", "AgentChange", "Offer", "OverflowAction", "QueueEvent"]
 
 
-class Acd(Timers):
+class Acd(Callbacks, Timers):
     def __init__(self) -> None:
         self.queues: dict[str, Queue] = {}
         self.agents: dict[int, Agent] = {}
@@ -212,6 +211,9 @@ class Acd(Timers):
         q.add(call)
         self._emit(QueueEvent(kind, call.call_id, q.name, now, data={"priority": call.priority, **data}))
         if q.config.timeout_seconds is not None and q.name not in call.timed_out_in and not call.callback:
+            if not q.staffed:
+                # Nobody is logged in to answer: waiting out the timeout cannot help the caller.
+                return self._overflow(call, q, now, "no_agent")
             self._timer(now + q.config.timeout_seconds, "timeout", call.call_id)
         return self._dispatch_queue(q, now)
 
@@ -243,7 +245,10 @@ class Acd(Timers):
         if call is None:
             return
         self.queues[call.queue].remove(call)
-        self._emit(QueueEvent("abandon", call_id, call.queue, now, wait=now - call.enqueued_at))
+        if call.answered_by is not None:  # answered elsewhere (emergency fan-out): no abandon
+            self._emit(QueueEvent("ended", call_id, call.queue, now, data={"by": call.answered_by}))
+        else:
+            self._emit(QueueEvent("abandon", call_id, call.queue, now, wait=now - call.enqueued_at))
         for aid in list(call.offered_to):
             self._cancel_ring(aid, now)
 
@@ -254,38 +259,6 @@ class Acd(Timers):
             self._move(agent, AgentEvent.cancel, now)
             return self._dispatch_agent(agent, now)
         return []
-
-    def request_callback(self, call_id: str, number: str, now: float) -> None:
-        """The caller hangs up but keeps their place; they are called back when their turn comes."""
-        call = self._call(call_id)
-        if call.offered:
-            raise Conflict("the call is already ringing an agent", "该来电正在振铃座席")
-        call.callback = True
-        call.callback_number = number
-        self._emit(QueueEvent("callback", call_id, call.queue, now, data={"number": number}))
-
-    def callback_failed(self, call_id: str, now: float) -> list[Action]:
-        """The callback was not answered: retry later at the same place, then give up.
-
-        Called while the agent rings, or after the agent answered and the callee did not."""
-        call = self.calls.get(call_id) or self._callbacks.pop(call_id, None)
-        if call is None:
-            raise NotFound(f"call {call_id} is not a pending callback", f"来电 {call_id} 不是待回拨")
-        actions: list[Action] = []
-        if call_id in self.connected:
-            actions += self._end_agent_call(call_id, now, complete=False)
-        else:
-            self._release_offer(call, now)
-            self.queues[call.queue].remove(call)
-        self.calls[call_id] = call
-        call.offered_to = set()
-        call.callback_attempts += 1
-        if call.callback_attempts >= CALLBACK_MAX_ATTEMPTS:
-            del self.calls[call_id]
-            self._emit(QueueEvent("callback_failed", call_id, call.queue, now, wait=now - call.enqueued_at))
-            return actions
-        self._timer(now + CALLBACK_RETRY_SECONDS, "callback_retry", call_id)
-        return actions
 
     def transfer(self, call_id: str, queue: str, now: float) -> list[Action]:
         """Move a connected call back into a queue (an agent's blind transfer to a queue)."""
@@ -367,19 +340,16 @@ class Acd(Timers):
         del self.calls[call_id]
         self.connected[call_id] = agent_id
         self.connected_queue[call_id] = call.queue
+        data: dict[str, Any] = {"callback": call.callback, "priority": call.priority}
         if call.callback:
+            # Not answered yet: the callee has still to pick up (`callback_connected`).
             self._callbacks[call_id] = call
-        self._emit(
-            QueueEvent(
-                "connect",
-                call_id,
-                call.queue,
-                now,
-                agent_id,
-                now - call.enqueued_at,
-                {"callback": call.callback, "priority": call.priority},
-            )
-        )
+            self._emit(QueueEvent("callback_dial", call_id, call.queue, now, agent_id, data=data))
+        else:
+            if call.answered_by is not None:  # joining a call answered elsewhere (counted then)
+                data["joined"] = call.answered_by
+            wait = now - call.enqueued_at
+            self._emit(QueueEvent("connect", call_id, call.queue, now, agent_id, wait, data))
         actions: list[Action] = []
         for other in call.offered_to - {agent_id}:
             actions += self._cancel_ring(other, now)
@@ -433,10 +403,6 @@ class Acd(Timers):
             self.abandon(call_id, now)
             return []
         return self._end_agent_call(call_id, now)
-
-    def callback_connected(self, call_id: str) -> None:
-        """The callee of an answered callback picked up: it is an ordinary connected call now."""
-        self._callbacks.pop(call_id, None)
 
     def _end_agent_call(
         self, call_id: str, now: float, transferred: bool = False, complete: bool = True

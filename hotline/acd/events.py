@@ -30,6 +30,7 @@ class OverflowAction:
     queue: str
     kind: OverflowKind
     target: str | None = None
+    reason: str = "timeout"  # or "no_agent": nobody logged in to the queue
 
 
 Action = Offer | OverflowAction
@@ -38,7 +39,8 @@ Action = Offer | OverflowAction
 @dataclass(frozen=True)
 class QueueEvent:
     """One line of the queue log: enter, ring_no_answer, connect, abandon, timeout, transfer,
-    complete, callback, callback_failed, overflow."""
+    complete, callback, callback_dial (an agent took a callback), callback_failed, overflow,
+    ended (the caller of a call answered elsewhere hung up)."""
 
     kind: str
     call_id: str

@@ -62,6 +62,7 @@ class QueuedCall:
     declined: set[int] = field(default_factory=set)
     timed_out_in: set[str] = field(default_factory=set)
     data: dict[str, Any] = field(default_factory=dict)
+    answered_by: str | None = None  # answered outside the ACD (emergency fan-out), agents may join
 
     @property
     def offered(self) -> bool:

@@ -32,6 +32,7 @@ from hotline.calls.offers import Offers
 from hotline.calls.records import Records
 from hotline.calls.routing import IvrRunner
 from hotline.calls.telephony import EnginePort
+from hotline.calls.waiting import ANNOUNCE_SECONDS, WaitingRoom
 from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
 from hotline.store.base import utcnow
@@ -45,7 +46,7 @@ def get_center() -> CallCenter | None:
     return _center
 
 
-class CallCenter(Offers, Records, IvrRunner, CallControl):
+class CallCenter(Offers, Records, IvrRunner, WaitingRoom, CallControl):
     def __init__(
         self,
         engine: EnginePort,
@@ -56,12 +57,14 @@ class CallCenter(Offers, Records, IvrRunner, CallControl):
         clock: Callable[[], float] = time.monotonic,
         tick_seconds: float = 0.2,
         timezone: str = "Asia/Shanghai",
+        announce_seconds: float = ANNOUNCE_SECONDS,
     ) -> None:
         self.engine = engine
         self.db = db
         self.bus = bus
         self.clock = clock
         self.tick_seconds = tick_seconds
+        self.announce_seconds = announce_seconds
         self.recordings_dir = recordings_dir or Path(getattr(engine, "recordings_dir", "var/recordings"))
         self.acd = Acd()
         self.acd.listeners.append(self._on_acd)
@@ -199,6 +202,7 @@ class CallCenter(Offers, Records, IvrRunner, CallControl):
                     self.acd.abandon(live.uuid, now)
                     if live.outcome != "emergency":  # an emergency is answered by the fan-out
                         live.outcome = "abandoned"
+                        self._record_wait(live, at)
                 elif live.state == "connected":
                     self.apply(self.acd.hangup(live.uuid, now))
                 elif live.state == "ivr":
@@ -255,8 +259,12 @@ class CallCenter(Offers, Records, IvrRunner, CallControl):
         outcome, cause = live.outcome or "ended", str(event.data.get("cause") or "normal")
         fields = {"call_uuid": uuid, "agent_id": live.agent_id, "caller_number": live.caller_number}
         fields["queue"] = live.queue
+        # The steps walked so far (a caller who hung up in the IVR: where they gave up).
+        path = live.path_record() if live.ivr_path else None
 
         def write(s: Session) -> None:
+            if path is not None:
+                cdr.update_call(s, uuid, ivr_path=path)
             cdr.end_call(s, uuid, outcome, cause)
             if recording and Path(str(recording)).exists():
                 cdr.index_recording(s, Path(str(recording)), True, **fields)

@@ -37,7 +37,11 @@ def open_work_orders(session: Session, caller_id: int | None) -> int:
         return 0
 
 
-def caller_facts(session: Session, number: str, repeat_hours: float = REPEAT_WINDOW_HOURS) -> CallerFacts:
+def caller_facts(
+    session: Session, number: str, repeat_hours: float = REPEAT_WINDOW_HOURS, call_uuid: str | None = None
+) -> CallerFacts:
+    """What the IVR knows of the caller; `call_uuid` is the call being routed (its own CDR may
+    already be written, and is no earlier call)."""
     facts = CallerFacts(number=number)
     callers = lookup_by_phone(session, number)
     if callers:
@@ -48,8 +52,9 @@ def caller_facts(session: Session, number: str, repeat_hours: float = REPEAT_WIN
             facts.care_level = caller.care_profile.priority_level
         facts.emergency_contacts = [c.phone for c in caller.emergency_contacts]
     since = utcnow() - timedelta(hours=repeat_hours)
-    recent = session.scalar(
-        select(func.count(Call.id)).where(Call.caller_number == number, Call.started_at >= since)
-    )
+    query = select(func.count(Call.id)).where(Call.caller_number == number, Call.started_at >= since)
+    if call_uuid is not None:
+        query = query.where(Call.uuid != call_uuid)
+    recent = session.scalar(query)
     facts.repeat = bool(recent)
     return facts

@@ -4,7 +4,9 @@ Each queue event updates counters in O(1) (longest wait uses a lazy heap), per q
 whole center. Definitions (GB/T 33358 and common practice): offered = callers who entered; short
 abandons (< 5 s) are counted apart and left out of the answer-rate denominator; answer rate =
 answered / (offered - short abandons); service level = answered within the queue's threshold (15 s)
-/ answered; ASA = mean wait of answered calls; AHT = (talk + wrap-up) / completed calls. The book
+/ answered; ASA = mean wait of answered calls; AHT = (talk + wrap-up) / completed calls. A call is
+answered once: by an agent, by the callee of a callback picking up, or by the emergency fan-out
+(whom an agent may join later, not counted again). The book
 is per local day and can be rebuilt at startup by replaying today's queue log.
 """
 
@@ -104,6 +106,8 @@ class KpiBook:
             q.enter(call_id, at, True)  # offered to this queue; the center counts each caller once
             if call_id not in c.waiting:
                 c.enter(call_id, at, False)
+        elif kind == "connect" and kw.get("joined"):
+            pass  # an agent joined a call answered elsewhere (emergency): counted when answered
         elif kind == "connect":
             sl = self.service_levels.get(queue, 15.0)
             for k in (q, c):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,8 @@ class LiveCall:
     caller_leg: Any | None
     caller_number: str
     facts: CallerFacts
-    state: str = "ivr"  # ivr | queued | ringing | connected | emergency | voicemail | callback | ended
+    # ivr | queued | ringing | connected | emergency | voicemail | overflow (being let go) | ended
+    state: str = "ivr"
     queue: str | None = None
     priority: int = 0
     agent_id: int | None = None
@@ -28,13 +30,20 @@ class LiveCall:
     consult_leg: Any | None = None  # attended transfer / conference third party
     supervisors: dict[int, Any] = field(default_factory=dict)
     supervisor_modes: dict[int, str] = field(default_factory=dict)  # supervisor -> listen|whisper|barge
-    ivr_path: list[dict[str, Any]] = field(default_factory=list)
+    ivr_path: list[dict[str, Any]] = field(default_factory=list)  # steps, appended as taken
+    ivr_vars: dict[str, str] = field(default_factory=dict)
     outcome: str | None = None
     callback_number: str | None = None
     external_legs: list[Any] = field(default_factory=list)
     recording: str | None = None
     queued_at: datetime | None = None
+    answered_at: datetime | None = None  # by an agent, a callback's callee or the emergency fan-out
     flow_name: str | None = None
+    waiting_room: asyncio.Task[None] | None = None  # announcements and the callback key
+
+    def path_record(self) -> dict[str, Any]:
+        """The CDR's `ivr_path`: the flow, the steps taken and the variables set."""
+        return {"flow": self.flow_name, "steps": list(self.ivr_path), "vars": dict(self.ivr_vars)}
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -59,11 +59,18 @@ class Offers:
 
         async def _connect_callback(self, live: LiveCall, agent_id: int, agent_leg: Any) -> None: ...
 
+        def callback_routable(self, live: LiveCall) -> bool: ...
+
+        def callback_unroutable(self, live: LiveCall) -> None: ...
+
     async def _offer(self, offer: Offer) -> None:
         live = self.live.get(offer.call_id)
         if live is None:
             with contextlib.suppress(HotlineError):
                 self.acd.abandon(offer.call_id, self.clock())
+            return
+        if offer.callback and not self.callback_routable(live):
+            self.callback_unroutable(live)  # no agent is rung for a call that cannot be placed
             return
         live.state = "ringing"
         for agent_id in offer.agent_ids:
@@ -201,12 +208,17 @@ class Offers:
         else:
             live.call.bridge(live.caller_leg, leg)
         self._record(live)
-        live.outcome = "answered"
         at, uuid, leg_id = utcnow(), live.uuid, leg.id
         wait = round((at - live.queued_at).total_seconds(), 3) if live.queued_at else None
+        fields: dict[str, Any] = {"agent_id": agent_id}
+        if live.answered_at is None:  # else the emergency fan-out answered it first: that counts
+            fields |= {"answered_at": at, "wait_seconds": wait}
+            live.answered_at = at
+        if live.outcome != "emergency":
+            live.outcome = "answered"
 
         def write(s: Session) -> None:
-            cdr.update_call(s, uuid, agent_id=agent_id, answered_at=at, wait_seconds=wait)
+            cdr.update_call(s, uuid, **fields)
             cdr.leg_update(s, leg_id, answered_at=at)
 
         self.writer.submit(write)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -40,8 +40,14 @@ class Records:
     live: dict[str, LiveCall]
     timezone: str
 
+    loop: asyncio.AbstractEventLoop | None
+
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         raise NotImplementedError
+
+    if TYPE_CHECKING:  # provided by the CallCenter's waiting room
+
+        def back_to_waiting(self, uuid: str) -> None: ...
 
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.timezone)).date()
@@ -92,7 +98,11 @@ class Records:
             }
             self.bus.publish("queue.event", {**payload, "wait": item.wait, **data})
             if item.kind == "callback_failed":
-                self._close(item.call_id, "callback_failed")
+                cause = str(item.data.get("reason") or "callback_failed")
+                self._close(item.call_id, "callback_failed", cause)
+            elif item.kind == "ring_no_answer" and self.loop is not None:
+                # Once the ACD has put the call back in line (or offered it again): see then.
+                self.loop.call_soon(self.back_to_waiting, item.call_id)
             return
         row = {"agent_id": item.agent_id, "state": item.state.value, "reason": item.reason, "at": now}
         self.writer.insert(AgentStateRow, row)
@@ -109,9 +119,9 @@ class Records:
         if item.state is not AgentState.ringing:
             self._drop_ringing(item.agent_id, answered=item.state is AgentState.talking)
 
-    def _close(self, uuid: str, outcome: str) -> None:
+    def _close(self, uuid: str, outcome: str, cause: str | None = None) -> None:
         self.live.pop(uuid, None)
-        self.writer.submit(lambda s: cdr.end_call(s, uuid, outcome, outcome))
+        self.writer.submit(lambda s: cdr.end_call(s, uuid, outcome, cause or outcome))
 
     def _drop_ringing(self, agent_id: int, answered: bool) -> None:
         """The ACD took the offer back (timeout, another agent won, caller left): stop the phone."""

@@ -6,8 +6,8 @@ transfer (agent extension, queue or external number), voicemail (recorded; "voic
 it starts, "voicemail.recorded" with the finished file, for a work-order draft), survey hand-off
 ("survey.requested"), emergency (rings the emergency number and the caller's contacts in parallel,
 bridges the first to answer, alerts supervisors, records, and queues the call at top priority so
-a hotline agent joins three-way), hang-up. Also: overflow actions and callbacks that keep the
-caller's place.
+a hotline agent joins three-way), hang-up. Waiting in a queue, overflow and callbacks are in
+`hotline.calls.waiting`.
 """
 
 from __future__ import annotations
@@ -22,17 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from hotline.acd.engine import Acd, Action, OverflowAction
+from hotline.acd.engine import Acd, Action
 from hotline.acd.priority import EMERGENCY
-from hotline.acd.queue import OverflowKind
 from hotline.bus import Bus
 from hotline.calls import cdr
 from hotline.calls.live import LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
-from hotline.errors import HotlineError
 from hotline.ivr.flow import Flow, validate
-from hotline.ivr.interpreter import CollectDigits, Outcome, PlayPrompt, run
+from hotline.ivr.interpreter import CallerFacts, CollectDigits, Outcome, PlayPrompt, run
 from hotline.ivr.runtime import environment
 from hotline.ivr.service import flow_by_name, flow_for_number, published_definition
 from hotline.store.base import utcnow
@@ -41,8 +39,6 @@ from hotline.store.db import Database
 log = logging.getLogger(__name__)
 EMERGENCY_RING_SECONDS = 45.0
 FALLBACK_QUEUE = "general"
-ANNOUNCE_SECONDS = 45.0  # how often a waiting caller hears their place again
-CALLBACK_KEY = "1"  # pressed while waiting: call me back, keep my place
 
 
 class IvrRunner:
@@ -67,47 +63,54 @@ class IvrRunner:
     def _record(self, live: LiveCall) -> None:
         raise NotImplementedError
 
-    if TYPE_CHECKING:  # in hotline.calls.control
+    if TYPE_CHECKING:  # provided by the CallCenter's waiting room
 
-        def callback_allowed(self, live: LiveCall, number: str) -> bool: ...
+        async def enqueue(self, live: LiveCall, queue: str, priority: int) -> None: ...
 
     # --- inbound ------------------------------------------------------------------------------
 
     async def inbound(self, leg: Any) -> None:
-        uuid = leg.call.id
-        loads = {name: len(q) for name, q in self.acd.queues.items()}
-        # Reads run in a worker thread: the loop carries everyone's audio meanwhile.
-        flow_name, flow, env = await self.db.run(self._prepare, leg.dialed, leg.caller, loads)
-        fields = {"direction": "inbound", "caller_number": leg.caller, "callee_number": leg.dialed}
-        fields |= {"caller_id": env.caller.caller_id, "ivr_flow": flow_name, "started_at": utcnow()}
-        leg_id, number = leg.id, leg.caller
+        uuid, leg_id, number = leg.call.id, leg.id, leg.caller
+        # The call is known (and its CDR opened) before the first await: a caller who cancels
+        # while the flow is looked up (1-5 ms after the INVITE) then ends through the ordinary
+        # hang-up path, with a final CDR, instead of leaving a call nobody will ever end.
+        live = LiveCall(uuid, leg.call, leg, number, CallerFacts(number))
+        self.live[uuid] = live
+        fields = {"direction": "inbound", "caller_number": number, "callee_number": leg.dialed}
+        fields["started_at"] = utcnow()
 
         def opened(s: Session) -> None:
             cdr.open_call(s, uuid, **fields)
             cdr.add_leg(s, uuid, leg_id, "caller", number, None)
 
         self.writer.submit(opened)
-        live = LiveCall(uuid, leg.call, leg, leg.caller, env.caller, flow_name=flow_name)
-        self.live[uuid] = live
+        loads = {name: len(q) for name, q in self.acd.queues.items()}
+        # Reads run in a worker thread: the loop carries everyone's audio meanwhile.
+        flow_name, flow, env = await self.db.run(self._prepare, uuid, leg.dialed, number, loads)
+        live.facts, live.flow_name = env.caller, flow_name
+        caller_id = env.caller.caller_id
+        self.writer.submit(lambda s: cdr.update_call(s, uuid, caller_id=caller_id, ivr_flow=flow_name))
+        if not leg.is_active:
+            return  # cancelled meanwhile: the hang-up already closed the CDR
         await leg.answer()
         if flow is None:
             outcome = Outcome("enqueue", "", target=FALLBACK_QUEUE)
         else:
-            outcome = await self._walk(leg, flow, env)
-        live.ivr_path = outcome.path
-        path = {"flow": flow_name, "steps": outcome.path, "vars": dict(outcome.variables)}
+            outcome = await self._walk(leg, flow, env, path=live.ivr_path)
+        live.ivr_vars = dict(outcome.variables)
+        path = live.path_record()
         self.writer.submit(lambda s: cdr.update_call(s, uuid, ivr_path=path))
         if not leg.is_active:
             return
         await self.dispatch(live, outcome)
 
     def _prepare(
-        self, dialed: str, caller: str, loads: dict[str, int]
+        self, uuid: str, dialed: str, caller: str, loads: dict[str, int]
     ) -> tuple[str | None, Flow | None, Any]:
         with self.db.session() as s:
             flow_row = flow_for_number(s, dialed)
             flow = validate(published_definition(s, flow_row)) if flow_row else None
-            env = environment(s, caller, queue_load=lambda q: loads.get(q, 0))
+            env = environment(s, caller, queue_load=lambda q: loads.get(q, 0), call_uuid=uuid)
         return (flow_row.name if flow_row else None), flow, env
 
     async def resume_ivr(self, live: LiveCall, target: str) -> None:
@@ -119,8 +122,8 @@ class IvrRunner:
             return
         flow, env = await self.db.run(self._load_flow, flow_name, live.caller_number)
         live.state = "ivr"
-        outcome = await self._walk(leg, flow, env, start=node)
-        live.ivr_path = live.ivr_path + outcome.path
+        outcome = await self._walk(leg, flow, env, start=node, path=live.ivr_path)
+        live.ivr_vars |= outcome.variables
         if leg.is_active:
             await self.dispatch(live, outcome)
 
@@ -129,8 +132,13 @@ class IvrRunner:
             flow = validate(published_definition(s, flow_by_name(s, name)))
             return flow, environment(s, caller)
 
-    async def _walk(self, leg: Any, flow: Flow, env: Any, start: str | None = None) -> Outcome:
-        walker = run(flow, env, start)
+    async def _walk(
+        self, leg: Any, flow: Flow, env: Any, start: str | None = None, path: list[Any] | None = None
+    ) -> Outcome:
+        """Drive the interpreter with the leg's prompts and digits; steps go into `path` as they
+        are taken (the CDR of a caller who hangs up in the IVR shows where they got)."""
+        path = [] if path is None else path
+        walker = run(flow, env, start, path)
         answer: str | None = None
         try:
             instr = next(walker)
@@ -139,6 +147,9 @@ class IvrRunner:
                     await self._play(leg, instr.prompt, wait=True)
                     answer = None
                 elif isinstance(instr, CollectDigits):
+                    # Keys pressed for an earlier node (a double press in the menu before) must not
+                    # answer this one; keys pressed from here on, during its prompt, are kept.
+                    leg.flush_digits()
                     await self._play(leg, instr.prompt, wait=False)  # callers may type ahead
                     answer = await leg.collect_digits(
                         instr.max_digits, instr.timeout, instr.terminator or "#", first_timeout=instr.timeout
@@ -148,7 +159,7 @@ class IvrRunner:
         except StopIteration as stop:
             outcome: Outcome = stop.value
             return outcome
-        return Outcome("hangup", "", reason="caller_left")
+        return Outcome("hangup", "", reason="caller_left", path=path)
 
     async def _play(self, leg: Any, prompt: str, wait: bool) -> None:
         try:
@@ -180,61 +191,6 @@ class IvrRunner:
             live.outcome = "ivr_hangup"
             if live.caller_leg is not None:
                 await live.caller_leg.hangup("normal")
-
-    async def enqueue(self, live: LiveCall, queue: str, priority: int) -> None:
-        if queue not in self.acd.queues:
-            queue = FALLBACK_QUEUE if FALLBACK_QUEUE in self.acd.queues else next(iter(self.acd.queues), "")
-        if not queue:
-            if live.caller_leg is not None:
-                await live.caller_leg.hangup("unavailable")
-            return
-        live.state, live.queue, live.priority = "queued", queue, priority
-        live.queued_at = at = utcnow()
-        uuid = live.uuid
-        self.writer.submit(lambda s: cdr.update_call(s, uuid, queue=queue, priority=priority, queued_at=at))
-        if live.caller_leg is not None:
-            with contextlib.suppress(FileNotFoundError):
-                await live.caller_leg.play_moh()
-        self.apply(self.acd.enqueue(live.uuid, queue, live.caller_number, priority, self.clock()))
-        if live.outcome != "emergency" and live.caller_leg is not None:
-            self.spawn(self._waiting_room(live, live.caller_leg))
-
-    def _still_waiting(self, live: LiveCall, leg: Any) -> bool:
-        return live.state == "queued" and live.callback_number is None and leg.is_active
-
-    async def _waiting_room(self, live: LiveCall, leg: Any) -> None:
-        """While the caller waits: tell them their place and wait (prompts `position-N`,
-        `wait-minutes-M`), keep the music on, and let them press 1 to be called back instead,
-        keeping their place. Every await is followed by a state check: an agent may have answered
-        meanwhile, and nothing may be played over a bridged call."""
-        while self._still_waiting(live, leg):
-            try:
-                position, wait = self.acd.position(live.uuid)
-            except HotlineError:
-                return
-            if position == 0:
-                return  # ringing an agent
-            self.bus.publish(
-                "queue.position",
-                {"call_id": live.uuid, "queue": live.queue, "position": position, "wait": wait},
-            )
-            for prompt in (f"position-{min(position, 99)}", f"wait-minutes-{min(int(wait // 60) + 1, 30)}"):
-                if not self._still_waiting(live, leg):
-                    return
-                await self._play(leg, prompt, wait=True)
-            if not self._still_waiting(live, leg):
-                return
-            with contextlib.suppress(FileNotFoundError):
-                await leg.play_moh()
-            digit = await leg.collect_digits(1, ANNOUNCE_SECONDS, "", first_timeout=ANNOUNCE_SECONDS)
-            if digit == CALLBACK_KEY and self._still_waiting(live, leg):
-                try:
-                    self.request_callback(live.uuid)
-                except HotlineError:
-                    continue
-                await self._play(leg, "callback-confirmed", wait=True)
-                await leg.hangup("callback_requested")
-                return
 
     async def connect_external(self, live: LiveCall, target: str) -> Any:
         try:
@@ -328,6 +284,7 @@ class IvrRunner:
         caller = live.caller_leg
         if winner is None or caller is None or not caller.is_active:
             return
+        self._answered_by_emergency(live, winner)
         caller.stop_playback()
         if live.agent_leg is not None:
             live.call.join(winner, "third")
@@ -335,67 +292,18 @@ class IvrRunner:
             live.call.bridge(caller, winner)
         self.bus.publish("emergency.connected", {"call_id": live.uuid, "number": winner.dialed})
 
-    # --- overflow and callbacks ---------------------------------------------------------------
-
-    async def _overflow(self, action: OverflowAction) -> None:
-        live = self.live.get(action.call_id)
-        if live is None:
-            return
-        if action.kind is OverflowKind.voicemail:
-            live.outcome = "voicemail"
-            await self.voicemail(live)
-        elif action.kind is OverflowKind.callback:
-            live.callback_number = live.caller_number
-            live.outcome = "callback"
-            if live.caller_leg is not None and live.caller_leg.is_active:
-                await live.caller_leg.hangup("callback_requested")
-        elif action.kind is OverflowKind.hangup and live.caller_leg is not None:
-            live.outcome = "timeout"
-            await live.caller_leg.hangup("queue_timeout")
-
-    def request_callback(self, call_id: str, number: str | None = None) -> None:
-        """The caller asks to be called back: they keep their place and may hang up."""
-        live = self.live.get(call_id)
-        if live is None:
-            raise HotlineError(f"call {call_id} is not waiting", f"来电 {call_id} 不在排队中")
-        live.callback_number = number or live.caller_number
-        self.acd.request_callback(call_id, live.callback_number, self.clock())
-        live.outcome = "callback"
-
-    async def _connect_callback(self, live: LiveCall, agent_id: int, agent_leg: Any) -> None:
-        """The agent answered a callback offer: now ring the caller and bridge them."""
-        now = self.clock()
-        try:
-            self.apply(self.acd.answer(agent_id, live.uuid, now))
-        except HotlineError:
-            await agent_leg.hangup("cancelled")
-            return
-        number = live.callback_number or live.caller_number
-        live.call, live.agent_leg, live.agent_id = agent_leg.call, agent_leg, agent_id
-        try:
-            if not self.callback_allowed(live, number):
-                raise LookupError("the dial plan refuses this callback number")
-            callee = await self.engine.originate(number, call=agent_leg.call, caller_id="hotline")
-            ok = await callee.wait_answered(30)
-        except (LookupError, OSError):
-            callee, ok = None, False
-        if not ok or not agent_leg.is_active:
-            if callee is not None and callee.is_active:
-                await callee.hangup("no_answer")
-            self.apply(self.acd.callback_failed(live.uuid, self.clock()))
-            live.agent_leg = live.agent_id = None
-            if agent_leg.is_active:
-                await agent_leg.hangup("callback_failed")
-            return
-        self.acd.callback_connected(live.uuid)
-        live.caller_leg, live.state, live.outcome = callee, "connected", "callback_answered"
-        self.live[agent_leg.call.id] = live  # the new engine call now carries this CDR
-        agent_leg.call.bridge(callee, agent_leg)
-        self._record(live)
-        uuid, callee_id, at = live.uuid, callee.id, utcnow()
+    def _answered_by_emergency(self, live: LiveCall, winner: Any) -> None:
+        """The fan-out reached someone: the call is answered (not an abandon when the caller hangs
+        up later), though it stays queued for a hotline agent to join."""
+        self.acd.answered_elsewhere(live.uuid, "emergency", self.clock())
+        if live.answered_at is not None:
+            return  # an agent answered first
+        live.answered_at = at = utcnow()
+        uuid, leg_id = live.uuid, winner.id
+        wait = round((at - live.queued_at).total_seconds(), 3) if live.queued_at else None
 
         def write(s: Session) -> None:
-            cdr.update_call(s, uuid, agent_id=agent_id, answered_at=at)
-            cdr.add_leg(s, uuid, callee_id, "callback", number, None)
+            cdr.update_call(s, uuid, answered_at=at, wait_seconds=wait)
+            cdr.leg_update(s, leg_id, answered_at=at)
 
         self.writer.submit(write)

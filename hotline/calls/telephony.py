@@ -69,6 +69,8 @@ class LegPort(Protocol):
 
     def stop_playback(self) -> None: ...
 
+    def flush_digits(self) -> None: ...
+
     async def collect_digits(
         self,
         max_digits: int = 1,
@@ -97,4 +99,13 @@ class EnginePort(Protocol):
         caller_id: str = "hotline",
         display: str = "",
         headers: Sequence[tuple[str, str]] = (),
+        binding: Any = None,
     ) -> Any: ...
+
+    def resolve(self, target: str) -> Any:
+        """Where `target` would be sent; raises LookupError when there is no route to it."""
+        ...
+
+    def contacts(self, extension: str) -> Sequence[Any]:
+        """The registered contacts (bindings) of an extension, most recent first."""
+        ...

@@ -115,10 +115,15 @@ def _priority(env: Environment) -> int:
     return caller_priority(c.care_level or 0, vip=c.vip, repeat=c.repeat)
 
 
-def run(flow: Flow, env: Environment, start: str | None = None) -> Run:
-    """Walk `flow` from its start (or from node `start`: an agent's transfer back into the IVR)."""
+def run(
+    flow: Flow, env: Environment, start: str | None = None, path: list[dict[str, Any]] | None = None
+) -> Run:
+    """Walk `flow` from its start (or from node `start`: an agent's transfer back into the IVR).
+
+    Each step is appended to `path` as it is taken (a fresh list unless given), so a walk cut short
+    by the caller hanging up still tells where it got: the generator's return value never comes."""
     variables = dict(flow.variables)
-    path: list[dict[str, Any]] = []
+    path = [] if path is None else path
     node_id = start if start in flow.nodes else flow.start
 
     def done(kind: str, **kw: Any) -> Outcome:

@@ -26,9 +26,10 @@ def environment(
     number: str,
     at: datetime | None = None,
     queue_load: Callable[[str], int] | None = None,
+    call_uuid: str | None = None,
 ) -> Environment:
     schedules = hours_by_name(session)
-    facts = caller_facts(session, number) if number else CallerFacts(number="")
+    facts = caller_facts(session, number, call_uuid=call_uuid) if number else CallerFacts(number="")
     wo = open_work_orders(session, facts.caller_id)
 
     def open_now(hours: str | None, when: datetime) -> bool:

@@ -438,6 +438,10 @@ class TelephonyEngine:
         """(where to send, Request-URI, To URI) for an extension, a SIP URI or an external number."""
         return outbound.resolve(self, target)
 
+    def contacts(self, extension: str) -> list[Binding]:
+        """The live registered contacts of ``extension`` (desk phone, softphone), newest first."""
+        return self.registrar.lookup(extension)
+
     def route_to_binding(self, target: str, b: Binding) -> tuple[Source, str, str]:
         return outbound.route_to_binding(self, target, b)
 

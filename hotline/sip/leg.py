@@ -319,6 +319,11 @@ class Leg:
         self.digits.put_nowait(digit)
         self.publish("dtmf", digit=digit, method=method)
 
+    def flush_digits(self) -> None:
+        """Forget the digits typed so far (a new question is asked: earlier keys must not answer it)."""
+        while not self.digits.empty():
+            self.digits.get_nowait()
+
     async def collect_digits(
         self,
         max_digits: int = 1,

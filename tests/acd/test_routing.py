@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from hotline.acd.engine import Offer, OverflowAction
+from hotline.acd.engine import Acd, Offer, OverflowAction
 from hotline.acd.priority import EMERGENCY, caller_priority
 from hotline.acd.queue import Overflow, OverflowKind
 from hotline.acd.ready import Strategy
@@ -152,8 +152,15 @@ def test_not_ready_during_call_applies_after_wrap_up() -> None:
     assert acd.agents[1].state is AgentState.not_ready and acd.agents[1].reason == "meeting"
 
 
+def _staffed_not_ready(acd: Acd) -> None:
+    """Agent 1 logged in but on a break: the queues are staffed, nobody takes calls."""
+    acd.login(1, 0)
+    acd.set_not_ready(1, 0, "break")
+
+
 def test_overflow_to_other_queue_keeps_wait() -> None:
-    acd = make_acd(0, queues=("a", "b"), timeout=60, overflow=Overflow(OverflowKind.queue, "b"))
+    acd = make_acd(1, queues=("a", "b"), timeout=60, overflow=Overflow(OverflowKind.queue, "b"))
+    _staffed_not_ready(acd)
     log = Log(acd)
     acd.enqueue("c1", "a", "x", 0, 0)
     acd.tick(59)
@@ -169,7 +176,8 @@ def test_overflow_to_other_queue_keeps_wait() -> None:
 
 @pytest.mark.parametrize("kind", [OverflowKind.voicemail, OverflowKind.hangup])
 def test_overflow_leaves_queue(kind: OverflowKind) -> None:
-    acd = make_acd(0, timeout=30, overflow=Overflow(kind))
+    acd = make_acd(1, timeout=30, overflow=Overflow(kind))
+    _staffed_not_ready(acd)
     acd.enqueue("c1", "q", "x", 0, 0)
     assert acd.tick(30) == [OverflowAction("c1", "q", kind, None)]
     assert "c1" not in acd.calls
@@ -177,6 +185,7 @@ def test_overflow_leaves_queue(kind: OverflowKind) -> None:
 
 def test_callback_keeps_place() -> None:
     acd = make_acd(1, timeout=30, overflow=Overflow(OverflowKind.callback))
+    _staffed_not_ready(acd)
     acd.enqueue("c1", "q", "111", 0, 0)
     acd.enqueue("c2", "q", "222", 0, 1)
     acd.request_callback("c1", "13900000001", 5)
@@ -185,7 +194,7 @@ def test_callback_keeps_place() -> None:
     # c2 times out into a callback too, keeping its place.
     assert acd.tick(31) == [OverflowAction("c2", "q", OverflowKind.callback)]
     assert [c.call_id for c in acd.waiting("q")] == ["c1", "c2", "c3"]
-    [offer] = offers(acd.login(1, 40))
+    [offer] = offers(acd.set_ready(1, 40))
     assert offer.call_id == "c1" and offer.callback and offer.caller == "13900000001"
     # The callee does not pick up: retried later at the same place, then dropped after 3 tries.
     acd.callback_failed("c1", 45)
@@ -278,6 +287,91 @@ def test_console_answer_extends_the_ring_timer() -> None:
     acd.tick(timeout + 8)
     assert log.kinds().count("ring_no_answer") == 1  # the extended one does (then c1 rings again)
     assert acd.agents[1].ring_until is None
+
+
+@pytest.mark.parametrize("kind", list(OverflowKind))
+def test_nobody_logged_in_overflows_at_once(kind: OverflowKind) -> None:
+    """A queue with a timeout and no logged-in agent does not make the caller wait it out."""
+    target = "b" if kind is OverflowKind.queue else None
+    acd = make_acd(1, queues=("a", "b"), timeout=60, overflow=Overflow(kind, target))
+    log = Log(acd)
+    actions = acd.enqueue("c1", "a", "x", 0, 0)
+    timeout = log.events[1]
+    assert (timeout.kind, timeout.data["reason"], timeout.wait) == ("timeout", "no_agent", 0)
+    if kind is OverflowKind.queue:  # on to b at once (nobody there either, nowhere further)
+        assert log.kinds()[2:] == ["overflow", "timeout"] and acd.calls["c1"].queue == "b"
+    elif kind is OverflowKind.callback:
+        assert actions == [OverflowAction("c1", "a", kind, reason="no_agent")]
+        assert acd.calls["c1"].callback  # called back, keeping the place, once someone logs in
+    else:
+        assert actions == [OverflowAction("c1", "a", kind, None, "no_agent")]
+        assert "c1" not in acd.calls
+
+
+def test_logged_in_but_not_ready_waits_the_timeout() -> None:
+    acd = make_acd(1, timeout=60, overflow=Overflow(OverflowKind.hangup))
+    _staffed_not_ready(acd)
+    assert acd.enqueue("c1", "q", "x", 0, 0) == [] and "c1" in acd.calls
+
+
+def test_callback_is_answered_when_the_callee_picks_up() -> None:
+    acd = make_acd(1)
+    log = Log(acd)
+    acd.enqueue("c1", "q", "x", 0, 0)
+    acd.request_callback("c1", "139", 1)
+    [offer] = offers(acd.login(1, 100))
+    acd.answer(1, offer.call_id, 101)
+    assert log.kinds() == ["enter", "callback", "callback_dial"]  # the agent took it: not answered
+    acd.callback_connected("c1", 105)
+    connect = log.events[-1]
+    assert (connect.kind, connect.agent_id, connect.wait) == ("connect", 1, 105)
+
+
+def test_callback_with_no_route_is_given_up_at_once() -> None:
+    acd = make_acd(1)
+    log = Log(acd)
+    acd.enqueue("c1", "q", "x", 0, 0)
+    acd.request_callback("c1", "139", 1)
+    acd.login(1, 10)
+    acd.callback_failed("c1", 10, reason="no_route")
+    assert "c1" not in acd.calls and acd.agents[1].state is AgentState.ready
+    assert (log.events[-1].kind, log.events[-1].data) == (
+        "callback_failed",
+        {"attempts": 1, "reason": "no_route"},
+    )
+
+
+def test_restored_callback_keeps_its_place() -> None:
+    acd = make_acd(1)
+    _staffed_not_ready(acd)
+    acd.enqueue("new", "q", "x", 0, 1000)
+    acd.restore_callback("old", "q", "139", 0, waited=300, attempts=1, now=1000)
+    assert [c.call_id for c in acd.waiting("q")] == ["old", "new"]
+    assert acd.calls["old"].callback and acd.calls["old"].callback_attempts == 1
+
+
+def test_emergency_answered_elsewhere_is_answered_once() -> None:
+    acd = make_acd(1)
+    log = Log(acd)
+    acd.enqueue("c1", "q", "x", EMERGENCY, 0)
+    acd.answered_elsewhere("c1", "emergency", 3)
+    acd.answered_elsewhere("c1", "emergency", 4)  # a second fan-out leg: still once
+    [offer] = offers(acd.login(1, 5))
+    acd.answer(1, offer.call_id, 6)  # an agent joins three-way
+    assert [(e.kind, e.agent_id, e.data.get("joined")) for e in log.events] == [
+        ("enter", None, None),
+        ("connect", None, None),
+        ("connect", 1, "emergency"),
+    ]
+
+
+def test_caller_of_a_call_answered_elsewhere_leaving_is_no_abandon() -> None:
+    acd = make_acd(0)
+    log = Log(acd)
+    acd.enqueue("c1", "q", "x", EMERGENCY, 0)
+    acd.answered_elsewhere("c1", "emergency", 2)
+    acd.abandon("c1", 60)
+    assert log.kinds() == ["enter", "connect", "ended"]
 
 
 def test_session_end_during_call_signs_out_after_wrap_up() -> None:

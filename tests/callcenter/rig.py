@@ -263,6 +263,11 @@ class Rig:
         sipp = self._start(lambda: Sipp(scenario, self.et.port, args=["-s", dialed, "-m", "1"], cwd=self.tmp))
         return sipp
 
+    def script(self, name: str, xml: str, dialed: str = "12345") -> Sipp:
+        """A trunk caller running a hand-written scenario `xml` once."""
+        scenario = self._write(name, xml)
+        return self._start(lambda: Sipp(scenario, self.et.port, args=["-s", dialed, "-m", "1"], cwd=self.tmp))
+
     # --- the call center -----------------------------------------------------------------------
 
     def do(self, fn: Callable[[], Any]) -> Any:

@@ -88,6 +88,9 @@ def test_overflow_after_timeout(make_rig: MakeRig) -> None:
 def test_callback_keeps_its_place(make_rig: MakeRig) -> None:
     rig = make_rig(timeout_seconds=2, overflow_kind="callback")
     agent = rig.agents["1001"]
+    # Logged in but on a break: the queue is staffed, so callers wait out its timeout.
+    rig.do(lambda: rig.center.login(agent))
+    rig.do(lambda: rig.center.not_ready(agent, "break"))
     first = rig.caller("13800000004", "1", hold_ms=None)  # times out -> callback, the hotline hangs up
     assert first.wait(30) == 0, first.output
     rig.wait(lambda: any(k == "callback" for _, _, k, _ in rig.queue_log()), what="callback registered")
@@ -97,7 +100,7 @@ def test_callback_keeps_its_place(make_rig: MakeRig) -> None:
     assert [(v["caller"], v["callback"]) for v in view] == [("13800000004", True), ("13800000005", False)]
     callee = rig.external(calls=1)  # the trunk side that takes the callback to 13800000004
     phone = rig.phone("1001")
-    rig.do(lambda: rig.center.login(agent))
+    rig.do(lambda: rig.center.ready(agent))
     rig.wait(lambda: any(k == "connect" for _, _, k, _ in rig.queue_log()), what="callback connected")
     connects = [(u, a) for u, _, k, a in rig.queue_log() if k == "connect"]
     numbers = {c.uuid: c.caller_number for c in rig.calls()}

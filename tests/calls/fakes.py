@@ -94,6 +94,7 @@ class FakeLeg:
         self.played: list[str] = []
         self.headers: dict[str, str] = {}
         self.held = False
+        self.flushes = 0
         call.legs.append(self)
 
     @property
@@ -119,6 +120,9 @@ class FakeLeg:
 
     def stop_playback(self) -> None:
         pass
+
+    def flush_digits(self) -> None:
+        self.flushes += 1  # scripted digits are "typed" when asked for, so none is pending here
 
     async def collect_digits(
         self,
@@ -169,6 +173,7 @@ class FakeEngine:
         self.recordings_dir = recordings_dir
         self.on_inbound: Callable[[Any], Awaitable[None]] | None = None
         self.phones: dict[str, tuple[str, float]] = {}  # extension/number -> (behaviour, delay)
+        self.devices: dict[str, list[str]] = {}  # extension -> its registered phones (keys of phones)
         self.originated: list[FakeLeg] = []
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -185,13 +190,13 @@ class FakeEngine:
         caller_id: str = "hotline",
         display: str = "",
         headers: Sequence[tuple[str, str]] = (),
+        binding: Any = None,
     ) -> FakeLeg:
-        if target not in self.phones:
-            raise LookupError(f"no route to {target}")
+        phone = binding if binding is not None else self.resolve(target)
         leg = FakeLeg(self, call or FakeCall(self), caller_id, target)
         leg.headers = dict(headers)
         self.originated.append(leg)
-        behaviour, delay = self.phones[target]
+        behaviour, delay = self.phones[phone]
         if behaviour == "auto_answer_only":  # rings until asked to answer by itself (intercom)
             behaviour = "answer" if "answer-after=0" in leg.headers.get("Call-Info", "") else "ring"
 
@@ -206,6 +211,14 @@ class FakeEngine:
 
         self.spawn(act())
         return leg
+
+    def resolve(self, target: str) -> str:
+        if target not in self.phones:
+            raise LookupError(f"no route to {target}")
+        return target
+
+    def contacts(self, extension: str) -> list[str]:
+        return list(self.devices.get(extension, []))
 
     async def incoming(self, caller: str, digits: str = "", dialed: str = "12345") -> FakeLeg:
         """A call arrives: the engine hands the caller's leg to on_inbound, as the real one does."""

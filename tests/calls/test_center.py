@@ -198,6 +198,8 @@ def test_waiting_caller_presses_1_for_a_callback_and_keeps_the_place(
         # After the first caller, the agent rings for the callback, then the callee is dialled.
         await until(lambda: any(leg.dialed == "13800000009" for leg in engine.originated))
         await until(lambda: center.acd.agents[ids["a1"]].state is AgentState.talking)
+        # Answered when the callee picks up (not when the agent took the callback).
+        await until(lambda: any(c.outcome == "callback_answered" for c in center.live.values()))
 
     run_center(sqlite_db, tmp_path, body)
     assert positions and positions[0] == 1
@@ -374,7 +376,8 @@ def test_agent_declines_a_ringing_call_and_the_next_agent_gets_it(
         engine.phones["1002"] = ("answer", 0.05)
         center.login(a1)
         caller = await engine.incoming("13800000002", "1")
-        await until(lambda: center.acd.agents[a1].state is AgentState.ringing)
+        # Ringing in the ACD and its INVITE sent (the console can only decline a phone that rings).
+        await until(lambda: any(a1 in c.ringing for c in center.live.values()))
         center.login(a2)
         result = await center.hangup(a1)  # declined from the console, long before the ring timeout
         assert result["declined"] is True

@@ -1,0 +1,249 @@
+"""Waiting in a queue: music, announcements, the callback key; overflow; callbacks.
+
+A mixin of `CallCenter`. `enqueue` puts the caller in the ACD with music on hold and starts the
+waiting room: their place in line (any number, read from digit prompts past 20) and the expected
+wait, then the callback key. A ring nobody answered puts the caller back there (`back_to_waiting`).
+Overflow actions: voicemail, callback (keeping the place), or a polite goodbye before hanging up (a
+timeout, or nobody logged in to the queue). A callback is only placed when the number can be
+routed; when the callee picks up the call counts as answered, never before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from hotline.acd.engine import Acd, Action, OverflowAction
+from hotline.acd.queue import OverflowKind
+from hotline.bus import Bus
+from hotline.calls import cdr
+from hotline.calls.live import LiveCall
+from hotline.calls.telephony import EnginePort
+from hotline.calls.writer import Writer
+from hotline.errors import HotlineError
+from hotline.ivr.numbers import number_prompts
+from hotline.store.base import utcnow
+
+log = logging.getLogger(__name__)
+FALLBACK_QUEUE = "general"
+ANNOUNCE_SECONDS = 45.0  # how often a waiting caller hears their place again
+CALLBACK_KEY = "1"  # pressed while waiting: call me back, keep my place
+RECORDED_POSITIONS = 20  # position-1 … position-20 are whole sentences; beyond, composed
+# What the caller hears before the hotline hangs up on them, per overflow reason.
+GOODBYE = {"timeout": "queue-timeout-goodbye", "no_agent": "no-agent-goodbye"}
+
+
+def position_prompts(position: int) -> list[str]:
+    """The prompts telling a caller how many callers are ahead of them."""
+    if 1 <= position <= RECORDED_POSITIONS:
+        return [f"position-{position}"]
+    return ["position-ahead", *number_prompts(position), "position-callers"]
+
+
+class WaitingRoom:
+    engine: EnginePort
+    bus: Bus
+    acd: Acd
+    live: dict[str, LiveCall]
+    clock: Callable[[], float]
+    writer: Writer
+    announce_seconds: float = ANNOUNCE_SECONDS
+
+    if TYPE_CHECKING:  # provided by the CallCenter and its other parts
+
+        def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]: ...
+
+        def apply(self, actions: list[Action]) -> None: ...
+
+        def _record(self, live: LiveCall) -> None: ...
+
+        async def _play(self, leg: Any, prompt: str, wait: bool) -> None: ...
+
+        async def voicemail(self, live: LiveCall, max_seconds: float = 120.0) -> None: ...
+
+        def _close(self, uuid: str, outcome: str, cause: str | None = None) -> None: ...
+
+        def callback_allowed(self, live: LiveCall, number: str) -> bool: ...  # calls.control
+
+    async def enqueue(self, live: LiveCall, queue: str, priority: int) -> None:
+        if queue not in self.acd.queues:
+            queue = FALLBACK_QUEUE if FALLBACK_QUEUE in self.acd.queues else next(iter(self.acd.queues), "")
+        if not queue:
+            if live.caller_leg is not None:
+                await live.caller_leg.hangup("unavailable")
+            return
+        live.state, live.queue, live.priority = "queued", queue, priority
+        live.queued_at = at = utcnow()
+        uuid = live.uuid
+        self.writer.submit(lambda s: cdr.update_call(s, uuid, queue=queue, priority=priority, queued_at=at))
+        if live.caller_leg is not None:
+            with contextlib.suppress(FileNotFoundError):
+                await live.caller_leg.play_moh()
+        self.apply(self.acd.enqueue(live.uuid, queue, live.caller_number, priority, self.clock()))
+        self._start_waiting_room(live)
+
+    def _start_waiting_room(self, live: LiveCall) -> None:
+        leg = live.caller_leg
+        if live.outcome == "emergency" or leg is None or not leg.is_active:
+            return  # the emergency caller is with the fan-out meanwhile, not on hold
+        if live.waiting_room is None or live.waiting_room.done():
+            live.waiting_room = self.spawn(self._waiting_room(live, leg))
+
+    def back_to_waiting(self, uuid: str) -> None:
+        """Nobody answered the ring (the ACD put the call back in line, or offered it again): a
+        caller no longer ringing anyone waits again, with the music, announcements and the key."""
+        live, call = self.live.get(uuid), self.acd.calls.get(uuid)
+        if live is None or call is None or call.offered or live.state != "ringing":
+            return
+        live.state = "queued"
+        leg = live.caller_leg
+        if live.callback_number is None and leg is not None and leg.is_active and live.outcome != "emergency":
+            self.spawn(self._resume_music(leg))
+            self._start_waiting_room(live)
+
+    async def _resume_music(self, leg: Any) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            await leg.play_moh()
+
+    def _still_waiting(self, live: LiveCall, leg: Any) -> bool:
+        return live.state == "queued" and live.callback_number is None and leg.is_active
+
+    async def _waiting_room(self, live: LiveCall, leg: Any) -> None:
+        """While the caller waits: tell them their place and wait (`position_prompts`,
+        `wait-minutes-M`), keep the music on, and let them press 1 to be called back instead,
+        keeping their place. Every await is followed by a state check: an agent may have answered
+        meanwhile, and nothing may be played over a bridged call."""
+        # Keys pressed before the wait began (a double press in the menu) are not a request.
+        leg.flush_digits()
+        while self._still_waiting(live, leg):
+            try:
+                position, wait = self.acd.position(live.uuid)
+            except HotlineError:
+                return
+            if position == 0:
+                return  # ringing an agent
+            self.bus.publish(
+                "queue.position",
+                {"call_id": live.uuid, "queue": live.queue, "position": position, "wait": wait},
+            )
+            minutes = f"wait-minutes-{min(int(wait // 60) + 1, 30)}"
+            for prompt in (*position_prompts(position), minutes):
+                if not self._still_waiting(live, leg):
+                    return
+                await self._play(leg, prompt, wait=True)
+            if not self._still_waiting(live, leg):
+                return
+            with contextlib.suppress(FileNotFoundError):
+                await leg.play_moh()
+            every = self.announce_seconds
+            digit = await leg.collect_digits(1, every, "", first_timeout=every)
+            if digit == CALLBACK_KEY and self._still_waiting(live, leg):
+                try:
+                    self.request_callback(live.uuid)
+                except HotlineError:
+                    continue
+                await self._play(leg, "callback-confirmed", wait=True)
+                await leg.hangup("callback_requested")
+                return
+
+    # --- overflow and callbacks ---------------------------------------------------------------
+
+    async def _overflow(self, action: OverflowAction) -> None:
+        live = self.live.get(action.call_id)
+        if live is None:
+            return
+        if action.kind is OverflowKind.voicemail:
+            live.outcome = "voicemail"
+            await self.voicemail(live)
+        elif action.kind is OverflowKind.callback:
+            live.callback_number = live.caller_number
+            live.outcome = "callback"
+            if live.caller_leg is not None and live.caller_leg.is_active:
+                await live.caller_leg.hangup("callback_requested")
+        elif action.kind is OverflowKind.hangup and live.caller_leg is not None:
+            # Out of the queue: no more announcements, and hanging up now is not an abandon.
+            live.state = "overflow"
+            live.outcome = "timeout" if action.reason == "timeout" else action.reason
+            self._record_wait(live, utcnow())
+            leg = live.caller_leg
+            leg.stop_playback()
+            # Never a silent drop: say why, then say goodbye.
+            await self._play(leg, GOODBYE.get(action.reason, GOODBYE["timeout"]), wait=True)
+            await leg.hangup("queue_timeout" if action.reason == "timeout" else action.reason)
+
+    def _record_wait(self, live: LiveCall, at: datetime) -> None:
+        """The CDR of a caller who left the queue unanswered says how long they waited."""
+        if live.queued_at is not None:
+            uuid, wait = live.uuid, round((at - live.queued_at).total_seconds(), 3)
+            self.writer.submit(lambda s: cdr.update_call(s, uuid, wait_seconds=wait))
+
+    def request_callback(self, call_id: str, number: str | None = None) -> None:
+        """The caller asks to be called back: they keep their place and may hang up."""
+        live = self.live.get(call_id)
+        if live is None:
+            raise HotlineError(f"call {call_id} is not waiting", f"来电 {call_id} 不在排队中")
+        live.callback_number = number or live.caller_number
+        self.acd.request_callback(call_id, live.callback_number, self.clock())
+        live.outcome = "callback"
+
+    def callback_routable(self, live: LiveCall) -> bool:
+        """Whether the callback number can be dialled at all (an outbound trunk, or a phone)."""
+        try:
+            self.engine.resolve(live.callback_number or live.caller_number)
+        except LookupError:
+            return False
+        return True
+
+    def callback_unroutable(self, live: LiveCall) -> None:
+        """No route to the callback number: give it up now, before any agent is rung for it."""
+        log.warning("callback %s: no route to the number; given up", live.uuid)
+        with contextlib.suppress(HotlineError):
+            self.apply(self.acd.callback_failed(live.uuid, self.clock(), reason="no_route"))
+
+    async def _connect_callback(self, live: LiveCall, agent_id: int, agent_leg: Any) -> None:
+        """The agent answered a callback offer: now ring the caller and bridge them."""
+        now = self.clock()
+        try:
+            self.apply(self.acd.answer(agent_id, live.uuid, now))
+        except HotlineError:
+            await agent_leg.hangup("cancelled")
+            return
+        number = live.callback_number or live.caller_number
+        live.call, live.agent_leg, live.agent_id = agent_leg.call, agent_leg, agent_id
+        reason: str | None = None
+        callee: Any = None
+        ok = False
+        if not self.callback_allowed(live, number):
+            reason = "refused"  # by the dial plan: retrying cannot help either
+        else:
+            try:
+                callee = await self.engine.originate(number, call=agent_leg.call, caller_id="hotline")
+                ok = await callee.wait_answered(30)
+            except (LookupError, OSError):
+                reason = "no_route"
+        if not ok or not agent_leg.is_active:
+            if callee is not None and callee.is_active:
+                await callee.hangup("no_answer")
+            self.apply(self.acd.callback_failed(live.uuid, self.clock(), reason=reason))
+            live.agent_leg = live.agent_id = None
+            if agent_leg.is_active:
+                await agent_leg.hangup("callback_failed")
+            return
+        self.acd.callback_connected(live.uuid, self.clock())
+        live.caller_leg, live.state, live.outcome = callee, "connected", "callback_answered"
+        self.live[agent_leg.call.id] = live  # the new engine call now carries this CDR
+        agent_leg.call.bridge(callee, agent_leg)
+        self._record(live)
+        uuid, callee_id, at = live.uuid, callee.id, utcnow()
+
+        def write(s: Session) -> None:
+            cdr.update_call(s, uuid, agent_id=agent_id, answered_at=at)
+            cdr.add_leg(s, uuid, callee_id, "callback", number, None)
+
+        self.writer.submit(write)
