@@ -208,8 +208,9 @@ def serve(
     raise_open_files_limit()
     db = get_database()
     initial = bootstrap_admin(db)
+    demo = demo_password_users(db)  # argon2 checks: once, for the warnings and the banner
     try:
-        findings = enforce(settings, db)
+        findings = enforce(settings, db, demo)
     except InsecureDefaults as exc:
         typer.echo(warning_box(exc.findings).replace("WARNING", "REFUSED (HOTLINE_ENV=production)"), err=True)
         raise typer.Exit(2) from exc

@@ -51,7 +51,8 @@ def demo_password_users(db: Database) -> list[str]:
     return [name for name in passwords if name in found]
 
 
-def insecure_defaults(settings: Settings, db: Database) -> list[Finding]:
+def insecure_defaults(settings: Settings, db: Database, demo: list[str] | None = None) -> list[Finding]:
+    """What is insecure; `demo` = `demo_password_users(db)` when the caller already has it."""
     findings = []
     if settings.secret_key == DEFAULT_SECRET_KEY or len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
         findings.append(
@@ -69,7 +70,7 @@ def insecure_defaults(settings: Settings, db: Database) -> list[Finding]:
                 "cookie_secure 已关闭：会话 Cookie 可经明文 HTTP 传输",
             )
         )
-    demo = demo_password_users(db)
+    demo = demo_password_users(db) if demo is None else demo
     if demo:
         findings.append(
             Finding(
@@ -82,9 +83,9 @@ def insecure_defaults(settings: Settings, db: Database) -> list[Finding]:
     return findings
 
 
-def enforce(settings: Settings, db: Database) -> list[Finding]:
+def enforce(settings: Settings, db: Database, demo: list[str] | None = None) -> list[Finding]:
     """Warn about each insecure default; in production refuse (InsecureDefaults) instead."""
-    findings = insecure_defaults(settings, db)
+    findings = insecure_defaults(settings, db, demo)
     if findings and settings.env == "production":
         raise InsecureDefaults(findings)
     for finding in findings:
