@@ -76,9 +76,9 @@ def stream(caller: RawUa, agent: RawUa, port: int, seconds: float, seq0: int) ->
     in time for a phone's jitter buffer (relayed within 100 ms; each payload carries its send time)."""
     delays: list[float] = []
 
-    def drain(wait: float = 0.0) -> None:
+    def drain() -> None:
         now = time.monotonic()
-        delays.extend(now - struct.unpack_from("!d", p)[0] for p in agent.payloads(wait=wait) if len(p) >= 8)
+        delays.extend(now - struct.unpack_from("!d", p)[0] for p in agent.payloads() if len(p) >= 8)
 
     start = time.monotonic()
     n = int(seconds * 50)
@@ -88,7 +88,10 @@ def stream(caller: RawUa, agent: RawUa, port: int, seconds: float, seq0: int) ->
         delay = start + (i + 1) * 0.02 - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-    drain(wait=1.0)
+    end = time.monotonic() + 1.0  # late packets still count as relayed (and show their delay)
+    while time.monotonic() < end:
+        drain()
+        time.sleep(0.002)
     on_time = sum(1 for d in delays if d <= 0.1)
     return {
         "pps": len(delays) / seconds,

@@ -193,7 +193,8 @@ class RawUa:
         (sock or self.rtp).sendto(rtp_packet(seq, seq * 160, ssrc, payload), ("127.0.0.1", port))
 
     def payloads(self, sock: socket.socket | None = None, wait: float = 0.0) -> list[bytes]:
-        """Every RTP payload waiting on the socket (after ``wait`` seconds at most for the first)."""
+        """Every RTP payload waiting on the socket; with ``wait``, also what arrives until the stream
+        has been quiet that long (a loaded engine may relay late and in bursts)."""
         s = sock or self.rtp
         out: list[bytes] = []
         s.settimeout(wait if wait > 0 else 0.001)
@@ -203,7 +204,6 @@ class RawUa:
             except (TimeoutError, BlockingIOError):
                 return out
             out.append(data[12:])
-            s.settimeout(0.001)
 
 
 def new_branch() -> str:
