@@ -199,7 +199,14 @@ def serve(
     from hotline.banner import render as render_banner
     from hotline.demo import demo_sip_passwords
     from hotline.logs import setup_logging
-    from hotline.safety import InsecureDefaults, bootstrap_admin, demo_password_users, enforce, warning_box
+    from hotline.safety import (
+        DatabaseNotReady,
+        InsecureDefaults,
+        bootstrap_admin,
+        demo_password_users,
+        enforce,
+        warning_box,
+    )
     from hotline.store.db import get_database
     from hotline.web.app import create_app
 
@@ -207,14 +214,19 @@ def serve(
     setup_logging(settings.log_json)
     raise_open_files_limit()
     db = get_database()
-    initial = bootstrap_admin(db)
-    demo = demo_password_users(db)  # argon2 checks: once, for the warnings and the banner
+    try:
+        demo = demo_password_users(db)  # argon2 checks: once, for the warnings and the banner
+    except DatabaseNotReady as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     try:
         findings = enforce(settings, db, demo)
     except InsecureDefaults as exc:
         typer.echo(warning_box(exc.findings).replace("WARNING", "REFUSED (HOTLINE_ENV=production)"), err=True)
         raise typer.Exit(2) from exc
-    typer.echo(render_banner(settings, demo_password_users(db), demo_sip_passwords(settings.data_dir)))
+    # Only once the server will start: a refused start must not use up the one-time password.
+    initial = bootstrap_admin(db)
+    typer.echo(render_banner(settings, demo, demo_sip_passwords(settings.data_dir)))
     if initial:
         typer.echo(
             f"first start: created user admin with temporary password {initial}\n"

@@ -13,7 +13,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, inspect, make_url, select
 
 from hotline.audit.service import Actor
 from hotline.config import DEFAULT_SECRET_KEY, MIN_SECRET_KEY_LENGTH, Settings
@@ -38,9 +38,17 @@ class InsecureDefaults(RuntimeError):
         )
 
 
+class DatabaseNotReady(RuntimeError):
+    pass
+
+
 def demo_password_users(db: Database) -> list[str]:
     """Active users whose password is still the demo one printed in the README and the banner."""
     from hotline.demo import DEMO_LOGINS
+
+    if not inspect(db.engine).has_table("users"):
+        where = make_url(db.url).render_as_string(hide_password=True)
+        raise DatabaseNotReady(f"the database {where} has no tables yet: run `hotline db upgrade` first")
 
     passwords = {username: password for username, password, _role, _ext in DEMO_LOGINS}
     with db.session() as s:

@@ -115,6 +115,16 @@ def test_production_refuses_defaults_and_demo_data(tmp_path: Path) -> None:
     assert strong.returncode == 2 and "secret_key" not in strong.stderr and "demo passwords" in strong.stderr
 
 
+def test_refused_production_start_keeps_the_first_admin_for_later(tmp_path: Path) -> None:
+    """A refused start creates no admin whose one-time password nobody was shown."""
+    assert hotline(tmp_path, "db", "upgrade").returncode == 0
+    assert hotline(tmp_path, "serve", env={"HOTLINE_ENV": "production"}).returncode == 2
+    db = Database(f"sqlite:///{tmp_path / 'cli.db'}")
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(User)) == 0
+    db.dispose()
+
+
 def test_first_start_without_demo_creates_admin_who_must_change_password(tmp_path: Path) -> None:
     assert hotline(tmp_path, "db", "upgrade").returncode == 0
     port = free_port()
@@ -184,3 +194,8 @@ def check_demo_sip_passwords(tmp_path: Path, load_output: str) -> None:
         agent1 = s.scalars(select(User).where(User.username == "agent1")).one()
         assert agent1.sip_ha1 == sip_ha1("1001", "hotline", rotated["1001"])
     db.dispose()
+
+
+def test_serve_on_an_empty_database_says_to_migrate(tmp_path: Path) -> None:
+    out = hotline(tmp_path, "serve")
+    assert out.returncode == 2 and "hotline db upgrade" in out.stderr, out.stderr[-500:]

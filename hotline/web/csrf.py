@@ -5,7 +5,8 @@ it cannot make that page read our cookies or add our headers. So every unsafe re
 PATCH, DELETE) signed in by cookie must carry `X-CSRF-Token` equal to the `hotline_csrf` cookie,
 which is HMAC(secret_key, session token): it is set at sign-in (and again by /api/auth/me), tied to
 that one session, and cannot be forged without the server's secret. Bearer-token clients send no
-cookie and are not affected.
+cookie and are not affected. Sign-in itself has no session yet: a browser marks a request another
+site made it send (`Sec-Fetch-Site: cross-site`), and such a sign-in is refused (login CSRF).
 """
 
 from __future__ import annotations
@@ -57,3 +58,9 @@ def check_csrf(request: Request, session_token: str) -> None:
             "missing or wrong X-CSRF-Token header for a cookie-authenticated request; reload the page",
             "请求缺少有效的防跨站令牌（X-CSRF-Token），请刷新页面后重试",
         )
+
+
+def refuse_cross_site(request: Request) -> None:
+    """Refuse a request a browser says another site made it send (for sign-in, before any token)."""
+    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+        raise CsrfFailed("cross-site sign-in refused", "拒绝来自其他网站的登录请求")

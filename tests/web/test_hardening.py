@@ -100,3 +100,11 @@ def test_metrics_need_permission_or_allowlisted_address(
         assert scraper.get("/metrics").status_code == 200
     with TestClient(app, base_url="https://testserver", client=("127.0.0.1", 1)) as local:
         assert local.get("/metrics", headers={"X-Forwarded-For": "10.9.9.7"}).status_code == 401
+
+
+def test_cross_site_sign_in_is_refused(client: TestClient) -> None:
+    body = {"username": "agent", "password": "password-agent"}
+    resp = client.post("/api/auth/login", json=body, headers={"Sec-Fetch-Site": "cross-site"})
+    assert resp.status_code == 403 and resp.json()["code"] == "csrf_failed"
+    same = {"Sec-Fetch-Site": "same-origin"}
+    assert client.post("/api/auth/login", json=body, headers=same).status_code == 200

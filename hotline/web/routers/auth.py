@@ -35,7 +35,7 @@ from hotline.web.auth import (
     token_hash,
 )
 from hotline.web.clientip import client_ip
-from hotline.web.csrf import CSRF_COOKIE, set_csrf_cookie
+from hotline.web.csrf import CSRF_COOKIE, refuse_cross_site, set_csrf_cookie
 from hotline.web.deps import IdPath, get_app_settings, get_session
 from hotline.web.lockout import LoginLockout
 
@@ -98,6 +98,7 @@ def login(
     session: Session = Depends(get_session, scope="function"),
     settings: Settings = Depends(get_app_settings),
 ) -> MeOut:
+    refuse_cross_site(request)
     ip = client_ip(request) or "unknown"
     lockout = _lockout(request)
     lockout.check(body.username, ip)
