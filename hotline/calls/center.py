@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from hotline.acd.engine import Acd, Action, Offer, OverflowAction
 from hotline.acd.service import runtime_config
+from hotline.acd.states import AgentState
 from hotline.bus import Bus, Event
 from hotline.calls import cdr
 from hotline.calls.control import CallControl
@@ -40,6 +41,7 @@ from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 _center: CallCenter | None = None
+RESTORED_AFTER_WRAP_UP = "wrap_up"  # not-ready reason of an agent restored from wrap-up
 
 
 def get_center() -> CallCenter | None:
@@ -88,6 +90,7 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, CallControl):
             log.warning("recovered after a crash: %s", recovered)
         self.reload()
         self.replay_kpis()
+        self.restore_agent_states()
         self.writer.start()
         self.engine.on_inbound = self.inbound
         self._unsubscribe = [
@@ -117,6 +120,24 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, CallControl):
         await self.writer.stop()
         if self.engine.on_inbound == self.inbound:
             self.engine.on_inbound = None
+
+    def restore_agent_states(self) -> int:
+        """After a restart agents keep their ready / not-ready state (and reason) instead of all
+        being logged out. One who was on a call lost it with the process, so is ready again; one
+        in wrap-up keeps a not-ready state to finish the notes."""
+        restored = 0
+        for agent_id, state, reason in self.last_agent_states():
+            if agent_id not in self.acd.agents or state == AgentState.logged_out.value:
+                continue
+            if self.acd.agents[agent_id].state is not AgentState.logged_out:
+                continue
+            self.apply(self.acd.login(agent_id, self.clock()))
+            if state in (AgentState.not_ready.value, AgentState.wrap_up.value):
+                self.acd.set_not_ready(agent_id, self.clock(), reason or RESTORED_AFTER_WRAP_UP)
+            restored += 1
+        if restored:
+            log.info("restored the ready/not-ready state of %d agents", restored)
+        return restored
 
     def _on_config(self, _event: Event) -> None:
         """Configuration changed (published from a request's worker thread): reload on our loop."""

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hotline.acd.engine import AgentChange, QueueEvent
 from hotline.acd.states import AgentState
@@ -74,6 +74,17 @@ class Records:
             self.kpi.queue_event(kind, uuid, queue, 0.0, wait=wait, agent_id=agent_id, **extra)
         self.kpi.forget_waiting()  # whoever was waiting before the restart is gone
         return len(rows)
+
+    def last_agent_states(self) -> list[tuple[int, str, str | None]]:
+        """Each agent's latest row in the state log: what they were when the process stopped."""
+        latest = select(func.max(AgentStateRow.id)).group_by(AgentStateRow.agent_id)
+        with self.db.session() as s:
+            rows = s.execute(
+                select(AgentStateRow.agent_id, AgentStateRow.state, AgentStateRow.reason).where(
+                    AgentStateRow.id.in_(latest.scalar_subquery())
+                )
+            ).all()
+        return [(int(a), str(state), reason) for a, state, reason in rows]
 
     # --- ACD events -> queue log, KPIs, bus ------------------------------------------------------
 

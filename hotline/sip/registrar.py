@@ -13,6 +13,7 @@ out for guessing and counts its failures.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from hotline.sip.auth import AuthResult, CredentialStore, DigestAuth, parse_auth_params
@@ -63,6 +64,16 @@ class Registrar:
         self.min_expires = min_expires
         self.max_expires = max_expires
         self.bindings: dict[str, dict[str, Binding]] = {}
+        # Persistence hook: called with an extension's live bindings after each accepted REGISTER,
+        # so a restart can `restore` them (hotline.telephony.registrations).
+        self.on_change: Callable[[str, list[Binding]], None] | None = None
+
+    def restore(self, bindings: list[Binding]) -> None:
+        """Put back bindings saved before a restart (expired ones are ignored)."""
+        now = time.monotonic()
+        for b in bindings:
+            if b.expires_at > now:
+                self.bindings.setdefault(b.aor, {})[b.contact] = b
 
     def lookup(self, user: str) -> list[Binding]:
         """Live bindings of an extension, most recently refreshed first."""
@@ -157,6 +168,9 @@ class Registrar:
         resp = make_response(req, 200, "OK", to_tag="reg")
         for hop in path:
             resp.add("Path", hop)  # tells the phone the proxies we will route through (RFC 3327 5.3)
-        for b in self.lookup(aor):
+        live = self.lookup(aor)
+        for b in live:
             resp.add("Contact", f"<{b.contact}>;expires={b.remaining(now)}")
+        if self.on_change is not None:
+            self.on_change(aor, live)
         return resp

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, utcnow
@@ -33,3 +33,23 @@ class SipTrunk(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class SipRegistration(Base):
+    """A phone's registrar binding, kept so a restart does not make every phone unreachable until
+    it registers again: restored while `expires_at` (UTC) is in the future."""
+
+    __tablename__ = "sip_registrations"
+    __table_args__ = (UniqueConstraint("aor", "contact"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    aor: Mapped[str] = mapped_column(String(64), index=True)
+    contact: Mapped[str] = mapped_column(String(500))
+    proto: Mapped[str] = mapped_column(String(8))
+    host: Mapped[str] = mapped_column(String(64))
+    port: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    call_id: Mapped[str] = mapped_column(String(255))
+    cseq: Mapped[int] = mapped_column(Integer)
+    q: Mapped[float] = mapped_column(default=1.0)
+    path: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -36,6 +36,7 @@ from hotline.people.sip_credentials import UserCredentialStore
 from hotline.safety import enforce as enforce_safe_defaults
 from hotline.sip.engine import TelephonyEngine
 from hotline.store.db import Database
+from hotline.telephony.registrations import RegistrationStore
 from hotline.telephony.service import apply_from_db as apply_trunks_from_db
 from hotline.web import openapi, problems, routers
 from hotline.web.admission import install as install_admission
@@ -92,23 +93,26 @@ def api_routes(routes: list[Any]) -> list[APIRoute]:
 
 
 async def start_telephony(
-    settings: Settings, db: Database, credentials: UserCredentialStore | None = None
-) -> TelephonyEngine:
-    """The SIP/RTP engine on the server's loop, with agents' credentials from the users table.
+    settings: Settings, db: Database, credentials: UserCredentialStore
+) -> tuple[TelephonyEngine, RegistrationStore]:
+    """The SIP/RTP engine on the server's loop, with agents' credentials from the users table and
+    the phones' registrations saved before the restart put back before it listens.
 
     `db` should be the telephony's own database (`Database.sibling`), so neither the credentials
     nor the call records wait for a connection the web's requests hold."""
-    if credentials is None:
-        credentials = UserCredentialStore(db, settings.sip.realm)
-        await credentials.start(get_bus())
     engine = TelephonyEngine(settings, get_bus(), credentials)
     if settings.sip.trunk_user:
         engine.trunk_credentials = (settings.sip.trunk_user, settings.sip.trunk_password)
     engine.qualify_interval = settings.sip.qualify_seconds
     # Trunks configured in the database overlay the settings' defaults.
     apply_trunks_from_db(engine, db, settings.sip)
+    registrations = RegistrationStore(db, engine.registrar)
+    restored = await registrations.load()
+    if restored:
+        log.info("restored %d phone registrations", restored)
+    registrations.install()
     await engine.start()
-    return engine
+    return engine, registrations
 
 
 def _session_dependants(dep: Dependant) -> Iterator[Dependant]:
@@ -170,10 +174,11 @@ def create_app(
         telephony_db = db.sibling("telephony", settings.telephony_db_pool) if settings.sip.enabled else None
         credentials: UserCredentialStore | None = None
         telephony: TelephonyEngine | None = None
+        registrations: RegistrationStore | None = None
         if telephony_db is not None:
             credentials = UserCredentialStore(telephony_db, settings.sip.realm)
             await credentials.start(get_bus())
-            telephony = await start_telephony(settings, telephony_db, credentials)
+            telephony, registrations = await start_telephony(settings, telephony_db, credentials)
         app.state.telephony = telephony
         if telephony is not None and telephony_db is not None:
             await start_callcenter(telephony, telephony_db, get_bus())
@@ -189,6 +194,8 @@ def create_app(
             if telephony is not None:
                 await stop_callcenter()
                 await telephony.stop()
+            if registrations is not None:
+                await registrations.stop()
             if credentials is not None:
                 await credentials.stop()
             if telephony_db is not None:
