@@ -265,6 +265,8 @@ def parse_head(data: bytes, limit: int = HEAD_LIMIT) -> SipMessage:
     head = data[:limit]
     end = head.find(b"\r\n\r\n")
     if end < 0:
+        end = head.find(b"\n\n")  # bare-LF peers
+    if end < 0:
         end = head.rfind(b"\n")  # cut at the last whole line
     head = _CLEN_LINE.sub(b"", head[: max(end, 0)] if end >= 0 else head)
     return parse_message(head.rstrip(b"\r\n") + b"\r\n\r\n", strict=False)

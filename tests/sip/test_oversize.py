@@ -65,6 +65,8 @@ def test_parse_head_reads_only_the_first_headers() -> None:
     assert len(msg.to_bytes()) < 4500  # only what fits in the first 4 KB
     body = b"OPTIONS sip:a@b SIP/2.0\r\nCall-ID: c\r\nContent-Length: 900\r\n\r\nshort"
     assert parse_head(body).get("Call-ID") == "c"  # a lying Content-Length does not matter here
+    bare = b"OPTIONS sip:a@b SIP/2.0\nCall-ID: d\nContent-Length: 3\n\nv=0"
+    assert parse_head(bare).get("Call-ID") == "d" and parse_head(bare).body == b""
 
 
 @pytest.mark.parametrize(
