@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from hotline.channels.mail_out import send_queued_mail
 from hotline.channels.sms_out import send_queued
 from hotline.jobs import Job
 
 # Every 20 s, so a receipt leaves well inside GB/T 33358's 3 minutes.
-JOBS = [Job("channels.send_sms_acks", 20, lambda db, now: send_queued(db, now))]
+JOBS = [
+    Job("channels.send_sms_acks", 20, lambda db, now: send_queued(db, now)),
+    # Mail left behind by the receiver (an order made by a later retry, a relay that was down).
+    Job("channels.send_mail_acks", 60, lambda db, now: send_queued_mail(db, now)),
+]

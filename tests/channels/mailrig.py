@@ -49,9 +49,8 @@ def mailbox_rig(db: Database, data_dir: Path | None = None, **cfg: Any) -> Itera
     relay = Relay()
     relay_ctl = Controller(relay, hostname="127.0.0.1", port=free_port())
     relay_ctl.start()
-    settings = ChannelSettings(
-        mailbox_port=free_port(), smtp_relay_port=relay_ctl.port, mailbox_address=ADDRESS, **cfg
-    )
+    cfg.setdefault("smtp_relay_port", relay_ctl.port)
+    settings = ChannelSettings(mailbox_port=free_port(), mailbox_address=ADDRESS, **cfg)
     ctl = mailbox.start(db, settings) if data_dir is None else mailbox.start(db, settings, data_dir)
     try:
         yield Rig(settings, relay)

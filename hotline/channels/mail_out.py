@@ -1,0 +1,67 @@
+"""Mailbox acknowledgements the receiver could not send at once (GB/T 33358: within 24 h).
+
+The receiver mails the acknowledgement right after making the order; this job sends the ones left
+behind: an order made later by a retry of a failed message, or a relay that was down. A queued
+acknowledgement is left alone for `GRACE` so the receiver's own send is not doubled; a failed one
+is tried again on each run, for a day, then left `failed` (listed with its inbox row).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from hotline.channels.inbox import mark_ack_sent
+from hotline.channels.mailbox import send_reply
+from hotline.channels.models import Acknowledgement, InboundMessage
+from hotline.channels.settings import ChannelSettings, get_channel_settings
+from hotline.store.base import utcnow
+from hotline.store.db import Database
+
+log = logging.getLogger(__name__)
+RETRY_FOR = timedelta(days=1)
+GRACE = timedelta(minutes=2)
+
+
+def send_queued_mail(
+    db: Database, now: datetime | None = None, settings: ChannelSettings | None = None
+) -> int:
+    """Send waiting mailbox acknowledgements; returns how many went out."""
+    settings = settings or get_channel_settings()
+    now = now or utcnow()
+    with db.session() as s:
+        pending = list(
+            s.execute(
+                select(
+                    Acknowledgement.id,
+                    Acknowledgement.recipient,
+                    Acknowledgement.text,
+                    InboundMessage.external_id,
+                )
+                .join(InboundMessage, InboundMessage.id == Acknowledgement.inbound_id)
+                .where(
+                    Acknowledgement.channel == "mailbox",
+                    Acknowledgement.created_at > now - RETRY_FOR,
+                    or_(
+                        Acknowledgement.status == "failed",
+                        (Acknowledgement.status == "queued") & (Acknowledgement.created_at < now - GRACE),
+                    ),
+                )
+                .order_by(Acknowledgement.id)
+                .limit(200)
+            )
+        )
+    sent = 0
+    for ack_id, recipient, text, external_id in pending:
+        try:
+            send_reply(settings, recipient, "您的来信已受理", text, external_id)
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("mailbox acknowledgement %s to %s failed again: %s", ack_id, recipient, exc)
+            mark_ack_sent(db, ack_id, False)
+            continue
+        mark_ack_sent(db, ack_id, True)
+        sent += 1
+    return sent
