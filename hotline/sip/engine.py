@@ -28,7 +28,7 @@ from hotline.config import Settings, SipSettings
 from hotline.media.player import PromptCache
 from hotline.media.prompts import PromptError, prompt_file
 from hotline.media.rtp import PortAllocator, RtpSession
-from hotline.sip import outbound
+from hotline.sip import metrics, outbound
 from hotline.sip.auth import CredentialStore, DigestAuth
 from hotline.sip.b2bua import Call, default_route
 from hotline.sip.dialog import Dialog, new_tag
@@ -129,6 +129,7 @@ class TelephonyEngine:
         self.stats["rtp_foreign_dropped"] = 0  # RTP from a source other than the call's peer
         self.stats["too_large"] = 0  # UDP datagrams refused unparsed (513)
         self.max_udp_message = MAX_UDP_MESSAGE
+        metrics.track(self)  # engine.stats in /metrics
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self.running = False

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
 
 from hotline.sip.leg import Leg
 from hotline.sip.message import SipResponse, parse_via
@@ -141,6 +142,9 @@ def test_spoofed_rtp_neither_takes_nor_injects_audio(engine_thread: EngineThread
     assert SPOOF not in heard["agent"] + heard2["agent"], "spoofed audio was injected into the call"
     assert call.caller_leg.rtp.rx_foreign == 35
     assert engine.stats.get("rtp_foreign_dropped", 0) - before >= 35
+    exported = generate_latest().decode()  # what /metrics serves
+    line = next(x for x in exported.splitlines() if x.startswith("hotline_sip_rtp_foreign_dropped_total "))
+    assert float(line.split()[1]) >= 35
     assert call.caller_leg.rtp.remote == call.caller.rtp.getsockname()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+from prometheus_client import generate_latest
 
 from hotline.sip.message import MAX_UDP_MESSAGE, parse_head, parse_message, parse_via, split_list
 from tests.sip.harness import TRUNK_IP, EngineThread
@@ -51,6 +52,7 @@ def test_oversized_datagram_gets_513_in_its_transaction(engine_thread: EngineThr
             s.recvfrom(65535)
     assert msg.get("CSeq") == "7 INVITE" and parse_via(msg.get("Via") or "").branch == "z9hG4bKbig1"
     assert engine.stats.get("too_large", 0) - before == 2
+    assert "hotline_sip_too_large_total " in generate_latest().decode()  # exported in /metrics
     assert "call.new" not in et.topics()
     # a message just under the cap is still an ordinary request
     resp = udp_exchange(options(port=et.port), et.port)
