@@ -1,10 +1,11 @@
 """Offers: ringing agents' phones for a queued call, answering from the console, connecting.
 
-The ACD's `Offer` names the agents to ring; each gets an INVITE to their extension (a callback
-offer rings the agent first, then dials the caller back). The first answer connects: the caller is
-bridged to the agent (joined, for an emergency fan-out) and the call recorded. No answer within
-the queue's ring timeout gives the offer back to the ACD. An agent can also answer from the
-console (`answer`): see its docstring.
+The ACD's `Offer` names the agents to ring; each gets an INVITE on every registered contact of
+their extension at once (desk phone and softphone: the first to answer wins, the others are
+CANCELled; a callback offer rings the agent first, then dials the caller back). The first answer
+connects: the caller is bridged to the agent (joined, for an emergency fan-out) and the call
+recorded. No answer within the queue's ring timeout gives the offer back to the ACD. An agent can
+also answer from the console (`answer`): see its docstring.
 """
 
 from __future__ import annotations
@@ -38,6 +39,40 @@ class _Pending:
 
     async def hangup(self, cause: str = "normal") -> None:
         return None
+
+
+class Ringing:
+    """The INVITEs ringing every registered phone of one agent for one offer (desk phone and
+    softphone at once): the first to answer wins, the others are CANCELled. Stands in
+    ``LiveCall.ringing`` like one leg (``is_active``, ``hangup``)."""
+
+    def __init__(self, legs: list[Any]) -> None:
+        self.legs = legs
+
+    @property
+    def is_active(self) -> bool:
+        return any(leg.is_active for leg in self.legs)
+
+    async def hangup(self, cause: str = "normal") -> None:
+        for leg in self.legs:
+            if leg.is_active:
+                await leg.hangup(cause)
+
+    async def first_answered(self, timeout: float) -> Any | None:
+        """The phone that answered first (the others are cancelled), or None: nobody answered
+        within `timeout`, or every INVITE ended (declined, withdrawn)."""
+        waits = {asyncio.ensure_future(leg.wait_answered(timeout)): leg for leg in self.legs}
+        winner, pending = None, set(waits)
+        while pending and winner is None:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            winner = next((waits[t] for t in done if t.result()), None)
+        for task in pending:
+            task.cancel()
+        if winner is not None:
+            for leg in self.legs:
+                if leg is not winner and leg.is_active:
+                    await leg.hangup("answered_elsewhere")
+        return winner
 
 
 class Offers:
@@ -78,26 +113,55 @@ class Offers:
         self.spawn(self.screen_pop(live, offer.agent_ids))
 
     async def _call_agent(
-        self, live: LiveCall, agent_id: int, callback: bool, headers: tuple[tuple[str, str], ...] = ()
+        self,
+        live: LiveCall,
+        agent_id: int,
+        callback: bool,
+        headers: tuple[tuple[str, str], ...] = (),
+        call: Any = None,
+        binding: Any = None,
     ) -> Any:
-        """INVITE the agent's phone for this offer: on the caller's call, or (a callback) on a new one."""
+        """INVITE the agent's phone for this offer: on the caller's call, or (a callback) on a new
+        one; `binding` picks one of the extension's registered contacts (else the newest)."""
         return await self.engine.originate(
             self.acd.agents[agent_id].extension or "",
-            call=None if callback else live.call,
+            call=call if callback else live.call,
             caller_id="callback" if callback else (live.caller_number or "anonymous"),
             headers=headers,
+            binding=binding,
         )
 
-    def _agent_leg_rings(self, live: LiveCall, agent_id: int, leg: Any) -> None:
-        """``leg`` is now the one ringing the agent for ``live``: remember it and put it in the CDR."""
-        live.ringing[agent_id] = leg
-        uuid, leg_id, ext = live.uuid, leg.id, self.acd.agents[agent_id].extension
-        self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "agent", ext, agent_id))
+    async def _call_phones(self, live: LiveCall, agent_id: int, callback: bool) -> Ringing:
+        """INVITE every registered contact of the agent's extension at once."""
+        contacts = list(self.engine.contacts(self.acd.agents[agent_id].extension or ""))
+        if len(contacts) <= 1:
+            return Ringing([await self._call_agent(live, agent_id, callback)])
+        legs: list[Any] = []
+        for binding in contacts:
+            call = legs[0].call if legs else None  # a callback's phones share its new call
+            try:
+                legs.append(await self._call_agent(live, agent_id, callback, call=call, binding=binding))
+            except (LookupError, OSError) as exc:
+                log.info("agent %s: contact %s unreachable: %s", agent_id, binding, exc)
+        if not legs:
+            raise LookupError(f"no contact of agent {agent_id} is reachable")
+        return Ringing(legs)
+
+    def _agent_leg_rings(self, live: LiveCall, agent_id: int, ringing: Ringing) -> None:
+        """``ringing`` is now what rings the agent for ``live``: remember it, its legs in the CDR."""
+        live.ringing[agent_id] = ringing
+        uuid, ext, leg_ids = live.uuid, self.acd.agents[agent_id].extension, [leg.id for leg in ringing.legs]
+
+        def write(s: Session) -> None:
+            for leg_id in leg_ids:
+                cdr.add_leg(s, uuid, leg_id, "agent", ext, agent_id)
+
+        self.writer.submit(write)
 
     async def _ring_agent(self, live: LiveCall, agent_id: int, offer: Offer) -> None:
         callback = offer.callback and live.callback_number is not None
         try:
-            leg = await self._call_agent(live, agent_id, callback)
+            ringing = await self._call_phones(live, agent_id, callback)
         except (LookupError, OSError) as exc:
             log.info("agent %s has no reachable phone: %s", agent_id, exc)
             self._no_answer(live, agent_id)
@@ -105,27 +169,27 @@ class Offers:
         agent = self.acd.agents.get(agent_id)
         if agent is None or agent.state is not AgentState.ringing or agent.call_id != live.uuid:
             # declined from the console, or withdrawn, while the INVITE was on its way
-            await leg.hangup("declined" if agent_id in live.declined else "cancelled")
+            await ringing.hangup("declined" if agent_id in live.declined else "cancelled")
             live.declined.discard(agent_id)
             return
         live.ringing_callback[agent_id] = callback
-        self._agent_leg_rings(live, agent_id, leg)
+        self._agent_leg_rings(live, agent_id, ringing)
         timeout = self.acd.queues[offer.queue].config.ring_timeout_seconds + 2
-        await self._await_agent(live, agent_id, leg, callback, timeout)
+        await self._await_agent(live, agent_id, ringing, callback, timeout)
 
     async def _await_agent(
-        self, live: LiveCall, agent_id: int, leg: Any, callback: bool, timeout: float
+        self, live: LiveCall, agent_id: int, ringing: Ringing, callback: bool, timeout: float
     ) -> None:
-        """Wait for the agent's phone to answer ``leg``; connect it, or give the offer back."""
-        answered = await leg.wait_answered(timeout)
-        if id(live.ringing.get(agent_id)) != id(leg):  # withdrawn, or re-sent by a console answer
-            if leg.is_active:
-                await leg.hangup("cancelled")
+        """Wait for one of the agent's phones to answer; connect it, or give the offer back."""
+        leg = await ringing.first_answered(timeout)
+        if id(live.ringing.get(agent_id)) != id(ringing):  # withdrawn, or re-sent by a console answer
+            if ringing.is_active:
+                await ringing.hangup("cancelled")
             return
         live.ringing.pop(agent_id, None)
-        if not answered:
-            if leg.is_active:
-                await leg.hangup("no_answer")
+        if leg is None:
+            if ringing.is_active:
+                await ringing.hangup("no_answer")
             self._no_answer(live, agent_id)
             return
         if callback:
@@ -176,14 +240,15 @@ class Offers:
         if live.ringing.get(agent_id) is not pending:  # the offer was withdrawn meanwhile
             await leg.hangup("cancelled")
             return self.agent_view(agent_id)
-        self._agent_leg_rings(live, agent_id, leg)
+        ringing = Ringing([leg])  # one phone (the newest) is asked to pick up by itself
+        self._agent_leg_rings(live, agent_id, ringing)
         live.answering.add(agent_id)
-        self.spawn(self._auto_answered(live, agent_id, leg, callback))
+        self.spawn(self._auto_answered(live, agent_id, ringing, callback))
         return self.agent_view(agent_id)
 
-    async def _auto_answered(self, live: LiveCall, agent_id: int, leg: Any, callback: bool) -> None:
+    async def _auto_answered(self, live: LiveCall, agent_id: int, ringing: Ringing, callback: bool) -> None:
         try:
-            await self._await_agent(live, agent_id, leg, callback, AUTO_ANSWER_SECONDS)
+            await self._await_agent(live, agent_id, ringing, callback, AUTO_ANSWER_SECONDS)
         finally:
             live.answering.discard(agent_id)
 

@@ -116,3 +116,23 @@ def test_emergency_answered_by_the_fan_out_counts_as_answered(make_rig: MakeRig)
     kpi = rig.do(rig.center.kpis)["elderly"]
     assert (kpi["answered"], kpi["abandoned"], kpi["answer_rate"]) == (1, 0, 1.0)
     external.kill()
+
+
+def test_every_registered_phone_of_the_agent_rings(make_rig: MakeRig) -> None:
+    rig = make_rig()
+    agent = rig.agents["1001"]
+    desk = rig.phone("1001", answer_after_ms=300)  # registered first: not the newest contact
+    soft = rig.phone("1001", scenario=str(SCENARIOS / "uas_ring.xml"))  # newest; rings until CANCEL
+    assert len(rig.engine.contacts("1001")) == 2
+    rig.do(lambda: rig.center.login(agent))
+    caller = rig.caller("13800000033", "1", hold_ms=2500)
+    assert caller.wait(60) == 0, caller.output
+    assert desk.wait(30) == 0, desk.output  # answered, then got the BYE
+    assert soft.wait(30) == 0, soft.output  # got its CANCEL when the desk phone answered
+    rig.wait(lambda: rig.calls()[0].state == "ended", what="CDR closed")
+    [call] = rig.calls()
+    assert (call.outcome, call.agent_id) == ("answered", agent)
+    agent_legs = sorted(
+        (leg.answered_at is not None, leg.end_cause) for leg in rig.legs(call.id) if leg.role == "agent"
+    )
+    assert agent_legs == [(False, "answered_elsewhere"), (True, "peer_hangup")]
