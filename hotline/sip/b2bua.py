@@ -103,9 +103,13 @@ class Call:
             path = self.engine.recordings_dir / day / f"{self.id}.wav"
         caller = self.caller
         meta = {"call_id": self.id, "caller": caller.caller if caller else "", **(metadata or {})}
-        self.recorder = Recorder(path, meta)
+        self.recorder = Recorder(path, meta, on_failure=self._recording_failed)
         self.engine.bus.publish("call.recording", {"call_id": self.id, "path": str(path)})
         return path
+
+    def _recording_failed(self, error: str) -> None:
+        # The call goes on unrecorded (disk full): supervisors hear of it, the call loop is unharmed.
+        self.engine.bus.publish("call.recording_failed", {"call_id": self.id, "error": error})
 
     def stop_recording(self) -> Path | None:
         rec, self.recorder = self.recorder, None
@@ -116,7 +120,8 @@ class Call:
             for leg in self.legs
         ]
         path = rec.close({"legs": legs})
-        self.recordings.append(path)
+        if path is not None:
+            self.recordings.append(path)
         return path
 
     # ---- conference / supervision -----------------------------------------------------------------
@@ -166,7 +171,11 @@ class Call:
         if self.ended.is_set():
             return
         self.ended.set()
-        path = self.stop_recording()
+        try:
+            path = self.stop_recording()
+        except Exception:  # the call must end (and its CDR close) whatever the recording did
+            log.exception("recording of call %s could not be closed", self.id)
+            path = None
         self.engine.mixing_calls.discard(self)
         self.engine.calls.pop(self.id, None)
         caller = self.caller
