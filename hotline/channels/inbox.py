@@ -279,13 +279,20 @@ def intake(
     body: str,
     raw: bytes | str,
     subject: str | None = None,
-    **details: Any,
+    *,
+    sender_name: str | None = None,
+    sender_phone: str | None = None,
+    flag: str | None = None,
+    settings: ChannelSettings | None = None,
 ) -> tuple[Stored, WorkOrder | None]:
     """store + process: the one call every channel makes (held messages are only stored)."""
-    stored = store(db, channel, external_id, sender, body, raw, subject, **details)
-    if details.get("flag"):
+    stored = store(
+        db, channel, external_id, sender, body, raw, subject,
+        sender_name=sender_name, sender_phone=sender_phone, flag=flag, settings=settings,
+    )  # fmt: skip
+    if flag:
         return stored, None
-    return stored, process(db, stored.id, details.get("settings"))
+    return stored, process(db, stored.id, settings)
 
 
 def mark_ack_sent(db: Database, ack_id: int, ok: bool) -> None:
