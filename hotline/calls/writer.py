@@ -4,7 +4,10 @@ Call handling queues small write functions (`submit(fn)`, each `fn(session)`); a
 queue every few milliseconds and runs the whole batch in one transaction in a worker thread, in
 submission order. One commit per batch instead of ~15 per call is what lets the call center keep
 up with the engine. If a batch fails, its writes are retried one by one so one bad row costs only
-itself. `flush()` waits until everything submitted so far is committed (shutdown, tests).
+itself. A write the database could not take for a passing reason (disk full, read-only, connection
+lost: an OperationalError) is kept and tried again every `retry_seconds`, in order, so a call's CDR
+is closed once room is made rather than left `active`. `flush()` waits until everything submitted so
+far is committed (shutdown, tests); `stop()` waits at most `stop_seconds` for that.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hotline.store.db import Database
@@ -24,9 +28,14 @@ Write = Callable[[Session], object]
 
 
 class Writer:
-    def __init__(self, db: Database, interval: float = 0.01) -> None:
+    def __init__(
+        self, db: Database, interval: float = 0.01, retry_seconds: float = 1.0, stop_seconds: float = 10.0
+    ) -> None:
         self.db = db
         self.interval = interval
+        self.retry_seconds = retry_seconds
+        self.stop_seconds = stop_seconds
+        self.waiting_retry = 0  # writes kept after a passing database failure
         self._pending: list[Write] = []
         # Append-only rows (queue log, agent states) go in one executemany per table and batch.
         self._bulk: dict[type[Any], list[dict[str, Any]]] = {}
@@ -57,7 +66,12 @@ class Writer:
             await asyncio.sleep(self.interval)
 
     async def stop(self) -> None:
-        await self.flush()
+        try:
+            async with asyncio.timeout(self.stop_seconds):
+                await self.flush()
+        except TimeoutError:
+            # Open CDRs left behind are closed as failed by `cdr.recover` at the next start.
+            log.error("stopping with %d call-record writes not written", len(self._pending))
         if self._task is not None:
             self._task.cancel()
 
@@ -69,11 +83,21 @@ class Writer:
             batch, self._pending = self._pending, []
             bulk, self._bulk = self._bulk, {}
             if batch or bulk:
-                await self.db.run(self._write, batch, bulk)
+                retry = await self.db.run(self._write, batch, bulk)
+                self.waiting_retry = len(retry)
+                if retry:
+                    self._pending = retry + self._pending  # older writes first
+                    await asyncio.sleep(self.retry_seconds)
+                    self._wake.set()
+                    continue
             if not self._pending and not self._bulk:
                 self._idle.set()
 
-    def _write(self, batch: list[Write], bulk: dict[type[Any], list[dict[str, Any]]] | None = None) -> None:
+    def _write(
+        self, batch: list[Write], bulk: dict[type[Any], list[dict[str, Any]]] | None = None
+    ) -> list[Write]:
+        """Write the batch; returns the writes to try again later (the database could not take
+        them for a passing reason)."""
         self.batches += 1
         self.writes += len(batch) + sum(len(rows) for rows in (bulk or {}).values())
         for table, rows in (bulk or {}).items():
@@ -83,11 +107,20 @@ class Writer:
                 for fn in batch:
                     fn(s)
                     s.flush()
+            return []
         except Exception:
             log.exception("call-record batch failed; retrying its %d writes one by one", len(batch))
-            for fn in batch:
-                try:
-                    with self.db.session() as s:
-                        fn(s)
-                except Exception:
-                    log.exception("call-record write failed")
+        retry: list[Write] = []
+        for fn in batch:
+            if retry:
+                retry.append(fn)  # keep the order: a later write may depend on an earlier one
+                continue
+            try:
+                with self.db.session() as s:
+                    fn(s)
+            except OperationalError as exc:
+                log.error("call-record write kept for a retry: %s", exc.orig)
+                retry.append(fn)
+            except Exception:
+                log.exception("call-record write failed")
+        return retry
