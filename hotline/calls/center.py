@@ -25,6 +25,7 @@ from hotline.acd.service import runtime_config
 from hotline.acd.states import AgentState
 from hotline.bus import Bus, Event
 from hotline.calls import cdr
+from hotline.calls.alerts import EmergencyBoard
 from hotline.calls.control import CallControl
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
@@ -74,6 +75,8 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, CallControl):
         self.live: dict[str, LiveCall] = {}
         self.writer = Writer(db)
         self.marks = MarkBook(self)
+        self.alerts = EmergencyBoard(bus, clock)
+        self.last_pop: dict[int, dict[str, Any]] = {}  # agent -> the last screen pop (page reloads)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ticker: asyncio.Task[None] | None = None
@@ -99,6 +102,7 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, CallControl):
             self.bus.subscribe("leg.answered", self._on_leg_answered),
             self.bus.subscribe("call.ended", self._on_call_ended),
             *self.marks.subscribe(),
+            *self.alerts.subscribe(),
         ]
         self._ticker = asyncio.ensure_future(self._tick_loop())
 
@@ -317,7 +321,8 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, CallControl):
 
         data = await self.db.run(load)
         for agent_id in agent_ids:
-            self.bus.publish("screen_pop", {"agent_id": agent_id, **data})
+            self.last_pop[agent_id] = {"agent_id": agent_id, **data}
+            self.bus.publish("screen_pop", self.last_pop[agent_id])
 
 
 async def start_callcenter(engine: EnginePort, db: Database, bus: Bus, **options: Any) -> CallCenter:

@@ -27,6 +27,10 @@ class LiveCall:
     ringing_callback: dict[int, bool] = field(default_factory=dict)  # agent -> offer is a callback
     answering: set[int] = field(default_factory=set)  # agents whose phone was asked to auto-answer
     declined: set[int] = field(default_factory=set)  # agents who declined before their phone rang
+    # An emergency fan-out: number -> ringing | answered | failed | no_answer | answered_elsewhere
+    emergency_legs: dict[str, str] = field(default_factory=dict)
+    emergency_ack: str | None = None  # the supervisor who acknowledged the alert
+    started: float = 0.0  # monotonic start, for how long an alert has been up
     consult_leg: Any | None = None  # attended transfer / conference third party
     supervisors: dict[int, Any] = field(default_factory=dict)
     supervisor_modes: dict[int, str] = field(default_factory=dict)  # supervisor -> listen|whisper|barge

@@ -26,6 +26,7 @@ from hotline.acd.engine import Acd, Action
 from hotline.acd.priority import EMERGENCY
 from hotline.bus import Bus
 from hotline.calls import cdr
+from hotline.calls.alerts import legs_list
 from hotline.calls.live import LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
@@ -234,14 +235,18 @@ class IvrRunner:
 
     async def emergency(self, live: LiveCall, numbers: list[str], queue: str) -> None:
         live.state, live.outcome = "emergency", "emergency"
+        live.started = live.started or self.clock()
         self._record(live)
+        live.emergency_legs = dict.fromkeys(numbers, "ringing")
         self.bus.publish(
             "emergency.alert",
             {
                 "call_id": live.uuid,
                 "caller": live.caller_number,
                 "caller_id": live.facts.caller_id,
+                "caller_name": live.facts.name,
                 "numbers": numbers,
+                "legs": legs_list(live.emergency_legs),
             },
         )
         legs = []
@@ -252,6 +257,7 @@ class IvrRunner:
                 )
             except (LookupError, OSError):
                 log.warning("emergency: no route to %s", number)
+                self._emergency_leg(live, number, "failed")
                 continue
             legs.append(leg)
             self.writer.submit(
@@ -281,6 +287,10 @@ class IvrRunner:
         for leg in legs:
             if leg is not winner and leg.is_active:
                 await leg.hangup("answered_elsewhere" if winner else "no_answer")
+            if leg is not winner and live.emergency_legs.get(leg.dialed) == "ringing":
+                self._emergency_leg(live, leg.dialed, "answered_elsewhere" if winner else "no_answer")
+        if winner is not None:
+            self._emergency_leg(live, winner.dialed, "answered")
         caller = live.caller_leg
         if winner is None or caller is None or not caller.is_active:
             return
@@ -291,6 +301,12 @@ class IvrRunner:
         else:
             live.call.bridge(caller, winner)
         self.bus.publish("emergency.connected", {"call_id": live.uuid, "number": winner.dialed})
+
+    def _emergency_leg(self, live: LiveCall, number: str, status: str) -> None:
+        """One leg of an emergency fan-out changed: the agent's banner and the wallboard show it."""
+        live.emergency_legs[number] = status
+        data = {"call_id": live.uuid, "agent_id": live.agent_id, "number": number, "status": status}
+        self.bus.publish("emergency.leg", data)
 
     def _answered_by_emergency(self, live: LiveCall, winner: Any) -> None:
         """The fan-out reached someone: the call is answered (not an abandon when the caller hangs

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.calls.alerts import legs_list
 from hotline.calls.facts import open_work_orders
 from hotline.calls.live import LiveCall
 from hotline.calls.models import Call
@@ -71,4 +72,7 @@ def screen_pop(session: Session, live: LiveCall) -> dict[str, Any]:
             for c in last
         ],
         "ivr_path": [step.get("node") for step in live.ivr_path],
+        # an emergency fan-out in progress: the console shows a banner with each leg's state
+        "emergency": bool(live.emergency_legs),
+        "emergency_legs": legs_list(live.emergency_legs),
     }

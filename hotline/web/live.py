@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
+from hotline.acd.ready import Agent
 from hotline.bus import Event, get_bus
 from hotline.calls.center import CallCenter, get_center
 from hotline.errors import HotlineError
@@ -37,6 +38,9 @@ AGENT_QUEUE_TOPICS = {"queue.event", "queue.position"}
 PRESENCE_GRACE = 60.0
 SUPERVISOR_TOPICS = {"agent.state", "screen_pop", "queue.event", "emergency.alert", "emergency.connected"}
 SUPERVISOR_TOPICS |= {"voicemail.new", "voicemail.recorded", "cdr.written", "queue.position"}
+SUPERVISOR_TOPICS |= {"emergency.leg", "emergency.ack", "emergency.ended"}
+# The agent on an emergency call follows its fan-out (120, family) in the workspace banner.
+AGENT_CALL_TOPICS = {"emergency.leg", "emergency.connected"}
 SUPERVISOR_TOPICS |= {"security.alert"}  # e.g. a source locked out for guessing SIP passwords
 
 
@@ -73,14 +77,17 @@ def mask(data: Any, pii: bool) -> Any:
     return data
 
 
-def visible(event: Event, principal: Principal, queues: dict[str, int] | None = None) -> bool:
+def visible(event: Event, principal: Principal, agent: Agent | None = None) -> bool:
+    """May this viewer see this event? `agent`: the viewer as the ACD knows them (queues, call)."""
     supervisor = principal.can("calls.supervise") or (
         principal.can("kpi.read") and not principal.can("calls.control")
     )
     if supervisor:
         return event.topic in SUPERVISOR_TOPICS
     if event.topic in AGENT_QUEUE_TOPICS:
-        return event.data.get("queue") in (queues or {})
+        return agent is not None and event.data.get("queue") in agent.skills
+    if event.topic in AGENT_CALL_TOPICS:
+        return agent is not None and agent.call_id is not None and event.data.get("call_id") == agent.call_id
     return event.topic in AGENT_TOPICS and event.data.get("agent_id") == principal.user_id
 
 
@@ -153,12 +160,8 @@ async def serve(websocket: WebSocket, db: Database, token: str | None, grace: fl
     if is_agent and center is not None:
         await center.run(lambda: presence.opened(uid))
 
-    def own_queues() -> dict[str, int]:
-        agent = center.acd.agents.get(uid) if is_agent and center is not None else None
-        return agent.skills if agent is not None else {}
-
     def forward(event: Event) -> None:
-        if visible(event, principal, own_queues()):
+        if visible(event, principal, center.acd.agents.get(uid) if is_agent and center else None):
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_offer, inbox, event)
 
@@ -230,4 +233,6 @@ async def snapshot(center: CallCenter | None, principal: Principal) -> dict[str,
         data["agents"] = await center.run(center.agents_view)
     if principal.can("calls.control") and principal.user_id in center.acd.agents:
         data["me"] = await center.run(lambda: center.agent_view(principal.user_id))
+    if principal.can("calls.supervise") or principal.can("kpi.read"):
+        data["emergencies"] = await center.run(center.alerts.view)  # a reloaded wallboard keeps them
     return {"type": "snapshot", "data": mask(data, principal.pii)}

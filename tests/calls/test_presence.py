@@ -69,3 +69,38 @@ def test_reconnect_within_grace_keeps_agent_ready(running: Running, client: Test
         assert agent_state(running, client, auth) == "ready"
     running.run(asyncio.sleep(0))
     presence.timers.pop(me["agent_id"]).cancel()  # do not leave a timer behind for other tests
+
+
+def test_screen_pop_survives_a_console_reload(running: Running, client: TestClient, auth: H) -> None:
+    assert client.get("/api/calls/agent/pop", headers=auth("agent")).json() == {}
+    client.post("/api/calls/agent/login", headers=auth("agent"))
+    running.run(running.engine.incoming("13812345678", "1"))
+    deadline = time.monotonic() + 10
+    while not (pop := client.get("/api/calls/agent/pop", headers=auth("agent")).json()):
+        assert time.monotonic() < deadline, "no screen pop kept for the agent"
+        running.run(asyncio.sleep(0.05))
+    assert pop["caller_number"] == "13812345678" and pop["queue"] == "elderly"
+
+
+def test_emergency_alerts_listed_and_acknowledged(running: Running, client: TestClient, auth: H) -> None:
+    sup = auth("supervisor")
+    alert = {"call_id": "c-1", "caller": "13812345678", "caller_name": "宋建国"}
+    alert |= {
+        "legs": [{"number": "120", "status": "ringing"}, {"number": "13900001111", "status": "ringing"}]
+    }
+
+    async def raise_alert() -> None:
+        running.center.bus.publish("emergency.alert", alert)
+        running.center.bus.publish("emergency.leg", {"call_id": "c-1", "number": "120", "status": "answered"})
+
+    running.run(raise_alert())
+    [shown] = client.get("/api/calls/emergencies", headers=sup).json()
+    assert shown["caller_name"] == "宋建国"
+    assert {(x["number"], x["status"]) for x in shown["legs"]} == {
+        ("120", "answered"),
+        ("13900001111", "ringing"),
+    }
+    assert client.get("/api/calls/emergencies", headers=auth("agent")).status_code == 403
+    assert client.post("/api/calls/emergencies/c-1/ack", headers=sup).status_code == 200
+    assert client.get("/api/calls/emergencies", headers=sup).json() == []
+    assert client.post("/api/calls/emergencies/c-1/ack", headers=sup).status_code == 404

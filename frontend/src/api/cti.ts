@@ -69,6 +69,8 @@ export interface ScreenPopData {
   last_calls?: Record<string, unknown>[]
   open_work_orders?: number | Record<string, unknown>[]
   ivr_path?: (string | Record<string, unknown>)[]
+  emergency?: boolean
+  emergency_legs?: { number: string; status: string }[]
 }
 
 /**

@@ -1,6 +1,7 @@
 /** English: the console's second language. Keys mirror zh-CN.ts exactly (a test checks). */
 export default {
   app: { name: 'Hotline Service Platform', short: 'Hotline', skip: 'Skip to main content' },
+  emergency: { title: 'Emergency call', age: '{s} s ago', ended: 'Call ended', connected: '{number} connected', ack: 'Acknowledge', acked: 'Emergency alert acknowledged', call: 'Call {number}', callContact: 'Call {relation} {name}', legs: { ringing: 'Ringing', answered: 'Answered', failed: 'Failed', no_answer: 'No answer', answered_elsewhere: 'Answered elsewhere' } },
   common: {
     search: 'Search', reset: 'Reset', save: 'Save', cancel: 'Cancel', confirm: 'OK', close: 'Close',
     edit: 'Edit', create: 'New', delete: 'Delete', refresh: 'Refresh', loading: 'Loading…', more: 'Load more',

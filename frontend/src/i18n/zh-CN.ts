@@ -1,6 +1,7 @@
 /** Simplified Chinese: the console's default language. Keys mirror en.ts exactly (a test checks). */
 export default {
   app: { name: '热线服务平台', short: '热线', skip: '跳到主要内容' },
+  emergency: { title: '紧急呼叫', age: '已 {s} 秒', ended: '通话已结束', connected: '{number} 已接通', ack: '确认已处理', acked: '紧急告警已确认', call: '呼叫 {number}', callContact: '呼叫{relation} {name}', legs: { ringing: '振铃中', answered: '已接通', failed: '呼叫失败', no_answer: '无人接听', answered_elsewhere: '他方已接' } },
   common: {
     search: '搜索', reset: '重置', save: '保存', cancel: '取消', confirm: '确定', close: '关闭',
     edit: '编辑', create: '新建', delete: '删除', refresh: '刷新', loading: '加载中…', more: '加载更多',

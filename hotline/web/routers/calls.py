@@ -65,6 +65,12 @@ async def me(p: Principal = Depends(require("calls.control"))) -> Result:
     return await _run(lambda c: c.agent_view(p.user_id))
 
 
+@router.get("/agent/pop")
+async def my_screen_pop(p: Principal = Depends(require("calls.control"))) -> Result:
+    """The last screen pop of this agent (a console reloaded during a call or wrap-up shows it again)."""
+    return await _run(lambda c: c.last_pop.get(p.user_id) or {}, masked=True, pii=p.pii)
+
+
 @router.post("/agent/login")
 async def login(p: Principal = Depends(require("calls.control"))) -> Result:
     return await _run(lambda c: c.login(p.user_id))
@@ -274,6 +280,24 @@ async def force_hangup(
 ) -> Result:
     result: Result = await _run(lambda c: c.force_hangup(call_id))
     record(session, p.actor, "hangup_force", "call", call_id)
+    return result
+
+
+@router.get("/emergencies")
+async def emergencies(p: Principal = Depends(require("calls.supervise"))) -> list[Result]:
+    """Emergency alerts not yet acknowledged, with the state of each leg of their fan-out."""
+    out: list[Result] = await _run(lambda c: c.alerts.view(), masked=True, pii=p.pii)
+    return out
+
+
+@router.post("/emergencies/{call_id}/ack")
+async def acknowledge_emergency(
+    call_id: str,
+    p: Principal = Depends(require("calls.supervise")),
+    session: Session = Depends(get_session, scope="function"),
+) -> Result:
+    result: Result = await _run(lambda c: c.alerts.acknowledge(call_id, p.actor.name))
+    record(session, p.actor, "emergency_ack", "call", call_id)
     return result
 
 
