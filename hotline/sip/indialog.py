@@ -107,11 +107,17 @@ async def _reinvite(engine: TelephonyEngine, leg: Leg, req: SipRequest, tx: Serv
 
 
 def _session_timer(req: SipRequest, resp: SipResponse) -> None:
-    """RFC 4028: confirm the session interval; the caller (UAC) refreshes unless it chose us."""
+    """RFC 4028: confirm the session interval with the peer (UAC) as the refresher.
+
+    We never send refreshes ourselves, so when the peer asks us to (``refresher=uas``) we answer as
+    a UAS without the extension - no Session-Expires, hence no expiry we could not keep."""
     expires = req.get("Session-Expires")
     if not expires:
         return
-    if "refresher=" not in expires.replace(" ", ""):
+    compact = expires.replace(" ", "").lower()
+    if "refresher=uas" in compact:
+        return
+    if "refresher=" not in compact:
         expires = f"{expires};refresher=uac"
     resp.add("Session-Expires", expires)
     supported = {t.strip().lower() for t in (req.get("Supported") or "").split(",")}

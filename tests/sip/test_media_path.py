@@ -189,6 +189,13 @@ def test_caller_reinvite_moves_media_and_refreshes_session(
         resp = call.caller.answered(call.caller_dlg)
         _check_in_transaction(resp, branch, 2, call.caller_dlg.remote)
         assert resp.get("Session-Expires") == "1800;refresher=uac" and resp.get("Require") == "timer"
+        # We never refresh: asked to (refresher=uas), we set no session timer at all.
+        branch = call.caller.reinvite(
+            call.caller_dlg, call.caller.sdp(port=new_port), "Session-Expires: 1800;refresher=uas\r\n"
+        )
+        resp = call.caller.answered(call.caller_dlg)
+        _check_in_transaction(resp, branch, 3, call.caller_dlg.remote)
+        assert resp.get("Session-Expires") is None
         got: list[bytes] = []
         for i in range(25):
             call.agent.send_rtp(call.agent_port, next(_AGENT_SEQ), 0x2222, AGENT_AUDIO)
