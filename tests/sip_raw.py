@@ -6,7 +6,7 @@ import os
 import socket
 
 from hotline.sip.auth import client_authorization
-from hotline.sip.message import SipResponse, parse_message
+from hotline.sip.message import SipRequest, SipResponse, parse_message
 
 
 def request(
@@ -36,6 +36,18 @@ def final(sock: socket.socket) -> SipResponse:
         assert isinstance(msg, SipResponse)
         if msg.status >= 200 or msg.status == 180:
             return msg
+
+
+def ack(invite: bytes, resp: SipResponse) -> bytes:
+    """The ACK of a non-2xx final response to ``invite`` (same branch, RFC 3261 17.1.1.3): without it
+    the engine retransmits that response, which a later read would take for another answer."""
+    msg = parse_message(invite)
+    assert isinstance(msg, SipRequest)
+    return (
+        f"ACK {msg.uri} SIP/2.0\r\nVia: {msg.get('Via')}\r\nMax-Forwards: 70\r\n"
+        f"From: {msg.get('From')}\r\nTo: {resp.get('To')}\r\nCall-ID: {msg.call_id}\r\n"
+        f"CSeq: {msg.cseq[0]} ACK\r\nContent-Length: 0\r\n\r\n"
+    ).encode()
 
 
 def register(sock: socket.socket, sip_port: int, extension: str, password: str, expires: int = 300) -> int:

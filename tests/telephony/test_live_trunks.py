@@ -13,7 +13,7 @@ from hotline.sip.message import SipRequest, SipResponse, make_response, parse_me
 from hotline.store.db import Database
 from tests.pg import free_port
 from tests.server import start_server
-from tests.sip_raw import final, register, request
+from tests.sip_raw import ack, final, register, request
 
 CARRIER_IP = "127.0.0.21"  # where the "carrier" sends from; not a trunk peer in the settings
 PHONE_IP = "127.0.0.22"
@@ -62,7 +62,9 @@ def test_trunk_change_applies_to_next_invite_and_extensions_show_registrations(
                 "INVITE", sip_port, carrier.getsockname(), "12345", "Content-Type: application/sdp\r\n", sdp
             )
             carrier.sendto(invite, ("127.0.0.1", sip_port))
-            assert final(carrier).status == 407  # not a trunk peer: digest required
+            challenge = final(carrier)
+            assert challenge.status == 407  # not a trunk peer: digest required
+            carrier.sendto(ack(invite, challenge), ("127.0.0.1", sip_port))  # or it is retransmitted
 
             created = http.post(
                 "/api/telephony/trunks",
