@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -28,7 +28,7 @@ from hotline.workorders.models import SearchToken, WorkOrder
 from hotline.workorders.search import Plan, TextScan
 
 T = TypeVar("T")
-RANK_WINDOW = 1000
+RANK_WINDOW = 300
 K1 = 1.2
 
 
@@ -38,18 +38,24 @@ def idf(plan: Plan, tok: str) -> float:
 
 
 def scores(session: Session, plan: Plan, ids: list[int]) -> dict[int, float]:
+    """Score per id, summed in the database. One arm per token (`token = t AND id IN (...)`):
+    primary-key probes whatever the database size, where one `token IN AND id IN` let
+    PostgreSQL intersect whole posting lists with bitmaps."""
     out = dict.fromkeys(ids, 0.0)
-    toks = plan.required + plan.optional
-    weight = {t: idf(plan, t) for t in toks}
+    w = SearchToken.weight
+    term = w * (K1 + 1) / (w + K1)
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
-        rows = session.execute(
-            select(SearchToken.workorder_id, SearchToken.token, SearchToken.weight).where(
-                SearchToken.token.in_(toks), SearchToken.workorder_id.in_(part)
+        arms = [
+            select(SearchToken.workorder_id.label("oid"), (idf(plan, t) * term).label("s")).where(
+                SearchToken.token == t, SearchToken.workorder_id.in_(part)
             )
-        )
-        for oid, tok, w in rows:
-            out[oid] += weight[tok] * w * (K1 + 1) / (w + K1)
+            for t in plan.required + plan.optional
+        ]
+        both = union_all(*arms).subquery()
+        rows = session.execute(select(both.c.oid, func.sum(both.c.s)).group_by(both.c.oid))
+        for oid, score in rows:
+            out[oid] = float(score)
     return out
 
 
@@ -58,7 +64,7 @@ def _window(
 ) -> tuple[list[tuple[float, int]], int | None]:
     """The ranked window (score desc, id desc) and the id to continue newest-first below (None
     when the window holds every match)."""
-    scan = TextScan(session, stmt, plan.required, top_id + 1, hide_identity)
+    scan = TextScan(session, stmt, plan.required, top_id + 1, hide_identity, first=RANK_WINDOW)
     ids: list[int] = []
     for chunk in scan.chunks():
         ids.extend(chunk)

@@ -76,8 +76,8 @@ MAX_SCAN = 100_000
 TITLE_WEIGHT = 3
 MAX_WEIGHT = 30
 PHONE_DIGITS = (7, 15)
-MAX_REQUIRED = 12  # the rarest tokens of a long query suffice to match; the rest only rank
-DF_CAP = 2000  # postings counted per query token (for ordering and idf): enough to tell rare apart
+MAX_REQUIRED = 6  # the rarest tokens of a long query suffice to match; the rest only rank
+DF_CAP = 500  # postings counted per query token (for ordering and idf): enough to tell rare apart
 
 jieba.setLogLevel(60)
 
@@ -255,14 +255,16 @@ def plan(session: Session, text: str) -> Plan:
             "add a more specific word",
             f"检索词“{text}”只有“的、了、我们、没有”这类常用字词或不含文字，无法检索，请换一个更具体的词",
         )
-    toks = required + optional
+    # Posting counts of the required tokens only: ranking-only ones count as common (DF_CAP).
+    toks = required
     arms = [
         select(literal(t).label("token"), func.count().label("n")).select_from(
             select(literal(1)).where(SearchToken.token == t).limit(DF_CAP).subquery()
         )
         for t in toks
     ]
-    df = {str(t): int(n) for t, n in session.execute(union_all(*arms))}
+    df = dict.fromkeys(optional, DF_CAP)
+    df.update({str(t): int(n) for t, n in session.execute(union_all(*arms))})
     total = int(session.scalar(select(func.max(WorkOrder.id))) or 1)
     # The rarest token drives the scan (PostgreSQL) and is cheapest to intersect from.
     required.sort(key=lambda t: (df.get(t, 0), -len(t)))
@@ -332,15 +334,17 @@ class TextScan:
         toks: list[str],
         before: int | None = None,
         hide_identity: bool = False,
+        first: int = 64,
     ) -> None:
         self.session, self.stmt, self.toks = session, stmt, toks
+        self.first = first
         self.before = before
         self.hide_identity = hide_identity
         self.capped = False
 
     def chunks(self) -> Iterator[list[int]]:
         """Matching ids, newest first, a chunk at a time."""
-        n, scanned = 64, 0
+        n, scanned = self.first, 0
         ids_only = self.stmt.with_only_columns(WorkOrder.id)
         while True:
             if scanned >= MAX_SCAN:
