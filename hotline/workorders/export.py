@@ -1,20 +1,33 @@
 """Excel export of a filtered order list (openpyxl write-only mode, so memory stays flat), with the
 same masking as the API: the rows go through `schemas.order_out` for the reader, and every cell
-through `hotline.exports` (citizens' text never becomes a live formula)."""
+through `hotline.exports` (citizens' text never becomes a live formula). Cells carry what a person
+reads: Chinese labels for type, urgency, state and satisfaction, department and category names."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from datetime import datetime
 
 from openpyxl import Workbook
+from sqlalchemy.orm import Session
 
 from hotline.exports import row
+from hotline.store.base import utcnow
 from hotline.workorders.calendar import LOCAL
+from hotline.workorders.labels import (
+    CHANNEL_ZH,
+    SATISFACTION_ZH,
+    TYPE_ZH,
+    URGENCY_ZH,
+    category_paths,
+    department_names,
+    zh,
+)
 from hotline.workorders.models import WorkOrder
 from hotline.workorders.schemas import order_out
 from hotline.workorders.service import Who
-from hotline.workorders.states import STATE_ZH, State
+from hotline.workorders.states import OPEN, STATE_ZH, State
 
 MAX_ROWS = 50_000
 HEADERS = [
@@ -30,11 +43,30 @@ HEADERS = [
     "地址",
     "承办单位",
     "创建时间",
-    "当前时限",
+    "当前环节时限",
+    "分类",
+    "渠道",
+    "办结时间",
+    "答复内容",
+    "满意度",
+    "是否超期",
 ]
 
 
-def xlsx(orders: Iterable[WorkOrder], who: Who) -> bytes:
+def _local(value: datetime | None) -> str | None:
+    return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if value else None
+
+
+def _overdue(order: WorkOrder, now: datetime) -> bool:
+    """Open and past the running clock, or escalated by the sweep (what the list tints red)."""
+    return State(order.state) in OPEN and (
+        order.alert_level >= 2 or (order.due_at is not None and order.due_at < now)
+    )
+
+
+def xlsx(session: Session, orders: Iterable[WorkOrder], who: Who) -> bytes:
+    departments, categories = department_names(session), category_paths(session)
+    now = utcnow()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("工单")
     ws.append(HEADERS)
@@ -46,18 +78,24 @@ def xlsx(orders: Iterable[WorkOrder], who: Who) -> bytes:
             row(
                 [
                     o.number,
-                    o.type,
+                    zh(TYPE_ZH, o.type),
                     STATE_ZH[State(o.state)],
-                    o.urgency,
+                    zh(URGENCY_ZH, o.urgency),
                     o.title,
                     o.content,
                     o.contact_name,
                     o.contact_phone,
                     o.district,
                     o.location,
-                    o.department_id,
-                    o.created_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
-                    o.due_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if o.due_at else None,
+                    departments.get(o.department_id) if o.department_id else None,
+                    _local(o.created_at),
+                    _local(o.due_at),
+                    categories.get(o.category_id) if o.category_id else None,
+                    zh(CHANNEL_ZH, o.channel),
+                    _local(o.closed_at),
+                    o.reply,
+                    zh(SATISFACTION_ZH, o.satisfaction),
+                    "是" if _overdue(order, now) else "否",
                 ]
             )
         )

@@ -16,7 +16,7 @@ from hotline.errors import Conflict, Invalid
 from hotline.store.base import utcnow
 from hotline.workorders.calendar import WorkCalendar
 from hotline.workorders.deadlines import arm, clocks, policy_days
-from hotline.workorders.models import ExtensionRequest, Notification, ReturnVisit, WorkOrder
+from hotline.workorders.models import ExtensionRequest, Notification, ReturnVisit, WorkOrder, WorkOrderEvent
 from hotline.workorders.service import Who, check_version, department_exists, flush, get_order, timeline
 from hotline.workorders.states import TERMINAL, Action, State, check
 
@@ -64,6 +64,16 @@ def _before_deadline(order: WorkOrder, now: datetime, what: str, what_zh: str) -
         raise Conflict(f"{what} must happen before the reply deadline", f"已超过答复时限，不能{what_zh}")
 
 
+def _no_pending_extension(order: WorkOrder, what: str, what_zh: str) -> None:
+    """A pending extension needs a decision first: replying or returning meanwhile would leave the
+    request with none (it could no longer be approved or refused) and the clocks moving anyway."""
+    if order.extension_pending:
+        raise Conflict(
+            f"{what} is not possible while an extension request is pending; wait for the decision",
+            f"延期申请待审批，暂不能{what_zh}；请等待班长审批后再操作",
+        )
+
+
 def _apply(
     session: Session, who: Who, order: WorkOrder, action: Action, params: dict[str, Any], now: datetime
 ) -> str | None:
@@ -81,6 +91,7 @@ def _apply(
         _notify(session, order, "dispatch", now)
         note = note or dept.name
     elif action is Action.return_:
+        _no_pending_extension(order, "returning the order", "退单")
         order.return_reason = note = _need(params, "note", "退单理由")
         _notify(session, order, "returned", now)
     elif action is Action.request_extension:
@@ -108,9 +119,9 @@ def _apply(
             order.reply_due_at = cal.deadline(order.reply_due_at, ext.days)
             order.close_due_at = cal.deadline(order.close_due_at, ext.days)
     elif action is Action.reply:
+        _no_pending_extension(order, "a reply", "答复")
         order.reply = note = _need(params, "note", "答复内容")
         session.add(ReturnVisit(workorder_id=order.id, created_at=now))
-        order.extension_pending = False
     elif action is Action.close:
         satisfaction = params.get("satisfaction")
         if satisfaction not in SATISFIED:
@@ -126,10 +137,9 @@ def _apply(
         order.supervised = True
         _notify(session, order, "supervision", now)
     elif action is Action.merge:
-        into_id = int(_need(params, "into_id", "合并目标工单"))
-        if into_id == order.id:
+        target = _merge_target(session, who, params)
+        if target.id == order.id:
             raise Invalid("an order cannot be merged into itself", "不能合并到自身")
-        target = get_order(session, who, into_id)
         if target.state in TERMINAL:
             raise Conflict(f"target {target.number} is {target.state}", f"目标工单 {target.number} 已结束")
         order.merged_into_id = target.id
@@ -138,6 +148,32 @@ def _apply(
     elif action is Action.cancel:
         note = _need(params, "note", "撤销理由")
     return note
+
+
+def _merge_target(session: Session, who: Who, params: dict[str, Any]) -> WorkOrder:
+    """The order to merge into, by its number (GD20261128-0001, what people see) or its id."""
+    number = str(params.get("into_number") or "").strip().upper()
+    if not number:
+        return get_order(session, who, int(_need(params, "into_id", "合并目标工单编号")))
+    target_id = session.scalar(select(WorkOrder.id).where(WorkOrder.number == number))
+    if target_id is None:
+        raise Invalid(f"there is no work order {number}", f"工单 {number} 不存在")
+    return get_order(session, who, target_id)
+
+
+def _replayed(session: Session, who: Who, order: WorkOrder, action: Action, version: int | None) -> bool:
+    """True when a stale `version` is only this user's own previous, identical request (a double
+    click, a retry after a lost response): the order moved exactly one step since `version`, by
+    this action, from this user. It is answered as done, not as "changed by someone else"."""
+    if version is None or order.version != version + 1 or who.actor.id is None:
+        return False
+    last = session.scalar(
+        select(WorkOrderEvent)
+        .where(WorkOrderEvent.workorder_id == order.id)
+        .order_by(WorkOrderEvent.id.desc())
+        .limit(1)
+    )
+    return last is not None and last.action == action.value and last.actor_id == who.actor.id
 
 
 def act(
@@ -153,15 +189,20 @@ def act(
     now = now or utcnow()
     action = Action(action)
     order = get_order(session, who, order_id, for_update=True)
+    if _replayed(session, who, order, action, version):
+        return order
     state = State(order.state)
     target = check(state, action, who.permissions)
     check_version(order, version)
     before = snapshot(order)
-    note = _apply(session, who, order, action, params, now)
-    order.state = target.value
-    order.updated_at = now
-    if target is not state or action in (Action.approve_extension, Action.dispatch, Action.reopen):
-        arm(order, WorkCalendar.load(session))
+    # One flush, so one version step per action (queries in between would autoflush a half-done
+    # change and bump it twice): `_replayed` relies on it.
+    with session.no_autoflush:
+        note = _apply(session, who, order, action, params, now)
+        order.state = target.value
+        order.updated_at = now
+        if target is not state or action in (Action.approve_extension, Action.dispatch, Action.reopen):
+            arm(order, WorkCalendar.load(session))
     flush(session, order)
     timeline(session, order, who.actor, action.value, state.value, note)
     record(session, who.actor, f"workorder.{action.value}", "workorder", order.id, before, snapshot(order))

@@ -161,6 +161,19 @@ class Notification(Base):
     read: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class NotificationRead(Base):
+    """That one user has read one notification (a department's feed is shared by its handlers and
+    the center's by its supervisors, so `Notification.read` cannot say who has seen it)."""
+
+    __tablename__ = "workorder_notification_reads"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("workorder_notifications.id", ondelete="CASCADE"), primary_key=True
+    )
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ExtensionRequest(Base):
     __tablename__ = "workorder_extensions"
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hotline.errors import Invalid
 from hotline.schemas import StrictIn
 from hotline.store.pagination import PageRequest, decode_cursor, encode_cursor, paginate
-from hotline.workorders import ranking, search
+from hotline.workorders import overview, ranking, search
 from hotline.workorders.calendar import LOCAL
 from hotline.workorders.models import WorkOrder
 from hotline.workorders.service import Who
@@ -43,6 +43,7 @@ class Filters:
     created_to: datetime | None = None
     q: str | None = None
     view: int | None = None
+    bucket: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +74,7 @@ class FiltersIn(StrictIn):
     created_from: datetime | None = None
     created_to: datetime | None = None
     q: str | None = Field(None, max_length=200)
+    bucket: str | None = Field(None, max_length=32)
 
 
 def _aware(value: datetime) -> datetime:
@@ -131,6 +133,8 @@ def build(session: Session, who: Who, f: Filters, now: datetime) -> Query:
         stmt = stmt.where(WorkOrder.created_at >= _aware(f.created_from))
     if f.created_to:
         stmt = stmt.where(WorkOrder.created_at < _aware(f.created_to))
+    if f.bucket:
+        stmt = stmt.where(overview.condition(f.bucket, now))
     text = search.plan(session, f.q) if f.q and f.q.strip() else None
     return Query(stmt, text, who.department_only)
 

@@ -54,6 +54,9 @@ class ActionIn(StrictIn):
     department_id: int | None = Field(None, ge=1, le=2**31 - 1)
     days: int | None = Field(None, ge=1, le=30)
     into_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    into_number: str | None = Field(
+        None, max_length=20, description="merge target by number, e.g. GD20261128-0001"
+    )
 
 
 class ReturnVisitIn(StrictIn):

@@ -231,3 +231,13 @@ def department_exists(session: Session, department_id: int) -> Department:
     if dept is None or not dept.active:
         raise Invalid(f"department {department_id} does not exist", "承办单位不存在")
     return dept
+
+
+def contact_phones(session: Session, order: WorkOrder) -> list[str]:
+    """Every number the citizen can be reached on: the order's own contact, then the caller's."""
+    from hotline.people.service import caller_identity
+
+    phones = [order.contact_phone] if order.contact_phone else []
+    if order.caller_id is not None:
+        phones += [n for n in caller_identity(session, order.caller_id)[1] if n not in phones]
+    return phones

@@ -70,6 +70,12 @@ def filters(
         "(sort=-id: newest first); only common words is a 422",
     ),
     view: int | None = Query(None, ge=1, le=2**31 - 1, description="a saved view's id"),
+    bucket: str | None = Query(
+        None,
+        max_length=32,
+        description="an overview bucket (GET /api/workorders/overview): to_receive, to_reply, due_soon, "
+        "done, at_department (department); to_dispatch, returned, overdue, extension, redo (center)",
+    ),
 ) -> Filters:
     return Filters(
         state,
@@ -83,6 +89,7 @@ def filters(
         created_to,
         q,
         view,
+        bucket,
     )
 
 
@@ -147,7 +154,7 @@ def export_xlsx(
     session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     q = build(session, who_of(p), f, utcnow())
-    data = export.xlsx(q.rows(session, export.MAX_ROWS), who_of(p))
+    data = export.xlsx(session, q.rows(session, export.MAX_ROWS), who_of(p))
     record(session, p.actor, "workorder.export", "workorder", None, None, f.as_json())
     return Response(
         data,
