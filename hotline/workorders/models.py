@@ -53,7 +53,7 @@ class WorkOrder(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     reply: Mapped[str | None] = mapped_column(Text)
     return_reason: Mapped[str | None] = mapped_column(Text)
-    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    satisfaction: Mapped[str | None] = mapped_column(String(32))  # basically_satisfied: 19
     duplicate_of_id: Mapped[int | None] = mapped_column(Integer)
     # Separate clocks; `due_at` is the one running in the current state (indexed for the sweep).
     receive_due_at: Mapped[datetime | None]
@@ -196,7 +196,7 @@ class ReturnVisit(Base):
     workorder_id: Mapped[int] = mapped_column(ForeignKey("workorders.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # done
     method: Mapped[str | None] = mapped_column(String(16))  # phone | sms
-    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    satisfaction: Mapped[str | None] = mapped_column(String(32))  # basically_satisfied: 19
     note: Mapped[str | None] = mapped_column(Text)
     call_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

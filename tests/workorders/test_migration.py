@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Table, func, select
+from sqlalchemy import String, Table, func, select
 
 from hotline.store.base import Base
 from hotline.store.db import Database
@@ -36,8 +36,19 @@ def test_migration_matches_models(db: Database) -> None:
     load_all_models()
     with db.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    mine = [d for d in diffs if _table(d).startswith(MINE)]
+    mine = [d for d in diffs if _table(d).startswith(MINE) and not _sqlite_length_only(db, d)]
     assert mine == []
+
+
+def _sqlite_length_only(db: Database, diff: Any) -> bool:
+    """A VARCHAR length change on SQLite, which does not enforce lengths: migrations widen such
+    columns on PostgreSQL only (on SQLite the change would recreate `workorders`, and dropping the
+    old table cascades to its timeline, links and search tokens)."""
+    item = diff[0] if isinstance(diff, list) else diff
+    if db.engine.dialect.name != "sqlite" or item[0] != "modify_type":
+        return False
+    old, new = item[-2], item[-1]
+    return isinstance(old, String) and isinstance(new, String)
 
 
 def test_jobs_run(db: Database) -> None:
