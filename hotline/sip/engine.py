@@ -46,7 +46,7 @@ from hotline.sip.message import (
     parse_name_addr,
     parse_uri,
 )
-from hotline.sip.ratelimit import AuthFailureLimiter, Lockout, RateLimiter, origin_ip
+from hotline.sip.ratelimit import RateLimiter, lockout_guard, origin_ip
 from hotline.sip.registrar import Binding, Registrar
 from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp
 from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer
@@ -99,15 +99,7 @@ class TelephonyEngine:
         # the call-center never routes calls to an agent whose phone is gone. 0 disables it.
         self.qualify_interval = 30.0
         self.auth = DigestAuth(self.sip.realm, ttl=self.sip.nonce_ttl_seconds)
-        guard = AuthFailureLimiter(
-            max_failures=self.sip.auth_max_failures,
-            max_ip_failures=self.sip.auth_max_ip_failures,
-            window=self.sip.auth_failure_window_seconds,
-            lockout=self.sip.auth_lockout_seconds,
-            max_lockout=self.sip.auth_lockout_max_seconds,
-            on_lockout=self._on_lockout,
-        )
-        self.registrar = Registrar(self.auth, credentials, guard=guard)
+        self.registrar = Registrar(self.auth, credentials, guard=lockout_guard(self.sip, bus))
         self.transports = Transports(
             self._on_data,
             TcpLimits(
@@ -333,19 +325,6 @@ class TelephonyEngine:
         resp.add("Allow", self.ALLOW)
         resp.add("Accept", "application/sdp, application/dtmf-relay")
         return resp
-
-    def _on_lockout(self, lock: Lockout) -> None:
-        fields = {"source_ip": lock.source_ip, "extension": lock.extension, "failures": lock.failures}
-        fields["seconds"] = lock.seconds
-        log.warning(
-            "SIP digest failures: %s locked out for %s s (extension %s, %d failures)",
-            lock.source_ip,
-            lock.seconds,
-            lock.extension or "*",
-            lock.failures,
-            extra={"event": "sip.lockout", **fields},
-        )
-        self.bus.publish("security.alert", {"kind": "sip_auth_lockout", **fields})
 
     async def _register(self, req: SipRequest, tx: ServerTransaction) -> None:
         origin = origin_ip(req, tx.source.addr[0], self.trunk_peers)

@@ -10,11 +10,16 @@ tables are pruned of idle entries so a spoofed-source flood cannot grow memory w
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hotline.bus import Bus
+from hotline.config import SipSettings
 from hotline.sip.message import SipParseError, SipRequest, parse_via
+
+log = logging.getLogger(__name__)
 
 
 class RateLimiter:
@@ -157,3 +162,30 @@ class AuthFailureLimiter:
             unlocked = sorted((r.last_at, k) for k, r in self._table.items() if r.locked_until <= now)
             for _, key in unlocked[: len(self._table) - self.max_entries]:
                 del self._table[key]
+
+
+def lockout_guard(sip: SipSettings, bus: Bus) -> AuthFailureLimiter:
+    """The engine's limiter from its settings: each lockout is logged (structured, no secrets) and
+    published as a ``security.alert`` the supervisors' wallboards show."""
+
+    def announce(lock: Lockout) -> None:
+        fields = {"source_ip": lock.source_ip, "extension": lock.extension, "failures": lock.failures}
+        fields["seconds"] = lock.seconds
+        log.warning(
+            "SIP digest failures: %s locked out for %s s (extension %s, %d failures)",
+            lock.source_ip,
+            lock.seconds,
+            lock.extension or "*",
+            lock.failures,
+            extra={"event": "sip.lockout", **fields},
+        )
+        bus.publish("security.alert", {"kind": "sip_auth_lockout", **fields})
+
+    return AuthFailureLimiter(
+        max_failures=sip.auth_max_failures,
+        max_ip_failures=sip.auth_max_ip_failures,
+        window=sip.auth_failure_window_seconds,
+        lockout=sip.auth_lockout_seconds,
+        max_lockout=sip.auth_lockout_max_seconds,
+        on_lockout=announce,
+    )
