@@ -83,6 +83,8 @@ class Callbacks:
             wait = now - call.enqueued_at
             self._emit(QueueEvent("callback_failed", call_id, call.queue, now, wait=wait, data=data))
             return actions
+        data = {"attempts": call.callback_attempts}
+        self._emit(QueueEvent("callback_retry", call_id, call.queue, now, data=data))
         self._timer(now + CALLBACK_RETRY_SECONDS, "callback_retry", call_id)
         return actions
 

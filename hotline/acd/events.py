@@ -39,7 +39,8 @@ Action = Offer | OverflowAction
 @dataclass(frozen=True)
 class QueueEvent:
     """One line of the queue log: enter, ring_no_answer, connect, abandon, timeout, transfer,
-    complete, callback, callback_dial (an agent took a callback), callback_failed, overflow,
+    complete, callback, callback_dial (an agent took a callback), callback_retry, callback_failed,
+    overflow,
     ended (the caller of a call answered elsewhere hung up)."""
 
     kind: str

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from hotline.calls.models import AgentStateRow, Call, CallLeg, QueueEventRow, Recording
+from hotline.calls.models import AgentStateRow, Call, CallLeg, PendingCallback, QueueEventRow, Recording
 from hotline.store.base import utcnow
 from hotline.store.db import Database
 
@@ -189,11 +189,14 @@ def _recent_files(root: Path, since: datetime) -> list[Path]:
 
 
 def recover(db: Database, recordings_dir: Path | None = None) -> dict[str, int]:
-    """After a crash: close open calls as failed and index recordings found on disk."""
+    """After a crash: close open calls as failed (but those owed a callback, restored at start)
+    and index recordings found on disk."""
     now = utcnow()
     out = {"calls": 0, "recordings": 0, "partial": 0}
     with db.session() as s:
-        open_ids = list(s.scalars(select(Call.id).where(Call.state == "active")))
+        # A call waiting for its callback is not cut by the restart: it is restored, CDR open.
+        owed = select(PendingCallback.call_uuid)
+        open_ids = list(s.scalars(select(Call.id).where(Call.state == "active", Call.uuid.not_in(owed))))
         if open_ids:
             s.execute(
                 update(Call)

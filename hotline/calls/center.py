@@ -1,10 +1,10 @@
 """The call center: drives the telephony engine with the IVR and the ACD, and records everything.
 
 `start_callcenter(engine, db, bus)` builds a `CallCenter`, sets `engine.on_inbound`, recovers
-CDRs left open by a crash and starts the ACD clock. An inbound leg is answered, walked through the
-published IVR flow (prompts, DTMF), then enqueued, transferred, sent to voicemail or to the
-emergency fan-out. ACD offers ring the agents' registered extensions; the first to answer is
-bridged to the caller and the call is recorded. Every ACD event goes to the queue log, the live
+CDRs left open by a crash, restores pending callbacks and starts the ACD clock. An inbound leg is
+answered, walked through the published IVR flow (prompts, DTMF), then enqueued, transferred, sent
+to voicemail or to the emergency fan-out. ACD offers ring the agents' registered phones; the first
+to answer is bridged to the caller and the call is recorded. Every ACD event goes to the queue log, the live
 KPIs and the bus (`hotline.calls.records`). Call control lives in `hotline.calls.control`.
 """
 
@@ -31,6 +31,7 @@ from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
 from hotline.calls.marks import MarkBook
 from hotline.calls.offers import Offers
+from hotline.calls.pending import PendingCallbacks
 from hotline.calls.records import Records
 from hotline.calls.routing import IvrRunner
 from hotline.calls.telephony import EnginePort
@@ -49,7 +50,7 @@ def get_center() -> CallCenter | None:
     return _center
 
 
-class CallCenter(Offers, Records, IvrRunner, WaitingRoom, CallControl):
+class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, CallControl):
     def __init__(
         self,
         engine: EnginePort,
@@ -95,6 +96,7 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, CallControl):
         self.replay_kpis()
         self.restore_agent_states()
         self.writer.start()
+        self.restore_callbacks()
         self.engine.on_inbound = self.inbound
         self._unsubscribe = [
             self.bus.subscribe("acd.config", self._on_config),

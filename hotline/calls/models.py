@@ -1,5 +1,5 @@
 """Tables for calls: the CDR (one row per call), its legs, the queue event log, agent state log,
-the recordings index and the time marks on recordings.
+the recordings index, the time marks on recordings and the callbacks still to be made.
 
 Rows are written as events happen, so a crash leaves calls with `state = "active"`; at startup
 `hotline.calls.cdr.recover` marks them ended by failure.
@@ -116,4 +116,23 @@ class RecordingMark(Base):
     kind: Mapped[str] = mapped_column(String(32))
     label: Mapped[str | None] = mapped_column(String(200))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PendingCallback(Base):
+    """A callback the hotline still owes a caller who hung up keeping their place: kept across a
+    restart (the ACD holds it in memory), removed once answered or given up. `enqueued_at` is when
+    the caller entered the queue, which (with the priority) is their place in line."""
+
+    __tablename__ = "pending_callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_uuid: Mapped[str] = mapped_column(String(64), unique=True)
+    queue: Mapped[str] = mapped_column(String(64))
+    caller_number: Mapped[str] = mapped_column(String(64))
+    callback_number: Mapped[str] = mapped_column(String(64))
+    caller_id: Mapped[int | None] = mapped_column(Integer)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    enqueued_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

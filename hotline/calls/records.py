@@ -45,9 +45,11 @@ class Records:
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         raise NotImplementedError
 
-    if TYPE_CHECKING:  # provided by the CallCenter's waiting room
+    if TYPE_CHECKING:  # provided by the CallCenter's waiting room and pending callbacks
 
         def back_to_waiting(self, uuid: str) -> None: ...
+
+        def _callback_event(self, kind: str, call_id: str, data: dict[str, Any]) -> None: ...
 
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.timezone)).date()
@@ -108,6 +110,7 @@ class Records:
                 "agent_id": item.agent_id,
             }
             self.bus.publish("queue.event", {**payload, "wait": item.wait, **data})
+            self._callback_event(item.kind, item.call_id, item.data)
             if item.kind == "callback_failed":
                 cause = str(item.data.get("reason") or "callback_failed")
                 self._close(item.call_id, "callback_failed", cause)

@@ -31,7 +31,8 @@ async def main(url: str, port: int, rtp: int, data: Path, agents: list[int]) -> 
     await engine.start()
     center = await start_callcenter(engine, Database(url), bus, recordings_dir=data / "recordings")
     for agent in agents:
-        center.login(agent)
+        if center.acd.agents[agent].state.value == "logged_out":  # a restart restores agents' states
+            center.login(agent)
     print("ready", flush=True)
     await asyncio.Event().wait()
 

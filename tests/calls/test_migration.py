@@ -23,6 +23,7 @@ OURS = {
     "agent_state_log",
     "recordings",
     "recording_marks",
+    "pending_callbacks",
 }
 
 
