@@ -10,15 +10,23 @@ from hotline.sip.message import SipRequest, SipResponse, parse_message
 
 
 def request(
-    method: str, sip_port: int, src: tuple[str, int], user: str, extra: str = "", body: str = ""
+    method: str,
+    sip_port: int,
+    src: tuple[str, int],
+    user: str,
+    extra: str = "",
+    body: str = "",
+    *,
+    from_user: str = "",
 ) -> bytes:
-    """An out-of-dialog request to ``user`` at the engine on 127.0.0.1:``sip_port``, sent from ``src``."""
+    """An out-of-dialog request to ``user`` at the engine on 127.0.0.1:``sip_port``, sent from ``src``
+    (From ``from_user``, by default ``user`` too)."""
     ruri = f"sip:{user}@127.0.0.1:{sip_port}"
     head = (
         f"{method} {ruri} SIP/2.0\r\n"
         f"Via: SIP/2.0/UDP {src[0]}:{src[1]};branch=z9hG4bK{os.urandom(5).hex()};rport\r\n"
         "Max-Forwards: 70\r\n"
-        f"From: <sip:{user}@{src[0]}>;tag={os.urandom(3).hex()}\r\n"
+        f"From: <sip:{from_user or user}@{src[0]}>;tag={os.urandom(3).hex()}\r\n"
         f"To: <sip:{user}@127.0.0.1>\r\n"
         f"Call-ID: {os.urandom(6).hex()}\r\n"
         f"CSeq: 1 {method}\r\n"

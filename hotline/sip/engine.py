@@ -362,7 +362,8 @@ class TelephonyEngine:
         if not trunk:
             header = req.get("Proxy-Authorization") or req.get("Authorization")
             result = await self.registrar.authenticate(req, src_ip, header, caller)
-            if result is None:
+            if result is None or (result.ok and result.username != caller):
+                # Locked out, or a phone calling under another extension's number (caller ID spoof).
                 tx.respond(tx.response(403, "Forbidden", to_tag=new_tag()))
                 return
             if not result.ok:

@@ -37,17 +37,21 @@ def phone(ip: str) -> socket.socket:
     return sock
 
 
-def challenged(sock: socket.socket, port: int, method: str, user: str, extra: str = "") -> tuple[str, str]:
+def challenged(
+    sock: socket.socket, port: int, method: str, user: str, from_user: str = ""
+) -> tuple[str, str]:
     """Send ``method`` without credentials; (challenge header name, challenge)."""
-    sock.sendto(request(method, port, sock.getsockname(), user, extra), ("127.0.0.1", port))
+    sock.sendto(request(method, port, sock.getsockname(), user, from_user=from_user), ("127.0.0.1", port))
     resp = final(sock)
     assert resp.status in (401, 407), resp.status
     name = "WWW-Authenticate" if resp.status == 401 else "Proxy-Authenticate"
     return name, resp.get(name) or ""
 
 
-def send(sock: socket.socket, port: int, method: str, user: str, extra: str) -> int:
-    sock.sendto(request(method, port, sock.getsockname(), user, extra), ("127.0.0.1", port))
+def send(sock: socket.socket, port: int, method: str, user: str, extra: str, from_user: str = "") -> int:
+    sock.sendto(
+        request(method, port, sock.getsockname(), user, extra, from_user=from_user), ("127.0.0.1", port)
+    )
     return final(sock).status
 
 
@@ -68,22 +72,34 @@ def test_replayed_register_digest_is_refused(et: EngineThread) -> None:
 def test_replayed_invite_digest_is_refused(et: EngineThread) -> None:
     uri = f"sip:1002@127.0.0.1:{et.port}"
     with phone("127.0.0.3") as desk, phone("127.0.0.22") as attacker, phone("127.0.0.3") as desk2:
-        name, chal = challenged(desk, et.port, "INVITE", "1002")
+        name, chal = challenged(desk, et.port, "INVITE", "1002", "1003")
         assert name == "Proxy-Authenticate"
         header = client_authorization(chal, "INVITE", uri, "1003", PASSWORDS["1003"])
+        auth = f"Proxy-Authorization: {header}\r\n"
         # accepted: routed, and 1002 is not registered here
-        assert send(desk2, et.port, "INVITE", "1002", f"Proxy-Authorization: {header}\r\n") == 404
-        assert send(attacker, et.port, "INVITE", "1002", f"Proxy-Authorization: {header}\r\n") == 407
+        assert send(desk2, et.port, "INVITE", "1002", auth, "1003") == 404
+        assert send(attacker, et.port, "INVITE", "1002", auth, "1003") == 407
+
+
+def test_authenticated_phone_cannot_call_as_another_extension(et: EngineThread) -> None:
+    uri = f"sip:1002@127.0.0.1:{et.port}"
+    et.clear()
+    with phone("127.0.0.3") as desk, phone("127.0.0.3") as desk2:
+        _, chal = challenged(desk, et.port, "INVITE", "1002", "1001")
+        header = client_authorization(chal, "INVITE", uri, "1003", PASSWORDS["1003"])
+        # 1003's own valid credentials, but From says 1001: a spoofed caller ID, refused
+        assert send(desk2, et.port, "INVITE", "1002", f"Proxy-Authorization: {header}\r\n", "1001") == 403
+    assert "call.new" not in et.topics()
 
 
 def test_digest_for_another_request_uri_is_refused(et: EngineThread) -> None:
     with phone("127.0.0.3") as desk, phone("127.0.0.3") as desk2:
-        _, chal = challenged(desk, et.port, "INVITE", "1002")
+        _, chal = challenged(desk, et.port, "INVITE", "1002", "1003")
         # a digest computed for 1002, sent to 120 (what an eavesdropper would do with a captured one)
         header = client_authorization(
             chal, "INVITE", f"sip:1002@127.0.0.1:{et.port}", "1003", PASSWORDS["1003"]
         )
-        assert send(desk2, et.port, "INVITE", "120", f"Proxy-Authorization: {header}\r\n") == 407
+        assert send(desk2, et.port, "INVITE", "120", f"Proxy-Authorization: {header}\r\n", "1003") == 407
 
 
 def test_digest_without_qop_is_refused(et: EngineThread) -> None:
