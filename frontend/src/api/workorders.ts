@@ -106,3 +106,50 @@ export function actionPath(id: number, action: string): string {
 export function act(o: { id: number; version: number }, action: string, extra: Record<string, unknown> = {}): Promise<WorkOrder> {
   return api<WorkOrder>(actionPath(o.id, action), { body: { version: o.version, ...extra } })
 }
+
+/** Overview buckets (GET /api/workorders/overview): each a list filter `bucket=` with its count. */
+export const HANDLER_BUCKETS = ['at_department', 'to_receive', 'to_reply', 'due_soon', 'done']
+export const CENTER_BUCKETS = ['to_dispatch', 'returned', 'due_soon', 'overdue', 'extension', 'redo']
+
+export function overviewCounts(): Promise<Record<string, number>> {
+  return api<Record<string, number>>('/api/workorders/overview', { silent: true })
+}
+
+export interface InboxItem {
+  id: number
+  workorder_id: number
+  number: string
+  title: string
+  kind: string
+  due_at: string | null
+  created_at: string
+  read: boolean
+}
+
+export interface Inbox {
+  unread: number
+  latest_id: number | null
+  items: InboxItem[]
+}
+
+export function inbox(): Promise<Inbox> {
+  return api<Inbox>('/api/workorders/inbox', { silent: true })
+}
+
+export function markRead(ids?: number[]): Promise<{ marked: number }> {
+  return api<{ marked: number }>('/api/workorders/inbox/read', { body: ids ? { ids } : {}, silent: true })
+}
+
+/** The citizen's numbers in full for a department handler (audited on the server). */
+export function revealContact(id: number): Promise<{ workorder_id: number; phones: string[] }> {
+  return api(`/api/workorders/portal/${id}/contact`, { method: 'POST' })
+}
+
+/** Time left on (or past) a deadline, in whole days and hours. */
+export function timeLeft(due: string | null | undefined, now: number = Date.now()): { overdue: boolean; days: number; hours: number } | null {
+  if (!due) return null
+  const ms = new Date(due).getTime() - now
+  if (Number.isNaN(ms)) return null
+  const hoursTotal = Math.floor(Math.abs(ms) / 3_600_000)
+  return { overdue: ms < 0, days: Math.floor(hoursTotal / 24), hours: hoursTotal % 24 }
+}

@@ -77,6 +77,19 @@ export default {
     note: 'Note', method: 'Method', methods: { phone: 'Phone', sms: 'SMS' }, callBack: 'Call back',
     channel: 'Channel', contactAddress: 'Wrote from', contact: 'Contact', pendingVisits: 'Orders awaiting a return visit', noView: 'No saved filters',
   },
+  woDesk: {
+    bell: 'Notifications', unread: '{n} unread', noNotifications: 'No notifications', markAllRead: 'Mark all read', open: 'Open order',
+    kinds: { dispatch: 'New dispatch', supervision: 'Supervision', warning: 'Deadline soon', escalation: 'Escalated', returned: 'Returned', reopened: 'Re-opened (unsatisfied)' },
+    all: 'All',
+    buckets: {
+      at_department: 'In progress', to_receive: 'To receive', to_reply: 'To reply', due_soon: 'Due soon', done: 'Done',
+      to_dispatch: 'To dispatch', returned: 'Returned', overdue: 'Overdue', extension: 'Extension requests', redo: 'Re-opened',
+    },
+    currentDue: 'Current step deadline', remaining: '{d} d {h} h left', overdueBy: 'Overdue {d} d {h} h', overdueDays: 'Days overdue',
+    daysValue: '{n} d', noteRequired: 'Please enter a note', replyRequired: 'Please enter the reply', cancelReasonRequired: 'Please enter the reason for cancelling',
+    cancelReason: 'Reason', intoNumber: 'Merge into order no.', intoPlaceholder: 'e.g. GD20261128-0001', intoRequired: 'Please enter the order number to merge into',
+    cancelConfirm: 'Cancel work order {number}? This cannot be undone.', cancelTitle: 'Confirm cancel', showPhone: 'Show number', phoneHint: 'Viewing the full number is recorded in the audit log',
+  },
   kb: {
     search: 'Search knowledge', placeholder: 'Question, keywords or pinyin initials (e.g. dbsq)', results: 'Results',
     suggestions: 'Suggestions', expired: 'Expired', validUntil: 'Valid until', validFrom: 'Valid from', policyBasis: 'Policy basis',

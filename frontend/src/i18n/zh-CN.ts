@@ -77,6 +77,19 @@ export default {
     note: '备注', method: '回访方式', methods: { phone: '电话', sms: '短信' }, callBack: '拨打回访电话',
     channel: '渠道', contactAddress: '来信地址', contact: '联系人', pendingVisits: '待回访工单', noView: '暂无保存的筛选',
   },
+  woDesk: {
+    bell: '通知', unread: '{n} 条未读', noNotifications: '暂无通知', markAllRead: '全部已读', open: '查看工单',
+    kinds: { dispatch: '新派单', supervision: '督办', warning: '即将超期', escalation: '超期升级', returned: '退单', reopened: '不满意重办' },
+    all: '全部',
+    buckets: {
+      at_department: '在办', to_receive: '待签收', to_reply: '待答复', due_soon: '即将超期', done: '已办结',
+      to_dispatch: '待派单', returned: '退单待处理', overdue: '已超期', extension: '延期待审批', redo: '不满意重办',
+    },
+    currentDue: '当前环节时限', remaining: '剩 {d} 天 {h} 小时', overdueBy: '已超期 {d} 天 {h} 小时', overdueDays: '超期天数',
+    daysValue: '{n} 天', noteRequired: '请填写备注', replyRequired: '请填写答复内容', cancelReasonRequired: '请填写撤销理由',
+    cancelReason: '撤销理由', intoNumber: '合并到工单编号', intoPlaceholder: '如 GD20261128-0001', intoRequired: '请填写要合并到的工单编号',
+    cancelConfirm: '确定撤销工单 {number}？撤销后不能恢复。', cancelTitle: '确认撤销', showPhone: '显示号码', phoneHint: '查看完整号码会记入审计日志',
+  },
   kb: {
     search: '搜索知识', placeholder: '输入问题、关键词或拼音首字母（如 dbsq）', results: '搜索结果',
     suggestions: '推荐', expired: '已过期', validUntil: '有效期至', validFrom: '生效日期', policyBasis: '政策依据',
