@@ -69,6 +69,8 @@ class CallControl:
 
         def _no_answer(self, live: LiveCall, agent_id: int) -> None: ...
 
+        def end_without_legs(self, live: LiveCall, outcome: str) -> None: ...  # calls.pending
+
     @functools.cached_property
     def dial_plan(self) -> DialPlan:
         return DialPlan(get_settings().dial_plan)
@@ -452,5 +454,8 @@ class CallControl:
         if live is None:
             raise NotFound(f"no call {call_id} in progress", f"没有进行中的通话 {call_id}")
         live.outcome = "force_hangup"
+        if live.call is None or not any(leg.is_active for leg in live.call.legs):
+            self.end_without_legs(live, "force_hangup")  # a callback still owed: nobody on the line
+            return {"call_id": call_id}
         await live.call.hangup("supervisor_hangup")
         return {"call_id": call_id}

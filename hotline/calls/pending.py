@@ -9,6 +9,7 @@ it already had, so it keeps its place ahead of callers who arrive later.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -82,6 +83,20 @@ class PendingCallbacks:
         elif kind == "callback_retry":
             attempts = int(data.get("attempts") or 0)
             self.writer.submit(lambda s: count_attempt(s, call_id, attempts))
+
+    def end_without_legs(self, live: LiveCall, outcome: str) -> None:
+        """End a call nobody is on the line of any more (a callback still owed): out of the ACD,
+        out of the table, CDR closed, since no engine event will ever end it."""
+        uuid = live.uuid
+        with contextlib.suppress(HotlineError):
+            self.acd.abandon(uuid, self.clock())
+        self.live.pop(uuid, None)
+
+        def write(s: Session) -> None:
+            forget(s, uuid)
+            cdr.end_call(s, uuid, outcome, outcome)
+
+        self.writer.submit(write)
 
     def restore_callbacks(self) -> int:
         """Put the callbacks pending at the last stop (or crash) back in line, in their places."""

@@ -62,3 +62,19 @@ def test_pending_callbacks_survive_a_restart_in_their_places(db: Database, tmp_p
     assert calls[NUMBERS[0]].answered_at is not None and calls[NUMBERS[0]].agent_id == ids["a1"]
     assert {calls[n].state for n in NUMBERS[1:]} == {"active"}  # still owed, none system_failure
     assert _rows(db) == before[1:]
+
+
+def test_force_hangup_withdraws_a_callback_still_owed(db: Database, tmp_path: Path) -> None:
+    """Nobody is on the line of a pending callback: a supervisor's hang-up still ends it."""
+    seed(db)
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        caller = await engine.incoming(NUMBERS[0], "11")
+        await until(lambda: caller.cause == "callback_requested")
+        await until(lambda: len(_rows(db)) == 1)
+        await center.force_hangup(caller.call.id)
+        assert center.acd.waiting("elderly") == [] and caller.call.id not in center.live
+        await until(lambda: not _rows(db) and _calls(db)[NUMBERS[0]].state == "ended")
+
+    run_center(db, tmp_path, body)
+    assert _calls(db)[NUMBERS[0]].outcome == "force_hangup"
