@@ -1,6 +1,7 @@
 """Call-flow defects reproduced with SIPp callers and phones on the real engine: a double key press
-in the menu is no callback request, a ring nobody answered puts the caller back to waiting (music,
-announcements, the callback key), and an emergency call answered by the fan-out counts answered."""
+in a menu answers neither the next menu nor the queue's callback key, a ring nobody answered puts
+the caller back to waiting (music, announcements, the callback key), an emergency call answered by
+the fan-out counts answered, and every registered phone of the agent rings."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.callcenter.rig import _ACK, _BYE, _INVITE, _OK, CARE_NUMBER, Rig
+from hotline.ivr.service import create_flow, publish
+from tests.callcenter.rig import _ACK, _BYE, _INVITE, _OK, ACTOR, CARE_NUMBER, Rig
 from tests.sip.harness import SCENARIOS
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]
@@ -136,3 +138,35 @@ def test_every_registered_phone_of_the_agent_rings(make_rig: MakeRig) -> None:
         (leg.answered_at is not None, leg.end_cause) for leg in rig.legs(call.id) if leg.role == "agent"
     )
     assert agent_legs == [(False, "answered_elsewhere"), (True, "peer_hangup")]
+
+
+TWO_MENUS = {
+    "start": "first",
+    "nodes": {
+        "first": {"type": "menu", "prompt": "main_menu", "options": {"1": "hold"}, "no_input": "q_general"},
+        "hold": {"type": "play", "prompt": "wait", "next": "second"},
+        "second": {
+            "type": "menu",
+            "prompt": "main_menu",
+            "options": {"1": "q_elderly"},
+            "timeout": 2,
+            "retries": 0,
+            "no_input": "q_general",
+        },
+        "q_elderly": {"type": "enqueue", "queue": "elderly"},
+        "q_general": {"type": "enqueue", "queue": "general"},
+    },
+}
+
+
+def test_a_leftover_key_does_not_answer_the_next_menu(make_rig: MakeRig) -> None:
+    rig = make_rig()
+    with rig.db.session() as s:
+        publish(s, ACTOR, create_flow(s, ACTOR, "two_menus", TWO_MENUS, numbers="777").id)
+    _silence(rig.tmp / "prompts" / "wait.wav", 3.0)  # the second press lands in it
+    caller = rig.script("two.xml", info_caller_xml("13800000034", "11", 8000), dialed="777")
+    rig.wait(lambda: any(k == "enter" for *_, k, _ in rig.queue_log()), what="queued")
+    [call] = rig.calls()
+    second = next(step for step in rig.center.live[call.uuid].ivr_path if step["node"] == "second")
+    assert second["digits"] == [""] and rig.queue_log()[0][1] == "general"  # silence, not the 1
+    caller.kill()
