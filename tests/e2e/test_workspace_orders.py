@@ -147,11 +147,13 @@ def test_stale_action_shows_chinese_conflict(new_page: Callable[[], Any]) -> Non
     first.locator("[data-action=cancel]").click()
     first.get_by_test_id("action-note").fill("重复来电")
     first.get_by_test_id("action-submit").click()
+    first.locator(".el-message-box").get_by_role("button", name="确定").click()  # 撤销 is confirmed
     first.get_by_test_id("wo-state").filter(has_text="已撤销").wait_for()
 
     second.locator("[data-action=cancel]").click()
     second.get_by_test_id("action-note").fill("重复来电")
     second.get_by_test_id("action-submit").click()
+    second.locator(".el-message-box").get_by_role("button", name="确定").click()
     toast = second.locator(".el-message--error")
     toast.wait_for()
     assert "冲突" in toast.inner_text() or "不能" in toast.inner_text(), toast.inner_text()
