@@ -156,6 +156,7 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
         for q in queues:
             self.acd.add_queue(q)
             self.kpi.service_levels[q.name] = q.service_level_seconds
+            self.kpi.queue(q.name)  # every queue on the wallboard from the start, at zero
         for agent in agents:
             self.acd.add_agent(agent)
             self.kpi.agent_queues[agent.id] = list(agent.skills)

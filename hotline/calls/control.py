@@ -29,6 +29,7 @@ from hotline.calls.dialplan import audit as audit_attempt
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
 from hotline.calls.telephony import EnginePort
+from hotline.calls.views import OUTBOUND_PREFIX, CallViews
 from hotline.calls.writer import Writer
 from hotline.config import get_settings
 from hotline.errors import Conflict, HotlineError, Invalid, NotFound
@@ -36,11 +37,10 @@ from hotline.people.models import User
 from hotline.store.db import Database
 
 SUPERVISE_MODES = ("listen", "whisper", "barge")
-OUTBOUND_PREFIX = "out-"  # the CDR id of an agent's outbound (dial-pad) call
 log = logging.getLogger(__name__)
 
 
-class CallControl:
+class CallControl(CallViews):
     engine: EnginePort
     db: Database
     acd: Acd
@@ -74,58 +74,6 @@ class CallControl:
     @functools.cached_property
     def dial_plan(self) -> DialPlan:
         return DialPlan(get_settings().dial_plan)
-
-    # --- views --------------------------------------------------------------------------------
-
-    def agent_view(self, agent_id: int) -> dict[str, Any]:
-        a = self.acd.agent(agent_id)
-        live = self.live.get(a.call_id or "")
-        dialed = a.extra.get("dialed") if (a.call_id or "").startswith(OUTBOUND_PREFIX) else None
-        return {
-            "agent_id": a.id,
-            "name": a.name,
-            "extension": a.extension,
-            "state": a.state.value,
-            "reason": a.reason,
-            "call_id": a.call_id,
-            # whom the agent talks to, for the call bar: the dialled number on an outbound call
-            "call_number": dialed or (live.callback_number or live.caller_number if live else None),
-            "call_direction": "outbound" if dialed else ("inbound" if live else None),
-            "skills": a.skills,
-            "calls_taken": a.calls_taken,
-            "talk_seconds": round(a.talk_seconds, 1),
-            "misses": a.misses,
-            "since": round(self.clock() - a.state_since, 1),
-        }
-
-    def agents_view(self) -> list[dict[str, Any]]:
-        return [self.agent_view(aid) for aid in sorted(self.acd.agents)]
-
-    def queue_view(self, queue: str) -> list[dict[str, Any]]:
-        now = self.clock()
-        out = []
-        for pos, call in enumerate(self.acd.waiting(queue), 1):
-            out.append(
-                {
-                    "call_id": call.call_id,
-                    "caller": call.callback_number or call.caller,
-                    "position": pos,
-                    "priority": call.priority,
-                    "waited": round(now - call.enqueued_at, 1),
-                    "callback": call.callback,
-                    "estimated_wait": self.acd.queues[queue].estimated_wait(pos),
-                }
-            )
-        return out
-
-    def calls_view(self) -> list[dict[str, Any]]:
-        seen: dict[str, dict[str, Any]] = {}
-        for live in self.live.values():
-            seen[live.uuid] = live.summary()
-        return list(seen.values())
-
-    def kpis(self) -> dict[str, Any]:
-        return self.kpi.snapshot(self.clock())
 
     # --- agent state --------------------------------------------------------------------------
 

@@ -1,10 +1,13 @@
 """Live KPIs computed incrementally from the queue log and agent state changes, never in batch.
 
 Each queue event updates counters in O(1) (longest wait uses a lazy heap), per queue and for the
-whole center. Definitions (GB/T 33358 and common practice): offered = callers who entered; short
-abandons (< 5 s) are counted apart and left out of the answer-rate denominator; answer rate =
-answered / (offered - short abandons); service level = answered within the queue's threshold (15 s)
-/ answered; ASA = mean wait of answered calls; AHT = (talk + wrap-up) / completed calls. A call is
+whole center. The definitions are written out once, with worked examples, in docs/kpi.md: offered =
+callers who entered; short abandons (< 5 s) are counted apart and left out of every rate; a call is
+*resolved* once answered, abandoned, or gone unanswered by overflow (voicemail, hang-up, another
+queue); callers still waiting are in no rate yet. Answer rate = answered / resolved; abandon rate =
+abandoned / resolved; service level (15 秒接通率) = answered within the queue's threshold /
+resolved, so it can never read above the answer rate; ASA = mean wait of answered calls; AHT =
+(talk + wrap-up) / completed calls. A call is
 answered once: by an agent, by the callee of a callback picking up, or by the emergency fan-out
 (whom an agent may join later, not counted again). The book
 is per local day and can be rebuilt at startup by replaying today's queue log.
@@ -29,6 +32,7 @@ class QueueKpi:
     abandoned: int = 0
     short_abandoned: int = 0
     timeouts: int = 0
+    lost: int = 0  # left unanswered by overflow (voicemail, hang-up; another queue for the queue)
     callbacks: int = 0
     completed: int = 0
     wait_total: float = 0.0
@@ -53,17 +57,23 @@ class QueueKpi:
         return round(now - self._heap[0][0], 1) if self._heap else 0.0
 
     def snapshot(self, now: float) -> dict[str, Any]:
-        counted = self.offered - self.short_abandoned
+        resolved = self.answered + self.abandoned + self.lost
+
+        def rate(n: int) -> float | None:
+            return round(n / resolved, 4) if resolved else None
+
         return {
             "offered": self.offered,
             "answered": self.answered,
             "abandoned": self.abandoned,
             "short_abandoned": self.short_abandoned,
             "timeouts": self.timeouts,
+            "lost": self.lost,
             "callbacks": self.callbacks,
             "waiting": len(self.waiting),
-            "answer_rate": round(self.answered / counted, 4) if counted > 0 else None,
-            "service_level": round(self.answered_in_sl / self.answered, 4) if self.answered else None,
+            "answer_rate": rate(self.answered),
+            "abandon_rate": rate(self.abandoned),
+            "service_level": rate(self.answered_in_sl),
             "asa": round(self.wait_total / self.answered, 1) if self.answered else None,
             "aht": round((self.talk_total + self.wrap_total) / self.completed, 1) if self.completed else None,
             "longest_wait": self.longest_wait(now),
@@ -88,6 +98,10 @@ class KpiBook:
         for name, calls in waiting.items():  # callers waiting across midnight still wait
             for cid, at in calls.items():
                 self._q(name).enter(cid, at, False)
+
+    def queue(self, name: str) -> QueueKpi:
+        """The queue's counters, created at zero (a configured queue shows before its first call)."""
+        return self._q(name)
 
     def _q(self, name: str) -> QueueKpi:
         q = self.queues.get(name)
@@ -130,8 +144,10 @@ class KpiBook:
                 k.timeouts += 1
             if kw.get("overflow") != "callback":  # a callback keeps its place in this queue
                 q.leave(call_id)
+                q.lost += 1
             if kw.get("overflow") in ("voicemail", "hangup"):
                 c.leave(call_id)
+                c.lost += 1
         elif kind == "callback":
             for k in (q, c):
                 k.callbacks += 1

@@ -104,3 +104,12 @@ def test_emergency_alerts_listed_and_acknowledged(running: Running, client: Test
     assert client.post("/api/calls/emergencies/c-1/ack", headers=sup).status_code == 200
     assert client.get("/api/calls/emergencies", headers=sup).json() == []
     assert client.post("/api/calls/emergencies/c-1/ack", headers=sup).status_code == 404
+
+
+def test_wallboard_figures_before_the_first_call(running: Running, client: TestClient, auth: H) -> None:
+    kpis = client.get("/api/calls/kpis", headers=auth("supervisor")).json()
+    assert {"elderly", "general"} <= set(kpis)  # every queue at zero, not an empty table
+    assert kpis["elderly"]["offered"] == 0 and kpis["elderly"]["answer_rate"] is None
+    assert (kpis["*"]["in_ivr"], kpis["*"]["callbacks_pending"]) == (0, 0)
+    agents = client.get("/api/calls/agents", headers=auth("supervisor")).json()
+    assert all(a["since"] is None for a in agents if a["state"] == "logged_out")  # not the uptime

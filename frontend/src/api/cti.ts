@@ -21,7 +21,7 @@ export interface AgentView {
   calls_taken: number
   talk_seconds: number
   misses: number
-  since: number
+  since: number | null // seconds in this state; null: unknown (no change since the server started)
 }
 
 export interface WaitingCall {

@@ -61,8 +61,8 @@ export function derivedAlerts(kpis: Record<string, QueueKpi>, agents: AgentView[
     }
   }
   for (const a of agents) {
-    if ((a.state === 'talking' || a.state === 'hold') && a.since > LONG_CALL_SECONDS) {
-      out.push({ kind: 'long_call', key: `long:${a.agent_id}`, text: `${a.name} ${Math.round(a.since / 60)} min`, at: now })
+    if ((a.state === 'talking' || a.state === 'hold') && (a.since ?? 0) > LONG_CALL_SECONDS) {
+      out.push({ kind: 'long_call', key: `long:${a.agent_id}`, text: `${a.name} ${Math.round((a.since ?? 0) / 60)} min`, at: now })
     }
   }
   return out

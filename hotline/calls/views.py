@@ -1,0 +1,90 @@
+"""What consoles see of the call center: an agent (state, the call they are on and with whom), all
+agents, a queue's waiting callers, the live calls with their wait, and the KPIs with what only live
+calls know (callers in the IVR, callbacks pending). A mixin of `CallCenter`; pure reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hotline.acd.engine import Acd
+from hotline.calls.kpi import CENTER, KpiBook
+from hotline.calls.live import LiveCall
+from hotline.store.base import utcnow
+
+OUTBOUND_PREFIX = "out-"  # the CDR id of an agent's outbound (dial-pad) call
+
+
+class CallViews:
+    acd: Acd
+    kpi: KpiBook
+    live: dict[str, LiveCall]
+    clock: Callable[[], float]
+
+    def agent_view(self, agent_id: int) -> dict[str, Any]:
+        a = self.acd.agent(agent_id)
+        live = self.live.get(a.call_id or "")
+        dialed = a.extra.get("dialed") if (a.call_id or "").startswith(OUTBOUND_PREFIX) else None
+        return {
+            "agent_id": a.id,
+            "name": a.name,
+            "extension": a.extension,
+            "state": a.state.value,
+            "reason": a.reason,
+            "call_id": a.call_id,
+            # whom the agent talks to, for the call bar: the dialled number on an outbound call
+            "call_number": dialed or (live.callback_number or live.caller_number if live else None),
+            "call_direction": "outbound" if dialed else ("inbound" if live else None),
+            "call_queue": live.queue if live else None,
+            "skills": a.skills,
+            "calls_taken": a.calls_taken,
+            "talk_seconds": round(a.talk_seconds, 1),
+            "misses": a.misses,
+            # None: never changed state since the server started (not "logged out for the uptime")
+            "since": round(self.clock() - a.state_since, 1) if a.state_since else None,
+        }
+
+    def agents_view(self) -> list[dict[str, Any]]:
+        return [self.agent_view(aid) for aid in sorted(self.acd.agents)]
+
+    def queue_view(self, queue: str) -> list[dict[str, Any]]:
+        now = self.clock()
+        out = []
+        for pos, call in enumerate(self.acd.waiting(queue), 1):
+            out.append(
+                {
+                    "call_id": call.call_id,
+                    "caller": call.callback_number or call.caller,
+                    "position": pos,
+                    "priority": call.priority,
+                    "waited": round(now - call.enqueued_at, 1),
+                    "callback": call.callback,
+                    "estimated_wait": self.acd.queues[queue].estimated_wait(pos),
+                }
+            )
+        return out
+
+    def calls_view(self) -> list[dict[str, Any]]:
+        seen: dict[str, dict[str, Any]] = {}
+        now = utcnow()
+        for live in self.live.values():
+            waited = (now - live.queued_at).total_seconds() if live.queued_at else None
+            seen[live.uuid] = {**live.summary(), "waited": round(waited, 1) if waited is not None else None}
+        return list(seen.values())
+
+    def kpis(self) -> dict[str, Any]:
+        """The KPI book, plus what only the live calls know: callers in the IVR, callbacks pending."""
+        snap = self.kpi.snapshot(self.clock())
+        calls = {live.uuid: live for live in self.live.values()}.values()
+        in_ivr = sum(1 for live in calls if live.state == "ivr")
+        for name, q in snap.items():
+            q["callbacks_pending"] = sum(
+                1
+                for live in calls
+                if live.callback_number is not None
+                and live.state in ("queued", "callback", "ringing")
+                and name in (CENTER, live.queue)
+            )
+        snap[CENTER]["in_ivr"] = in_ivr
+        return snap
