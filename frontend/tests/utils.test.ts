@@ -61,6 +61,8 @@ describe('wallboard', () => {
     const agent = { agent_id: 1, name: '李', extension: '1001', state: 'talking', reason: null, call_id: 'c', skills: {}, calls_taken: 1, talk_seconds: 0, misses: 0, since: 900 }
     const alerts = derivedAlerts({ '*': k, elderly: k }, [agent])
     expect(alerts.map((a) => a.kind)).toEqual(['sla', 'long_call'])
+    // queues by name, not code
+    expect(derivedAlerts({ elderly: k }, [], 15, 0, { elderly: '养老服务' })[0].text).toBe('养老服务 40 秒')
     expect(countByState([agent]).talking).toBe(1)
   })
 })

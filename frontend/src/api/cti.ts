@@ -43,6 +43,7 @@ export interface LiveCallSummary {
   priority: number
   agent_id: number | null
   callback: boolean
+  waited?: number | null
 }
 
 export interface QueueKpi {
@@ -56,6 +57,10 @@ export interface QueueKpi {
   asa: number | null
   aht: number | null
   longest_wait: number | null
+  abandon_rate?: number | null
+  lost?: number
+  in_ivr?: number
+  callbacks_pending?: number
   agents: Record<string, number>
 }
 

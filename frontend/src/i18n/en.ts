@@ -119,7 +119,7 @@ export default {
     alertTypes: { emergency: 'Emergency call', sla: 'SLA breach', long_call: 'Long call', sip_lockout: 'SIP password guessing' },
     states: { ready: 'Ready', ringing: 'Ringing', talking: 'Talking', hold: 'Hold', wrap_up: 'Wrap-up', not_ready: 'Not ready', logged_out: 'Logged out' },
     notRunning: 'The call center is not running', queueCol: 'Queue', lastUpdate: 'Updated {t}', noAlerts: 'No alerts', confirmHangup: 'Force hang-up of this call?',
-    waitingCount: 'Waiting', callsTaken: 'Calls',
+    waitingCount: 'Waiting', shortAbandoned: 'Short abandons', abandonRate: 'Abandon rate', inIvr: 'In IVR', callbacksPending: 'Callbacks pending', available: 'Agents available', tv: 'TV wallboard', fullscreen: 'Full screen', exitTv: 'Back to the console', callWith: 'On a call with', waited: 'Waited', seconds: '{n} s', callsTaken: 'Calls',
   },
   ivr: {
     flows: 'Flows', draft: 'Draft', published: 'Published', publish: 'Publish', rollback: 'Roll back', validate: 'Validate',

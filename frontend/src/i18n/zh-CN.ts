@@ -120,6 +120,7 @@ export default {
     states: { ready: '示闲', ringing: '振铃', talking: '通话', hold: '保持', wrap_up: '话后整理', not_ready: '示忙', logged_out: '未签入' },
     notRunning: '呼叫中心未运行', queueCol: '队列', lastUpdate: '更新于 {t}', noAlerts: '暂无告警', confirmHangup: '确定强拆该通话？',
     waitingCount: '排队', callsTaken: '接听数',
+    shortAbandoned: '短时放弃', abandonRate: '放弃率', inIvr: 'IVR 中', callbacksPending: '待回呼', available: '示闲座席', tv: '电视大屏', fullscreen: '全屏', exitTv: '返回控制台', callWith: '通话对象', waited: '已等待', seconds: '{n} 秒',
   },
   ivr: {
     flows: '流程', draft: '草稿', published: '已发布', publish: '发布', rollback: '回滚', validate: '校验',

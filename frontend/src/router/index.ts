@@ -76,6 +76,8 @@ export function homeFor(role: string, can: (perm: string | string[] | undefined)
 export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('../views/LoginView.vue'), meta: { public: true } },
   // Signed in, outside the console shell: a user whose password an admin set may open nothing else.
+  // The wallboard on a TV: full screen, no console frame, figures readable from 3 m.
+  { path: '/tv', name: 'wallboard-tv', component: () => import('../views/WallboardView.vue'), props: { tv: true }, meta: { perm: 'kpi.read' } },
   { path: '/change-password', name: 'change-password', component: () => import('../views/ChangePasswordView.vue') },
   {
     path: '/',

@@ -52,12 +52,12 @@ export interface Alert {
 export const LONG_CALL_SECONDS = 600
 
 /** SLA and long-call alerts derived from the live KPIs and agents (emergencies come as events). */
-export function derivedAlerts(kpis: Record<string, QueueKpi>, agents: AgentView[], slSeconds = 15, now = Date.now()): Alert[] {
+export function derivedAlerts(kpis: Record<string, QueueKpi>, agents: AgentView[], slSeconds = 15, now = Date.now(), labels: Record<string, string> = {}): Alert[] {
   const out: Alert[] = []
   for (const [queue, k] of Object.entries(kpis)) {
     if (queue === '*') continue
     if ((k.longest_wait ?? 0) > slSeconds && k.waiting > 0) {
-      out.push({ kind: 'sla', key: `sla:${queue}`, text: `${queue} ${Math.round(k.longest_wait ?? 0)}s`, at: now })
+      out.push({ kind: 'sla', key: `sla:${queue}`, text: `${labels[queue] ?? queue} ${Math.round(k.longest_wait ?? 0)} 秒`, at: now })
     }
   }
   for (const a of agents) {
