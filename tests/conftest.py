@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -35,6 +36,11 @@ from hotline.web.auth import token_hash
 from tests.pg import PgCluster, pg_bin
 
 ROLES = [r.value for r in Role]
+
+# No per-example deadline: a property test must not fail because the box is busy (timings are
+# measured in bench/, never asserted in tests).
+hypothesis_settings.register_profile("hotline", deadline=None)
+hypothesis_settings.load_profile("hotline")
 
 
 def seed(db: Database) -> None:
