@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -78,8 +78,14 @@ class FiltersIn(StrictIn):
 
 
 def _aware(value: datetime) -> datetime:
-    """Dates typed without a zone are the hotline's local time (Asia/Shanghai)."""
-    return value.replace(tzinfo=LOCAL) if value.tzinfo is None else value
+    """Dates typed without a zone are the hotline's local time (Asia/Shanghai); a date that has no
+    UTC equivalent (year 1 at +00:01) is a clear 422, not a 500 from the database layer."""
+    aware = value.replace(tzinfo=LOCAL) if value.tzinfo is None else value
+    try:
+        aware.astimezone(UTC)
+    except OverflowError as exc:
+        raise Invalid(f"date out of range: {value.isoformat()}", "日期超出范围") from exc
+    return aware
 
 
 @dataclass
@@ -104,11 +110,11 @@ def build(session: Session, who: Who, f: Filters, now: datetime) -> Query:
     if who.department_only:
         # A handler with no department sees nothing (never the undispatched, department-less orders).
         stmt = stmt.where(WorkOrder.department_id == who.department_id if who.department_id else false())
-    if f.state:
-        states = [s for s in f.state.split(",") if s]
-        bad = [s for s in states if s not in State.__members__]
-        if bad:
-            raise Invalid(f"unknown state {bad[0]!r}", "工单状态无效")
+    states = [s for s in (f.state or "").split(",") if s]  # "," alone names no state: no filter
+    bad = [s for s in states if s not in State.__members__]
+    if bad:
+        raise Invalid(f"unknown state {bad[0]!r}", "工单状态无效")
+    if states:
         stmt = (
             stmt.where(WorkOrder.state.in_(states))
             if len(states) > 1

@@ -120,3 +120,13 @@ def test_created_event_names_the_calls_after_commit(client: TestClient, auth: Au
         assert bad.status_code == 422 and len(seen) == 1  # nothing announced for a refused order
     finally:
         unsubscribe()
+
+
+def test_odd_filters_are_clear_errors_not_500(
+    client: TestClient, auth: Callable[[str], dict[str, str]]
+) -> None:
+    """Found by the schema fuzzer: a lone comma as the state list, and a date with no UTC equivalent."""
+    sup = auth("supervisor")
+    assert client.get("/api/workorders/export.xlsx?state=%2C", headers=sup).status_code == 200
+    r = client.get("/api/workorders?created_from=0001-01-01T00:00:00%2B00:01", headers=sup)
+    assert r.status_code == 422 and r.json()["detail_zh"] == "日期超出范围"
