@@ -52,6 +52,7 @@ declare module 'vue' {
     ElTimeSelect: typeof import('element-plus/es')['ElTimeSelect']
     EmergencyBanner: typeof import('./components/EmergencyBanner.vue')['default']
     HalfHourChart: typeof import('./components/HalfHourChart.vue')['default']
+    IvrFlowActions: typeof import('./components/IvrFlowActions.vue')['default']
     IvrNodeProps: typeof import('./components/IvrNodeProps.vue')['default']
     KnowledgePanel: typeof import('./components/KnowledgePanel.vue')['default']
     LiveDuration: typeof import('./components/LiveDuration.vue')['default']

@@ -13,7 +13,7 @@ const flow: IvrFlowDef = {
 
 describe('ivr graph', () => {
   it('follows every reference kind', () => {
-    expect(references(flow.nodes.menu).map((r) => r.label)).toEqual(['no_input', '按 0', '按 1'])
+    expect(references(flow.nodes.menu).map((r) => r.label)).toEqual(['无按键', '按 0', '按 1'])
   })
   it('lays out by distance from the start, unreachable last', () => {
     const pos = layout(flow)
@@ -30,8 +30,14 @@ describe('ivr graph', () => {
   })
   it('finds dangling references', () => {
     const bad: IvrFlowDef = { start: 'x', nodes: { a: { type: 'play', prompt: 'p', next: 'nope' } } }
-    expect(localCheck(bad)).toEqual(['start node x does not exist', 'node a points to missing node nope'])
+    expect(localCheck(bad)).toEqual(['起始节点“x”不存在', '节点“a”指向不存在的节点“nope”'])
     expect(localCheck(flow)).toEqual([])
+  })
+  it('flags targets not chosen yet and ids outside a-z0-9_', () => {
+    const menu = newNode('menu', 'welcome')
+    expect(menu.options).toEqual({})
+    const bad: IvrFlowDef = { start: 'a', nodes: { a: { type: 'play', prompt: 'p', next: 'bad id!' }, 'bad id!': menu } }
+    expect(localCheck(bad)).toEqual(['节点“bad id!”的“无按键”尚未选择目标节点', '节点编号“bad id!”只能包含小写字母、数字和下划线'])
   })
   it('creates nodes of every type', () => {
     for (const t of ['play', 'menu', 'collect', 'branch', 'set', 'enqueue', 'transfer', 'voicemail', 'survey', 'emergency', 'hangup']) {

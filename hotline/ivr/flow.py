@@ -170,38 +170,79 @@ def parse(definition: dict[str, Any]) -> Flow:
         raise Invalid(f"the flow is not valid: {errors}", f"流程定义无效：{zh}") from exc
 
 
+Message = tuple[str, str]  # (English, Chinese)
+
+
 def check(definition: dict[str, Any]) -> tuple[list[str], list[str]]:
     """(errors, warnings) of a flow definition; errors block publishing."""
+    errors, warnings = check_messages(definition)
+    return [e for e, _ in errors], [w for w, _ in warnings]
+
+
+def check_messages(definition: dict[str, Any]) -> tuple[list[Message], list[Message]]:
+    """The problems of `check` with each message in English and Chinese (the editor shows the latter)."""
     try:
         flow = parse(definition)
     except Invalid as exc:
-        return [exc.detail], []
-    errors: list[str] = []
-    warnings: list[str] = []
+        return [(exc.detail, exc.detail_zh)], []
+    errors: list[Message] = []
+    warnings: list[Message] = []
     if flow.start not in flow.nodes:
-        errors.append(f"start node {flow.start!r} does not exist")
+        errors.append((f"start node {flow.start!r} does not exist", f"起始节点“{flow.start}”不存在"))
     for node_id, node in flow.nodes.items():
         for ref in references(node):
             if ref not in flow.nodes:
-                errors.append(f"node {node_id!r} points to missing node {ref!r}")
+                errors.append(
+                    (
+                        f"node {node_id!r} points to missing node {ref!r}",
+                        f"节点“{node_id}”指向不存在的节点“{ref}”",
+                    )
+                )
         if isinstance(node, Menu):
             bad = [k for k in node.options if k not in "0123456789*#" or len(k) != 1]
             if bad:
-                errors.append(f"menu {node_id!r} has keys that are not one DTMF digit: {bad}")
+                errors.append(
+                    (
+                        f"menu {node_id!r} has keys that are not one DTMF digit: {bad}",
+                        f"菜单“{node_id}”的按键须为单个 0-9、* 或 #：{'、'.join(bad)}",
+                    )
+                )
             if node.repeat_key and node.repeat_key in node.options:
-                errors.append(f"menu {node_id!r} uses its repeat key {node.repeat_key} as an option")
+                errors.append(
+                    (
+                        f"menu {node_id!r} uses its repeat key {node.repeat_key} as an option",
+                        f"菜单“{node_id}”的重听键 {node.repeat_key} 不能再作为选项",
+                    )
+                )
             if "0" not in node.options:
-                warnings.append(f"menu {node_id!r} has no '0 for a person'")
+                warnings.append(
+                    (f"menu {node_id!r} has no '0 for a person'", f"菜单“{node_id}”没有“按 0 转人工”")
+                )
             if len(node.options) > 5:
                 warnings.append(
-                    f"menu {node_id!r} has {len(node.options)} options; elderly callers need <= 5"
+                    (
+                        f"menu {node_id!r} has {len(node.options)} options; elderly callers need <= 5",
+                        f"菜单“{node_id}”有 {len(node.options)} 个选项，老年来电人最多适合 5 个",
+                    )
                 )
         if isinstance(node, Collect) and node.min_digits > node.max_digits:
-            errors.append(f"collect {node_id!r}: min_digits > max_digits")
+            errors.append(
+                (f"collect {node_id!r}: min_digits > max_digits", f"收号“{node_id}”：最少位数大于最多位数")
+            )
         if isinstance(node, Branch) and node.on == "queue_load" and not node.queue:
-            errors.append(f"branch {node_id!r} on queue_load needs a queue")
+            errors.append(
+                (
+                    f"branch {node_id!r} on queue_load needs a queue",
+                    f"条件分支“{node_id}”按队列负载判断，须指定队列",
+                )
+            )
         if isinstance(node, Branch) and node.on == "variable" and not node.variable:
-            errors.append(f"branch {node_id!r} on variable needs a variable")
+            errors.append(
+                (
+                    f"branch {node_id!r} on variable needs a variable",
+                    f"条件分支“{node_id}”按变量判断，须指定变量",
+                )
+            )
     if not errors:
         seen, todo = set(), [flow.start]
         while todo:
@@ -212,7 +253,12 @@ def check(definition: dict[str, Any]) -> tuple[list[str], list[str]]:
             todo.extend(references(flow.nodes[nid]))
         unreachable = sorted(set(flow.nodes) - seen)
         if unreachable:
-            warnings.append(f"unreachable nodes: {', '.join(unreachable)}")
+            warnings.append(
+                (
+                    f"unreachable nodes: {', '.join(unreachable)}",
+                    f"以下节点无法到达：{'、'.join(unreachable)}",
+                )
+            )
     return errors, warnings
 
 

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.acd.hours import is_open
+from hotline.acd.models import AcdQueue
 from hotline.acd.service import hours_by_name
 from hotline.calls.facts import caller_facts, open_work_orders
 from hotline.ivr.flow import Flow, validate
@@ -63,4 +65,6 @@ def simulate_flow(
 ) -> Simulation:
     loads = queue_load or {}
     env = environment(session, caller, at, lambda q: loads.get(q, 0))
-    return simulate(flow, env, digits)
+    # Queue targets are named by their labels in the Chinese transcript (codes mean nothing there).
+    labels = {name: label for name, label in session.execute(select(AcdQueue.name, AcdQueue.label))}
+    return simulate(flow, env, digits, labels)

@@ -23,6 +23,18 @@ class DraftIn(StrictIn):
     version: int | None = None
 
 
+# Dialled numbers a flow answers: "*" (any number) or digits, comma separated.
+NUMBERS_PATTERN = r"^\s*(\*|\d{2,20})(\s*,\s*(\*|\d{2,20}))*\s*$"
+
+
+class FlowPatch(StrictIn):
+    """A flow's settings (its graph is edited through drafts): which numbers it answers."""
+
+    version: int
+    numbers: str | None = Field(None, max_length=255, pattern=NUMBERS_PATTERN)
+    description: str | None = Field(None, max_length=2000)
+
+
 class RollbackIn(StrictIn):
     number: int = Field(ge=1)
 
@@ -72,8 +84,12 @@ class FlowDetailOut(FlowOut):
 class CheckOut(Out):
     errors: list[str]
     warnings: list[str]
+    # The same problems in Chinese, for the console (errors[i] <-> errors_zh[i]).
+    errors_zh: list[str] = []
+    warnings_zh: list[str] = []
 
 
 class SimulationOut(Out):
     transcript: list[str]
+    transcript_zh: list[str] = []
     outcome: dict[str, Any]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record, snapshot
@@ -139,6 +139,51 @@ def publish(session: Session, actor: Actor, flow_id: int, number: int | None = N
         snapshot(flow),
     )
     return flow
+
+
+def update_flow(
+    session: Session,
+    actor: Actor,
+    flow_id: int,
+    expected_version: int,
+    numbers: str | None = None,
+    description: str | None = None,
+) -> IvrFlow:
+    """Change which dialled numbers a flow answers (takes effect on the next call) or its description."""
+    flow = get_flow(session, flow_id)
+    if expected_version != flow.version:
+        raise stale_version("IVR flow", expected_version, flow.version)
+    before = snapshot(flow)
+    if numbers is not None:
+        wanted = [n.strip() for n in numbers.split(",") if n.strip()]
+        for other in session.scalars(select(IvrFlow).where(IvrFlow.id != flow_id)):
+            taken = sorted(set(wanted) & {n.strip() for n in other.numbers.split(",")})
+            if taken:
+                raise Conflict(
+                    f"number(s) {', '.join(taken)} already answered by flow {other.name!r}",
+                    f"号码 {'、'.join(taken)} 已由流程“{other.name}”接听",
+                )
+        flow.numbers = ",".join(wanted)
+    if description is not None:
+        flow.description = description
+    session.flush()
+    record(session, actor, "update", "ivr_flow", flow_id, before, snapshot(flow))
+    return flow
+
+
+def delete_flow(session: Session, actor: Actor, flow_id: int) -> None:
+    """Delete a flow and its versions; the default ("*") flow cannot go (calls would find no flow)."""
+    flow = get_flow(session, flow_id)
+    if "*" in [n.strip() for n in flow.numbers.split(",")]:
+        raise Conflict(
+            f"flow {flow.name!r} answers every other number and cannot be deleted",
+            f"流程“{flow.name}”是默认流程（接听其他所有号码），不能删除",
+        )
+    before = snapshot(flow)
+    session.execute(delete(IvrFlowVersion).where(IvrFlowVersion.flow_id == flow_id))
+    session.delete(flow)
+    session.flush()
+    record(session, actor, "delete", "ivr_flow", flow_id, before, None)
 
 
 def published_definition(session: Session, flow: IvrFlow) -> dict[str, Any]:

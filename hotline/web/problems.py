@@ -63,6 +63,60 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+# Field names the console's forms send, in Chinese, so a validation error names the field the
+# user sees (not `body.username`). Unknown fields fall back to their name.
+_FIELD_ZH = {
+    "username": "用户名",
+    "display_name": "姓名",
+    "password": "密码",
+    "current_password": "当前密码",
+    "new_password": "新密码",
+    "role": "角色",
+    "department_id": "部门",
+    "extension": "分机号",
+    "sip_password": "话机密码",
+    "name": "编码",
+    "label": "名称",
+    "strategy": "分配策略",
+    "title": "标题",
+    "content": "内容",
+    "phone": "电话",
+    "note": "备注",
+    "since": "开始时间",
+    "until": "结束时间",
+}
+
+
+def _rule_zh(err: Any) -> str:
+    """What the rule a value broke asks for, in Chinese."""
+    kind, ctx = str(err.get("type", "")), err.get("ctx") or {}
+    if kind == "missing":
+        return "必填"
+    if kind == "string_too_short":
+        return "不能为空" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 个字符"
+    if kind == "string_too_long":
+        return f"最多 {ctx.get('max_length')} 个字符"
+    if kind == "string_pattern_mismatch":
+        return "格式不正确"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"不能大于 {ctx.get('le', ctx.get('lt'))}"
+    if kind in ("literal_error", "enum"):
+        return "取值不在允许范围内"
+    if kind.endswith("_parsing") or kind.endswith("_type"):
+        return "类型不正确"
+    if kind == "extra_forbidden":
+        return "不允许的字段"
+    return "无效"
+
+
+def _field_zh(loc: Any) -> str:
+    parts = [str(x) for x in loc if str(x) not in ("body", "query", "path")]
+    last = parts[-1] if parts else ".".join(str(x) for x in loc)
+    return _FIELD_ZH.get(last, last)
+
+
 def _clean_errors(errors: Any) -> list[dict[str, Any]]:
     out = []
     for err in errors:
@@ -71,6 +125,8 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
                 "loc": [str(x) for x in err.get("loc", ())],
                 "msg": str(err.get("msg", "")),
                 "type": str(err.get("type", "")),
+                "field_zh": _field_zh(err.get("loc", ())),
+                "rule_zh": _rule_zh(err),
             }
         )
     return out
@@ -112,7 +168,7 @@ def install(app: FastAPI) -> None:
             "Invalid input",
             "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors)[:500],
             "输入无效",
-            "请检查以下字段：" + "、".join(".".join(e["loc"]) for e in errors)[:500],
+            "；".join(f"{e['field_zh']}：{e['rule_zh']}" for e in errors)[:500],
             instance=request.url.path,
             errors=errors,
         )

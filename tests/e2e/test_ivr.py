@@ -32,11 +32,13 @@ def test_edit_simulate_publish(new_page: Callable[[], Any]) -> None:
     page.get_by_test_id("ivr-sim-run").click()
     result = page.get_by_test_id("ivr-sim-result")
     result.get_by_text("q_general").wait_for()
-    assert "enqueue" in result.inner_text()
+    assert "进入队列" in result.inner_text() and "enqueue" not in result.inner_text()
     screenshot(page, "ivr-editor")
     assert_accessible(page)
 
     page.get_by_test_id("ivr-publish").click()
+    # Publishing changes the live line: it asks first.
+    page.locator(".el-message-box").get_by_role("button", name="确定").click()
     page.locator(".el-message", has_text="已发布").wait_for()
     versions = page.get_by_test_id("ivr-versions").inner_text()
     assert "v2" in versions, versions

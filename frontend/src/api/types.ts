@@ -64,6 +64,9 @@ export interface AuditEntry {
   before: Record<string, unknown> | null
   after: Record<string, unknown> | null
   ip: string | null
+  /** Chinese names of the action and the object (the server's audit labels). */
+  action_zh?: string
+  entity_zh?: string
 }
 
 /** Rows of APIs still being built elsewhere are read loosely and shown field by field. */

@@ -29,12 +29,16 @@ export interface GraphNode {
 
 const SINGLE_REFS = ['next', 'no_input', 'invalid', 'default'] as const
 const MAP_REFS = ['options', 'cases'] as const
+/** Edge labels: short, so labels of edges leaving one node do not run into each other. */
+const EDGE_LABEL: Record<string, string> = { next: '', no_input: '无按键', invalid: '错键', default: '其他' }
+/** Node ids are keys in the flow JSON and appear in call records: plain ASCII, no spaces. */
+export const NODE_ID = /^[a-z0-9_]+$/
 
 export function references(node: IvrNode): { label: string; target: string }[] {
   const out: { label: string; target: string }[] = []
   for (const k of SINGLE_REFS) {
     const v = node[k]
-    if (typeof v === 'string' && v) out.push({ label: k, target: v })
+    if (typeof v === 'string' && v) out.push({ label: EDGE_LABEL[k], target: v })
   }
   for (const k of MAP_REFS) {
     const m = node[k]
@@ -94,9 +98,16 @@ export function toGraph(def: IvrFlowDef, positions?: Record<string, { x: number;
 /** Problems the editor can see before asking the server: dangling references, missing start. */
 export function localCheck(def: IvrFlowDef): string[] {
   const errors: string[] = []
-  if (!def.nodes[def.start]) errors.push(`start node ${def.start} does not exist`)
+  if (!def.nodes[def.start]) errors.push(`起始节点“${def.start}”不存在`)
   for (const [id, node] of Object.entries(def.nodes)) {
-    for (const r of references(node)) if (!def.nodes[r.target]) errors.push(`node ${id} points to missing node ${r.target}`)
+    for (const r of references(node)) if (!def.nodes[r.target]) errors.push(`节点“${id}”指向不存在的节点“${r.target}”`)
+    for (const k of SINGLE_REFS) if (node[k] === '') errors.push(`节点“${id}”的“${EDGE_LABEL[k] || '下一步'}”尚未选择目标节点`)
+    for (const k of MAP_REFS) {
+      for (const [key, v] of Object.entries((node[k] as Record<string, unknown>) ?? {})) {
+        if (v === '') errors.push(`节点“${id}”的“${k === 'options' ? `按 ${key}` : key}”尚未选择目标节点`)
+      }
+    }
+    if (!NODE_ID.test(id)) errors.push(`节点编号“${id}”只能包含小写字母、数字和下划线`)
   }
   return errors
 }
@@ -105,7 +116,8 @@ export function localCheck(def: IvrFlowDef): string[] {
 export function newNode(type: string, fallback: string): IvrNode {
   switch (type) {
     case 'play': return { type, prompt: 'prompt', text: '', next: fallback }
-    case 'menu': return { type, prompt: 'menu', text: '', options: { '0': fallback }, no_input: fallback }
+    // No default key: pointing "0" at the start node would quietly loop the caller.
+    case 'menu': return { type, prompt: 'menu', text: '', options: {}, no_input: '' }
     case 'collect': return { type, prompt: 'collect', text: '', variable: 'digits', next: fallback, no_input: fallback }
     case 'branch': return { type, on: 'business_hours', cases: {}, default: fallback }
     case 'set': return { type, variable: 'var', value: '', next: fallback }

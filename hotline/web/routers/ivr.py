@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.ivr import service
-from hotline.ivr.flow import Flow, check, validate
+from hotline.ivr.flow import Flow, check_messages, validate
 from hotline.ivr.models import IvrFlow
 from hotline.ivr.runtime import load_flow, simulate_flow
 from hotline.ivr.schemas import (
@@ -19,6 +19,7 @@ from hotline.ivr.schemas import (
     FlowDetailOut,
     FlowIn,
     FlowOut,
+    FlowPatch,
     RollbackIn,
     SimulateIn,
     SimulationOut,
@@ -78,6 +79,28 @@ def get_flow(
     return _detail(session, service.get_flow(session, flow_id))
 
 
+@router.patch("/flows/{flow_id}", response_model=FlowDetailOut)
+def update_flow(
+    flow_id: int,
+    body: FlowPatch,
+    principal: Principal = Depends(require("ivr.write")),
+    session: Session = Depends(get_session, scope="function"),
+) -> FlowDetailOut:
+    flow = service.update_flow(
+        session, principal.actor, flow_id, body.version, body.numbers, body.description
+    )
+    return _detail(session, flow)
+
+
+@router.delete("/flows/{flow_id}", status_code=204)
+def delete_flow(
+    flow_id: int,
+    principal: Principal = Depends(require("ivr.write")),
+    session: Session = Depends(get_session, scope="function"),
+) -> None:
+    service.delete_flow(session, principal.actor, flow_id)
+
+
 @router.get("/flows/{flow_id}/versions/{number}", response_model=VersionDetailOut)
 def get_version(
     flow_id: int,
@@ -120,8 +143,13 @@ def rollback(
 
 @router.post("/validate", response_model=CheckOut)
 def validate_flow(body: DefinitionIn, _: Principal = Depends(require("ivr.read"))) -> CheckOut:
-    errors, warnings = check(body.definition)
-    return CheckOut(errors=errors, warnings=warnings)
+    errors, warnings = check_messages(body.definition)
+    return CheckOut(
+        errors=[en for en, _ in errors],
+        warnings=[en for en, _ in warnings],
+        errors_zh=[zh for _, zh in errors],
+        warnings_zh=[zh for _, zh in warnings],
+    )
 
 
 @router.post("/flows/{flow_id}/simulate", response_model=SimulationOut)

@@ -1,0 +1,95 @@
+"""Chinese names of audit actions and objects, for the console's audit log and its exports.
+
+Actions are codes such as `create`, `login` or `workorder.approve_extension` (object prefix, then a
+verb); the label joins the object's and the verb's names (工单·批准延期). A code not named here is
+shown as it is, so a new action is never hidden.
+"""
+
+from __future__ import annotations
+
+ENTITY_ZH = {
+    "user": "用户",
+    "department": "部门",
+    "caller": "来电人",
+    "workorder": "工单",
+    "workorder_view": "工单筛选",
+    "workorder_category": "工单分类",
+    "workorder_policy": "时限规则",
+    "workorder_calendar": "节假日日历",
+    "article": "知识",
+    "knowledge": "知识",
+    "acd_queue": "队列",
+    "business_hours": "工作时间",
+    "ivr_flow": "IVR 流程",
+    "recording": "录音",
+    "recording_mark": "录音标记",
+    "sip_trunk": "中继",
+    "prompt": "提示音",
+    "api_token": "API 令牌",
+    "call": "通话",
+    "channel": "受理渠道",
+    "channel_inbox": "受理收件箱",
+    "agent": "座席",
+    "audit": "审计日志",
+}
+
+VERB_ZH = {
+    "create": "新建",
+    "update": "修改",
+    "delete": "删除",
+    "login": "登录",
+    "logout": "退出登录",
+    "login_failed": "登录失败",
+    "change_password": "修改密码",
+    "set_password": "重置密码",
+    "set_skills": "设置技能",
+    "save_draft": "保存草稿",
+    "publish": "发布",
+    "rollback": "回滚",
+    "play": "播放",
+    "upload": "上传",
+    "retention": "按保留期清理",
+    "revoke": "吊销",
+    "export": "导出",
+    "lookup": "查询",
+    "read": "查看",
+    "link": "关联",
+    "use": "通话使用",
+    "vote": "评价",
+    "revive": "重新处理",
+    "retry": "重试",
+    "release": "放行",
+    "emergency_ack": "确认紧急告警",
+    "hangup_force": "强拆",
+    "set": "设置",
+    "set_state": "改变状态",
+    "transfer": "转接",
+    # work-order lifecycle (hotline/workorders/lifecycle.py Action)
+    "accept": "受理",
+    "resolve_on_call": "当场办结",
+    "dispatch": "派单",
+    "receive": "签收",
+    "return": "退单",
+    "request_extension": "申请延期",
+    "approve_extension": "批准延期",
+    "refuse_extension": "驳回延期",
+    "reply": "答复",
+    "start_return_visit": "开始回访",
+    "return_visit": "回访",
+    "close": "办结",
+    "reopen": "重办",
+    "supervise": "督办",
+    "merge": "合并",
+    "cancel": "撤销",
+}
+
+
+def entity_zh(entity: str) -> str:
+    return ENTITY_ZH.get(entity, entity)
+
+
+def action_zh(action: str) -> str:
+    """`workorder.approve_extension` -> 工单·批准延期; `login` -> 登录."""
+    prefix, _, verb = action.rpartition(".")
+    verb_zh = VERB_ZH.get(verb, verb)
+    return f"{ENTITY_ZH.get(prefix, prefix)}·{verb_zh}" if prefix else verb_zh
