@@ -5,7 +5,7 @@ registered before `/{order_id}`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
@@ -55,7 +55,9 @@ def inbox_feed(
 
 
 class ReadIn(StrictIn):
-    ids: list[int] | None = Field(None, max_length=500, description="omit to mark all as read")
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(
+        None, max_length=500, description="omit to mark all as read"
+    )
 
 
 @router.post("/inbox/read", response_model=dict[str, int])
