@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import assert_accessible, login
 
 pytestmark = pytest.mark.slow
 
@@ -144,6 +144,7 @@ def test_department_handler_desk(new_page: Callable[[], Any]) -> None:
     assert states and not {"已办结", "已答复", "回访中"} & set(states)
     with handler.expect_response(lambda r: "bucket=done" in r.url):
         tabs.locator('[data-bucket="done"]').click()
+    assert_accessible(handler)
 
     # a new dispatch rings: the count rises and a beep is played (polled every 20 s)
     handler.evaluate("window.__beeps = 0")
