@@ -232,3 +232,16 @@ def assert_accessible(page: Any) -> None:
         f"{v['id']} ({v['impact']}): {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in violations
     )
     assert not violations, report
+
+
+def submit_order(page: Any, button: str = "wo-dispatch") -> None:
+    """Click 派单 (or 保存) in the workspace form and wait for the new order's toast. Earlier tests on
+    this shared server may have filed a similar order for the same caller: the form then asks
+    whether this is a new matter (duplicate confirmation), answered "仍然新建" here."""
+    page.get_by_test_id(button).click()
+    box = page.locator(".el-message-box", has_text="疑似重复")
+    toast = page.locator(".el-message", has_text="工单已创建")
+    box.or_(toast).first.wait_for()
+    if box.is_visible():
+        box.get_by_role("button", name="仍然新建").click()
+    toast.wait_for()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, submit_order
 
 TEXT = "老人反映高龄津贴本月尚未到账，询问发放时间和查询办法，请社区核实。"
 
@@ -40,8 +40,7 @@ def test_workspace_form_and_knowledge_at_1366(new_page: Callable[[], Any]) -> No
 
     page.get_by_test_id("wo-department").click()
     page.locator(".el-select-dropdown__item:visible", has_text="养老服务处").first.click()
-    page.get_by_test_id("wo-dispatch").click()
-    page.locator(".el-message", has_text="工单已创建").wait_for()
+    submit_order(page)
     form = page.get_by_test_id("workorder-form")
     assert caller["name"] in [form.get_by_role("textbox").nth(i).input_value() for i in range(6)]
 

@@ -19,7 +19,7 @@ import pytest
 
 from hotline.media import g711
 from tests.callcenter.rig import caller_xml, phone_xml
-from tests.e2e.conftest import SERVER_INFO, assert_accessible, login, screenshot
+from tests.e2e.conftest import SERVER_INFO, assert_accessible, login, screenshot, submit_order
 from tests.sip.harness import SCENARIOS, Sipp, free_port
 
 pytestmark = pytest.mark.slow
@@ -117,8 +117,7 @@ def test_call_pops_on_workspace_and_wallboard(
         agent.get_by_test_id("wo-content").fill("来电人咨询高龄津贴如何申领，需社区上门核实。")
         agent.get_by_test_id("wo-department").click()
         agent.locator(".el-select-dropdown__item:visible", has_text="养老服务处").first.click()
-        agent.get_by_test_id("wo-dispatch").click()
-        agent.locator(".el-message", has_text="工单已创建").wait_for()
+        submit_order(agent)
         orders = agent.request.get(f"/api/workorders?caller_id={caller['id']}&limit=5").json()["items"]
         detail = agent.request.get(f"/api/workorders/{orders[0]['id']}").json()
         assert detail["state"] == "dispatched"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.e2e.conftest import assert_accessible, login, screenshot, submit_order
 
 pytestmark = pytest.mark.slow
 
@@ -57,9 +57,8 @@ def test_order_loop(new_page: Callable[[], Any]) -> None:
     _pick(agent, "wo-department", "养老服务处")
     screenshot(agent, "workspace")
     assert_accessible(agent)
-    agent.get_by_test_id("wo-dispatch").click()
+    submit_order(agent)
     toast = agent.locator(".el-message", has_text="工单已创建")
-    toast.wait_for()
     number = re.search(r"GD[\w-]+", toast.inner_text())
     assert number, toast.inner_text()
     order_no = number.group(0)

@@ -64,5 +64,8 @@ export function matchShortcut(e: KeyLike, list: Shortcut[] = SHORTCUTS): Shortcu
 
 /** True while a dialog or message box is open: the workspace's shortcuts then stay quiet. */
 export function dialogOpen(doc: Document = document): boolean {
-  return Array.from(doc.querySelectorAll<HTMLElement>('.el-overlay')).some((el) => el.style.display !== 'none' && getComputedStyle(el).display !== 'none')
+  // An overlay fading out (its leave transition running) is already closed for the agent.
+  return Array.from(doc.querySelectorAll<HTMLElement>('.el-overlay')).some(
+    (el) => el.style.display !== 'none' && !/-leave-/.test(el.className) && getComputedStyle(el).display !== 'none',
+  )
 }
