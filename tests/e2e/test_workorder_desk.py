@@ -81,6 +81,13 @@ def test_department_handler_desk(new_page: Callable[[], Any]) -> None:
     cat = next(c for c in cats if c["parent_id"])
     o = _order(agent, "独居老人申请助餐服务", dept, contact_phone="13812345678", category_id=cat["id"])
 
+    sup = _page(new_page, "banzhang")
+    _ok(
+        sup.request.post(
+            f"/api/workorders/{o['id']}/supervise",
+            data={"version": o["version"], "note": "老人独居，请今天联系"},
+        )
+    )
     handler = _page(new_page, "yanglao")
     # the bell: unread count, the dispatch in the list, a click opens the order and marks it read
     count = handler.get_by_test_id("bell-count").locator("sup")
@@ -88,12 +95,15 @@ def test_department_handler_desk(new_page: Callable[[], Any]) -> None:
     before = int(count.inner_text())
     assert before >= 1
     handler.get_by_test_id("bell").click()
-    item = handler.get_by_test_id("bell-list").locator("a", has_text=o["number"]).first
-    assert "新派单" in item.inner_text()
+    mine = handler.get_by_test_id("bell-list").locator("a", has_text=o["number"])
+    assert "督办" in mine.first.inner_text() and "新派单" in mine.nth(1).inner_text()
+    item = mine.first
     item.click()
     handler.wait_for_url(f"**/workorders/{o['id']}")
     _wait(lambda: count.count() == 0 or int(count.inner_text()) == before - 1, 30, "the opened one is read")
 
+    # the supervision's text is on the order, not only in the timeline
+    assert "老人独居，请今天联系" in handler.get_by_test_id("wo-supervision").inner_text()
     # names, not ids; the current step's deadline with the time left; the phone on request
     details = handler.locator(".el-descriptions")
     assert cat["name"] in details.inner_text() and "养老服务处" in details.inner_text()

@@ -78,6 +78,7 @@ export default {
     channel: 'Channel', contactAddress: 'Wrote from', contact: 'Contact', pendingVisits: 'Orders awaiting a return visit', noView: 'No saved filters',
   },
   woDesk: {
+    supervisionTitle: 'Supervised by {actor} at {at}: please speed up',
     bell: 'Notifications', unread: '{n} unread', noNotifications: 'No notifications', markAllRead: 'Mark all read', open: 'Open order',
     kinds: { dispatch: 'New dispatch', supervision: 'Supervision', warning: 'Deadline soon', escalation: 'Escalated', returned: 'Returned', reopened: 'Re-opened (unsatisfied)' },
     all: 'All',

@@ -78,6 +78,7 @@ export default {
     channel: '渠道', contactAddress: '来信地址', contact: '联系人', pendingVisits: '待回访工单', noView: '暂无保存的筛选',
   },
   woDesk: {
+    supervisionTitle: '督办：{actor} 于 {at} 督办本工单，请加快办理',
     bell: '通知', unread: '{n} 条未读', noNotifications: '暂无通知', markAllRead: '全部已读', open: '查看工单',
     kinds: { dispatch: '新派单', supervision: '督办', warning: '即将超期', escalation: '超期升级', returned: '退单', reopened: '不满意重办' },
     all: '全部',
