@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -159,6 +160,8 @@ def set_password(
 
 # --- callers ----------------------------------------------------------------------------------
 
+_PHONE_LIKE = re.compile(r"[+\d\s-]+")
+
 
 def _caller_stmt(q: str | None, district: str | None) -> Select[Caller]:
     stmt = select(Caller).options(
@@ -170,15 +173,20 @@ def _caller_stmt(q: str | None, district: str | None) -> Select[Caller]:
         stmt = stmt.where(Caller.district == district)
     if q:
         phone = normalize_phone(q)
-        by_phone = select(CallerPhone.caller_id).where(CallerPhone.number == phone)
-        stmt = stmt.where(or_(Caller.name.contains(q), Caller.id.in_(by_phone)))
+        match = CallerPhone.number == phone
+        # An agent often has only the tail of a number ("尾号 5678"): four digits or more match
+        # the end of any of the caller's numbers.
+        if len(phone) >= 4 and _PHONE_LIKE.fullmatch(q.strip()):
+            match = or_(match, CallerPhone.number.endswith(phone, autoescape=True))
+        by_phone = select(CallerPhone.caller_id).where(match)
+        stmt = stmt.where(or_(Caller.name.contains(q, autoescape=True), Caller.id.in_(by_phone)))
     return stmt
 
 
 @router.get("/callers", response_model=Page[CallerOut])
 def list_callers(
     params: ListParams = Depends(),
-    q: str | None = Query(None, max_length=100, description="name part or exact phone number"),
+    q: str | None = Query(None, max_length=100, description="name part, phone number or its last 4+ digits"),
     district: str | None = Query(None, max_length=64),
     principal: Principal = Depends(require("callers.read")),
     session: Session = Depends(get_session, scope="function"),
