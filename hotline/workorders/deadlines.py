@@ -16,14 +16,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
+from hotline.audit.service import SYSTEM
 from hotline.bus import get_bus
 from hotline.workorders.calendar import WorkCalendar
-from hotline.workorders.models import DeadlinePolicy, Notification, WorkOrder
+from hotline.workorders.models import DeadlinePolicy, Notification, WorkOrder, WorkOrderEvent
 from hotline.workorders.states import State
 
 WARN_BEFORE = timedelta(hours=24)
 ESCALATE_AFTER_WORKDAYS = 2
 SWEEP_LOCK = 0x6F726465  # advisory-lock key of the deadline sweep
+TIMELINE_NOTE = {
+    "supervision": "已超过当前环节时限，系统自动督办，请尽快办理",
+    "escalation": "超期未办结，已升级督办",
+}
 
 # type -> (receive, reply, close) working days; emergency: the same day.
 DEFAULT_POLICIES: dict[str, tuple[int, int, int]] = {
@@ -145,6 +150,32 @@ def sweep_deadlines(session: Session, now: datetime) -> dict[str, int]:
                 ).where(cond),
             )
         )
+        if kind in TIMELINE_NOTE:
+            # The automatic 督办/升级 in the order's timeline too, with what it means (set-based as well).
+            session.execute(
+                insert(WorkOrderEvent).from_select(
+                    [
+                        "workorder_id",
+                        "at",
+                        "actor",
+                        "action",
+                        "from_state",
+                        "to_state",
+                        "department_id",
+                        "note",
+                    ],
+                    select(
+                        WorkOrder.id,
+                        literal(now, WorkOrderEvent.at.type),
+                        literal(SYSTEM.name),
+                        literal("supervise" if kind == "supervision" else "escalate"),
+                        WorkOrder.state,
+                        WorkOrder.state,
+                        WorkOrder.department_id,
+                        literal(TIMELINE_NOTE[kind]),
+                    ).where(cond),
+                )
+            )
         values: dict[object, object] = {"alert_level": level, "updated_at": now}
         if level >= 2:
             values["supervised"] = True

@@ -169,6 +169,9 @@ def load(session: Session, actor: Actor) -> None:
         o = act(session, agent, o.id, "dispatch", o.version, now=at, department_id=dept_id)
         if path == "overdue" and code == "0201":
             merged_target = o.id  # the repeat call below is merged into this one
+        if path == "overdue":  # a supervisor's 督办 with its text, as the handler will see it
+            note = "来电人多次催办，请今日内签收并联系来电人"
+            o = act(session, sup, o.id, "supervise", o.version, now=now - timedelta(days=1), note=note)
         if path in ("dispatched", "overdue"):
             continue
         if path == "returned":

@@ -143,7 +143,7 @@ def _apply(
         if target.state in TERMINAL:
             raise Conflict(f"target {target.number} is {target.state}", f"目标工单 {target.number} 已结束")
         order.merged_into_id = target.id
-        timeline(session, target, who.actor, "merged_in", target.state, order.number)
+        timeline(session, target, who.actor, "merged_in", target.state, order.number, at=now)
         note = target.number
     elif action is Action.cancel:
         note = _need(params, "note", "撤销理由")
@@ -204,7 +204,7 @@ def act(
         if target is not state or action in (Action.approve_extension, Action.dispatch, Action.reopen):
             arm(order, WorkCalendar.load(session))
     flush(session, order)
-    timeline(session, order, who.actor, action.value, state.value, note)
+    timeline(session, order, who.actor, action.value, state.value, note, at=now)
     record(session, who.actor, f"workorder.{action.value}", "workorder", order.id, before, snapshot(order))
     get_bus().publish(
         f"workorder.{action.value}",

@@ -104,11 +104,14 @@ def timeline(
     action: str,
     from_state: str | None,
     note: str | None = None,
+    at: datetime | None = None,
 ) -> None:
+    """One timeline entry, dated when the step happened (`at`: an action's `now`, e.g. demo data
+    or a replayed import), not when the row happened to be written."""
     session.add(
         WorkOrderEvent(
             workorder_id=order.id,
-            at=utcnow(),
+            at=at or utcnow(),
             actor_id=actor.id,
             actor=actor.name,
             action=action,
@@ -168,7 +171,7 @@ def create(session: Session, who: Who, data: NewOrder, now: datetime | None = No
         for ref in refs:
             session.add(WorkOrderLink(workorder_id=order.id, kind=kind, ref=ref))
     search.reindex(session, order)
-    timeline(session, order, who.actor, "create", None)
+    timeline(session, order, who.actor, "create", None, at=now)
     record(session, who.actor, "workorder.create", "workorder", order.id, None, snapshot(order))
     event = {
         "id": order.id,

@@ -127,6 +127,15 @@ def test_sweep_warns_supervises_escalates_once(db: Database) -> None:
         assert sorted(kinds) == ["dispatch", "escalation", "supervision", "warning"]
         row = s.get(WorkOrder, oid)
         assert row is not None and row.supervised and row.alert_level == 3
+        events = s.scalars(
+            select(WorkOrderEvent).where(WorkOrderEvent.workorder_id == oid).order_by(WorkOrderEvent.id)
+        ).all()
+        auto = [(e.action, e.note, e.at) for e in events if e.action in ("supervise", "escalate")]
+        assert [(a, n) for a, n, _ in auto] == [
+            ("supervise", "已超过当前环节时限，系统自动督办，请尽快办理"),
+            ("escalate", "超期未办结，已升级督办"),
+        ]
+        assert auto[0][2] == due + timedelta(seconds=1)  # dated when the sweep ran, not when written
 
 
 def test_search_and_duplicates(db: Database) -> None:
@@ -227,3 +236,24 @@ def test_extensions_are_decided_before_the_deadline(sqlite_db: Database) -> None
         assert not o.extension_pending
         with pytest.raises(Conflict):
             act(s, who("supervisor"), o.id, "approve_extension", o.version)  # nothing pending any more
+
+
+def test_timeline_is_dated_when_the_step_happened(db: Database) -> None:
+    """An order created and dispatched at a given time (demo data, imports) shows that time in its
+    timeline, not the moment the rows were written (review: 创建 12-04 on an order of 11-28)."""
+    from hotline.workorders.service import NewOrder, create
+
+    then = datetime(2026, 11, 28, 1, 30, tzinfo=UTC)
+    with db.session() as s:
+        o = create(s, SYSTEM_WHO, NewOrder(type="inquiry", title="补贴", content="咨询养老补贴"), now=then)
+        o = act(s, who("agent"), o.id, "dispatch", o.version, now=then + timedelta(hours=1), department_id=1)
+        rows = s.execute(
+            select(WorkOrderEvent.action, WorkOrderEvent.at)
+            .where(WorkOrderEvent.workorder_id == o.id)
+            .order_by(WorkOrderEvent.id)
+        ).all()
+        assert [(a, at) for a, at in rows] == [
+            ("create", then),
+            ("accept", then),
+            ("dispatch", then + timedelta(hours=1)),
+        ]

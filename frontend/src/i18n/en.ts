@@ -66,6 +66,7 @@ export default {
       replied: 'Replied', return_visit: 'Return visit', returned: 'Returned', closed: 'Closed', cancelled: 'Cancelled', merged: 'Merged',
     },
     actions: {
+      escalate: 'Escalated', merged_in: 'Merged in',
       accept: 'Accept', resolve_on_call: 'Resolve on call', dispatch: 'Dispatch', receive: 'Receive', return: 'Return',
       request_extension: 'Request extension', approve_extension: 'Approve extension', refuse_extension: 'Refuse extension', reply: 'Reply',
       start_return_visit: 'Start return visit', close: 'Close', reopen: 'Re-open', supervise: 'Supervise', merge: 'Merge', cancel: 'Cancel',

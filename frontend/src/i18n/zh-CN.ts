@@ -66,6 +66,7 @@ export default {
       replied: '已答复', return_visit: '回访中', returned: '已退单', closed: '已办结', cancelled: '已撤销', merged: '已合并',
     },
     actions: {
+      escalate: '升级督办', merged_in: '被合并',
       accept: '受理', resolve_on_call: '当场办结', dispatch: '派单', receive: '签收', return: '退单',
       request_extension: '申请延期', approve_extension: '批准延期', refuse_extension: '驳回延期', reply: '答复',
       start_return_visit: '开始回访', close: '办结', reopen: '重办', supervise: '督办', merge: '合并', cancel: '撤销',
