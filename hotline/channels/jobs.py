@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hotline.channels import replies
 from hotline.channels.mail_out import send_queued_mail
 from hotline.channels.sms_out import send_queued
 from hotline.jobs import Job
@@ -11,4 +12,6 @@ JOBS = [
     Job("channels.send_sms_acks", 20, lambda db, now: send_queued(db, now)),
     # Mail left behind by the receiver (an order made by a later retry, a relay that was down).
     Job("channels.send_mail_acks", 60, lambda db, now: send_queued_mail(db, now)),
+    # Departments' answers and closings back to the citizen over their own channel.
+    Job("channels.send_replies", 20, lambda db, now: replies.run(db, now)),
 ]

@@ -4,6 +4,9 @@ The receiver mails the acknowledgement right after making the order; this job se
 behind: an order made later by a retry of a failed message, or a relay that was down. A queued
 acknowledgement is left alone for `GRACE` so the receiver's own send is not doubled; a failed one
 is tried again on each run, for a day, then left `failed` (listed with its inbox row).
+
+`send_answer` mails a department's answer (a person's, so without `Auto-Submitted`) threaded to
+the citizen's own mail by `In-Reply-To` / `References`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import logging
 import smtplib
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 
 from sqlalchemy import or_, select
 
@@ -65,3 +70,25 @@ def send_queued_mail(
         mark_ack_sent(db, ack_id, True)
         sent += 1
     return sent
+
+
+def send_answer(settings: ChannelSettings, to: str, subject: str, text: str, in_reply_to: str | None) -> str:
+    """Mail a department's answer through the relay; returns its Message-ID. Not marked
+    `Auto-Submitted` (RFC 3834: a person answered), so the citizen's own auto-responder may answer
+    it, which our receiver then holds; `X-Loop` still names us so no loop can start."""
+    msg = EmailMessage()
+    msg["From"] = settings.mailbox_address
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(usegmt=True)
+    message_id = make_msgid(domain=settings.mailbox_address.split("@")[-1])
+    msg["Message-ID"] = message_id
+    msg["X-Loop"] = settings.mailbox_address
+    if in_reply_to and not in_reply_to.startswith("sha256:"):  # sha256: we made it up, not theirs
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
+    msg.set_content(text)
+    with smtplib.SMTP(settings.smtp_relay_host, settings.smtp_relay_port, timeout=10) as smtp:
+        # A person's answer: bounces come back to the mailbox (held there as automated mail).
+        smtp.send_message(msg, from_addr=settings.mailbox_address)
+    return message_id

@@ -89,3 +89,58 @@ class SeenNonce(Base):
         Index("uq_channel_nonces_channel_nonce_key", "channel", "nonce_key", unique=True),
         Index("ix_channel_nonces_seen_at", "seen_at"),
     )
+
+
+class OutboundReply(Base):
+    """The department's answer (or the closing) of an order going back to the citizen over the
+    channel they wrote in by: an outbox row, queued in the transaction that made it, sent by a job.
+
+    `event_id` (the timeline event of the `reply` / `close`) is unique, so one answer is sent once.
+    States: `queued` → `sent`; a failed try is `failed` with `next_attempt_at` backed off, `dead`
+    after the last allowed attempt; `refused` when the channel cannot carry it any more (WeChat's
+    48-hour customer-service window has passed) — never retried, the handler answers by phone."""
+
+    __tablename__ = "channel_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workorder_id: Mapped[int] = mapped_column(ForeignKey("workorders.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # reply | close
+    channel: Mapped[str] = mapped_column(String(16))  # sms | wechat | mailbox
+    recipient: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    # The citizen's original Message-ID (mail threading), when there is one.
+    in_reply_to: Mapped[str | None] = mapped_column(String(255))
+    # queued | sent | failed | dead | refused
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    # What the far end calls it: our Message-ID, the gateway reference, WeChat's msgid.
+    external_ref: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("uq_channel_replies_event_id", "event_id", unique=True),
+        Index("ix_channel_replies_status", "status"),
+    )
+
+
+class Attachment(Base):
+    """A file that came with a citizen's mail, kept (within limits) for the order's readers.
+    `refused` rows keep only the name, type, size and why (the bytes stay only in the raw mail)."""
+
+    __tablename__ = "channel_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("channel_inbox.id", ondelete="CASCADE"), index=True)
+    workorder_id: Mapped[int | None] = mapped_column(ForeignKey("workorders.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # stored | refused
+    note: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -42,6 +42,19 @@ class ChannelSettings(BaseSettings):
     inbox_max_attempts: int = 8
     inbox_retry_base_s: int = 60
     inbox_retry_max_s: int = 6 * 3600
+    # WeChat customer-service messages (客服消息) carry answers back: the API base (a test double in
+    # tests), the account's AppSecret for the access token, and the window after the citizen's
+    # last message in which WeChat accepts them (48 hours).
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_app_secret: str = ""
+    wechat_reply_window_h: int = 48
+    # Answers sent back to citizens: retries back off like the inbox's; a dead letter after N.
+    reply_max_attempts: int = 8
+    reply_retry_base_s: int = 60
+    reply_retry_max_s: int = 6 * 3600
+    # Mail attachments kept for the order: per file and per mail; other types are refused.
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachments_max_total_bytes: int = 20 * 1024 * 1024
     # The text kept for the order (characters); longer messages are cut, the raw copy is whole.
     body_max_chars: int = 20_000
 

@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 RETRY_FOR = timedelta(days=1)
 
 
-def send_one(settings: ChannelSettings, client: httpx.Client, ack_id: int, to: str, text: str) -> bool:
-    body = json.dumps({"to": to, "text": text, "ref": f"ack-{ack_id}"}, ensure_ascii=False).encode()
+def post(settings: ChannelSettings, client: httpx.Client, ref: str, to: str, text: str) -> str | None:
+    """One signed POST to the gateway; None when sent, else why not (logged)."""
+    body = json.dumps({"to": to, "text": text, "ref": ref}, ensure_ascii=False).encode()
     timestamp = str(int(time.time()))
     try:
         resp = client.post(
@@ -41,12 +42,16 @@ def send_one(settings: ChannelSettings, client: httpx.Client, ack_id: int, to: s
             },
         )
     except httpx.HTTPError as exc:
-        log.warning("SMS gateway unreachable for ack %s: %s", ack_id, exc)
-        return False
+        log.warning("SMS gateway unreachable for %s: %s", ref, exc)
+        return f"SMS gateway unreachable: {exc}"
     if resp.status_code >= 300:
-        log.warning("SMS gateway refused ack %s: HTTP %s", ack_id, resp.status_code)
-        return False
-    return True
+        log.warning("SMS gateway refused %s: HTTP %s", ref, resp.status_code)
+        return f"SMS gateway refused: HTTP {resp.status_code}"
+    return None
+
+
+def send_one(settings: ChannelSettings, client: httpx.Client, ack_id: int, to: str, text: str) -> bool:
+    return post(settings, client, f"ack-{ack_id}", to, text) is None
 
 
 def send_queued(db: Database, now: datetime | None = None, settings: ChannelSettings | None = None) -> int:

@@ -71,6 +71,7 @@ export default {
       request_extension: 'Request extension', approve_extension: 'Approve extension', refuse_extension: 'Refuse extension', reply: 'Reply',
       start_return_visit: 'Start return visit', close: 'Close', reopen: 'Re-open', supervise: 'Supervise', merge: 'Merge', cancel: 'Cancel',
       create: 'Create', return_visit: 'Return visit', update: 'Update', link: 'Link',
+      channel_reply_sent: 'Answer sent to the citizen', channel_reply_refused: 'Answer could not be sent', channel_reply_dead: 'Answer sending failed',
     },
     satisfactions: { satisfied: 'Satisfied', basically_satisfied: 'Basically satisfied', unsatisfied: 'Unsatisfied' },
     days: 'Days', into: 'Merge into order id', bulkDispatch: 'Bulk dispatch', selected: '{n} selected', export: 'Export Excel',

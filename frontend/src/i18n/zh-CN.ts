@@ -71,6 +71,7 @@ export default {
       request_extension: '申请延期', approve_extension: '批准延期', refuse_extension: '驳回延期', reply: '答复',
       start_return_visit: '开始回访', close: '办结', reopen: '重办', supervise: '督办', merge: '合并', cancel: '撤销',
       create: '创建', return_visit: '回访', update: '修改', link: '关联',
+      channel_reply_sent: '已向市民发送答复', channel_reply_refused: '答复无法发送', channel_reply_dead: '答复发送失败',
     },
     satisfactions: { satisfied: '满意', basically_satisfied: '基本满意', unsatisfied: '不满意' },
     days: '延期天数', into: '合并到工单编号', bulkDispatch: '批量派单', selected: '已选 {n} 条', export: '导出 Excel',

@@ -1,0 +1,106 @@
+"""Answers to WeChat citizens as customer-service messages (客服消息) of the official account.
+
+WeChat accepts a customer-service message only within 48 hours of the citizen's last message to the
+account (errcode 45015 otherwise), so the window is checked here against the inbox before calling,
+and a refusal is final (`Refused`): the handler must answer another way. The call needs an access
+token (`GET /cgi-bin/token?grant_type=client_credential`), good for `expires_in` seconds; it is
+cached per process and fetched again when WeChat says it is invalid or expired (40001/40014/42001).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.channels.models import InboundMessage
+from hotline.channels.settings import ChannelSettings
+
+TOKEN_INVALID = {40001, 40014, 42001}
+OUT_OF_WINDOW = {45015, 45047}  # reply time limit passed; too many messages without an answer
+_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+_lock = threading.Lock()
+
+
+class Refused(Exception):
+    """The message cannot be sent over WeChat at all (not worth retrying)."""
+
+
+class Failed(Exception):
+    """This attempt failed (network, WeChat busy): retry later."""
+
+
+def last_message_at(session: Session, openid: str) -> datetime | None:
+    return session.scalar(
+        select(func.max(InboundMessage.received_at)).where(
+            InboundMessage.channel == "wechat", InboundMessage.sender == openid
+        )
+    )
+
+
+def check_window(settings: ChannelSettings, last: datetime | None, now: datetime) -> None:
+    hours = settings.wechat_reply_window_h
+    if last is None or now - last > timedelta(hours=hours):
+        raise Refused(
+            f"the citizen's last WeChat message is more than {hours} hours old; WeChat accepts "
+            f"customer-service messages only within {hours} hours — answer by phone"
+        )
+
+
+def _token(settings: ChannelSettings, client: httpx.Client, fresh: bool) -> str:
+    key = (settings.wechat_api_base, settings.wechat_app_id)
+    with _lock:
+        cached = _tokens.get(key)
+        if cached and not fresh and cached[1] > time.monotonic():
+            return cached[0]
+    if not settings.wechat_app_id or not settings.wechat_app_secret:
+        raise Failed("WeChat AppID/AppSecret not configured")
+    try:
+        resp = client.get(
+            settings.wechat_api_base.rstrip("/") + "/cgi-bin/token",
+            params={
+                "grant_type": "client_credential",
+                "appid": settings.wechat_app_id,
+                "secret": settings.wechat_app_secret,
+            },
+        )
+        data = resp.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise Failed(f"WeChat token request failed: {exc}") from exc
+    token = data.get("access_token") if isinstance(data, dict) else None
+    if not token:
+        raise Failed(f"WeChat gave no access token: errcode {data.get('errcode')} {data.get('errmsg')}")
+    # Renew a minute early so a token never expires between fetching and using it.
+    expires = time.monotonic() + max(60, int(data.get("expires_in", 7200)) - 60)
+    with _lock:
+        _tokens[key] = (str(token), expires)
+    return str(token)
+
+
+def send_text(settings: ChannelSettings, client: httpx.Client, openid: str, text: str) -> str:
+    """Send one text message; returns WeChat's msgid (or "") — raises Refused or Failed."""
+    payload = {"touser": openid, "msgtype": "text", "text": {"content": text}}
+    for fresh in (False, True):
+        token = _token(settings, client, fresh)
+        try:
+            resp = client.post(
+                settings.wechat_api_base.rstrip("/") + "/cgi-bin/message/custom/send",
+                params={"access_token": token},
+                json=payload,
+            )
+            data = resp.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise Failed(f"WeChat customer-service call failed: {exc}") from exc
+        code = int(data.get("errcode", 0)) if isinstance(data, dict) else -1
+        if code == 0:
+            return str(data.get("msgid", ""))
+        if code in OUT_OF_WINDOW:
+            raise Refused(f"WeChat refused the message: errcode {code} {data.get('errmsg')}")
+        if code not in TOKEN_INVALID:
+            errmsg = data.get("errmsg") if isinstance(data, dict) else ""
+            raise Failed(f"WeChat error: errcode {code} {errmsg}")
+    raise Failed("WeChat access token refused twice")
