@@ -28,7 +28,7 @@ from hotline.workorders.models import SearchToken, WorkOrder
 from hotline.workorders.search import Plan, TextScan
 
 T = TypeVar("T")
-RANK_WINDOW = 300
+RANK_WINDOW = 200
 K1 = 1.2
 
 

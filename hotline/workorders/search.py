@@ -236,7 +236,8 @@ def query_terms(text: str) -> tuple[list[str], list[str]]:
         # Bigrams at even offsets (plus the last) cover every character; the others only rank.
         cover = set(range(0, len(grams), 2)) | {len(grams) - 1}
         required += [g for i, g in enumerate(grams) if i in cover]
-        optional += [g for i, g in enumerate(grams) if i not in cover]
+        if len(run) <= 4:  # in longer runs jieba's whole words say enough about adjacency
+            optional += [g for i, g in enumerate(grams) if i not in cover]
         optional += [w for w in jieba.cut(run) if len(w) >= 3]
     required += [w for w in _ALNUM.findall(text) if len(w) <= MAX_TOKEN]
     req = [t for t in dict.fromkeys(required) if not _stop(t)]
