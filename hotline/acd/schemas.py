@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import Field
@@ -81,6 +82,14 @@ class HoursPatch(StrictIn):
     version: int
     name: str | None = Field(None, min_length=1, max_length=64)
     schedule: dict[str, Any] | None = None
+
+
+class HoursPreviewIn(StrictIn):
+    """An unsaved schedule to preview (what routing would do if it were saved)."""
+
+    schedule: dict[str, Any]
+    start: date | None = None
+    days: int = Field(14, ge=1, le=62)
 
 
 class DayPlanOut(Out):

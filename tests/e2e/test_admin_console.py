@@ -48,6 +48,11 @@ def test_ivr_editor_guards_the_live_line(new_page: Callable[[], Any]) -> None:
     page.goto("/ivr")
     page.locator('.vue-flow__node[data-id="main_menu"]').wait_for()
     published = page.request.get("/api/ivr/flows/1").json()["published_number"]
+    # Readable: the graph is not shrunk below 80 % to fit (node text stays >= 10 px).
+    scale = page.locator(".vue-flow__viewport").evaluate(
+        "e => new DOMMatrix(getComputedStyle(e).transform).a"
+    )
+    assert scale >= 0.79, scale
 
     # Node ids: a-z, 0-9 and _ only.
     page.get_by_test_id("ivr-add-id").fill("bad id!")
@@ -148,3 +153,46 @@ def test_reset_password_audit_export_and_moh(new_page: Callable[[], Any]) -> Non
     page.goto("/admin/telephony")
     page.get_by_role("tab", name="提示音").click()
     page.get_by_test_id("moh-builtin").wait_for()
+
+
+def test_hours_preview_shows_unsaved_edits(new_page: Callable[[], Any]) -> None:
+    page = new_page()
+    login(page, "admin")
+    page.goto("/admin/queues")
+    card = page.get_by_test_id("hours-hotline")
+    card.get_by_text("热线服务时间").wait_for()  # the schedule's name, not its code
+    calendar = page.get_by_test_id("hours-calendar-hotline")
+    calendar.locator(".el-table__row").first.wait_for()
+    assert "20:00–23:45" not in calendar.inner_text()
+    page.get_by_test_id("add-workday-hotline").click()
+    card.get_by_test_id("hours-preview-title").get_by_text("含未保存的修改").wait_for()
+    calendar.get_by_text("20:00–23:45").first.wait_for()
+    saved = next(h for h in page.request.get("/api/acd/hours").json() if h["name"] == "hotline")
+    assert ["20:00", "23:45"] not in saved["schedule"]["windows"]["workday"]
+
+
+def test_work_order_configuration_page(new_page: Callable[[], Any]) -> None:
+    page = new_page()
+    login(page, "admin")
+    page.locator("nav a[data-nav=config]").click()
+    page.get_by_test_id("cat-code").fill("e2e_cat")
+    page.get_by_test_id("cat-name").fill("端到端测试分类")
+    page.get_by_test_id("cat-add").click()
+    page.get_by_test_id("categories-table").get_by_text("端到端测试分类").wait_for()
+
+    page.get_by_role("tab", name="办理时限").click()
+    page.get_by_test_id("pol-close").locator("input").fill("12")
+    page.get_by_test_id("pol-save").click()
+    page.get_by_test_id("policies-table").locator("tr", has_text="咨询").get_by_text("12").first.wait_for()
+
+    page.get_by_role("tab", name="节假日日历").click()
+    page.get_by_placeholder("日期", exact=True).fill("2026-12-31")
+    page.keyboard.press("Enter")
+    page.get_by_test_id("cal-note").fill("跨年放假")
+    page.get_by_test_id("cal-save").click()
+    page.get_by_test_id("calendar-table").get_by_text("跨年放假").wait_for()
+
+    page.get_by_role("tab", name="受理收件箱").click()
+    page.get_by_test_id("inbox-table").wait_for()
+    page.get_by_role("tab", name="录音保留").click()
+    page.get_by_test_id("retention").get_by_text("永久保留").wait_for()

@@ -67,8 +67,12 @@ CODES = [
 CODE_RE = re.compile(r"(?<![A-Za-z0-9_.\-/])(" + "|".join(CODES) + r")(?![A-Za-z0-9_\-/])")
 
 # Pages owned by engineers working on them at the same time, whose remaining codes are theirs:
-# see the report of this change. Keys are paths, values say why.
-EXCLUDED: dict[str, str] = {}
+# see the report of this change. Keys are "user path", values say why.
+EXCLUDED: dict[str, str] = {
+    # WallboardView.vue (wallboard owner): a role without acd.read cannot read /api/acd/queues, so
+    # the per-queue table and SLA alerts name queues by code (elderly, general) for the QA inspector.
+    "zhijian /wallboard": "queue codes for roles without acd.read",
+}
 
 VISIBLE_TEXT = """() => {
   const clone = document.body.cloneNode(true);
@@ -100,6 +104,7 @@ def _ivr_actions(page: Any, report: dict[str, list[str]]) -> None:
     page.get_by_test_id("ivr-check").wait_for()
     page.get_by_test_id("ivr-sim-run").click()
     page.get_by_test_id("ivr-sim-result").wait_for()
+    page.get_by_test_id("ivr-fit").click()  # every node in view, to click it
     for node in page.locator(".vue-flow__node").all()[:6]:
         node.click()
         _scan(page, "/ivr (node)", report)
@@ -146,7 +151,7 @@ def test_every_page_of_every_role_is_in_chinese(browser: Any, server: str) -> No
             hrefs = page.locator("nav a[data-nav]").evaluate_all("as => as.map(a => a.getAttribute('href'))")
             assert hrefs, user
             for href in hrefs:
-                if href in EXCLUDED:
+                if f"{user} {href}" in EXCLUDED:
                     continue
                 page.goto(href)
                 page.locator("#main").wait_for()

@@ -59,3 +59,41 @@ def test_audit_time_range_labels_and_export(client: TestClient, auth: H, db: Dat
     assert client.get("/api/audit/export.csv", headers=auth("agent")).status_code == 403
     # Taking a copy of the log is itself in the log.
     assert any(i["action"] == "export" for i in client.get("/api/audit", headers=admin).json()["items"])
+
+
+def test_business_hours_preview_of_an_unsaved_schedule(client: TestClient, auth: H) -> None:
+    sup = auth("supervisor")
+    created = client.post("/api/acd/hours", json={"name": "main", "schedule": {}}, headers=sup).json()
+    draft = {
+        **created["schedule"],
+        "closed_dates": ["2026-09-29"],
+        "windows": {"workday": [["09:00", "17:00"]]},
+    }
+    body = {"schedule": draft, "start": "2026-09-28", "days": 3}
+    r = client.post("/api/acd/hours/preview", json=body, headers=auth("agent"))
+    assert r.status_code == 200, r.text
+    days = {d["date"]: d for d in r.json()["days"]}
+    assert days["2026-09-28"]["windows"] == [["09:00", "17:00"]]
+    assert days["2026-09-29"]["reason"] == "closed_date"
+    # Nothing was stored: the saved schedule still has no closed date.
+    saved = client.get(
+        f"/api/acd/hours/{created['id']}/calendar", params={"start": "2026-09-29", "days": 1}, headers=sup
+    )
+    assert saved.json()["days"][0]["reason"] != "closed_date"
+    bad = {"schedule": {**draft, "windows": {"workday": [["18:00", "08:00"]]}}}
+    assert client.post("/api/acd/hours/preview", json=bad, headers=sup).status_code == 422
+
+
+def test_work_order_configuration_and_retention_are_readable(client: TestClient, auth: H) -> None:
+    admin = auth("admin")
+    policy = {"type": "complaint", "urgency": "*", "receive_days": 1, "reply_days": 5, "close_days": 10}
+    assert client.put("/api/workorders/policies", json=policy, headers=admin).status_code == 200
+    rows = client.get("/api/workorders/policies", headers=admin).json()
+    assert {**policy, "id": rows[0]["id"]} in rows
+    day = {"day": "2026-12-31", "workday": False, "note": "跨年调休"}
+    assert client.put("/api/workorders/calendar", json=day, headers=admin).status_code == 200
+    assert day in client.get("/api/workorders/calendar", headers=admin).json()
+    assert client.get("/api/workorders/calendar", headers=auth("supervisor")).status_code == 403
+    r = client.get("/api/settings/retention", headers=admin)
+    assert r.json() == {"recording_retention_days": 0, "source": "settings"}
+    assert client.get("/api/settings/retention", headers=auth("agent")).status_code == 403

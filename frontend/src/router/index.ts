@@ -52,6 +52,8 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: 'telephony.admin', title: 'admin.trunks', group: 'admin', nav: true } },
   { path: 'admin/audit', name: 'audit', component: () => import('../views/admin/AuditView.vue'),
     meta: { perm: 'audit.read', title: 'nav.audit', group: 'admin', nav: true } },
+  { path: 'admin/config', name: 'config', component: () => import('../views/admin/ConfigView.vue'),
+    meta: { perm: 'workorders.admin', title: 'cfg.conf.title', group: 'admin', nav: true } },
 ]
 
 /** The first page for a role: what that person spends the day on. */

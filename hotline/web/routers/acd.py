@@ -6,6 +6,7 @@ Every write publishes "acd.config" on the bus after it commits, so a running cal
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.acd import service
-from hotline.acd.hours import day_plan, is_open
+from hotline.acd.hours import day_plan, is_open, validate_schedule
 from hotline.acd.models import AcdQueue, BusinessHours
 from hotline.acd.schemas import (
     DayPlanOut,
@@ -21,6 +22,7 @@ from hotline.acd.schemas import (
     HoursIn,
     HoursOut,
     HoursPatch,
+    HoursPreviewIn,
     QueueIn,
     QueueOut,
     QueuePatch,
@@ -153,7 +155,16 @@ def hours_calendar(
     row = session.get(BusinessHours, hours_id)
     if row is None:
         raise NotFound(f"no business hours {hours_id}", f"营业时间 {hours_id} 不存在")
-    schedule = dict(row.schedule)
+    return _calendar(dict(row.schedule), start, days)
+
+
+@router.post("/hours/preview", response_model=HoursCalendarOut)
+def hours_preview(body: HoursPreviewIn, _: Principal = Depends(require("acd.read"))) -> HoursCalendarOut:
+    """The calendar of an unsaved schedule (the editor's preview before 保存); nothing is stored."""
+    return _calendar(validate_schedule(body.schedule), body.start, body.days)
+
+
+def _calendar(schedule: dict[str, Any], start: date | None, days: int) -> HoursCalendarOut:
     now = datetime.now(ZoneInfo(str(schedule.get("timezone", "Asia/Shanghai"))))
     first = start or now.date()
     plans = [DayPlanOut.model_validate(day_plan(schedule, first + timedelta(days=i))) for i in range(days)]

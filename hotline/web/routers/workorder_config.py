@@ -61,6 +61,30 @@ def create_category(
     return {"id": c.id, "code": c.code, "name": c.name, "parent_id": c.parent_id}
 
 
+@router.get("/policies", response_model=list[dict[str, Any]])
+def list_policies(
+    _: Principal = Depends(require("workorders.admin")),
+    session: Session = Depends(get_session, scope="function"),
+) -> list[dict[str, Any]]:
+    """Deadline policies (working days to receive, reply and close) per type and urgency."""
+    rows = session.scalars(select(DeadlinePolicy).order_by(DeadlinePolicy.type, DeadlinePolicy.urgency))
+    return [
+        {"id": p.id, "type": p.type, "urgency": p.urgency, "receive_days": p.receive_days,
+         "reply_days": p.reply_days, "close_days": p.close_days}
+        for p in rows
+    ]  # fmt: skip
+
+
+@router.get("/calendar", response_model=list[dict[str, Any]])
+def list_calendar_overrides(
+    _: Principal = Depends(require("workorders.admin")),
+    session: Session = Depends(get_session, scope="function"),
+) -> list[dict[str, Any]]:
+    """The center's own calendar changes (extra holidays or working days) on top of the official one."""
+    rows = session.scalars(select(CalendarOverride).order_by(CalendarOverride.day))
+    return [{"day": r.day.isoformat(), "workday": r.workday, "note": r.note} for r in rows]
+
+
 @router.put("/policies", response_model=dict[str, Any])
 def put_policy(
     body: PolicyIn,
