@@ -162,6 +162,15 @@ class Acd(Callbacks, Timers):
         self._move(agent, AgentEvent.set_not_ready, now, reason)
         agent.wrap_up_until = None
 
+    def extend_wrap_up(self, agent_id: int, seconds: float, now: float) -> float:
+        """More time to finish the notes: the wrap-up ends `seconds` later. Returns the time left."""
+        agent = self.agent(agent_id)
+        if agent.state is not AgentState.wrap_up or agent.wrap_up_until is None:
+            raise Conflict("the agent is not in wrap-up", "当前不在话后整理，无需延长")
+        agent.wrap_up_until = max(agent.wrap_up_until, now) + seconds
+        self._timer(agent.wrap_up_until, "wrap_up", agent.call_id or "", agent_id)
+        return agent.wrap_up_until - now
+
     def hold(self, agent_id: int, now: float) -> None:
         self._move(self.agent(agent_id), AgentEvent.hold, now)
 

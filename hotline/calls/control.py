@@ -34,6 +34,7 @@ from hotline.calls.writer import Writer
 from hotline.config import get_settings
 from hotline.errors import Conflict, HotlineError, Invalid, NotFound
 from hotline.people.models import User
+from hotline.store.base import utcnow
 from hotline.store.db import Database
 
 SUPERVISE_MODES = ("listen", "whisper", "barge")
@@ -102,6 +103,10 @@ class CallControl(CallViews):
 
     def not_ready(self, agent_id: int, reason: str) -> dict[str, Any]:
         self.acd.set_not_ready(agent_id, self.clock(), reason)
+        return self.agent_view(agent_id)
+
+    def extend_wrap_up(self, agent_id: int, seconds: float) -> dict[str, Any]:
+        self.acd.extend_wrap_up(agent_id, seconds, self.clock())
         return self.agent_view(agent_id)
 
     def set_agent_state(self, agent_id: int, state: str, reason: str | None) -> dict[str, Any]:
@@ -326,6 +331,11 @@ class CallControl(CallViews):
         if await far.wait_answered(60) and agent_leg.is_active:
             self.acd.answer(agent_id, call_id, self.clock())
             live.state, live.outcome = "connected", "answered"
+            live.answered_at = at = utcnow()
+            far_id = far.id
+            # the CDR knows the call was answered (talk time, the agent's figures, reports)
+            self.writer.submit(lambda s: cdr.update_call(s, call_id, answered_at=at))
+            self.writer.submit(lambda s: cdr.add_leg(s, call_id, far_id, "external", number, None))
             agent_leg.call.bridge(far, agent_leg)
             self._record_outbound(live)
         else:
@@ -386,7 +396,11 @@ class CallControl(CallViews):
         try:
             leg = await self.engine.originate(ext, call=live.call, caller_id=f"{mode}-{agent_id}")
         except (LookupError, OSError) as exc:
-            raise Conflict("your phone is not registered", "您的话机未注册") from exc
+            raise Conflict(
+                f"your phone (extension {ext}) is not registered: sign in to extension {ext} on a desk "
+                "phone or softphone, then try again",
+                f"您的话机（分机 {ext}）未注册：请先在话机或软电话上登录分机 {ext}，再监听",
+            ) from exc
         if not await leg.wait_answered(30):
             await leg.hangup("no_answer")
             raise Conflict("your phone did not answer", "您的话机未接听")

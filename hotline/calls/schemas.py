@@ -16,6 +16,10 @@ class NotReadyIn(StrictIn):
     reason: str = Field("busy", min_length=1, max_length=64)
 
 
+class WrapUpExtendIn(StrictIn):
+    seconds: int = Field(30, ge=5, le=300)
+
+
 class HoldIn(StrictIn):
     on: bool = True
 

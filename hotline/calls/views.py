@@ -8,9 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from hotline.acd.engine import Acd
 from hotline.calls.kpi import CENTER, KpiBook
 from hotline.calls.live import LiveCall
+from hotline.calls.models import Call
+from hotline.calls.records import local_midnight
+from hotline.calls.telephony import EnginePort
 from hotline.store.base import utcnow
 
 OUTBOUND_PREFIX = "out-"  # the CDR id of an agent's outbound (dial-pad) call
@@ -21,6 +27,7 @@ class CallViews:
     kpi: KpiBook
     live: dict[str, LiveCall]
     clock: Callable[[], float]
+    engine: EnginePort
 
     def agent_view(self, agent_id: int) -> dict[str, Any]:
         a = self.acd.agent(agent_id)
@@ -41,6 +48,11 @@ class CallViews:
             "calls_taken": a.calls_taken,
             "talk_seconds": round(a.talk_seconds, 1),
             "misses": a.misses,
+            "wrap_left": round(max(0.0, a.wrap_up_until - self.clock()))
+            if a.state.value == "wrap_up" and a.wrap_up_until is not None
+            else None,
+            # a ready agent without a registered phone is an empty seat calls would ring into
+            "phone_registered": bool(a.extension and self.engine.contacts(a.extension)),
             # None: never changed state since the server started (not "logged out for the uptime")
             "since": round(self.clock() - a.state_since, 1) if a.state_since else None,
         }
@@ -88,3 +100,20 @@ class CallViews:
             )
         snap[CENTER]["in_ivr"] = in_ivr
         return snap
+
+
+def agent_today(session: Session, agent_id: int, timezone: str) -> dict[str, Any]:
+    """An agent's own figures since local midnight, from the call records: calls answered (in and
+    out), talk time, and the average talk time per call."""
+    since = local_midnight(timezone)
+    answered, talk = session.execute(
+        select(func.count(Call.id), func.coalesce(func.sum(Call.talk_seconds), 0.0)).where(
+            Call.agent_id == agent_id, Call.started_at >= since, Call.answered_at.is_not(None)
+        )
+    ).one()
+    talk = float(talk or 0.0)
+    return {
+        "answered": int(answered),
+        "talk_seconds": round(talk, 1),
+        "average_talk_seconds": round(talk / answered, 1) if answered else None,
+    }

@@ -384,3 +384,18 @@ def test_session_end_during_call_signs_out_after_wrap_up() -> None:
     acd.hangup("c1", 10)
     assert offers(acd.tick(15)) == []  # no new call for a closed console
     assert acd.agents[1].state is AgentState.logged_out
+
+
+def test_wrap_up_can_be_extended() -> None:
+    acd = make_acd(1, wrap_up=30)
+    acd.login(1, 0)
+    acd.enqueue("c1", "q", "x", 0, 1)
+    acd.answer(1, "c1", 2)
+    acd.hangup("c1", 60)
+    assert acd.extend_wrap_up(1, 30, 70) == 50  # ends at 120 instead of 90
+    acd.tick(90)
+    assert acd.agents[1].state is AgentState.wrap_up
+    acd.tick(120)
+    assert acd.agents[1].state is AgentState.ready
+    with pytest.raises(Conflict):
+        acd.extend_wrap_up(1, 30, 121)  # not in wrap-up any more

@@ -46,6 +46,13 @@ def test_dial_pad_call_shows_number_hangs_up_and_returns_to_not_ready(
     r = client.post("/api/calls/agent/hangup", headers=agent)
     assert r.status_code == 200, r.text  # was 409 "座席当前没有通话"
     wait_me(running, client, auth, state="not_ready", reason="rest")
+    deadline = time.monotonic() + 10  # the call record is written off the loop
+    while (today := client.get("/api/calls/agent/today", headers=agent).json())["answered"] < 1:
+        assert time.monotonic() < deadline, today
+        running.run(asyncio.sleep(0.05))
+    assert today["answered"] == 1 and today["talk_seconds"] >= 0
+    r = client.post("/api/calls/agent/wrap-up/extend", json={"seconds": 30}, headers=agent)
+    assert r.status_code == 409  # not in wrap-up: a clear conflict
 
 
 def test_failed_dial_tells_the_agent_and_keeps_not_ready(

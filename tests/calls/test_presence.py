@@ -113,3 +113,10 @@ def test_wallboard_figures_before_the_first_call(running: Running, client: TestC
     assert (kpis["*"]["in_ivr"], kpis["*"]["callbacks_pending"]) == (0, 0)
     agents = client.get("/api/calls/agents", headers=auth("supervisor")).json()
     assert all(a["since"] is None for a in agents if a["state"] == "logged_out")  # not the uptime
+
+
+def test_agent_view_says_whether_a_phone_is_registered(running: Running, client: TestClient, auth: H) -> None:
+    me = client.post("/api/calls/agent/login", headers=auth("agent")).json()
+    assert me["phone_registered"] is False  # ready with no phone: the console warns
+    running.engine.devices["1003"] = ["sip:1003@127.0.0.1:5062"]
+    assert client.get("/api/calls/agent/me", headers=auth("agent")).json()["phone_registered"] is True

@@ -44,6 +44,8 @@ def test_waiting_list_is_live_and_sign_out_leaves_queues(
     agent.get_by_test_id("cti-live").wait_for()
     if agent_state(agent) == "logged_out":
         state.get_by_role("button", name="签入").click()
+    assert "今日：接听" in agent.get_by_test_id("agent-today").inner_text()  # the agent's own figures
+    agent.get_by_test_id("no-phone").wait_for()  # signed in, but no phone registered for 1001
     state.get_by_test_id("btn-not-ready").click()  # 示忙 (休息): no call is offered to us
     state.locator(".el-tag", has_text="示忙").wait_for()
     assert state.get_by_test_id("agent-reason").inner_text() == "休息"  # not the code "rest"

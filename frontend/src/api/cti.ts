@@ -17,6 +17,8 @@ export interface AgentView {
   call_id: string | null
   call_number?: string | null // whom the call is with (the dialled number on an outbound call)
   call_direction?: 'inbound' | 'outbound' | null
+  phone_registered?: boolean
+  wrap_left?: number | null // seconds of wrap-up left (server clock) // false: no phone signed in to the extension, calls cannot ring
   skills: Record<string, number>
   calls_taken: number
   talk_seconds: number
@@ -88,6 +90,8 @@ export const CTI = {
   login: ['POST', '/api/calls/agent/login'],
   logout: ['POST', '/api/calls/agent/logout'],
   ready: ['POST', '/api/calls/agent/ready'],
+  extendWrapUp: ['POST', '/api/calls/agent/wrap-up/extend'],
+  today: ['GET', '/api/calls/agent/today'],
   notReady: ['POST', '/api/calls/agent/not-ready'],
   answer: ['POST', '/api/calls/agent/answer'],
   hangup: ['POST', '/api/calls/agent/hangup'],

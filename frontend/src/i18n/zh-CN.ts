@@ -38,7 +38,7 @@ export default {
     callBar: '通话控制', mark: '标记', markPrompt: '为录音中的此刻写一个标记（如“核实住址”）', markPlaceholder: '标记内容', markInvalid: '请输入 1 到 100 个字', marked: '已标记', decline: '拒接', answer: '接听', hangup: '挂断', holdCall: '保持', unhold: '取回',
     transfer: '转接', conference: '三方通话', dial: '外呼', dialPad: '拨号盘', number: '号码',
     transferTarget: '转接目标', searchTarget: '搜索座席、队列或外部号码', blind: '盲转', attended: '咨询转',
-    outcomes: { answered: '已接通', abandoned: '放弃', abandoned_ivr: 'IVR中放弃', callback: '回呼', callback_answered: '回呼接通', connected: '已接通', emergency: '紧急呼叫', failed: '失败', force_hangup: '强拆', ivr_hangup: 'IVR挂机', no_answer: '无人接听', timeout: '超时', voicemail: '留言', ended: '已结束', system_failure: '系统故障' }, lookupOther: '查询结果（不是当前来电人）', backToCaller: '回到当前来电人', useForOrder: '用于工单', callTo: '外呼 {number}', notices: { dial_failed: '外呼 {number} 失败：未配置外呼中继或线路不可用', dial_no_answer: '{number} 无人接听', phone_no_answer: '您的话机未接起，外呼 {number} 已取消' }, noCall: '当前无通话', callFrom: '来电 {number}', duration: '通话时长',
+    outcomes: { answered: '已接通', abandoned: '放弃', abandoned_ivr: 'IVR中放弃', callback: '回呼', callback_answered: '回呼接通', connected: '已接通', emergency: '紧急呼叫', failed: '失败', force_hangup: '强拆', ivr_hangup: 'IVR挂机', no_answer: '无人接听', timeout: '超时', voicemail: '留言', ended: '已结束', system_failure: '系统故障' }, lookupOther: '查询结果（不是当前来电人）', backToCaller: '回到当前来电人', useForOrder: '用于工单', noPhone: '分机 {ext} 未注册话机：来电无法接通，请在话机或软电话上登录该分机。', extendWrap: '延长 30 秒', today: '今日：接听 {n} 通 · 通话 {talk} · 平均 {avg}', callTo: '外呼 {number}', notices: { dial_failed: '外呼 {number} 失败：未配置外呼中继或线路不可用', dial_no_answer: '{number} 无人接听', phone_no_answer: '您的话机未接起，外呼 {number} 已取消' }, noCall: '当前无通话', callFrom: '来电 {number}', duration: '通话时长',
     waiting: '排队来电', pick: '抢接', waited: '已等待', queue: '队列', priority: '优先级', noWaiting: '暂无排队来电',
     screenPop: '来电弹屏', caller: '来电人', unknownCaller: '未识别的来电号码', lookup: '按号码查询',
     careProfile: '关爱档案', risk: '风险提示', livingAlone: '独居', age: '年龄', disability: '残疾等级',
@@ -123,7 +123,7 @@ export default {
     states: { ready: '示闲', ringing: '振铃', talking: '通话', hold: '保持', wrap_up: '话后整理', not_ready: '示忙', logged_out: '未签入' },
     notRunning: '呼叫中心未运行', queueCol: '队列', lastUpdate: '更新于 {t}', noAlerts: '暂无告警', confirmHangup: '确定强拆该通话？',
     waitingCount: '排队', callsTaken: '接听数',
-    shortAbandoned: '短时放弃', abandonRate: '放弃率', inIvr: 'IVR 中', callbacksPending: '待回呼', available: '示闲座席', tv: '电视大屏', fullscreen: '全屏', exitTv: '返回控制台', callWith: '通话对象', waited: '已等待', seconds: '{n} 秒',
+    noPhone: '{name} 的分机 {ext} 没有已注册的话机：来电会振铃到空座席，请先让其在话机上登录。', shortAbandoned: '短时放弃', abandonRate: '放弃率', inIvr: 'IVR 中', callbacksPending: '待回呼', available: '示闲座席', tv: '电视大屏', fullscreen: '全屏', exitTv: '返回控制台', callWith: '通话对象', waited: '已等待', seconds: '{n} 秒',
   },
   ivr: {
     flows: '流程', draft: '草稿', published: '已发布', publish: '发布', rollback: '回滚', validate: '校验',

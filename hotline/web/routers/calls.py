@@ -33,12 +33,15 @@ from hotline.calls.schemas import (
     PickIn,
     SuperviseIn,
     TransferIn,
+    WrapUpExtendIn,
 )
+from hotline.calls.views import agent_today
+from hotline.config import Settings
 from hotline.errors import Conflict, Forbidden
 from hotline.store.db import Database
 from hotline.web import live as live_ws
 from hotline.web.auth import Principal, require
-from hotline.web.deps import get_db, get_session
+from hotline.web.deps import get_app_settings, get_db, get_session
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
 Result = dict[str, Any]
@@ -79,6 +82,22 @@ async def login(p: Principal = Depends(require("calls.control"))) -> Result:
 @router.post("/agent/logout")
 async def logout(p: Principal = Depends(require("calls.control"))) -> Result:
     return await _run(lambda c: c.logout(p.user_id))
+
+
+@router.post("/agent/wrap-up/extend")
+async def extend_wrap_up(body: WrapUpExtendIn, p: Principal = Depends(require("calls.control"))) -> Result:
+    """More time for the notes after a call (the agent stays out of the queues meanwhile)."""
+    return await _run(lambda c: c.extend_wrap_up(p.user_id, body.seconds))
+
+
+@router.get("/agent/today")
+def my_day(
+    p: Principal = Depends(require("calls.control")),
+    session: Session = Depends(get_session, scope="function"),
+    settings: Settings = Depends(get_app_settings),
+) -> Result:
+    """The agent's own figures for today (local day): calls answered, talk time, average."""
+    return agent_today(session, p.user_id, settings.timezone)
 
 
 @router.post("/agent/ready")
