@@ -196,3 +196,22 @@ def test_work_order_configuration_page(new_page: Callable[[], Any]) -> None:
     page.get_by_test_id("inbox-table").wait_for()
     page.get_by_role("tab", name="录音保留").click()
     page.get_by_test_id("retention").get_by_text("永久保留").wait_for()
+
+
+def test_ivr_edge_drawn_by_dragging(new_page: Callable[[], Any]) -> None:
+    page = new_page()
+    login(page, "admin")
+    page.goto("/ivr")
+    page.locator('.vue-flow__node[data-id="main_menu"]').wait_for()
+    page.get_by_test_id("ivr-add-id").fill("drag_play")
+    page.get_by_test_id("ivr-add").click()  # a 放音 node, its next the start node
+    page.get_by_test_id("ivr-fit").click()
+    source = page.locator('.vue-flow__node[data-id="drag_play"] .vue-flow__handle.source')
+    target = page.locator('.vue-flow__node[data-id="main_menu"] .vue-flow__handle.target')
+    s, t = source.bounding_box(), target.bounding_box()
+    page.mouse.move(s["x"] + s["width"] / 2, s["y"] + s["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(t["x"] + t["width"] / 2, t["y"] + t["height"] / 2, steps=12)
+    page.mouse.up()
+    page.locator('.vue-flow__edge[data-id^="drag_play-"][data-id$="-main_menu"]').wait_for(state="attached")
+    page.get_by_test_id("ivr-dirty").wait_for()
