@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from hotline.audit.service import SYSTEM, Actor, record
 from hotline.bus import get_bus
+from hotline.channels import attachments, mailparse
 from hotline.channels.models import Acknowledgement, InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.people.service import caller_ids_by_phone
@@ -149,10 +150,12 @@ def _process(s: Session, inbound_id: int, cfg: ChannelSettings, now: datetime) -
         return None
     phone = msg.sender_phone or (msg.sender if msg.channel == "sms" else None)
     by_address = msg.channel in ("mailbox", "wechat") or (msg.channel == "web" and "@" in msg.sender)
+    # Mail attachments: kept within limits for the order's readers; the others named on the order.
+    files = attachments.decide(mailparse.attachment_parts(msg.raw), cfg) if msg.channel == "mailbox" else []
     data = NewOrder(
         type="inquiry",
         title=_title(msg),
-        content=msg.body.strip() or "（无内容）",
+        content=(msg.body.strip() or "（无内容）") + attachments.note(files),
         channel=msg.channel,
         caller_id=_known_caller(s, phone),
         contact_name=msg.sender_name,
@@ -162,6 +165,7 @@ def _process(s: Session, inbound_id: int, cfg: ChannelSettings, now: datetime) -
     )
     order = create(s, SYSTEM_WHO, data)
     link(s, SYSTEM_WHO, order.id, "inbound", f"{msg.channel}:{msg.external_id}")
+    attachments.save(s, msg.id, order.id, files)
     before = _view(msg)
     msg.workorder_id, msg.status, msg.processed_at, msg.error = order.id, "processed", now, None
     msg.attempts += 1

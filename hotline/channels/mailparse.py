@@ -172,3 +172,28 @@ def parse(raw: bytes, envelope_from: str, own_addresses: set[str]) -> Mail:
         body=body_text(msg),
         flag=automated(msg, sender, envelope_from, own_addresses),
     )
+
+
+@dataclass(frozen=True)
+class Part:
+    filename: str
+    content_type: str  # as declared by the sender (not trusted: see attachments.py)
+    data: bytes
+
+
+def attachment_parts(raw: bytes) -> list[Part]:
+    """Every attached file of a mail (a part with a file name, or marked as an attachment),
+    decoded; the body text parts are not among them."""
+    msg = email.message_from_bytes(raw)
+    parts: list[Part] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        name = header_text(part.get_filename())
+        if not name and not _is_attachment(part):
+            continue
+        payload = part.get_payload(decode=True)
+        parts.append(
+            Part(name or "附件", part.get_content_type(), payload if isinstance(payload, bytes) else b"")
+        )
+    return parts

@@ -31,7 +31,8 @@ class ChannelSettings(BaseSettings):
     mailbox_port: int = 2525
     smtp_relay_host: str = "127.0.0.1"
     smtp_relay_port: int = 25
-    mailbox_max_bytes: int = 5 * 1024 * 1024
+    # Room for 20 MB of attachments, base64-encoded (4/3) with the text around them.
+    mailbox_max_bytes: int = 28 * 1024 * 1024
     # Other addresses that are ours (aliases): mail from any of them is a loop, never an order.
     mailbox_own_addresses: list[str] = []
     # New mail is refused with 452 while the data directory has less free space than this.

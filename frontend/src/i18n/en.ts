@@ -54,6 +54,7 @@ export default {
     needTitleContent: 'Enter a title and the content', duplicate: 'Possible duplicate', possibleDuplicate: 'Possible duplicate:', duplicateConfirm: 'This may duplicate order {number}. Create a new order anyway?', createAnyway: 'Create anyway', suggestion: 'Suggested', dispatch: 'Dispatch', accept: 'Accept', receive: 'Receive', reply: 'Reply', returnOrder: 'Return',
     extension: 'Request extension', supervise: 'Supervise', close: 'Close', reopen: 'Re-open', returnVisit: 'Return visit',
     satisfaction: 'Satisfaction', satisfied: 'Satisfied', unsatisfied: 'Unsatisfied', timeline: 'Timeline',
+    attachments: 'Citizen attachments', attachmentRefused: 'not kept', attachmentWithheld: 'confidential order: withheld from departments',
     savedFilters: 'Saved filters', saveFilter: 'Save current filter', filterName: 'Filter name', myDept: 'My department',
     onlyOverdue: 'Overdue only', text: 'Text', reason: 'Reason', replyText: 'Reply', visitNote: 'Visit notes',
     created_ok: 'Work order {number} created', noDepartment: 'Choose a department', handlerView: 'Department view',

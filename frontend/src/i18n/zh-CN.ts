@@ -54,6 +54,7 @@ export default {
     needTitleContent: '请填写标题和内容', duplicate: '疑似重复工单', possibleDuplicate: '疑似重复：', duplicateConfirm: '该来电内容可能与工单 {number} 重复，确定要新建工单吗？', createAnyway: '仍然新建', suggestion: '建议', dispatch: '派单', accept: '受理', receive: '签收', reply: '答复', returnOrder: '退单',
     extension: '申请延期', supervise: '督办', close: '办结', reopen: '重新办理', returnVisit: '回访',
     satisfaction: '满意度', satisfied: '满意', unsatisfied: '不满意', timeline: '处理时间线',
+    attachments: '市民附件', attachmentRefused: '未保存', attachmentWithheld: '保密工单，附件不对承办单位显示',
     savedFilters: '常用筛选', saveFilter: '保存当前筛选', filterName: '筛选名称', myDept: '本部门工单',
     onlyOverdue: '仅超期', text: '全文', reason: '原因', replyText: '答复内容', visitNote: '回访记录',
     created_ok: '工单已创建 {number}', noDepartment: '请选择承办部门', handlerView: '承办单位视图',

@@ -1,0 +1,104 @@
+"""Files attached to a citizen's mail, kept for the order (the raw mail keeps them all anyway).
+
+Only images, PDF, office documents and plain text are kept, each up to `attachment_max_bytes`
+(10 MB) and together up to `attachments_max_total_bytes` (20 MB); anything else is refused, and
+the order's text says which file was not kept and why, so the handler can ask for it another way.
+The type is decided by the file name's extension, and the file is always served under that
+extension's fixed type as a download (`Content-Disposition: attachment`, `nosniff`, a sandbox CSP):
+a sender's declared type is never echoed, so no attached HTML or script can run in the console.
+Readers are those of the order: `get_order` scopes department handlers to their department, and
+a confidential order's files (an ID card photo names the writer) are withheld from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.channels.mailparse import Part
+from hotline.channels.models import Attachment
+from hotline.channels.settings import ChannelSettings
+from hotline.store.base import utcnow
+
+OFFICE = "application/vnd.openxmlformats-officedocument"
+ALLOWED = {
+    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+    ".webp": "image/webp", ".bmp": "image/bmp", ".heic": "image/heic",
+    ".pdf": "application/pdf",
+    ".doc": "application/msword", ".docx": f"{OFFICE}.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel", ".xlsx": f"{OFFICE}.spreadsheetml.sheet",
+    ".ppt": "application/vnd.ms-powerpoint", ".pptx": f"{OFFICE}.presentationml.presentation",
+    ".wps": "application/vnd.ms-works", ".et": "application/vnd.ms-excel",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".txt": "text/plain", ".csv": "text/csv",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Decision:
+    part: Part
+    content_type: str
+    refused: str | None  # why it is not kept (Chinese, shown on the order), None when kept
+
+
+def _safe_name(name: str) -> str:
+    """The file name without any path, control characters or quotes, at most 200 characters."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    cleaned = "".join(c for c in base if c.isprintable() and c not in '"<>')
+    return cleaned.strip()[:200] or "附件"
+
+
+def decide(parts: list[Part], cfg: ChannelSettings) -> list[Decision]:
+    out: list[Decision] = []
+    total = 0
+    mb = 1024 * 1024
+    for part in parts:
+        ext = PurePosixPath(_safe_name(part.filename).lower()).suffix
+        ctype = ALLOWED.get(ext)
+        size = len(part.data)
+        why = None
+        if ctype is None:
+            why = "文件类型不允许（仅接收图片、PDF、办公文档和文本）"
+        elif size > cfg.attachment_max_bytes:
+            why = f"文件超过 {cfg.attachment_max_bytes // mb} MB"
+        elif total + size > cfg.attachments_max_total_bytes:
+            why = f"附件合计超过 {cfg.attachments_max_total_bytes // mb} MB"
+        if why is None:
+            total += size
+        out.append(Decision(part, ctype or "application/octet-stream", why))
+    return out
+
+
+def note(decisions: list[Decision]) -> str:
+    """What the order's text says about the attachments not kept ("" when all were)."""
+    lines = [f"- {_safe_name(d.part.filename)}：{d.refused}" for d in decisions if d.refused]
+    return "\n\n（以下附件未保存，原邮件保存在收件箱）\n" + "\n".join(lines) if lines else ""
+
+
+def save(session: Session, inbound_id: int, workorder_id: int, decisions: list[Decision]) -> None:
+    for d in decisions:
+        session.add(
+            Attachment(
+                inbound_id=inbound_id,
+                workorder_id=workorder_id,
+                filename=_safe_name(d.part.filename),
+                content_type=d.content_type,
+                size=len(d.part.data),
+                status="refused" if d.refused else "stored",
+                note=d.refused,
+                data=None if d.refused else d.part.data,
+                created_at=utcnow(),
+            )
+        )
+
+
+def of_order(session: Session, workorder_id: int) -> list[Attachment]:
+    return list(
+        session.scalars(
+            select(Attachment).where(Attachment.workorder_id == workorder_id).order_by(Attachment.id)
+        )
+    )
