@@ -42,8 +42,11 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: 'recordings.read', title: 'nav.recordings', group: 'center', nav: true } },
   { path: 'admin/queues', name: 'queues', component: () => import('../views/admin/QueuesView.vue'),
     meta: { perm: 'acd.read', title: 'nav.queues', group: 'center', nav: true } },
-  { path: 'admin/callers', name: 'callers', component: () => import('../views/admin/CallersView.vue'),
-    meta: { perm: 'callers.read', title: 'nav.callers', group: 'admin', nav: true } },
+  // Agents look callers up during calls: the records sit on the desk, not under administration.
+  { path: 'callers', name: 'callers', component: () => import('../views/admin/CallersView.vue'),
+    meta: { perm: 'callers.read', title: 'nav.callers', group: 'desk', nav: true } },
+  { path: 'callers/:id(\\d+)', name: 'caller', component: () => import('../views/CallerDetail.vue'),
+    meta: { perm: 'callers.read', title: 'c360.title' } },
   { path: 'admin/users', name: 'users', component: () => import('../views/admin/UsersView.vue'),
     meta: { perm: 'users.read', title: 'nav.users', group: 'admin', nav: true } },
   { path: 'admin/departments', name: 'departments', component: () => import('../views/admin/DepartmentsView.vue'),
@@ -88,6 +91,7 @@ export const routes: RouteRecordRaw[] = [
       { path: '', name: 'home', component: () => import('../views/ForbiddenView.vue') },
       { path: 'forbidden', name: 'forbidden', component: () => import('../views/ForbiddenView.vue') },
       ...consoleRoutes,
+      { path: 'admin/callers', redirect: '/callers' }, // the records' old address, under 系统管理
     ],
   },
   { path: '/:pathMatch(.*)*', name: 'notfound', component: () => import('../views/NotFoundView.vue'), meta: { public: true } },
