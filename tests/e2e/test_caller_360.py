@@ -18,6 +18,7 @@ import pytest
 
 from tests.callcenter.rig import caller_xml
 from tests.e2e.conftest import SERVER_INFO, assert_accessible, login, screenshot
+from tests.e2e.test_zh_scan import RAW_KEY
 from tests.sip.harness import Sipp
 
 IP = "127.0.0.1"
@@ -88,6 +89,10 @@ def test_header_search_opens_360_with_orders_and_calls(new_page: Callable[[], An
     page.get_by_test_id("c360-calls").locator(".el-table__row", has_text=number).first.wait_for()
     screenshot(page, "caller-360-calls")
     assert_accessible(page)
+    for tab in ("录音", "回访"):  # the other tabs render in Chinese, no raw keys
+        page.get_by_role("tab", name=tab).click()
+        page.locator(".el-table").first.wait_for()
+        assert not RAW_KEY.search(page.locator("#main").inner_text())
 
 
 def test_create_edit_caller_and_find_by_phone(new_page: Callable[[], Any]) -> None:

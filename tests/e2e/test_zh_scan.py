@@ -19,7 +19,7 @@ from tests.e2e.conftest import DEMO_USERS, login
 pytestmark = pytest.mark.slow
 
 NAMESPACES = (
-    "app|common|roles|nav|auth|agent|wo|kb|wall|ivr|rec|hours|tel|admin|emergency|body|query|cfg|inbox"
+    "app|common|roles|nav|auth|agent|wo|kb|wall|ivr|rec|hours|tel|admin|emergency|body|query|cfg|inbox|c360"
 )
 RAW_KEY = re.compile(rf"\b(?:{NAMESPACES})\.[a-zA-Z_]+\b")
 # Internal codes that must be shown through a label, never as they are.

@@ -91,3 +91,18 @@ def test_return_visits_of_the_callers_orders(client: TestClient, auth: Auth, db:
     assert r.status_code == 200, r.text
     [visit] = r.json()
     assert (visit["number"], visit["status"], visit["note"]) == (order["number"], "done", "回拨 13812345678")
+
+
+def test_agents_create_and_edit_callers_during_calls(client: TestClient, auth: Auth) -> None:
+    """Agents hold `callers.write` (an unknown number is filed during the call); roles that only
+    read callers, or not even that, may not write them."""
+    cid = _caller(client, auth)
+    body = client.get(f"/api/callers/{cid}", headers=auth("agent")).json()
+    keep = ("name", "gender", "address", "district", "notes", "phones", "emergency_contacts")
+    patch = {k: body[k] for k in keep}
+    patch |= {"care_profile": {**body["care_profile"], "living_alone": False}, "version": body["version"]}
+    r = client.put(f"/api/callers/{cid}", json=patch, headers=auth("agent"))
+    assert r.status_code == 200, r.text
+    assert r.json()["care_profile"]["living_alone"] is False
+    for role in ("qa_inspector", "analyst", "department_handler"):
+        assert client.post("/api/callers", json=CALLER, headers=auth(role)).status_code == 403, role
