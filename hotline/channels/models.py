@@ -93,12 +93,14 @@ class SeenNonce(Base):
 
 class OutboundReply(Base):
     """The department's answer (or the closing) of an order going back to the citizen over the
-    channel they wrote in by: an outbox row, queued in the transaction that made it, sent by a job.
+        channel they wrote in by: an outbox row, queued in the transaction that made it, sent by a job.
 
-    `event_id` (the timeline event of the `reply` / `close`) is unique, so one answer is sent once.
-    States: `queued` → `sent`; a failed try is `failed` with `next_attempt_at` backed off, `dead`
-    after the last allowed attempt; `refused` when the channel cannot carry it any more (WeChat's
-    48-hour customer-service window has passed) — never retried, the handler answers by phone."""
+        `event_id` (the timeline event of the `reply` / `close`) is unique, so one answer is sent once.
+        States: `queued` → `sent`; a failed try is `failed` with `next_attempt_at` backed off, `dead`
+        after the last allowed attempt; `refused` when the channel cannot carry it any more (WeChat's
+        48-hour customer-service window has passed) — never retried by the job, the handler answers by
+    phone (an operator may retry it, e.g. after the citizen wrote again); `skipped` when there is
+    nothing to send to (no address, released automated mail)."""
 
     __tablename__ = "channel_replies"
 
@@ -112,7 +114,7 @@ class OutboundReply(Base):
     text: Mapped[str] = mapped_column(Text)
     # The citizen's original Message-ID (mail threading), when there is one.
     in_reply_to: Mapped[str | None] = mapped_column(String(255))
-    # queued | sent | failed | dead | refused
+    # queued | sent | failed | dead | refused | skipped (nothing to send: no address, automated mail)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]

@@ -24,7 +24,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.audit.service import SYSTEM, record
+from hotline.audit.service import SYSTEM, Actor, record
 from hotline.channels import mail_out, sms_out, wechat_out
 from hotline.channels.models import InboundMessage, OutboundReply
 from hotline.channels.settings import ChannelSettings, get_channel_settings
@@ -82,15 +82,19 @@ def _origin(session: Session, order: WorkOrder) -> InboundMessage | None:
     )
 
 
-def _compose(session: Session, order: WorkOrder, event: WorkOrderEvent) -> OutboundReply | None:
+def _compose(session: Session, order: WorkOrder, event: WorkOrderEvent) -> OutboundReply:
     recipient = order.contact_phone if order.channel == "sms" else order.contact_address
+    origin = _origin(session, order)
+    skip = None
     if not recipient:
-        return None
+        skip = "no address to answer to"
+    elif origin is not None and origin.flag is not None:
+        # Automated mail an operator released into an order is never answered (loops start so).
+        skip = f"automated mail ({origin.flag}) is never answered"
     if event.action == "reply":
         text = REPLY_TEXT.format(number=order.number, answer=(event.note or order.reply or "").strip())
     else:
         text = CLOSE_TEXT.format(number=order.number)
-    origin = _origin(session, order)
     subject = None
     if order.channel == "mailbox":
         first = (origin.subject if origin and origin.subject else "").strip()
@@ -102,11 +106,13 @@ def _compose(session: Session, order: WorkOrder, event: WorkOrderEvent) -> Outbo
         event_id=event.id,
         kind=event.action,
         channel=order.channel,
-        recipient=recipient,
+        recipient=recipient or "",
         subject=subject,
         text=redact(session, order, text),
         in_reply_to=origin.external_id if origin is not None and order.channel == "mailbox" else None,
-        status="queued",
+        # Kept as `skipped` (with why) so the event is settled and never looked at again.
+        status="skipped" if skip else "queued",
+        error=skip,
         attempts=0,
         created_at=utcnow(),
     )
@@ -134,12 +140,10 @@ def queue_due(db: Database, now: datetime | None = None) -> int:
         queued = 0
         for event, order in rows:
             row = _compose(s, order, event)
-            if row is None:
-                continue
             s.add(row)
             s.flush()
             record(s, SYSTEM, "channel.reply_queue", "channel_reply", row.id, None, _view(row))
-            queued += 1
+            queued += row.status == "queued"
     return queued
 
 
@@ -222,3 +226,18 @@ def run(db: Database, now: datetime | None = None, settings: ChannelSettings | N
     """The job: queue new answers, then send what is due."""
     queue_due(db, now)
     return send_due(db, now, settings)
+
+
+def retry(db: Database, reply_id: int, actor: Actor = SYSTEM) -> OutboundReply:
+    """An operator sends a dead, refused or failed answer again (on the next run, from attempt 1)."""
+    with db.session() as s:
+        r = s.get(OutboundReply, reply_id)
+        if r is None:
+            raise LookupError(reply_id)
+        if r.status in ("dead", "refused", "failed"):
+            before = _view(r)
+            r.status, r.attempts, r.next_attempt_at = "queued", 0, None
+            record(s, actor, "channel.reply_retry", "channel_reply", r.id, before, _view(r))
+        s.flush()
+        s.expunge(r)
+    return r

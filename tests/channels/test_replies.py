@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Callable
 from email.message import EmailMessage
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hotline.channels import inbox, replies
@@ -22,6 +24,8 @@ from tests.channels.answering import answer, close
 from tests.channels.mailrig import ADDRESS, mailbox_rig
 from tests.channels.test_sms_out import SECRET, Gateway
 from tests.pg import free_port
+
+Auth = Callable[[str], dict[str, str]]
 
 
 def _mail(msg_id: str) -> bytes:
@@ -151,3 +155,46 @@ def test_phone_orders_are_not_answered_by_channel(db: Database) -> None:
     assert order is not None
     answer(db, order.id)
     assert replies.queue_due(db) == 0
+
+
+def test_released_automated_mail_is_never_answered(db: Database) -> None:
+    auto = _mail("<robot-1@example.org>").replace(b"Subject:", b"Auto-Submitted: auto-replied\r\nSubject:", 1)
+    with mailbox_rig(db) as rig:
+        rig.send(auto)
+        with db.session() as s:
+            held = s.scalars(
+                select(InboundMessage).where(InboundMessage.external_id == "<robot-1@example.org>")
+            ).one()
+            assert held.status == "held"
+        order = inbox.revive(db, held.id)  # an operator releases it into an order
+        assert order is not None
+        answer(db, order.id)
+        before = len(rig.relay.messages)
+        assert replies.run(db, settings=rig.cfg) == 0
+        assert len(rig.relay.messages) == before
+    with db.session() as s:
+        r = s.scalars(select(OutboundReply)).one()
+        assert r.status == "skipped" and "automated" in (r.error or "")
+    assert replies.queue_due(db) == 0  # settled: not looked at again
+
+
+def test_an_operator_retries_a_dead_answer_over_http(db: Database, client: TestClient, auth: Auth) -> None:
+    gateway = Gateway()
+    try:
+        cfg = ChannelSettings(sms_secret=SECRET, sms_gateway_url=gateway.url, reply_max_attempts=1)
+        _, order = inbox.intake(db, "sms", "s-9", "13800009999", "咨询高龄津贴", "{}")
+        assert order is not None
+        answer(db, order.id)
+        gateway.fail_next = 1
+        assert replies.run(db, settings=cfg) == 0
+        (dead,) = client.get("/api/channels/replies?status=dead", headers=auth("admin")).json()
+        assert (
+            client.post(f"/api/channels/replies/{dead['id']}/retry", headers=auth("agent")).status_code == 403
+        )
+        again = client.post(f"/api/channels/replies/{dead['id']}/retry", headers=auth("admin"))
+        assert again.status_code == 200 and again.json()["status"] == "queued"
+        assert replies.run(db, settings=cfg) == 1
+    finally:
+        gateway.server.shutdown()
+    assert len(gateway.received) == 1
+    assert [a for a, _ in _events(db, order.id)] == ["channel_reply_dead", "channel_reply_sent"]

@@ -16,8 +16,8 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.channels import inbox, nonces, sms, wechat
-from hotline.channels.models import InboundMessage
+from hotline.channels import inbox, nonces, replies, sms, wechat
+from hotline.channels.models import InboundMessage, OutboundReply
 from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.errors import Invalid, NotFound, TooManyRequests, Unauthorized
 from hotline.schemas import Out, StrictIn
@@ -64,6 +64,19 @@ class InboundOut(Out):
     next_attempt_at: datetime | None
     error: str | None
     workorder_id: int | None
+
+
+class ReplyOut(Out):
+    id: int
+    workorder_id: int
+    kind: str = Field(description="reply | close")
+    channel: str
+    status: str = Field(description="queued | sent | failed | dead | refused | skipped")
+    attempts: int
+    next_attempt_at: datetime | None
+    error: str | None
+    created_at: datetime
+    sent_at: datetime | None
 
 
 async def _body(request: Request) -> bytes:
@@ -252,3 +265,30 @@ def inbox_raw(
     if row is None:
         raise NotFound(f"inbox message {inbound_id} does not exist", "收件箱消息不存在")
     return Response(bytes(row.raw), media_type=RAW_TYPES.get(row.channel, "application/octet-stream"))
+
+
+@router.get("/replies", response_model=list[ReplyOut])
+def list_replies(
+    status: str | None = Query(None, max_length=16),
+    limit: int = Query(100, ge=1, le=500),
+    _: Principal = Depends(require("workorders.admin")),
+    session: Session = Depends(get_session, scope="function"),
+) -> list[ReplyOut]:
+    """Answers sent back to citizens, newest first (dead and refused ones to look after)."""
+    stmt = select(OutboundReply).order_by(OutboundReply.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(OutboundReply.status == status)
+    return [ReplyOut.model_validate(r) for r in session.scalars(stmt)]
+
+
+@router.post("/replies/{reply_id}/retry", response_model=ReplyOut)
+def retry_reply(
+    reply_id: IdPath,
+    principal: Principal = Depends(require("workorders.admin")),
+    db: Database = Depends(get_db),
+) -> ReplyOut:
+    """Send a dead, refused or failed answer again on the job's next run."""
+    try:
+        return ReplyOut.model_validate(replies.retry(db, reply_id, principal.actor))
+    except LookupError as exc:
+        raise NotFound(f"answer {reply_id} does not exist", "答复记录不存在") from exc
