@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import SYSTEM, Actor, record
@@ -37,6 +37,7 @@ from hotline.workorders.service import timeline
 log = logging.getLogger(__name__)
 CHANNELS = ("sms", "wechat", "mailbox")
 LOOK_BACK = timedelta(days=7)
+LATE_MARGIN = 5000  # event ids
 REPLY_TEXT = "【民政服务热线】您反映的事项（工单 {number}）已有答复：\n{answer}"
 CLOSE_TEXT = "【民政服务热线】您反映的事项（工单 {number}）已办结，感谢您的支持。"
 CHANNEL_ZH = {"sms": "短信", "wechat": "微信", "mailbox": "邮件"}
@@ -123,11 +124,15 @@ def queue_due(db: Database, now: datetime | None = None) -> int:
     now = now or utcnow()
     with db.session() as s:
         done = select(OutboundReply.id).where(OutboundReply.event_id == WorkOrderEvent.id).exists()
+        # Scan from just before the last event answered (a primary-key range, not the whole
+        # table every run); the margin catches events of transactions that committed late.
+        last = s.scalar(select(func.max(OutboundReply.event_id))) or 0
         rows = list(
             s.execute(
                 select(WorkOrderEvent, WorkOrder)
                 .join(WorkOrder, WorkOrder.id == WorkOrderEvent.workorder_id)
                 .where(
+                    WorkOrderEvent.id > last - LATE_MARGIN,
                     WorkOrderEvent.action.in_(("reply", "close")),
                     WorkOrderEvent.at > now - LOOK_BACK,
                     WorkOrder.channel.in_(CHANNELS),
