@@ -21,7 +21,9 @@ from hotline.channels.models import InboundMessage
 from hotline.channels.settings import ChannelSettings
 
 TOKEN_INVALID = {40001, 40014, 42001}
-OUT_OF_WINDOW = {45015, 45047}  # reply time limit passed; too many messages without an answer
+OUT_OF_WINDOW = {45015, 45047}
+MAX_BYTES = 2048  # a text customer-service message (longer ones: errcode 45002)
+CUT = "……（答复较长，全文请拨打热线查询）"  # reply time limit passed; too many messages without an answer
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}
 _lock = threading.Lock()
 
@@ -81,8 +83,17 @@ def _token(settings: ChannelSettings, client: httpx.Client, fresh: bool) -> str:
     return str(token)
 
 
+def fit(text: str) -> str:
+    """The text cut (with a note) to what one WeChat text message carries."""
+    if len(text.encode()) <= MAX_BYTES:
+        return text
+    room = MAX_BYTES - len(CUT.encode())
+    return text.encode()[:room].decode(errors="ignore") + CUT
+
+
 def send_text(settings: ChannelSettings, client: httpx.Client, openid: str, text: str) -> str:
     """Send one text message; returns WeChat's msgid (or "") — raises Refused or Failed."""
+    text = fit(text)
     payload = {"touser": openid, "msgtype": "text", "text": {"content": text}}
     for fresh in (False, True):
         token = _token(settings, client, fresh)

@@ -62,6 +62,9 @@ class WeChatApi:
                     api.expire_next -= 1
                     self._json({"errcode": 42001, "errmsg": "access_token expired"})
                     return
+                if len(body["text"]["content"].encode()) > 2048:
+                    self._json({"errcode": 45002, "errmsg": "content size out of limit"})
+                    return
                 api.sent.append((token, body))
                 self._json({"errcode": 0, "errmsg": "ok", "msgid": 1000 + len(api.sent)})
 
@@ -145,3 +148,12 @@ def test_a_newer_message_from_the_citizen_opens_the_window_again(db: Database, a
         act(s, SYSTEM_WHO, order.id, "close", None, satisfaction="satisfied")
     assert replies.run(db, settings=_cfg(api)) == 1
     assert [a for a, _ in _timeline(db, order.id)] == ["channel_reply_refused", "channel_reply_sent"]
+
+
+def test_a_long_answer_is_cut_to_one_message(db: Database, api: WeChatApi) -> None:
+    _, order = inbox.intake(db, "wechat", "msg-5", OPENID, "咨询养老服务补贴政策", "<xml/>")
+    assert order is not None
+    answer(db, order.id, "补贴政策说明。" * 400)
+    assert replies.run(db, settings=_cfg(api)) == 1
+    content = api.sent[0][1]["text"]["content"]
+    assert len(content.encode()) <= wechat_out.MAX_BYTES and content.endswith("全文请拨打热线查询）")
