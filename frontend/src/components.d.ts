@@ -61,6 +61,7 @@ declare module 'vue' {
     KnowledgePanel: typeof import('./components/KnowledgePanel.vue')['default']
     LiveDuration: typeof import('./components/LiveDuration.vue')['default']
     NotificationBell: typeof import('./components/NotificationBell.vue')['default']
+    OrderAttachments: typeof import('./components/OrderAttachments.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
     ScreenPop: typeof import('./components/ScreenPop.vue')['default']

@@ -99,6 +99,9 @@ class CallViews:
                 and name in (CENTER, live.queue)
             )
         snap[CENTER]["in_ivr"] = in_ivr
+        for name, q in snap.items():  # every viewer of the board sees queue names, not codes
+            queue = self.acd.queues.get(name)
+            q["label"] = (queue.config.label or name) if queue is not None else None
         return snap
 
 

@@ -120,3 +120,8 @@ def test_agent_view_says_whether_a_phone_is_registered(running: Running, client:
     assert me["phone_registered"] is False  # ready with no phone: the console warns
     running.engine.devices["1003"] = ["sip:1003@127.0.0.1:5062"]
     assert client.get("/api/calls/agent/me", headers=auth("agent")).json()["phone_registered"] is True
+
+
+def test_kpis_name_their_queues_for_every_viewer(running: Running, client: TestClient, auth: H) -> None:
+    kpis = client.get("/api/calls/kpis", headers=auth("qa_inspector")).json()
+    assert kpis["elderly"]["label"] == "养老" and kpis["*"]["label"] is None

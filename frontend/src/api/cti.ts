@@ -60,6 +60,7 @@ export interface QueueKpi {
   aht: number | null
   longest_wait: number | null
   abandon_rate?: number | null
+  label?: string | null // the queue's name (viewers without acd.read cannot list queues)
   lost?: number
   in_ivr?: number
   callbacks_pending?: number
