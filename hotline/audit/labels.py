@@ -29,6 +29,7 @@ ENTITY_ZH = {
     "call": "通话",
     "channel": "受理渠道",
     "channel_inbox": "受理收件箱",
+    "channel_reply": "渠道答复",
     "agent": "座席",
     "audit": "审计日志",
 }
@@ -64,6 +65,14 @@ VERB_ZH = {
     "set": "设置",
     "set_state": "改变状态",
     "transfer": "转接",
+    # answers back to citizens over their channel (hotline/channels/replies.py)
+    "reply_queue": "答复待发送",
+    "reply_sent": "答复已发送",
+    "reply_failed": "答复发送失败",
+    "reply_dead": "答复停止重试",
+    "reply_refused": "答复无法发送",
+    "reply_skipped": "答复不发送",
+    "reply_retry": "答复重新发送",
     # work-order lifecycle (hotline/workorders/lifecycle.py Action)
     "accept": "受理",
     "resolve_on_call": "当场办结",

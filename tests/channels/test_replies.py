@@ -194,7 +194,10 @@ def test_an_operator_retries_a_dead_answer_over_http(db: Database, client: TestC
         again = client.post(f"/api/channels/replies/{dead['id']}/retry", headers=auth("admin"))
         assert again.status_code == 200 and again.json()["status"] == "queued"
         assert replies.run(db, settings=cfg) == 1
+        audit = client.get("/api/audit", params={"entity": "channel_reply"}, headers=auth("admin")).json()
     finally:
         gateway.server.shutdown()
+    labels = {(i["action_zh"], i["entity_zh"]) for i in audit["items"]}
+    assert ("受理渠道·答复重新发送", "渠道答复") in labels and ("受理渠道·答复已发送", "渠道答复") in labels
     assert len(gateway.received) == 1
     assert [a for a, _ in _events(db, order.id)] == ["channel_reply_dead", "channel_reply_sent"]
