@@ -98,6 +98,10 @@ def center_app(db: Database, tmp_root: Path) -> Iterator[tuple[TestClient, FastA
         release.wait(60)
         return {"status": "released"}
 
+    # Before the console's catch-all route (mounted when frontend/dist is built), or it would
+    # answer this path with the console's index page at once.
+    app.router.routes.insert(0, app.router.routes.pop())
+
     with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
         app.state.release_holds = release
         yield client, app, port
