@@ -170,13 +170,13 @@ def _deliver(s: Session, r: OutboundReply, cfg: ChannelSettings, client: httpx.C
         raise wechat_out.Failed(f"mail relay: {exc}") from exc
 
 
-def _log(s: Session, r: OutboundReply, before: dict[str, Any]) -> None:
+def _log(s: Session, r: OutboundReply, before: dict[str, Any], why_zh: str = "") -> None:
     order = s.get(WorkOrder, r.workorder_id)
     how = CHANNEL_ZH.get(r.channel, r.channel)
     what = "答复" if r.kind == "reply" else "办结通知"
     note = {
         "sent": f"已通过{how}向市民发送{what}",
-        "refused": f"{how}{what}无法发送：{r.error}",
+        "refused": f"{how}{what}无法发送：{why_zh or r.error}",
         "dead": f"{how}{what}多次发送失败，已停止重试：{r.error}",
     }.get(r.status)
     if order is not None and note is not None:
@@ -191,11 +191,13 @@ def send_one(db: Database, reply_id: int, cfg: ChannelSettings, client: httpx.Cl
             return False
         before = _view(r)
         r.attempts += 1
+        why_zh = ""
         try:
             r.external_ref = _deliver(s, r, cfg, client, now)[:255]
             r.status, r.sent_at, r.error, r.next_attempt_at = "sent", now, None, None
         except wechat_out.Refused as exc:
             r.status, r.error, r.next_attempt_at = "refused", str(exc)[:2000], None
+            why_zh = exc.zh
         except wechat_out.Failed as exc:
             r.error = str(exc)[:2000]
             if r.attempts >= cfg.reply_max_attempts:
@@ -203,7 +205,7 @@ def send_one(db: Database, reply_id: int, cfg: ChannelSettings, client: httpx.Cl
             else:
                 delay = min(cfg.reply_retry_base_s * 2 ** (r.attempts - 1), cfg.reply_retry_max_s)
                 r.status, r.next_attempt_at = "failed", now + timedelta(seconds=delay)
-        _log(s, r, before)
+        _log(s, r, before, why_zh)
         return r.status == "sent"
 
 

@@ -29,7 +29,12 @@ _lock = threading.Lock()
 
 
 class Refused(Exception):
-    """The message cannot be sent over WeChat at all (not worth retrying)."""
+    """The message cannot be sent over WeChat at all (not worth retrying); `zh` says so for the
+    order's timeline."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 class Failed(Exception):
@@ -49,7 +54,8 @@ def check_window(settings: ChannelSettings, last: datetime | None, now: datetime
     if last is None or now - last > timedelta(hours=hours):
         raise Refused(
             f"the citizen's last WeChat message is more than {hours} hours old; WeChat accepts "
-            f"customer-service messages only within {hours} hours — answer by phone"
+            f"customer-service messages only within {hours} hours — answer by phone",
+            f"市民最后一次微信留言已超过 {hours} 小时，微信不允许再发送客服消息，请电话答复",
         )
 
 
@@ -110,7 +116,10 @@ def send_text(settings: ChannelSettings, client: httpx.Client, openid: str, text
         if code == 0:
             return str(data.get("msgid", ""))
         if code in OUT_OF_WINDOW:
-            raise Refused(f"WeChat refused the message: errcode {code} {data.get('errmsg')}")
+            raise Refused(
+                f"WeChat refused the message: errcode {code} {data.get('errmsg')}",
+                f"微信拒绝发送（错误码 {code}：已超出客服消息时限或条数），请电话答复",
+            )
         if code not in TOKEN_INVALID:
             errmsg = data.get("errmsg") if isinstance(data, dict) else ""
             raise Failed(f"WeChat error: errcode {code} {errmsg}")

@@ -129,7 +129,8 @@ def test_outside_the_48_hour_window_the_answer_is_refused(db: Database, api: WeC
         assert r.status == "refused" and "48 hours" in (r.error or "")
     assert replies.run(db, later + timedelta(days=1), _cfg(api)) == 0  # never retried
     ((action, note),) = _timeline(db, order.id)
-    assert action == "channel_reply_refused" and note is not None and "无法发送" in note
+    assert action == "channel_reply_refused" and note is not None
+    assert "无法发送" in note and "超过 48 小时" in note and "请电话答复" in note
 
 
 def test_a_newer_message_from_the_citizen_opens_the_window_again(db: Database, api: WeChatApi) -> None:
