@@ -64,7 +64,7 @@ export default {
     title: 'Work order', number: 'Number', type: 'Type', category: 'Category', department: 'Department', urgency: 'Urgency',
     content: 'Request', location: 'Location', district: 'District', confidential: 'Confidential', caller: 'Caller',
     state: 'State', deadline: 'Deadline', overdue: 'Overdue', created: 'Created', createFromCall: 'Create work order',
-    needTitleContent: 'Enter a title and the content', duplicate: 'Possible duplicate', possibleDuplicate: 'Possible duplicate:', duplicateConfirm: 'This may duplicate order {number}. Create a new order anyway?', createAnyway: 'Create anyway', suggestion: 'Suggested', dispatch: 'Dispatch', accept: 'Accept', receive: 'Receive', reply: 'Reply', returnOrder: 'Return',
+    needTitleContent: 'Enter a title and the content', confirmDeleteFilter: 'Delete the saved filter “{name}”?', duplicate: 'Possible duplicate', possibleDuplicate: 'Possible duplicate:', duplicateConfirm: 'This may duplicate order {number}. Create a new order anyway?', createAnyway: 'Create anyway', suggestion: 'Suggested', dispatch: 'Dispatch', accept: 'Accept', receive: 'Receive', reply: 'Reply', returnOrder: 'Return',
     extension: 'Request extension', supervise: 'Supervise', close: 'Close', reopen: 'Re-open', returnVisit: 'Return visit',
     satisfaction: 'Satisfaction', satisfied: 'Satisfied', unsatisfied: 'Unsatisfied', timeline: 'Timeline',
     attachments: 'Citizen attachments', attachmentRefused: 'not kept', attachmentWithheld: 'confidential order: withheld from departments',

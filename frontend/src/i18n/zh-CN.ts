@@ -64,7 +64,7 @@ export default {
     title: '工单', number: '工单编号', type: '类型', category: '分类', department: '承办部门', urgency: '紧急程度',
     content: '诉求内容', location: '地点', district: '区县', confidential: '保密', caller: '来电人',
     state: '状态', deadline: '办理时限', overdue: '已超期', created: '创建时间', createFromCall: '生成工单',
-    needTitleContent: '请填写标题和内容', duplicate: '疑似重复工单', possibleDuplicate: '疑似重复：', duplicateConfirm: '该来电内容可能与工单 {number} 重复，确定要新建工单吗？', createAnyway: '仍然新建', suggestion: '建议', dispatch: '派单', accept: '受理', receive: '签收', reply: '答复', returnOrder: '退单',
+    needTitleContent: '请填写标题和内容', confirmDeleteFilter: '确定删除常用筛选“{name}”？', duplicate: '疑似重复工单', possibleDuplicate: '疑似重复：', duplicateConfirm: '该来电内容可能与工单 {number} 重复，确定要新建工单吗？', createAnyway: '仍然新建', suggestion: '建议', dispatch: '派单', accept: '受理', receive: '签收', reply: '答复', returnOrder: '退单',
     extension: '申请延期', supervise: '督办', close: '办结', reopen: '重新办理', returnVisit: '回访',
     satisfaction: '满意度', satisfied: '满意', unsatisfied: '不满意', timeline: '处理时间线',
     attachments: '市民附件', attachmentRefused: '未保存', attachmentWithheld: '保密工单，附件不对承办单位显示',
