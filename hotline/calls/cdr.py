@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from hotline.audit.service import Actor, record
 from hotline.calls.models import AgentStateRow, Call, CallLeg, PendingCallback, QueueEventRow, Recording
+from hotline.errors import NotFound
 from hotline.store.base import utcnow
 from hotline.store.db import Database
 
@@ -223,3 +225,20 @@ def recover(db: Database, recordings_dir: Path | None = None) -> dict[str, int]:
                     index_recording(s, wav, True)
                     out["recordings"] += 1
     return out
+
+
+def record_disposition(
+    session: Session, actor: Actor, agent_id: int, code: str, note: str | None, call_uuid: str | None
+) -> dict[str, Any]:
+    """The agent's 通话小结 for their call (`call_uuid`, else their latest call): only a call they
+    took or placed; audited."""
+    stmt = select(Call).where(Call.agent_id == agent_id)
+    stmt = stmt.where(Call.uuid == call_uuid) if call_uuid else stmt.order_by(Call.started_at.desc())
+    call = session.scalars(stmt.limit(1)).first()
+    if call is None:
+        raise NotFound("no call of yours to sum up", "没有可填写小结的通话")
+    before = {"disposition": call.disposition, "disposition_note": call.disposition_note}
+    call.disposition, call.disposition_note = code, (note or None)
+    after = {"disposition": code, "disposition_note": call.disposition_note}
+    record(session, actor, "call.disposition", "call", call.uuid, before, after)
+    return {"call_id": call.uuid, **after}

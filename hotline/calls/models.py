@@ -39,6 +39,9 @@ class Call(Base):
     ended_at: Mapped[datetime | None]
     wait_seconds: Mapped[float | None] = mapped_column(Float)
     talk_seconds: Mapped[float | None] = mapped_column(Float)
+    # 通话小结: what a call that needed no work order was (calls.schemas.DISPOSITIONS)
+    disposition: Mapped[str | None] = mapped_column(String(32))
+    disposition_note: Mapped[str | None] = mapped_column(String(500))
 
 
 class CallLeg(Base):

@@ -16,6 +16,25 @@ class NotReadyIn(StrictIn):
     reason: str = Field("busy", min_length=1, max_length=64)
 
 
+# 通话小结 codes for calls that need no work order (the console shows their Chinese labels).
+Disposition = Literal[
+    "answered_on_call",  # 当场解答
+    "info_given",  # 告知政策/办事指引
+    "transferred",  # 已转接
+    "callback_promised",  # 约定回电
+    "wrong_number",  # 打错电话
+    "silent",  # 无声电话
+    "harassment",  # 骚扰电话
+    "other",  # 其他
+]
+
+
+class DispositionIn(StrictIn):
+    code: Disposition
+    note: str | None = Field(None, max_length=500)
+    call_id: str | None = Field(None, max_length=64, description="default: the agent's current or last call")
+
+
 class WrapUpExtendIn(StrictIn):
     seconds: int = Field(30, ge=5, le=300)
 
@@ -114,6 +133,8 @@ class CdrOut(Out):
     ended_at: datetime | None
     wait_seconds: float | None
     talk_seconds: float | None
+    disposition: str | None = None
+    disposition_note: str | None = None
 
 
 class CdrDetailOut(CdrOut):

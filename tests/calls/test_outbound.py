@@ -74,3 +74,29 @@ def test_failed_dial_tells_the_agent_and_keeps_not_ready(
                 break
         assert [(n["kind"], n["number"]) for n in notices] == [("dial_failed", "13900000000")]
     wait_me(running, client, auth, state="not_ready", reason="rest")  # not flipped to 示闲
+
+
+def test_disposition_for_a_call_that_needs_no_order(running: Running, client: TestClient, auth: H) -> None:
+    running.engine.phones["1003"] = ("answer", 0)
+    running.engine.phones[NUMBER] = ("answer", 0.05)
+    agent = auth("agent")
+    assert (
+        client.post("/api/calls/agent/disposition", json={"code": "silent"}, headers=agent).status_code == 404
+    )
+    client.post("/api/calls/agent/login", headers=agent)
+    client.post("/api/calls/agent/dial", json={"number": NUMBER}, headers=agent)
+    view = wait_me(running, client, auth, state="talking")
+    body = {"code": "info_given", "note": "告知高龄津贴申领材料"}
+    deadline = time.monotonic() + 10  # the CDR names its agent once the writer has run
+    while (r := client.post("/api/calls/agent/disposition", json=body, headers=agent)).status_code == 404:
+        assert time.monotonic() < deadline, r.text
+        running.run(asyncio.sleep(0.05))
+    assert r.status_code == 200 and r.json() == {
+        "call_id": view["call_id"],
+        "disposition": "info_given",
+        "disposition_note": "告知高龄津贴申领材料",
+    }
+    bad = client.post("/api/calls/agent/disposition", json={"code": "nonsense"}, headers=agent)
+    assert bad.status_code == 422
+    other = client.post("/api/calls/agent/disposition", json={"code": "other"}, headers=auth("supervisor"))
+    assert other.status_code in (403, 404)  # never another agent's call

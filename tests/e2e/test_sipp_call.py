@@ -123,6 +123,13 @@ def test_call_pops_on_workspace_and_wallboard(
         assert detail["state"] == "dispatched"
         assert [x["ref"] for x in detail["links"] if x["kind"] == "call"] == [me["call_id"]]
 
+        # the call's summary (通话小结), picked in the call bar and kept on the call record
+        dispo = agent.get_by_test_id("disposition")
+        dispo.locator(".el-select").click()
+        agent.locator(".el-select-dropdown__item:visible", has_text="告知政策/办事指引").click()
+        dispo.get_by_test_id("btn-disposition").click()
+        agent.locator(".el-message", has_text="通话小结已保存").wait_for()
+
         # hang up with the shortcut; wrap-up is a real state with a countdown
         agent.keyboard.press("Alt+H")
         state.locator(".el-tag", has_text="话后整理").wait_for()

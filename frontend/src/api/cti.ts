@@ -92,6 +92,7 @@ export const CTI = {
   logout: ['POST', '/api/calls/agent/logout'],
   ready: ['POST', '/api/calls/agent/ready'],
   extendWrapUp: ['POST', '/api/calls/agent/wrap-up/extend'],
+  disposition: ['POST', '/api/calls/agent/disposition'],
   today: ['GET', '/api/calls/agent/today'],
   notReady: ['POST', '/api/calls/agent/not-ready'],
   answer: ['POST', '/api/calls/agent/answer'],

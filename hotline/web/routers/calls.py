@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Path, WebSocket
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record
-from hotline.calls import marks
+from hotline.calls import cdr, marks
 from hotline.calls.center import CallCenter, get_center
 from hotline.calls.dialplan import Decision, center_extensions
 from hotline.calls.dialplan import audit as audit_attempt
@@ -26,6 +26,7 @@ from hotline.calls.schemas import (
     CallbackIn,
     ConsultIn,
     DialIn,
+    DispositionIn,
     HoldIn,
     MarkIn,
     MarkOut,
@@ -82,6 +83,19 @@ async def login(p: Principal = Depends(require("calls.control"))) -> Result:
 @router.post("/agent/logout")
 async def logout(p: Principal = Depends(require("calls.control"))) -> Result:
     return await _run(lambda c: c.logout(p.user_id))
+
+
+@router.post("/agent/disposition")
+def disposition(
+    body: DispositionIn,
+    p: Principal = Depends(require("calls.control")),
+    session: Session = Depends(get_session, scope="function"),
+) -> Result:
+    """通话小结 for a call that needs no work order: the agent's current call, or the one named."""
+    c = get_center()
+    agent = c.acd.agents.get(p.user_id) if c is not None else None
+    call_id = body.call_id or (agent.call_id if agent is not None else None)
+    return cdr.record_disposition(session, p.actor, p.user_id, body.code, body.note, call_id)
 
 
 @router.post("/agent/wrap-up/extend")
