@@ -87,11 +87,18 @@ def _problems(text: str) -> list[str]:
     return sorted(found)
 
 
+def _context(text: str, word: str) -> str:
+    """The first place `word` stands in the page's text, with some text around it (for the report)."""
+    i = text.find(word)
+    return f"{word} «{text[max(0, i - 30) : i + len(word) + 30]}»".replace("\n", " ")
+
+
 def _scan(page: Any, where: str, report: dict[str, list[str]]) -> None:
     page.wait_for_load_state("networkidle")
-    found = _problems(page.evaluate(VISIBLE_TEXT))
+    text = page.evaluate(VISIBLE_TEXT)
+    found = _problems(text)
     if found:
-        report[where] = found
+        report[where] = [_context(text, word) for word in found]
 
 
 def _ivr_actions(page: Any, report: dict[str, list[str]]) -> None:
