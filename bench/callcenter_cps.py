@@ -67,6 +67,16 @@ def sipp(args: list[str], timeout: float, cwd: Path) -> str:
         return ((exc.stdout or b"") + (exc.stderr or b"")).decode("utf-8", "replace")
 
 
+def start_phones(port: int, tmp: Path) -> subprocess.Popen[bytes]:
+    """The agents' phones: one SIPp UAS on the phone address answering every call it is offered."""
+    return subprocess.Popen(
+        ["sipp", "-sn", "uas", "-i", PHONE_IP, "-p", str(port), "-nostdin", "-cp", str(free_port())],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp,
+    )
+
+
 def counts(output: str) -> tuple[int, int]:
     ok = re.findall(r"Successful call\s+\|\s+\d+\s+\|\s+(\d+)", output)
     failed = re.findall(r"Failed call\s+\|\s+\d+\s+\|\s+(\d+)", output)
@@ -170,23 +180,7 @@ class Engine:
             )
             if counts(out)[0] != 1:
                 raise RuntimeError(f"registration of {ext} failed:\n" + out[-1500:])
-        self.uas = subprocess.Popen(
-            [
-                "sipp",
-                "-sn",
-                "uas",
-                "-i",
-                PHONE_IP,
-                "-p",
-                str(self.uas_port),
-                "-nostdin",
-                "-cp",
-                str(free_port()),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            cwd=tmp,
-        )
+        self.uas = start_phones(self.uas_port, tmp)
         time.sleep(0.5)
 
     def stop(self) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from bench.callcenter_cps import PHONE_IP, TRUNK_IP, counts, seed, sipp, write_moh
+from bench.callcenter_cps import PHONE_IP, TRUNK_IP, counts, seed, sipp, start_phones, write_moh
 from hotline.audit.service import Actor
 from hotline.calls.models import QueueEventRow
 from hotline.people.models import ApiToken, User
@@ -106,23 +106,7 @@ class Center:
                 timeout=10,
             )
             login.raise_for_status()
-        self.uas = subprocess.Popen(
-            [
-                "sipp",
-                "-sn",
-                "uas",
-                "-i",
-                PHONE_IP,
-                "-p",
-                str(self.uas_port),
-                "-nostdin",
-                "-cp",
-                str(free_port()),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            cwd=tmp,
-        )
+        self.uas = start_phones(self.uas_port, tmp)
         time.sleep(0.5)  # SIPp binds its port
 
     def stop(self) -> None:
