@@ -26,11 +26,10 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from bench.callcenter_cps import PHONE_IP, TRUNK_IP, counts, seed, sipp, start_phones, write_moh
+from bench.callcenter_cps import PHONE_IP, TRUNK_IP, connects, counts, seed, sipp, start_phones, write_moh
 from hotline.audit.service import Actor
-from hotline.calls.models import QueueEventRow
 from hotline.people.models import ApiToken, User
 from hotline.people.passwords import sip_ha1
 from hotline.people.schemas import UserIn
@@ -65,14 +64,6 @@ def prepare(url: str, agents: int, clients: int) -> list[str]:
             tokens.append(f"api-{i}")
     db.dispose()
     return tokens
-
-
-def connects(url: str) -> int:
-    db = Database(url)
-    with db.session() as s:
-        n = s.scalar(select(func.count(QueueEventRow.id)).where(QueueEventRow.kind == "connect")) or 0
-    db.dispose()
-    return int(n)
 
 
 class Center:
