@@ -26,9 +26,9 @@ from hotline.errors import Forbidden, TooManyRequests, Unauthorized
 from hotline.people.models import ApiToken, User, UserSession
 from hotline.people.permissions import PERMISSIONS, ROLE_PERMISSIONS, Role
 from hotline.store.base import utcnow
+from hotline.web.appstate import get_session
 from hotline.web.clientip import client_ip, in_networks, parse_networks
 from hotline.web.csrf import check_csrf
-from hotline.web.deps import get_session
 
 COOKIE = "hotline_session"
 

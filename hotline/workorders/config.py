@@ -111,3 +111,16 @@ def set_calendar_override(
         session, actor, "workorder_calendar.set", "workorder_calendar", day.isoformat(), before, snapshot(row)
     )
     return row
+
+
+def categories(session: Session) -> list[Category]:
+    """The active categories by code (the tree: each names its parent)."""
+    return list(session.scalars(select(Category).where(Category.active).order_by(Category.code)))
+
+
+def policies(session: Session) -> list[DeadlinePolicy]:
+    return list(session.scalars(select(DeadlinePolicy).order_by(DeadlinePolicy.type, DeadlinePolicy.urgency)))
+
+
+def calendar_overrides(session: Session) -> list[CalendarOverride]:
+    return list(session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)))

@@ -12,6 +12,7 @@ from datetime import datetime
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
+from hotline.audit.service import record
 from hotline.exports import row
 from hotline.store.base import utcnow
 from hotline.workorders.calendar import LOCAL
@@ -25,6 +26,7 @@ from hotline.workorders.labels import (
     zh,
 )
 from hotline.workorders.models import WorkOrder
+from hotline.workorders.queries import Filters, build
 from hotline.workorders.schemas import order_out
 from hotline.workorders.service import Who
 from hotline.workorders.states import OPEN, STATE_ZH, State
@@ -102,3 +104,11 @@ def xlsx(session: Session, orders: Iterable[WorkOrder], who: Who) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def export_orders(session: Session, who: Who, f: Filters, now: datetime) -> bytes:
+    """The XLSX of the orders matching `f` in the reader's scope; the export (its filters) audited."""
+    q = build(session, who, f, now)
+    data = xlsx(session, q.rows(session, MAX_ROWS), who)
+    record(session, who.actor, "workorder.export", "workorder", None, None, f.as_json())
+    return data

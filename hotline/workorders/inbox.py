@@ -107,3 +107,18 @@ def mark_read(session: Session, reader: Reader, actor: Actor, ids: list[int] | N
             {"ids": fresh},
         )
     return len(fresh)
+
+
+def notification_out(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.id, "workorder_id": n.workorder_id, "kind": n.kind, "department_id": n.department_id,
+        "due_at": n.due_at, "created_at": n.created_at,
+    }  # fmt: skip
+
+
+def notifications(session: Session, limit: int, department_id: int | None = None) -> list[Notification]:
+    """The latest notifications, newest first: all of them, or one department's (the portal)."""
+    stmt = select(Notification)
+    if department_id is not None:
+        stmt = stmt.where(Notification.department_id == department_id)
+    return list(session.scalars(stmt.order_by(Notification.id.desc()).limit(limit)))

@@ -23,7 +23,7 @@ from hotline.schemas import StrictIn
 from hotline.store.pagination import PageRequest, decode_cursor, encode_cursor, paginate
 from hotline.workorders import overview, ranking, search
 from hotline.workorders.calendar import LOCAL
-from hotline.workorders.models import WorkOrder
+from hotline.workorders.models import ReturnVisit, WorkOrder
 from hotline.workorders.service import Who
 from hotline.workorders.states import State
 
@@ -169,3 +169,17 @@ def page(session: Session, q: Query, params: PageRequest, to_out: Callable[[Work
     elif scan.capped and scan.before is not None:
         cursor = encode_cursor([scan.before, scan.before])  # scan budget spent: resume from here
     return {"items": [to_out(r) for r in rows], "next_cursor": cursor}
+
+
+def pending_return_visits(session: Session, limit: int) -> list[dict[str, Any]]:
+    """Return visits still to be made, oldest first, with their order's number."""
+    rows = session.execute(
+        select(ReturnVisit, WorkOrder.number)
+        .join(WorkOrder, WorkOrder.id == ReturnVisit.workorder_id)
+        .where(ReturnVisit.status == "pending")
+        .order_by(ReturnVisit.id)
+        .limit(limit)
+    ).all()
+    return [
+        {"id": v.id, "workorder_id": v.workorder_id, "number": n, "created_at": v.created_at} for v, n in rows
+    ]

@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.audit.service import SYSTEM, Actor, record, snapshot
 from hotline.bus import get_bus
-from hotline.errors import Conflict, Invalid, NotFound, stale_version
+from hotline.errors import Conflict, Forbidden, Invalid, NotFound, stale_version
 from hotline.people.models import Caller, Department
 from hotline.people.permissions import PERMISSIONS
 from hotline.store.base import utcnow
@@ -227,6 +227,34 @@ def link(
     timeline(session, order, who.actor, "link", order.state, f"{kind}:{ref}")
     record(session, who.actor, "workorder.link", "workorder", order.id, None, {"kind": kind, "ref": ref})
     return row
+
+
+def history(session: Session, order: WorkOrder) -> tuple[list[WorkOrderEvent], list[WorkOrderLink]]:
+    """The order's timeline and links, oldest first (the detail view)."""
+    events = session.scalars(
+        select(WorkOrderEvent).where(WorkOrderEvent.workorder_id == order.id).order_by(WorkOrderEvent.id)
+    )
+    links = session.scalars(
+        select(WorkOrderLink).where(WorkOrderLink.workorder_id == order.id).order_by(WorkOrderLink.id)
+    )
+    return list(events), list(links)
+
+
+def reveal_contact(session: Session, who: Who, order_id: int) -> tuple[WorkOrder, list[str]]:
+    """The citizen's phone numbers in full for a department handler, audited (who, which order; not
+    the numbers); never for a confidential order, whose caller identity departments do not see."""
+    order = get_order(session, who, order_id)
+    if who.department_only and order.confidential:
+        raise Forbidden(
+            f"work order {order.number} is confidential: the caller's identity is not shown to departments",
+            "保密工单，不向承办单位显示来电人信息",
+        )
+    phones = contact_phones(session, order)
+    record(
+        session, who.actor, "workorder.contact_reveal", "workorder", order.id, None,
+        {"number": order.number, "phones": len(phones)},
+    )  # fmt: skip
+    return order, phones
 
 
 def department_exists(session: Session, department_id: int) -> Department:

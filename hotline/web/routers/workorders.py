@@ -5,29 +5,18 @@ the department portal, return visits, saved views, Excel export, bulk dispatch a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.audit.service import record, snapshot
-from hotline.errors import NotFound
 from hotline.schemas import Page
 from hotline.store.base import utcnow
 from hotline.web.auth import Principal, require
-from hotline.web.deps import get_session
-from hotline.web.pagination import ListParams
-from hotline.workorders import assist, export, service
+from hotline.web.deps import ListDep, SessionDep
+from hotline.workorders import assist, export, inbox, queries, service, views
 from hotline.workorders.lifecycle import act, record_return_visit
-from hotline.workorders.models import (
-    Notification,
-    ReturnVisit,
-    SavedView,
-    WorkOrder,
-    WorkOrderEvent,
-    WorkOrderLink,
-)
+from hotline.workorders.models import WorkOrder
 from hotline.workorders.queries import Filters, build, page
 from hotline.workorders.schemas import (
     ActionIn,
@@ -47,6 +36,10 @@ from hotline.workorders.schemas import (
 from hotline.workorders.states import Action, State, allowed_actions
 
 router = APIRouter(prefix="/api/workorders", tags=["workorders"])
+
+Reader = Annotated[Principal, Depends(require("workorders.read"))]
+Writer = Annotated[Principal, Depends(require("workorders.write"))]
+Handler = Annotated[Principal, Depends(require("workorders.handle"))]
 
 
 def who_of(p: Principal) -> service.Who:
@@ -93,54 +86,30 @@ def filters(
     )
 
 
-def _list(session: Session, p: Principal, f: Filters, params: ListParams) -> dict[str, Any]:
-    view_id = f.view
-    if view_id is not None:
-        view = session.get(SavedView, view_id)
-        if view is None or view.user_id != p.user_id:
-            raise NotFound(f"saved view {view_id} not found", "视图不存在")
-        f = Filters.from_json({**view.filters, **{k: v for k, v in f.as_json().items()}})
-    w = who_of(p)
-    return page(session, build(session, w, f, utcnow()), params, lambda o: order_out(o, w))
+FiltersDep = Annotated[Filters, Depends(filters)]
+
+
+def portal_who(p: Principal) -> service.Who:
+    """A handler on the department portal: their department only, confidential callers hidden."""
+    return service.Who(p.actor, p.permissions - {"workorders.read"}, p.department_id)
 
 
 # --- static paths first (they would otherwise match /{order_id}) ------------------------------
 
 
 @router.get("/views", response_model=list[dict[str, Any]])
-def list_views(
-    p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> list[dict[str, Any]]:
-    rows = session.scalars(select(SavedView).where(SavedView.user_id == p.user_id).order_by(SavedView.id))
-    return [{"id": v.id, "name": v.name, "filters": v.filters} for v in rows]
+def list_views(p: Reader, session: SessionDep) -> list[dict[str, Any]]:
+    return [views.view_out(v) for v in views.list_views(session, p.user_id)]
 
 
 @router.post("/views", status_code=201, response_model=dict[str, Any])
-def create_view(
-    body: SavedViewIn,
-    p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, Any]:
-    f = Filters.from_json(body.filters)
-    view = SavedView(user_id=p.user_id, name=body.name, filters=f.as_json())
-    session.add(view)
-    session.flush()
-    record(session, p.actor, "workorder_view.create", "workorder_view", view.id, None, snapshot(view))
-    return {"id": view.id, "name": view.name, "filters": view.filters}
+def create_view(body: SavedViewIn, p: Reader, session: SessionDep) -> dict[str, Any]:
+    return views.view_out(views.create_view(session, p.actor, p.user_id, body.name, body.filters))
 
 
 @router.delete("/views/{view_id}", status_code=204)
-def delete_view(
-    view_id: int,
-    p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> Response:
-    view = session.get(SavedView, view_id)
-    if view is None or view.user_id != p.user_id:
-        raise NotFound(f"saved view {view_id} not found", "视图不存在")
-    record(session, p.actor, "workorder_view.delete", "workorder_view", view.id, snapshot(view), None)
-    session.delete(view)
+def delete_view(view_id: int, p: Reader, session: SessionDep) -> Response:
+    views.delete_view(session, p.actor, p.user_id, view_id)
     return Response(status_code=204)
 
 
@@ -148,102 +117,52 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/export.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
-def export_xlsx(
-    f: Filters = Depends(filters),
-    p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> Response:
-    q = build(session, who_of(p), f, utcnow())
-    data = export.xlsx(session, q.rows(session, export.MAX_ROWS), who_of(p))
-    record(session, p.actor, "workorder.export", "workorder", None, None, f.as_json())
+def export_xlsx(f: FiltersDep, p: Reader, session: SessionDep) -> Response:
     return Response(
-        data,
+        export.export_orders(session, who_of(p), f, utcnow()),
         media_type=XLSX,
         headers={"Content-Disposition": 'attachment; filename="workorders.xlsx"'},
     )
 
 
 @router.get("/portal", response_model=Page[WorkOrderOut])
-def portal_list(
-    params: ListParams = Depends(),
-    f: Filters = Depends(filters),
-    p: Principal = Depends(require("workorders.handle")),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, Any]:
+def portal_list(params: ListDep, f: FiltersDep, p: Handler, session: SessionDep) -> dict[str, Any]:
     """The department portal: only the principal's department, confidential callers hidden."""
-    w = service.Who(p.actor, p.permissions - {"workorders.read"}, p.department_id)
+    w = portal_who(p)
     return page(session, build(session, w, f, utcnow()), params, lambda o: order_out(o, w))
 
 
 @router.get("/portal/notifications", response_model=list[dict[str, Any]])
 def portal_notifications(
-    limit: int = Query(100, ge=1, le=500),
-    p: Principal = Depends(require("workorders.handle")),
-    session: Session = Depends(get_session, scope="function"),
+    p: Handler, session: SessionDep, limit: int = Query(100, ge=1, le=500)
 ) -> list[dict[str, Any]]:
     """Warnings, supervision, escalations and dispatches for the principal's department."""
     if p.department_id is None:
         return []
-    rows = session.scalars(
-        select(Notification)
-        .where(Notification.department_id == p.department_id)
-        .order_by(Notification.id.desc())
-        .limit(limit)
-    )
-    return [_notification(n) for n in rows]
+    return [inbox.notification_out(n) for n in inbox.notifications(session, limit, p.department_id)]
 
 
 @router.get("/portal/{order_id}", response_model=WorkOrderDetail)
-def portal_detail(
-    order_id: int,
-    p: Principal = Depends(require("workorders.handle")),
-    session: Session = Depends(get_session, scope="function"),
-) -> WorkOrderDetail:
-    w = service.Who(p.actor, p.permissions - {"workorders.read"}, p.department_id)
-    return _detail(session, w, order_id)
+def portal_detail(order_id: int, p: Handler, session: SessionDep) -> WorkOrderDetail:
+    return _detail(session, portal_who(p), order_id)
 
 
 @router.get("/return-visits", response_model=list[dict[str, Any]])
 def pending_return_visits(
-    limit: int = Query(100, ge=1, le=500),
-    _: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session, scope="function"),
+    _: Reader, session: SessionDep, limit: int = Query(100, ge=1, le=500)
 ) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(ReturnVisit, WorkOrder.number)
-        .join(WorkOrder, WorkOrder.id == ReturnVisit.workorder_id)
-        .where(ReturnVisit.status == "pending")
-        .order_by(ReturnVisit.id)
-        .limit(limit)
-    ).all()
-    return [
-        {"id": v.id, "workorder_id": v.workorder_id, "number": n, "created_at": v.created_at} for v, n in rows
-    ]
+    return queries.pending_return_visits(session, limit)
 
 
 @router.get("/notifications", response_model=list[dict[str, Any]])
 def notifications(
-    limit: int = Query(100, ge=1, le=500),
-    p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session, scope="function"),
+    _: Reader, session: SessionDep, limit: int = Query(100, ge=1, le=500)
 ) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Notification).order_by(Notification.id.desc()).limit(limit))
-    return [_notification(n) for n in rows]
-
-
-def _notification(n: Notification) -> dict[str, Any]:
-    return {
-        "id": n.id, "workorder_id": n.workorder_id, "kind": n.kind, "department_id": n.department_id,
-        "due_at": n.due_at, "created_at": n.created_at,
-    }  # fmt: skip
+    return [inbox.notification_out(n) for n in inbox.notifications(session, limit)]
 
 
 @router.post("/suggest", response_model=dict[str, Any])
-def suggest(
-    body: SuggestIn,
-    _: Principal = Depends(require("workorders.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, Any]:
+def suggest(body: SuggestIn, _: Writer, session: SessionDep) -> dict[str, Any]:
     probe = WorkOrder(
         title="", content=body.text, number="", caller_id=body.caller_id, contact_phone=body.contact_phone
     )
@@ -255,11 +174,7 @@ def suggest(
 
 
 @router.post("/bulk-dispatch", response_model=list[WorkOrderOut])
-def bulk_dispatch(
-    body: BulkDispatchIn,
-    p: Principal = Depends(require("workorders.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> list[WorkOrderOut]:
+def bulk_dispatch(body: BulkDispatchIn, p: Writer, session: SessionDep) -> list[WorkOrderOut]:
     """All or nothing: one stale or illegal order fails the whole batch (409 names it)."""
     w = who_of(p)
     out = []
@@ -281,36 +196,23 @@ def bulk_dispatch(
 
 
 @router.get("", response_model=Page[WorkOrderOut])
-def list_orders(
-    params: ListParams = Depends(),
-    f: Filters = Depends(filters),
-    p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, Any]:
-    return _list(session, p, f, params)
+def list_orders(params: ListDep, f: FiltersDep, p: Reader, session: SessionDep) -> dict[str, Any]:
+    w = who_of(p)
+    f = views.with_view(session, p.user_id, f)
+    return page(session, build(session, w, f, utcnow()), params, lambda o: order_out(o, w))
 
 
 @router.post("", response_model=WorkOrderOut, status_code=201)
-def create_order(
-    body: WorkOrderIn,
-    p: Principal = Depends(require("workorders.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> WorkOrderOut:
+def create_order(body: WorkOrderIn, p: Writer, session: SessionDep) -> WorkOrderOut:
     w = who_of(p)
     return order_out(service.create(session, w, service.NewOrder(**body.model_dump())), w)
 
 
 def _detail(session: Session, w: service.Who, order_id: int) -> WorkOrderDetail:
     o = service.get_order(session, w, order_id)
-    base = order_out(o, w).model_dump()
-    events = session.scalars(
-        select(WorkOrderEvent).where(WorkOrderEvent.workorder_id == o.id).order_by(WorkOrderEvent.id)
-    )
-    links = session.scalars(
-        select(WorkOrderLink).where(WorkOrderLink.workorder_id == o.id).order_by(WorkOrderLink.id)
-    )
+    events, links = service.history(session, o)
     return WorkOrderDetail(
-        **base,
+        **order_out(o, w).model_dump(),
         timeline=[event_out(e, o, w) for e in events],
         links=[LinkOut.model_validate(x) for x in links],
         allowed_actions=[a.value for a in allowed_actions(State(o.state))],
@@ -318,21 +220,12 @@ def _detail(session: Session, w: service.Who, order_id: int) -> WorkOrderDetail:
 
 
 @router.get("/{order_id}", response_model=WorkOrderDetail)
-def get_order(
-    order_id: int,
-    p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> WorkOrderDetail:
+def get_order(order_id: int, p: Reader, session: SessionDep) -> WorkOrderDetail:
     return _detail(session, who_of(p), order_id)
 
 
 @router.patch("/{order_id}", response_model=WorkOrderOut)
-def patch_order(
-    order_id: int,
-    body: WorkOrderPatch,
-    p: Principal = Depends(require("workorders.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> WorkOrderOut:
+def patch_order(order_id: int, body: WorkOrderPatch, p: Writer, session: SessionDep) -> WorkOrderOut:
     changes = body.model_dump(exclude_unset=True)
     version = changes.pop("version")
     w = who_of(p)
@@ -340,22 +233,12 @@ def patch_order(
 
 
 @router.post("/{order_id}/links", response_model=LinkOut, status_code=201)
-def add_link(
-    order_id: int,
-    body: LinkIn,
-    p: Principal = Depends(require("workorders.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> LinkOut:
+def add_link(order_id: int, body: LinkIn, p: Writer, session: SessionDep) -> LinkOut:
     return LinkOut.model_validate(service.link(session, who_of(p), order_id, body.kind, body.ref, body.label))
 
 
 @router.post("/{order_id}/return-visit", response_model=WorkOrderOut)
-def return_visit(
-    order_id: int,
-    body: ReturnVisitIn,
-    p: Principal = Depends(require("workorders.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> WorkOrderOut:
+def return_visit(order_id: int, body: ReturnVisitIn, p: Writer, session: SessionDep) -> WorkOrderOut:
     w = who_of(p)
     o = record_return_visit(
         session, w, order_id, body.version, body.satisfaction, body.method, body.note, body.call_id
@@ -367,8 +250,10 @@ def _action_route(action: Action, permission: str) -> None:
     def endpoint(
         order_id: int,
         body: ActionIn,
+        session: SessionDep,
+        # A default, not an alias: the permission is this closure's, which a string annotation
+        # (postponed evaluation) could not see.
         p: Principal = Depends(require(permission)),
-        session: Session = Depends(get_session, scope="function"),
     ) -> WorkOrderOut:
         w = who_of(p)
         params = body.model_dump(exclude={"version"}, exclude_none=True)
