@@ -19,9 +19,9 @@ from hotline.bus import Event, InProcessBus
 from hotline.calls.center import start_callcenter
 from hotline.config import SipSettings
 from hotline.sip.auth import DictCredentialStore
-from hotline.sip.b2bua import default_route
 from hotline.sip.engine import TelephonyEngine
 from hotline.sip.leg import Leg
+from hotline.sip.routing import default_route
 from hotline.store.db import Database
 
 

@@ -17,9 +17,9 @@ from typing import Any
 from hotline.bus import Event, InProcessBus
 from hotline.config import SipSettings
 from hotline.sip.auth import DictCredentialStore
-from hotline.sip.b2bua import default_route
 from hotline.sip.engine import TelephonyEngine
 from hotline.sip.leg import Leg
+from hotline.sip.routing import default_route
 
 
 async def main(argv: list[str]) -> None:

@@ -8,7 +8,11 @@ site-packages and pulls in flask. Embedding it in ``hotline serve`` would mean a
 thread hops for every call-control action, whereas the rest of the process (bus, web, IVR, ACD) lives
 on one asyncio loop. The layer here is plain asyncio end to end: ``message`` (parse/serialize),
 ``sdp``, ``transport`` (UDP and TCP), ``transaction`` (RFC 3261 timers), ``dialog``, ``auth`` (digest),
-``registrar``, ``ratelimit``, and the B2BUA: ``engine`` (listening, dispatch, housekeeping),
-``leg``/``b2bua`` (the public call-control API: legs and calls), ``indialog`` and ``outbound``
-(request handling split out of the engine) and ``standalone`` (``hotline telephony``).
+``registrar``, ``ratelimit``, and the B2BUA, a one-way stack where each layer imports only those
+below it and states what it uses of the engine as a Protocol: ``leg`` (one party: answer, play,
+collect, hold, hang up) ← ``b2bua`` (calls: bridge, record, mix) ← ``indialog`` (requests inside a
+dialog) and ``outbound``/``qualify`` (what we originate: INVITEs and their answers, OPTIONS pings)
+← ``routing`` (default route, first answer, blind transfer) ← ``inbound`` (a new INVITE becomes a
+call) ← ``periodic`` (timeouts, RTCP, mixing clock) ← ``engine`` (listening and dispatch);
+``standalone`` runs it as ``hotline telephony``.
 """

@@ -5,34 +5,44 @@ A :class:`Call` starts with the caller's leg and gains legs as the routing logic
 otherwise transcoded through PCM); ``start_conference`` switches the call to the :class:`Mixer` for
 three-party talk and supervisor listen/whisper/barge; ``record`` writes the whole call to a stereo WAV
 (caller left, everyone else right). Policies decide what a hang-up does to the rest of the call: by
-default a bridged peer is hung up with its partner and the call ends with the caller. The default
-routing (ring the extension dialled, bridge on answer) and blind transfer (REFER) live here too.
+default a bridged peer is hung up with its partner and the call ends with the caller. Routing
+(ringing targets, default routing, blind transfer) sits above this, in ``routing``; what a call uses
+of the engine is the :class:`CallHost` protocol.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from hotline.bus import Bus
 from hotline.media import g711
 from hotline.media.mixer import Mixer, Participant
 from hotline.media.recorder import Recorder
 from hotline.media.rtp import RtpPacket
-
-if TYPE_CHECKING:
-    from hotline.sip.engine import TelephonyEngine
-    from hotline.sip.leg import Leg
+from hotline.sip.leg import Leg
 
 log = logging.getLogger(__name__)
 
 
+class CallHost(Protocol):
+    """What a call uses of the engine: the bus, the recordings folder, its call and mixing tables."""
+
+    bus: Bus
+    recordings_dir: Path
+    calls: dict[str, Call]
+    mixing_calls: set[Call]
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]: ...
+
+
 class Call:
-    def __init__(self, engine: TelephonyEngine, call_id: str) -> None:
+    def __init__(self, engine: CallHost, call_id: str) -> None:
         self.engine = engine
         self.id = call_id
         self.legs: list[Leg] = []
@@ -196,94 +206,3 @@ class Call:
     async def hangup(self, cause: str = "normal") -> None:
         for leg in self.active_legs():
             await leg.hangup(cause)
-
-
-async def default_route(engine: TelephonyEngine, leg: Leg) -> None:
-    """Ring every contact of the dialled extension at once (desk phone and softphone); the first to
-    answer is bridged and the others cancelled. Unregistered: 404; nobody answers: the telling cause."""
-    bindings = engine.registrar.lookup(leg.dialed)
-    if not bindings:
-        await leg.hangup("not_found")
-        return
-    caller_id = leg.caller or "anonymous"
-    outs = [
-        await engine.originate(leg.dialed, call=leg.call, caller_id=caller_id, binding=b) for b in bindings
-    ]
-
-    def ringing(out: Leg, task: asyncio.Future[Any]) -> None:
-        if task.cancelled() or not leg.is_active:
-            return
-        if out.early_media and leg.call.peer(leg) is None:
-            # Relay the far end's early media (ringback, announcements) before the answer.
-            leg.call.bridge(leg, out)
-            engine.spawn(leg.progress())
-        else:
-            engine.spawn(leg.ring())  # only the first sends 180
-
-    rings = []
-    for out in outs:
-        ring = asyncio.ensure_future(out.ringing.wait())
-        ring.add_done_callback(functools.partial(ringing, out))
-        rings.append(ring)
-    winner = await first_answered(outs, leg, engine.ring_timeout)
-    for ring in rings:
-        ring.cancel()
-    for out in outs:
-        if out is not winner and out.is_active:
-            await out.hangup("answered_elsewhere" if winner else "no_answer")
-    if not leg.is_active:
-        if winner is not None:
-            await winner.hangup("cancelled")
-        return
-    if winner is not None:
-        await leg.answer()
-        leg.call.bridge(leg, winner)
-        return
-    causes = [o.cause for o in outs]
-    await leg.hangup(next((c for c in ("busy", "rejected") if c in causes), "no_answer"))
-
-
-async def first_answered(outs: list[Leg], caller: Leg, timeout: float) -> Leg | None:
-    """The first of ``outs`` to answer; None when all fail, the caller leaves, or time runs out."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        for out in outs:
-            if out.answered.is_set() and out.is_active:
-                return out
-        remaining = deadline - loop.time()
-        if not caller.is_active or all(not o.is_active for o in outs) or remaining <= 0:
-            return None
-        events = [o.answered for o in outs] + [o.ended for o in outs] + [caller.ended]
-        waiters = [asyncio.ensure_future(e.wait()) for e in events if not e.is_set()]
-        try:
-            await asyncio.wait(waiters, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waiters:
-                w.cancel()
-
-
-async def blind_transfer(engine: TelephonyEngine, transferor: Leg, target: str) -> bool:
-    """REFER: ring ``target`` for the transferor's peer; on answer bridge them and drop the transferor."""
-    call = transferor.call
-    peer = call.peer(transferor)
-    if peer is None:
-        return False
-    call.unbridge(transferor)
-    await peer.hold()
-    try:
-        new = await engine.originate(target, call=call, caller_id=peer.caller or "hotline")
-    except LookupError:
-        await peer.unhold()
-        call.bridge(transferor, peer)
-        return False
-    if await new.wait_answered(engine.ring_timeout) and peer.is_active:
-        call.bridge(peer, new)
-        engine.bus.publish("call.transferred", {"call_id": call.id, "from": transferor.id, "to": new.id})
-        await transferor.hangup("transferred")
-        return True
-    await new.hangup("no_answer")
-    if peer.is_active and transferor.is_active:
-        await peer.unhold()
-        call.bridge(transferor, peer)
-    return False

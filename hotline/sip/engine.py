@@ -11,14 +11,17 @@ methods 501. An accepted INVITE becomes a :class:`Call` with one inbound :class:
 a registered extension, a SIP URI or an external number through the outbound trunk. Housekeeping ends
 legs whose RTP went silent for ``rtp_timeout_seconds`` (cause ``rtp_timeout``), sends RTCP reports and
 qualifies registered phones with OPTIONS.
+
+The engine is the top of a one-way stack and the only module that knows all of it: leg primitives
+(``leg``) ← calls and bridging (``b2bua``) ← dialog handling (``indialog``) and originating
+(``outbound``, ``qualify``) ← calls routing (``routing``) ← taking calls (``inbound``) ← this
+dispatch. Each layer states what it uses of the engine as a Protocol that this class satisfies.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,12 +31,12 @@ from hotline.config import Settings, SipSettings
 from hotline.media.player import PromptCache
 from hotline.media.prompts import PromptError, prompt_file
 from hotline.media.rtp import PortAllocator, RtpSession
-from hotline.sip import metrics, outbound
+from hotline.sip import inbound, metrics, outbound, qualify
 from hotline.sip.auth import CredentialStore, DigestAuth
-from hotline.sip.b2bua import Call, default_route
-from hotline.sip.dialog import Dialog, new_tag
+from hotline.sip.b2bua import Call
+from hotline.sip.dialog import new_tag
 from hotline.sip.indialog import handle_in_dialog
-from hotline.sip.leg import Leg
+from hotline.sip.leg import Leg, LegCall
 from hotline.sip.message import (
     MAX_UDP_MESSAGE,
     SipMessage,
@@ -46,9 +49,11 @@ from hotline.sip.message import (
     parse_name_addr,
     parse_uri,
 )
+from hotline.sip.periodic import housekeeping, mix_loop
 from hotline.sip.ratelimit import RateLimiter, lockout_guard, origin_ip
 from hotline.sip.registrar import Binding, Registrar
-from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp
+from hotline.sip.routing import blind_transfer
+from hotline.sip.sdp import SdpError
 from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer
 from hotline.sip.transport import Source, TcpLimits, Transports
 
@@ -139,8 +144,14 @@ class TelephonyEngine:
             )
             self.port = int(sock[1]) if sock else 0
         self.running = True
-        self._loops = [asyncio.ensure_future(self._housekeeping()), asyncio.ensure_future(self._mix_loop())]
+        self._loops = [asyncio.ensure_future(housekeeping(self)), asyncio.ensure_future(mix_loop(self))]
         log.info("telephony engine listening on %s:%s (UDP+TCP)", self.host, self.port)
+
+    async def refer(self, leg: Leg, target: str) -> bool:
+        """Carry out a REFER from ``leg``: the call-center's ``on_refer``, else a blind transfer."""
+        if self.on_refer is not None:
+            return await self.on_refer(leg, target)
+        return await blind_transfer(self, leg, target)
 
     async def stop(self) -> None:
         self.running = False
@@ -272,13 +283,13 @@ class TelephonyEngine:
         if req.method == "ACK":
             self.tx.match_request(req)
             if req.body:
-                self._late_answer(req)
+                inbound.late_answer(self, req)
             return
         if self.tx.match_request(req) is not None:
             return  # retransmission absorbed
         tx = self.tx.new_server(req, source)
         if req.method == "CANCEL":
-            self._on_cancel(tx)
+            inbound.cancel(self, tx)
             return
         to_tag = parse_name_addr(req.get("To") or "").tag
         if to_tag:
@@ -292,7 +303,7 @@ class TelephonyEngine:
             return
         if req.method == "INVITE":
             tx.respond(tx.response(100, "Trying"))
-            self.spawn(self._new_invite(req, tx))
+            self.spawn(inbound.accept_invite(self, req, tx))
         elif req.method == "REGISTER":
             self.spawn(self._register(req, tx))
         elif req.method == "OPTIONS":
@@ -303,22 +314,6 @@ class TelephonyEngine:
             tx.respond(resp)
         else:
             tx.respond(tx.response(501, "Not Implemented"))
-
-    def _late_answer(self, ack: SipRequest) -> None:
-        """The SDP answer in an ACK: to a late-offer INVITE, or to an offerless re-INVITE."""
-        leg = self.dialogs.get((ack.call_id, parse_name_addr(ack.get("To") or "").tag))
-        if leg is None:
-            return
-        try:
-            md = parse_sdp(ack.body)
-        except SdpError:
-            md = None
-        pt = negotiate(md) if md is not None else None
-        if md is None or pt is None or address_warning(md) is not None:
-            if leg.remote_media is None:
-                self.spawn(leg.hangup("codec"))  # no usable media at all: the call cannot go on
-            return
-        leg.apply_remote_media(md, pt)
 
     def options_response(self, tx: ServerTransaction) -> SipResponse:
         resp = tx.response(200, "OK", to_tag=new_tag())
@@ -335,85 +330,6 @@ class TelephonyEngine:
             contacts = [b.contact for b in self.registrar.lookup(aor)]
             self.bus.publish("sip.registered", {"extension": aor, "contacts": contacts})
 
-    def _on_cancel(self, tx: ServerTransaction) -> None:
-        inv = self.tx.find_invite(tx.request)
-        leg = self.invites.get(inv.key) if inv is not None else None
-        if leg is None or inv is None:
-            tx.respond(tx.response(481, "Call/Transaction Does Not Exist"))
-            return
-        tx.respond(tx.response(200, "OK"))
-        if leg.state in ("new", "ringing"):
-            inv.respond(leg._response(487, "Request Terminated"))
-            leg._finish("cancelled")
-
-    async def _new_invite(self, req: SipRequest, tx: ServerTransaction) -> None:
-        try:
-            caller = parse_uri(parse_name_addr(req.get("From") or "").uri).user
-            dialed = parse_uri(req.uri).user
-            contact = req.get("Contact")
-            if contact is not None:
-                parse_uri(parse_name_addr(contact).uri)  # the dialog's remote target must be usable
-        except SipParseError as exc:
-            tx.respond(tx.response(400, f"Bad Request ({exc})"[:80], to_tag=new_tag()))
-            return
-        src_ip = tx.source.addr[0]
-        trunk = src_ip in self.trunk_peers
-        user = ""
-        if not trunk:
-            header = req.get("Proxy-Authorization") or req.get("Authorization")
-            result = await self.registrar.authenticate(req, src_ip, header, caller)
-            if result is None or (result.ok and result.username != caller):
-                # Locked out, or a phone calling under another extension's number (caller ID spoof).
-                tx.respond(tx.response(403, "Forbidden", to_tag=new_tag()))
-                return
-            if not result.ok:
-                resp = tx.response(407, "Proxy Authentication Required", to_tag=new_tag())
-                resp.add("Proxy-Authenticate", self.auth.challenge(stale=result.stale))
-                tx.respond(resp)
-                return
-            user = result.username
-        try:
-            md = parse_sdp(req.body) if req.body else None
-        except SdpError:
-            md = None
-        pt = negotiate(md) if md is not None else None
-        warning = address_warning(md) if md is not None else None
-        if req.body and (md is None or pt is None or warning is not None):
-            # Refuse before answering: a 200 we cannot carry media for would only end in a BYE.
-            resp = tx.response(488, "Not Acceptable Here", to_tag=new_tag())
-            if warning is not None:
-                resp.add("Warning", warning)
-            tx.respond(resp)
-            return
-        # No body at all is a late offer (some carrier trunks): we offer in the 200, the ACK answers.
-        try:
-            rtp = await self.open_rtp()
-        except OSError:
-            tx.respond(tx.response(503, "Service Unavailable", to_tag=new_tag()))
-            return
-        call = Call(self, os.urandom(8).hex())
-        leg = Leg(self, call, "inbound", rtp)
-        leg.invite, leg.server_tx, leg.local_tag = req, tx, new_tag()
-        leg.trunk, leg.user = trunk, user
-        leg.caller, leg.dialed = caller, dialed
-        if md is not None:
-            leg.apply_remote_media(md, pt)
-        leg.dialog = Dialog.from_uas(
-            req, tx.source, leg.local_tag, self.contact(tx.source.proto), self.via_host
-        )
-        self.dialogs[(req.call_id, leg.local_tag)] = leg
-        self.invites[tx.key] = leg
-        self.calls[call.id] = call
-        leg.publish("call.new")
-        try:
-            if self.on_inbound is not None:
-                await self.on_inbound(leg)
-            else:
-                await default_route(self, leg)
-        except Exception:
-            log.exception("inbound routing failed for call %s", call.id)
-            await leg.hangup("error")
-
     # ---- originating (implemented in hotline.sip.outbound) ----------------------------------------
     def resolve(self, target: str) -> tuple[Source, str, str]:
         """(where to send, Request-URI, To URI) for an extension, a SIP URI or an external number."""
@@ -424,13 +340,13 @@ class TelephonyEngine:
         return self.registrar.lookup(extension)
 
     def route_to_binding(self, target: str, b: Binding) -> tuple[Source, str, str]:
-        return outbound.route_to_binding(self, target, b)
+        return outbound.route_to_binding(self.host, target, b)
 
     async def originate(
         self,
         target: str,
         *,
-        call: Call | None = None,
+        call: LegCall | None = None,
         caller_id: str = "hotline",
         display: str = "",
         binding: Binding | None = None,
@@ -446,14 +362,8 @@ class TelephonyEngine:
             self, target, call=call, caller_id=caller_id, display=display, binding=binding, headers=headers
         )
 
-    def retry_with_credentials(self, leg: Leg, resp: SipResponse) -> bool:
-        return outbound.retry_with_credentials(self, leg, resp)
-
-    def on_uac_answer(self, leg: Leg, resp: SipResponse) -> None:
-        outbound.on_uac_answer(self, leg, resp)
-
     def qualify(self) -> None:
-        outbound.qualify(self)
+        qualify.qualify(self)
 
     def configure_trunks(
         self, peers: set[str], outbound_trunk: str, credentials: tuple[str, str] | None
@@ -466,43 +376,4 @@ class TelephonyEngine:
 
     async def check_trunk(self, target: str, timeout: float = 4.0) -> dict[str, float | int]:
         """OPTIONS to a trunk ("host:port"): its status code (408 when silent) and round trip."""
-        return await outbound.check_trunk(self, target, timeout)
-
-    # ---- periodic work ---------------------------------------------------------------------------------
-    async def _housekeeping(self) -> None:
-        tick = 0
-        while True:
-            await asyncio.sleep(1.0)
-            tick += 1
-            now = time.monotonic()
-            timeout = self.sip.rtp_timeout_seconds
-            for call in list(self.calls.values()):
-                for leg in call.active_legs():
-                    if leg.state != "answered":
-                        continue
-                    if tick % 5 == 0:
-                        leg.rtp.send_rtcp_report()
-                    quiet_since = max(leg.rtp.last_rx, now - (time.time() - leg.answered_at))
-                    if timeout > 0 and not leg.remote_hold and now - quiet_since > timeout:
-                        self.spawn(leg.hangup("rtp_timeout"))
-            if tick % 30 == 0:
-                self.registrar.expire()
-                self.registrar.guard.prune()
-                self.auth.prune()
-                self.limiter.prune()
-            if self.qualify_interval > 0 and tick % max(1, int(self.qualify_interval)) == 0:
-                self.qualify()
-
-    async def _mix_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        start, n = loop.time(), 0
-        while True:
-            if not self.mixing_calls:
-                await asyncio.sleep(0.1)
-                start, n = loop.time(), 0
-                continue
-            n += 1
-            await asyncio.sleep(max(0.0, start + n * 0.02 - loop.time()))
-            for call in list(self.mixing_calls):
-                if call.mixer is not None:
-                    call.mixer.tick()
+        return await qualify.check_trunk(self, target, timeout)

@@ -1,4 +1,5 @@
-"""In-dialog requests: BYE, re-INVITE hold/unhold, INFO DTMF, REFER transfer, and the small rest.
+"""In-dialog requests: BYE, re-INVITE hold/unhold, INFO DTMF, REFER transfer, and the small rest;
+and the requests we send inside a leg's dialog (``request``, ``reinvite``).
 
 Every request is answered within its own server transaction (its Via branch and CSeq), whichever leg
 it arrives on. A re-INVITE that changes a leg's hold state is relayed to the bridged peer as a
@@ -7,24 +8,67 @@ into a void; one that moves the media re-targets the leg's RTP; an IPv6 or codec
 and the session goes on unchanged; a session-timer refresh (RFC 4028) is confirmed. REFER
 is accepted (202), handed to ``engine.on_refer`` or the default blind transfer, and its outcome is
 reported to the transferor with a sipfrag NOTIFY if it is still around.
+
+Dialog handling sits above the leg primitives and below calls routing: what it needs of the engine
+(answering OPTIONS, carrying out a REFER) is the :class:`DialogHost` protocol.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from typing import Protocol
 
 from hotline.media.dtmf import parse_dtmf_info
-from hotline.sip.b2bua import blind_transfer
-from hotline.sip.leg import Leg
+from hotline.sip.leg import Leg, LegHost
 from hotline.sip.message import SipParseError, SipRequest, SipResponse, parse_name_addr, parse_uri
 from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp, reverse_direction
 from hotline.sip.transaction import ServerTransaction
 
-if TYPE_CHECKING:
-    from hotline.sip.engine import TelephonyEngine
+
+class DialogHost(LegHost, Protocol):
+    """What in-dialog handling uses of the engine beyond a leg's needs."""
+
+    def options_response(self, tx: ServerTransaction) -> SipResponse: ...
+    async def refer(self, leg: Leg, target: str) -> bool: ...
 
 
-async def handle_in_dialog(engine: TelephonyEngine, leg: Leg, req: SipRequest, tx: ServerTransaction) -> None:
+async def request(
+    leg: Leg, method: str, body: bytes = b"", ctype: str = "", timeout: float = 32
+) -> SipResponse:
+    """Send an in-dialog request on ``leg`` and wait for its final response (ACKing a re-INVITE's 2xx)."""
+    if leg.dialog is None:
+        raise RuntimeError("leg has no dialog")
+    dialog = leg.dialog
+    req = dialog.request(method, body, ctype)
+    fut: asyncio.Future[SipResponse] = asyncio.get_running_loop().create_future()
+
+    def on_response(resp: SipResponse) -> None:
+        if resp.status < 200:
+            return
+        if method == "INVITE" and resp.status < 300:
+            leg._last_ack = dialog.ack(req.cseq[0]).to_bytes()
+            leg.engine.transports.send(leg._last_ack, dialog.dest)
+        if not fut.done():
+            fut.set_result(resp)
+
+    leg.engine.tx.new_client(req, dialog.dest, on_response)
+    return await asyncio.wait_for(fut, timeout)
+
+
+async def reinvite(leg: Leg, direction: str) -> SipResponse | None:
+    """Re-INVITE ``leg``'s party with our SDP in ``direction`` (relaying a hold); None if it failed."""
+    if leg.state != "answered" or leg.dialog is None:
+        return None
+    leg.reinvite_out = True
+    try:
+        return await request(leg, "INVITE", leg.local_sdp(direction), "application/sdp", timeout=10)
+    except (TimeoutError, RuntimeError):
+        return None
+    finally:
+        leg.reinvite_out = False
+
+
+async def handle_in_dialog(engine: DialogHost, leg: Leg, req: SipRequest, tx: ServerTransaction) -> None:
     """BYE, re-INVITE (hold/unhold, relayed to the peer), INFO (DTMF), REFER, OPTIONS/NOTIFY/UPDATE."""
     if leg.dialog is not None:
         leg.dialog.remote_seq = max(leg.dialog.remote_seq, req.cseq[0])
@@ -55,7 +99,7 @@ async def handle_in_dialog(engine: TelephonyEngine, leg: Leg, req: SipRequest, t
         tx.respond(tx.response(501, "Not Implemented"))
 
 
-async def _reinvite(engine: TelephonyEngine, leg: Leg, req: SipRequest, tx: ServerTransaction) -> None:
+async def _reinvite(engine: DialogHost, leg: Leg, req: SipRequest, tx: ServerTransaction) -> None:
     """Answer a re-INVITE (hold/unhold, session refresh, moved media) in its own transaction, from
     either leg: a caller's (we are UAS of the dialog) or an agent phone's (we were its UAC)."""
     if leg.reinvite_out:
@@ -93,7 +137,7 @@ async def _reinvite(engine: TelephonyEngine, leg: Leg, req: SipRequest, tx: Serv
             leg.apply_remote_media(md, pt)
         peer = leg.call.peer(leg)
         if peer is not None and peer.state == "answered" and hold != leg.remote_hold:
-            await peer.reinvite(direction if hold else "sendrecv")  # relay the hold to the far party
+            await reinvite(peer, direction if hold else "sendrecv")  # relay the hold to the far party
     finally:
         leg.reinvite_in = False
     resp = leg.response_in(tx, 200, "OK")
@@ -125,11 +169,8 @@ def _session_timer(req: SipRequest, resp: SipResponse) -> None:
         resp.add("Require", "timer")
 
 
-async def _refer(engine: TelephonyEngine, leg: Leg, target: str) -> None:
-    if engine.on_refer is not None:
-        ok = await engine.on_refer(leg, target)
-    else:
-        ok = await blind_transfer(engine, leg, target)
+async def _refer(engine: DialogHost, leg: Leg, target: str) -> None:
+    ok = await engine.refer(leg, target)
     if leg.is_active and leg.dialog is not None:
         frag = b"SIP/2.0 200 OK\r\n" if ok else b"SIP/2.0 503 Service Unavailable\r\n"
         notify = leg.dialog.request("NOTIFY", frag, "message/sipfrag;version=2.0")

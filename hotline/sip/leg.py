@@ -3,8 +3,12 @@
 Legs are what the call-center logic drives: ``answer``/``ring``/``hangup`` for inbound legs, the
 engine's ``originate`` for outbound ones, ``play``/``collect_digits``/``hold`` for both. Every state
 change is published on the bus (``leg.ringing``, ``leg.answered``, ``leg.hold``, ``leg.unhold``,
-``leg.hangup``, ``dtmf``). Audio arriving on a leg goes to whatever the :class:`~hotline.sip.b2bua.Call`
-has wired it to (relay to the bridged peer, recorder, mixer); this module only knows its own party.
+``leg.hangup``, ``dtmf``). Audio arriving on a leg goes to whatever its call has wired it to (relay
+to the bridged peer, recorder, mixer); this module only knows its own party.
+
+This is the bottom of the engine's one-way stack (leg ← b2bua ← indialog/outbound ← routing ←
+inbound ← engine): a leg sees its engine and its call only through the :class:`LegHost` and
+:class:`LegCall` protocols below, never by importing the modules above it.
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from hotline.bus import Bus
 from hotline.media import g711
 from hotline.media.dtmf import DtmfDetector
-from hotline.media.player import music_on_hold_pcm, play_payload
-from hotline.media.rtp import RtpPacket, RtpSession
+from hotline.media.mixer import Mixer
+from hotline.media.player import PromptCache, music_on_hold_pcm, play_payload
+from hotline.media.rtp import PortAllocator, RtpPacket, RtpSession
 from hotline.sip.dialog import Dialog
 from hotline.sip.message import SipRequest, SipResponse
 from hotline.sip.sdp import (
@@ -27,17 +33,11 @@ from hotline.sip.sdp import (
     PCMA,
     PCMU,
     MediaDescription,
-    SdpError,
     address_warning,
     build_sdp,
-    negotiate,
-    parse_sdp,
 )
-from hotline.sip.transaction import ClientTransaction, ServerTransaction
-
-if TYPE_CHECKING:
-    from hotline.sip.b2bua import Call
-    from hotline.sip.engine import TelephonyEngine
+from hotline.sip.transaction import ClientTransaction, ServerTransaction, TransactionLayer
+from hotline.sip.transport import Transports
 
 log = logging.getLogger(__name__)
 
@@ -51,19 +51,42 @@ CAUSE_STATUS = {
     "codec": (488, "Not Acceptable Here"),
     "error": (500, "Server Internal Error"),
 }
-STATUS_CAUSE = {
-    486: "busy",
-    600: "busy",
-    404: "not_found",
-    603: "rejected",
-    408: "no_answer",
-    480: "no_answer",
-}
-STATUS_CAUSE[487] = "cancelled"
+
+
+class LegHost(Protocol):
+    """What a leg uses of the engine that owns it (`TelephonyEngine` satisfies it)."""
+
+    bus: Bus
+    media_host: str
+    ALLOW: str
+    tx: TransactionLayer
+    transports: Transports
+    ports: PortAllocator
+    prompts: PromptCache
+
+    def contact(self, proto: str = "UDP") -> str: ...
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]: ...
+    def prompt_path(self, prompt: str | Path, must_exist: bool = True) -> Path: ...
+    def leg_ended(self, leg: Leg) -> None: ...
+
+
+class LegCall(Protocol):
+    """What a leg (and whoever holds only a leg) uses of the call it belongs to (`b2bua.Call`)."""
+
+    id: str
+    legs: list[Leg]
+    mixer: Mixer | None
+
+    def peer(self, leg: Leg) -> Leg | None: ...
+    def bridge(self, a: Leg, b: Leg) -> None: ...
+    def unbridge(self, leg: Leg) -> None: ...
+    def on_audio(self, leg: Leg, pkt: RtpPacket) -> None: ...
+    def on_event_packet(self, leg: Leg, pkt: RtpPacket) -> None: ...
+    def leg_ended(self, leg: Leg) -> None: ...
 
 
 class Leg:
-    def __init__(self, engine: TelephonyEngine, call: Call, direction: str, rtp: RtpSession) -> None:
+    def __init__(self, engine: LegHost, call: LegCall, direction: str, rtp: RtpSession) -> None:
         self.engine = engine
         self.call = call
         self.id = f"{call.id}-{len(call.legs) + 1}"
@@ -226,35 +249,6 @@ class Leg:
                 w.cancel()
         return self.answered.is_set() and not self.ended.is_set()
 
-    # ---- outbound signaling (responses to our INVITE) -----------------------------------------
-    def on_invite_response(self, resp: SipResponse) -> None:
-        if resp.status < 200:
-            if self._cancel_pending and resp.status >= 100:
-                self._send_cancel()
-            if resp.status > 100 and resp.body and not self.early_media:
-                try:
-                    md = parse_sdp(resp.body)
-                except SdpError:
-                    md = None
-                pt = negotiate(md) if md is not None else None
-                if md is not None and pt is not None:
-                    self.apply_remote_media(md, pt)
-                    self.early_media = True
-            if resp.status > 100 and self.state == "calling":
-                self.state = "ringing"
-                self.ringing.set()
-                self.publish("leg.ringing", status=resp.status, early_media=self.early_media)
-            return
-        if resp.status < 300:
-            self.engine.on_uac_answer(self, resp)
-            return
-        if resp.status in (401, 407) and not self._auth_tried and self.state != "ended":
-            self._auth_tried = True  # one attempt: a second challenge means wrong credentials
-            if self.engine.retry_with_credentials(self, resp):
-                return
-        if self.state != "ended":
-            self._finish(STATUS_CAUSE.get(resp.status, f"failed_{resp.status}"), status=resp.status)
-
     def _send_cancel(self) -> None:
         self._cancel_pending = False
         if self.client_tx is None or self.client_tx.state not in ("calling", "proceeding"):
@@ -269,40 +263,6 @@ class Leg:
         cancel.add("CSeq", f"{inv.cseq[0]} CANCEL")
         cancel.add("Max-Forwards", "70")
         self.engine.tx.new_client(cancel, self.client_tx.dest, lambda r: None)
-
-    # ---- in-dialog -----------------------------------------------------------------------------
-    async def request(
-        self, method: str, body: bytes = b"", ctype: str = "", timeout: float = 32
-    ) -> SipResponse:
-        """Send an in-dialog request and wait for its final response (ACKing a re-INVITE's 2xx)."""
-        if self.dialog is None:
-            raise RuntimeError("leg has no dialog")
-        dialog = self.dialog
-        req = dialog.request(method, body, ctype)
-        fut: asyncio.Future[SipResponse] = asyncio.get_running_loop().create_future()
-
-        def on_response(resp: SipResponse) -> None:
-            if resp.status < 200:
-                return
-            if method == "INVITE" and resp.status < 300:
-                self._last_ack = dialog.ack(req.cseq[0]).to_bytes()
-                self.engine.transports.send(self._last_ack, dialog.dest)
-            if not fut.done():
-                fut.set_result(resp)
-
-        self.engine.tx.new_client(req, dialog.dest, on_response)
-        return await asyncio.wait_for(fut, timeout)
-
-    async def reinvite(self, direction: str) -> SipResponse | None:
-        if self.state != "answered" or self.dialog is None:
-            return None
-        self.reinvite_out = True
-        try:
-            return await self.request("INVITE", self.local_sdp(direction), "application/sdp", timeout=10)
-        except (TimeoutError, RuntimeError):
-            return None
-        finally:
-            self.reinvite_out = False
 
     # ---- media -----------------------------------------------------------------------------------
     def _on_rtp(self, pkt: RtpPacket) -> None:

@@ -1,39 +1,61 @@
-"""Calls and requests the engine originates: routing a target, INVITEs, trunk digest, qualify.
+"""Calls the engine originates: routing a target, the INVITE, and the dialog its responses make.
 
 ``originate`` turns a target - an extension (any of its registered contacts), a ``sip:`` URI or an
-external number for the outbound trunk - into an INVITE on a new leg; a carrier's 401/407 is answered
-once with the trunk credentials; a 2xx creates the dialog and is ACKed (again for every retransmitted
-2xx). ``qualify`` pings every registered contact with OPTIONS and drops the ones that stopped
-answering, so calls are never routed to a phone that is gone. The engine exposes these as methods.
+external number for the outbound trunk - into an INVITE on a new leg; ``on_invite_response`` follows
+the answers: provisional ones ring (early media from a 183), a carrier's 401/407 is answered once with
+the trunk credentials, a 2xx creates the dialog and is ACKed (again for every retransmitted 2xx), a
+failure ends the leg with the telling cause. The engine exposes these as methods; what they use of it
+is the :class:`OutboundHost` protocol.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import os
-import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Sequence
+from typing import Protocol
 
+from hotline.media.rtp import RtpSession
 from hotline.sip.auth import client_authorization
-from hotline.sip.b2bua import Call
+from hotline.sip.b2bua import Call, CallHost
 from hotline.sip.dialog import Dialog, new_tag
-from hotline.sip.leg import Leg
+from hotline.sip.leg import Leg, LegCall, LegHost
 from hotline.sip.message import SipRequest, SipResponse, parse_name_addr, parse_uri
-from hotline.sip.registrar import Binding
+from hotline.sip.registrar import Binding, Registrar
 from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp
 from hotline.sip.transaction import new_branch
 from hotline.sip.transport import Source
 
-if TYPE_CHECKING:
-    from hotline.sip.engine import TelephonyEngine
-
 log = logging.getLogger(__name__)
 
+# A final response to our INVITE -> why the leg ended.
+STATUS_CAUSE = {
+    486: "busy",
+    600: "busy",
+    404: "not_found",
+    603: "rejected",
+    408: "no_answer",
+    480: "no_answer",
+}
+STATUS_CAUSE[487] = "cancelled"
 
-def resolve(engine: TelephonyEngine, target: str) -> tuple[Source, str, str]:
+
+class OutboundHost(LegHost, CallHost, Protocol):
+    """What originating calls uses of the engine: its address, registrar, trunk and dialog table."""
+
+    host: str
+    registrar: Registrar
+    outbound_trunk: str
+    trunk_credentials: tuple[str, str] | None
+    dialogs: dict[tuple[str, str], Leg]
+
+    @property
+    def via_host(self) -> str: ...
+    def open_rtp(self) -> Awaitable[RtpSession]: ...
+
+
+def resolve(engine: OutboundHost, target: str) -> tuple[Source, str, str]:
     """(where to send, Request-URI, To URI) for an extension, a SIP URI or an external number."""
     if target.startswith(("sip:", "sips:")):
         uri = parse_uri(target)
@@ -41,7 +63,7 @@ def resolve(engine: TelephonyEngine, target: str) -> tuple[Source, str, str]:
         return Source(proto, (uri.host, uri.port or 5060)), target, target
     bindings = engine.registrar.lookup(target)
     if bindings:
-        return route_to_binding(engine, target, bindings[0])
+        return route_to_binding(engine.host, target, bindings[0])
     if engine.outbound_trunk and target.lstrip("+").isdigit():
         host, _, port = engine.outbound_trunk.partition(":")
         trunk_uri = f"sip:{target}@{host}:{port or 5060}"
@@ -49,7 +71,7 @@ def resolve(engine: TelephonyEngine, target: str) -> tuple[Source, str, str]:
     raise LookupError(f"no route to {target!r}")
 
 
-def route_to_binding(engine: TelephonyEngine, target: str, b: Binding) -> tuple[Source, str, str]:
+def route_to_binding(host: str, target: str, b: Binding) -> tuple[Source, str, str]:
     """Where to send an INVITE for one registered contact of extension ``target``.
 
     A contact registered through a proxy (Path) is reached through that proxy: the request goes to
@@ -57,7 +79,7 @@ def route_to_binding(engine: TelephonyEngine, target: str, b: Binding) -> tuple[
     the contact.
     """
     contact = parse_uri(b.contact)
-    to_uri = f"sip:{target}@{engine.host}"
+    to_uri = f"sip:{target}@{host}"
     conn = b.source.conn
     tcp_alive = conn is not None and conn.transport is not None and not conn.transport.is_closing()
     if b.path:
@@ -76,10 +98,10 @@ def route_to_binding(engine: TelephonyEngine, target: str, b: Binding) -> tuple[
 
 
 async def originate(
-    engine: TelephonyEngine,
+    engine: OutboundHost,
     target: str,
     *,
-    call: Call | None = None,
+    call: LegCall | None = None,
     caller_id: str = "hotline",
     display: str = "",
     binding: Binding | None = None,
@@ -95,10 +117,11 @@ async def originate(
     if binding is None:
         dest, ruri, to_uri = resolve(engine, target)
     else:
-        dest, ruri, to_uri = route_to_binding(engine, target, binding)
+        dest, ruri, to_uri = route_to_binding(engine.host, target, binding)
     if call is None:
-        call = Call(engine, os.urandom(8).hex())
-        engine.calls[call.id] = call
+        new = Call(engine, os.urandom(8).hex())
+        engine.calls[new.id] = new
+        call = new
     rtp = await engine.open_rtp()
     leg = Leg(engine, call, "outbound", rtp)
     leg.caller, leg.dialed, leg.local_tag = caller_id, target, new_tag()
@@ -118,12 +141,42 @@ async def originate(
         req.add(name, value)
     req.add("Content-Type", "application/sdp")
     req.body = leg.local_sdp()
-    leg.client_tx = engine.tx.new_client(req, dest, leg.on_invite_response)
+    leg.client_tx = engine.tx.new_client(req, dest, functools.partial(on_invite_response, engine, leg))
     leg.publish("leg.calling", target=target)
     return leg
 
 
-def retry_with_credentials(engine: TelephonyEngine, leg: Leg, resp: SipResponse) -> bool:
+def on_invite_response(engine: OutboundHost, leg: Leg, resp: SipResponse) -> None:
+    """Every response to ``leg``'s INVITE (and to its re-sent, authenticated copy)."""
+    if resp.status < 200:
+        if leg._cancel_pending and resp.status >= 100:
+            leg._send_cancel()
+        if resp.status > 100 and resp.body and not leg.early_media:
+            try:
+                md = parse_sdp(resp.body)
+            except SdpError:
+                md = None
+            pt = negotiate(md) if md is not None else None
+            if md is not None and pt is not None:
+                leg.apply_remote_media(md, pt)
+                leg.early_media = True
+        if resp.status > 100 and leg.state == "calling":
+            leg.state = "ringing"
+            leg.ringing.set()
+            leg.publish("leg.ringing", status=resp.status, early_media=leg.early_media)
+        return
+    if resp.status < 300:
+        on_uac_answer(engine, leg, resp)
+        return
+    if resp.status in (401, 407) and not leg._auth_tried and leg.state != "ended":
+        leg._auth_tried = True  # one attempt: a second challenge means wrong credentials
+        if retry_with_credentials(engine, leg, resp):
+            return
+    if leg.state != "ended":
+        leg._finish(STATUS_CAUSE.get(resp.status, f"failed_{resp.status}"), status=resp.status)
+
+
+def retry_with_credentials(engine: OutboundHost, leg: Leg, resp: SipResponse) -> bool:
     """Answer a trunk's 401/407 challenge to our INVITE once: same dialog identity, CSeq + 1."""
     tx = leg.client_tx
     if tx is None or engine.trunk_credentials is None or not engine.outbound_trunk:
@@ -151,11 +204,11 @@ def retry_with_credentials(engine: TelephonyEngine, leg: Leg, resp: SipResponse)
     answer = client_authorization(challenge, "INVITE", old.uri, user, password)
     req.add("Proxy-Authorization" if proxy else "Authorization", answer)
     req.body = old.body
-    leg.client_tx = engine.tx.new_client(req, tx.dest, leg.on_invite_response)
+    leg.client_tx = engine.tx.new_client(req, tx.dest, functools.partial(on_invite_response, engine, leg))
     return True
 
 
-def on_uac_answer(engine: TelephonyEngine, leg: Leg, resp: SipResponse) -> None:
+def on_uac_answer(engine: OutboundHost, leg: Leg, resp: SipResponse) -> None:
     tx = leg.client_tx
     if tx is None:
         return
@@ -183,72 +236,3 @@ def on_uac_answer(engine: TelephonyEngine, leg: Leg, resp: SipResponse) -> None:
     except SdpError:
         log.warning("answer without usable SDP on leg %s", leg.id)
     leg._set_answered()
-
-
-def _options(
-    engine: TelephonyEngine, dest: Source, ruri: str, to_uri: str, route: Sequence[str] = ()
-) -> SipRequest:
-    req = SipRequest(method="OPTIONS", uri=ruri)
-    req.add("Via", f"SIP/2.0/{dest.proto} {engine.via_host};branch={new_branch()};rport")
-    for hop in route:
-        req.add("Route", hop)
-    req.add("Max-Forwards", "70")
-    req.add("From", f"<sip:hotline@{engine.host}>;tag={new_tag()}")
-    req.add("To", f"<{to_uri}>")
-    req.add("Call-ID", f"{os.urandom(10).hex()}@{engine.host}")
-    req.add("CSeq", "1 OPTIONS")
-    return req
-
-
-def qualify(engine: TelephonyEngine) -> None:
-    """Send OPTIONS to every registered contact; drop those that time out (408) or refuse (503).
-
-    The outbound trunk is pinged too; its answer (any final response means it is alive) is kept in
-    ``engine.trunk_health`` for the administration screen.
-    """
-    for aor in list(engine.registrar.bindings):
-        for b in engine.registrar.lookup(aor):
-            dest, ruri, to_uri = route_to_binding(engine, aor, b)
-            engine.tx.new_client(
-                _options(engine, dest, ruri, to_uri, b.path), dest, functools.partial(qualified, engine, b)
-            )
-    if engine.outbound_trunk:
-        engine.spawn(check_trunk(engine, engine.outbound_trunk))
-
-
-async def check_trunk(engine: TelephonyEngine, target: str, timeout: float = 4.0) -> dict[str, float | int]:
-    """OPTIONS to ``host:port``; a final response (even 4xx) proves the trunk is there, 408 = silent."""
-    host, _, port = target.partition(":")
-    dest = Source("UDP", (host, int(port or 5060)))
-    uri = f"sip:{host}:{port or 5060}"
-    loop = asyncio.get_running_loop()
-    answered: asyncio.Future[int] = loop.create_future()
-    started = time.monotonic()
-
-    def on_response(resp: SipResponse) -> None:
-        if resp.status >= 200 and not answered.done():
-            answered.set_result(resp.status)
-
-    engine.tx.new_client(_options(engine, dest, uri, uri), dest, on_response)
-    try:
-        status = await asyncio.wait_for(answered, timeout)
-    except TimeoutError:
-        status = 408
-    result: dict[str, float | int] = {
-        "status": status,
-        "rtt_ms": round((time.monotonic() - started) * 1000, 1),
-        "at": time.time(),
-    }
-    if target == engine.outbound_trunk:
-        engine.trunk_health[target] = result
-    return result
-
-
-def qualified(engine: TelephonyEngine, binding: Binding, resp: SipResponse) -> None:
-    if resp.status < 200 or resp.status not in (408, 503):
-        return
-    current = engine.registrar.bindings.get(binding.aor, {})
-    if current.get(binding.contact) is binding:
-        del current[binding.contact]
-        log.info("extension %s contact %s stopped answering: unregistered", binding.aor, binding.contact)
-        engine.bus.publish("sip.unreachable", {"extension": binding.aor, "contact": binding.contact})

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 
 from hotline.media import g711
-from hotline.sip.b2bua import default_route
 from hotline.sip.leg import Leg
+from hotline.sip.routing import default_route
 from tests.sip.harness import PASSWORDS, PHONE_IP, EngineThread, Sipp, free_port
 
 pytestmark = pytest.mark.timeout(120)
