@@ -52,7 +52,8 @@ PERMISSIONS: dict[str, str] = {
     "workorders.write": "create, accept, dispatch, close work orders",
     "workorders.handle": "department: receive, return, reply, request extension",
     "workorders.supervise": "supervise, approve extensions, escalate",
-    "workorders.admin": "configure categories, deadlines, channels",
+    "workorders.admin": "configure categories, deadlines, channels; retry or release intake and answers",
+    "channels.read": "read the intake inbox (raw messages included) and the answers sent back to citizens",
     "knowledge.read": "search and read the knowledge base",
     "knowledge.write": "write and submit articles",
     "knowledge.review": "review, publish and retire articles",
@@ -86,6 +87,9 @@ _SUPERVISOR = _AGENT | {
     "workorders.supervise",
     "knowledge.review",
     "quality.read",
+    # What citizens sent and what went back to them: the shift lead watches both (retry and
+    # release stay with `workorders.admin`, which changes what becomes an order).
+    "channels.read",
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.agent: frozenset(_AGENT),

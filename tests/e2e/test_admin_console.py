@@ -192,8 +192,6 @@ def test_work_order_configuration_page(new_page: Callable[[], Any]) -> None:
     page.get_by_test_id("cal-save").click()
     page.get_by_test_id("calendar-table").get_by_text("跨年放假").wait_for()
 
-    page.get_by_role("tab", name="受理收件箱").click()
-    page.get_by_test_id("inbox-table").wait_for()
     page.get_by_role("tab", name="录音保留").click()
     page.get_by_test_id("retention").get_by_text("永久保留").wait_for()
 

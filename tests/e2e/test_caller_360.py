@@ -18,7 +18,7 @@ import pytest
 
 from tests.callcenter.rig import caller_xml
 from tests.e2e.conftest import SERVER_INFO, assert_accessible, login, screenshot
-from tests.e2e.test_zh_scan import RAW_KEY
+from tests.e2e.zh import RAW_KEY
 from tests.sip.harness import Sipp
 
 IP = "127.0.0.1"

@@ -11,6 +11,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.testclient import TestClient
 
 from hotline.people.permissions import ROLE_PERMISSIONS, Role
+from hotline.store.db import Database
 from hotline.web.app import api_routes, public_routes
 from hotline.web.auth import require
 
@@ -97,3 +98,34 @@ def test_anonymous_gets_401_everywhere(app: FastAPI, client: TestClient) -> None
 def test_bad_token_is_401(client: TestClient) -> None:
     resp = client.get("/api/callers", headers={"Authorization": "Bearer nope"})
     assert resp.status_code == 401
+
+
+def test_supervisors_read_the_intake_inbox_and_outbox_but_only_admins_act(
+    client: TestClient, auth: Callable[[str], dict[str, str]], db: Database
+) -> None:
+    """The shift lead sees what citizens sent (raw source too) and what went back to them; retrying
+    or releasing a message (which makes an order) stays with the administrator."""
+    from hotline.channels import inbox
+
+    stored, order = inbox.intake(db, "sms", "perm-1", "13800007777", "咨询养老补贴申领", "{}")
+    assert order is not None
+    for role, ok in (("supervisor", True), ("admin", True), ("agent", False), ("department_handler", False)):
+        listed = client.get("/api/channels/inbox", headers=auth(role))
+        assert (listed.status_code == 200) is ok, (role, listed.text)
+        raw = client.get(f"/api/channels/inbox/{stored.id}/raw", headers=auth(role))
+        assert (raw.status_code == 200) is ok, role
+        assert (client.get("/api/channels/replies", headers=auth(role)).status_code == 200) is ok, role
+    row = next(
+        m
+        for m in client.get("/api/channels/inbox", headers=auth("supervisor")).json()
+        if m["id"] == stored.id
+    )
+    assert row["workorder_number"] == order.number
+    older = client.get(f"/api/channels/inbox?before={stored.id}", headers=auth("supervisor")).json()
+    assert all(m["id"] < stored.id for m in older)
+    for path in (
+        "/api/channels/inbox/retry",
+        f"/api/channels/inbox/{stored.id}/retry",
+        "/api/channels/replies/1/retry",
+    ):
+        assert client.post(path, headers=auth("supervisor")).status_code == 403, path

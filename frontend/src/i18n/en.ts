@@ -198,9 +198,17 @@ export default {
     export: 'Export CSV', district: 'District', priority: 'Care level', skills: 'Skills', queues: 'Queues', strategy: 'Strategy',
     businessHours: 'Business hours & holidays', trunks: 'Trunks & extensions', prompts: 'Prompts', sipPassword: 'Phone password', sipPasswordHint: 'Leave empty to keep',
   },
+  chan: {
+    title: 'Channels', replies: 'Answer outbox', receivedAt: 'Received', createdAt: 'Created', sentAt: 'Sent', kind: 'Content',
+    raw: 'Original', resend: 'Send again', requeued: 'Queued again; it goes out on the next run', nextTry: 'Next try {at}',
+    repliesHint: "Departments' answers and closing notices go back to citizens over the channel they wrote in by (SMS, WeChat, mail).",
+    newer: 'Newer', older: 'Older', page: 'Page {n}',
+    kinds: { reply: 'Answer', close: 'Closed' },
+    statuses: { queued: 'Queued', sent: 'Sent', failed: 'Failed', dead: 'Gave up', refused: 'Refused', skipped: 'Not sent' },
+  },
   cfg: {
     conf: {
-      title: 'Work orders & intake', categories: 'Categories', policies: 'Deadlines', calendar: 'Holiday calendar', inbox: 'Intake inbox', retention: 'Recording retention',
+      title: 'Work-order settings', categories: 'Categories', policies: 'Deadlines', calendar: 'Holiday calendar', inbox: 'Intake inbox', retention: 'Recording retention',
       code: 'Code', name: 'Name', parent: 'Parent', defaultDept: 'Default department', newCategory: 'New category', type: 'Type', urgency: 'Urgency',
       anyUrgency: 'Any', receiveDays: 'Receive (working days)', replyDays: 'Reply (working days)', closeDays: 'Close (working days)', savePolicy: 'Save deadlines',
       day: 'Date', workday: 'Working day', holiday: 'Day off', note: 'Note', addDay: 'Save date', calendarHint: "The center's own days off or working days, on top of the official calendar.",

@@ -199,9 +199,17 @@ export default {
     export: '导出 CSV', district: '区县', priority: '关爱等级', skills: '技能', queues: '队列', strategy: '分配策略',
     businessHours: '工作时间与节假日', trunks: '中继与分机', prompts: '提示音', sipPassword: '话机密码', sipPasswordHint: '留空则不修改',
   },
+  chan: {
+    title: '渠道收发', replies: '答复发件箱', receivedAt: '收到时间', createdAt: '生成时间', sentAt: '发送时间', kind: '内容',
+    raw: '原文', resend: '重新发送', requeued: '已重新排队，将在下一轮发送', nextTry: '下次重试 {at}',
+    repliesHint: '部门答复与办结通知经来件渠道（短信、微信、邮件）发回市民。',
+    newer: '上一页', older: '下一页', page: '第 {n} 页',
+    kinds: { reply: '答复', close: '办结' },
+    statuses: { queued: '待发送', sent: '已发送', failed: '发送失败', dead: '停止重试', refused: '无法发送', skipped: '不发送' },
+  },
   cfg: {
     conf: {
-      title: '工单与受理配置', categories: '工单分类', policies: '办理时限', calendar: '节假日日历', inbox: '受理收件箱', retention: '录音保留',
+      title: '工单配置', categories: '工单分类', policies: '办理时限', calendar: '节假日日历', inbox: '受理收件箱', retention: '录音保留',
       code: '编码', name: '名称', parent: '上级分类', defaultDept: '默认承办部门', newCategory: '新建分类', type: '类型', urgency: '紧急程度',
       anyUrgency: '全部', receiveDays: '签收（工作日）', replyDays: '答复（工作日）', closeDays: '办结（工作日）', savePolicy: '保存时限',
       day: '日期', workday: '上班', holiday: '放假', note: '说明', addDay: '保存日期', calendarHint: '在国家法定节假日与调休之外，本中心自己的放假或上班日。',

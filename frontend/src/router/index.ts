@@ -26,6 +26,9 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: ['workorders.read', 'workorders.handle'], title: 'nav.workorderDetail' } },
   { path: 'returnvisits', name: 'returnvisits', component: () => import('../views/workorders/ReturnVisits.vue'),
     meta: { perm: 'workorders.write', title: 'nav.returnVisits', group: 'orders', nav: true } },
+  // What citizens sent in and what went back to them: shift leads read, administrators retry.
+  { path: 'channels', name: 'channels', component: () => import('../views/channels/ChannelsView.vue'),
+    meta: { perm: 'channels.read', title: 'chan.title', group: 'orders', nav: true } },
   { path: 'knowledge', name: 'knowledge', component: () => import('../views/knowledge/KnowledgeSearch.vue'),
     meta: { perm: 'knowledge.read', title: 'nav.knowledge', group: 'knowledge', nav: true } },
   { path: 'knowledge/articles/:id', name: 'article', component: () => import('../views/knowledge/ArticleView.vue'),

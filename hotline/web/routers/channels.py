@@ -16,8 +16,8 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.channels import inbox, nonces, replies, sms, wechat
-from hotline.channels.models import InboundMessage, OutboundReply
+from hotline.channels import inbox, listing, nonces, replies, sms, wechat
+from hotline.channels.models import InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.errors import Invalid, NotFound, TooManyRequests, Unauthorized
 from hotline.schemas import Out, StrictIn
@@ -64,6 +64,8 @@ class InboundOut(Out):
     next_attempt_at: datetime | None
     error: str | None
     workorder_id: int | None
+    workorder_number: str | None = None
+    received_at: datetime | None = None
 
 
 class ReplyOut(Out):
@@ -77,6 +79,7 @@ class ReplyOut(Out):
     error: str | None
     created_at: datetime
     sent_at: datetime | None
+    workorder_number: str | None = None
 
 
 async def _body(request: Request) -> bytes:
@@ -214,13 +217,14 @@ def web_form(body: WebFormIn, request: Request, db: Database = Depends(get_db)) 
 def list_inbox(
     status: str | None = Query(None, max_length=16),
     limit: int = Query(100, ge=1, le=500),
-    _: Principal = Depends(require("workorders.admin")),
+    before: int | None = Query(None, ge=1, description="only ids below this one (the next, older page)"),
+    _: Principal = Depends(require("channels.read")),
     session: Session = Depends(get_session, scope="function"),
 ) -> list[InboundOut]:
-    stmt = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit)
-    if status:
-        stmt = stmt.where(InboundMessage.status == status)
-    return [InboundOut.model_validate(m) for m in session.scalars(stmt)]
+    return [
+        InboundOut.model_validate(m).model_copy(update={"workorder_number": number})
+        for m, number in listing.inbox_page(session, status, before, limit)
+    ]
 
 
 @router.post("/inbox/retry", response_model=dict[str, int])
@@ -255,7 +259,7 @@ RAW_TYPES = {"mailbox": "message/rfc822", "wechat": XML, "sms": "application/jso
 )
 def inbox_raw(
     inbound_id: IdPath,
-    _: Principal = Depends(require("workorders.admin")),
+    _: Principal = Depends(require("channels.read")),
     session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     """The message exactly as received (a mail's source, a webhook's body), byte for byte."""
@@ -271,14 +275,15 @@ def inbox_raw(
 def list_replies(
     status: str | None = Query(None, max_length=16),
     limit: int = Query(100, ge=1, le=500),
-    _: Principal = Depends(require("workorders.admin")),
+    before: int | None = Query(None, ge=1, description="only ids below this one (the next, older page)"),
+    _: Principal = Depends(require("channels.read")),
     session: Session = Depends(get_session, scope="function"),
 ) -> list[ReplyOut]:
     """Answers sent back to citizens, newest first (dead and refused ones to look after)."""
-    stmt = select(OutboundReply).order_by(OutboundReply.id.desc()).limit(limit)
-    if status:
-        stmt = stmt.where(OutboundReply.status == status)
-    return [ReplyOut.model_validate(r) for r in session.scalars(stmt)]
+    return [
+        ReplyOut.model_validate(r).model_copy(update={"workorder_number": number})
+        for r, number in listing.replies_page(session, status, before, limit)
+    ]
 
 
 @router.post("/replies/{reply_id}/retry", response_model=ReplyOut)

@@ -1,0 +1,98 @@
+"""The Chinese-text scan shared by the e2e tests: the rendered text of a zh-CN page must show
+neither raw i18n keys (`admin.wrapUp`, `body.username`) nor internal English codes
+(`longest_idle`, `published`, `answered`...).
+
+Cells that legitimately show a code (the 编码 column, a prompt's file name) carry the class
+`raw-ok` and are left out of the scan; so are inputs' values (what a user typed).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+NAMESPACES = (
+    "app|common|roles|nav|auth|agent|wo|kb|wall|ivr|rec|hours|tel|admin|emergency|body|query|cfg|inbox|c360"
+    "|chan"
+)
+RAW_KEY = re.compile(rf"\b(?:{NAMESPACES})\.[a-zA-Z_]+\b")
+# Internal codes that must be shown through a label, never as they are.
+CODES = [
+    "longest_idle",
+    "round_robin",
+    "fewest_calls",
+    "least_talk_time",
+    "ring_all",
+    "skill_level",
+    "linear",
+    "published",
+    "draft",
+    "answered",
+    "abandoned",
+    "inquiry",
+    "normal",
+    "rest",
+    "elderly",
+    "general",
+    "voicemail",
+    "callback",
+    "hangup",
+    "enqueue",
+    "no_input",
+    "target_kind",
+    "retries",
+    "options",
+    "cases",
+    "default",
+    "prompt",
+    "text",
+    "timeout",
+    "login",
+    "hotline",
+    "help_request",
+    "complaint",
+    "approve_extension",
+    "workorder_view",
+    "business_hours",
+    "unreachable",
+    "points",
+    "missing",
+]
+CODE_RE = re.compile(r"(?<![A-Za-z0-9_.\-/])(" + "|".join(CODES) + r")(?![A-Za-z0-9_\-/])")
+
+VISIBLE_TEXT = """() => {
+  const clone = document.body.cloneNode(true);
+  clone.querySelectorAll('.raw-ok, script, style, input, textarea').forEach(e => e.remove());
+  // innerText needs layout: measure the clone off-screen.
+  clone.style.position = 'absolute'; clone.style.left = '-99999px';
+  document.documentElement.appendChild(clone);
+  const text = clone.innerText;
+  clone.remove();
+  return text;
+}"""
+
+
+def problems(text: str) -> list[str]:
+    found = {m.group(0) for m in RAW_KEY.finditer(text)} | {m.group(1) for m in CODE_RE.finditer(text)}
+    return sorted(found)
+
+
+def context(text: str, word: str) -> str:
+    """The first place `word` stands in the page's text, with some text around it (for the report)."""
+    i = text.find(word)
+    return f"{word} «{text[max(0, i - 30) : i + len(word) + 30]}»".replace("\n", " ")
+
+
+def scan(page: Any, where: str, report: dict[str, list[str]]) -> None:
+    page.wait_for_load_state("networkidle")
+    text = page.evaluate(VISIBLE_TEXT)
+    found = problems(text)
+    if found:
+        report[where] = [context(text, word) for word in found]
+
+
+def assert_chinese(page: Any, where: str) -> None:
+    """The page as rendered now has no raw key or English code (for one page of a shift walk)."""
+    report: dict[str, list[str]] = {}
+    scan(page, where, report)
+    assert not report, f"{where}: {', '.join(report.get(where, []))}"
