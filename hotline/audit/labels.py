@@ -30,6 +30,8 @@ ENTITY_ZH = {
     "channel": "受理渠道",
     "channel_inbox": "受理收件箱",
     "channel_reply": "渠道答复",
+    "workorder_notify": "工单通知",
+    "workorder_notify_out": "通知发送",
     "agent": "座席",
     "audit": "审计日志",
 }
@@ -73,6 +75,14 @@ VERB_ZH = {
     "reply_refused": "答复无法发送",
     "reply_skipped": "答复不发送",
     "reply_retry": "答复重新发送",
+    # work-order notifications by mail/SMS (hotline/workorders/notify_prefs.py, notify_out.py)
+    "settings": "通知设置",
+    "queue": "待发送",
+    "sent": "已发送",
+    "failed": "发送失败",
+    "dead": "停止重试",
+    "skipped": "不发送",
+    "unknown": "发送结果未知",
     # work-order lifecycle (hotline/workorders/lifecycle.py Action)
     "accept": "受理",
     "resolve_on_call": "当场办结",

@@ -6,7 +6,8 @@ acknowledgement is left alone for `GRACE` so the receiver's own send is not doub
 is tried again on each run, for a day, then left `failed` (listed with its inbox row).
 
 `send_answer` mails a department's answer (a person's, so without `Auto-Submitted`) threaded to
-the citizen's own mail by `In-Reply-To` / `References`.
+the citizen's own mail by `In-Reply-To` / `References`; `send_notice` mails a work-order
+notification to a member of staff (automatic: `Auto-Submitted: auto-generated`).
 """
 
 from __future__ import annotations
@@ -90,5 +91,23 @@ def send_answer(settings: ChannelSettings, to: str, subject: str, text: str, in_
     msg.set_content(text)
     with smtplib.SMTP(settings.smtp_relay_host, settings.smtp_relay_port, timeout=10) as smtp:
         # A person's answer: bounces come back to the mailbox (held there as automated mail).
+        smtp.send_message(msg, from_addr=settings.mailbox_address)
+    return message_id
+
+
+def send_notice(settings: ChannelSettings, to: str, subject: str, text: str, message_id: str) -> str:
+    """Mail a notification to staff; `message_id` is fixed per outbox row, so a copy sent again by
+    an operator's retry is recognisable as the same message. Marked automatic (RFC 3834) so no
+    auto-responder answers it, and `X-Loop` names us so a bounce never becomes an order."""
+    msg = EmailMessage()
+    msg["From"] = settings.mailbox_address
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(usegmt=True)
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Loop"] = settings.mailbox_address
+    msg.set_content(text)
+    with smtplib.SMTP(settings.smtp_relay_host, settings.smtp_relay_port, timeout=10) as smtp:
         smtp.send_message(msg, from_addr=settings.mailbox_address)
     return message_id

@@ -56,6 +56,9 @@ class ChannelSettings(BaseSettings):
     # Mail attachments kept for the order: per file and per mail; other types are refused.
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachments_max_total_bytes: int = 20 * 1024 * 1024
+    # The console's address as staff reach it: links in work-order notifications sent by mail/SMS
+    # (empty: http://<http_host>:<http_port>).
+    console_url: str = ""
     # The text kept for the order (characters); longer messages are cut, the raw copy is whole.
     body_max_chars: int = 20_000
 

@@ -6,6 +6,7 @@ entry points for the CLI; each opens its own transaction on a Database.
   it to `hotline workorders train`).
 - `reindex(db)`: rebuild the search tokens of every order (`hotline workorders reindex`).
 - `retry_inbox(db)`: process channel messages stored but not yet turned into orders (every minute).
+- `notify_out.run(db, now)`: notifications by mail/SMS to the staff who asked for them (every 15 s).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hotline.channels.inbox import retry_pending
 from hotline.jobs.runner import Job
 from hotline.store.base import utcnow
 from hotline.store.db import Database
-from hotline.workorders import assist, search
+from hotline.workorders import assist, notify_out, search
 from hotline.workorders.deadlines import sweep_deadlines
 
 
@@ -46,4 +47,5 @@ JOBS = [
     Job("workorders.sweep_deadlines", 60, sweep),
     Job("workorders.retrain_suggester", 24 * 3600, retrain),
     Job("channels.retry_inbox", 60, retry_inbox),
+    Job("workorders.send_notifications", 15, lambda db, now: notify_out.run(db, now)),
 ]

@@ -31,7 +31,17 @@ def _need(params: dict[str, Any], key: str, what_zh: str) -> Any:
     return value
 
 
+# Actions that notify the department (or, for a return, the center): the notification's kind.
+NOTIFY = {
+    Action.dispatch: "dispatch",
+    Action.return_: "returned",
+    Action.reopen: "reopened",
+    Action.supervise: "supervision",
+}
+
+
 def _notify(session: Session, order: WorkOrder, kind: str, now: datetime) -> None:
+    """After the clocks are armed, so the notification carries the new step's deadline."""
     session.add(
         Notification(
             workorder_id=order.id,
@@ -88,12 +98,10 @@ def _apply(
         order.department_id = dept.id
         order.return_reason = None
         _start_clocks(session, order, cal, now)
-        _notify(session, order, "dispatch", now)
         note = note or dept.name
     elif action is Action.return_:
         _no_pending_extension(order, "returning the order", "退单")
         order.return_reason = note = _need(params, "note", "退单理由")
-        _notify(session, order, "returned", now)
     elif action is Action.request_extension:
         days = int(_need(params, "days", "延期天数"))
         if not 1 <= days <= 30:
@@ -132,10 +140,8 @@ def _apply(
         order.satisfaction = params.get("satisfaction", "unsatisfied")
         order.reply = None
         _start_clocks(session, order, cal, now)
-        _notify(session, order, "reopened", now)
     elif action is Action.supervise:
         order.supervised = True
-        _notify(session, order, "supervision", now)
     elif action is Action.merge:
         target = _merge_target(session, who, params)
         if target.id == order.id:
@@ -203,6 +209,8 @@ def act(
         order.updated_at = now
         if target is not state or action in (Action.approve_extension, Action.dispatch, Action.reopen):
             arm(order, WorkCalendar.load(session))
+        if action in NOTIFY:
+            _notify(session, order, NOTIFY[action], now)
     flush(session, order)
     timeline(session, order, who.actor, action.value, state.value, note, at=now)
     record(session, who.actor, f"workorder.{action.value}", "workorder", order.id, before, snapshot(order))

@@ -1,13 +1,25 @@
 """Tables for work orders: the order itself, its timeline, links to calls, categories, per-day
-number sequences, deadline policies and calendar overrides, notifications, extension requests,
-return visits, saved views, the Chinese search token index and the trained classifier."""
+number sequences, deadline policies and calendar overrides, notifications (and each user's
+mail/SMS preferences and delivery outbox for them), extension requests, return visits, saved
+views, the Chinese search token index and the trained classifier."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, utcnow
@@ -172,6 +184,67 @@ class NotificationRead(Base):
         ForeignKey("workorder_notifications.id", ondelete="CASCADE"), primary_key=True
     )
     read_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NotifySettings(Base):
+    """Where one user wants notifications by mail and SMS, and when not (quiet hours, local time
+    "HH:MM", the window may cross midnight). The console bell needs no setting: it always shows."""
+
+    __tablename__ = "workorder_notify_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    mobile: Mapped[str | None] = mapped_column(String(32))
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NotifySubscription(Base):
+    """One user wants one kind of notification (`Notification.kind`) by one channel (mail | sms).
+    No row: off (the default). `created_at` keeps a new subscriber from getting the backlog."""
+
+    __tablename__ = "workorder_notify_subscriptions"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    event: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NotifyDelivery(Base):
+    """The outbox: one row per (notification, user, channel), so nothing is queued twice.
+
+    States: `queued` → `sending` (claimed and committed before the far end is called) → `sent`;
+    a failed try is `failed` with `next_attempt_at` backed off, `dead` after the last attempt;
+    `unknown` when a process stopped while sending (never resent by the job: it may have gone
+    out; an operator may retry it); `skipped` when it no longer applies (unsubscribed, the order
+    left the user's scope or ended)."""
+
+    __tablename__ = "workorder_notify_out"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("workorder_notifications.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # mail | sms
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    external_ref: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("notification_id", "user_id", "channel"),
+        Index("ix_workorder_notify_out_status_next", "status", "next_attempt_at"),
+    )
 
 
 class ExtensionRequest(Base):
