@@ -324,13 +324,15 @@ def listing(session: Session, status: str | None, limit: int) -> list[dict[str, 
     ]
 
 
-def counts(session: Session) -> dict[str, int]:
-    return {
-        str(status): int(n)
-        for status, n in session.execute(
+def overview(session: Session, status: str | None, limit: int) -> dict[str, Any]:
+    """Counts per status and the newest rows, for the operators' list."""
+    counts = {
+        str(st): int(n)
+        for st, n in session.execute(
             select(NotifyDelivery.status, func.count()).group_by(NotifyDelivery.status)
         )
     }
+    return {"counts": counts, "items": listing(session, status, limit)}
 
 
 def retry(session: Session, actor: Actor, delivery_id: int) -> dict[str, Any]:

@@ -20,11 +20,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record
-from hotline.errors import Invalid
+from hotline.errors import Conflict, Invalid
 from hotline.people.masking import mask_phone
 from hotline.people.models import User
 from hotline.people.permissions import ROLE_PERMISSIONS
 from hotline.people.phones import normalize_phone
+from hotline.people.service import get_user
 from hotline.schemas import StrictIn
 from hotline.store.base import utcnow
 from hotline.workorders.models import NotifySettings, NotifySubscription
@@ -178,3 +179,19 @@ def quiet_until(row: NotifySettings | None, now: datetime, tz: str) -> datetime 
         return None
     day = local.date() if t < end else local.date() + timedelta(days=1)
     return datetime.combine(day, end, tzinfo=zone).astimezone(now.tzinfo)
+
+
+def read(session: Session, user_id: int) -> dict[str, Any]:
+    """`get` for the user with this id (404 when there is none)."""
+    return get(session, get_user(session, user_id))
+
+
+def update(session: Session, actor: Actor, user_id: int, body: NotifyPrefsIn) -> dict[str, Any]:
+    """`put` for the user with this id; a user whose role gets no notifications is a 409."""
+    user = get_user(session, user_id)
+    if not has_feed(user):
+        raise Conflict(
+            f"role {user.role} gets no work-order notifications",
+            "该用户的角色不接收工单通知（仅承办单位和班长座席/管理员接收）",
+        )
+    return put(session, actor, user, body)
