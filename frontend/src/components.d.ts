@@ -56,6 +56,7 @@ declare module 'vue' {
     ElTooltip: typeof import('element-plus/es')['ElTooltip']
     EmergencyBanner: typeof import('./components/EmergencyBanner.vue')['default']
     HalfHourChart: typeof import('./components/HalfHourChart.vue')['default']
+    IvrEdge: typeof import('./components/IvrEdge.vue')['default']
     IvrFlowActions: typeof import('./components/IvrFlowActions.vue')['default']
     IvrNodeProps: typeof import('./components/IvrNodeProps.vue')['default']
     KnowledgePanel: typeof import('./components/KnowledgePanel.vue')['default']

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { layout, localCheck, newNode, references, toGraph, type IvrFlowDef } from '../src/utils/ivrGraph'
+import { joinLabels, labelSize, layout, localCheck, newNode, references, spreadLabels, toGraph, type IvrFlowDef, type LabelBox } from '../src/utils/ivrGraph'
 
 const flow: IvrFlowDef = {
   start: 'welcome',
@@ -25,7 +25,8 @@ describe('ivr graph', () => {
   it('builds nodes and edges', () => {
     const g = toGraph(flow)
     expect(g.nodes).toHaveLength(4)
-    expect(g.edges).toHaveLength(4)
+    // the three keys from menu to q are one edge with one label, not three drawn on one another
+    expect(g.edges.map((e) => [e.source, e.target, e.label])).toEqual([['welcome', 'menu', ''], ['menu', 'q', '无按键、按 0/1']])
     expect(g.nodes.find((n) => n.id === 'welcome')?.data.start).toBe(true)
   })
   it('finds dangling references', () => {
@@ -52,5 +53,27 @@ describe('waveform', () => {
   it('takes the peak of each bucket', () => {
     expect(peaks([0, 0.5, -0.9, 0.1, 0.2, -0.3], 3)).toEqual([0.5, 0.9, 0.3])
     expect(peaks([], 10)).toEqual([])
+  })
+
+  it('joins the labels of parallel edges', () => {
+    expect(joinLabels(['按 1'])).toBe('按 1')
+    expect(joinLabels(['', '错键'])).toBe('错键')
+    expect(joinLabels(['无按键', '错键', '按 9'])).toBe('无按键、错键、按 9')
+  })
+  it('spreads labels so that none covers another', () => {
+    const size = labelSize('按 1')
+    expect(labelSize('无按键').w).toBeGreaterThan(size.w)
+    // five labels on one spot, and one far away that keeps its place
+    const boxes: LabelBox[] = [...Array.from({ length: 5 }, (_, i) => ({ id: `e${i}`, x: 100, y: 100, ...size })), { id: 'far', x: 900, y: 900, ...size }]
+    const at = spreadLabels(boxes)
+    expect(at.far).toEqual({ x: 900, y: 900 })
+    expect(at.e0).toEqual({ x: 100, y: 100 })
+    const placed = boxes.map((b) => ({ ...b, ...at[b.id] }))
+    for (const a of placed) {
+      for (const b of placed) {
+        if (a.id < b.id) expect(Math.abs(a.x - b.x) * 2 >= a.w + b.w || Math.abs(a.y - b.y) * 2 >= a.h + b.h).toBe(true)
+      }
+    }
+    expect(spreadLabels(boxes)).toEqual(at) // the same every render
   })
 })

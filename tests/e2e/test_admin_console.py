@@ -213,3 +213,41 @@ def test_ivr_edge_drawn_by_dragging(new_page: Callable[[], Any]) -> None:
     page.mouse.up()
     page.locator('.vue-flow__edge[data-id^="drag_play-"][data-id$="-main_menu"]').wait_for(state="attached")
     page.get_by_test_id("ivr-dirty").wait_for()
+
+
+LABEL_BOXES = """() => [...document.querySelectorAll('.vue-flow__edge')].flatMap((edge) => {
+  const text = edge.querySelector('.vue-flow__edge-text');
+  if (!text || !text.textContent.trim()) return [];
+  const bg = edge.querySelector('.vue-flow__edge-textbg') || text;
+  const r = bg.getBoundingClientRect();
+  const id = edge.getAttribute('data-id');
+  return [{id, text: text.textContent, x: r.x, y: r.y, w: r.width, h: r.height}];
+})"""
+
+
+def test_ivr_graph_readable_labels_and_minimap(new_page: Callable[[], Any]) -> None:
+    """The demo flow's edge labels never cover one another (parallel edges between the same two
+    nodes included), and a minimap shows where the view is in a flow larger than the screen."""
+    page = new_page()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    login(page, "admin")
+    page.goto("/ivr")
+    page.locator('.vue-flow__node[data-id="main_menu"]').wait_for()
+    minimap = page.locator(".vue-flow__minimap")
+    minimap.wait_for()
+    assert minimap.locator(".vue-flow__minimap-node").count() == page.locator(".vue-flow__node").count()
+    for zoom in ("ivr-fit", "ivr-zoom-in"):
+        page.get_by_test_id(zoom).click()
+        page.wait_for_timeout(400)  # the zoom's transition
+        boxes = page.evaluate(LABEL_BOXES)
+        assert len(boxes) >= 8, boxes
+        overlaps = [
+            (a["text"], a["id"], b["text"], b["id"])
+            for i, a in enumerate(boxes)
+            for b in boxes[i + 1 :]
+            if a["x"] < b["x"] + b["w"] - 0.5
+            and b["x"] < a["x"] + a["w"] - 0.5
+            and a["y"] < b["y"] + b["h"] - 0.5
+            and b["y"] < a["y"] + a["h"] - 0.5
+        ]
+        assert not overlaps, overlaps

@@ -139,6 +139,7 @@ export default {
     waitingCount: 'Waiting', noPhone: 'Extension {ext} of {name} has no registered phone: calls would ring an empty seat. Have them sign in on a phone first.', shortAbandoned: 'Short abandons', abandonRate: 'Abandon rate', inIvr: 'In IVR', callbacksPending: 'Callbacks pending', available: 'Agents available', tv: 'TV wallboard', fullscreen: 'Full screen', exitTv: 'Back to the console', callWith: 'On a call with', waited: 'Waited', seconds: '{n} s', callsTaken: 'Calls',
   },
   ivr: {
+    minimap: 'Flow overview',
     flows: 'Flows', draft: 'Draft', published: 'Published', publish: 'Publish', rollback: 'Roll back', validate: 'Validate',
     simulate: 'Simulate', digits: 'Digits', callerNumber: 'Caller number', addNode: 'Add node', nodeType: 'Node type',
     valid: 'Valid', errors: 'Problems', steps: 'Steps', properties: 'Node properties', prompt: 'Prompt',

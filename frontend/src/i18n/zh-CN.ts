@@ -140,6 +140,7 @@ export default {
     noPhone: '{name} 的分机 {ext} 没有已注册的话机：来电会振铃到空座席，请先让其在话机上登录。', shortAbandoned: '短时放弃', abandonRate: '放弃率', inIvr: 'IVR 中', callbacksPending: '待回呼', available: '示闲座席', tv: '电视大屏', fullscreen: '全屏', exitTv: '返回控制台', callWith: '通话对象', waited: '已等待', seconds: '{n} 秒',
   },
   ivr: {
+    minimap: '流程缩略图',
     flows: '流程', draft: '草稿', published: '已发布', publish: '发布', rollback: '回滚', validate: '校验',
     simulate: '模拟', digits: '按键序列', callerNumber: '来电号码', addNode: '添加节点', nodeType: '节点类型',
     valid: '校验通过', errors: '校验问题', steps: '模拟步骤', properties: '节点属性', prompt: '提示音',

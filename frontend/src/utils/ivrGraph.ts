@@ -90,9 +90,68 @@ export function toGraph(def: IvrFlowDef, positions?: Record<string, { x: number;
   }))
   const edges: GraphEdge[] = []
   for (const [id, node] of Object.entries(def.nodes)) {
-    references(node).forEach((r, i) => edges.push({ id: `${id}-${i}-${r.target}`, source: id, target: r.target, label: r.label }))
+    // Parallel edges (several keys to the same node) would be drawn on one another, labels and
+    // all: one edge per target carries every way there ("无按键、按 0/1").
+    const byTarget = new Map<string, { index: number; labels: string[] }>()
+    references(node).forEach((r, i) => {
+      const hit = byTarget.get(r.target)
+      if (hit) hit.labels.push(r.label)
+      else byTarget.set(r.target, { index: i, labels: [r.label] })
+    })
+    for (const [target, { index, labels }] of byTarget) {
+      edges.push({ id: `${id}-${index}-${target}`, source: id, target, label: joinLabels(labels) })
+    }
   }
   return { nodes, edges }
+}
+
+/** The labels of the ways from one node to another as one short label: keys merged ("按 0/1"). */
+export function joinLabels(labels: string[]): string {
+  const keys = labels.filter((l) => l.startsWith('按 ')).map((l) => l.slice(2))
+  const others = labels.filter((l) => l && !l.startsWith('按 '))
+  return [...others, ...(keys.length ? [`按 ${keys.join('/')}`] : [])].join('、')
+}
+
+/** A label's box (centre x, y and size) in flow coordinates. */
+export interface LabelBox { id: string; x: number; y: number; w: number; h: number }
+
+/** The drawn size of an edge label at 11 px with the background's padding (4 × 2 px), a little
+ * generous so that estimated boxes that do not touch never touch once drawn. */
+export function labelSize(text: string): { w: number; h: number } {
+  let w = 0
+  for (const ch of text) w += /[\u2e80-\uffff]/.test(ch) ? 11.5 : 7
+  return { w: Math.ceil(w) + 10, h: 19 }
+}
+
+const overlaps = (a: LabelBox, b: LabelBox): boolean =>
+  Math.abs(a.x - b.x) * 2 < a.w + b.w && Math.abs(a.y - b.y) * 2 < a.h + b.h
+
+/**
+ * Where to draw each label so that none covers another: labels keep their edge's midpoint when
+ * it is free, otherwise the nearest free place stepping along y (then x) by a label's size.
+ * Deterministic (top-to-bottom, left-to-right) so labels do not jump between renders.
+ */
+export function spreadLabels(boxes: LabelBox[], gap = 3): Record<string, { x: number; y: number }> {
+  const out: Record<string, { x: number; y: number }> = {}
+  const placed: LabelBox[] = []
+  const order = [...boxes].sort((a, b) => a.y - b.y || a.x - b.x || a.id.localeCompare(b.id))
+  for (const box of order) {
+    const dy = box.h + gap
+    const dx = box.w / 2 + gap
+    let spot = box
+    search: for (let ring = 0; ring <= 8; ring++) {
+      for (const [mx, my] of ring === 0 ? [[0, 0]] : [[0, ring], [0, -ring], [ring, 0], [-ring, 0], [ring, ring], [-ring, ring], [ring, -ring], [-ring, -ring]]) {
+        const cand = { ...box, x: box.x + mx * dx, y: box.y + my * dy }
+        if (!placed.some((p) => overlaps(p, cand))) {
+          spot = cand
+          break search
+        }
+      }
+    }
+    placed.push(spot)
+    out[box.id] = { x: spot.x, y: spot.y }
+  }
+  return out
 }
 
 /** Problems the editor can see before asking the server: dangling references, missing start. */
