@@ -3,7 +3,8 @@ runtime configuration the in-memory `Acd` is built from."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,25 @@ from hotline.acd.schemas import HoursIn, HoursPatch, QueueIn, QueuePatch, SkillI
 from hotline.audit.service import Actor, record, snapshot
 from hotline.errors import Conflict, Invalid, NotFound, stale_version
 from hotline.people.models import User
+from hotline.store.pagination import PageRequest, paginate
+
+T = TypeVar("T")
+
+
+def queues_page(session: Session, params: PageRequest, to_out: Callable[[AcdQueue], T]) -> dict[str, Any]:
+    sortable = {"name": AcdQueue.name, "label": AcdQueue.label}
+    return paginate(session, select(AcdQueue), params, sortable, AcdQueue.id, to_out, "name")
+
+
+def list_hours(session: Session) -> list[BusinessHours]:
+    return list(session.scalars(select(BusinessHours).order_by(BusinessHours.name)))
+
+
+def get_hours(session: Session, hours_id: int) -> BusinessHours:
+    row = session.get(BusinessHours, hours_id)
+    if row is None:
+        raise NotFound(f"no business hours {hours_id}", f"营业时间 {hours_id} 不存在")
+    return row
 
 
 def get_queue(session: Session, queue_id: int) -> AcdQueue:

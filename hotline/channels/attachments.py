@@ -21,7 +21,10 @@ from sqlalchemy.orm import Session
 from hotline.channels.mailparse import Part
 from hotline.channels.models import Attachment
 from hotline.channels.settings import ChannelSettings
+from hotline.errors import Forbidden, NotFound
 from hotline.store.base import utcnow
+from hotline.workorders.schemas import hide_identity
+from hotline.workorders.service import Who, get_order
 
 OFFICE = "application/vnd.openxmlformats-officedocument"
 ALLOWED = {
@@ -102,3 +105,29 @@ def of_order(session: Session, workorder_id: int) -> list[Attachment]:
             select(Attachment).where(Attachment.workorder_id == workorder_id).order_by(Attachment.id)
         )
     )
+
+
+def for_reader(session: Session, who: Who, order_id: int) -> tuple[list[Attachment], bool]:
+    """An order's attachments for a reader who may see the order (404 otherwise), and whether they
+    are withheld from this reader (a confidential order, read by a department)."""
+    order = get_order(session, who, order_id)
+    return of_order(session, order.id), hide_identity(order, who)
+
+
+def readable(session: Session, who: Who, attachment_id: int) -> Attachment:
+    """A stored attachment the reader may download: 404 unless its order is theirs to read, 403 on
+    a confidential order read by a department."""
+    row = session.execute(
+        select(Attachment.workorder_id, Attachment.status).where(Attachment.id == attachment_id)
+    ).one_or_none()
+    if row is None or row.workorder_id is None or row.status != "stored":
+        raise NotFound(f"attachment {attachment_id} not found", "附件不存在")
+    order = get_order(session, who, row.workorder_id)  # NotFound for another department's order
+    if hide_identity(order, who):
+        raise Forbidden(
+            "a confidential order's attachments are not shown to departments",
+            "保密工单的附件不对承办单位显示",
+        )
+    att = session.get(Attachment, attachment_id)
+    assert att is not None and att.data is not None
+    return att

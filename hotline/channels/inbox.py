@@ -29,6 +29,7 @@ from hotline.bus import get_bus
 from hotline.channels import attachments, mailparse
 from hotline.channels.models import Acknowledgement, InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
+from hotline.errors import NotFound
 from hotline.people.service import caller_ids_by_phone
 from hotline.store.base import utcnow
 from hotline.store.db import Database
@@ -304,3 +305,13 @@ def mark_ack_sent(db: Database, ack_id: int, ok: bool) -> None:
         ack = s.get(Acknowledgement, ack_id)
         if ack is not None:
             ack.status, ack.sent_at = ("sent" if ok else "failed"), utcnow()
+
+
+def raw_message(session: Session, inbound_id: int) -> tuple[str, bytes]:
+    """A message exactly as received, with its channel."""
+    row = session.execute(
+        select(InboundMessage.channel, InboundMessage.raw).where(InboundMessage.id == inbound_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"inbox message {inbound_id} does not exist", "收件箱消息不存在")
+    return row.channel, bytes(row.raw)

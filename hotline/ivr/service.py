@@ -7,7 +7,8 @@ at an older version. The telephony side reads `published_definition` per call.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,13 @@ from hotline.errors import Conflict, NotFound, stale_version
 from hotline.ivr.flow import check, validate
 from hotline.ivr.models import IvrFlow, IvrFlowVersion
 from hotline.store.base import utcnow
+from hotline.store.pagination import PageRequest, paginate
+
+T = TypeVar("T")
+
+
+def flows_page(session: Session, params: PageRequest, to_out: Callable[[IvrFlow], T]) -> dict[str, Any]:
+    return paginate(session, select(IvrFlow), params, {"name": IvrFlow.name}, IvrFlow.id, to_out, "name")
 
 
 def get_flow(session: Session, flow_id: int) -> IvrFlow:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.knowledge import index, service
 from hotline.knowledge.content import content_of, is_served
-from hotline.knowledge.models import Article
-from hotline.knowledge.schemas import ArticleOut, ArticleSummary, RelatedOut
+from hotline.knowledge.models import Article, ArticleVersion
+from hotline.knowledge.schemas import ArticleOut, ArticleSummary, RelatedOut, VersionOut
 from hotline.knowledge.semantic import EmbeddingCache
 from hotline.knowledge.workflow import STATE_ZH, State
 from hotline.store.base import utcnow
+from hotline.store.pagination import PageRequest, paginate
 
 _caches: dict[str, EmbeddingCache] = {}
 
@@ -80,3 +82,43 @@ def summary_out(a: Article) -> ArticleSummary:
         valid_until=a.valid_until,
         updated_at=a.updated_at,
     )
+
+
+def articles_page(
+    session: Session,
+    params: PageRequest,
+    served_only: bool,
+    state: State | None = None,
+    category: str | None = None,
+    q: str | None = None,
+) -> dict[str, Any]:
+    """A page of articles; `served_only` (readers without knowledge.write): published, not retired."""
+    stmt = select(Article)
+    if served_only:
+        stmt = stmt.where(Article.live_version.is_not(None), Article.state != State.retired)
+    if state:
+        stmt = stmt.where(Article.state == state)
+    if category:
+        stmt = stmt.where(Article.category.startswith(category.strip("/")))
+    if q:
+        stmt = stmt.where(Article.title.contains(q))
+    sortable = {"title": Article.title, "updated_at": Article.updated_at, "category": Article.category}
+    return paginate(session, stmt, params, sortable, Article.id, summary_out)
+
+
+def versions_out(session: Session, article_id: int) -> list[VersionOut]:
+    """The article's versions, newest first, the served one marked `live`."""
+    a = service.get_article(session, article_id)
+    rows = session.scalars(
+        select(ArticleVersion).where(ArticleVersion.article_id == a.id).order_by(ArticleVersion.number.desc())
+    )
+    return [
+        VersionOut(
+            number=v.number,
+            note=v.note,
+            author=v.author,
+            created_at=v.created_at,
+            live=v.number == a.live_version,
+        )
+        for v in rows
+    ]

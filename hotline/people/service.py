@@ -79,6 +79,11 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def users_with_extensions(session: Session) -> list[User]:
+    """Every user with a phone extension, by extension."""
+    return list(session.scalars(select(User).where(User.extension.is_not(None)).order_by(User.extension)))
+
+
 def user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
@@ -220,6 +225,11 @@ def delete_caller(session: Session, actor: Actor, caller_id: int) -> None:
     record(session, actor, "delete", "caller", caller.id, caller_snapshot(caller), None)
     session.delete(caller)
     session.flush()
+
+
+def caller_numbers(session: Session, caller_id: int) -> list[str]:
+    """A caller's phone numbers; an unknown caller is a 404 (in Chinese too)."""
+    return [p.number for p in get_caller(session, caller_id).phones]
 
 
 def caller_identity(session: Session, caller_id: int) -> tuple[str, list[str]]:

@@ -20,9 +20,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from hotline.audit.service import Actor, record
 from hotline.errors import Invalid, NotFound
 from hotline.ivr.prompts import all_prompts
 from hotline.media.prompts import PROMPT_NAME_RULE, PROMPT_NAME_RULE_ZH, is_prompt_name, prompt_file
+from hotline.store.db import after_commit, after_rollback
 
 MAX_SECONDS = 600.0
 # Built-in names that are not in any flow but the engine plays when present.
@@ -141,3 +143,20 @@ def recorded_path(prompts_dir: Path, name: str) -> Path:
     if not path.is_file():
         raise NotFound(f"prompt {name!r} has no recording", f"语音提示 {name} 没有上传的录音")
     return path
+
+
+def upload(session: Session, actor: Actor, prompts_dir: Path, name: str, data: bytes) -> PromptInfo:
+    """Install a recording for a prompt: converted before the database is touched (sox may take a
+    while), audited, and put in place only once the audit entry has committed (a rollback drops it)."""
+    converted = convert_upload(prompts_dir, name, data)
+    record(session, actor, "upload", "prompt", None, None, {"name": name, "seconds": converted.info.seconds})
+    after_commit(session, converted.install)
+    after_rollback(session, lambda: converted.temp.unlink(missing_ok=True))
+    return converted.info
+
+
+def delete(session: Session, actor: Actor, prompts_dir: Path, name: str) -> None:
+    """Remove an uploaded recording (404 when there is none), audited; the file goes after the commit."""
+    path = recorded_path(prompts_dir, name)
+    record(session, actor, "delete", "prompt", None, {"name": name}, None)
+    after_commit(session, lambda: path.unlink(missing_ok=True))

@@ -8,9 +8,11 @@ is none. `hotline serve` applies it at start and again after every committed tru
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,9 +21,12 @@ from sqlalchemy.orm import Session
 from hotline.audit.service import Actor, record, snapshot
 from hotline.config import SipSettings
 from hotline.errors import Conflict, NotFound, stale_version
-from hotline.store.db import Database
+from hotline.store.db import Database, after_commit
+from hotline.store.pagination import PageRequest, paginate
 from hotline.telephony.models import SipTrunk
 from hotline.telephony.schemas import TrunkIn, TrunkPatch
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -129,3 +134,26 @@ def apply_from_db(engine: TrunkConfigurable, db: Database, sip: SipSettings) -> 
         config = effective_config(session, sip)
     apply(engine, config)
     return config
+
+
+def reconfigure_after_commit(
+    session: Session,
+    db: Database,
+    sip: SipSettings,
+    engine: TrunkConfigurable,
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    """Once this change has committed, read the whole trunk configuration afresh (so two admins'
+    concurrent changes both count) and hand it to the engine on its loop."""
+
+    def reload() -> None:
+        with db.session() as fresh:
+            config = effective_config(fresh, sip)
+        loop.call_soon_threadsafe(apply, engine, config)
+
+    after_commit(session, reload)
+
+
+def trunks_page(session: Session, params: PageRequest, to_out: Callable[[SipTrunk], T]) -> dict[str, Any]:
+    sortable = {"name": SipTrunk.name, "priority": SipTrunk.priority}
+    return paginate(session, select(SipTrunk), params, sortable, SipTrunk.id, to_out, "priority")

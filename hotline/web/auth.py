@@ -9,13 +9,10 @@ password); every other route answers 403 "password change required" until they p
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from datetime import timedelta
 
 from fastapi import Depends, Request
 from sqlalchemy import select
@@ -25,20 +22,13 @@ from hotline.audit.service import Actor
 from hotline.errors import Forbidden, TooManyRequests, Unauthorized
 from hotline.people.models import ApiToken, User, UserSession
 from hotline.people.permissions import PERMISSIONS, ROLE_PERMISSIONS, Role
+from hotline.people.signins import token_hash
 from hotline.store.base import utcnow
 from hotline.web.appstate import get_session
 from hotline.web.clientip import client_ip, in_networks, parse_networks
 from hotline.web.csrf import check_csrf
 
 COOKIE = "hotline_session"
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)
@@ -222,16 +212,3 @@ class LoginThrottle:
     def succeed(self, username_key: str) -> None:
         with self._lock:
             self._failures.pop(username_key, None)
-
-
-def create_session(session: Session, user: User, hours: int, ip: str | None) -> str:
-    token = new_token()
-    session.add(
-        UserSession(
-            token_hash=token_hash(token),
-            user_id=user.id,
-            expires_at=utcnow() + timedelta(hours=hours),
-            ip=ip,
-        )
-    )
-    return token

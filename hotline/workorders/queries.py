@@ -19,6 +19,7 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from hotline.errors import Invalid
+from hotline.people.masking import mask_text
 from hotline.schemas import StrictIn
 from hotline.store.pagination import PageRequest, decode_cursor, encode_cursor, paginate
 from hotline.workorders import overview, ranking, search
@@ -182,4 +183,30 @@ def pending_return_visits(session: Session, limit: int) -> list[dict[str, Any]]:
     ).all()
     return [
         {"id": v.id, "workorder_id": v.workorder_id, "number": n, "created_at": v.created_at} for v, n in rows
+    ]
+
+
+def caller_return_visits(session: Session, caller_id: int, limit: int, pii: bool) -> list[dict[str, Any]]:
+    """Return visits (pending and done) of the caller's work orders, newest first."""
+    rows = session.execute(
+        select(ReturnVisit, WorkOrder.number)
+        .join(WorkOrder, WorkOrder.id == ReturnVisit.workorder_id)
+        .where(WorkOrder.caller_id == caller_id)
+        .order_by(ReturnVisit.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": v.id,
+            "workorder_id": v.workorder_id,
+            "number": n,
+            "status": v.status,
+            "method": v.method,
+            "satisfaction": v.satisfaction,
+            # A free-text note may carry a phone number: masked like every other note.
+            "note": v.note if pii or v.note is None else mask_text(v.note),
+            "created_at": v.created_at,
+            "done_at": v.done_at,
+        }
+        for v, n in rows
     ]

@@ -8,35 +8,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import Field
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
-from hotline.audit.service import Actor, record
 from hotline.calls.center import get_center
-from hotline.config import Settings
-from hotline.errors import NotFound, Unauthorized
+from hotline.errors import Unauthorized
+from hotline.people import signins
 from hotline.people.credentials import change_own_password
-from hotline.people.models import ApiToken, User, UserSession
+from hotline.people.models import User
 from hotline.people.passwords import verify_password
 from hotline.people.schemas import UserOut, user_out
 from hotline.people.service import get_user, user_by_username
 from hotline.schemas import Out, StrictIn
-from hotline.store.base import utcnow
-from hotline.store.db import Database
-from hotline.web.auth import (
-    COOKIE,
-    Principal,
-    authenticated,
-    create_session,
-    new_token,
-    signed_in,
-    token_hash,
-)
+from hotline.web.auth import COOKIE
 from hotline.web.clientip import client_ip
 from hotline.web.csrf import CSRF_COOKIE, refuse_cross_site, set_csrf_cookie
-from hotline.web.deps import IdPath, get_app_settings, get_session
+from hotline.web.deps import IdPath, PrincipalDep, SessionDep, SettingsDep, SignedInDep
 from hotline.web.lockout import LoginLockout
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -78,13 +65,6 @@ def _lockout(request: Request) -> LoginLockout:
     return lockout
 
 
-def _audit_failure(request: Request, username: str, user: User | None, ip: str, reason: str) -> None:
-    db: Database = request.app.state.db
-    with db.session() as s:
-        actor = Actor(user.id if user else None, username[:64], ip)
-        record(s, actor, "login_failed", "user", user.id if user else None, None, {"reason": reason})
-
-
 def _me(request: Request, user: User) -> MeOut:
     perms = sorted(request.app.state.role_permissions[user.role])
     return MeOut(**user_out(user).model_dump(), permissions=perms)
@@ -95,8 +75,8 @@ def login(
     body: LoginIn,
     request: Request,
     response: Response,
-    session: Session = Depends(get_session, scope="function"),
-    settings: Settings = Depends(get_app_settings),
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> MeOut:
     refuse_cross_site(request)
     ip = client_ip(request) or "unknown"
@@ -108,11 +88,10 @@ def login(
         locked = lockout.fail(body.username, ip)
         if locked:
             reason += f"; locked {locked:.0f} s"
-        _audit_failure(request, body.username, user, ip, reason)
+        signins.record_failed_sign_in(request.app.state.db, body.username, user, ip, reason)
         raise Unauthorized("wrong username or password", "用户名或密码错误")
     lockout.succeed(body.username, ip)
-    token = create_session(session, user, settings.session_hours, ip)
-    record(session, Actor(user.id, user.username, ip), "login", "user", user.id)
+    token = signins.sign_in(session, user, settings.session_hours, ip)
     response.set_cookie(
         COOKIE,
         token,
@@ -127,16 +106,8 @@ def login(
 
 
 @router.post("/logout", status_code=204)
-def logout(
-    request: Request,
-    response: Response,
-    principal: Principal = Depends(signed_in),
-    session: Session = Depends(get_session, scope="function"),
-) -> Response:
-    cookie = request.cookies.get(COOKIE)
-    if cookie:
-        session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(cookie)))
-    record(session, principal.actor, "logout", "user", principal.user_id)
+def logout(request: Request, response: Response, principal: SignedInDep, session: SessionDep) -> Response:
+    signins.sign_out(session, principal.actor, principal.user_id, request.cookies.get(COOKIE))
     center = get_center()
     if center is not None and center.loop is not None:
         # Signing out of the console signs the agent out of the queues (after a call in progress).
@@ -149,11 +120,7 @@ def logout(
 
 @router.get("/me", response_model=MeOut)
 def me(
-    request: Request,
-    response: Response,
-    principal: Principal = Depends(signed_in),
-    session: Session = Depends(get_session, scope="function"),
-    settings: Settings = Depends(get_app_settings),
+    request: Request, response: Response, principal: SignedInDep, session: SessionDep, settings: SettingsDep
 ) -> MeOut:
     cookie = request.cookies.get(COOKIE)
     if cookie and "authorization" not in request.headers:
@@ -164,51 +131,28 @@ def me(
 
 @router.put("/password", status_code=204)
 def change_password(
-    body: PasswordChangeIn,
-    request: Request,
-    principal: Principal = Depends(signed_in),
-    session: Session = Depends(get_session, scope="function"),
+    body: PasswordChangeIn, request: Request, principal: SignedInDep, session: SessionDep
 ) -> Response:
     """Change your own password (the current one is required); your other sessions end."""
     cookie = request.cookies.get(COOKIE)
-    keep = token_hash(cookie) if cookie and "authorization" not in request.headers else None
+    keep = signins.token_hash(cookie) if cookie and "authorization" not in request.headers else None
     user = get_user(session, principal.user_id)
     change_own_password(session, principal.actor, user, body.current_password, body.new_password, keep)
     return Response(status_code=204)
 
 
 @router.get("/tokens", response_model=list[TokenOut])
-def list_tokens(
-    principal: Principal = Depends(authenticated), session: Session = Depends(get_session, scope="function")
-) -> list[TokenOut]:
-    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == principal.user_id))
-    return [TokenOut.model_validate(r) for r in rows]
+def list_tokens(principal: PrincipalDep, session: SessionDep) -> list[TokenOut]:
+    return [TokenOut.model_validate(r) for r in signins.list_tokens(session, principal.user_id)]
 
 
 @router.post("/tokens", response_model=NewTokenOut, status_code=201)
-def create_token(
-    body: TokenIn,
-    principal: Principal = Depends(authenticated),
-    session: Session = Depends(get_session, scope="function"),
-) -> NewTokenOut:
-    token = new_token()
-    row = ApiToken(name=body.name, token_hash=token_hash(token), user_id=principal.user_id)
-    session.add(row)
-    session.flush()
-    record(session, principal.actor, "create", "api_token", row.id, None, {"name": body.name})
+def create_token(body: TokenIn, principal: PrincipalDep, session: SessionDep) -> NewTokenOut:
+    row, token = signins.create_token(session, principal.actor, principal.user_id, body.name)
     return NewTokenOut(**TokenOut.model_validate(row).model_dump(), token=token)
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(
-    token_id: IdPath,
-    principal: Principal = Depends(authenticated),
-    session: Session = Depends(get_session, scope="function"),
-) -> Response:
-    row = session.get(ApiToken, token_id)
-    if row is None or row.user_id != principal.user_id:
-        raise NotFound("token not found", "令牌不存在")
-    row.revoked = True
-    row.last_used_at = row.last_used_at or utcnow()
-    record(session, principal.actor, "revoke", "api_token", row.id)
+def revoke_token(token_id: IdPath, principal: PrincipalDep, session: SessionDep) -> Response:
+    signins.revoke_token(session, principal.actor, principal.user_id, token_id)
     return Response(status_code=204)

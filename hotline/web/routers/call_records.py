@@ -4,128 +4,72 @@ and audited playback, tags, time marks, retention). Same prefix as the live call
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from hotline.calls import marks, recordings
-from hotline.calls.models import Call, CallLeg, QueueEventRow, Recording
+from hotline.calls import history, marks, recordings
 from hotline.calls.schemas import (
     CdrDetailOut,
     CdrOut,
-    LegOut,
     MarkOut,
     QueueEventOut,
     RecordingOut,
     RecordingPatch,
     RetentionIn,
 )
-from hotline.errors import NotFound
-from hotline.people.masking import mask_phone
 from hotline.schemas import Page
 from hotline.web.auth import Principal, require
-from hotline.web.deps import get_session
-from hotline.web.pagination import ListParams, paginate
+from hotline.web.deps import ListDep, SessionDep
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
 Result = dict[str, Any]
+
+CallsRead = Annotated[Principal, Depends(require("calls.read"))]
+RecordingsRead = Annotated[Principal, Depends(require("recordings.read"))]
+RecordingsAdmin = Annotated[Principal, Depends(require("recordings.admin"))]
 
 
 # --- records --------------------------------------------------------------------------------------
 
 
-def _cdr(row: Call, pii: bool) -> CdrOut:
-    out = CdrOut.model_validate(row)
-    if not pii:
-        out.caller_number = mask_phone(out.caller_number)
-    return out
-
-
 @router.get("/cdrs", response_model=Page[CdrOut])
 def list_cdrs(
-    params: ListParams = Depends(),
+    params: ListDep,
+    p: CallsRead,
+    session: SessionDep,
     caller: str | None = Query(None, max_length=32),
     agent_id: int | None = Query(None, ge=1, le=2**31 - 1),
     queue: str | None = Query(None, max_length=64),
     state: str | None = Query(None, max_length=16),
     since: datetime | None = None,
     until: datetime | None = None,
-    p: Principal = Depends(require("calls.read")),
-    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, object]:
-    stmt = select(Call)
-    for col, value in ((Call.caller_number, caller), (Call.agent_id, agent_id), (Call.queue, queue)):
-        if value is not None:
-            stmt = stmt.where(col == value)
-    if state:
-        stmt = stmt.where(Call.state == state)
-    if since:
-        stmt = stmt.where(Call.started_at >= since)
-    if until:
-        stmt = stmt.where(Call.started_at < until)
-    sortable = {"started_at": Call.started_at}
-    return paginate(session, stmt, params, sortable, Call.id, lambda r: _cdr(r, p.pii), "-started_at")
+    return history.cdrs_page(session, params, p.pii, caller, agent_id, queue, state, since, until)
 
 
 @router.get("/cdrs/{cdr_id}", response_model=CdrDetailOut)
-def get_cdr(
-    cdr_id: int,
-    p: Principal = Depends(require("calls.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> CdrDetailOut:
-    row = session.get(Call, cdr_id)
-    if row is None:
-        raise NotFound(f"no call {cdr_id}", f"通话 {cdr_id} 不存在")
-    legs = session.scalars(select(CallLeg).where(CallLeg.call_id == row.id).order_by(CallLeg.id))
-    events = session.scalars(
-        select(QueueEventRow).where(QueueEventRow.call_uuid == row.uuid).order_by(QueueEventRow.id)
-    )
-    out = CdrDetailOut(
-        **_cdr(row, p.pii).model_dump(),
-        ivr_path=row.ivr_path,
-        legs=[LegOut.model_validate(leg) for leg in legs],
-        queue_events=[QueueEventOut.model_validate(e) for e in events],
-    )
-    if not p.pii:
-        for leg in out.legs:
-            leg.number = mask_phone(leg.number)
-    return out
+def get_cdr(cdr_id: int, p: CallsRead, session: SessionDep) -> CdrDetailOut:
+    return history.cdr_detail(session, cdr_id, p.pii)
 
 
 @router.get("/queue-events", response_model=Page[QueueEventOut])
 def queue_events(
-    params: ListParams = Depends(),
+    params: ListDep,
+    _: CallsRead,
+    session: SessionDep,
     queue: str | None = Query(None, max_length=64),
     kind: str | None = Query(None, max_length=32),
     call_uuid: str | None = Query(None, max_length=64),
-    _: Principal = Depends(require("calls.read")),
-    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, object]:
-    stmt = select(QueueEventRow)
-    for col, value in (
-        (QueueEventRow.queue, queue),
-        (QueueEventRow.kind, kind),
-        (QueueEventRow.call_uuid, call_uuid),
-    ):
-        if value:
-            stmt = stmt.where(col == value)
-    return paginate(
-        session, stmt, params, {"at": QueueEventRow.at}, QueueEventRow.id, QueueEventOut.model_validate
-    )
-
-
-def _rec(row: Recording, pii: bool) -> RecordingOut:
-    out = RecordingOut.model_validate(row)
-    if not pii:
-        out.caller_number = mask_phone(out.caller_number)
-    return out
+    return history.queue_events_page(session, params, queue, kind, call_uuid)
 
 
 @router.get("/recordings", response_model=Page[RecordingOut])
 def list_recordings(
-    params: ListParams = Depends(),
+    params: ListDep,
+    p: RecordingsRead,
+    session: SessionDep,
     agent_id: int | None = Query(None, ge=1, le=2**31 - 1),
     caller: str | None = Query(None, max_length=32),
     queue: str | None = Query(None, max_length=64),
@@ -133,12 +77,10 @@ def list_recordings(
     work_order_id: int | None = Query(None, ge=1, le=2**31 - 1),
     since: datetime | None = None,
     until: datetime | None = None,
-    p: Principal = Depends(require("recordings.read")),
-    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, object]:
-    stmt = recordings.search(agent_id, caller, queue, tag, work_order_id, since, until)
-    sortable = {"started_at": Recording.started_at}
-    return paginate(session, stmt, params, sortable, Recording.id, lambda r: _rec(r, p.pii), "-started_at")
+    return history.recordings_page(
+        session, params, p.pii, agent_id, caller, queue, tag, work_order_id, since, until
+    )
 
 
 @router.get(
@@ -148,9 +90,9 @@ def list_recordings(
 )
 def play_recording(
     recording_id: int,
+    p: RecordingsRead,
+    session: SessionDep,
     range_header: str | None = Header(None, alias="Range", max_length=100),
-    p: Principal = Depends(require("recordings.read")),
-    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     """The WAV file; honours `Range: bytes=a-b` (206) so players can seek. Every access is audited."""
     data, start, end, size = recordings.read(session, p.actor, recording_id, range_header)
@@ -162,32 +104,20 @@ def play_recording(
 
 @router.patch("/recordings/{recording_id}", response_model=RecordingOut)
 def tag_recording(
-    recording_id: int,
-    body: RecordingPatch,
-    p: Principal = Depends(require("recordings.admin")),
-    session: Session = Depends(get_session, scope="function"),
+    recording_id: int, body: RecordingPatch, p: RecordingsAdmin, session: SessionDep
 ) -> RecordingOut:
-    return _rec(
-        recordings.tag(session, p.actor, recording_id, body.tags, body.topic, body.work_order_id), p.pii
-    )
+    row = recordings.tag(session, p.actor, recording_id, body.tags, body.topic, body.work_order_id)
+    return history.recording_out(row, p.pii)
 
 
 @router.get("/recordings/{recording_id}/marks", response_model=list[MarkOut])
-def recording_marks(
-    recording_id: int,
-    _: Principal = Depends(require("recordings.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> list[MarkOut]:
+def recording_marks(recording_id: int, _: RecordingsRead, session: SessionDep) -> list[MarkOut]:
     """The recording's time marks in order: hold/unhold, transfer, conference, supervisor
     listen/whisper/barge, work order, agent marks; `offset_seconds` from the recording's start."""
     return marks.for_recording(session, recording_id)
 
 
 @router.post("/recordings/retention")
-def retention(
-    body: RetentionIn,
-    p: Principal = Depends(require("recordings.admin")),
-    session: Session = Depends(get_session, scope="function"),
-) -> Result:
+def retention(body: RetentionIn, p: RecordingsAdmin, session: SessionDep) -> Result:
     """Delete recording files older than `days` (the index keeps a tombstone)."""
     return {"deleted": recordings.apply_retention(session, p.actor, body.days)}

@@ -5,23 +5,22 @@ only, under the type their extension allows, never rendered inline."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.channels import attachments
-from hotline.channels.models import Attachment
-from hotline.errors import Forbidden, NotFound
 from hotline.schemas import Out
 from hotline.web.auth import Principal, require
-from hotline.web.deps import IdPath, get_session
-from hotline.workorders.schemas import hide_identity
-from hotline.workorders.service import Who, get_order
+from hotline.web.deps import IdPath, SessionDep
+from hotline.workorders.service import Who
 
 router = APIRouter(prefix="/api/channels", tags=["channels"])
+Reader = Annotated[Principal, Depends(require("workorders.read"))]
+Handler = Annotated[Principal, Depends(require("workorders.handle"))]
 
 
 class AttachmentOut(Out):
@@ -43,28 +42,13 @@ def _portal(p: Principal) -> Who:
 
 
 def _list(session: Session, who: Who, order_id: int) -> list[AttachmentOut]:
-    order = get_order(session, who, order_id)
-    withheld = hide_identity(order, who)
-    return [
-        AttachmentOut.model_validate(a).model_copy(update={"withheld": withheld})
-        for a in attachments.of_order(session, order.id)
-    ]
+    rows, withheld = attachments.for_reader(session, who, order_id)
+    return [AttachmentOut.model_validate(a).model_copy(update={"withheld": withheld}) for a in rows]
 
 
 def _download(session: Session, who: Who, attachment_id: int) -> Response:
-    row = session.execute(
-        select(Attachment.workorder_id, Attachment.status).where(Attachment.id == attachment_id)
-    ).one_or_none()
-    if row is None or row.workorder_id is None or row.status != "stored":
-        raise NotFound(f"attachment {attachment_id} not found", "附件不存在")
-    order = get_order(session, who, row.workorder_id)  # NotFound for another department's order
-    if hide_identity(order, who):
-        raise Forbidden(
-            "a confidential order's attachments are not shown to departments",
-            "保密工单的附件不对承办单位显示",
-        )
-    att = session.get(Attachment, attachment_id)
-    assert att is not None and att.data is not None
+    att = attachments.readable(session, who, attachment_id)
+    assert att.data is not None
     return Response(
         bytes(att.data),
         media_type=att.content_type,
@@ -78,36 +62,20 @@ def _download(session: Session, who: Who, attachment_id: int) -> Response:
 
 
 @router.get("/orders/{order_id}/attachments", response_model=list[AttachmentOut])
-def list_attachments(
-    order_id: IdPath,
-    p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> list[AttachmentOut]:
+def list_attachments(order_id: IdPath, p: Reader, session: SessionDep) -> list[AttachmentOut]:
     return _list(session, _console(p), order_id)
 
 
 @router.get("/portal/orders/{order_id}/attachments", response_model=list[AttachmentOut])
-def portal_attachments(
-    order_id: IdPath,
-    p: Principal = Depends(require("workorders.handle")),
-    session: Session = Depends(get_session, scope="function"),
-) -> list[AttachmentOut]:
+def portal_attachments(order_id: IdPath, p: Handler, session: SessionDep) -> list[AttachmentOut]:
     return _list(session, _portal(p), order_id)
 
 
 @router.get("/attachments/{attachment_id}", response_class=Response)
-def download_attachment(
-    attachment_id: IdPath,
-    p: Principal = Depends(require("workorders.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> Response:
+def download_attachment(attachment_id: IdPath, p: Reader, session: SessionDep) -> Response:
     return _download(session, _console(p), attachment_id)
 
 
 @router.get("/portal/attachments/{attachment_id}", response_class=Response)
-def portal_download(
-    attachment_id: IdPath,
-    p: Principal = Depends(require("workorders.handle")),
-    session: Session = Depends(get_session, scope="function"),
-) -> Response:
+def portal_download(attachment_id: IdPath, p: Handler, session: SessionDep) -> Response:
     return _download(session, _portal(p), attachment_id)

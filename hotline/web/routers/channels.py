@@ -7,27 +7,26 @@ from __future__ import annotations
 import hashlib
 import time
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 from pydantic import Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hotline.channels import inbox, listing, nonces, replies, sms, wechat
-from hotline.channels.models import InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.errors import Invalid, NotFound, TooManyRequests, Unauthorized
 from hotline.schemas import Out, StrictIn
 from hotline.store.base import utcnow
-from hotline.store.db import Database
 from hotline.web.auth import LoginThrottle, Principal, require
 from hotline.web.clientip import client_ip
-from hotline.web.deps import IdPath, get_db, get_session
+from hotline.web.deps import DbDep, IdPath, SessionDep
 
 router = APIRouter(prefix="/api/channels", tags=["channels"])
+Admin = Annotated[Principal, Depends(require("workorders.admin"))]
+ChannelsRead = Annotated[Principal, Depends(require("channels.read"))]
+ChannelSettingsDep = Annotated[ChannelSettings, Depends(get_channel_settings)]
 PUBLIC_ROUTES = {
     ("POST", "/api/channels/sms"),
     ("GET", "/api/channels/wechat"),
@@ -94,11 +93,7 @@ def _result(stored: inbox.Stored, order: Any) -> IntakeOut:
 
 
 @router.post("/sms", response_model=IntakeOut)
-async def sms_webhook(
-    request: Request,
-    db: Database = Depends(get_db),
-    cfg: ChannelSettings = Depends(get_channel_settings),
-) -> IntakeOut:
+async def sms_webhook(request: Request, db: DbDep, cfg: ChannelSettingsDep) -> IntakeOut:
     body = await _body(request)
     h = request.headers
     sms.verify(
@@ -114,11 +109,11 @@ async def sms_webhook(
 
 @router.get("/wechat", response_class=PlainTextResponse)
 def wechat_verify(
+    cfg: ChannelSettingsDep,
     signature: str = Query("", max_length=64),
     timestamp: str = Query("", max_length=20),
     nonce: str = Query("", max_length=64),
     echostr: str = Query("", max_length=200),
-    cfg: ChannelSettings = Depends(get_channel_settings),
 ) -> str:
     """URL verification: echo `echostr` back when the signature proves the request is WeChat's."""
     wechat.check_signature(cfg.wechat_token, signature, timestamp, nonce)
@@ -129,13 +124,13 @@ def wechat_verify(
 @router.post("/wechat", response_class=Response, responses={200: {"content": {XML: {}}}})
 async def wechat_message(
     request: Request,
+    db: DbDep,
+    cfg: ChannelSettingsDep,
     signature: str = Query("", max_length=64),
     timestamp: str = Query("", max_length=20),
     nonce: str = Query("", max_length=64),
     encrypt_type: str = Query("", max_length=16),
     msg_signature: str = Query("", max_length=64),
-    db: Database = Depends(get_db),
-    cfg: ChannelSettings = Depends(get_channel_settings),
 ) -> Response:
     """A message pushed by WeChat; answered with a passive text reply (well inside the 5 s limit)."""
     body = await _body(request)
@@ -179,7 +174,7 @@ def _webform_key(body: WebFormIn) -> str:
 
 
 @router.post("/webform", response_model=IntakeOut)
-def web_form(body: WebFormIn, request: Request, db: Database = Depends(get_db)) -> IntakeOut:
+def web_form(body: WebFormIn, request: Request, db: DbDep) -> IntakeOut:
     if body.website:  # filled only by bots
         raise Invalid("rejected", "提交被拒绝")
     # A public form: at most WEBFORM_MAX submissions per address per window (per app instance).
@@ -215,11 +210,11 @@ def web_form(body: WebFormIn, request: Request, db: Database = Depends(get_db)) 
 
 @router.get("/inbox", response_model=list[InboundOut])
 def list_inbox(
+    _: ChannelsRead,
+    session: SessionDep,
     status: str | None = Query(None, max_length=16),
     limit: int = Query(100, ge=1, le=500),
     before: int | None = Query(None, ge=1, description="only ids below this one (the next, older page)"),
-    _: Principal = Depends(require("channels.read")),
-    session: Session = Depends(get_session, scope="function"),
 ) -> list[InboundOut]:
     return [
         InboundOut.model_validate(m).model_copy(update={"workorder_number": number})
@@ -228,19 +223,13 @@ def list_inbox(
 
 
 @router.post("/inbox/retry", response_model=dict[str, int])
-def retry_inbox(
-    _: Principal = Depends(require("workorders.admin")), db: Database = Depends(get_db)
-) -> dict[str, int]:
+def retry_inbox(_: Admin, db: DbDep) -> dict[str, int]:
     """Retry every failed message now, back-off or not (dead letters: one by one, below)."""
     return {"processed": inbox.retry_pending(db, force=True)}
 
 
 @router.post("/inbox/{inbound_id}/retry", response_model=IntakeOut)
-def revive_inbox(
-    inbound_id: IdPath,
-    principal: Principal = Depends(require("workorders.admin")),
-    db: Database = Depends(get_db),
-) -> IntakeOut:
+def revive_inbox(inbound_id: IdPath, principal: Admin, db: DbDep) -> IntakeOut:
     """Retry a dead letter, or release held (automated) mail into an order that is not answered."""
     try:
         order = inbox.revive(db, inbound_id, principal.actor)
@@ -257,27 +246,19 @@ RAW_TYPES = {"mailbox": "message/rfc822", "wechat": XML, "sms": "application/jso
     response_class=Response,
     responses={200: {"content": {t: {} for t in sorted(set(RAW_TYPES.values()))}}},
 )
-def inbox_raw(
-    inbound_id: IdPath,
-    _: Principal = Depends(require("channels.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> Response:
+def inbox_raw(inbound_id: IdPath, _: ChannelsRead, session: SessionDep) -> Response:
     """The message exactly as received (a mail's source, a webhook's body), byte for byte."""
-    row = session.execute(
-        select(InboundMessage.channel, InboundMessage.raw).where(InboundMessage.id == inbound_id)
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"inbox message {inbound_id} does not exist", "收件箱消息不存在")
-    return Response(bytes(row.raw), media_type=RAW_TYPES.get(row.channel, "application/octet-stream"))
+    channel, raw = inbox.raw_message(session, inbound_id)
+    return Response(raw, media_type=RAW_TYPES.get(channel, "application/octet-stream"))
 
 
 @router.get("/replies", response_model=list[ReplyOut])
 def list_replies(
+    _: ChannelsRead,
+    session: SessionDep,
     status: str | None = Query(None, max_length=16),
     limit: int = Query(100, ge=1, le=500),
     before: int | None = Query(None, ge=1, description="only ids below this one (the next, older page)"),
-    _: Principal = Depends(require("channels.read")),
-    session: Session = Depends(get_session, scope="function"),
 ) -> list[ReplyOut]:
     """Answers sent back to citizens, newest first (dead and refused ones to look after)."""
     return [
@@ -287,11 +268,7 @@ def list_replies(
 
 
 @router.post("/replies/{reply_id}/retry", response_model=ReplyOut)
-def retry_reply(
-    reply_id: IdPath,
-    principal: Principal = Depends(require("workorders.admin")),
-    db: Database = Depends(get_db),
-) -> ReplyOut:
+def retry_reply(reply_id: IdPath, principal: Admin, db: DbDep) -> ReplyOut:
     """Send a dead, refused or failed answer again on the job's next run."""
     try:
         return ReplyOut.model_validate(replies.retry(db, reply_id, principal.actor))

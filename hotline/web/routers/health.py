@@ -18,12 +18,10 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import update
 
 from hotline import __version__
-from hotline.store.base import utcnow
 from hotline.store.db import Database
-from hotline.store.models import HealthProbe
+from hotline.store.models import write_probe
 from hotline.web.auth import Principal, require_unless_allowed
 from hotline.web.problems import problem
 
@@ -36,17 +34,6 @@ PROBE_BYTES = 4096  # one page: a disk with less room than this cannot take a co
 @router.get("/healthz")
 async def healthz() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
-
-
-def _database_write(db: Database) -> None:
-    with db.session() as s:
-        done = s.execute(
-            update(HealthProbe)
-            .where(HealthProbe.name == "readyz")
-            .values(at=utcnow(), count=HealthProbe.count + 1)
-        )
-        if getattr(done, "rowcount", 0) == 0:
-            s.add(HealthProbe(name="readyz", at=utcnow(), count=1))
 
 
 def _file_write(directory: Path) -> None:
@@ -76,7 +63,7 @@ def _directories(request: Request) -> list[Path]:
 def _probe(request: Request) -> dict[str, str]:
     checks: dict[str, str] = {}
     try:
-        _database_write(request.app.state.health_db)
+        write_probe(request.app.state.health_db)
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.ivr import service
@@ -28,10 +27,11 @@ from hotline.ivr.schemas import (
 )
 from hotline.schemas import Page
 from hotline.web.auth import Principal, require
-from hotline.web.deps import get_session
-from hotline.web.pagination import ListParams, paginate
+from hotline.web.deps import ListDep, SessionDep
 
 router = APIRouter(prefix="/api/ivr", tags=["ivr"])
+IvrRead = Annotated[Principal, Depends(require("ivr.read"))]
+IvrWrite = Annotated[Principal, Depends(require("ivr.write"))]
 
 
 def _detail(session: Session, flow: IvrFlow) -> FlowDetailOut:
@@ -48,22 +48,12 @@ def _detail(session: Session, flow: IvrFlow) -> FlowDetailOut:
 
 
 @router.get("/flows", response_model=Page[FlowOut])
-def list_flows(
-    params: ListParams = Depends(),
-    _: Principal = Depends(require("ivr.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, object]:
-    return paginate(
-        session, select(IvrFlow), params, {"name": IvrFlow.name}, IvrFlow.id, FlowOut.model_validate, "name"
-    )
+def list_flows(params: ListDep, _: IvrRead, session: SessionDep) -> dict[str, object]:
+    return service.flows_page(session, params, FlowOut.model_validate)
 
 
 @router.post("/flows", response_model=FlowDetailOut, status_code=201)
-def create_flow(
-    body: FlowIn,
-    principal: Principal = Depends(require("ivr.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> FlowDetailOut:
+def create_flow(body: FlowIn, principal: IvrWrite, session: SessionDep) -> FlowDetailOut:
     flow = service.create_flow(
         session, principal.actor, body.name, body.definition, body.description, body.numbers
     )
@@ -71,21 +61,12 @@ def create_flow(
 
 
 @router.get("/flows/{flow_id}", response_model=FlowDetailOut)
-def get_flow(
-    flow_id: int,
-    _: Principal = Depends(require("ivr.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> FlowDetailOut:
+def get_flow(flow_id: int, _: IvrRead, session: SessionDep) -> FlowDetailOut:
     return _detail(session, service.get_flow(session, flow_id))
 
 
 @router.patch("/flows/{flow_id}", response_model=FlowDetailOut)
-def update_flow(
-    flow_id: int,
-    body: FlowPatch,
-    principal: Principal = Depends(require("ivr.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> FlowDetailOut:
+def update_flow(flow_id: int, body: FlowPatch, principal: IvrWrite, session: SessionDep) -> FlowDetailOut:
     flow = service.update_flow(
         session, principal.actor, flow_id, body.version, body.numbers, body.description
     )
@@ -93,56 +74,33 @@ def update_flow(
 
 
 @router.delete("/flows/{flow_id}", status_code=204)
-def delete_flow(
-    flow_id: int,
-    principal: Principal = Depends(require("ivr.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> None:
+def delete_flow(flow_id: int, principal: IvrWrite, session: SessionDep) -> None:
     service.delete_flow(session, principal.actor, flow_id)
 
 
 @router.get("/flows/{flow_id}/versions/{number}", response_model=VersionDetailOut)
-def get_version(
-    flow_id: int,
-    number: int,
-    _: Principal = Depends(require("ivr.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> VersionDetailOut:
+def get_version(flow_id: int, number: int, _: IvrRead, session: SessionDep) -> VersionDetailOut:
     return VersionDetailOut.model_validate(service.get_version(session, flow_id, number))
 
 
 @router.put("/flows/{flow_id}/draft", response_model=FlowDetailOut)
-def save_draft(
-    flow_id: int,
-    body: DraftIn,
-    principal: Principal = Depends(require("ivr.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> FlowDetailOut:
+def save_draft(flow_id: int, body: DraftIn, principal: IvrWrite, session: SessionDep) -> FlowDetailOut:
     service.save_draft(session, principal.actor, flow_id, body.definition, body.comment, body.version)
     return _detail(session, service.get_flow(session, flow_id))
 
 
 @router.post("/flows/{flow_id}/publish", response_model=FlowDetailOut)
-def publish(
-    flow_id: int,
-    principal: Principal = Depends(require("ivr.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> FlowDetailOut:
+def publish(flow_id: int, principal: IvrWrite, session: SessionDep) -> FlowDetailOut:
     return _detail(session, service.publish(session, principal.actor, flow_id))
 
 
 @router.post("/flows/{flow_id}/rollback", response_model=FlowDetailOut)
-def rollback(
-    flow_id: int,
-    body: RollbackIn,
-    principal: Principal = Depends(require("ivr.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> FlowDetailOut:
+def rollback(flow_id: int, body: RollbackIn, principal: IvrWrite, session: SessionDep) -> FlowDetailOut:
     return _detail(session, service.publish(session, principal.actor, flow_id, body.number))
 
 
 @router.post("/validate", response_model=CheckOut)
-def validate_flow(body: DefinitionIn, _: Principal = Depends(require("ivr.read"))) -> CheckOut:
+def validate_flow(body: DefinitionIn, _: IvrRead) -> CheckOut:
     errors, warnings = check_messages(body.definition)
     return CheckOut(
         errors=[en for en, _ in errors],
@@ -153,12 +111,7 @@ def validate_flow(body: DefinitionIn, _: Principal = Depends(require("ivr.read")
 
 
 @router.post("/flows/{flow_id}/simulate", response_model=SimulationOut)
-def simulate(
-    flow_id: int,
-    body: SimulateIn,
-    _: Principal = Depends(require("ivr.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, Any]:
+def simulate(flow_id: int, body: SimulateIn, _: IvrRead, session: SessionDep) -> dict[str, Any]:
     flow_row = service.get_flow(session, flow_id)
     flow: Flow = (
         validate(body.definition) if body.definition else load_flow(session, flow_row.name, body.draft)
@@ -167,6 +120,6 @@ def simulate(
 
 
 @router.get("/node-types")
-def node_types(_: Principal = Depends(require("ivr.read"))) -> dict[str, Any]:
+def node_types(_: IvrRead) -> dict[str, Any]:
     """The JSON schema of a flow and its node types, for the graphical editor."""
     return Flow.model_json_schema()

@@ -12,16 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.errors import Forbidden, NotFound
 from hotline.knowledge import incall, index, search, service, usage, views
 from hotline.knowledge.content import diff, get_version, is_served, served_content
-from hotline.knowledge.models import Article, ArticleVersion
 from hotline.knowledge.schemas import (
     ActionIn,
     ArticleIn,
@@ -45,11 +43,13 @@ from hotline.knowledge.workflow import ENDPOINT_ACTIONS, TRANSITIONS, State
 from hotline.schemas import Page
 from hotline.store.base import utcnow
 from hotline.web.auth import Principal, require
-from hotline.web.deps import get_session
-from hotline.web.pagination import ListParams, paginate
+from hotline.web.deps import ListDep, SessionDep
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
+KnowledgeRead = Annotated[Principal, Depends(require("knowledge.read"))]
+KnowledgeWrite = Annotated[Principal, Depends(require("knowledge.write"))]
+KnowledgeReview = Annotated[Principal, Depends(require("knowledge.review"))]
 
 
 def _index(request: Request) -> index.KnowledgeIndex:
@@ -65,45 +65,32 @@ def fresh_index(request: Request, session: Session) -> index.KnowledgeIndex:
 
 @router.get("/articles", response_model=Page[ArticleSummary])
 def list_articles(
-    params: ListParams = Depends(),
+    params: ListDep,
+    principal: KnowledgeRead,
+    session: SessionDep,
     state: State | None = None,
     category: str | None = Query(None, max_length=200),
     q: str | None = Query(None, max_length=100, description="title contains"),
-    principal: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session, scope="function"),
 ) -> dict[str, object]:
-    stmt = select(Article)
-    if not principal.can("knowledge.write"):
-        stmt = stmt.where(Article.live_version.is_not(None), Article.state != State.retired)
-    if state:
-        stmt = stmt.where(Article.state == state)
-    if category:
-        stmt = stmt.where(Article.category.startswith(category.strip("/")))
-    if q:
-        stmt = stmt.where(Article.title.contains(q))
-    sortable = {"title": Article.title, "updated_at": Article.updated_at, "category": Article.category}
-    return paginate(session, stmt, params, sortable, Article.id, views.summary_out)
+    served_only = not principal.can("knowledge.write")
+    return views.articles_page(session, params, served_only, state, category, q)
 
 
 @router.post("/articles", response_model=ArticleOut, status_code=201)
-def create_article(
-    body: ArticleIn,
-    principal: Principal = Depends(require("knowledge.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> ArticleOut:
+def create_article(body: ArticleIn, principal: KnowledgeWrite, session: SessionDep) -> ArticleOut:
     return views.article_out(session, service.create_article(session, principal.actor, body))
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut)
 def get_article(
     article_id: int,
+    principal: KnowledgeRead,
+    session: SessionDep,
     view: Literal["served", "working"] = Query(
         "served",
         description="served: what agents read (the published version while a revision is in "
         "progress); working: the editable copy (knowledge.write)",
     ),
-    principal: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session, scope="function"),
 ) -> ArticleOut:
     a = service.get_article(session, article_id)
     working = view == "working" or not is_served(a)
@@ -126,10 +113,7 @@ def get_article(
 
 @router.patch("/articles/{article_id}", response_model=ArticleOut)
 def update_article(
-    article_id: int,
-    body: ArticlePatch,
-    principal: Principal = Depends(require("knowledge.write")),
-    session: Session = Depends(get_session, scope="function"),
+    article_id: int, body: ArticlePatch, principal: KnowledgeWrite, session: SessionDep
 ) -> ArticleOut:
     return views.article_out(session, service.update_article(session, principal.actor, article_id, body))
 
@@ -137,9 +121,9 @@ def update_article(
 @router.delete("/articles/{article_id}", status_code=204)
 def delete_article(
     article_id: int,
+    principal: KnowledgeWrite,
+    session: SessionDep,
     version: int = Query(..., description="the version you last read (409 if stale)"),
-    principal: Principal = Depends(require("knowledge.write")),
-    session: Session = Depends(get_session, scope="function"),
 ) -> Response:
     service.delete_article(session, principal.actor, article_id, version)
     return Response(status_code=204)
@@ -151,8 +135,10 @@ def _action_endpoint(action: str) -> Callable[..., ArticleOut]:
     def endpoint(
         article_id: int,
         body: ActionIn,
+        session: SessionDep,
+        # A default, not an alias: the permission is this closure's, which a string annotation
+        # (postponed evaluation) could not see.
         principal: Principal = Depends(require(permission)),
-        session: Session = Depends(get_session, scope="function"),
     ) -> ArticleOut:
         a = service.act(
             session, principal.actor, article_id, action, body.version, body.note, body.publish_at
@@ -176,33 +162,13 @@ for _action in ENDPOINT_ACTIONS:
 
 
 @router.get("/articles/{article_id}/versions", response_model=list[VersionOut])
-def list_versions(
-    article_id: int,
-    _: Principal = Depends(require("knowledge.write")),
-    session: Session = Depends(get_session, scope="function"),
-) -> list[VersionOut]:
-    a = service.get_article(session, article_id)
-    rows = session.scalars(
-        select(ArticleVersion).where(ArticleVersion.article_id == a.id).order_by(ArticleVersion.number.desc())
-    )
-    return [
-        VersionOut(
-            number=v.number,
-            note=v.note,
-            author=v.author,
-            created_at=v.created_at,
-            live=v.number == a.live_version,
-        )
-        for v in rows
-    ]
+def list_versions(article_id: int, _: KnowledgeWrite, session: SessionDep) -> list[VersionOut]:
+    return views.versions_out(session, article_id)
 
 
 @router.get("/articles/{article_id}/versions/{number}")
 def get_version_content(
-    article_id: int,
-    number: int,
-    _: Principal = Depends(require("knowledge.write")),
-    session: Session = Depends(get_session, scope="function"),
+    article_id: int, number: int, _: KnowledgeWrite, session: SessionDep
 ) -> dict[str, Any]:
     v = get_version(session, article_id, number)
     if v is None:
@@ -213,10 +179,10 @@ def get_version_content(
 @router.get("/articles/{article_id}/diff", response_model=DiffOut)
 def diff_versions(
     article_id: int,
+    _: KnowledgeWrite,
+    session: SessionDep,
     from_version: int = Query(..., alias="from", ge=1),
     to_version: int = Query(..., alias="to", ge=1),
-    _: Principal = Depends(require("knowledge.write")),
-    session: Session = Depends(get_session, scope="function"),
 ) -> DiffOut:
     old, new = get_version(session, article_id, from_version), get_version(session, article_id, to_version)
     if old is None or new is None:
@@ -234,10 +200,7 @@ def diff_versions(
 
 @router.post("/articles/{article_id}/rollback", response_model=ArticleOut)
 def rollback_article(
-    article_id: int,
-    body: RollbackIn,
-    principal: Principal = Depends(require("knowledge.write")),
-    session: Session = Depends(get_session, scope="function"),
+    article_id: int, body: RollbackIn, principal: KnowledgeWrite, session: SessionDep
 ) -> ArticleOut:
     a = service.rollback(session, principal.actor, article_id, body.version, body.to_version)
     return views.article_out(session, a)
@@ -249,14 +212,14 @@ def rollback_article(
 @router.get("/search", response_model=SearchOut)
 def search_articles(
     request: Request,
+    principal: KnowledgeRead,
+    session: SessionDep,
     q: str = Query("", max_length=100),
     category: str | None = Query(None, max_length=200),
     region: str | None = Query(None, max_length=64),
     state: State | None = None,
     all_states: bool = Query(False, description="writers: include drafts, retired and expired"),
     limit: int = Query(10, ge=1, le=50),
-    principal: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session, scope="function"),
 ) -> SearchOut:
     idx = fresh_index(request, session)
     served_only = not (all_states and principal.can("knowledge.write"))
@@ -291,11 +254,11 @@ def search_articles(
 @router.get("/suggest", response_model=list[SuggestItem])
 def suggest_articles(
     request: Request,
+    _: KnowledgeRead,
+    session: SessionDep,
     q: str = Query("", max_length=50),
     category: str | None = Query(None, max_length=200),
     limit: int = Query(8, ge=1, le=20),
-    _: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session, scope="function"),
 ) -> list[SuggestItem]:
     idx = fresh_index(request, session)
     hits = search.suggest(idx, q, search.Filters(category=category), limit=limit)
@@ -307,10 +270,7 @@ def suggest_articles(
 
 @router.post("/in-call", response_model=list[InCallItem])
 def in_call_suggestions(
-    request: Request,
-    body: InCallIn,
-    p: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session, scope="function"),
+    request: Request, body: InCallIn, p: KnowledgeRead, session: SessionDep
 ) -> list[InCallItem]:
     """Suggestions from the IVR path, the text and (with `callers.read`) the caller's care profile:
     the reasons name what the profile holds, so naming a caller needs the right to look them up."""
@@ -340,34 +300,19 @@ def in_call_suggestions(
 
 
 @router.post("/articles/{article_id}/use", status_code=204)
-def mark_used(
-    article_id: int,
-    body: UseIn,
-    principal: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> Response:
+def mark_used(article_id: int, body: UseIn, principal: KnowledgeRead, session: SessionDep) -> Response:
     usage.mark_used(session, principal.actor, article_id, body.call_id)
     return Response(status_code=204)
 
 
 @router.post("/articles/{article_id}/vote", status_code=204)
-def vote_article(
-    article_id: int,
-    body: VoteIn,
-    principal: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> Response:
+def vote_article(article_id: int, body: VoteIn, principal: KnowledgeRead, session: SessionDep) -> Response:
     usage.vote(session, principal.actor, article_id, body.helpful)
     return Response(status_code=204)
 
 
 @router.post("/articles/{article_id}/links", response_model=LinkOut, status_code=201)
-def link_article(
-    article_id: int,
-    body: LinkIn,
-    principal: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> LinkOut:
+def link_article(article_id: int, body: LinkIn, principal: KnowledgeRead, session: SessionDep) -> LinkOut:
     usage.link_work_order(session, principal.actor, article_id, body.work_order_id, body.work_order_type)
     row = next(r for r in usage.links_for(session, body.work_order_id) if r["article_id"] == article_id)
     return LinkOut(**row)
@@ -375,18 +320,13 @@ def link_article(
 
 @router.get("/links", response_model=list[LinkOut])
 def links_of_work_order(
-    work_order_id: str = Query(..., min_length=1, max_length=64),
-    _: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session, scope="function"),
+    _: KnowledgeRead, session: SessionDep, work_order_id: str = Query(..., min_length=1, max_length=64)
 ) -> list[LinkOut]:
     return [LinkOut(**row) for row in usage.links_for(session, work_order_id)]
 
 
 @router.get("/stats")
 def knowledge_stats(
-    since: datetime | None = None,
-    limit: int = Query(20, ge=1, le=100),
-    _: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session, scope="function"),
+    _: KnowledgeRead, session: SessionDep, since: datetime | None = None, limit: int = Query(20, ge=1, le=100)
 ) -> dict[str, Any]:
     return usage.stats(session, since, limit)

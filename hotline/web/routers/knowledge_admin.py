@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, File, Request, Response, UploadFile
 
 from hotline.errors import Invalid
 from hotline.knowledge import index, service, transfer
 from hotline.store.base import utcnow
-from hotline.web.auth import Principal, require
-from hotline.web.deps import get_session
+from hotline.web.deps import SessionDep
+from hotline.web.routers.knowledge import KnowledgeRead, KnowledgeReview, KnowledgeWrite
 
 router = APIRouter(prefix="/api/knowledge", tags=["knowledge"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,10 +25,7 @@ def _index(request: Request) -> index.KnowledgeIndex:
 
 
 @router.get("/export.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
-def export_xlsx(
-    p: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> Response:
+def export_xlsx(p: KnowledgeRead, session: SessionDep) -> Response:
     """Writers export every article's working copy; read-only roles only served articles' live
     versions (what agents read), never unreviewed drafts."""
     return Response(
@@ -40,10 +36,7 @@ def export_xlsx(
 
 
 @router.get("/export.md", response_class=Response, responses={200: {"content": {"text/markdown": {}}}})
-def export_markdown(
-    p: Principal = Depends(require("knowledge.read")),
-    session: Session = Depends(get_session, scope="function"),
-) -> Response:
+def export_markdown(p: KnowledgeRead, session: SessionDep) -> Response:
     """Writers export every article's working copy; read-only roles only served articles' live
     versions (what agents read), never unreviewed drafts."""
     return Response(
@@ -55,9 +48,7 @@ def export_markdown(
 
 @router.post("/import")
 async def import_articles(
-    file: UploadFile = File(...),
-    principal: Principal = Depends(require("knowledge.write")),
-    session: Session = Depends(get_session, scope="function"),
+    principal: KnowledgeWrite, session: SessionDep, file: UploadFile = File(...)
 ) -> dict[str, Any]:
     data = await file.read()
     name = (file.filename or "").lower()
@@ -69,19 +60,12 @@ async def import_articles(
 
 
 @router.post("/index/rebuild")
-def rebuild(
-    request: Request,
-    _: Principal = Depends(require("knowledge.review")),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, Any]:
+def rebuild(request: Request, _: KnowledgeReview, session: SessionDep) -> dict[str, Any]:
     started = utcnow()
     count = index.rebuild_index(session, _index(request))
     return {"indexed": count, "seconds": round((utcnow() - started).total_seconds(), 3)}
 
 
 @router.post("/sweep")
-def run_sweep(
-    _: Principal = Depends(require("knowledge.review")),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, list[int]]:
+def run_sweep(_: KnowledgeReview, session: SessionDep) -> dict[str, list[int]]:
     return service.sweep(session)

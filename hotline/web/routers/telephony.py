@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.audit.service import record
 from hotline.errors import Invalid
-from hotline.people.models import User
+from hotline.people.service import users_with_extensions
 from hotline.schemas import Page
-from hotline.store.db import after_commit, after_rollback
 from hotline.telephony import prompts, service
 from hotline.telephony.models import SipTrunk
 from hotline.telephony.schemas import (
@@ -33,11 +30,10 @@ from hotline.telephony.schemas import (
     TrunkPatch,
 )
 from hotline.web.auth import Principal, require
-from hotline.web.deps import get_session
-from hotline.web.pagination import ListParams, paginate
+from hotline.web.deps import ListDep, SessionDep
 
 router = APIRouter(prefix="/api/telephony", tags=["telephony"])
-ADMIN = require("telephony.admin")
+Admin = Annotated[Principal, Depends(require("telephony.admin"))]
 
 
 def _engine(request: Request) -> Any:
@@ -54,14 +50,8 @@ def _reconfigure(request: Request, session: Session) -> None:
     engine = _engine(request)
     if engine is None or engine.loop is None:
         return
-    db, sip = request.app.state.db, request.app.state.settings.sip
-
-    def apply() -> None:
-        with db.session() as fresh:
-            config = service.effective_config(fresh, sip)
-        engine.loop.call_soon_threadsafe(service.apply, engine, config)
-
-    after_commit(session, apply)
+    state = request.app.state
+    service.reconfigure_after_commit(session, state.db, state.settings.sip, engine, engine.loop)
 
 
 def _trunk_out(row: SipTrunk, engine: Any) -> TrunkOut:
@@ -76,25 +66,17 @@ def _trunk_out(row: SipTrunk, engine: Any) -> TrunkOut:
 
 
 @router.get("/trunks", response_model=Page[TrunkOut])
-def list_trunks(
-    request: Request,
-    params: ListParams = Depends(),
-    _: Principal = Depends(ADMIN),
-    session: Session = Depends(get_session, scope="function"),
-) -> dict[str, object]:
+def list_trunks(request: Request, params: ListDep, _: Admin, session: SessionDep) -> dict[str, object]:
     engine = _engine(request)
-    sortable = {"name": SipTrunk.name, "priority": SipTrunk.priority}
-    return paginate(
-        session, select(SipTrunk), params, sortable, SipTrunk.id, lambda r: _trunk_out(r, engine), "priority"
-    )
+    return service.trunks_page(session, params, lambda r: _trunk_out(r, engine))
 
 
 @router.post("/trunks", response_model=TrunkOut, status_code=201)
 def create_trunk(
     request: Request,
     body: TrunkIn,
-    principal: Principal = Depends(ADMIN),
-    session: Session = Depends(get_session, scope="function"),
+    principal: Admin,
+    session: SessionDep,
 ) -> TrunkOut:
     row = service.create_trunk(session, principal.actor, body)
     _reconfigure(request, session)
@@ -106,8 +88,8 @@ def update_trunk(
     request: Request,
     trunk_id: int,
     body: TrunkPatch,
-    principal: Principal = Depends(ADMIN),
-    session: Session = Depends(get_session, scope="function"),
+    principal: Admin,
+    session: SessionDep,
 ) -> TrunkOut:
     row = service.update_trunk(session, principal.actor, trunk_id, body)
     _reconfigure(request, session)
@@ -118,8 +100,8 @@ def update_trunk(
 def delete_trunk(
     request: Request,
     trunk_id: int,
-    principal: Principal = Depends(ADMIN),
-    session: Session = Depends(get_session, scope="function"),
+    principal: Admin,
+    session: SessionDep,
 ) -> Response:
     service.delete_trunk(session, principal.actor, trunk_id)
     _reconfigure(request, session)
@@ -130,8 +112,8 @@ def delete_trunk(
 async def check_trunk(
     request: Request,
     trunk_id: int,
-    _: Principal = Depends(ADMIN),
-    session: Session = Depends(get_session, scope="function"),
+    _: Admin,
+    session: SessionDep,
 ) -> TrunkHealth:
     """Send OPTIONS to the trunk now; 408 means it did not answer within 4 seconds."""
     row = service.get_trunk(session, trunk_id)
@@ -142,7 +124,7 @@ async def check_trunk(
 
 
 @router.get("/engine", response_model=EngineTrunks)
-def engine_trunks(request: Request, _: Principal = Depends(ADMIN)) -> EngineTrunks:
+def engine_trunks(request: Request, _: Admin) -> EngineTrunks:
     """The trunk configuration the running engine uses now (settings overlaid by the trunks table)."""
     engine = _engine(request)
     if engine is None:
@@ -158,15 +140,15 @@ def engine_trunks(request: Request, _: Principal = Depends(ADMIN)) -> EngineTrun
 @router.get("/extensions", response_model=list[ExtensionOut])
 def list_extensions(
     request: Request,
-    _: Principal = Depends(ADMIN),
-    session: Session = Depends(get_session, scope="function"),
+    _: Admin,
+    session: SessionDep,
 ) -> list[ExtensionOut]:
     """Every user with an extension, and the phones registered for it right now."""
     engine = _engine(request)
     bindings: dict[str, Any] = dict(engine.registrar.bindings) if engine is not None else {}
     now = time.monotonic()
     out = []
-    for user in session.scalars(select(User).where(User.extension.is_not(None)).order_by(User.extension)):
+    for user in users_with_extensions(session):
         ext = user.extension or ""
         live = [b for b in list(bindings.get(ext, {}).values()) if b.expires_at > now]
         contacts = [
@@ -201,8 +183,8 @@ def _prompt_out(info: prompts.PromptInfo) -> PromptOut:
 @router.get("/prompts", response_model=list[PromptOut])
 def list_prompts(
     request: Request,
-    _: Principal = Depends(ADMIN),
-    session: Session = Depends(get_session, scope="function"),
+    _: Admin,
+    session: SessionDep,
 ) -> list[PromptOut]:
     """Every prompt the flows and the waiting room use, and where its audio comes from."""
     return [_prompt_out(p) for p in prompts.list_prompts(session, _prompts_dir(request))]
@@ -211,7 +193,7 @@ def list_prompts(
 @router.get(
     "/prompts/{name}/audio", response_class=FileResponse, responses={200: {"content": {"audio/wav": {}}}}
 )
-def prompt_audio(request: Request, name: str, _: Principal = Depends(ADMIN)) -> FileResponse:
+def prompt_audio(request: Request, name: str, _: Admin) -> FileResponse:
     return FileResponse(prompts.audio_path(_prompts_dir(request), name), media_type="audio/wav")
 
 
@@ -219,40 +201,25 @@ def prompt_audio(request: Request, name: str, _: Principal = Depends(ADMIN)) -> 
 def upload_prompt(
     request: Request,
     name: str,
+    principal: Admin,
+    session: SessionDep,
     file: UploadFile = File(...),
-    principal: Principal = Depends(ADMIN),
-    session: Session = Depends(get_session, scope="function"),
 ) -> PromptOut:
     """Install a recording for a prompt (any WAV; converted to 8 kHz mono 16-bit).
 
     The audio is converted before the database is touched (sox may take a while), and the new file
     replaces the old one only once the audit entry has committed."""
-    data = file.file.read()
-    folder = _prompts_dir(request)
-    converted = prompts.convert_upload(folder, name, data)
-    record(
-        session,
-        principal.actor,
-        "upload",
-        "prompt",
-        None,
-        None,
-        {"name": name, "seconds": converted.info.seconds},
-    )
-    after_commit(session, converted.install)
-    after_rollback(session, lambda: converted.temp.unlink(missing_ok=True))
-    return _prompt_out(converted.info)
+    info = prompts.upload(session, principal.actor, _prompts_dir(request), name, file.file.read())
+    return _prompt_out(info)
 
 
 @router.delete("/prompts/{name}", status_code=204, response_class=Response)
 def delete_prompt(
     request: Request,
     name: str,
-    principal: Principal = Depends(ADMIN),
-    session: Session = Depends(get_session, scope="function"),
+    principal: Admin,
+    session: SessionDep,
 ) -> Response:
     """Remove an uploaded recording; the prompt is spoken by TTS again."""
-    path = prompts.recorded_path(_prompts_dir(request), name)  # 404 when there is none
-    record(session, principal.actor, "delete", "prompt", None, {"name": name}, None)
-    after_commit(session, lambda: path.unlink(missing_ok=True))
+    prompts.delete(session, principal.actor, _prompts_dir(request), name)
     return Response(status_code=204)
