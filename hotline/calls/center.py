@@ -205,7 +205,7 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
     def apply(self, actions: list[Action]) -> None:
         for action in actions:
             if isinstance(action, Offer):
-                self.spawn(self._offer(action))
+                self.offered(action)
             elif isinstance(action, OverflowAction):
                 self.spawn(self._overflow(action))
 

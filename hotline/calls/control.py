@@ -134,14 +134,12 @@ class CallControl(CallViews):
     async def hangup(self, agent_id: int) -> dict[str, Any]:
         """Hang up the agent's call; while it is still ringing, decline it (the ACD offers it on,
         and counts a miss as for an unanswered ring)."""
+        # An offer is in `ringing` from the moment the ACD made it (`Offers.offered`), its INVITE
+        # still on its way or not: declining it then cancels the INVITE as soon as it is out.
         ringing = next((c for c in self.live.values() if agent_id in c.ringing), None)
-        agent = self.acd.agent(agent_id)
-        if ringing is None and agent.state is AgentState.ringing and agent.call_id in self.live:
-            ringing = self.live[agent.call_id]  # offered, its INVITE not sent yet: decline all the same
-            ringing.declined.add(agent_id)
         if ringing is not None:
-            leg = ringing.ringing.pop(agent_id, None)
-            if leg is not None and leg.is_active:
+            leg = ringing.ringing.pop(agent_id)
+            if leg.is_active:
                 await leg.hangup("declined")
             self._no_answer(ringing, agent_id)
             return {"call_id": ringing.uuid, "declined": True}

@@ -23,10 +23,10 @@ class LiveCall:
     priority: int = 0
     agent_id: int | None = None
     agent_leg: Any | None = None
-    ringing: dict[int, Any] = field(default_factory=dict)  # agent -> outbound leg still ringing
+    # agent -> what rings them for this call: the offer until its INVITEs are out, then their legs
+    ringing: dict[int, Any] = field(default_factory=dict)
     ringing_callback: dict[int, bool] = field(default_factory=dict)  # agent -> offer is a callback
     answering: set[int] = field(default_factory=set)  # agents whose phone was asked to auto-answer
-    declined: set[int] = field(default_factory=set)  # agents who declined before their phone rang
     # An emergency fan-out: number -> ringing | answered | failed | no_answer | answered_elsewhere
     emergency_legs: dict[str, str] = field(default_factory=dict)
     emergency_ack: str | None = None  # the supervisor who acknowledged the alert

@@ -41,6 +41,22 @@ class _Pending:
         return None
 
 
+class Inviting:
+    """Stands in ``LiveCall.ringing`` from the ACD's offer until the agent's INVITEs are out.
+
+    Recorded synchronously when the offer is applied, so a decline from the console (or the ACD
+    taking the offer back) in that window finds the offer like a ringing phone; the cause is kept
+    and the phones are hung up with it as soon as their INVITEs return."""
+
+    is_active = True  # what will ring the agent is still on its way
+
+    def __init__(self) -> None:
+        self.cause: str | None = None
+
+    async def hangup(self, cause: str = "normal") -> None:
+        self.cause = self.cause or cause
+
+
 class Ringing:
     """The INVITEs ringing every registered phone of one agent for one offer (desk phone and
     softphone at once): the first to answer wins, the others are CANCELled. Stands in
@@ -98,7 +114,16 @@ class Offers:
 
         def callback_unroutable(self, live: LiveCall) -> None: ...
 
-    async def _offer(self, offer: Offer) -> None:
+    def offered(self, offer: Offer) -> None:
+        """The ACD offered a call: record the offer to each agent now, before any await (a
+        decline may come before the INVITEs are out), then ring their phones."""
+        live = self.live.get(offer.call_id)
+        invitations = {agent_id: Inviting() for agent_id in offer.agent_ids}
+        if live is not None:
+            live.ringing.update(invitations)
+        self.spawn(self._offer(offer, invitations))
+
+    async def _offer(self, offer: Offer, invitations: dict[int, Inviting]) -> None:
         live = self.live.get(offer.call_id)
         if live is None:
             with contextlib.suppress(HotlineError):
@@ -108,8 +133,8 @@ class Offers:
             self.callback_unroutable(live)  # no agent is rung for a call that cannot be placed
             return
         live.state = "ringing"
-        for agent_id in offer.agent_ids:
-            self.spawn(self._ring_agent(live, agent_id, offer))
+        for agent_id, inviting in invitations.items():
+            self.spawn(self._ring_agent(live, agent_id, offer, inviting))
         self.spawn(self.screen_pop(live, offer.agent_ids))
 
     async def _call_agent(
@@ -158,19 +183,19 @@ class Offers:
 
         self.writer.submit(write)
 
-    async def _ring_agent(self, live: LiveCall, agent_id: int, offer: Offer) -> None:
+    async def _ring_agent(self, live: LiveCall, agent_id: int, offer: Offer, inviting: Inviting) -> None:
         callback = offer.callback and live.callback_number is not None
         try:
             ringing = await self._call_phones(live, agent_id, callback)
         except (LookupError, OSError) as exc:
             log.info("agent %s has no reachable phone: %s", agent_id, exc)
-            self._no_answer(live, agent_id)
+            if live.ringing.get(agent_id) is inviting:
+                live.ringing.pop(agent_id, None)
+                self._no_answer(live, agent_id)
             return
-        agent = self.acd.agents.get(agent_id)
-        if agent is None or agent.state is not AgentState.ringing or agent.call_id != live.uuid:
+        if live.ringing.get(agent_id) is not inviting:
             # declined from the console, or withdrawn, while the INVITE was on its way
-            await ringing.hangup("declined" if agent_id in live.declined else "cancelled")
-            live.declined.discard(agent_id)
+            await ringing.hangup(inviting.cause or "cancelled")
             return
         live.ringing_callback[agent_id] = callback
         self._agent_leg_rings(live, agent_id, ringing)
@@ -213,6 +238,8 @@ class Offers:
         if live is None:
             raise Conflict("no call is ringing for this agent", "当前没有振铃的来电")
         old = live.ringing[agent_id]
+        if isinstance(old, Inviting):  # its INVITE is not out yet: nothing rings to pick up
+            raise Conflict("no call is ringing for this agent", "当前没有振铃的来电")
         if isinstance(old, _Pending) or agent_id in live.answering:
             return self.agent_view(agent_id)  # a second press while the phone is being asked
         callback = live.ringing_callback.get(agent_id, False)

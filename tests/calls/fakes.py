@@ -175,6 +175,7 @@ class FakeEngine:
         self.phones: dict[str, tuple[str, float]] = {}  # extension/number -> (behaviour, delay)
         self.devices: dict[str, list[str]] = {}  # extension -> its registered phones (keys of phones)
         self.originated: list[FakeLeg] = []
+        self.invite_gate: asyncio.Event | None = None  # set: INVITEs wait for it (one on its way)
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def spawn(self, coro: Any) -> None:
@@ -193,6 +194,8 @@ class FakeEngine:
         binding: Any = None,
     ) -> FakeLeg:
         phone = binding if binding is not None else self.resolve(target)
+        if self.invite_gate is not None:
+            await self.invite_gate.wait()
         leg = FakeLeg(self, call or FakeCall(self), caller_id, target)
         leg.headers = dict(headers)
         self.originated.append(leg)

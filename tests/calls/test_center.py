@@ -7,11 +7,13 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from hotline.acd.states import AgentState
 from hotline.calls.center import CallCenter
 from hotline.calls.models import Call, CallLeg, QueueEventRow
+from hotline.errors import Conflict
 from hotline.store.db import Database
 from tests.calls.fakes import FakeEngine
 from tests.calls.helpers import run_center, seed, until
@@ -326,6 +328,68 @@ def test_console_answer_calls_the_phone_again_with_auto_answer(sqlite_db: Databa
         ("elderly", "connect", a1),
         ("elderly", "complete", a1),
     ]
+
+
+def test_declining_before_the_invite_is_out_cancels_the_offer_and_the_invite(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """The console shows the offer as soon as the ACD makes it, before the INVITE to the agent's
+    phone is out: a decline in that window is a decline (no 409), the next agent gets the call,
+    and the INVITE is cancelled as soon as it is sent."""
+    ids = seed(sqlite_db, max_no_answer=3, ring_timeout_seconds=30)
+    a1, a2 = ids["a1"], ids["a2"]
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones["1001"] = ("ignore", 0)
+        engine.phones["1002"] = ("answer", 0.05)
+        engine.invite_gate = asyncio.Event()
+        center.login(a1)
+        caller = await engine.incoming("13800000002", "1")
+        await until(lambda: center.acd.agents[a1].state is AgentState.ringing)
+        assert not engine.originated  # held at the gate: the phone does not ring yet
+        with pytest.raises(Conflict):
+            await center.answer(a1)  # nothing rings to be picked up yet
+        center.login(a2)
+        result = await center.hangup(a1)
+        assert result["declined"] is True and center.acd.agents[a1].state is AgentState.ready
+        engine.invite_gate.set()
+        await until(lambda: center.acd.agents[a2].state is AgentState.talking, timeout=3)
+        [to_a1] = [leg for leg in engine.originated if leg.dialed == "1001"]
+        assert to_a1.cause == "declined" and not to_a1.is_active
+        await caller.hangup()
+
+    run_center(sqlite_db, tmp_path, body)
+    kinds = [k for _, k, _ in _log(sqlite_db)]
+    assert kinds[:3] == ["enter", "ring_no_answer", "connect"]
+
+
+def test_a_declined_offer_made_again_to_the_same_agent_rings_their_phone_once(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """The only agent declines before the INVITE is out and the ACD offers the call to them again
+    at once: the first INVITE is cancelled as declined, the second rings, and only it."""
+    ids = seed(sqlite_db, max_no_answer=3, ring_timeout_seconds=30)
+    a1 = ids["a1"]
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones["1001"] = ("ignore", 0)
+        engine.invite_gate = asyncio.Event()
+        center.login(a1)
+        caller = await engine.incoming("13800000002", "1")
+        await until(lambda: center.acd.agents[a1].state is AgentState.ringing)
+        await center.hangup(a1)
+        assert center.acd.agents[a1].state is AgentState.ringing  # offered again straight away
+        engine.invite_gate.set()
+        await until(lambda: len(engine.originated) == 2)
+        await asyncio.sleep(0.05)
+        first, second = engine.originated
+        assert first.cause == "declined" and not first.is_active
+        assert second.is_active
+        live = next(iter(center.live.values()))
+        assert live.ringing[a1].legs == [second]
+        await caller.hangup()
+
+    run_center(sqlite_db, tmp_path, body)
 
 
 def test_agent_hanging_up_ends_a_listened_call_but_not_a_barged_one(
