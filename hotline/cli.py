@@ -9,6 +9,7 @@ import sys
 import typer
 
 from hotline import __version__
+from hotline.calls.cli import simulate_cmd
 from hotline.config import get_settings
 from hotline.ivr.cli import ivr_app
 
@@ -19,6 +20,7 @@ user_app = typer.Typer(help="user accounts")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
+ivr_app.command("simulate")(simulate_cmd)
 app.add_typer(ivr_app, name="ivr")
 knowledge_app = typer.Typer(help="knowledge base maintenance")
 workorders_app = typer.Typer(help="work-order maintenance")

@@ -60,7 +60,7 @@ class SipSettings(BaseModel):
     tcp_max_per_ip: int = 32
 
 
-# Number classes of the dial plan (`hotline.calls.dialplan`); emergency numbers are always allowed.
+# Number classes of the dial plan (`hotline.dialplan.plan`); emergency numbers are always allowed.
 DialCategory = Literal[
     "extension", "service", "local", "mobile", "national", "international", "premium", "satellite"
 ]

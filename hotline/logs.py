@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from hotline.people.masking import MaskingFilter, mask_text
+from hotline.masking import MaskingFilter, mask_text
 
 # Fields of security events (e.g. a SIP lockout) that log collectors filter on.
 SECURITY_FIELDS = ("event", "source_ip", "extension", "failures", "seconds")

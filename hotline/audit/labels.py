@@ -75,7 +75,7 @@ VERB_ZH = {
     "reply_refused": "答复无法发送",
     "reply_skipped": "答复不发送",
     "reply_retry": "答复重新发送",
-    # work-order notifications by mail/SMS (hotline/workorders/notify_prefs.py, notify_out.py)
+    # work-order notifications by mail/SMS (workorders/notify_prefs.py, channels/notify_out.py)
     "settings": "通知设置",
     "queue": "待发送",
     "sent": "已发送",

@@ -24,14 +24,14 @@ from hotline.acd.states import SIGNED_OUT, AgentState
 from hotline.audit.service import SYSTEM
 from hotline.bus import Bus
 from hotline.calls import cdr
-from hotline.calls.dialplan import DialPlan, dialable
-from hotline.calls.dialplan import audit as audit_attempt
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.views import OUTBOUND_PREFIX, CallViews
 from hotline.calls.writer import Writer
 from hotline.config import get_settings
+from hotline.dialplan.plan import DialPlan, dialable
+from hotline.dialplan.plan import audit as audit_attempt
 from hotline.errors import Conflict, HotlineError, Invalid, NotFound
 from hotline.people.models import User
 from hotline.store.base import utcnow

@@ -1,4 +1,6 @@
-"""What the IVR and the screen pop know about a caller, looked up once per call by phone number.
+"""What the IVR and the screen pop know about a caller, looked up once per call by phone number,
+and the IVR environment built on it (`environment`, `simulate`: the simulator walks a flow for a
+caller number exactly as a live call would).
 
 Open work orders come from a pluggable lookup (the work-order package registers one with
 `set_open_work_orders_lookup`), so this package does not reach into another domain's tables.
@@ -7,13 +9,16 @@ Open work orders come from a pluggable lookup (the work-order package registers 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.calls.models import Call
-from hotline.ivr.interpreter import CallerFacts
+from hotline.ivr import runtime
+from hotline.ivr.flow import Flow
+from hotline.ivr.interpreter import CallerFacts, Environment
+from hotline.ivr.simulate import Simulation
 from hotline.people.service import lookup_by_phone
 from hotline.store.base import utcnow
 
@@ -58,3 +63,29 @@ def caller_facts(
     recent = session.scalar(query)
     facts.repeat = bool(recent)
     return facts
+
+
+def environment(
+    session: Session,
+    number: str,
+    at: datetime | None = None,
+    queue_load: Callable[[str], int] | None = None,
+    call_uuid: str | None = None,
+) -> Environment:
+    """The IVR environment for a call from `number` (no number: an unknown caller)."""
+    facts = caller_facts(session, number, call_uuid=call_uuid) if number else CallerFacts(number="")
+    return runtime.environment(session, facts, open_work_orders(session, facts.caller_id), at, queue_load)
+
+
+def simulate(
+    session: Session,
+    flow: Flow,
+    digits: list[str],
+    number: str = "",
+    at: datetime | None = None,
+    queue_load: dict[str, int] | None = None,
+) -> Simulation:
+    """Walk `flow` with `digits` for a caller from `number`, as a live call would (the simulator)."""
+    facts = caller_facts(session, number) if number else CallerFacts(number="")
+    orders = open_work_orders(session, facts.caller_id)
+    return runtime.simulate_flow(session, flow, digits, facts, orders, at, queue_load)

@@ -15,7 +15,7 @@ from hotline.calls import recordings
 from hotline.calls.models import Call, CallLeg, QueueEventRow, Recording
 from hotline.calls.schemas import CdrDetailOut, CdrOut, LegOut, QueueEventOut, RecordingOut
 from hotline.errors import NotFound
-from hotline.people.masking import mask_phone
+from hotline.masking import mask_phone
 from hotline.store.pagination import PageRequest, paginate
 
 

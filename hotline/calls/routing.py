@@ -27,12 +27,12 @@ from hotline.acd.priority import EMERGENCY
 from hotline.bus import Bus
 from hotline.calls import cdr
 from hotline.calls.alerts import legs_list
+from hotline.calls.facts import environment
 from hotline.calls.live import LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
 from hotline.ivr.flow import Flow, validate
 from hotline.ivr.interpreter import CallerFacts, CollectDigits, Outcome, PlayPrompt, run
-from hotline.ivr.runtime import environment
 from hotline.ivr.service import flow_by_name, flow_for_number, published_definition
 from hotline.store.base import utcnow
 from hotline.store.db import Database

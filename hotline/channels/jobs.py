@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hotline.channels import replies
+from hotline.channels import notify_out, replies
+from hotline.channels.inbox import retry_pending
 from hotline.channels.mail_out import send_queued_mail
 from hotline.channels.sms_out import send_queued
 from hotline.jobs import Job
@@ -14,4 +15,9 @@ JOBS = [
     Job("channels.send_mail_acks", 60, lambda db, now: send_queued_mail(db, now)),
     # Departments' answers and closings back to the citizen over their own channel.
     Job("channels.send_replies", 20, lambda db, now: replies.run(db, now)),
+    # Channel messages stored but not yet turned into orders (each failure backs off, then dead-letters).
+    Job("channels.retry_inbox", 60, lambda db, now: retry_pending(db)),
+    # Work-order notifications by mail/SMS to the staff who asked for them (its name kept from
+    # when it ran in the work-orders package: the job lease is by name).
+    Job("workorders.send_notifications", 15, lambda db, now: notify_out.run(db, now)),
 ]

@@ -1,44 +1,18 @@
-"""`hotline ivr ...`: walk a flow in text (`simulate`) and check a flow file (`check`)."""
+"""`hotline ivr ...`: check a flow file (`check`) and speak the prompts (`prompts`).
+
+`hotline ivr simulate` walks a flow for a caller number as a live call would, so it looks the
+caller up with the call center's facts: it is `hotline.calls.cli.simulate_cmd`, added to this group
+by `hotline.cli`.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import typer
 
 ivr_app = typer.Typer(help="IVR flows: simulate and check")
-
-
-@ivr_app.command("simulate")
-def simulate_cmd(
-    flow: str = typer.Argument(..., help="flow name in the database, or a .json file"),
-    digits: str = typer.Option("", help="key presses per prompt, comma-separated; empty = silence"),
-    caller: str = typer.Option("", help="the calling number (care profile, contacts are looked up)"),
-    at: str = typer.Option("", help="ISO time of the call (business hours); default now"),
-    draft: bool = typer.Option(False, help="walk the draft instead of the published version"),
-) -> None:
-    """Walk FLOW with the given digits and print what the caller hears and where they end up."""
-    from hotline.errors import HotlineError
-    from hotline.ivr.flow import validate
-    from hotline.ivr.runtime import load_flow, simulate_flow
-    from hotline.store.db import get_database
-
-    presses = digits.split(",") if digits else []
-    when = datetime.fromisoformat(at) if at else None
-    try:
-        with get_database().session() as session:
-            if flow.endswith(".json"):
-                parsed = validate(json.loads(Path(flow).read_text(encoding="utf-8")))
-            else:
-                parsed = load_flow(session, flow, draft)
-            result = simulate_flow(session, parsed, presses, caller, when)
-    except HotlineError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(2) from exc
-    for line in result.transcript:
-        typer.echo(line)
 
 
 @ivr_app.command("check")

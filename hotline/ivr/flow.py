@@ -159,6 +159,18 @@ def references(node: Any) -> list[str]:
     return out
 
 
+def rung_numbers(flow: Flow) -> list[str]:
+    """The numbers a flow may ring for any caller: transfers to an agent or an external number, and
+    every emergency node's numbers (the dial plan checks them before the flow is published)."""
+    numbers: list[str] = []
+    for node in flow.nodes.values():
+        if isinstance(node, Transfer) and node.target_kind != "queue":
+            numbers.append(node.target)
+        elif isinstance(node, Emergency):
+            numbers.extend(node.numbers)
+    return numbers
+
+
 def parse(definition: dict[str, Any]) -> Flow:
     try:
         return _FLOW.validate_python(definition)

@@ -1,6 +1,8 @@
-"""Building an IVR run's environment from the database: caller facts, business hours, queue load.
+"""Building an IVR run's environment from the database: business hours, queue load, the caller.
 
 Shared by the simulator (CLI and API) and the live call center so both walk a flow the same way.
+Who the caller is (`CallerFacts`: care profile, repeat call, open work orders) is looked up by the
+call center (`hotline.calls.facts`), which owns the call history, and handed in here.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from sqlalchemy.orm import Session
 from hotline.acd.hours import is_open
 from hotline.acd.models import AcdQueue
 from hotline.acd.service import hours_by_name
-from hotline.calls.facts import caller_facts, open_work_orders
 from hotline.ivr.flow import Flow, validate
 from hotline.ivr.interpreter import CallerFacts, Environment
 from hotline.ivr.service import draft, flow_by_name, published_definition
@@ -25,14 +26,13 @@ from hotline.store.base import utcnow
 
 def environment(
     session: Session,
-    number: str,
+    facts: CallerFacts,
+    open_orders: int = 0,
     at: datetime | None = None,
     queue_load: Callable[[str], int] | None = None,
-    call_uuid: str | None = None,
 ) -> Environment:
+    """The run's environment for a caller already looked up (`facts`, with `open_orders` of theirs)."""
     schedules = hours_by_name(session)
-    facts = caller_facts(session, number, call_uuid=call_uuid) if number else CallerFacts(number="")
-    wo = open_work_orders(session, facts.caller_id)
 
     def open_now(hours: str | None, when: datetime) -> bool:
         schedule = schedules.get(hours or "")
@@ -43,7 +43,7 @@ def environment(
         now=at or utcnow(),
         is_open=open_now,
         queue_load=queue_load or (lambda queue: 0),
-        open_work_orders=lambda caller: wo,
+        open_work_orders=lambda caller: open_orders,
     )
 
 
@@ -59,12 +59,13 @@ def simulate_flow(
     session: Session,
     flow: Flow,
     digits: list[str],
-    caller: str = "",
+    facts: CallerFacts,
+    open_orders: int = 0,
     at: datetime | None = None,
     queue_load: dict[str, int] | None = None,
 ) -> Simulation:
     loads = queue_load or {}
-    env = environment(session, caller, at, lambda q: loads.get(q, 0))
+    env = environment(session, facts, open_orders, at, lambda q: loads.get(q, 0))
     # Queue targets are named by their labels in the Chinese transcript (codes mean nothing there).
     labels = {name: label for name, label in session.execute(select(AcdQueue.name, AcdQueue.label))}
     return simulate(flow, env, digits, labels)

@@ -14,10 +14,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record, snapshot
-from hotline.calls.dialplan import DialPlan
 from hotline.config import get_settings
+from hotline.dialplan.plan import DialPlan
 from hotline.errors import Conflict, NotFound, stale_version
-from hotline.ivr.flow import check, validate
+from hotline.ivr.flow import check, rung_numbers, validate
 from hotline.ivr.models import IvrFlow, IvrFlowVersion
 from hotline.store.base import utcnow
 from hotline.store.pagination import PageRequest, paginate
@@ -124,9 +124,9 @@ def publish(session: Session, actor: Actor, flow_id: int, number: int | None = N
             raise Conflict("there is no draft to publish", "没有可发布的草稿")
     else:
         row = get_version(session, flow_id, number)
-    validate(row.definition)
+    parsed = validate(row.definition)
     # A flow rings numbers for every caller: the dial plan is checked before it can go live.
-    refused = DialPlan(get_settings().dial_plan).check_flow(row.definition)
+    refused = DialPlan(get_settings().dial_plan).check_flow_numbers(rung_numbers(parsed))
     if refused is not None:
         raise refused.error()
     before = snapshot(flow)

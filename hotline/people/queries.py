@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline.audit.service import Actor, record
 from hotline.exports import row
+from hotline.masking import mask_address, mask_id_number, mask_phone
 from hotline.people import service
-from hotline.people.masking import mask_address, mask_id_number, mask_phone
 from hotline.people.models import Caller, CallerPhone, Department, User
 from hotline.people.phones import normalize_phone
 from hotline.people.schemas import CallerOut, caller_out, department_out, user_out

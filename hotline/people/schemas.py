@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from hotline.people.masking import mask_address, mask_id_number, mask_phone, mask_text
+from hotline.masking import mask_address, mask_id_number, mask_phone, mask_text
 from hotline.people.models import Caller, Department, User
 from hotline.people.permissions import Role
 from hotline.schemas import DbId, Out, StrictIn

@@ -24,7 +24,7 @@ from hotline.acd.ready import Agent
 from hotline.bus import Event, get_bus
 from hotline.calls.center import CallCenter, get_center
 from hotline.errors import HotlineError
-from hotline.people.masking import mask_address, mask_id_number, mask_phone
+from hotline.masking import mask_address, mask_id_number, mask_phone
 from hotline.store.db import Database
 from hotline.web.auth import COOKIE, Principal, principal_from_credentials
 

@@ -17,7 +17,7 @@ from sqlalchemy import Select, exists, false, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record
-from hotline.people.masking import mask_text
+from hotline.masking import mask_text
 from hotline.workorders.models import Notification, NotificationRead, WorkOrder
 from hotline.workorders.service import Who
 

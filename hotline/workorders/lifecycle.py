@@ -17,7 +17,7 @@ from hotline.store.base import utcnow
 from hotline.workorders.calendar import WorkCalendar
 from hotline.workorders.deadlines import arm, clocks, policy_days
 from hotline.workorders.models import ExtensionRequest, Notification, ReturnVisit, WorkOrder, WorkOrderEvent
-from hotline.workorders.service import Who, check_version, department_exists, flush, get_order, timeline
+from hotline.workorders.orders import Who, check_version, department_exists, flush, get_order, timeline
 from hotline.workorders.states import TERMINAL, Action, State, check
 
 SATISFIED = ("satisfied", "basically_satisfied")

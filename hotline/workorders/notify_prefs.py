@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record
 from hotline.errors import Conflict, Invalid
-from hotline.people.masking import mask_phone
+from hotline.masking import mask_phone
 from hotline.people.models import User
 from hotline.people.permissions import ROLE_PERMISSIONS
 from hotline.people.phones import normalize_phone

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from hotline.people.masking import mask_text
+from hotline.masking import mask_text
 from hotline.workorders.models import Notification, WorkOrder
 
 SIGNATURE = "【民政服务热线】"

@@ -19,7 +19,7 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from hotline.errors import Invalid
-from hotline.people.masking import mask_text
+from hotline.masking import mask_text
 from hotline.schemas import StrictIn
 from hotline.store.pagination import PageRequest, decode_cursor, encode_cursor, paginate
 from hotline.workorders import overview, ranking, search

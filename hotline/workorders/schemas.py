@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
-from hotline.people.masking import mask_address, mask_phone, mask_text
+from hotline.masking import mask_address, mask_phone, mask_text
 from hotline.schemas import Out, StrictIn
 from hotline.workorders.models import WorkOrder
 from hotline.workorders.service import Who

@@ -1,8 +1,8 @@
 """Creating, reading and changing work orders. Every write records the timeline, the audit log and
 a bus event in the caller's transaction; state changes go through `lifecycle.act`.
 
-`Who` is the acting principal reduced to what the domain needs (actor, permissions, department),
-so jobs and channels can act without the web layer.
+`Who` (the acting principal) and the primitives every write shares live in `orders.py`, below both
+this module and `lifecycle.py`; they are re-exported here for the callers that import them from here.
 """
 
 from __future__ import annotations
@@ -13,38 +13,25 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from hotline.audit.service import SYSTEM, Actor, record, snapshot
+from hotline.audit.service import record, snapshot
 from hotline.bus import get_bus
-from hotline.errors import Conflict, Forbidden, Invalid, NotFound, stale_version
-from hotline.people.models import Caller, Department
-from hotline.people.permissions import PERMISSIONS
+from hotline.errors import Conflict, Forbidden, Invalid
+from hotline.people.models import Caller
 from hotline.store.base import utcnow
 from hotline.store.db import after_commit
 from hotline.workorders import search
 from hotline.workorders.deadlines import TYPES, URGENCIES
+from hotline.workorders.lifecycle import act
 from hotline.workorders.models import Category, WorkOrder, WorkOrderEvent, WorkOrderLink
 from hotline.workorders.numbers import next_number
-
-
-@dataclass(frozen=True)
-class Who:
-    actor: Actor
-    permissions: frozenset[str]
-    department_id: int | None = None
-
-    @property
-    def department_only(self) -> bool:
-        """Department handlers see and act on their own department's orders only."""
-        return "workorders.read" not in self.permissions
-
-    @property
-    def pii(self) -> bool:
-        return "pii.read" in self.permissions
-
-
-SYSTEM_WHO = Who(SYSTEM, frozenset(PERMISSIONS))
+from hotline.workorders.orders import SYSTEM_WHO as SYSTEM_WHO
+from hotline.workorders.orders import Who as Who
+from hotline.workorders.orders import check_version as check_version
+from hotline.workorders.orders import department_exists as department_exists
+from hotline.workorders.orders import flush as flush
+from hotline.workorders.orders import get_order as get_order
+from hotline.workorders.orders import timeline as timeline
 
 
 @dataclass
@@ -66,61 +53,6 @@ class NewOrder:
     recording_ids: list[str] = field(default_factory=list)
     attachments: list[str] = field(default_factory=list)
     accept: bool = True
-
-
-def flush(session: Session, order: WorkOrder) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict(
-            f"work order {order.number} was changed by someone else meanwhile; reload it",
-            f"工单 {order.number} 已被他人修改，请刷新后重试",
-        ) from exc
-
-
-def check_version(order: WorkOrder, version: int | None) -> None:
-    if version is not None and version != order.version:
-        raise stale_version(f"work order {order.number}", version, order.version)
-
-
-def get_order(session: Session, who: Who, order_id: int, for_update: bool = False) -> WorkOrder:
-    stmt = select(WorkOrder).where(WorkOrder.id == order_id)
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    order = session.scalar(stmt)
-    if order is None or (
-        who.department_only and (who.department_id is None or order.department_id != who.department_id)
-    ):
-        # Another department's order does not exist for a department handler.
-        raise NotFound(f"work order {order_id} not found", f"工单 {order_id} 不存在")
-    return order
-
-
-def timeline(
-    session: Session,
-    order: WorkOrder,
-    actor: Actor,
-    action: str,
-    from_state: str | None,
-    note: str | None = None,
-    at: datetime | None = None,
-) -> None:
-    """One timeline entry, dated when the step happened (`at`: an action's `now`, e.g. demo data
-    or a replayed import), not when the row happened to be written."""
-    session.add(
-        WorkOrderEvent(
-            workorder_id=order.id,
-            at=at or utcnow(),
-            actor_id=actor.id,
-            actor=actor.name,
-            action=action,
-            from_state=from_state,
-            to_state=order.state,
-            department_id=order.department_id,
-            note=note,
-        )
-    )
 
 
 def _validate(session: Session, data: NewOrder) -> None:
@@ -182,8 +114,6 @@ def create(session: Session, who: Who, data: NewOrder, now: datetime | None = No
     # Announced once committed (a call's recording marks it; nobody hears of an order rolled back).
     after_commit(session, lambda: get_bus().publish("workorder.created", event))
     if data.accept:
-        from hotline.workorders.lifecycle import act
-
         act(session, who, order.id, "accept", order.version, now=now)
     return order
 
@@ -255,13 +185,6 @@ def reveal_contact(session: Session, who: Who, order_id: int) -> tuple[WorkOrder
         {"number": order.number, "phones": len(phones)},
     )  # fmt: skip
     return order, phones
-
-
-def department_exists(session: Session, department_id: int) -> Department:
-    dept = session.get(Department, department_id)
-    if dept is None or not dept.active:
-        raise Invalid(f"department {department_id} does not exist", "承办单位不存在")
-    return dept
 
 
 def contact_phones(session: Session, order: WorkOrder) -> list[str]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from hotline.audit.models import AuditEntry
-from hotline.ivr.cli import ivr_app
+from hotline.cli import app as hotline_app
 from hotline.ivr.demo import DEMO_FLOW
 from hotline.store.db import Database
 
@@ -67,10 +67,20 @@ def test_cli_simulate(client: TestClient, auth: H, db: Database) -> None:
     client.post("/api/ivr/flows/1/publish", headers=auth("admin"))
     runner = CliRunner()
     result = runner.invoke(
-        ivr_app,
-        ["simulate", "main", "--digits", "9,2", "--caller", "13800000000", "--at", "2026-11-25T10:00+08:00"],
+        hotline_app,
+        [
+            "ivr",
+            "simulate",
+            "main",
+            "--digits",
+            "9,2",
+            "--caller",
+            "13800000000",
+            "--at",
+            "2026-11-25T10:00+08:00",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "养老服务请按1" in result.output and "=> enqueue -> assistance" in result.output
-    result = runner.invoke(ivr_app, ["simulate", "nope"])
+    result = runner.invoke(hotline_app, ["ivr", "simulate", "nope"])
     assert result.exit_code == 2

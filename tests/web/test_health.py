@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hotline.logs import JsonFormatter, setup_logging
-from hotline.people.masking import MaskingFilter
+from hotline.masking import MaskingFilter
 
 
 def test_health_ready_metrics(client: TestClient, auth: Callable[[str], dict[str, str]]) -> None:

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hotline.audit.models import AuditEntry
+from hotline.channels import notify_out
 from hotline.channels.settings import ChannelSettings
 from hotline.people.models import User
 from hotline.store.db import Database
-from hotline.workorders import notify_out
 from tests.workorders.notifyrig import dispatched
 
 Auth = Callable[[str], dict[str, str]]

@@ -2,7 +2,7 @@
 call in progress, and the live WebSocket at /api/calls/ws (records: `call_records.py`).
 
 Call control needs the running call center (`hotline serve` starts it with the telephony engine);
-without it those endpoints answer 409. Numbers to ring pass the dial plan (`calls/dialplan.py`):
+without it those endpoints answer 409. Numbers to ring pass the dial plan (`dialplan/plan.py`):
 refused ones answer 403 `number_refused`. Dials, consults, transfers, callbacks (allowed or
 refused) and supervisor actions are audited.
 """
@@ -19,8 +19,6 @@ from sqlalchemy.orm import Session
 from hotline.audit.service import record
 from hotline.calls import cdr, marks
 from hotline.calls.center import CallCenter, get_center
-from hotline.calls.dialplan import Decision, center_extensions
-from hotline.calls.dialplan import audit as audit_attempt
 from hotline.calls.schemas import (
     AgentStateIn,
     CallbackIn,
@@ -38,6 +36,8 @@ from hotline.calls.schemas import (
 )
 from hotline.calls.views import agent_today
 from hotline.config import Settings
+from hotline.dialplan.plan import Decision, center_extensions
+from hotline.dialplan.plan import audit as audit_attempt
 from hotline.errors import Conflict, Forbidden
 from hotline.store.db import Database
 from hotline.web import live as live_ws

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
+from hotline.calls import facts
 from hotline.ivr import service
 from hotline.ivr.flow import Flow, check_messages, validate
 from hotline.ivr.models import IvrFlow
-from hotline.ivr.runtime import load_flow, simulate_flow
+from hotline.ivr.runtime import load_flow
 from hotline.ivr.schemas import (
     CheckOut,
     DefinitionIn,
@@ -116,7 +117,7 @@ def simulate(flow_id: int, body: SimulateIn, _: IvrRead, session: SessionDep) ->
     flow: Flow = (
         validate(body.definition) if body.definition else load_flow(session, flow_row.name, body.draft)
     )
-    return simulate_flow(session, flow, body.digits, body.caller, body.at, body.queue_load).as_dict()
+    return facts.simulate(session, flow, body.digits, body.caller, body.at, body.queue_load).as_dict()
 
 
 @router.get("/node-types")

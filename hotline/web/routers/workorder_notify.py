@@ -1,6 +1,6 @@
 """Work-order notifications by mail and SMS over HTTP: a user's own 通知设置, an administrator's
 view of anyone's, and the delivery outbox for operators (list, retry). Thin: the work is in
-`hotline.workorders.notify_prefs` and `notify_out`. Its name sorts before `workorders.py`, so
+`hotline.workorders.notify_prefs` and `hotline.channels.notify_out`. Its name sorts before `workorders.py`, so
 these literal paths come before `/{order_id}`."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from hotline.channels import notify_out
 from hotline.web.auth import Principal, require
 from hotline.web.deps import IdPath, PrincipalDep, SessionDep
-from hotline.workorders import notify_out, notify_prefs
+from hotline.workorders import notify_prefs
 from hotline.workorders.notify_prefs import NotifyPrefsIn
 
 router = APIRouter(prefix="/api/workorders/notify", tags=["workorders"])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from hotline.audit.service import Actor, record
 from hotline.config import DialPlanSettings
 from hotline.errors import Forbidden
-from hotline.people.masking import mask_phone
+from hotline.masking import mask_phone
 from hotline.people.models import User
 from hotline.people.permissions import ROLE_LABELS_ZH
 
@@ -198,18 +199,10 @@ class DialPlan:
             return replace(decision, allowed=False, reason=reason, reason_zh=reason_zh)
         return decision
 
-    def check_flow(self, definition: dict[str, Any]) -> Decision | None:
-        """The first number an IVR flow would ring (a transfer to an agent or an external number,
-        an emergency node's numbers) that the plan refuses for flows; None when all are allowed."""
-        from hotline.ivr.flow import Emergency, Transfer, parse
-
-        targets: list[str] = []
-        for node in parse(definition).nodes.values():
-            if isinstance(node, Transfer) and node.target_kind != "queue":
-                targets.append(node.target)
-            elif isinstance(node, Emergency):
-                targets.extend(node.numbers)
-        for target in targets:
+    def check_flow_numbers(self, numbers: Iterable[str]) -> Decision | None:
+        """The first of the numbers an IVR flow would ring (a transfer to an agent or an external
+        number, an emergency node's numbers) that the plan refuses for flows; None when all are allowed."""
+        for target in numbers:
             decision = self._decide(target, set(self.settings.flows), ("IVR flows", "IVR 流程"), frozenset())
             if not decision.allowed:
                 return decision

@@ -11,6 +11,10 @@ sent, so a crash or restart mid-send leaves it `sending`, and the next run settl
 exponentially; `dead` after the last. Just before sending, a row that no longer applies
 (unsubscribed, user inactive or moved out of scope, order ended) is `skipped`, and one inside
 the user's quiet hours waits until they end.
+
+Here, beside the other outboxes that use the channels' senders (`replies.py`, `mail_out.py`,
+`sms_out.py`), rather than in the work-orders package: channels build on work orders, never the
+other way round. What a user subscribed to is `hotline.workorders.notify_prefs`.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from hotline.channels import mail_out, sms_out
 from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.config import get_settings
 from hotline.errors import Conflict, NotFound
-from hotline.people.masking import mask_phone
+from hotline.masking import mask_phone
 from hotline.people.models import User
 from hotline.store.base import utcnow
 from hotline.store.db import Database

@@ -13,11 +13,11 @@ import httpx
 from sqlalchemy import select
 
 from hotline.audit.models import AuditEntry
+from hotline.channels import notify_out
 from hotline.channels.settings import ChannelSettings
 from hotline.people.permissions import Role
 from hotline.store.base import utcnow
 from hotline.store.db import Database
-from hotline.workorders import notify_out
 from hotline.workorders.deadlines import sweep_deadlines
 from hotline.workorders.lifecycle import act
 from hotline.workorders.models import NotifyDelivery

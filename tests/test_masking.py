@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from hotline.people.masking import MaskingFilter, mask_address, mask_id_number, mask_phone, mask_text
+from hotline.masking import MaskingFilter, mask_address, mask_id_number, mask_phone, mask_text
 
 
 def test_id_number() -> None:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hotline.calls.dialplan import Category, DialPlan, NumberRefused, dialable, normalise
 from hotline.config import DialPlanSettings, Settings
+from hotline.dialplan.plan import Category, DialPlan, NumberRefused, dialable, normalise
 
 PLAN = DialPlan(DialPlanSettings())
 EXTENSIONS = frozenset({"1001", "2001"})
