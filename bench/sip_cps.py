@@ -1,6 +1,7 @@
 """SIP load benchmark on loopback: our engine vs SIPp direct vs Kamailio (stateful t_relay, 1 worker).
 
-Run: ``.venv/bin/python -m bench.sip_cps [--quick] [--profile] [--media 100,200,300,400,500]``
+Run: ``.venv/bin/python -m bench.sip_cps [--quick] [--profile] [--media 100,200,300,400,500]
+[--against TREE]``
 
 1. Signaling CPS. SIPp's built-in ``uac`` (127.0.0.2, a trunk peer) calls extension 1001, which a
    SIPp ``uas`` (127.0.0.3) has registered with digest auth; the engine's default routing rings it and
@@ -12,6 +13,10 @@ Run: ``.venv/bin/python -m bench.sip_cps [--quick] [--profile] [--media 100,200,
    echoes it back (``-rtp_echo``), so the engine relays two streams per call and records the whole
    call to a stereo WAV. We step the number of calls held at once and report failures, RTP loss and
    engine CPU.
+3. With ``--against TREE`` (another checkout, e.g. ``git worktree add /tmp/ref main``), the
+   engine of that tree is ramped too, alternately with ours (reference, ours, reference, ours), and
+   the signaling figures and engine CPU at each rate are printed side by side: a change to the
+   engine compared with its base in one run, on the same loaded box.
 Everything binds to 127.0.0.x only; every loop is bounded by step lists and timeouts.
 """
 
@@ -213,7 +218,9 @@ def start_kamailio(tmp: Path, port: int, uas_port: int) -> subprocess.Popen[byte
     return proc
 
 
-def start_engine(tmp: Path, port: int, record: bool) -> subprocess.Popen[bytes]:
+def start_engine(tmp: Path, port: int, record: bool, tree: Path | None = None) -> subprocess.Popen[bytes]:
+    """The engine of this checkout, or of ``tree`` (run from there, importing its ``hotline``)."""
+    env = dict(os.environ, PYTHONPATH=str(tree)) if tree is not None else None
     args = [
         sys.executable,
         "-m",
@@ -225,7 +232,9 @@ def start_engine(tmp: Path, port: int, record: bool) -> subprocess.Popen[bytes]:
     ]
     if record:
         args += ["--record", str(tmp / "recordings")]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=(tmp / "engine.log").open("wb"))
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=(tmp / "engine.log").open("wb"), cwd=tree, env=env
+    )
     assert proc.stdout is not None
     proc.stdout.readline()  # "ready"
     return proc
@@ -335,11 +344,44 @@ def media_step(tmp: Path, concurrent: int, profile: bool) -> dict[str, object]:
     }
 
 
+def engine_ramp(tmp: Path, name: str, rates: list[int], tree: Path | None) -> tuple[int, list[StepResult]]:
+    engine_port, uas_port = free_port(), free_port(PHONE_IP)
+    engine = start_engine(tmp, engine_port, record=False, tree=tree)
+    register(engine_port, uas_port)
+    uas = start_uas(uas_port)
+    time.sleep(0.5)
+    try:
+        return ramp(name, f"127.0.0.1:{engine_port}", rates, engine.pid)
+    finally:
+        stop(uas)
+        stop(engine)
+
+
+def compare(tmp: Path, tree: Path, rates: list[int]) -> None:
+    """Our engine and ``tree``'s, ramped alternately twice; best clean rate and CPU per rate."""
+    runs: list[tuple[str, int, list[StepResult]]] = []
+    for round_ in (1, 2):
+        for name, where in (("reference", tree), ("this tree", None)):
+            best, steps = engine_ramp(tmp, f"{name[:4]}#{round_}", rates, where)
+            runs.append((f"{name} #{round_}", best, steps))
+    print(
+        f"\n| engine (reference: {tree}) | calls/s with < 0.1 % failed | "
+        + " | ".join(f"CPU at {r}" for r in rates)
+        + " |"
+    )
+    print("|---|---|" + "---|" * len(rates))
+    for label, best, steps in runs:
+        cpu = {s.rate: f"{s.cpu:.0%}" for s in steps if s.clean}
+        print(f"| {label} | {best} | " + " | ".join(cpu.get(r, "-") for r in rates) + " |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer, shorter steps")
     parser.add_argument("--profile", action="store_true", help="py-spy the engine during media steps")
     parser.add_argument("--media", default="100,200,300,400,500")
+    parser.add_argument("--against", type=Path, help="also ramp the engine of this checkout, alternately")
+    parser.add_argument("--compare-only", action="store_true", help="with --against: only the comparison")
     args = parser.parse_args()
     for binary in ("sipp", "kamailio"):
         if shutil.which(binary) is None:
@@ -354,6 +396,12 @@ def main() -> None:
         f"SIP CPS bench {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"{os.cpu_count()} cores, tmp {tmp}"
     )
+
+    rates = [100, 200, 300, 400, 450, 500, 600, 800] if not args.quick else [100, 200, 300, 400]
+    if args.against is not None:
+        compare(tmp, args.against.resolve(), rates)
+        if args.compare_only:
+            return
 
     # --- SIPp direct
     uas_port = free_port(PHONE_IP)
@@ -376,7 +424,6 @@ def main() -> None:
     register(engine_port, uas_port)
     uas = start_uas(uas_port)
     time.sleep(0.5)
-    rates = [100, 200, 300, 400, 450, 500, 600, 800] if not args.quick else [100, 200, 300, 400]
     spy = spy_on(engine.pid, tmp / "profile-signaling.txt", 120) if args.profile else None
     ours, steps = ramp("engine", f"127.0.0.1:{engine_port}", rates, engine.pid)
     stop(uas)
