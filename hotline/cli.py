@@ -255,10 +255,11 @@ def serve(
 @app.command()
 def telephony() -> None:
     """Run only the telephony engine (SIP/RTP), with agents' credentials from the users table."""
+    import os
+
     from hotline.bus import get_bus
     from hotline.logs import setup_logging
-    from hotline.people.sip_credentials import UserCredentialStore
-    from hotline.sip.standalone import run_telephony
+    from hotline.plugins import Context, Host, default_plugins, run_until_stopped
     from hotline.store.db import get_database
 
     settings = get_settings()
@@ -270,16 +271,15 @@ def telephony() -> None:
     except ImportError:  # pragma: no cover - uvloop is a pinned dependency
         pass
     raise_open_files_limit()
-    credentials = UserCredentialStore(get_database().sibling("telephony"), settings.sip.realm)
-
-    async def main() -> None:
-        await credentials.start(get_bus())
-        try:
-            await run_telephony(settings, credentials)
-        finally:
-            await credentials.stop()
-
-    asyncio.run(main())
+    sip = settings.sip.model_copy(update={"enabled": True})
+    if not sip.trunk_user and os.environ.get("HOTLINE_SIP_TRUNK_USER"):  # the older variable names
+        sip.trunk_user = os.environ["HOTLINE_SIP_TRUNK_USER"]
+        sip.trunk_password = os.environ.get("HOTLINE_SIP_TRUNK_PASSWORD", "")
+    settings = settings.model_copy(update={"sip": sip, "jobs_enabled": False})
+    # The telephony plug-in alone, from the same list `hotline serve` uses.
+    plugins = [p for p in default_plugins(settings) if p.name == "telephony"]
+    host = Host(Context(settings, get_database(), get_bus()), plugins)
+    asyncio.run(run_until_stopped(host))
 
 
 def run() -> None:  # pragma: no cover - console entry

@@ -154,6 +154,9 @@ class Settings(BaseSettings):
     recording_retention_days: int = 0
     # The government mailbox (政府信箱) SMTP receiver; address and port in HOTLINE_CHANNELS_MAILBOX_*.
     mailbox_enabled: bool = True
+    # Plug-ins started after the built-in domains (`hotline.plugins.PLUGINS`): "package.module" (its
+    # `PLUGIN`) or "package.module:NAME", e.g. HOTLINE_PLUGINS='["mycity.reports.plugin"]'.
+    plugins: list[str] = Field(default_factory=list)
     timezone: str = "Asia/Shanghai"
     sip: SipSettings = Field(default_factory=SipSettings)
     dial_plan: DialPlanSettings = Field(default_factory=DialPlanSettings)

@@ -1,11 +1,12 @@
 """The call center: drives the telephony engine with the IVR and the ACD, and records everything.
 
-`start_callcenter(engine, db, bus)` builds a `CallCenter`, sets `engine.on_inbound`, recovers
-CDRs left open by a crash, restores pending callbacks and starts the ACD clock. An inbound leg is
-answered, walked through the published IVR flow (prompts, DTMF), then enqueued, transferred, sent
-to voicemail or to the emergency fan-out. ACD offers ring the agents' registered phones; the first
-to answer is bridged to the caller and the call is recorded. Every ACD event goes to the queue log, the live
-KPIs and the bus (`hotline.calls.records`). Call control lives in `hotline.calls.control`.
+`start_callcenter(engine, db, bus)` (called by the calls plug-in, `calls/plugin.py`) builds a
+`CallCenter`, sets `engine.on_inbound`, recovers CDRs left open by a crash, restores pending
+callbacks and starts the ACD clock. An inbound leg is answered, walked through the published IVR
+flow (prompts, DTMF), then enqueued, transferred, sent to voicemail or to the emergency fan-out.
+ACD offers ring the agents' registered phones; the first to answer is bridged to the caller and
+the call is recorded. Every ACD event goes to the queue log, the live KPIs and the bus
+(`hotline.calls.records`). Call control lives in `hotline.calls.control`.
 """
 
 from __future__ import annotations
@@ -42,12 +43,7 @@ from hotline.store.base import utcnow
 from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
-_center: CallCenter | None = None
 RESTORED_AFTER_WRAP_UP = "wrap_up"  # not-ready reason of an agent restored from wrap-up
-
-
-def get_center() -> CallCenter | None:
-    return _center
 
 
 class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, CallControl):
@@ -329,22 +325,8 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
 
 
 async def start_callcenter(engine: EnginePort, db: Database, bus: Bus, **options: Any) -> CallCenter:
-    """Start the call center on the running loop and make it the process-wide one (for the API)."""
-    global _center
+    """A call center started on the running loop (stop it with `await center.stop()`). The calls
+    plug-in provides it to the rest of the process; there is no process-wide one."""
     center = CallCenter(engine, db, bus, **options)
     await center.start()
-    _center = center
     return center
-
-
-async def stop_callcenter() -> None:
-    global _center
-    center, _center = _center, None
-    if center is not None:
-        await center.stop()
-
-
-def set_center(center: CallCenter | None) -> None:
-    """Replace the process-wide call center (tests)."""
-    global _center
-    _center = center

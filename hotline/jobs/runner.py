@@ -1,13 +1,12 @@
-"""Runs periodic jobs on the server's loop, in worker threads, under database leases."""
+"""Runs periodic jobs on the server's loop, in worker threads, under database leases (the jobs
+the plug-ins declare: `hotline.plugins.all_jobs`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import os
-import pkgutil
 import socket
 import traceback
 from collections.abc import Callable
@@ -17,7 +16,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-import hotline
 from hotline.jobs.models import JobLease
 from hotline.store.base import utcnow
 from hotline.store.db import Database
@@ -32,22 +30,6 @@ class Job:
     name: str
     every_seconds: float
     run: Callable[[Database, datetime], object]
-
-
-def discover_jobs() -> list[Job]:
-    jobs: list[Job] = []
-    for mod in sorted(pkgutil.iter_modules(hotline.__path__), key=lambda m: m.name):
-        if not mod.ispkg or mod.name == "jobs":
-            continue
-        name = f"hotline.{mod.name}.jobs"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        jobs.extend(getattr(module, "JOBS", []))
-    return jobs
 
 
 def try_lease(db: Database, name: str, owner: str, seconds: float, now: datetime | None = None) -> bool:
@@ -99,9 +81,9 @@ def run_once(db: Database, job: Job, owner: str, now: datetime | None = None) ->
 
 
 class JobRunner:
-    def __init__(self, db: Database, jobs: list[Job] | None = None, owner: str | None = None) -> None:
+    def __init__(self, db: Database, jobs: list[Job], owner: str | None = None) -> None:
         self.db = db
-        self.jobs = discover_jobs() if jobs is None else jobs
+        self.jobs = jobs
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -1,22 +1,23 @@
 """The FastAPI application factory: settings, database, middleware, error shapes, routers, console.
 
-Routers are found by walking `hotline.web.routers`: each module exports `router` and may export
-`PUBLIC_ROUTES`, the (method, path) pairs that need no sign-in. Every other route must declare a
-permission through `require(...)`; a test walks all routes and roles to prove it.
+It only builds the HTTP app. What runs beside it (the telephony engine, the call center, the
+mailbox, jobs) belongs to the plug-ins (`hotline.plugins`): the lifespan asks their `Host` to
+start and stop, and the host's `Context` is `app.state.services` (read through
+`web/services.py`). Routers are the modules the plug-ins name by dotted path: each exports
+`router` and may export `PUBLIC_ROUTES`, the (method, path) pairs that need no sign-in. Every
+other route must declare a permission through `require(...)`; a test walks all routes and roles.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 import logging
-import pkgutil
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import FileResponse
@@ -25,55 +26,32 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline import __version__
-from hotline.bus import get_bus
-from hotline.calls.center import start_callcenter, stop_callcenter
-from hotline.channels.mailbox import start as start_mailbox
-from hotline.channels.settings import get_channel_settings
+from hotline.bus import InProcessBus, get_bus
 from hotline.config import Settings, get_settings
-from hotline.jobs import JobRunner
 from hotline.people.permissions import ROLE_PERMISSIONS
-from hotline.people.sip_credentials import UserCredentialStore
+from hotline.plugins import Context, Host, Plugin, default_plugins, router_paths
 from hotline.safety import enforce as enforce_safe_defaults
-from hotline.sip.engine import TelephonyEngine
 from hotline.store.db import Database
-from hotline.telephony.registrations import RegistrationStore
-from hotline.telephony.service import apply_from_db as apply_trunks_from_db
-from hotline.web import openapi, problems, routers
+from hotline.web import openapi, problems
 from hotline.web.admission import install as install_admission
 from hotline.web.deps import get_session
 from hotline.web.headers import SecurityHeaders
 from hotline.web.lockout import LoginLockout
 from hotline.web.middleware import BodyLimit, Metrics
-from hotline.workorders.callcenter import install as connect_workorders
 
 log = logging.getLogger(__name__)
 FRONTEND_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 
 
-# Startup/shutdown hooks a domain router may register (e.g. checking its search index).
-# Periodic work belongs in `hotline/<domain>/jobs.py` (see hotline.jobs), not here.
-Lifecycle = Callable[[FastAPI], Any]
-STARTUP: list[Lifecycle] = []
-SHUTDOWN: list[Lifecycle] = []
+def router_modules(plugins: Iterable[Plugin] | None = None) -> list[ModuleType]:
+    """The router modules the plug-ins declare (all built-in plug-ins unless given)."""
+    chosen = default_plugins() if plugins is None else plugins
+    return [importlib.import_module(path) for path in router_paths(chosen)]
 
 
-async def _run_hooks(hooks: list[Lifecycle], app: FastAPI) -> None:
-    for hook in hooks:
-        result = hook(app)
-        if inspect.isawaitable(result):
-            await result
-
-
-def router_modules() -> list[Any]:
-    mods = []
-    for info in sorted(pkgutil.iter_modules(routers.__path__), key=lambda m: m.name):
-        mods.append(importlib.import_module(f"{routers.__name__}.{info.name}"))
-    return mods
-
-
-def public_routes() -> set[tuple[str, str]]:
+def public_routes(plugins: Iterable[Plugin] | None = None) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
-    for mod in router_modules():
+    for mod in router_modules(plugins):
         out |= set(getattr(mod, "PUBLIC_ROUTES", set()))
     return out
 
@@ -90,29 +68,6 @@ def api_routes(routes: list[Any]) -> list[APIRoute]:
         elif getattr(route, "original_router", None) is not None:
             out.extend(api_routes(route.original_router.routes))
     return out
-
-
-async def start_telephony(
-    settings: Settings, db: Database, credentials: UserCredentialStore
-) -> tuple[TelephonyEngine, RegistrationStore]:
-    """The SIP/RTP engine on the server's loop, with agents' credentials from the users table and
-    the phones' registrations saved before the restart put back before it listens.
-
-    `db` should be the telephony's own database (`Database.sibling`), so neither the credentials
-    nor the call records wait for a connection the web's requests hold."""
-    engine = TelephonyEngine(settings, get_bus(), credentials)
-    if settings.sip.trunk_user:
-        engine.trunk_credentials = (settings.sip.trunk_user, settings.sip.trunk_password)
-    engine.qualify_interval = settings.sip.qualify_seconds
-    # Trunks configured in the database overlay the settings' defaults.
-    apply_trunks_from_db(engine, db, settings.sip)
-    registrations = RegistrationStore(db, engine.registrar)
-    restored = await registrations.load()
-    if restored:
-        log.info("restored %d phone registrations", restored)
-    registrations.install()
-    await engine.start()
-    return engine, registrations
 
 
 def _session_dependants(dep: Dependant) -> Iterator[Dependant]:
@@ -143,65 +98,30 @@ def check_commit_scope(app: FastAPI) -> None:
         )
 
 
-def _start_mailbox(db: Database, data_dir: Path) -> Controller | None:
-    """The mailbox SMTP receiver; a busy port disables mail intake with an error, not the center."""
-    channel_settings = get_channel_settings()
-    try:
-        return start_mailbox(db, channel_settings, data_dir)
-    except (OSError, RuntimeError):
-        log.exception(
-            "mailbox receiver cannot listen on %s:%s; mail intake is off",
-            channel_settings.mailbox_host,
-            channel_settings.mailbox_port,
-        )
-        return None
-
-
 def create_app(
-    settings: Settings | None = None, db: Database | None = None, startup_checks: bool = True
+    settings: Settings | None = None,
+    db: Database | None = None,
+    startup_checks: bool = True,
+    *,
+    plugins: Sequence[Plugin] | None = None,
+    bus: InProcessBus | None = None,
 ) -> FastAPI:
-    """The app; `startup_checks=False` when the caller (`hotline serve`) already ran `safety.enforce`."""
+    """The app on `plugins` (default: `hotline.plugins.PLUGINS` and the `plugins` setting);
+    `startup_checks=False` when the caller (`hotline serve`) already ran `safety.enforce`."""
     settings = settings or get_settings()
     db = db or Database(settings.database_url)
+    chosen = default_plugins(settings) if plugins is None else list(plugins)
+    host = Host(Context(settings, db, bus or get_bus()), chosen)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if startup_checks:
             enforce_safe_defaults(settings, db)  # refuses to start in production with defaults
-        runner = JobRunner(db) if settings.jobs_enabled else None
-        if runner is not None:
-            runner.start()
-        telephony_db = db.sibling("telephony", settings.telephony_db_pool) if settings.sip.enabled else None
-        credentials: UserCredentialStore | None = None
-        telephony: TelephonyEngine | None = None
-        registrations: RegistrationStore | None = None
-        if telephony_db is not None:
-            credentials = UserCredentialStore(telephony_db, settings.sip.realm)
-            await credentials.start(get_bus())
-            telephony, registrations = await start_telephony(settings, telephony_db, credentials)
-        app.state.telephony = telephony
-        if telephony is not None and telephony_db is not None:
-            await start_callcenter(telephony, telephony_db, get_bus())
-            connect_workorders(db, get_bus())
-        mailbox = _start_mailbox(db, settings.data_dir) if settings.mailbox_enabled else None
-        await _run_hooks(STARTUP, app)
+        await host.start()
         try:
             yield
         finally:
-            await _run_hooks(list(reversed(SHUTDOWN)), app)
-            if mailbox is not None:
-                mailbox.stop()
-            if telephony is not None:
-                await stop_callcenter()
-                await telephony.stop()
-            if registrations is not None:
-                await registrations.stop()
-            if credentials is not None:
-                await credentials.stop()
-            if telephony_db is not None:
-                telephony_db.dispose()
-            if runner is not None:
-                await runner.stop()
+            await host.stop()
             app.state.health_db.dispose()
 
     app = FastAPI(
@@ -216,6 +136,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.host = host
+    app.state.services = host.ctx
     app.state.login_lockout = LoginLockout(
         settings.login_max_failures,
         settings.login_window_seconds,
@@ -228,7 +150,7 @@ def create_app(
     app.state.role_permissions = ROLE_PERMISSIONS
     problems.install(app)
     openapi.install(app)
-    for mod in router_modules():
+    for mod in router_modules(chosen):
         app.include_router(mod.router)
     check_commit_scope(app)
     app.add_middleware(Metrics)

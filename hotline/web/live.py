@@ -21,8 +21,8 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from hotline.acd.ready import Agent
-from hotline.bus import Event, get_bus
-from hotline.calls.center import CallCenter, get_center
+from hotline.bus import Bus, Event
+from hotline.calls.center import CallCenter
 from hotline.errors import HotlineError
 from hotline.masking import mask_address, mask_id_number, mask_phone
 from hotline.store.db import Database
@@ -139,7 +139,16 @@ async def command(center: CallCenter, principal: Principal, msg: dict[str, Any])
     return await center.run(ops[str(op)])
 
 
-async def serve(websocket: WebSocket, db: Database, token: str | None, grace: float = PRESENCE_GRACE) -> None:
+async def serve(
+    websocket: WebSocket,
+    db: Database,
+    token: str | None,
+    center: CallCenter | None,
+    bus: Bus,
+    grace: float = PRESENCE_GRACE,
+) -> None:
+    """One console's socket; `center` is the running call center (None without telephony), `bus`
+    the process's bus (the center's own when it runs)."""
     principal = principal_for(db, token, websocket.cookies.get(COOKIE))
     if principal is None:
         await websocket.close(code=4401)
@@ -151,7 +160,6 @@ async def serve(websocket: WebSocket, db: Database, token: str | None, grace: fl
         await websocket.close(code=4403)
         return
     await websocket.accept()
-    center = get_center()
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[Event] = asyncio.Queue(maxsize=1000)
 
@@ -165,7 +173,8 @@ async def serve(websocket: WebSocket, db: Database, token: str | None, grace: fl
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_offer, inbox, event)
 
-    bus = center.bus if center is not None else get_bus()
+    if center is not None:
+        bus = center.bus
     unsubscribe = bus.subscribe("*", forward)
     reader: asyncio.Future[str] | None = None
     getter: asyncio.Future[Event] | None = None

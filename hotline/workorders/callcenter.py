@@ -1,14 +1,15 @@
 """Where the call center meets work orders: the number of a caller's open orders (for IVR branches
 and screen pops) and voicemail messages turned into draft orders for an agent to accept.
 
-`install(db, bus)` is called by `hotline serve` once the call center runs; the call-center package
-only knows the hook and the "voicemail.recorded" event, never these tables.
+The work-orders plug-in (`plugin.py`) installs both while a call center runs; the call-center
+package only knows the hook and the "voicemail.recorded" event, never these tables.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -60,8 +61,13 @@ def voicemail_draft(db: Database, data: dict[str, Any]) -> int:
         return order.id
 
 
-def install(db: Database, bus: Bus) -> None:
+def install_lookup() -> None:
+    """Let the IVR and screen pops count open orders (the call-center package only knows the hook)."""
     set_open_work_orders_lookup(count_open)
+
+
+def voicemail_handler(db: Database) -> Callable[[Event], Awaitable[None]]:
+    """The "voicemail.recorded" subscriber: the message becomes a draft order (off the loop)."""
 
     async def on_voicemail(event: Event) -> None:
         try:
@@ -69,4 +75,10 @@ def install(db: Database, bus: Bus) -> None:
         except Exception:
             log.exception("voicemail %s could not become a work order", event.data.get("call_id"))
 
-    bus.subscribe("voicemail.recorded", on_voicemail)
+    return on_voicemail
+
+
+def install(db: Database, bus: Bus) -> Callable[[], None]:
+    """Both at once, outside a plug-in host (tests); returns the unsubscribe."""
+    install_lookup()
+    return bus.subscribe("voicemail.recorded", voicemail_handler(db))

@@ -1,5 +1,5 @@
-"""Background jobs (found by `hotline.jobs.runner.discover_jobs` through `JOBS`) and the same
-entry points for the CLI; each opens its own transaction on a Database.
+"""Background jobs (`JOBS`, run through the work-orders plug-in) and the same entry points for
+the CLI; each opens its own transaction on a Database.
 
 - `sweep(db, now)`: deadline warnings, automatic supervision and escalation (every minute).
 - `retrain(db)`: retrain the category and department suggesters on closed orders (nightly; wire

@@ -303,8 +303,6 @@ class Rig:
         for proc in self.procs:
             proc.kill()
         try:
-            from hotline.calls.center import stop_callcenter
-
-            self.et.run(stop_callcenter())
+            self.et.run(self.center.stop())
         finally:
             self.et.stop()

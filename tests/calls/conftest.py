@@ -14,7 +14,8 @@ import pytest
 from hotline.acd.schemas import SkillIn
 from hotline.acd.service import set_skills
 from hotline.bus import InProcessBus
-from hotline.calls.center import CallCenter, start_callcenter, stop_callcenter
+from hotline.calls.center import CallCenter, start_callcenter
+from hotline.calls.plugin import CENTER
 from hotline.people.service import user_by_username
 from hotline.store.db import Database
 from tests.calls.fakes import FakeEngine
@@ -37,15 +38,16 @@ class Running:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
 
     def stop(self) -> None:
-        self.run(stop_callcenter())
+        self.run(self.center.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
 
 
 @pytest.fixture
-def running(db: Database, tmp_path: Path) -> Iterator[Running]:
+def running(request: pytest.FixtureRequest, db: Database, tmp_path: Path) -> Iterator[Running]:
     """Seeded queues and agents; the "agent" user (extension 1003, elderly) has a phone that rings
-    and is never answered unless a test changes `running.engine.phones["1003"]`."""
+    and is never answered unless a test changes `running.engine.phones["1003"]`. A test that also
+    uses the app gets this center in the app's services, as the calls plug-in would provide it."""
     seed(db, ring_timeout_seconds=30)  # the picked call keeps ringing during the test
     with db.session() as s:
         agent = user_by_username(s, "agent")
@@ -54,5 +56,10 @@ def running(db: Database, tmp_path: Path) -> Iterator[Running]:
         set_skills(s, ACTOR, agent.id, [SkillIn(queue="elderly", level=8)])
     r = Running(db, tmp_path)
     r.engine.phones["1003"] = ("ignore", 0)
+    services = request.getfixturevalue("app").state.services if "app" in request.fixturenames else None
+    if services is not None:
+        services.provide(CENTER, r.center)
     yield r
+    if services is not None:
+        services.withdraw(CENTER, r.center)
     r.stop()

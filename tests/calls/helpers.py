@@ -11,7 +11,7 @@ from hotline.acd.schemas import HoursIn, QueueIn, SkillIn
 from hotline.acd.service import create_hours, create_queue, set_skills
 from hotline.audit.service import Actor
 from hotline.bus import InProcessBus
-from hotline.calls.center import CallCenter, start_callcenter, stop_callcenter
+from hotline.calls.center import CallCenter, start_callcenter
 from hotline.ivr.demo import DEMO_FLOW
 from hotline.ivr.service import create_flow, publish
 from hotline.people.permissions import Role
@@ -72,7 +72,7 @@ def run_center(
         try:
             await body(center, engine)
         finally:
-            await stop_callcenter()
+            await center.stop()
 
     asyncio.run(main())
     return bus

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from hotline.bus import get_bus
-from hotline.calls.center import start_callcenter, stop_callcenter
+from hotline.calls.center import start_callcenter
 from hotline.store.db import Database
 from tests.calls.fakes import FakeEngine
 from tests.calls.helpers import seed
@@ -26,11 +26,11 @@ def test_queue_created_over_api_is_loaded_after_commit(
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     reload_threads: list[str] = []
+    engine = FakeEngine(get_bus(), tmp_path)
+    center = asyncio.run_coroutine_threadsafe(
+        start_callcenter(engine, db, get_bus(), tick_seconds=0.05, recordings_dir=tmp_path), loop
+    ).result(10)
     try:
-        engine = FakeEngine(get_bus(), tmp_path)
-        center = asyncio.run_coroutine_threadsafe(
-            start_callcenter(engine, db, get_bus(), tick_seconds=0.05, recordings_dir=tmp_path), loop
-        ).result(10)
         original = center.reload
 
         def spy() -> None:
@@ -54,6 +54,6 @@ def test_queue_created_over_api_is_loaded_after_commit(
         time.sleep(0.2)
         assert len(reload_threads) == before
     finally:
-        asyncio.run_coroutine_threadsafe(stop_callcenter(), loop).result(10)
+        asyncio.run_coroutine_threadsafe(center.stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)

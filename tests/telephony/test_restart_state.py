@@ -16,12 +16,14 @@ from hotline.acd.schemas import QueueIn, SkillIn
 from hotline.acd.service import create_queue, set_skills
 from hotline.acd.states import AgentState
 from hotline.audit.service import Actor
-from hotline.calls.center import CallCenter, get_center
+from hotline.calls.center import CallCenter
+from hotline.calls.plugin import CENTER
 from hotline.config import SipSettings
 from hotline.people.permissions import Role
 from hotline.people.schemas import UserIn
 from hotline.people.service import create_user
 from hotline.store.db import Database
+from hotline.telephony.plugin import ENGINE
 from hotline.web.app import create_app
 from tests.conftest import make_settings
 from tests.sip.harness import free_port
@@ -54,7 +56,7 @@ def make_agents(db: Database) -> dict[str, int]:
 
 
 def on_center(client: TestClient, fn: Callable[[CallCenter], Any]) -> Any:
-    center = get_center()
+    center = client.app.state.services.find(CENTER)  # type: ignore[attr-defined]
     assert center is not None
     return client.portal.call(center.run, lambda: fn(center))  # type: ignore[union-attr]
 
@@ -78,7 +80,7 @@ def test_registrations_and_agent_states_survive_a_restart(db: Database, tmp_root
             on_center(client, lambda c: c.writer.flush())
 
         with TestClient(create_app(settings, db)) as client:
-            engine = client.app.state.telephony  # type: ignore[attr-defined]
+            engine = client.app.state.services.find(ENGINE)  # type: ignore[attr-defined]
             bindings = engine.registrar.lookup("2101")
             assert [b.source.addr for b in bindings] == [phone.getsockname()]
             assert 500 < bindings[0].remaining() <= 600

@@ -60,6 +60,7 @@ def test_jobs_run(db: Database) -> None:
         jobs.retrain(db)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(ClassifierModel)) == 2 * assist.KEEP_MODELS
-    from hotline.jobs.runner import discover_jobs
+    from hotline.plugins import all_jobs, default_plugins
 
-    assert {"workorders.sweep_deadlines", "channels.retry_inbox"} <= {j.name for j in discover_jobs()}
+    names = {j.name for j in all_jobs(default_plugins())}
+    assert {"workorders.sweep_deadlines", "channels.retry_inbox"} <= names

@@ -11,7 +11,6 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
-from hotline.calls.center import get_center
 from hotline.errors import Unauthorized
 from hotline.people import signins
 from hotline.people.credentials import change_own_password
@@ -25,6 +24,7 @@ from hotline.web.clientip import client_ip
 from hotline.web.csrf import CSRF_COOKIE, refuse_cross_site, set_csrf_cookie
 from hotline.web.deps import IdPath, PrincipalDep, SessionDep, SettingsDep, SignedInDep
 from hotline.web.lockout import LoginLockout
+from hotline.web.services import OptionalCenterDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 PUBLIC_ROUTES = {("POST", "/api/auth/login")}
@@ -106,9 +106,14 @@ def login(
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request, response: Response, principal: SignedInDep, session: SessionDep) -> Response:
+def logout(
+    request: Request,
+    response: Response,
+    center: OptionalCenterDep,
+    principal: SignedInDep,
+    session: SessionDep,
+) -> Response:
     signins.sign_out(session, principal.actor, principal.user_id, request.cookies.get(COOKIE))
-    center = get_center()
     if center is not None and center.loop is not None:
         # Signing out of the console signs the agent out of the queues (after a call in progress).
         center.loop.call_soon_threadsafe(center.sign_out_session, principal.user_id)

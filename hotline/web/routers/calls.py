@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Depends, Path, WebSocket
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record
 from hotline.calls import cdr, marks
-from hotline.calls.center import CallCenter, get_center
+from hotline.calls.center import CallCenter
 from hotline.calls.schemas import (
     AgentStateIn,
     CallbackIn,
@@ -38,26 +38,24 @@ from hotline.calls.views import agent_today
 from hotline.config import Settings
 from hotline.dialplan.plan import Decision, center_extensions
 from hotline.dialplan.plan import audit as audit_attempt
-from hotline.errors import Conflict, Forbidden
+from hotline.errors import Forbidden
 from hotline.store.db import Database
 from hotline.web import live as live_ws
 from hotline.web.auth import Principal, require
 from hotline.web.deps import get_app_settings, get_db, get_session
+from hotline.web.services import BusDep, CenterDep, OptionalCenterDep
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
 Result = dict[str, Any]
+AgentP = Annotated[Principal, Depends(require("calls.control"))]
+ReaderP = Annotated[Principal, Depends(require("calls.read"))]
+SupervisorP = Annotated[Principal, Depends(require("calls.supervise"))]
+KpiP = Annotated[Principal, Depends(require("kpi.read"))]
 
 
-def center() -> CallCenter:
-    c = get_center()
-    if c is None:
-        raise Conflict("the call center is not running (start it with `hotline serve`)", "呼叫中心未运行")
-    return c
-
-
-async def _run(fn: Callable[[CallCenter], Any], masked: bool = False, pii: bool = True) -> Any:
-    c = center()
-    result = await c.run(lambda: fn(c))
+async def _run(c: CallCenter, fn: Callable[[], Any], masked: bool = False, pii: bool = True) -> Any:
+    """`fn` on the call center's loop (requests run on the server's; the center may run elsewhere)."""
+    result = await c.run(fn)
     return live_ws.mask(result, pii) if masked else result
 
 
@@ -65,48 +63,48 @@ async def _run(fn: Callable[[CallCenter], Any], masked: bool = False, pii: bool 
 
 
 @router.get("/agent/me")
-async def me(p: Principal = Depends(require("calls.control"))) -> Result:
-    return await _run(lambda c: c.agent_view(p.user_id))
+async def me(p: AgentP, c: CenterDep) -> Result:
+    return await _run(c, lambda: c.agent_view(p.user_id))
 
 
 @router.get("/agent/pop")
-async def my_screen_pop(p: Principal = Depends(require("calls.control"))) -> Result:
+async def my_screen_pop(p: AgentP, c: CenterDep) -> Result:
     """The last screen pop of this agent (a console reloaded during a call or wrap-up shows it again)."""
-    return await _run(lambda c: c.last_pop.get(p.user_id) or {}, masked=True, pii=p.pii)
+    return await _run(c, lambda: c.last_pop.get(p.user_id) or {}, masked=True, pii=p.pii)
 
 
 @router.post("/agent/login")
-async def login(p: Principal = Depends(require("calls.control"))) -> Result:
-    return await _run(lambda c: c.login(p.user_id))
+async def login(p: AgentP, c: CenterDep) -> Result:
+    return await _run(c, lambda: c.login(p.user_id))
 
 
 @router.post("/agent/logout")
-async def logout(p: Principal = Depends(require("calls.control"))) -> Result:
-    return await _run(lambda c: c.logout(p.user_id))
+async def logout(p: AgentP, c: CenterDep) -> Result:
+    return await _run(c, lambda: c.logout(p.user_id))
 
 
 @router.post("/agent/disposition")
 def disposition(
     body: DispositionIn,
-    p: Principal = Depends(require("calls.control")),
+    p: AgentP,
+    c: OptionalCenterDep,
     session: Session = Depends(get_session, scope="function"),
 ) -> Result:
     """通话小结 for a call that needs no work order: the agent's current call, or the one named."""
-    c = get_center()
     agent = c.acd.agents.get(p.user_id) if c is not None else None
     call_id = body.call_id or (agent.call_id if agent is not None else None)
     return cdr.record_disposition(session, p.actor, p.user_id, body.code, body.note, call_id)
 
 
 @router.post("/agent/wrap-up/extend")
-async def extend_wrap_up(body: WrapUpExtendIn, p: Principal = Depends(require("calls.control"))) -> Result:
+async def extend_wrap_up(body: WrapUpExtendIn, p: AgentP, c: CenterDep) -> Result:
     """More time for the notes after a call (the agent stays out of the queues meanwhile)."""
-    return await _run(lambda c: c.extend_wrap_up(p.user_id, body.seconds))
+    return await _run(c, lambda: c.extend_wrap_up(p.user_id, body.seconds))
 
 
 @router.get("/agent/today")
 def my_day(
-    p: Principal = Depends(require("calls.control")),
+    p: AgentP,
     session: Session = Depends(get_session, scope="function"),
     settings: Settings = Depends(get_app_settings),
 ) -> Result:
@@ -115,29 +113,29 @@ def my_day(
 
 
 @router.post("/agent/ready")
-async def ready(p: Principal = Depends(require("calls.control"))) -> Result:
-    return await _run(lambda c: c.ready(p.user_id))
+async def ready(p: AgentP, c: CenterDep) -> Result:
+    return await _run(c, lambda: c.ready(p.user_id))
 
 
 @router.post("/agent/not-ready")
-async def not_ready(body: NotReadyIn, p: Principal = Depends(require("calls.control"))) -> Result:
-    return await _run(lambda c: c.not_ready(p.user_id, body.reason))
+async def not_ready(body: NotReadyIn, p: AgentP, c: CenterDep) -> Result:
+    return await _run(c, lambda: c.not_ready(p.user_id, body.reason))
 
 
 @router.post("/agent/answer")
-async def answer(p: Principal = Depends(require("calls.control"))) -> Result:
+async def answer(p: AgentP, c: CenterDep) -> Result:
     """Answer the call ringing for this agent from the console: the phone is asked to pick up by itself."""
-    return await _run(lambda c: c.answer(p.user_id))
+    return await _run(c, lambda: c.answer(p.user_id))
 
 
 @router.post("/agent/hangup")
-async def hangup(p: Principal = Depends(require("calls.control"))) -> Result:
-    return await _run(lambda c: c.hangup(p.user_id))
+async def hangup(p: AgentP, c: CenterDep) -> Result:
+    return await _run(c, lambda: c.hangup(p.user_id))
 
 
 @router.post("/agent/hold")
-async def hold(body: HoldIn, p: Principal = Depends(require("calls.control"))) -> Result:
-    return await _run(lambda c: c.hold(p.user_id, body.on))
+async def hold(body: HoldIn, p: AgentP, c: CenterDep) -> Result:
+    return await _run(c, lambda: c.hold(p.user_id, body.on))
 
 
 async def _refuse(db: Database, p: Principal, action: str, decision: Decision, **data: Any) -> NoReturn:
@@ -154,11 +152,11 @@ async def _refuse(db: Database, p: Principal, action: str, decision: Decision, *
 
 
 async def _plan(
-    session: Session, db: Database, p: Principal, action: str, target: str, **data: Any
+    c: CallCenter, session: Session, db: Database, p: Principal, action: str, target: str, **data: Any
 ) -> Decision:
     """The role's dial plan for a number a user asks to ring (dial, consult, transfer): the allowed
     decision, or the refusal audited and raised."""
-    plan = center().dial_plan
+    plan = c.dial_plan
     extensions = await asyncio.to_thread(center_extensions, session)
     only = data.get("kind") == "agent"
     decision = plan.check(target, p.role.value, extensions, extension_only=only)
@@ -170,7 +168,8 @@ async def _plan(
 @router.post("/agent/transfer")
 async def transfer(
     body: TransferIn,
-    p: Principal = Depends(require("calls.control")),
+    p: AgentP,
+    c: CenterDep,
     session: Session = Depends(get_session, scope="function"),
     db: Database = Depends(get_db),
 ) -> Result:
@@ -178,11 +177,13 @@ async def transfer(
     number the dial plan allows for your role; never to a SIP URI. Audited, refusals too."""
     kind, target = body.kind, body.target
     decision = (
-        await _plan(session, db, p, "transfer", target, kind=kind) if kind in ("agent", "external") else None
+        await _plan(c, session, db, p, "transfer", target, kind=kind)
+        if kind in ("agent", "external")
+        else None
     )
     if decision is not None:
         target = decision.number
-    result: Result = await _run(lambda c: c.transfer(p.user_id, kind, target))
+    result: Result = await _run(c, lambda: c.transfer(p.user_id, kind, target))
     if decision is not None:
         audit_attempt(session, p.actor, "transfer", decision, result.get("call_id"), kind=kind)
     else:
@@ -201,67 +202,70 @@ async def transfer(
 @router.post("/agent/consult")
 async def consult(
     body: ConsultIn,
-    p: Principal = Depends(require("calls.control")),
+    p: AgentP,
+    c: CenterDep,
     session: Session = Depends(get_session, scope="function"),
     db: Database = Depends(get_db),
 ) -> Result:
     """Attended transfer, step 1: hold the caller and ring the target (dial plan as for a dial)."""
-    decision = await _plan(session, db, p, "consult", body.target)
-    result: Result = await _run(lambda c: c.consult(p.user_id, decision.number))
+    decision = await _plan(c, session, db, p, "consult", body.target)
+    result: Result = await _run(c, lambda: c.consult(p.user_id, decision.number))
     audit_attempt(session, p.actor, "consult", decision, result.get("call_id"))
     return result
 
 
 @router.post("/agent/consult/complete")
-async def consult_complete(p: Principal = Depends(require("calls.control"))) -> Result:
-    return await _run(lambda c: c.complete_transfer(p.user_id))
+async def consult_complete(p: AgentP, c: CenterDep) -> Result:
+    return await _run(c, lambda: c.complete_transfer(p.user_id))
 
 
 @router.post("/agent/consult/cancel")
-async def consult_cancel(p: Principal = Depends(require("calls.control"))) -> Result:
-    return await _run(lambda c: c.cancel_consult(p.user_id))
+async def consult_cancel(p: AgentP, c: CenterDep) -> Result:
+    return await _run(c, lambda: c.cancel_consult(p.user_id))
 
 
 @router.post("/agent/conference")
-async def conference(p: Principal = Depends(require("calls.control"))) -> Result:
-    return await _run(lambda c: c.conference(p.user_id))
+async def conference(p: AgentP, c: CenterDep) -> Result:
+    return await _run(c, lambda: c.conference(p.user_id))
 
 
 @router.post("/agent/dial")
 async def dial(
     body: DialIn,
-    p: Principal = Depends(require("calls.control")),
+    p: AgentP,
+    c: CenterDep,
     session: Session = Depends(get_session, scope="function"),
     db: Database = Depends(get_db),
 ) -> Result:
     """Click to dial: the agent's phone rings first, then the number, if the dial plan allows it
     for your role (403 `number_refused` otherwise). Audited, refusals too."""
-    decision = await _plan(session, db, p, "dial", body.number)
-    result: Result = await _run(lambda c: c.dial(p.user_id, decision.number))
+    decision = await _plan(c, session, db, p, "dial", body.number)
+    result: Result = await _run(c, lambda: c.dial(p.user_id, decision.number))
     audit_attempt(session, p.actor, "dial", decision, result.get("call_id"))
     return result
 
 
 @router.post("/agent/pick")
-async def pick(body: PickIn, p: Principal = Depends(require("calls.control"))) -> Result:
+async def pick(body: PickIn, p: AgentP, c: CenterDep) -> Result:
     """Queue view: take a waiting call out of turn."""
-    return await _run(lambda c: c.pick(p.user_id, body.call_id))
+    return await _run(c, lambda: c.pick(p.user_id, body.call_id))
 
 
 @router.post("/callback")
 async def callback(
     body: CallbackIn,
-    p: Principal = Depends(require("calls.control")),
+    p: AgentP,
+    c: CenterDep,
     session: Session = Depends(get_session, scope="function"),
     db: Database = Depends(get_db),
 ) -> Result:
     """Register a callback for a waiting caller: they keep their place and may hang up. The number
     (theirs unless given) must be one the queue's callback dial plan allows. Audited."""
-    number, queue = await _run(lambda c: c.callback_target(body.call_id, body.number))
-    decision = center().dial_plan.check_callback(number, queue)
+    number, queue = await _run(c, lambda: c.callback_target(body.call_id, body.number))
+    decision = c.dial_plan.check_callback(number, queue)
     if not decision.allowed:
         await _refuse(db, p, "callback", decision, call_id=body.call_id, queue=queue)
-    await _run(lambda c: c.request_callback(body.call_id, decision.number))
+    await _run(c, lambda: c.request_callback(body.call_id, decision.number))
     audit_attempt(session, p.actor, "callback", decision, body.call_id, queue=queue)
     return {"call_id": body.call_id, "callback": True}
 
@@ -270,24 +274,24 @@ async def callback(
 
 
 @router.get("/queues/{queue}/waiting")
-async def waiting(queue: str, p: Principal = Depends(require("calls.control"))) -> list[Result]:
-    return await _run(lambda c: c.queue_view(queue), masked=True, pii=p.pii)
+async def waiting(queue: str, p: AgentP, c: CenterDep) -> list[Result]:
+    return await _run(c, lambda: c.queue_view(queue), masked=True, pii=p.pii)
 
 
 @router.get("/agents")
-async def agents(p: Principal = Depends(require("calls.read"))) -> list[Result]:
-    return await _run(lambda c: c.agents_view())
+async def agents(p: ReaderP, c: CenterDep) -> list[Result]:
+    return await _run(c, lambda: c.agents_view())
 
 
 @router.get("/live")
-async def live(p: Principal = Depends(require("calls.read"))) -> list[Result]:
-    return await _run(lambda c: c.calls_view(), masked=True, pii=p.pii)
+async def live(p: ReaderP, c: CenterDep) -> list[Result]:
+    return await _run(c, lambda: c.calls_view(), masked=True, pii=p.pii)
 
 
 @router.get("/kpis")
-async def kpis(p: Principal = Depends(require("kpi.read"))) -> Result:
+async def kpis(p: KpiP, c: CenterDep) -> Result:
     """Live KPIs per queue and for the center ("*"), computed incrementally from the queue log."""
-    return await _run(lambda c: c.kpis())
+    return await _run(c, lambda: c.kpis())
 
 
 # --- supervisors --------------------------------------------------------------------------------
@@ -296,11 +300,12 @@ async def kpis(p: Principal = Depends(require("kpi.read"))) -> Result:
 @router.post("/supervise")
 async def supervise(
     body: SuperviseIn,
-    p: Principal = Depends(require("calls.supervise")),
+    p: SupervisorP,
+    c: CenterDep,
     session: Session = Depends(get_session, scope="function"),
 ) -> Result:
     """Listen, whisper (the agent alone hears you) or barge into an agent's call from your phone."""
-    result: Result = await _run(lambda c: c.supervise(p.user_id, body.agent_id, body.mode))
+    result: Result = await _run(c, lambda: c.supervise(p.user_id, body.agent_id, body.mode))
     record(session, p.actor, body.mode, "call", result.get("call_id"), None, {"agent_id": body.agent_id})
     return result
 
@@ -308,28 +313,30 @@ async def supervise(
 @router.post("/live/{call_id}/hangup")
 async def force_hangup(
     call_id: str,
-    p: Principal = Depends(require("calls.supervise")),
+    p: SupervisorP,
+    c: CenterDep,
     session: Session = Depends(get_session, scope="function"),
 ) -> Result:
-    result: Result = await _run(lambda c: c.force_hangup(call_id))
+    result: Result = await _run(c, lambda: c.force_hangup(call_id))
     record(session, p.actor, "hangup_force", "call", call_id)
     return result
 
 
 @router.get("/emergencies")
-async def emergencies(p: Principal = Depends(require("calls.supervise"))) -> list[Result]:
+async def emergencies(p: SupervisorP, c: CenterDep) -> list[Result]:
     """Emergency alerts not yet acknowledged, with the state of each leg of their fan-out."""
-    out: list[Result] = await _run(lambda c: c.alerts.view(), masked=True, pii=p.pii)
+    out: list[Result] = await _run(c, lambda: c.alerts.view(), masked=True, pii=p.pii)
     return out
 
 
 @router.post("/emergencies/{call_id}/ack")
 async def acknowledge_emergency(
     call_id: str,
-    p: Principal = Depends(require("calls.supervise")),
+    p: SupervisorP,
+    c: CenterDep,
     session: Session = Depends(get_session, scope="function"),
 ) -> Result:
-    result: Result = await _run(lambda c: c.alerts.acknowledge(call_id, p.actor.name))
+    result: Result = await _run(c, lambda: c.alerts.acknowledge(call_id, p.actor.name))
     record(session, p.actor, "emergency_ack", "call", call_id)
     return result
 
@@ -338,10 +345,11 @@ async def acknowledge_emergency(
 async def set_agent_state(
     agent_id: int,
     body: AgentStateIn,
-    p: Principal = Depends(require("calls.supervise")),
+    p: SupervisorP,
+    c: CenterDep,
     session: Session = Depends(get_session, scope="function"),
 ) -> Result:
-    result: Result = await _run(lambda c: c.set_agent_state(agent_id, body.state, body.reason))
+    result: Result = await _run(c, lambda: c.set_agent_state(agent_id, body.state, body.reason))
     record(
         session, p.actor, "set_state", "agent", agent_id, None, {"state": body.state, "reason": body.reason}
     )
@@ -351,13 +359,14 @@ async def set_agent_state(
 @router.post("/{call_uuid}/marks", status_code=201, response_model=MarkOut)
 async def mark_call(
     body: MarkIn,
-    call_uuid: str = Path(max_length=64),
-    p: Principal = Depends(require("calls.control")),
+    call_uuid: Annotated[str, Path(max_length=64)],
+    p: AgentP,
+    c: CenterDep,
     session: Session = Depends(get_session, scope="function"),
 ) -> MarkOut:
     """Mark this moment of a call in progress, to jump to in its recording later: your own call,
     or any call for supervisors. Audited."""
-    where: Result = await _run(lambda c: c.marks.live_offset(call_uuid))
+    where: Result = await _run(c, lambda: c.marks.live_offset(call_uuid))
     if where["agent_id"] != p.user_id and not p.can("calls.supervise"):
         raise Forbidden("you can mark only your own call", "只能标记自己的通话")
     # The insert runs off the event loop (the loop carries the calls' audio).
@@ -375,7 +384,9 @@ async def mark_call(
 
 
 @router.websocket("/ws")
-async def calls_ws(websocket: WebSocket, token: str | None = None) -> None:
+async def calls_ws(
+    websocket: WebSocket, center: OptionalCenterDep, bus: BusDep, token: str | None = None
+) -> None:
     """Live events (agent state, screen pops, queue events, alerts) and KPIs; agent commands in."""
     app = websocket.app.state
-    await live_ws.serve(websocket, app.db, token, app.settings.agent_presence_grace_seconds)
+    await live_ws.serve(websocket, app.db, token, center, bus, app.settings.agent_presence_grace_seconds)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hotline.errors import Invalid
 from hotline.people.service import users_with_extensions
 from hotline.schemas import Page
+from hotline.sip.engine import TelephonyEngine
 from hotline.telephony import prompts, service
 from hotline.telephony.models import SipTrunk
 from hotline.telephony.schemas import (
@@ -31,13 +32,14 @@ from hotline.telephony.schemas import (
 )
 from hotline.web.auth import Principal, require
 from hotline.web.deps import ListDep, SessionDep
+from hotline.web.services import optional_engine
 
 router = APIRouter(prefix="/api/telephony", tags=["telephony"])
 Admin = Annotated[Principal, Depends(require("telephony.admin"))]
 
 
-def _engine(request: Request) -> Any:
-    return getattr(request.app.state, "telephony", None)
+def _engine(request: Request) -> TelephonyEngine | None:
+    return optional_engine(request)
 
 
 def _prompts_dir(request: Request) -> Path:
@@ -48,10 +50,11 @@ def _reconfigure(request: Request, session: Session) -> None:
     """Once this change has committed, read the whole trunk configuration afresh (so two admins'
     concurrent changes both count) and hand it to the engine on its loop."""
     engine = _engine(request)
-    if engine is None or engine.loop is None:
+    loop = engine.loop if engine is not None else None
+    if engine is None or loop is None:
         return
     state = request.app.state
-    service.reconfigure_after_commit(session, state.db, state.settings.sip, engine, engine.loop)
+    service.reconfigure_after_commit(session, state.db, state.settings.sip, engine, loop)
 
 
 def _trunk_out(row: SipTrunk, engine: Any) -> TrunkOut:

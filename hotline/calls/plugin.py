@@ -1,0 +1,41 @@
+"""The calls plug-in: the call center on the telephony engine, its HTTP API and its jobs.
+
+When the telephony plug-in runs an engine, `start` builds the `CallCenter` on it (IVR, ACD,
+recording, CDRs; `calls/center.py`) with the telephony's database pool, and provides it to later
+plug-ins and to the web layer as `CENTER`; its call hooks as `hotline.plugins.CALL_HOOKS`, where
+the host registers every plug-in's `call_hooks`.
+"""
+
+from __future__ import annotations
+
+from hotline.calls.center import CallCenter, start_callcenter
+from hotline.calls.jobs import JOBS
+from hotline.plugins import Context, Plugin, Service
+from hotline.telephony.plugin import ENGINE, TELEPHONY_DB
+
+CENTER: Service[CallCenter] = Service("calls.center")
+# The center this plug-in started (a test may provide its own CENTER, which is not ours to stop).
+_STARTED: Service[CallCenter] = Service("calls.started")
+
+
+class CallsPlugin(Plugin):
+    async def start(self, ctx: Context) -> None:
+        engine, db = ctx.find(ENGINE), ctx.find(TELEPHONY_DB)
+        if engine is None or db is None:
+            return  # no telephony in this process: call control answers 409
+        center = await start_callcenter(engine, db, ctx.bus)
+        ctx.provide(_STARTED, center)
+        ctx.provide(CENTER, center)
+
+    async def stop(self, ctx: Context) -> None:
+        center = ctx.find(_STARTED)
+        if center is None:
+            return
+        ctx.withdraw(_STARTED)
+        ctx.withdraw(CENTER, center)
+        await center.stop()
+
+
+PLUGIN = CallsPlugin(
+    "calls", routers=("hotline.web.routers.calls", "hotline.web.routers.call_records"), jobs=tuple(JOBS)
+)

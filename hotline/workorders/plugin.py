@@ -1,0 +1,36 @@
+"""The work-orders plug-in: HTTP API, deadline and classifier jobs, and where orders meet calls.
+
+While a call center runs, the IVR and screen pops count a caller's open orders with this
+package's query, and a voicemail message left by a caller ("voicemail.recorded") becomes a draft
+order for an agent to accept (`callcenter.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from hotline.bus import Handler
+from hotline.calls.plugin import CENTER
+from hotline.plugins import Context, Plugin
+from hotline.workorders import callcenter
+from hotline.workorders.jobs import JOBS
+
+
+class WorkOrdersPlugin(Plugin):
+    async def start(self, ctx: Context) -> None:
+        if ctx.find(CENTER) is not None:
+            callcenter.install_lookup()
+
+    def subscriptions(self, ctx: Context) -> Iterable[tuple[str, Handler]]:
+        return [("voicemail.recorded", callcenter.voicemail_handler(ctx.db))]
+
+
+PLUGIN = WorkOrdersPlugin(
+    "workorders",
+    routers=(
+        "hotline.web.routers.workorder_config",
+        "hotline.web.routers.workorder_desk",
+        "hotline.web.routers.workorders",
+    ),
+    jobs=tuple(JOBS),
+)

@@ -1,0 +1,104 @@
+"""The plug-in host: start order, stop in reverse (also after a failed start), subscriptions
+and jobs from plug-ins, and every router module claimed by a plug-in."""
+
+from __future__ import annotations
+
+import asyncio
+import pkgutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from hotline.bus import Handler, InProcessBus
+from hotline.config import Settings
+from hotline.plugins import (
+    PLUGINS,
+    Context,
+    Host,
+    Plugin,
+    Service,
+    all_jobs,
+    default_plugins,
+    load,
+    router_paths,
+)
+from hotline.store.db import Database
+from hotline.web import routers
+
+
+class Recorder(Plugin):
+    """Appends "start NAME"/"stop NAME" to the log kept in the context; fails when named "bad"."""
+
+    def subscriptions(self, ctx: Context) -> Iterable[tuple[str, Handler]]:
+        return [(f"{self.name}.*", lambda event: log(ctx).append(f"{self.name} got {event.topic}"))]
+
+    async def start(self, ctx: Context) -> None:
+        log(ctx).append(f"start {self.name}")
+        if self.name == "bad":
+            raise RuntimeError("cannot start")
+
+    async def stop(self, ctx: Context) -> None:
+        log(ctx).append(f"stop {self.name}")
+
+
+LOG: Service[list[str]] = Service("test.log")
+
+
+def log(ctx: Context) -> list[str]:
+    found = ctx.find(LOG)
+    if found is None:
+        found = []
+        ctx.provide(LOG, found)
+    return found
+
+
+def context(tmp_path: Path) -> Context:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/h.db", jobs_enabled=False)
+    return Context(settings, Database(settings.database_url), InProcessBus())
+
+
+def test_plugins_start_in_order_and_stop_in_reverse(tmp_path: Path) -> None:
+    ctx = context(tmp_path)
+    host = Host(ctx, [Recorder("a"), Recorder("b")])
+
+    async def main() -> None:
+        async with host.running_context():
+            ctx.bus.publish("b.ping")
+            ctx.bus.publish("c.ping")
+        ctx.bus.publish("a.after")  # unsubscribed at stop
+
+    asyncio.run(main())
+    assert log(ctx) == ["start a", "start b", "b got b.ping", "stop b", "stop a"]
+
+
+def test_a_failed_start_stops_what_started(tmp_path: Path) -> None:
+    ctx = context(tmp_path)
+    host = Host(ctx, [Recorder("a"), Recorder("bad"), Recorder("c")])
+    with pytest.raises(RuntimeError):
+        asyncio.run(host.start())
+    assert log(ctx) == ["start a", "start bad", "stop bad", "stop a"]
+    assert not host.running
+
+
+def test_every_router_module_belongs_to_one_plugin() -> None:
+    declared = [path for p in default_plugins() for path in p.routers]
+    assert len(declared) == len(set(declared)), "a router module is declared by two plug-ins"
+    modules = {f"{routers.__name__}.{m.name}" for m in pkgutil.iter_modules(routers.__path__)}
+    assert set(router_paths(default_plugins())) == modules
+
+
+def test_plugins_are_named_once_and_declare_the_domain_jobs() -> None:
+    plugins = default_plugins()
+    assert [p.name for p in plugins] == [load(path).name for path in PLUGINS]
+    names = {job.name for job in all_jobs(plugins)}
+    assert {"workorders.sweep_deadlines", "channels.retry_inbox", "knowledge.sweep"} <= names
+    assert "calls.recording_retention" in names
+
+
+def test_settings_add_plugins_after_the_built_in_ones() -> None:
+    settings = Settings(plugins=["tests.plugins.test_host:EXTRA"])
+    assert default_plugins(settings)[-1] is EXTRA
+
+
+EXTRA = Plugin("extra")
