@@ -30,6 +30,7 @@ PLUGIN = WorkOrdersPlugin(
     routers=(
         "hotline.web.routers.workorder_config",
         "hotline.web.routers.workorder_desk",
+        "hotline.web.routers.workorder_notify",
         "hotline.web.routers.workorders",
     ),
     jobs=tuple(JOBS),

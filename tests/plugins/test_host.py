@@ -102,3 +102,16 @@ def test_settings_add_plugins_after_the_built_in_ones() -> None:
 
 
 EXTRA = Plugin("extra")
+
+
+def test_every_domain_jobs_module_is_run_by_its_plugin() -> None:
+    """A `hotline/<domain>/jobs.py` whose `JOBS` no plug-in declares would never run."""
+    import importlib
+
+    import hotline
+
+    declared = {job.name for job in all_jobs(default_plugins())}
+    for mod in pkgutil.iter_modules(hotline.__path__):
+        if mod.ispkg and (Path(hotline.__path__[0]) / mod.name / "jobs.py").exists():
+            jobs = getattr(importlib.import_module(f"hotline.{mod.name}.jobs"), "JOBS", [])
+            assert {job.name for job in jobs} <= declared, f"hotline/{mod.name}/jobs.py"
