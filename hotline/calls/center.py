@@ -28,6 +28,7 @@ from hotline.bus import Bus, Event
 from hotline.calls import cdr
 from hotline.calls.alerts import EmergencyBoard
 from hotline.calls.control import CallControl
+from hotline.calls.hooks import CallHookContext, CallHookPoint, CallHooks
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
 from hotline.calls.marks import MarkBook
@@ -73,6 +74,7 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
         self.writer = Writer(db)
         self.marks = MarkBook(self)
         self.alerts = EmergencyBoard(bus, clock)
+        self.hooks = CallHooks()  # other domains join the call's life here (hotline.calls.hooks)
         self.last_pop: dict[int, dict[str, Any]] = {}  # agent -> the last screen pop (page reloads)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -120,6 +122,10 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.writer.stop()
+        leftover = list(self._tasks)  # hooks the last writes started (call ended)
+        for task in leftover:
+            task.cancel()
+        await asyncio.gather(*leftover, return_exceptions=True)
         if self.engine.on_inbound == self.inbound:
             self.engine.on_inbound = None
 
@@ -297,10 +303,69 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
         self.writer.submit(
             lambda s: self.bus_threadsafe("cdr.written", {"call_id": uuid, "outcome": outcome})
         )
+        if self.hooks.registered(CallHookPoint.CALL_ENDED):
+            ctx = self.hook_context(live, outcome=outcome, recording=str(recording) if recording else None)
+            if ctx is not None:
+                self.writer.after(lambda: self._run_hooks(CallHookPoint.CALL_ENDED, ctx))
         if outcome == "voicemail" and recording:
             # The message is complete now: the work-order side turns it into a draft.
             data = {"call_id": uuid, "caller": live.caller_number, "caller_id": live.facts.caller_id}
             self.bus.publish("voicemail.recorded", {**data, "path": str(recording)})
+
+    def hook_context(self, live: LiveCall, **changes: Any) -> CallHookContext | None:
+        """What call hooks get about `live` (None: no caller's leg, e.g. an agent's outbound call)."""
+        if live.caller_leg is None:
+            return None
+        agent = self.acd.agents.get(live.agent_id) if live.agent_id is not None else None
+        fields: dict[str, Any] = {
+            "call_id": live.uuid,
+            "caller_leg": live.caller_leg,
+            "caller_number": live.caller_number or None,
+            "caller_id": live.facts.caller_id,
+            "queue": live.queue,
+            "agent_id": live.agent_id,
+            "agent_leg": live.agent_leg,
+            "agent_extension": agent.extension if agent is not None else None,
+            "flow": live.flow_name,
+            "ivr_vars": dict(live.ivr_vars),
+            "outcome": live.outcome,
+            "recording": live.recording,
+        }
+        return CallHookContext(**(fields | changes))
+
+    def _run_hooks(self, point: CallHookPoint, ctx: CallHookContext) -> None:
+        self.spawn(self.hooks.run(point, ctx))
+
+    def agent_connected(self, live: LiveCall) -> None:
+        """The agent's leg is bridged to the caller: AGENT_CONNECTED hooks (the call goes on)."""
+        if self.hooks.registered(CallHookPoint.AGENT_CONNECTED):
+            ctx = self.hook_context(live)
+            if ctx is not None:
+                self._run_hooks(CallHookPoint.AGENT_CONNECTED, ctx)
+
+    def keep_caller_after_agent(self, live: LiveCall, agent_leg: Any) -> None:
+        """With AGENT_LEG_ENDED hooks registered, the caller is not hung up with the bridge when
+        this agent's leg ends first: the engine hands that hang-up to `_after_agent` instead."""
+        caller = live.caller_leg
+        if caller is None or not self.hooks.registered(CallHookPoint.AGENT_LEG_ENDED):
+            return
+        agent_leg_id = agent_leg.id
+
+        async def then(ended: Any) -> None:
+            await self._after_agent(live, caller, ended.id == agent_leg_id)
+
+        live.call.on_peer_hangup(caller, then)
+
+    async def _after_agent(self, live: LiveCall, caller: Any, agent_left: bool) -> None:
+        """The caller's bridged peer hung up first: run the AGENT_LEG_ENDED hooks with the caller
+        still on the line (when it was this agent who left), then hang the caller up as the bridge
+        would have."""
+        if agent_left and caller.is_active:
+            ctx = self.hook_context(live)
+            if ctx is not None:
+                await self.hooks.run(CallHookPoint.AGENT_LEG_ENDED, ctx)
+        if caller.is_active:
+            await caller.hangup("peer_hangup")
 
     def write(self, fn: Callable[[Session], object]) -> None:
         self.writer.submit(fn)

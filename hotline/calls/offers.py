@@ -114,6 +114,10 @@ class Offers:
 
         def callback_unroutable(self, live: LiveCall) -> None: ...
 
+        def keep_caller_after_agent(self, live: LiveCall, agent_leg: Any) -> None: ...
+
+        def agent_connected(self, live: LiveCall) -> None: ...
+
     def offered(self, offer: Offer) -> None:
         """The ACD offered a call: record the offer to each agent now, before any await (a
         decline may come before the INVITEs are out), then ring their phones."""
@@ -299,6 +303,7 @@ class Offers:
             live.call.join(leg, "agent")  # three-way with the caller and whoever answered the fan-out
         else:
             live.call.bridge(live.caller_leg, leg)
+            self.keep_caller_after_agent(live, leg)
         self._record(live)
         at, uuid, leg_id = utcnow(), live.uuid, leg.id
         wait = round((at - live.queued_at).total_seconds(), 3) if live.queued_at else None
@@ -315,6 +320,7 @@ class Offers:
 
         self.writer.submit(write)
         self.apply(actions)
+        self.agent_connected(live)
 
     def _record(self, live: LiveCall) -> None:
         if live.recording is None:

@@ -28,6 +28,7 @@ from hotline.bus import Bus
 from hotline.calls import cdr
 from hotline.calls.alerts import legs_list
 from hotline.calls.facts import environment
+from hotline.calls.hooks import CallHookContext, CallHookPoint, CallHooks
 from hotline.calls.live import LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
@@ -51,6 +52,7 @@ class IvrRunner:
     clock: Callable[[], float]
     recordings_dir: Path
     writer: Writer
+    hooks: CallHooks
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         raise NotImplementedError
@@ -64,7 +66,9 @@ class IvrRunner:
     def _record(self, live: LiveCall) -> None:
         raise NotImplementedError
 
-    if TYPE_CHECKING:  # provided by the CallCenter's waiting room
+    if TYPE_CHECKING:  # provided by the CallCenter and its waiting room
+
+        def hook_context(self, live: LiveCall, **changes: Any) -> CallHookContext | None: ...
 
         async def enqueue(self, live: LiveCall, queue: str, priority: int) -> None: ...
 
@@ -94,6 +98,12 @@ class IvrRunner:
         if not leg.is_active:
             return  # cancelled meanwhile: the hang-up already closed the CDR
         await leg.answer()
+        if self.hooks.registered(CallHookPoint.CALLER_IDENTIFIED):
+            ctx = self.hook_context(live)
+            if ctx is not None:
+                await self.hooks.run(CallHookPoint.CALLER_IDENTIFIED, ctx)
+            if not leg.is_active:
+                return
         if flow is None:
             outcome = Outcome("enqueue", "", target=FALLBACK_QUEUE)
         else:

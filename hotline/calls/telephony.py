@@ -9,7 +9,7 @@ bridge, hold, record, conference and hang up, plus bus events.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,6 +33,11 @@ class CallPort(Protocol):
     def join(self, leg: Any, role: str = "third", mode: str = "full") -> None: ...
 
     def set_mode(self, leg: Any, mode: str) -> None: ...
+
+    def on_peer_hangup(self, leg: Any, then: Callable[[Any], Coroutine[Any, Any, Any]]) -> None:
+        """Once, when the leg bridged to `leg` hangs up: run ``then(ended_leg)`` instead of
+        hanging `leg` up with it (hangup_bridged_peer); `then` hangs `leg` up when done."""
+        ...
 
     async def hangup(self, cause: str = "normal") -> None: ...
 

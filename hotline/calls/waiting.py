@@ -63,6 +63,10 @@ class WaitingRoom:
 
         def _record(self, live: LiveCall) -> None: ...
 
+        def keep_caller_after_agent(self, live: LiveCall, agent_leg: Any) -> None: ...
+
+        def agent_connected(self, live: LiveCall) -> None: ...
+
         async def _play(self, leg: Any, prompt: str, wait: bool) -> None: ...
 
         async def voicemail(self, live: LiveCall, max_seconds: float = 120.0) -> None: ...
@@ -239,6 +243,7 @@ class WaitingRoom:
         live.caller_leg, live.state, live.outcome = callee, "connected", "callback_answered"
         self.live[agent_leg.call.id] = live  # the new engine call now carries this CDR
         agent_leg.call.bridge(callee, agent_leg)
+        self.keep_caller_after_agent(live, agent_leg)
         self._record(live)
         uuid, callee_id, at = live.uuid, callee.id, utcnow()
 
@@ -247,3 +252,4 @@ class WaitingRoom:
             cdr.add_leg(s, uuid, callee_id, "callback", number, None)
 
         self.writer.submit(write)
+        self.agent_connected(live)

@@ -6,8 +6,10 @@ submission order. One commit per batch instead of ~15 per call is what lets the 
 up with the engine. If a batch fails, its writes are retried one by one so one bad row costs only
 itself. A write the database could not take for a passing reason (disk full, read-only, connection
 lost: an OperationalError) is kept and tried again every `retry_seconds`, in order, so a call's CDR
-is closed once room is made rather than left `active`. `flush()` waits until everything submitted so
-far is committed (shutdown, tests); `stop()` waits at most `stop_seconds` for that.
+is closed once room is made rather than left `active`. `after(fn)` runs `fn` on the loop once
+everything submitted before it is committed (a call hook after the CDR is written). `flush()`
+waits until everything submitted so far is committed (shutdown, tests); `stop()` waits at most
+`stop_seconds` for that.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Writer:
         self._pending: list[Write] = []
         # Append-only rows (queue log, agent states) go in one executemany per table and batch.
         self._bulk: dict[type[Any], list[dict[str, Any]]] = {}
+        self._after: list[Callable[[], None]] = []  # run once the writes before them are committed
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -60,8 +63,14 @@ class Writer:
         self._idle.clear()
         self._wake.set()
 
+    def after(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the loop once every write submitted before it is committed."""
+        self._after.append(fn)
+        self._idle.clear()
+        self._wake.set()
+
     async def flush(self) -> None:
-        while self._pending or self._bulk or not self._idle.is_set():
+        while self._pending or self._bulk or self._after or not self._idle.is_set():
             self._wake.set()
             await asyncio.sleep(self.interval)
 
@@ -82,15 +91,22 @@ class Writer:
             await asyncio.sleep(self.interval)  # gather what arrives meanwhile into the batch
             batch, self._pending = self._pending, []
             bulk, self._bulk = self._bulk, {}
+            after, self._after = self._after, []
             if batch or bulk:
                 retry = await self.db.run(self._write, batch, bulk)
                 self.waiting_retry = len(retry)
                 if retry:
                     self._pending = retry + self._pending  # older writes first
+                    self._after = after + self._after  # still waiting for those writes
                     await asyncio.sleep(self.retry_seconds)
                     self._wake.set()
                     continue
-            if not self._pending and not self._bulk:
+            for fn in after:
+                try:
+                    fn()
+                except Exception:
+                    log.exception("after-write callback failed")
+            if not self._pending and not self._bulk and not self._after:
                 self._idle.set()
 
     def _write(

@@ -5,7 +5,8 @@ A :class:`Call` starts with the caller's leg and gains legs as the routing logic
 otherwise transcoded through PCM); ``start_conference`` switches the call to the :class:`Mixer` for
 three-party talk and supervisor listen/whisper/barge; ``record`` writes the whole call to a stereo WAV
 (caller left, everyone else right). Policies decide what a hang-up does to the rest of the call: by
-default a bridged peer is hung up with its partner and the call ends with the caller. Routing
+default a bridged peer is hung up with its partner (unless ``on_peer_hangup`` takes that over for
+one leg, once) and the call ends with the caller. Routing
 (ringing targets, default routing, blind transfer) sits above this, in ``routing``; what a call uses
 of the engine is the :class:`CallHost` protocol.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -54,6 +55,8 @@ class Call:
         self.hangup_bridged_peer = True
         self.end_with_caller = True
         self.recordings: list[Path] = []
+        # leg -> what to do instead of hanging it up when its bridged peer hangs up (once)
+        self.peer_hangup_handlers: dict[Leg, Callable[[Leg], Coroutine[Any, Any, Any]]] = {}
 
     @property
     def caller(self) -> Leg | None:
@@ -79,6 +82,11 @@ class Call:
         if peer is not None:
             self.peers.pop(peer, None)
             self.engine.bus.publish("call.unbridged", {"call_id": self.id, "legs": [leg.id, peer.id]})
+
+    def on_peer_hangup(self, leg: Leg, then: Callable[[Leg], Coroutine[Any, Any, Any]]) -> None:
+        """Once, when the leg bridged to `leg` hangs up: run ``then(ended_leg)`` instead of hanging
+        `leg` up with it (the call center keeps the caller for a survey, then hangs up itself)."""
+        self.peer_hangup_handlers[leg] = then
 
     def peer(self, leg: Leg) -> Leg | None:
         return self.peers.get(leg)
@@ -169,8 +177,10 @@ class Call:
         if self.mixer is not None:
             self.mixer.remove(leg.id)
         # An unanswered leg (early media) failing must not drop its partner: routing picks the cause.
+        self.peer_hangup_handlers.pop(leg, None)
         if peer is not None and self.hangup_bridged_peer and peer.is_active and leg.answered_at:
-            self.engine.spawn(peer.hangup("peer_hangup"))
+            then = self.peer_hangup_handlers.pop(peer, None)
+            self.engine.spawn(then(leg) if then is not None else peer.hangup("peer_hangup"))
         if leg is self.caller and self.end_with_caller:
             for other in self.active_legs():
                 self.engine.spawn(other.hangup("caller_hangup"))

@@ -30,6 +30,7 @@ class FakeCall:
         self.hangup_bridged_peer = True
         self.end_with_caller = True
         self.peers: dict[str, FakeLeg] = {}
+        self.peer_hangup_handlers: dict[str, Callable[[Any], Awaitable[None]]] = {}
         self.ended = False
 
     def bridge(self, a: FakeLeg, b: FakeLeg) -> None:
@@ -40,6 +41,9 @@ class FakeCall:
         peer = self.peers.pop(leg.id, None)
         if peer is not None:
             self.peers.pop(peer.id, None)
+
+    def on_peer_hangup(self, leg: FakeLeg, then: Callable[[Any], Awaitable[None]]) -> None:
+        self.peer_hangup_handlers[leg.id] = then
 
     def record(self, path: Path | None = None, metadata: dict[str, Any] | None = None) -> Path:
         if self.recorded is None:
@@ -65,8 +69,10 @@ class FakeCall:
     def leg_ended(self, leg: FakeLeg) -> None:
         peer = self.peers.get(leg.id)
         self.unbridge(leg)
+        self.peer_hangup_handlers.pop(leg.id, None)
         if peer is not None and self.hangup_bridged_peer and peer.is_active:
-            self.engine.spawn(peer.hangup("peer_hangup"))
+            then = self.peer_hangup_handlers.pop(peer.id, None)
+            self.engine.spawn(then(leg) if then is not None else peer.hangup("peer_hangup"))
         if self.legs and leg is self.legs[0] and self.end_with_caller:
             for other in self.legs:
                 if other.is_active:
