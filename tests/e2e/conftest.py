@@ -277,3 +277,21 @@ def submit_order(page: Any, button: str = "wo-dispatch") -> None:
     if box.is_visible():
         box.get_by_role("button", name="仍然新建").click()
     toast.wait_for()
+
+
+@pytest.fixture
+def sipp_dir() -> Iterator[Path]:
+    """A scratch directory for SIPp scenarios and logs (skips without sipp)."""
+    if shutil.which("sipp") is None:
+        pytest.skip("sipp is not installed (make test installs sip-tester)")
+    tmp = Path(tempfile.mkdtemp(prefix="hotline-e2e-sipp-"))
+    yield tmp
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def shift_page(new_page: Callable[[], Any], user: str) -> Any:
+    """A signed-in page at 1366×768, the smallest screen a role works its day on."""
+    page = new_page()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    login(page, user)
+    return page

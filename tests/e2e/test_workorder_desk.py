@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import assert_accessible, login
+from tests.e2e.orders import dept_id as _dept
+from tests.e2e.orders import new_order as _order
+from tests.e2e.orders import ok as _ok
 
 pytestmark = pytest.mark.slow
 
@@ -33,29 +36,6 @@ def _page(new_page: Callable[[], Any], user: str) -> Any:
     page.add_init_script(COUNT_BEEPS)
     login(page, user)
     return page
-
-
-def _ok(resp: Any) -> dict[str, Any]:
-    assert resp.ok, resp.text()
-    return dict(resp.json())
-
-
-def _dept(page: Any, name: str) -> int:
-    items = _ok(page.request.get("/api/departments?limit=100"))["items"]
-    return int(next(d["id"] for d in items if d["name"] == name))
-
-
-def _order(agent: Any, title: str, dispatch_to: int | None = None, **kw: Any) -> dict[str, Any]:
-    body = {"type": "help_request", "title": title, "content": f"{title}，请尽快处理。", **kw}
-    o = _ok(agent.request.post("/api/workorders", data=body))
-    if dispatch_to:
-        o = _ok(
-            agent.request.post(
-                f"/api/workorders/{o['id']}/dispatch",
-                data={"version": o["version"], "department_id": dispatch_to},
-            )
-        )
-    return o
 
 
 def _wait(cond: Callable[[], bool], seconds: float, what: str) -> None:

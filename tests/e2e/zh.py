@@ -96,3 +96,11 @@ def assert_chinese(page: Any, where: str) -> None:
     report: dict[str, list[str]] = {}
     scan(page, where, report)
     assert not report, f"{where}: {', '.join(report.get(where, []))}"
+
+
+def check_page(page: Any, where: str) -> None:
+    """One stop of a shift walk: the page in Chinese and axe-clean (serious/critical) as it is now."""
+    from tests.e2e.conftest import assert_accessible
+
+    assert_chinese(page, where)
+    assert_accessible(page)

@@ -221,7 +221,7 @@ export default {
       retentionDays: 'Keep recordings for', keepAll: 'Forever', days: '{n} days',
       retentionHint: 'Set in hotline.toml (or HOTLINE_RECORDING_RETENTION_DAYS) and applied after a restart; read-only here.',
     },
-    allNumbers: 'All other numbers', numbersHint: 'Comma-separated numbers; * means all other numbers', numbersSaved: 'Numbers saved; they apply from the next call',
+    noNumbers: 'no number assigned yet', allNumbers: 'All other numbers', numbersHint: 'Comma-separated numbers; * means all other numbers', numbersSaved: 'Numbers saved; they apply from the next call',
     newQueue: 'New queue', queueCode: 'Queue code', queueCodeRule: 'Lower-case letters, digits or _, starting with a letter, e.g. elderly_care',
     overflowTarget: 'Overflow target', overflowNone: 'No overflow', unsaved: 'Unsaved changes', unsavedSkills: 'Unsaved skill changes for: {names}',
     leaveUnsaved: 'You have unsaved changes that will be lost. Leave anyway?', confirmPublish: 'Publishing takes effect on live calls at once ({numbers}). Publish?',

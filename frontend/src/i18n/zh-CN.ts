@@ -222,7 +222,7 @@ export default {
       retentionDays: '录音保留天数', keepAll: '永久保留', days: '{n} 天',
       retentionHint: '该值在 hotline.toml（或环境变量 HOTLINE_RECORDING_RETENTION_DAYS）中设置，修改后重启生效；此处只读。',
     },
-    allNumbers: '所有其他号码', numbersHint: '逗号分隔的号码；* 表示所有其他号码', numbersSaved: '接入号码已保存，下一通来电起生效',
+    noNumbers: '尚未分配接入号码', allNumbers: '所有其他号码', numbersHint: '逗号分隔的号码；* 表示所有其他号码', numbersSaved: '接入号码已保存，下一通来电起生效',
     newQueue: '新建队列', queueCode: '队列编码', queueCodeRule: '小写字母、数字或下划线，以字母开头，如 elderly_care',
     overflowTarget: '溢出目标', overflowNone: '不溢出', unsaved: '有未保存的修改', unsavedSkills: '以下座席的技能有未保存的修改：{names}',
     leaveUnsaved: '有未保存的修改，离开后将丢失。确定离开吗？', confirmPublish: '发布后立即对真实来电生效（{numbers}）。确定发布吗？',
