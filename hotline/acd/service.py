@@ -15,7 +15,8 @@ from hotline.acd.queue import Overflow, OverflowKind, QueueConfig
 from hotline.acd.ready import Agent, Strategy
 from hotline.acd.schemas import HoursIn, HoursPatch, QueueIn, QueuePatch, SkillIn
 from hotline.audit.service import Actor, record, snapshot
-from hotline.errors import Conflict, Invalid, NotFound, stale_version
+from hotline.audit.writes import audited_update
+from hotline.errors import Conflict, Invalid, NotFound
 from hotline.people.models import User
 from hotline.store.pagination import PageRequest, paginate
 
@@ -71,14 +72,9 @@ def create_queue(session: Session, actor: Actor, data: QueueIn) -> AcdQueue:
 
 def update_queue(session: Session, actor: Actor, queue_id: int, data: QueuePatch) -> AcdQueue:
     row = get_queue(session, queue_id)
-    if data.version != row.version:
-        raise stale_version("queue", data.version, row.version)
-    before = snapshot(row)
-    for key, value in data.model_dump(mode="json", exclude_unset=True, exclude={"version"}).items():
-        setattr(row, key, value)
-    _check_refs(session, row)
-    session.flush()
-    record(session, actor, "update", "acd_queue", row.id, before, snapshot(row))
+    with audited_update(session, actor, row, data.version, "queue", "acd_queue") as edit:
+        edit.apply(data.model_dump(mode="json", exclude_unset=True, exclude={"version"}))
+        _check_refs(session, row)
     return row
 
 
@@ -121,20 +117,14 @@ def create_hours(session: Session, actor: Actor, data: HoursIn) -> BusinessHours
 
 
 def update_hours(session: Session, actor: Actor, hours_id: int, data: HoursPatch) -> BusinessHours:
-    row = session.get(BusinessHours, hours_id)
-    if row is None:
-        raise NotFound(f"no business hours {hours_id}", f"营业时间 {hours_id} 不存在")
-    if data.version != row.version:
-        raise stale_version("business hours", data.version, row.version)
-    before = snapshot(row)
-    if data.name is not None and data.name != row.name:
-        if session.scalar(select(BusinessHours.id).where(BusinessHours.name == data.name)) is not None:
-            raise Conflict(f"business hours {data.name!r} exist", f"营业时间 {data.name} 已存在")
-        row.name = data.name
-    if data.schedule is not None:
-        row.schedule = validate_schedule(data.schedule)
-    session.flush()
-    record(session, actor, "update", "business_hours", row.id, before, snapshot(row))
+    row = get_hours(session, hours_id)
+    with audited_update(session, actor, row, data.version, "business hours", "business_hours"):
+        if data.name is not None and data.name != row.name:
+            if session.scalar(select(BusinessHours.id).where(BusinessHours.name == data.name)) is not None:
+                raise Conflict(f"business hours {data.name!r} exist", f"营业时间 {data.name} 已存在")
+            row.name = data.name
+        if data.schedule is not None:
+            row.schedule = validate_schedule(data.schedule)
     return row
 
 

@@ -14,9 +14,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record, snapshot
+from hotline.audit.writes import audited_update, check_version
 from hotline.config import get_settings
 from hotline.dialplan.plan import DialPlan
-from hotline.errors import Conflict, NotFound, stale_version
+from hotline.errors import Conflict, NotFound
 from hotline.ivr.flow import check, rung_numbers, validate
 from hotline.ivr.models import IvrFlow, IvrFlowVersion
 from hotline.store.base import utcnow
@@ -96,8 +97,7 @@ def save_draft(
     expected_version: int | None = None,
 ) -> IvrFlowVersion:
     flow = get_flow(session, flow_id)
-    if expected_version is not None and expected_version != flow.version:
-        raise stale_version("IVR flow", expected_version, flow.version)
+    check_version(flow, expected_version, "IVR flow")
     row = draft(session, flow_id)
     before = snapshot(row) if row else None
     if row is None:
@@ -159,23 +159,19 @@ def update_flow(
 ) -> IvrFlow:
     """Change which dialled numbers a flow answers (takes effect on the next call) or its description."""
     flow = get_flow(session, flow_id)
-    if expected_version != flow.version:
-        raise stale_version("IVR flow", expected_version, flow.version)
-    before = snapshot(flow)
-    if numbers is not None:
-        wanted = [n.strip() for n in numbers.split(",") if n.strip()]
-        for other in session.scalars(select(IvrFlow).where(IvrFlow.id != flow_id)):
-            taken = sorted(set(wanted) & {n.strip() for n in other.numbers.split(",")})
-            if taken:
-                raise Conflict(
-                    f"number(s) {', '.join(taken)} already answered by flow {other.name!r}",
-                    f"号码 {'、'.join(taken)} 已由流程“{other.name}”接听",
-                )
-        flow.numbers = ",".join(wanted)
-    if description is not None:
-        flow.description = description
-    session.flush()
-    record(session, actor, "update", "ivr_flow", flow_id, before, snapshot(flow))
+    with audited_update(session, actor, flow, expected_version, "IVR flow", "ivr_flow"):
+        if numbers is not None:
+            wanted = [n.strip() for n in numbers.split(",") if n.strip()]
+            for other in session.scalars(select(IvrFlow).where(IvrFlow.id != flow_id)):
+                taken = sorted(set(wanted) & {n.strip() for n in other.numbers.split(",")})
+                if taken:
+                    raise Conflict(
+                        f"number(s) {', '.join(taken)} already answered by flow {other.name!r}",
+                        f"号码 {'、'.join(taken)} 已由流程“{other.name}”接听",
+                    )
+            flow.numbers = ",".join(wanted)
+        if description is not None:
+            flow.description = description
     return flow
 
 

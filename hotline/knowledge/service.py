@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import SYSTEM, Actor, record, snapshot
+from hotline.audit.writes import audited_update, check_version
 from hotline.bus import get_bus
-from hotline.errors import Conflict, Invalid, NotFound, stale_version
+from hotline.errors import Conflict, Invalid, NotFound
 from hotline.knowledge.content import apply_content, changed_fields, content_of, get_version, is_served
 from hotline.knowledge.index import mark_dirty, prune_outbox
 from hotline.knowledge.models import Article, ArticleVersion
@@ -41,8 +42,7 @@ def is_expired(article: Article, now: datetime | None = None) -> bool:
 
 
 def _check_version(article: Article, version: int) -> None:
-    if article.version != version:
-        raise stale_version("article", version, article.version)
+    check_version(article, version, "article")
 
 
 def _check_dates(content: dict[str, Any]) -> None:
@@ -84,22 +84,21 @@ def create_article(session: Session, actor: Actor, data: ArticleIn, note: str = 
 def _new_content_version(
     session: Session, actor: Actor, article: Article, content: dict[str, Any], note: str, action: str
 ) -> Article:
-    """Apply changed content as a new version; a published article becomes a draft revision."""
-    before = snapshot(article)
+    """Apply changed content as a new version; a published article becomes a draft revision. The
+    version was checked by the caller (unchanged content writes nothing, not even an audit row)."""
     old = content_of(article)
     merged = {**old, **content}
     _check_dates(merged)
     if not changed_fields(old, merged):
         return article
-    if article.state == State.retired:
-        raise Conflict("reopen a retired article before editing it", "已下架的条目请先“重新编辑”再修改")
-    if article.state == State.published:
-        article.state = transition(article.state, "revise").target
-    apply_content(article, merged)
-    article.content_version += 1
-    session.flush()
+    with audited_update(session, actor, article, None, "article", "article", action):
+        if article.state == State.retired:
+            raise Conflict("reopen a retired article before editing it", "已下架的条目请先“重新编辑”再修改")
+        if article.state == State.published:
+            article.state = transition(article.state, "revise").target
+        apply_content(article, merged)
+        article.content_version += 1
     _add_version(session, actor, article, article.content_version, note)
-    record(session, actor, action, "article", article.id, before, snapshot(article))
     mark_dirty(session, article.id)
     return article
 

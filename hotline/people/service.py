@@ -7,9 +7,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from hotline.audit.service import Actor, record, snapshot
+from hotline.audit.writes import audited_update
 from hotline.bus import get_bus
 from hotline.config import get_settings
-from hotline.errors import Conflict, NotFound, stale_version
+from hotline.errors import Conflict, NotFound
 from hotline.people import credentials
 from hotline.people.models import (
     Caller,
@@ -59,13 +60,8 @@ def update_department(
     session: Session, actor: Actor, department_id: int, data: DepartmentPatch
 ) -> Department:
     dep = get_department(session, department_id)
-    if dep.version != data.version:
-        raise stale_version("department", data.version, dep.version)
-    before = snapshot(dep)
-    for key, value in data.model_dump(exclude={"version"}, exclude_unset=True).items():
-        setattr(dep, key, value)
-    session.flush()
-    record(session, actor, "update", "department", dep.id, before, snapshot(dep))
+    with audited_update(session, actor, dep, data.version, "department", "department") as edit:
+        edit.apply(data.model_dump(exclude={"version"}, exclude_unset=True))
     return dep
 
 
@@ -119,24 +115,20 @@ def create_user(session: Session, actor: Actor, data: UserIn, must_change_passwo
 
 def update_user(session: Session, actor: Actor, user_id: int, data: UserPatch) -> User:
     user = get_user(session, user_id)
-    if user.version != data.version:
-        raise stale_version("user", data.version, user.version)
-    before = snapshot(user)
     old_sip = (user.extension, user.sip_ha1, user.active)
-    changes = data.model_dump(exclude={"version", "sip_password"}, exclude_unset=True)
-    if "department_id" in changes and changes["department_id"] is not None:
-        get_department(session, changes["department_id"])
-    was_active = user.active
-    for key, value in changes.items():
-        setattr(user, key, value.value if hasattr(value, "value") else value)
-    if was_active and not user.active:
-        credentials.deactivated(session, user)
-    if data.sip_password:
-        if not user.extension:
-            raise Conflict("set an extension before a SIP password", "请先设置分机号再设置话机密码")
-        user.sip_ha1 = sip_ha1(user.extension, get_settings().sip.realm, data.sip_password)
-    _flush_unique(session, f"extension {user.extension}")
-    record(session, actor, "update", "user", user.id, before, snapshot(user))
+    flush = lambda: _flush_unique(session, f"extension {user.extension}")  # noqa: E731 (as changed)
+    with audited_update(session, actor, user, data.version, "user", "user", flush=flush) as edit:
+        changes = data.model_dump(exclude={"version", "sip_password"}, exclude_unset=True)
+        if "department_id" in changes and changes["department_id"] is not None:
+            get_department(session, changes["department_id"])
+        was_active = user.active
+        edit.apply(changes)
+        if was_active and not user.active:
+            credentials.deactivated(session, user)
+        if data.sip_password:
+            if not user.extension:
+                raise Conflict("set an extension before a SIP password", "请先设置分机号再设置话机密码")
+            user.sip_ha1 = sip_ha1(user.extension, get_settings().sip.realm, data.sip_password)
     if (user.extension, user.sip_ha1, user.active) != old_sip:
         _sip_credentials_changed(session, old_sip[0], user.extension)
     return user
@@ -209,14 +201,10 @@ def create_caller(session: Session, actor: Actor, data: CallerIn) -> Caller:
 
 def update_caller(session: Session, actor: Actor, caller_id: int, data: CallerPatch) -> Caller:
     caller = get_caller(session, caller_id)
-    if caller.version != data.version:
-        raise stale_version("caller", data.version, caller.version)
-    before = caller_snapshot(caller)
-    _apply_caller(caller, data)
-    # Child rows changing alone would not touch the callers row (and its version): touch it.
-    caller.updated_at = utcnow()
-    session.flush()
-    record(session, actor, "update", "caller", caller.id, before, caller_snapshot(caller))
+    with audited_update(session, actor, caller, data.version, "caller", "caller", snap=caller_snapshot):
+        _apply_caller(caller, data)
+        # Child rows changing alone would not touch the callers row (and its version): touch it.
+        caller.updated_at = utcnow()
     return caller
 
 

@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record, snapshot
+from hotline.audit.writes import audited_update
 from hotline.config import SipSettings
-from hotline.errors import Conflict, NotFound, stale_version
+from hotline.errors import Conflict, NotFound
 from hotline.store.db import Database, after_commit
 from hotline.store.pagination import PageRequest, paginate
 from hotline.telephony.models import SipTrunk
@@ -62,19 +63,14 @@ def create_trunk(session: Session, actor: Actor, data: TrunkIn) -> SipTrunk:
 
 def update_trunk(session: Session, actor: Actor, trunk_id: int, data: TrunkPatch) -> SipTrunk:
     row = get_trunk(session, trunk_id)
-    if data.version != row.version:
-        raise stale_version("trunk", data.version, row.version)
-    before = snapshot(row)
     changes: dict[str, Any] = data.model_dump(mode="json", exclude_unset=True, exclude={"version"})
     if "password" in changes:
         changes["password"] = changes["password"] or None
-    for key, value in changes.items():
-        setattr(row, key, value)
-    _flush(session, row.name)
-    after = snapshot(row)
-    if "password" in changes:
-        after["password_changed"] = True
-    record(session, actor, "update", "sip_trunk", row.id, before, after)
+    flush = lambda: _flush(session, row.name)  # noqa: E731 (the name as changed)
+    with audited_update(session, actor, row, data.version, "trunk", "sip_trunk", flush=flush) as edit:
+        edit.apply(changes)
+        if "password" in changes:
+            edit.note(password_changed=True)
     return row
 
 

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from hotline.audit import writes as audit_writes
 from hotline.audit.service import SYSTEM, Actor
-from hotline.errors import Conflict, Invalid, NotFound, stale_version
+from hotline.errors import Conflict, Invalid, NotFound
 from hotline.people.models import Department
 from hotline.people.permissions import PERMISSIONS
 from hotline.store.base import utcnow
@@ -53,8 +54,7 @@ def flush(session: Session, order: WorkOrder) -> None:
 
 
 def check_version(order: WorkOrder, version: int | None) -> None:
-    if version is not None and version != order.version:
-        raise stale_version(f"work order {order.number}", version, order.version)
+    audit_writes.check_version(order, version, f"work order {order.number}")
 
 
 def get_order(session: Session, who: Who, order_id: int, for_update: bool = False) -> WorkOrder:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record, snapshot
+from hotline.audit.writes import audited_update
 from hotline.bus import get_bus
 from hotline.errors import Conflict, Forbidden, Invalid
 from hotline.people.models import Caller
@@ -123,26 +124,31 @@ EDITABLE = ("title", "content", "district", "location", "category_id", "urgency"
 
 def update(session: Session, who: Who, order_id: int, version: int, changes: dict[str, Any]) -> WorkOrder:
     order = get_order(session, who, order_id)
-    check_version(order, version)
-    if order.state in ("closed", "cancelled", "merged"):
-        raise Conflict(f"work order {order.number} is {order.state}", "工单已结束，不能修改")
-    before = snapshot(order)
-    probe = NewOrder(
-        type=changes.get("type", order.type),
-        title="",
-        content="",
-        urgency=changes.get("urgency", order.urgency),
-        category_id=changes.get("category_id", order.category_id),
-    )
-    _validate(session, probe)
-    for key, value in changes.items():
-        if key in EDITABLE:
-            setattr(order, key, value)
-    flush(session, order)
+    what = f"work order {order.number}"
+    with audited_update(
+        session,
+        who.actor,
+        order,
+        version,
+        what,
+        "workorder",
+        "workorder.update",
+        flush=lambda: flush(session, order),
+    ) as edit:
+        if order.state in ("closed", "cancelled", "merged"):
+            raise Conflict(f"work order {order.number} is {order.state}", "工单已结束，不能修改")
+        probe = NewOrder(
+            type=changes.get("type", order.type),
+            title="",
+            content="",
+            urgency=changes.get("urgency", order.urgency),
+            category_id=changes.get("category_id", order.category_id),
+        )
+        _validate(session, probe)
+        edit.apply({k: v for k, v in changes.items() if k in EDITABLE})
     if {"title", "content", "location"} & changes.keys():
         search.reindex(session, order)
     timeline(session, order, who.actor, "update", order.state, ", ".join(sorted(changes)))
-    record(session, who.actor, "workorder.update", "workorder", order.id, before, snapshot(order))
     return order
 
 
