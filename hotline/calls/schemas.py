@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.schemas import Out, StrictIn
 
@@ -166,3 +166,170 @@ class MarkOut(Out):
     label: str | None
     agent_id: int | None
     created_at: datetime
+
+
+# --- what the running call center answers (CTI) ----------------------------------------------------
+# Typed for the OpenAPI document and the console; a key the center adds later still passes
+# (extra="allow"), and the routes leave out what the center did not say (exclude_unset), so these
+# describe the answers without changing them.
+
+
+class LiveOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class AgentViewOut(LiveOut):
+    """An agent as the ACD sees them, with the call they are on (the answer of every state change)."""
+
+    agent_id: int
+    name: str | None = None
+    extension: str | None = None
+    state: str = Field(description="logged_out, ready, not_ready, ringing, talking, hold, wrap_up")
+    reason: str | None = None
+    call_id: str | None = None
+    call_number: str | None = Field(None, description="whom the agent talks to (masked without pii.read)")
+    call_direction: Literal["inbound", "outbound"] | None = None
+    call_queue: str | None = None
+    skills: dict[str, int] = Field(default_factory=dict, description="queue name → skill level")
+    calls_taken: int = 0
+    talk_seconds: float = 0
+    misses: int = 0
+    wrap_left: float | None = Field(None, description="seconds of wrap-up left")
+    phone_registered: bool = False
+    since: float | None = Field(None, description="seconds in this state; None: not changed since start")
+
+
+class ScreenPopOut(LiveOut):
+    """The caller as the ringing agent's console shows them (empty when there was no call)."""
+
+    agent_id: int | None = None
+    call_id: str | None = None
+    caller_number: str | None = None
+    queue: str | None = None
+    priority: int | None = None
+    callback: bool | None = None
+    caller: dict[str, Any] | None = None
+    repeat: bool | None = None
+    open_work_orders: Any = None
+    last_calls: list[dict[str, Any]] | None = None
+
+
+class AgentTodayOut(LiveOut):
+    answered: int
+    talk_seconds: float
+    average_talk_seconds: float | None
+
+
+class DispositionOut(LiveOut):
+    call_id: str
+    disposition: str
+    disposition_note: str | None
+
+
+class CallRefOut(LiveOut):
+    """The call an action was taken on."""
+
+    call_id: str
+
+
+class HangupOut(CallRefOut):
+    declined: bool | None = Field(None, description="a ringing call was declined (not hung up)")
+
+
+class TransferTargetOut(LiveOut):
+    kind: str
+    target: str
+
+
+class TransferOut(CallRefOut):
+    transferred_to: TransferTargetOut
+
+
+class ConsultOut(CallRefOut):
+    consult_leg: str
+
+
+class ConsultCompleteOut(CallRefOut):
+    connected: str = Field(description="the leg the caller is now connected to")
+
+
+class ConferenceOut(CallRefOut):
+    conference: bool
+
+
+class PickOut(CallRefOut):
+    agent_id: int
+
+
+class CallbackOut(CallRefOut):
+    callback: bool
+
+
+class SuperviseOut(CallRefOut):
+    mode: str
+    leg_id: str | None = Field(None, description="the supervisor's leg (absent when already on the call)")
+
+
+class AcknowledgedOut(CallRefOut):
+    acknowledged_by: str
+
+
+class WaitingCallOut(LiveOut):
+    call_id: str
+    caller: str | None = None
+    position: int
+    priority: int
+    waited: float
+    callback: bool
+    estimated_wait: float | None = None
+
+
+class LiveCallOut(LiveOut):
+    call_id: str
+    caller: str | None = None
+    state: str
+    queue: str | None = None
+    priority: int | None = None
+    agent_id: int | None = None
+    callback: bool = False
+    waited: float | None = Field(None, description="seconds since the caller was queued")
+
+
+class KpiOut(LiveOut):
+    """Live KPIs of one queue or of the center ("*"); definitions in docs/kpi.md."""
+
+    offered: int
+    answered: int
+    abandoned: int
+    short_abandoned: int
+    timeouts: int
+    lost: int
+    callbacks: int
+    waiting: int
+    answer_rate: float | None
+    abandon_rate: float | None
+    service_level: float | None
+    asa: float | None
+    aht: float | None
+    longest_wait: float
+    max_wait: float
+    agents: dict[str, int] = Field(default_factory=dict, description="agents per state")
+    callbacks_pending: int = 0
+    in_ivr: int | None = Field(None, description="callers in the IVR (the center only)")
+    label: str | None = None
+
+
+class EmergencyLegOut(LiveOut):
+    number: str | None
+    status: str
+
+
+class EmergencyAlertOut(LiveOut):
+    call_id: str
+    caller: str | None = None
+    caller_name: str | None = None
+    legs: list[EmergencyLegOut]
+    connected: str | None = None
+    ended: bool
+    since: float
+    age: float

@@ -16,33 +16,48 @@ from typing import Annotated, Any, NoReturn
 from fastapi import APIRouter, Depends, Path, WebSocket
 from sqlalchemy.orm import Session
 
-from hotline.audit.service import record
-from hotline.calls import cdr, marks
+from hotline.calls import cdr, control_audit, marks
 from hotline.calls.center import CallCenter
 from hotline.calls.schemas import (
+    AcknowledgedOut,
     AgentStateIn,
+    AgentTodayOut,
+    AgentViewOut,
     CallbackIn,
+    CallbackOut,
+    CallRefOut,
+    ConferenceOut,
+    ConsultCompleteOut,
     ConsultIn,
+    ConsultOut,
     DialIn,
     DispositionIn,
+    DispositionOut,
+    EmergencyAlertOut,
+    HangupOut,
     HoldIn,
+    KpiOut,
+    LiveCallOut,
     MarkIn,
     MarkOut,
     NotReadyIn,
     PickIn,
+    PickOut,
+    ScreenPopOut,
     SuperviseIn,
+    SuperviseOut,
     TransferIn,
+    TransferOut,
+    WaitingCallOut,
     WrapUpExtendIn,
 )
 from hotline.calls.views import agent_today
-from hotline.config import Settings
 from hotline.dialplan.plan import Decision, center_extensions
-from hotline.dialplan.plan import audit as audit_attempt
 from hotline.errors import Forbidden
 from hotline.store.db import Database
 from hotline.web import live as live_ws
 from hotline.web.auth import Principal, require
-from hotline.web.deps import get_app_settings, get_db, get_session
+from hotline.web.deps import DbDep, SessionDep, SettingsDep
 from hotline.web.services import BusDep, CenterDep, OptionalCenterDep
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
@@ -51,6 +66,12 @@ AgentP = Annotated[Principal, Depends(require("calls.control"))]
 ReaderP = Annotated[Principal, Depends(require("calls.read"))]
 SupervisorP = Annotated[Principal, Depends(require("calls.supervise"))]
 KpiP = Annotated[Principal, Depends(require("kpi.read"))]
+
+
+def _typed(model: Any, **options: Any) -> dict[str, Any]:
+    """Every answer is typed (`calls/schemas.py`) and passed through as the call center gave it:
+    keys it did not set stay out (exclude_unset), so the models document the answers, unchanged."""
+    return {"response_model": model, "response_model_exclude_unset": True, **options}
 
 
 async def _run(c: CallCenter, fn: Callable[[], Any], masked: bool = False, pii: bool = True) -> Any:
@@ -62,78 +83,69 @@ async def _run(c: CallCenter, fn: Callable[[], Any], masked: bool = False, pii: 
 # --- the agent's own state and call ------------------------------------------------------------
 
 
-@router.get("/agent/me")
+@router.get("/agent/me", **_typed(AgentViewOut))
 async def me(p: AgentP, c: CenterDep) -> Result:
     return await _run(c, lambda: c.agent_view(p.user_id))
 
 
-@router.get("/agent/pop")
+@router.get("/agent/pop", **_typed(ScreenPopOut))
 async def my_screen_pop(p: AgentP, c: CenterDep) -> Result:
     """The last screen pop of this agent (a console reloaded during a call or wrap-up shows it again)."""
     return await _run(c, lambda: c.last_pop.get(p.user_id) or {}, masked=True, pii=p.pii)
 
 
-@router.post("/agent/login")
+@router.post("/agent/login", **_typed(AgentViewOut))
 async def login(p: AgentP, c: CenterDep) -> Result:
     return await _run(c, lambda: c.login(p.user_id))
 
 
-@router.post("/agent/logout")
+@router.post("/agent/logout", **_typed(AgentViewOut))
 async def logout(p: AgentP, c: CenterDep) -> Result:
     return await _run(c, lambda: c.logout(p.user_id))
 
 
-@router.post("/agent/disposition")
-def disposition(
-    body: DispositionIn,
-    p: AgentP,
-    c: OptionalCenterDep,
-    session: Session = Depends(get_session, scope="function"),
-) -> Result:
+@router.post("/agent/disposition", **_typed(DispositionOut))
+def disposition(body: DispositionIn, p: AgentP, c: OptionalCenterDep, session: SessionDep) -> Result:
     """通话小结 for a call that needs no work order: the agent's current call, or the one named."""
     agent = c.acd.agents.get(p.user_id) if c is not None else None
     call_id = body.call_id or (agent.call_id if agent is not None else None)
     return cdr.record_disposition(session, p.actor, p.user_id, body.code, body.note, call_id)
 
 
-@router.post("/agent/wrap-up/extend")
+@router.post("/agent/wrap-up/extend", **_typed(AgentViewOut))
 async def extend_wrap_up(body: WrapUpExtendIn, p: AgentP, c: CenterDep) -> Result:
     """More time for the notes after a call (the agent stays out of the queues meanwhile)."""
     return await _run(c, lambda: c.extend_wrap_up(p.user_id, body.seconds))
 
 
-@router.get("/agent/today")
-def my_day(
-    p: AgentP,
-    session: Session = Depends(get_session, scope="function"),
-    settings: Settings = Depends(get_app_settings),
-) -> Result:
+@router.get("/agent/today", **_typed(AgentTodayOut))
+def my_day(p: AgentP, session: SessionDep, settings: SettingsDep) -> Result:
     """The agent's own figures for today (local day): calls answered, talk time, average."""
     return agent_today(session, p.user_id, settings.timezone)
 
 
-@router.post("/agent/ready")
+@router.post("/agent/ready", **_typed(AgentViewOut))
 async def ready(p: AgentP, c: CenterDep) -> Result:
     return await _run(c, lambda: c.ready(p.user_id))
 
 
-@router.post("/agent/not-ready")
+@router.post("/agent/not-ready", **_typed(AgentViewOut))
 async def not_ready(body: NotReadyIn, p: AgentP, c: CenterDep) -> Result:
     return await _run(c, lambda: c.not_ready(p.user_id, body.reason))
 
 
-@router.post("/agent/answer")
+@router.post("/agent/answer", **_typed(AgentViewOut))
 async def answer(p: AgentP, c: CenterDep) -> Result:
     """Answer the call ringing for this agent from the console: the phone is asked to pick up by itself."""
     return await _run(c, lambda: c.answer(p.user_id))
 
 
-@router.post("/agent/hangup")
+@router.post("/agent/hangup", **_typed(HangupOut))
 async def hangup(p: AgentP, c: CenterDep) -> Result:
     return await _run(c, lambda: c.hangup(p.user_id))
 
 
-@router.post("/agent/hold")
+@router.post("/agent/hold", **_typed(AgentViewOut))
 async def hold(body: HoldIn, p: AgentP, c: CenterDep) -> Result:
     return await _run(c, lambda: c.hold(p.user_id, body.on))
 
@@ -142,12 +154,7 @@ async def _refuse(db: Database, p: Principal, action: str, decision: Decision, *
     """Audit a refused attempt in its own transaction (the request's rolls back with the error),
     then answer 403 `number_refused`."""
     call_id = data.pop("call_id", None)
-
-    def write() -> None:
-        with db.session() as s:
-            audit_attempt(s, p.actor, action, decision, call_id, **data)
-
-    await asyncio.to_thread(write)
+    await asyncio.to_thread(control_audit.refused, db, p.actor, action, decision, call_id, **data)
     raise decision.error()
 
 
@@ -165,14 +172,8 @@ async def _plan(
     return decision
 
 
-@router.post("/agent/transfer")
-async def transfer(
-    body: TransferIn,
-    p: AgentP,
-    c: CenterDep,
-    session: Session = Depends(get_session, scope="function"),
-    db: Database = Depends(get_db),
-) -> Result:
+@router.post("/agent/transfer", **_typed(TransferOut))
+async def transfer(body: TransferIn, p: AgentP, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
     """Blind transfer to a queue, an agent's extension, an IVR node ("node" or "flow:node") or a
     number the dial plan allows for your role; never to a SIP URI. Audited, refusals too."""
     kind, target = body.kind, body.target
@@ -185,80 +186,54 @@ async def transfer(
         target = decision.number
     result: Result = await _run(c, lambda: c.transfer(p.user_id, kind, target))
     if decision is not None:
-        audit_attempt(session, p.actor, "transfer", decision, result.get("call_id"), kind=kind)
+        control_audit.dialled(session, p.actor, "transfer", decision, result.get("call_id"), kind=kind)
     else:
-        record(
-            session,
-            p.actor,
-            "transfer",
-            "call",
-            result.get("call_id"),
-            None,
-            {"kind": kind, "target": target},
-        )
+        control_audit.transferred(session, p.actor, result.get("call_id"), kind, target)
     return result
 
 
-@router.post("/agent/consult")
-async def consult(
-    body: ConsultIn,
-    p: AgentP,
-    c: CenterDep,
-    session: Session = Depends(get_session, scope="function"),
-    db: Database = Depends(get_db),
-) -> Result:
+@router.post("/agent/consult", **_typed(ConsultOut))
+async def consult(body: ConsultIn, p: AgentP, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
     """Attended transfer, step 1: hold the caller and ring the target (dial plan as for a dial)."""
     decision = await _plan(c, session, db, p, "consult", body.target)
     result: Result = await _run(c, lambda: c.consult(p.user_id, decision.number))
-    audit_attempt(session, p.actor, "consult", decision, result.get("call_id"))
+    control_audit.dialled(session, p.actor, "consult", decision, result.get("call_id"))
     return result
 
 
-@router.post("/agent/consult/complete")
+@router.post("/agent/consult/complete", **_typed(ConsultCompleteOut))
 async def consult_complete(p: AgentP, c: CenterDep) -> Result:
     return await _run(c, lambda: c.complete_transfer(p.user_id))
 
 
-@router.post("/agent/consult/cancel")
+@router.post("/agent/consult/cancel", **_typed(AgentViewOut))
 async def consult_cancel(p: AgentP, c: CenterDep) -> Result:
     return await _run(c, lambda: c.cancel_consult(p.user_id))
 
 
-@router.post("/agent/conference")
+@router.post("/agent/conference", **_typed(ConferenceOut))
 async def conference(p: AgentP, c: CenterDep) -> Result:
     return await _run(c, lambda: c.conference(p.user_id))
 
 
-@router.post("/agent/dial")
-async def dial(
-    body: DialIn,
-    p: AgentP,
-    c: CenterDep,
-    session: Session = Depends(get_session, scope="function"),
-    db: Database = Depends(get_db),
-) -> Result:
+@router.post("/agent/dial", **_typed(CallRefOut))
+async def dial(body: DialIn, p: AgentP, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
     """Click to dial: the agent's phone rings first, then the number, if the dial plan allows it
     for your role (403 `number_refused` otherwise). Audited, refusals too."""
     decision = await _plan(c, session, db, p, "dial", body.number)
     result: Result = await _run(c, lambda: c.dial(p.user_id, decision.number))
-    audit_attempt(session, p.actor, "dial", decision, result.get("call_id"))
+    control_audit.dialled(session, p.actor, "dial", decision, result.get("call_id"))
     return result
 
 
-@router.post("/agent/pick")
+@router.post("/agent/pick", **_typed(PickOut))
 async def pick(body: PickIn, p: AgentP, c: CenterDep) -> Result:
     """Queue view: take a waiting call out of turn."""
     return await _run(c, lambda: c.pick(p.user_id, body.call_id))
 
 
-@router.post("/callback")
-async def callback(
-    body: CallbackIn,
-    p: AgentP,
-    c: CenterDep,
-    session: Session = Depends(get_session, scope="function"),
-    db: Database = Depends(get_db),
-) -> Result:
+@router.post("/callback", **_typed(CallbackOut))
+async def callback(body: CallbackIn, p: AgentP, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
     """Register a callback for a waiting caller: they keep their place and may hang up. The number
     (theirs unless given) must be one the queue's callback dial plan allows. Audited."""
     number, queue = await _run(c, lambda: c.callback_target(body.call_id, body.number))
@@ -266,29 +241,29 @@ async def callback(
     if not decision.allowed:
         await _refuse(db, p, "callback", decision, call_id=body.call_id, queue=queue)
     await _run(c, lambda: c.request_callback(body.call_id, decision.number))
-    audit_attempt(session, p.actor, "callback", decision, body.call_id, queue=queue)
+    control_audit.dialled(session, p.actor, "callback", decision, body.call_id, queue=queue)
     return {"call_id": body.call_id, "callback": True}
 
 
 # --- live views and KPIs --------------------------------------------------------------------------
 
 
-@router.get("/queues/{queue}/waiting")
+@router.get("/queues/{queue}/waiting", **_typed(list[WaitingCallOut]))
 async def waiting(queue: str, p: AgentP, c: CenterDep) -> list[Result]:
     return await _run(c, lambda: c.queue_view(queue), masked=True, pii=p.pii)
 
 
-@router.get("/agents")
+@router.get("/agents", **_typed(list[AgentViewOut]))
 async def agents(p: ReaderP, c: CenterDep) -> list[Result]:
     return await _run(c, lambda: c.agents_view())
 
 
-@router.get("/live")
+@router.get("/live", **_typed(list[LiveCallOut]))
 async def live(p: ReaderP, c: CenterDep) -> list[Result]:
     return await _run(c, lambda: c.calls_view(), masked=True, pii=p.pii)
 
 
-@router.get("/kpis")
+@router.get("/kpis", **_typed(dict[str, KpiOut]))
 async def kpis(p: KpiP, c: CenterDep) -> Result:
     """Live KPIs per queue and for the center ("*"), computed incrementally from the queue log."""
     return await _run(c, lambda: c.kpis())
@@ -297,72 +272,47 @@ async def kpis(p: KpiP, c: CenterDep) -> Result:
 # --- supervisors --------------------------------------------------------------------------------
 
 
-@router.post("/supervise")
-async def supervise(
-    body: SuperviseIn,
-    p: SupervisorP,
-    c: CenterDep,
-    session: Session = Depends(get_session, scope="function"),
-) -> Result:
+@router.post("/supervise", **_typed(SuperviseOut))
+async def supervise(body: SuperviseIn, p: SupervisorP, c: CenterDep, session: SessionDep) -> Result:
     """Listen, whisper (the agent alone hears you) or barge into an agent's call from your phone."""
     result: Result = await _run(c, lambda: c.supervise(p.user_id, body.agent_id, body.mode))
-    record(session, p.actor, body.mode, "call", result.get("call_id"), None, {"agent_id": body.agent_id})
+    control_audit.supervised(session, p.actor, body.mode, result.get("call_id"), body.agent_id)
     return result
 
 
-@router.post("/live/{call_id}/hangup")
-async def force_hangup(
-    call_id: str,
-    p: SupervisorP,
-    c: CenterDep,
-    session: Session = Depends(get_session, scope="function"),
-) -> Result:
+@router.post("/live/{call_id}/hangup", **_typed(CallRefOut))
+async def force_hangup(call_id: str, p: SupervisorP, c: CenterDep, session: SessionDep) -> Result:
     result: Result = await _run(c, lambda: c.force_hangup(call_id))
-    record(session, p.actor, "hangup_force", "call", call_id)
+    control_audit.forced_hangup(session, p.actor, call_id)
     return result
 
 
-@router.get("/emergencies")
+@router.get("/emergencies", **_typed(list[EmergencyAlertOut]))
 async def emergencies(p: SupervisorP, c: CenterDep) -> list[Result]:
     """Emergency alerts not yet acknowledged, with the state of each leg of their fan-out."""
     out: list[Result] = await _run(c, lambda: c.alerts.view(), masked=True, pii=p.pii)
     return out
 
 
-@router.post("/emergencies/{call_id}/ack")
-async def acknowledge_emergency(
-    call_id: str,
-    p: SupervisorP,
-    c: CenterDep,
-    session: Session = Depends(get_session, scope="function"),
-) -> Result:
+@router.post("/emergencies/{call_id}/ack", **_typed(AcknowledgedOut))
+async def acknowledge_emergency(call_id: str, p: SupervisorP, c: CenterDep, session: SessionDep) -> Result:
     result: Result = await _run(c, lambda: c.alerts.acknowledge(call_id, p.actor.name))
-    record(session, p.actor, "emergency_ack", "call", call_id)
+    control_audit.emergency_acknowledged(session, p.actor, call_id)
     return result
 
 
-@router.post("/agents/{agent_id}/state")
+@router.post("/agents/{agent_id}/state", **_typed(AgentViewOut))
 async def set_agent_state(
-    agent_id: int,
-    body: AgentStateIn,
-    p: SupervisorP,
-    c: CenterDep,
-    session: Session = Depends(get_session, scope="function"),
+    agent_id: int, body: AgentStateIn, p: SupervisorP, c: CenterDep, session: SessionDep
 ) -> Result:
     result: Result = await _run(c, lambda: c.set_agent_state(agent_id, body.state, body.reason))
-    record(
-        session, p.actor, "set_state", "agent", agent_id, None, {"state": body.state, "reason": body.reason}
-    )
+    control_audit.agent_state_set(session, p.actor, agent_id, body.state, body.reason)
     return result
 
 
 @router.post("/{call_uuid}/marks", status_code=201, response_model=MarkOut)
 async def mark_call(
-    body: MarkIn,
-    call_uuid: Annotated[str, Path(max_length=64)],
-    p: AgentP,
-    c: CenterDep,
-    session: Session = Depends(get_session, scope="function"),
+    body: MarkIn, call_uuid: Annotated[str, Path(max_length=64)], p: AgentP, c: CenterDep, session: SessionDep
 ) -> MarkOut:
     """Mark this moment of a call in progress, to jump to in its recording later: your own call,
     or any call for supervisors. Audited."""
