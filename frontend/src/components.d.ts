@@ -62,6 +62,7 @@ declare module 'vue' {
     KnowledgePanel: typeof import('./components/KnowledgePanel.vue')['default']
     LiveDuration: typeof import('./components/LiveDuration.vue')['default']
     NotificationBell: typeof import('./components/NotificationBell.vue')['default']
+    NotifySettingsForm: typeof import('./components/NotifySettingsForm.vue')['default']
     OrderAttachments: typeof import('./components/OrderAttachments.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']

@@ -104,9 +104,21 @@ def send_sms(base_url: str, message_id: str, sender: str, text: str) -> dict[str
     return out
 
 
-# Where the running server listens: "sip_port" (telephony engine, UDP+TCP on 127.0.0.1); and
-# "sip_passwords", the demo extensions' SIP passwords `hotline demo load` generated for this server.
+# Where the running server listens: "sip_port" (telephony engine, UDP+TCP on 127.0.0.1);
+# "sip_passwords", the demo extensions' SIP passwords `hotline demo load` generated for this server;
+# "relay", the SMTP relay (aiosmtpd) its outgoing mail goes through, with the messages it took.
 SERVER_INFO: dict[str, Any] = {}
+
+
+class Relay:
+    """The mail relay the server sends through: keeps every message (staff notifications, acks)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
 
 
 def _start(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -154,6 +166,13 @@ def server() -> Iterator[str]:
         "HOTLINE_CHANNELS_REPLY_MAX_ATTEMPTS": "1",
         "HOTLINE_CHANNELS_MAILBOX_PORT": str(free_port()),
     }
+    from aiosmtpd.controller import Controller
+
+    relay = Relay()
+    relay_ctl = Controller(relay, hostname="127.0.0.1", port=free_port())
+    relay_ctl.start()
+    SERVER_INFO["relay"] = relay
+    env["HOTLINE_CHANNELS_SMTP_RELAY_PORT"] = str(relay_ctl.port)
     for args in (["db", "upgrade"], ["demo", "load"]):
         subprocess.run([HOTLINE, *args], env=env, cwd=tmp, check=True, capture_output=True, timeout=180)
     SERVER_INFO["sip_passwords"] = demo_sip_passwords(tmp)
@@ -166,6 +185,7 @@ def server() -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        relay_ctl.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

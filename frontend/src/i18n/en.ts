@@ -107,6 +107,16 @@ export default {
     cancelReason: 'Reason', intoNumber: 'Merge into order no.', intoPlaceholder: 'e.g. GD20261128-0001', intoRequired: 'Please enter the order number to merge into',
     cancelConfirm: 'Cancel work order {number}? This cannot be undone.', cancelTitle: 'Confirm cancel', showPhone: 'Show number', phoneHint: 'Viewing the full number is recorded in the audit log',
   },
+  notify: {
+    title: 'Notification settings', intro: 'Work-order notifications always appear under the bell at the top right; to get them by mail or SMS as well, enter the address and switch them on. Mail and SMS never carry a citizen\'s name, phone or other personal data.',
+    email: 'Mail address', emailHint: 'Work mail address', mobile: 'Mobile number', mobileHint: '11-digit mobile number',
+    kind: 'Notification', console: 'Console', mail: 'Mail', sms: 'SMS', always: 'Always on',
+    quiet: 'Quiet hours', quietStart: 'Quiet hours start', quietEnd: 'Quiet hours end',
+    quietHint: 'No mail or SMS is sent during quiet hours; they go out when the quiet hours end. The bell still rings.',
+    needEmail: 'Mail notifications need a mail address', needMobile: 'SMS notifications need a mobile number', needQuiet: 'Quiet hours need a different start and end',
+    noFeed: 'Your role gets no work-order notifications (only departments, supervisors and administrators do).', noFeedUser: 'This user\'s role gets no work-order notifications (only departments, supervisors and administrators do).',
+    forUser: 'Notification settings of {name}', action: 'Notifications',
+  },
   kb: {
     search: 'Search knowledge', placeholder: 'Question, keywords or pinyin initials (e.g. dbsq)', results: 'Results',
     suggestions: 'Suggestions', expired: 'Expired', validUntil: 'Valid until', validFrom: 'Valid from', policyBasis: 'Policy basis',

@@ -107,6 +107,16 @@ export default {
     cancelReason: '撤销理由', intoNumber: '合并到工单编号', intoPlaceholder: '如 GD20261128-0001', intoRequired: '请填写要合并到的工单编号',
     cancelConfirm: '确定撤销工单 {number}？撤销后不能恢复。', cancelTitle: '确认撤销', showPhone: '显示号码', phoneHint: '查看完整号码会记入审计日志',
   },
+  notify: {
+    title: '通知设置', intro: '工单通知总会显示在右上角的铃铛中；如需同时通过邮件或短信接收，请填写地址并打开对应开关。短信和邮件中不含市民的姓名、电话等个人信息。',
+    email: '通知邮箱', emailHint: '单位工作邮箱', mobile: '通知手机号', mobileHint: '11 位手机号码',
+    kind: '通知类型', console: '控制台', mail: '邮件', sms: '短信', always: '始终开启',
+    quiet: '免打扰时段', quietStart: '免打扰开始时间', quietEnd: '免打扰结束时间',
+    quietHint: '免打扰时段内不发送邮件和短信，时段结束后补发；铃铛照常提醒。',
+    needEmail: '开启邮件通知需填写邮箱地址', needMobile: '开启短信通知需填写手机号码', needQuiet: '免打扰时段需填写不同的开始和结束时间',
+    noFeed: '您的角色不接收工单通知（仅承办单位、班长座席和管理员接收）。', noFeedUser: '该用户的角色不接收工单通知（仅承办单位、班长座席和管理员接收）。',
+    forUser: '{name} 的通知设置', action: '通知设置',
+  },
   kb: {
     search: '搜索知识', placeholder: '输入问题、关键词或拼音首字母（如 dbsq）', results: '搜索结果',
     suggestions: '推荐', expired: '已过期', validUntil: '有效期至', validFrom: '生效日期', policyBasis: '政策依据',

@@ -24,6 +24,9 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: ['workorders.read', 'workorders.handle'], title: 'nav.workorders', group: 'orders', nav: true } },
   { path: 'workorders/:id', name: 'workorder', component: () => import('../views/workorders/WorkOrderDetail.vue'),
     meta: { perm: ['workorders.read', 'workorders.handle'], title: 'nav.workorderDetail' } },
+  // The user's own mail/SMS notification choices: whoever has the bell (department, supervisors).
+  { path: 'notify-settings', name: 'notify-settings', component: () => import('../views/NotifySettingsView.vue'),
+    meta: { perm: ['workorders.handle', 'workorders.supervise'], title: 'notify.title', group: 'orders', nav: true } },
   { path: 'returnvisits', name: 'returnvisits', component: () => import('../views/workorders/ReturnVisits.vue'),
     meta: { perm: 'workorders.write', title: 'nav.returnVisits', group: 'orders', nav: true } },
   // What citizens sent in and what went back to them: shift leads read, administrators retry.
