@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import PlainTextResponse
@@ -27,7 +28,8 @@ from hotline.web.problems import problem
 
 router = APIRouter(tags=["health"])
 PUBLIC_ROUTES = {("GET", "/healthz"), ("GET", "/readyz")}
-METRICS_ACCESS = require_unless_allowed("metrics.read", "metrics_allow")
+# metrics.read, or an address in `metrics_allow` (the Prometheus host) without signing in.
+MetricsReader = Annotated[Principal | None, Depends(require_unless_allowed("metrics.read", "metrics_allow"))]
 PROBE_BYTES = 4096  # one page: a disk with less room than this cannot take a commit either
 
 
@@ -95,7 +97,5 @@ async def readyz(request: Request) -> dict[str, object] | Response:
 
 
 @router.get("/metrics", response_class=PlainTextResponse, responses={200: {"content": {"text/plain": {}}}})
-def metrics(
-    _: Principal | None = Depends(require_unless_allowed("metrics.read", "metrics_allow")),
-) -> Response:
+def metrics(_: MetricsReader) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

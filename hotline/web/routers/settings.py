@@ -3,6 +3,8 @@ settings store), so changing them means editing the configuration and restarting
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends
 
 from hotline.config import get_settings
@@ -10,6 +12,7 @@ from hotline.schemas import Out
 from hotline.web.auth import Principal, require
 
 router = APIRouter(prefix="/api/settings", tags=["settings"])
+RecordingsAdmin = Annotated[Principal, Depends(require("recordings.admin"))]
 
 
 class RetentionOut(Out):
@@ -18,5 +21,5 @@ class RetentionOut(Out):
 
 
 @router.get("/retention", response_model=RetentionOut)
-def retention(_: Principal = Depends(require("recordings.admin"))) -> RetentionOut:
+def retention(_: RecordingsAdmin) -> RetentionOut:
     return RetentionOut(recording_retention_days=get_settings().recording_retention_days, source="settings")
