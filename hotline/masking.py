@@ -1,7 +1,9 @@
 """Masking of personal data (ID numbers, phone numbers, addresses) for roles without `pii.read`.
 
 The same functions serve API responses, exports and the log filter, so a value is masked the same
-way everywhere: keep a few leading and trailing characters, star the middle.
+way everywhere: keep a few leading and trailing characters, star the middle. A foundation module
+(pure functions, no domain imports), so the logs can use it as well as every domain; who may see
+unmasked data (`pii.read`) is the people package's permission table.
 """
 
 from __future__ import annotations
