@@ -28,6 +28,7 @@ from hotline.bus import Bus, Event
 from hotline.calls import cdr
 from hotline.calls.alerts import EmergencyBoard
 from hotline.calls.control import CallControl
+from hotline.calls.facts import OpenWorkOrders, no_open_work_orders
 from hotline.calls.hooks import CallHookContext, CallHookPoint, CallHooks
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
@@ -76,6 +77,8 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
         self.alerts = EmergencyBoard(bus, clock)
         self.hooks = CallHooks()  # other domains join the call's life here (hotline.calls.hooks)
         self.last_pop: dict[int, dict[str, Any]] = {}  # agent -> the last screen pop (page reloads)
+        # Set by the work-orders plug-in (IVR branches and screen pops count a caller's open orders).
+        self.open_work_orders: OpenWorkOrders = no_open_work_orders
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ticker: asyncio.Task[None] | None = None
@@ -381,7 +384,7 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
 
         def load() -> dict[str, Any]:
             with self.db.session() as s:
-                return screen_pop(s, live)
+                return screen_pop(s, live, self.open_work_orders)
 
         data = await self.db.run(load)
         for agent_id in agent_ids:

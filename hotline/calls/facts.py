@@ -2,8 +2,9 @@
 and the IVR environment built on it (`environment`, `simulate`: the simulator walks a flow for a
 caller number exactly as a live call would).
 
-Open work orders come from a pluggable lookup (the work-order package registers one with
-`set_open_work_orders_lookup`), so this package does not reach into another domain's tables.
+Open work orders come from a lookup the caller passes (`OpenWorkOrders`: the call center's
+`open_work_orders`, which the work-orders plug-in sets, and the same for the web simulator through
+`calls.plugin.OPEN_WORK_ORDERS`), so this package does not reach into another domain's tables.
 """
 
 from __future__ import annotations
@@ -23,21 +24,21 @@ from hotline.people.service import lookup_by_phone
 from hotline.store.base import utcnow
 
 REPEAT_WINDOW_HOURS = 24
-OpenWorkOrders = Callable[[Session, int], int]
-_open_work_orders: OpenWorkOrders = lambda session, caller_id: 0  # noqa: E731
+OpenWorkOrders = Callable[[Session, int], int]  # (session, caller id) -> open orders
 
 
-def set_open_work_orders_lookup(fn: OpenWorkOrders) -> None:
-    """Register `fn(session, caller_id) -> number of open work orders`."""
-    global _open_work_orders
-    _open_work_orders = fn
+def no_open_work_orders(session: Session, caller_id: int) -> int:
+    """Without the work-orders domain in the process, a caller has none."""
+    return 0
 
 
-def open_work_orders(session: Session, caller_id: int | None) -> int:
+def open_work_orders(
+    session: Session, caller_id: int | None, lookup: OpenWorkOrders = no_open_work_orders
+) -> int:
     if caller_id is None:
         return 0
     try:
-        return _open_work_orders(session, caller_id)
+        return lookup(session, caller_id)
     except Exception:  # a failing lookup must never stop a call
         return 0
 
@@ -71,10 +72,12 @@ def environment(
     at: datetime | None = None,
     queue_load: Callable[[str], int] | None = None,
     call_uuid: str | None = None,
+    open_orders: OpenWorkOrders = no_open_work_orders,
 ) -> Environment:
     """The IVR environment for a call from `number` (no number: an unknown caller)."""
     facts = caller_facts(session, number, call_uuid=call_uuid) if number else CallerFacts(number="")
-    return runtime.environment(session, facts, open_work_orders(session, facts.caller_id), at, queue_load)
+    orders = open_work_orders(session, facts.caller_id, open_orders)
+    return runtime.environment(session, facts, orders, at, queue_load)
 
 
 def simulate(
@@ -84,8 +87,9 @@ def simulate(
     number: str = "",
     at: datetime | None = None,
     queue_load: dict[str, int] | None = None,
+    open_orders: OpenWorkOrders = no_open_work_orders,
 ) -> Simulation:
     """Walk `flow` with `digits` for a caller from `number`, as a live call would (the simulator)."""
     facts = caller_facts(session, number) if number else CallerFacts(number="")
-    orders = open_work_orders(session, facts.caller_id)
+    orders = open_work_orders(session, facts.caller_id, open_orders)
     return runtime.simulate_flow(session, flow, digits, facts, orders, at, queue_load)

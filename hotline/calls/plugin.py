@@ -9,11 +9,15 @@ the host registers every plug-in's `call_hooks`.
 from __future__ import annotations
 
 from hotline.calls.center import CallCenter, start_callcenter
+from hotline.calls.facts import OpenWorkOrders
 from hotline.calls.jobs import JOBS
-from hotline.plugins import Context, Plugin, Service
+from hotline.plugins import CALL_HOOKS, Context, Plugin, Service
 from hotline.telephony.plugin import ENGINE, TELEPHONY_DB
 
 CENTER: Service[CallCenter] = Service("calls.center")
+# How many open work orders a caller has (IVR branches, screen pops, the IVR simulator): provided
+# by the work-orders plug-in, which also sets it on the running center.
+OPEN_WORK_ORDERS: Service[OpenWorkOrders] = Service("calls.open_work_orders")
 # The center this plug-in started (a test may provide its own CENTER, which is not ours to stop).
 _STARTED: Service[CallCenter] = Service("calls.started")
 
@@ -26,6 +30,7 @@ class CallsPlugin(Plugin):
         center = await start_callcenter(engine, db, ctx.bus)
         ctx.provide(_STARTED, center)
         ctx.provide(CENTER, center)
+        ctx.provide(CALL_HOOKS, center.hooks)  # the host registers every plug-in's call hooks here
 
     async def stop(self, ctx: Context) -> None:
         center = ctx.find(_STARTED)
@@ -33,6 +38,7 @@ class CallsPlugin(Plugin):
             return
         ctx.withdraw(_STARTED)
         ctx.withdraw(CENTER, center)
+        ctx.withdraw(CALL_HOOKS, center.hooks)
         await center.stop()
 
 

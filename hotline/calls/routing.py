@@ -27,7 +27,7 @@ from hotline.acd.priority import EMERGENCY
 from hotline.bus import Bus
 from hotline.calls import cdr
 from hotline.calls.alerts import legs_list
-from hotline.calls.facts import environment
+from hotline.calls.facts import OpenWorkOrders, environment
 from hotline.calls.hooks import CallHookContext, CallHookPoint, CallHooks
 from hotline.calls.live import LiveCall
 from hotline.calls.telephony import EnginePort
@@ -53,6 +53,7 @@ class IvrRunner:
     recordings_dir: Path
     writer: Writer
     hooks: CallHooks
+    open_work_orders: OpenWorkOrders
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         raise NotImplementedError
@@ -121,7 +122,13 @@ class IvrRunner:
         with self.db.session() as s:
             flow_row = flow_for_number(s, dialed)
             flow = validate(published_definition(s, flow_row)) if flow_row else None
-            env = environment(s, caller, queue_load=lambda q: loads.get(q, 0), call_uuid=uuid)
+            env = environment(
+                s,
+                caller,
+                queue_load=lambda q: loads.get(q, 0),
+                call_uuid=uuid,
+                open_orders=self.open_work_orders,
+            )
         return (flow_row.name if flow_row else None), flow, env
 
     async def resume_ivr(self, live: LiveCall, target: str) -> None:
@@ -141,7 +148,7 @@ class IvrRunner:
     def _load_flow(self, name: str, caller: str) -> tuple[Flow, Any]:
         with self.db.session() as s:
             flow = validate(published_definition(s, flow_by_name(s, name)))
-            return flow, environment(s, caller)
+            return flow, environment(s, caller, open_orders=self.open_work_orders)
 
     async def _walk(
         self, leg: Any, flow: Flow, env: Any, start: str | None = None, path: list[Any] | None = None

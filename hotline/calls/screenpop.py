@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.calls.alerts import legs_list
-from hotline.calls.facts import open_work_orders
+from hotline.calls.facts import OpenWorkOrders, no_open_work_orders, open_work_orders
 from hotline.calls.live import LiveCall
 from hotline.calls.models import Call
 from hotline.people.service import get_caller
@@ -21,7 +21,9 @@ from hotline.people.service import get_caller
 LAST_CALLS = 5
 
 
-def screen_pop(session: Session, live: LiveCall) -> dict[str, Any]:
+def screen_pop(
+    session: Session, live: LiveCall, open_orders: OpenWorkOrders = no_open_work_orders
+) -> dict[str, Any]:
     facts = live.facts
     caller: dict[str, Any] | None = None
     if facts.caller_id is not None:
@@ -60,7 +62,7 @@ def screen_pop(session: Session, live: LiveCall) -> dict[str, Any]:
         "callback": live.callback_number is not None,
         "caller": caller,
         "repeat": facts.repeat,
-        "open_work_orders": open_work_orders(session, facts.caller_id),
+        "open_work_orders": open_work_orders(session, facts.caller_id, open_orders),
         "last_calls": [
             {
                 "call_id": c.uuid,

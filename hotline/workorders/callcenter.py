@@ -1,8 +1,9 @@
 """Where the call center meets work orders: the number of a caller's open orders (for IVR branches
 and screen pops) and voicemail messages turned into draft orders for an agent to accept.
 
-The work-orders plug-in (`plugin.py`) installs both while a call center runs; the call-center
-package only knows the hook and the "voicemail.recorded" event, never these tables.
+The work-orders plug-in (`plugin.py`) hands `count_open` to the running call center (and to the
+IVR simulator) and subscribes `voicemail_handler`; the call-center package only knows the lookup's
+type and the "voicemail.recorded" event, never these tables.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.bus import Bus, Event
-from hotline.calls.facts import set_open_work_orders_lookup
+from hotline.bus import Event
 from hotline.store.db import Database
 from hotline.workorders.models import WorkOrder, WorkOrderLink
 from hotline.workorders.service import SYSTEM_WHO, NewOrder, create
@@ -61,11 +61,6 @@ def voicemail_draft(db: Database, data: dict[str, Any]) -> int:
         return order.id
 
 
-def install_lookup() -> None:
-    """Let the IVR and screen pops count open orders (the call-center package only knows the hook)."""
-    set_open_work_orders_lookup(count_open)
-
-
 def voicemail_handler(db: Database) -> Callable[[Event], Awaitable[None]]:
     """The "voicemail.recorded" subscriber: the message becomes a draft order (off the loop)."""
 
@@ -76,9 +71,3 @@ def voicemail_handler(db: Database) -> Callable[[Event], Awaitable[None]]:
             log.exception("voicemail %s could not become a work order", event.data.get("call_id"))
 
     return on_voicemail
-
-
-def install(db: Database, bus: Bus) -> Callable[[], None]:
-    """Both at once, outside a plug-in host (tests); returns the unsubscribe."""
-    install_lookup()
-    return bus.subscribe("voicemail.recorded", voicemail_handler(db))

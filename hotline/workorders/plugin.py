@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hotline.bus import Handler
-from hotline.calls.plugin import CENTER
+from hotline.calls.facts import no_open_work_orders
+from hotline.calls.plugin import CENTER, OPEN_WORK_ORDERS
 from hotline.plugins import Context, Plugin
 from hotline.workorders import callcenter
 from hotline.workorders.jobs import JOBS
@@ -18,8 +19,16 @@ from hotline.workorders.jobs import JOBS
 
 class WorkOrdersPlugin(Plugin):
     async def start(self, ctx: Context) -> None:
-        if ctx.find(CENTER) is not None:
-            callcenter.install_lookup()
+        ctx.provide(OPEN_WORK_ORDERS, callcenter.count_open)
+        center = ctx.find(CENTER)
+        if center is not None:
+            center.open_work_orders = callcenter.count_open
+
+    async def stop(self, ctx: Context) -> None:
+        ctx.withdraw(OPEN_WORK_ORDERS)
+        center = ctx.find(CENTER)
+        if center is not None:
+            center.open_work_orders = no_open_work_orders
 
     def subscriptions(self, ctx: Context) -> Iterable[tuple[str, Handler]]:
         return [("voicemail.recorded", callcenter.voicemail_handler(ctx.db))]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
 from hotline.calls import facts
+from hotline.calls.plugin import OPEN_WORK_ORDERS
 from hotline.ivr import service
 from hotline.ivr.flow import Flow, check_messages, validate
 from hotline.ivr.models import IvrFlow
@@ -29,6 +30,7 @@ from hotline.ivr.schemas import (
 from hotline.schemas import Page
 from hotline.web.auth import Principal, require
 from hotline.web.deps import ListDep, SessionDep
+from hotline.web.services import ServicesDep
 
 router = APIRouter(prefix="/api/ivr", tags=["ivr"])
 IvrRead = Annotated[Principal, Depends(require("ivr.read"))]
@@ -112,12 +114,17 @@ def validate_flow(body: DefinitionIn, _: IvrRead) -> CheckOut:
 
 
 @router.post("/flows/{flow_id}/simulate", response_model=SimulationOut)
-def simulate(flow_id: int, body: SimulateIn, _: IvrRead, session: SessionDep) -> dict[str, Any]:
+def simulate(
+    flow_id: int, body: SimulateIn, _: IvrRead, session: SessionDep, ctx: ServicesDep
+) -> dict[str, Any]:
+    """Walk the flow as a live call from `caller` would (open work orders counted alike)."""
     flow_row = service.get_flow(session, flow_id)
     flow: Flow = (
         validate(body.definition) if body.definition else load_flow(session, flow_row.name, body.draft)
     )
-    return facts.simulate(session, flow, body.digits, body.caller, body.at, body.queue_load).as_dict()
+    orders = ctx.find(OPEN_WORK_ORDERS) or facts.no_open_work_orders
+    result = facts.simulate(session, flow, body.digits, body.caller, body.at, body.queue_load, orders)
+    return result.as_dict()
 
 
 @router.get("/node-types")
