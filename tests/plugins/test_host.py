@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import pkgutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 from hotline.bus import Handler, InProcessBus
+from hotline.calls.hooks import CallHookPoint, CallHooks
 from hotline.config import Settings
 from hotline.plugins import (
+    CALL_HOOKS,
     PLUGINS,
+    AnyCallHook,
     Context,
     Host,
     Plugin,
@@ -115,3 +118,29 @@ def test_every_domain_jobs_module_is_run_by_its_plugin() -> None:
         if mod.ispkg and (Path(hotline.__path__[0]) / mod.name / "jobs.py").exists():
             jobs = getattr(importlib.import_module(f"hotline.{mod.name}.jobs"), "JOBS", [])
             assert {job.name for job in jobs} <= declared, f"hotline/{mod.name}/jobs.py"
+
+
+class Hooked(Plugin):
+    def call_hooks(self, ctx: Context) -> Mapping[str, Sequence[AnyCallHook]]:
+        return {CallHookPoint.AGENT_LEG_ENDED: [survey]}
+
+
+async def survey(call: object) -> None:
+    del call
+
+
+def test_call_hooks_are_registered_on_the_running_center_and_removed_at_stop(tmp_path: Path) -> None:
+    ctx = context(tmp_path)
+    hooks = CallHooks()
+    host = Host(ctx, [Hooked("hooked")])
+
+    async def main() -> None:
+        await host.start()  # no call center in this process yet: nothing to register on
+        assert not hooks.registered(CallHookPoint.AGENT_LEG_ENDED)
+        await host.stop()
+        ctx.provide(CALL_HOOKS, hooks)
+        async with host.running_context():
+            assert hooks.registered(CallHookPoint.AGENT_LEG_ENDED)
+        assert not hooks.registered(CallHookPoint.AGENT_LEG_ENDED)
+
+    asyncio.run(main())
