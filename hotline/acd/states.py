@@ -3,7 +3,8 @@
 States follow the glossary: logged_out, ready, not_ready (with a reason), ringing, talking, hold,
 wrap_up. Wrap-up is a real state with a timer (an agent finishing notes is not available), and
 `no_answer_limit` is the auto-not-ready transition taken after N unanswered rings in a row.
-Anything not in the table is illegal and raises a 409 Conflict, never a silent no-op.
+Anything not in the table is illegal and raises a 409 Conflict, never a silent no-op (the table is
+a `hotline.statetable.StateTable`, the type every state machine here shares).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from hotline.errors import Conflict
+from hotline.statetable import StateTable
 
 # The pending reason of an agent whose console session ended during a call: signed out after it.
 SIGNED_OUT = "signed_out"
@@ -86,14 +88,18 @@ STATE_ZH = {
 }
 
 
+def _refuse(state: AgentState, event: AgentEvent, _allowed: list[AgentEvent]) -> Conflict:
+    return Conflict(
+        f"agent cannot {event.value} while {state.value}",
+        f"座席当前为「{STATE_ZH[state]}」，不能执行 {event.value}",
+        state=state.value,
+        event=event.value,
+    )
+
+
+TABLE: StateTable[AgentState, AgentEvent] = StateTable("agent", TRANSITIONS, what_zh="座席", refuse=_refuse)
+
+
 def next_state(state: AgentState, event: AgentEvent) -> AgentState:
     """The state after `event`, or a Conflict naming the illegal transition."""
-    try:
-        return TRANSITIONS[(state, event)]
-    except KeyError:
-        raise Conflict(
-            f"agent cannot {event.value} while {state.value}",
-            f"座席当前为「{STATE_ZH[state]}」，不能执行 {event.value}",
-            state=state.value,
-            event=event.value,
-        ) from None
+    return TABLE.next(state, event)

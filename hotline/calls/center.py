@@ -31,7 +31,7 @@ from hotline.calls.control import CallControl
 from hotline.calls.facts import OpenWorkOrders, no_open_work_orders
 from hotline.calls.hooks import CallHookContext, CallHookPoint, CallHooks
 from hotline.calls.kpi import KpiBook
-from hotline.calls.live import LiveCall
+from hotline.calls.live import CallAction, LiveCall
 from hotline.calls.marks import MarkBook
 from hotline.calls.offers import Offers
 from hotline.calls.pending import PendingCallbacks
@@ -287,7 +287,7 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
         self.live.pop(uuid, None)
         self.live.pop(live.uuid, None)
         uuid = live.uuid  # a callback rides on a new engine call but keeps its CDR
-        live.state = "ended"
+        live.move(CallAction.end)
         recording = event.data.get("recording")
         outcome, cause = live.outcome or "ended", str(event.data.get("cause") or "normal")
         fields = {"call_uuid": uuid, "agent_id": live.agent_id, "caller_number": live.caller_number}

@@ -25,7 +25,7 @@ from hotline.audit.service import SYSTEM
 from hotline.bus import Bus
 from hotline.calls import cdr
 from hotline.calls.kpi import KpiBook
-from hotline.calls.live import LiveCall
+from hotline.calls.live import CallAction, CallState, LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.views import OUTBOUND_PREFIX, CallViews
 from hotline.calls.writer import Writer
@@ -167,12 +167,15 @@ class CallControl(CallViews):
         if kind in ("agent", "external"):
             target = dialable(target)
         live = self._agent_call(agent_id)
+        if kind in ("queue", "ivr"):  # refused before the agent's leg is touched
+            live.check(CallAction.enqueue if kind == "queue" else CallAction.to_ivr)
         agent_leg = live.agent_leg
         live.call.hangup_bridged_peer = False  # the caller stays when the agent's leg goes
         live.call.unbridge(agent_leg)
         if kind == "queue":
             self.acd.queue(target)
-            live.agent_id, live.agent_leg, live.state, live.queue = None, None, "queued", target
+            live.move(CallAction.enqueue)
+            live.agent_id, live.agent_leg, live.queue = None, None, target
             self.apply(self.acd.transfer(live.uuid, target, self.clock()))
             if live.caller_leg is not None:
                 await live.caller_leg.play_moh()
@@ -305,7 +308,7 @@ class CallControl(CallViews):
             return
         from hotline.ivr.interpreter import CallerFacts
 
-        live = LiveCall(call_id, agent_leg.call, None, number, CallerFacts(number), state="dialing")
+        live = LiveCall(call_id, agent_leg.call, None, number, CallerFacts(number), state=CallState.dialing)
         live.agent_id, live.agent_leg = agent_id, agent_leg
         # Known by the CDR's id (the agent's call_id: hang-up, hold, marks) and the engine call's.
         self.live[call_id] = self.live[agent_leg.call.id] = live
@@ -328,7 +331,8 @@ class CallControl(CallViews):
         live.caller_leg = far
         if await far.wait_answered(60) and agent_leg.is_active:
             self.acd.answer(agent_id, call_id, self.clock())
-            live.state, live.outcome = "connected", "answered"
+            live.move(CallAction.connect)
+            live.outcome = "answered"
             live.answered_at = at = utcnow()
             far_id = far.id
             # the CDR knows the call was answered (talk time, the agent's figures, reports)

@@ -1,13 +1,68 @@
-"""The call center's view of a call in progress (the engine holds the SIP/RTP side)."""
+"""The call center's view of a call in progress (the engine holds the SIP/RTP side), and the live
+call's state machine as an explicit transition table (`TABLE`, a `hotline.statetable.StateTable`):
+a call only moves through `LiveCall.move(action)`, and a move the table does not list is a 409.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from hotline.ivr.interpreter import CallerFacts
+from hotline.statetable import StateTable
+
+
+class CallState(StrEnum):
+    ivr = "ivr"  # answered, walking the IVR flow
+    queued = "queued"  # waiting in a queue (music, announcements), or a callback owed
+    ringing = "ringing"  # offered: agents' phones ring
+    connected = "connected"  # with an agent (or a transfer target, a callback's callee)
+    emergency = "emergency"  # the emergency fan-out is being rung
+    voicemail = "voicemail"  # leaving a message
+    overflow = "overflow"  # out of the queue, being told goodbye
+    dialing = "dialing"  # an agent's outbound call: their phone answered, the number rings
+    ended = "ended"
+
+
+class CallAction(StrEnum):
+    enqueue = "enqueue"  # into a queue (from the IVR, an emergency, a transfer to a queue)
+    offer = "offer"  # the ACD rings agents (again, while a ring is being given back)
+    unanswered = "unanswered"  # nobody answered the ring: waiting again
+    connect = "connect"  # someone answered: an agent, a transfer target, the dialled number
+    to_ivr = "to_ivr"  # an agent sent the caller to an IVR node
+    voicemail = "voicemail"
+    emergency = "emergency"
+    overflow = "overflow"  # let go from the queue with a goodbye
+    end = "end"  # the engine's call ended
+
+
+C, M = CallState, CallAction
+TRANSITIONS: dict[tuple[CallState, CallAction], CallState] = {
+    (C.ivr, M.enqueue): C.queued,
+    (C.ivr, M.connect): C.connected,  # the flow transferred to an extension or a number
+    (C.ivr, M.voicemail): C.voicemail,
+    (C.ivr, M.emergency): C.emergency,
+    (C.emergency, M.enqueue): C.queued,  # an agent joins the fan-out three-way
+    (C.queued, M.offer): C.ringing,
+    (C.queued, M.voicemail): C.voicemail,  # overflow to voicemail
+    (C.queued, M.overflow): C.overflow,
+    (C.ringing, M.offer): C.ringing,  # offered on before the unanswered ring was seen
+    (C.ringing, M.unanswered): C.queued,
+    (C.ringing, M.connect): C.connected,
+    (C.ringing, M.voicemail): C.voicemail,  # the same, then overflowed
+    (C.ringing, M.overflow): C.overflow,
+    (C.connected, M.enqueue): C.queued,  # blind transfer to a queue
+    (C.connected, M.to_ivr): C.ivr,
+    (C.connected, M.connect): C.connected,  # blind transfer: the target answered
+    (C.dialing, M.connect): C.connected,
+    (C.dialing, M.enqueue): C.queued,  # transfers while the dialled number still rings
+    (C.dialing, M.to_ivr): C.ivr,
+    **{(state, M.end): C.ended for state in CallState if state is not C.ended},
+}
+TABLE: StateTable[CallState, CallAction] = StateTable("call", TRANSITIONS, what_zh="通话")
 
 
 @dataclass
@@ -17,8 +72,7 @@ class LiveCall:
     caller_leg: Any | None
     caller_number: str
     facts: CallerFacts
-    # ivr | queued | ringing | connected | emergency | voicemail | overflow (being let go) | ended
-    state: str = "ivr"
+    state: CallState = CallState.ivr  # moved only by `move`
     queue: str | None = None
     priority: int = 0
     agent_id: int | None = None
@@ -44,6 +98,15 @@ class LiveCall:
     answered_at: datetime | None = None  # by an agent, a callback's callee or the emergency fan-out
     flow_name: str | None = None
     waiting_room: asyncio.Task[None] | None = None  # announcements and the callback key
+
+    def move(self, action: CallAction) -> CallState:
+        """Take `action` (a 409 Conflict if the table does not allow it from the current state)."""
+        self.state = TABLE.next(self.state, action)
+        return self.state
+
+    def check(self, action: CallAction) -> None:
+        """Refuse `action` now (409) if the table does not allow it, before anything is changed."""
+        TABLE.next(self.state, action)
 
     def path_record(self) -> dict[str, Any]:
         """The CDR's `ivr_path`: the flow, the steps taken and the variables set."""

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hotline.acd.engine import Acd, Action, Offer
 from hotline.acd.states import AgentState
 from hotline.calls import cdr
-from hotline.calls.live import LiveCall
+from hotline.calls.live import CallAction, LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
 from hotline.errors import Conflict, HotlineError
@@ -136,7 +136,7 @@ class Offers:
         if offer.callback and not self.callback_routable(live):
             self.callback_unroutable(live)  # no agent is rung for a call that cannot be placed
             return
-        live.state = "ringing"
+        live.move(CallAction.offer)
         for agent_id, inviting in invitations.items():
             self.spawn(self._ring_agent(live, agent_id, offer, inviting))
         self.spawn(self.screen_pop(live, offer.agent_ids))
@@ -292,11 +292,13 @@ class Offers:
     def _connected(self, live: LiveCall, agent_id: int, leg: Any) -> None:
         now = self.clock()
         try:
+            live.check(CallAction.connect)
             actions = self.acd.answer(agent_id, live.uuid, now)
         except HotlineError:
             self.spawn(leg.hangup("cancelled"))
             return
-        live.state, live.agent_id, live.agent_leg = "connected", agent_id, leg
+        live.move(CallAction.connect)
+        live.agent_id, live.agent_leg = agent_id, leg
         assert live.caller_leg is not None
         live.caller_leg.stop_playback()
         if live.outcome == "emergency":

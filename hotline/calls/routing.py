@@ -29,7 +29,7 @@ from hotline.calls import cdr
 from hotline.calls.alerts import legs_list
 from hotline.calls.facts import OpenWorkOrders, environment
 from hotline.calls.hooks import CallHookContext, CallHookPoint, CallHooks
-from hotline.calls.live import LiveCall
+from hotline.calls.live import CallAction, LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
 from hotline.ivr.flow import Flow, validate
@@ -139,7 +139,7 @@ class IvrRunner:
         if leg is None or not leg.is_active:
             return
         flow, env = await self.db.run(self._load_flow, flow_name, live.caller_number)
-        live.state = "ivr"
+        live.move(CallAction.to_ivr)
         outcome = await self._walk(leg, flow, env, start=node, path=live.ivr_path)
         live.ivr_vars |= outcome.variables
         if leg.is_active:
@@ -223,15 +223,15 @@ class IvrRunner:
         uuid, leg_id = live.uuid, leg.id
         self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "external", target, None))
         if await leg.wait_answered(60) and live.caller_leg is not None and live.caller_leg.is_active:
+            live.move(CallAction.connect)
             live.call.bridge(live.caller_leg, leg)
-            live.state = "connected"
             self._record(live)
             return leg
         await leg.hangup("no_answer")
         return None
 
     async def voicemail(self, live: LiveCall, max_seconds: float = 120.0) -> None:
-        live.state = "voicemail"
+        live.move(CallAction.voicemail)
         path = self.recordings_dir / "voicemail" / f"{live.uuid}.wav"
         live.recording = str(live.call.record(path, {"kind": "voicemail", "caller": live.caller_number}))
         self.bus.publish(
@@ -251,7 +251,8 @@ class IvrRunner:
                 await leg.hangup("voicemail_limit")
 
     async def emergency(self, live: LiveCall, numbers: list[str], queue: str) -> None:
-        live.state, live.outcome = "emergency", "emergency"
+        live.move(CallAction.emergency)
+        live.outcome = "emergency"
         live.started = live.started or self.clock()
         self._record(live)
         live.emergency_legs = dict.fromkeys(numbers, "ringing")

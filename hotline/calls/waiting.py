@@ -23,7 +23,7 @@ from hotline.acd.engine import Acd, Action, OverflowAction
 from hotline.acd.queue import OverflowKind
 from hotline.bus import Bus
 from hotline.calls import cdr
-from hotline.calls.live import LiveCall
+from hotline.calls.live import CallAction, CallState, LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
@@ -82,7 +82,8 @@ class WaitingRoom:
             if live.caller_leg is not None:
                 await live.caller_leg.hangup("unavailable")
             return
-        live.state, live.queue, live.priority = "queued", queue, priority
+        live.move(CallAction.enqueue)
+        live.queue, live.priority = queue, priority
         live.queued_at = at = utcnow()
         uuid = live.uuid
         self.writer.submit(lambda s: cdr.update_call(s, uuid, queue=queue, priority=priority, queued_at=at))
@@ -103,9 +104,9 @@ class WaitingRoom:
         """Nobody answered the ring (the ACD put the call back in line, or offered it again): a
         caller no longer ringing anyone waits again, with the music, announcements and the key."""
         live, call = self.live.get(uuid), self.acd.calls.get(uuid)
-        if live is None or call is None or call.offered or live.state != "ringing":
+        if live is None or call is None or call.offered or live.state is not CallState.ringing:
             return
-        live.state = "queued"
+        live.move(CallAction.unanswered)
         leg = live.caller_leg
         if live.callback_number is None and leg is not None and leg.is_active and live.outcome != "emergency":
             self.spawn(self._resume_music(leg))
@@ -172,7 +173,7 @@ class WaitingRoom:
                 await live.caller_leg.hangup("callback_requested")
         elif action.kind is OverflowKind.hangup and live.caller_leg is not None:
             # Out of the queue: no more announcements, and hanging up now is not an abandon.
-            live.state = "overflow"
+            live.move(CallAction.overflow)
             live.outcome = "timeout" if action.reason == "timeout" else action.reason
             self._record_wait(live, utcnow())
             leg = live.caller_leg
@@ -240,7 +241,8 @@ class WaitingRoom:
                 await agent_leg.hangup("callback_failed")
             return
         self.acd.callback_connected(live.uuid, self.clock())
-        live.caller_leg, live.state, live.outcome = callee, "connected", "callback_answered"
+        live.move(CallAction.connect)
+        live.caller_leg, live.outcome = callee, "callback_answered"
         self.live[agent_leg.call.id] = live  # the new engine call now carries this CDR
         agent_leg.call.bridge(callee, agent_leg)
         self.keep_caller_after_agent(live, agent_leg)

@@ -4,7 +4,8 @@ state to which, and the permission it takes.
 Writers (knowledge.write) submit, withdraw and reopen; reviewers (knowledge.review) reject, publish
 and retire. Editing a published article is the implicit `revise` action: the working copy goes back
 to draft while the last published version keeps being served until the next publish or a retire.
-Anything not in the table is a 409 with a message in English and Chinese.
+Anything not in the table is a 409 with a message in English and Chinese (the moves are a
+`hotline.statetable.StateTable`, the type every state machine here shares).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from hotline.errors import Conflict
+from hotline.statetable import StateTable
 
 
 class State(StrEnum):
@@ -20,6 +22,16 @@ class State(StrEnum):
     in_review = "in_review"
     published = "published"
     retired = "retired"
+
+
+class Action(StrEnum):
+    submit = "submit"
+    withdraw = "withdraw"
+    reject = "reject"
+    publish = "publish"
+    retire = "retire"
+    reopen = "reopen"
+    revise = "revise"
 
 
 STATE_ZH = {
@@ -55,19 +67,32 @@ TRANSITIONS: list[Transition] = [
 ACTIONS: dict[str, str] = {t.action: t.permission for t in TRANSITIONS}
 # Actions offered as their own endpoint (revise happens through an edit).
 ENDPOINT_ACTIONS = ["submit", "withdraw", "reject", "publish", "retire", "reopen"]
+_BY_MOVE = {(t.source, Action(t.action)): t for t in TRANSITIONS}
+
+
+def _refuse(state: State | str, action: Action | str, allowed: list[Action]) -> Conflict:
+    try:
+        state_zh = STATE_ZH[State(state)]
+    except ValueError:
+        state_zh = str(state)
+    names = ", ".join(sorted(a.value for a in allowed)) or "none"
+    return Conflict(
+        f"cannot {action} an article that is {state}; allowed: {names}",
+        f"知识条目当前为“{state_zh}”，不能执行该操作（{action}）",
+    )
+
+
+TABLE: StateTable[State, Action] = StateTable(
+    "article", {move: t.target for move, t in _BY_MOVE.items()}, refuse=_refuse
+)
 
 
 def transition(state: str, action: str) -> Transition:
     """The transition for `action` from `state`, or a 409 naming what is allowed."""
-    for t in TRANSITIONS:
-        if t.action == action and t.source == state:
-            return t
-    allowed = sorted({t.action for t in TRANSITIONS if t.source == state})
     try:
-        state_zh = STATE_ZH[State(state)]
+        move = (State(state), Action(action))
     except ValueError:
-        state_zh = state
-    raise Conflict(
-        f"cannot {action} an article that is {state}; allowed: {', '.join(allowed) or 'none'}",
-        f"知识条目当前为“{state_zh}”，不能执行该操作（{action}）",
-    )
+        known = state in State.__members__.values()
+        raise _refuse(state, action, TABLE.allowed(State(state)) if known else []) from None
+    TABLE.next(*move)
+    return _BY_MOVE[move]

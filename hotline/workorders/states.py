@@ -1,6 +1,7 @@
 """The work-order lifecycle as an explicit transition table.
 
-`TRANSITIONS[(state, action)] = (next_state, permission)`: an action is legal only from the listed
+`TRANSITIONS[(state, action)] = (next_state, permission)` (moves in `TABLE`, the shared
+`hotline.statetable.StateTable`; permissions in `PERMISSION`): an action is legal only from the listed
 states, and only for a principal holding the listed permission (roles map to permissions in
 `hotline.people.permissions`). Anything else is a 409 (wrong state) or 403 (wrong role), checked
 in that order so a user learns first whether the action makes sense at all.
@@ -17,6 +18,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from hotline.errors import Conflict, Forbidden
+from hotline.statetable import StateTable
 
 
 class State(StrEnum):
@@ -125,22 +127,30 @@ TRANSITIONS: dict[tuple[State, Action], tuple[State, str]] = {
 }
 
 
+def _refuse(state: State, action: Action, allowed: list[Action]) -> Conflict:
+    legal = ", ".join(a.value for a in allowed) or "none"
+    return Conflict(
+        f"cannot {action.value} a work order that is {state.value}; allowed now: {legal}",
+        f"工单当前状态为「{STATE_ZH[state]}」，不能执行「{ACTION_ZH[action]}」",
+        state=state.value,
+        action=action.value,
+    )
+
+
+TABLE: StateTable[State, Action] = StateTable(
+    "work order", {move: target for move, (target, _p) in TRANSITIONS.items()}, refuse=_refuse
+)
+PERMISSION: dict[tuple[State, Action], str] = {move: p for move, (_t, p) in TRANSITIONS.items()}
+
+
 def allowed_actions(state: State) -> list[Action]:
-    return [a for (s, a) in TRANSITIONS if s is state]
+    return TABLE.allowed(state)
 
 
 def check(state: State, action: Action, permissions: frozenset[str]) -> State:
     """The next state, or Conflict (illegal in this state) / Forbidden (role lacks the right)."""
-    entry = TRANSITIONS.get((state, action))
-    if entry is None:
-        legal = ", ".join(a.value for a in allowed_actions(state)) or "none"
-        raise Conflict(
-            f"cannot {action.value} a work order that is {state.value}; allowed now: {legal}",
-            f"工单当前状态为「{STATE_ZH[state]}」，不能执行「{ACTION_ZH[action]}」",
-            state=state.value,
-            action=action.value,
-        )
-    target, permission = entry
+    target = TABLE.next(state, action)
+    permission = PERMISSION[(state, action)]
     if permission not in permissions:
         raise Forbidden(
             f"{action.value} on a {state.value} work order needs permission {permission}",
