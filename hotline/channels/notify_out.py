@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, case, func, insert, literal, or_, select, update
+from sqlalchemy import and_, case, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import SYSTEM, Actor, record
@@ -301,8 +301,9 @@ def run(db: Database, now: datetime | None = None, settings: ChannelSettings | N
     return send_due(db, now, settings)
 
 
-def listing(session: Session, status: str | None, limit: int) -> list[dict[str, Any]]:
-    """The newest deliveries (optionally of one status) for operators, with the order number."""
+def page(session: Session, status: str | None, before: int | None, limit: int) -> list[dict[str, Any]]:
+    """One page of deliveries for operators, newest first by id (`before`: the last id shown),
+    each with its order's number, the notification's kind and the user; addresses masked."""
     stmt = (
         select(NotifyDelivery, Notification.kind, WorkOrder.id, WorkOrder.number, User.username)
         .join(Notification, Notification.id == NotifyDelivery.notification_id)
@@ -313,8 +314,11 @@ def listing(session: Session, status: str | None, limit: int) -> list[dict[str, 
     )
     if status:
         stmt = stmt.where(NotifyDelivery.status == status)
+    if before:
+        stmt = stmt.where(NotifyDelivery.id < before)
     return [
         {
+            "id": d.id,
             **_view(d),
             "kind": kind,
             "workorder_id": order_id,
@@ -326,17 +330,6 @@ def listing(session: Session, status: str | None, limit: int) -> list[dict[str, 
         }
         for d, kind, order_id, number, username in session.execute(stmt).all()
     ]
-
-
-def overview(session: Session, status: str | None, limit: int) -> dict[str, Any]:
-    """Counts per status and the newest rows, for the operators' list."""
-    counts = {
-        str(st): int(n)
-        for st, n in session.execute(
-            select(NotifyDelivery.status, func.count()).group_by(NotifyDelivery.status)
-        )
-    }
-    return {"counts": counts, "items": listing(session, status, limit)}
 
 
 def retry(session: Session, actor: Actor, delivery_id: int) -> dict[str, Any]:

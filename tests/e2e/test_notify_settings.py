@@ -3,7 +3,8 @@ preference"): the handler opens it from the bell, is told an address is needed b
 switched on, turns mail on for 派单, and the setting survives a reload. Then an agent dispatches an
 order to the handler's department and the running server's job mails the handler through a real
 SMTP relay: one mail, in Chinese, with the order's number and a link, and no citizen's phone.
-An administrator sees the same settings for that user from 用户与角色."""
+An administrator sees the same settings for that user from 用户与角色, and the mail as sent in
+渠道收发's notification outbox (address masked)."""
 
 from __future__ import annotations
 
@@ -112,3 +113,12 @@ def test_handler_turns_on_mail_notifications_and_gets_the_dispatch_by_mail(
     assert dialog.get_by_test_id("notify-email").input_value() == ADDRESS
     assert dialog.get_by_test_id("notify-mail-dispatch").locator("input").is_checked()
     assert_chinese(admin, "用户与角色 · 通知设置")
+
+    # ...and the delivery in 渠道收发, sent, the address masked.
+    admin.goto("/channels")
+    admin.get_by_role("tab", name="工单通知发件箱").click()
+    row = admin.get_by_test_id("notify-table").locator("tr", has_text=order["number"])
+    row.wait_for()
+    assert "已发送" in row.inner_text() and "y***@mz.example.gov.cn" in row.inner_text()
+    assert ADDRESS not in admin.evaluate(VISIBLE_TEXT)
+    assert_chinese(admin, "渠道收发 · 工单通知发件箱")

@@ -84,9 +84,13 @@ def test_operators_list_and_retry_deliveries(client: TestClient, auth: Auth, db:
     _, number = dispatched(db)
     cfg = ChannelSettings(smtp_relay_port=1, reply_max_attempts=1)  # nothing listens: dead at once
     notify_out.run(db, settings=cfg)
-    listed = client.get("/api/workorders/notify/deliveries?status=dead", headers=auth("admin")).json()
-    assert listed["counts"] == {"dead": 1}
-    item = listed["items"][0]
+    listed = client.get("/api/workorders/notify/deliveries?status=dead", headers=auth("supervisor")).json()
+    assert len(listed) == 1
+    item = listed[0]
+    assert (
+        client.get(f"/api/workorders/notify/deliveries?before={item['id']}", headers=auth("admin")).json()
+        == []
+    )
     assert item["number"] == number and item["kind"] == "dispatch"
     assert item["recipient"] == "h***@dept.example.gov.cn"
     url = f"/api/workorders/notify/deliveries/{item['delivery_id']}/retry"

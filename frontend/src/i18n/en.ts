@@ -215,7 +215,8 @@ export default {
     repliesHint: "Departments' answers and closing notices go back to citizens over the channel they wrote in by (SMS, WeChat, mail).",
     newer: 'Newer', older: 'Older', page: 'Page {n}',
     kinds: { reply: 'Answer', close: 'Closed' },
-    statuses: { queued: 'Queued', sent: 'Sent', failed: 'Failed', dead: 'Gave up', refused: 'Refused', skipped: 'Not sent' },
+    notify: 'Notifications sent', notifyHint: 'Work-order notifications (dispatch, supervision, deadline warnings...) mailed or texted to staff as each chose in notification settings.', recipient: 'Recipient', via: 'By', address: 'Address',
+    statuses: { unknown: 'Outcome unknown', sending: 'Sending', queued: 'Queued', sent: 'Sent', failed: 'Failed', dead: 'Gave up', refused: 'Refused', skipped: 'Not sent' },
   },
   cfg: {
     conf: {

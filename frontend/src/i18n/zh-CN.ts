@@ -216,7 +216,8 @@ export default {
     repliesHint: '部门答复与办结通知经来件渠道（短信、微信、邮件）发回市民。',
     newer: '上一页', older: '下一页', page: '第 {n} 页',
     kinds: { reply: '答复', close: '办结' },
-    statuses: { queued: '待发送', sent: '已发送', failed: '发送失败', dead: '停止重试', refused: '无法发送', skipped: '不发送' },
+    notify: '工单通知发件箱', notifyHint: '派单、督办、即将超期等工单通知，按工作人员在“通知设置”中的选择经邮件或短信发送。', recipient: '接收人', via: '方式', address: '地址',
+    statuses: { unknown: '结果未知', sending: '发送中', queued: '待发送', sent: '已发送', failed: '发送失败', dead: '停止重试', refused: '无法发送', skipped: '不发送' },
   },
   cfg: {
     conf: {

@@ -1,7 +1,8 @@
 """Work-order notifications by mail and SMS over HTTP: a user's own 通知设置, an administrator's
-view of anyone's, and the delivery outbox for operators (list, retry). Thin: the work is in
-`hotline.workorders.notify_prefs` and `hotline.channels.notify_out`. Its name sorts before `workorders.py`, so
-these literal paths come before `/{order_id}`."""
+view of anyone's, and the delivery outbox (read with `channels.read`, retried with
+`workorders.admin`). Thin: the work is in `hotline.workorders.notify_prefs` and
+`hotline.channels.notify_out`. Its name sorts before `workorders.py`, so these literal paths come
+before `/{order_id}`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/api/workorders/notify", tags=["workorders"])
 
 UserAdmin = Annotated[Principal, Depends(require("users.write"))]
 Operator = Annotated[Principal, Depends(require("workorders.admin"))]
+ChannelReader = Annotated[Principal, Depends(require("channels.read"))]
 
 
 @router.get("/settings", response_model=dict[str, Any])
@@ -46,15 +48,17 @@ def put_user_settings(
     return notify_prefs.update(session, p.actor, user_id, body)
 
 
-@router.get("/deliveries", response_model=dict[str, Any])
+@router.get("/deliveries", response_model=list[dict[str, Any]])
 def deliveries(
-    _: Operator,
+    _: ChannelReader,
     session: SessionDep,
     status: str | None = Query(None, max_length=16),
-    limit: int = Query(50, ge=1, le=200),
-) -> dict[str, Any]:
-    """The newest mail/SMS notification deliveries (addresses masked) and counts per status."""
-    return notify_out.overview(session, status, limit)
+    before: int | None = Query(None, ge=1, le=2**31 - 1, description="the last id of the page shown"),
+    limit: int = Query(20, ge=1, le=200),
+) -> list[dict[str, Any]]:
+    """The mail/SMS notification deliveries, newest first, a page at a time (addresses masked);
+    read on the 渠道收发 page with the other outboxes."""
+    return notify_out.page(session, status, before, limit)
 
 
 @router.post("/deliveries/{delivery_id}/retry", response_model=dict[str, Any])
