@@ -23,7 +23,7 @@ import importlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from hotline.bus import Handler, InProcessBus
@@ -120,7 +120,7 @@ class Plugin:
 
     name: str
     routers: Sequence[str] = ()
-    jobs: Sequence[Job] = field(default_factory=tuple)
+    jobs: Sequence[Job] = ()
 
     def subscriptions(self, ctx: Context) -> Iterable[tuple[str, Handler]]:
         return ()

@@ -62,10 +62,10 @@ from hotline.web.services import BusDep, CenterDep, OptionalCenterDep
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
 Result = dict[str, Any]
-AgentP = Annotated[Principal, Depends(require("calls.control"))]
-ReaderP = Annotated[Principal, Depends(require("calls.read"))]
-SupervisorP = Annotated[Principal, Depends(require("calls.supervise"))]
-KpiP = Annotated[Principal, Depends(require("kpi.read"))]
+CallsControl = Annotated[Principal, Depends(require("calls.control"))]
+CallsRead = Annotated[Principal, Depends(require("calls.read"))]
+CallsSupervise = Annotated[Principal, Depends(require("calls.supervise"))]
+KpiRead = Annotated[Principal, Depends(require("kpi.read"))]
 
 
 def _typed(model: Any, **options: Any) -> dict[str, Any]:
@@ -84,28 +84,28 @@ async def _run(c: CallCenter, fn: Callable[[], Any], masked: bool = False, pii: 
 
 
 @router.get("/agent/me", **_typed(AgentViewOut))
-async def me(p: AgentP, c: CenterDep) -> Result:
+async def me(p: CallsControl, c: CenterDep) -> Result:
     return await _run(c, lambda: c.agent_view(p.user_id))
 
 
 @router.get("/agent/pop", **_typed(ScreenPopOut))
-async def my_screen_pop(p: AgentP, c: CenterDep) -> Result:
+async def my_screen_pop(p: CallsControl, c: CenterDep) -> Result:
     """The last screen pop of this agent (a console reloaded during a call or wrap-up shows it again)."""
     return await _run(c, lambda: c.last_pop.get(p.user_id) or {}, masked=True, pii=p.pii)
 
 
 @router.post("/agent/login", **_typed(AgentViewOut))
-async def login(p: AgentP, c: CenterDep) -> Result:
+async def login(p: CallsControl, c: CenterDep) -> Result:
     return await _run(c, lambda: c.login(p.user_id))
 
 
 @router.post("/agent/logout", **_typed(AgentViewOut))
-async def logout(p: AgentP, c: CenterDep) -> Result:
+async def logout(p: CallsControl, c: CenterDep) -> Result:
     return await _run(c, lambda: c.logout(p.user_id))
 
 
 @router.post("/agent/disposition", **_typed(DispositionOut))
-def disposition(body: DispositionIn, p: AgentP, c: OptionalCenterDep, session: SessionDep) -> Result:
+def disposition(body: DispositionIn, p: CallsControl, c: OptionalCenterDep, session: SessionDep) -> Result:
     """通话小结 for a call that needs no work order: the agent's current call, or the one named."""
     agent = c.acd.agents.get(p.user_id) if c is not None else None
     call_id = body.call_id or (agent.call_id if agent is not None else None)
@@ -113,40 +113,40 @@ def disposition(body: DispositionIn, p: AgentP, c: OptionalCenterDep, session: S
 
 
 @router.post("/agent/wrap-up/extend", **_typed(AgentViewOut))
-async def extend_wrap_up(body: WrapUpExtendIn, p: AgentP, c: CenterDep) -> Result:
+async def extend_wrap_up(body: WrapUpExtendIn, p: CallsControl, c: CenterDep) -> Result:
     """More time for the notes after a call (the agent stays out of the queues meanwhile)."""
     return await _run(c, lambda: c.extend_wrap_up(p.user_id, body.seconds))
 
 
 @router.get("/agent/today", **_typed(AgentTodayOut))
-def my_day(p: AgentP, session: SessionDep, settings: SettingsDep) -> Result:
+def my_day(p: CallsControl, session: SessionDep, settings: SettingsDep) -> Result:
     """The agent's own figures for today (local day): calls answered, talk time, average."""
     return agent_today(session, p.user_id, settings.timezone)
 
 
 @router.post("/agent/ready", **_typed(AgentViewOut))
-async def ready(p: AgentP, c: CenterDep) -> Result:
+async def ready(p: CallsControl, c: CenterDep) -> Result:
     return await _run(c, lambda: c.ready(p.user_id))
 
 
 @router.post("/agent/not-ready", **_typed(AgentViewOut))
-async def not_ready(body: NotReadyIn, p: AgentP, c: CenterDep) -> Result:
+async def not_ready(body: NotReadyIn, p: CallsControl, c: CenterDep) -> Result:
     return await _run(c, lambda: c.not_ready(p.user_id, body.reason))
 
 
 @router.post("/agent/answer", **_typed(AgentViewOut))
-async def answer(p: AgentP, c: CenterDep) -> Result:
+async def answer(p: CallsControl, c: CenterDep) -> Result:
     """Answer the call ringing for this agent from the console: the phone is asked to pick up by itself."""
     return await _run(c, lambda: c.answer(p.user_id))
 
 
 @router.post("/agent/hangup", **_typed(HangupOut))
-async def hangup(p: AgentP, c: CenterDep) -> Result:
+async def hangup(p: CallsControl, c: CenterDep) -> Result:
     return await _run(c, lambda: c.hangup(p.user_id))
 
 
 @router.post("/agent/hold", **_typed(AgentViewOut))
-async def hold(body: HoldIn, p: AgentP, c: CenterDep) -> Result:
+async def hold(body: HoldIn, p: CallsControl, c: CenterDep) -> Result:
     return await _run(c, lambda: c.hold(p.user_id, body.on))
 
 
@@ -173,7 +173,7 @@ async def _plan(
 
 
 @router.post("/agent/transfer", **_typed(TransferOut))
-async def transfer(body: TransferIn, p: AgentP, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
+async def transfer(body: TransferIn, p: CallsControl, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
     """Blind transfer to a queue, an agent's extension, an IVR node ("node" or "flow:node") or a
     number the dial plan allows for your role; never to a SIP URI. Audited, refusals too."""
     kind, target = body.kind, body.target
@@ -193,7 +193,7 @@ async def transfer(body: TransferIn, p: AgentP, c: CenterDep, session: SessionDe
 
 
 @router.post("/agent/consult", **_typed(ConsultOut))
-async def consult(body: ConsultIn, p: AgentP, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
+async def consult(body: ConsultIn, p: CallsControl, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
     """Attended transfer, step 1: hold the caller and ring the target (dial plan as for a dial)."""
     decision = await _plan(c, session, db, p, "consult", body.target)
     result: Result = await _run(c, lambda: c.consult(p.user_id, decision.number))
@@ -202,22 +202,22 @@ async def consult(body: ConsultIn, p: AgentP, c: CenterDep, session: SessionDep,
 
 
 @router.post("/agent/consult/complete", **_typed(ConsultCompleteOut))
-async def consult_complete(p: AgentP, c: CenterDep) -> Result:
+async def consult_complete(p: CallsControl, c: CenterDep) -> Result:
     return await _run(c, lambda: c.complete_transfer(p.user_id))
 
 
 @router.post("/agent/consult/cancel", **_typed(AgentViewOut))
-async def consult_cancel(p: AgentP, c: CenterDep) -> Result:
+async def consult_cancel(p: CallsControl, c: CenterDep) -> Result:
     return await _run(c, lambda: c.cancel_consult(p.user_id))
 
 
 @router.post("/agent/conference", **_typed(ConferenceOut))
-async def conference(p: AgentP, c: CenterDep) -> Result:
+async def conference(p: CallsControl, c: CenterDep) -> Result:
     return await _run(c, lambda: c.conference(p.user_id))
 
 
 @router.post("/agent/dial", **_typed(CallRefOut))
-async def dial(body: DialIn, p: AgentP, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
+async def dial(body: DialIn, p: CallsControl, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
     """Click to dial: the agent's phone rings first, then the number, if the dial plan allows it
     for your role (403 `number_refused` otherwise). Audited, refusals too."""
     decision = await _plan(c, session, db, p, "dial", body.number)
@@ -227,13 +227,13 @@ async def dial(body: DialIn, p: AgentP, c: CenterDep, session: SessionDep, db: D
 
 
 @router.post("/agent/pick", **_typed(PickOut))
-async def pick(body: PickIn, p: AgentP, c: CenterDep) -> Result:
+async def pick(body: PickIn, p: CallsControl, c: CenterDep) -> Result:
     """Queue view: take a waiting call out of turn."""
     return await _run(c, lambda: c.pick(p.user_id, body.call_id))
 
 
 @router.post("/callback", **_typed(CallbackOut))
-async def callback(body: CallbackIn, p: AgentP, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
+async def callback(body: CallbackIn, p: CallsControl, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
     """Register a callback for a waiting caller: they keep their place and may hang up. The number
     (theirs unless given) must be one the queue's callback dial plan allows. Audited."""
     number, queue = await _run(c, lambda: c.callback_target(body.call_id, body.number))
@@ -249,22 +249,22 @@ async def callback(body: CallbackIn, p: AgentP, c: CenterDep, session: SessionDe
 
 
 @router.get("/queues/{queue}/waiting", **_typed(list[WaitingCallOut]))
-async def waiting(queue: str, p: AgentP, c: CenterDep) -> list[Result]:
+async def waiting(queue: str, p: CallsControl, c: CenterDep) -> list[Result]:
     return await _run(c, lambda: c.queue_view(queue), masked=True, pii=p.pii)
 
 
 @router.get("/agents", **_typed(list[AgentViewOut]))
-async def agents(p: ReaderP, c: CenterDep) -> list[Result]:
+async def agents(p: CallsRead, c: CenterDep) -> list[Result]:
     return await _run(c, lambda: c.agents_view())
 
 
 @router.get("/live", **_typed(list[LiveCallOut]))
-async def live(p: ReaderP, c: CenterDep) -> list[Result]:
+async def live(p: CallsRead, c: CenterDep) -> list[Result]:
     return await _run(c, lambda: c.calls_view(), masked=True, pii=p.pii)
 
 
 @router.get("/kpis", **_typed(dict[str, KpiOut]))
-async def kpis(p: KpiP, c: CenterDep) -> Result:
+async def kpis(p: KpiRead, c: CenterDep) -> Result:
     """Live KPIs per queue and for the center ("*"), computed incrementally from the queue log."""
     return await _run(c, lambda: c.kpis())
 
@@ -273,7 +273,7 @@ async def kpis(p: KpiP, c: CenterDep) -> Result:
 
 
 @router.post("/supervise", **_typed(SuperviseOut))
-async def supervise(body: SuperviseIn, p: SupervisorP, c: CenterDep, session: SessionDep) -> Result:
+async def supervise(body: SuperviseIn, p: CallsSupervise, c: CenterDep, session: SessionDep) -> Result:
     """Listen, whisper (the agent alone hears you) or barge into an agent's call from your phone."""
     result: Result = await _run(c, lambda: c.supervise(p.user_id, body.agent_id, body.mode))
     control_audit.supervised(session, p.actor, body.mode, result.get("call_id"), body.agent_id)
@@ -281,21 +281,21 @@ async def supervise(body: SuperviseIn, p: SupervisorP, c: CenterDep, session: Se
 
 
 @router.post("/live/{call_id}/hangup", **_typed(CallRefOut))
-async def force_hangup(call_id: str, p: SupervisorP, c: CenterDep, session: SessionDep) -> Result:
+async def force_hangup(call_id: str, p: CallsSupervise, c: CenterDep, session: SessionDep) -> Result:
     result: Result = await _run(c, lambda: c.force_hangup(call_id))
     control_audit.forced_hangup(session, p.actor, call_id)
     return result
 
 
 @router.get("/emergencies", **_typed(list[EmergencyAlertOut]))
-async def emergencies(p: SupervisorP, c: CenterDep) -> list[Result]:
+async def emergencies(p: CallsSupervise, c: CenterDep) -> list[Result]:
     """Emergency alerts not yet acknowledged, with the state of each leg of their fan-out."""
     out: list[Result] = await _run(c, lambda: c.alerts.view(), masked=True, pii=p.pii)
     return out
 
 
 @router.post("/emergencies/{call_id}/ack", **_typed(AcknowledgedOut))
-async def acknowledge_emergency(call_id: str, p: SupervisorP, c: CenterDep, session: SessionDep) -> Result:
+async def acknowledge_emergency(call_id: str, p: CallsSupervise, c: CenterDep, session: SessionDep) -> Result:
     result: Result = await _run(c, lambda: c.alerts.acknowledge(call_id, p.actor.name))
     control_audit.emergency_acknowledged(session, p.actor, call_id)
     return result
@@ -303,7 +303,7 @@ async def acknowledge_emergency(call_id: str, p: SupervisorP, c: CenterDep, sess
 
 @router.post("/agents/{agent_id}/state", **_typed(AgentViewOut))
 async def set_agent_state(
-    agent_id: int, body: AgentStateIn, p: SupervisorP, c: CenterDep, session: SessionDep
+    agent_id: int, body: AgentStateIn, p: CallsSupervise, c: CenterDep, session: SessionDep
 ) -> Result:
     result: Result = await _run(c, lambda: c.set_agent_state(agent_id, body.state, body.reason))
     control_audit.agent_state_set(session, p.actor, agent_id, body.state, body.reason)
@@ -312,7 +312,11 @@ async def set_agent_state(
 
 @router.post("/{call_uuid}/marks", status_code=201, response_model=MarkOut)
 async def mark_call(
-    body: MarkIn, call_uuid: Annotated[str, Path(max_length=64)], p: AgentP, c: CenterDep, session: SessionDep
+    body: MarkIn,
+    call_uuid: Annotated[str, Path(max_length=64)],
+    p: CallsControl,
+    c: CenterDep,
+    session: SessionDep,
 ) -> MarkOut:
     """Mark this moment of a call in progress, to jump to in its recording later: your own call,
     or any call for supervisors. Audited."""
