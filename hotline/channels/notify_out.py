@@ -8,9 +8,9 @@ a new subscriber); one INSERT ... SELECT, and the unique key means nothing is qu
 `send_due` delivers what is due: each row is first claimed (`sending`, committed) and only then
 sent, so a crash or restart mid-send leaves it `sending`, and the next run settles it as
 `unknown` instead of sending it again (an operator may retry it). A failed try backs off
-exponentially; `dead` after the last. Just before sending, a row that no longer applies
-(unsubscribed, user inactive or moved out of scope, order ended) is `skipped`, and one inside
-the user's quiet hours waits until they end.
+exponentially; `dead` after the last (the states are a table: `notify_states.py`). Just
+before sending, a row that no longer applies (unsubscribed, user inactive or moved out of scope,
+order ended) is `skipped`, and one inside the user's quiet hours waits until they end.
 
 Here, beside the other outboxes that use the channels' senders (`replies.py`, `mail_out.py`,
 `sms_out.py`), rather than in the work-orders package: channels build on work orders, never the
@@ -26,13 +26,15 @@ from typing import Any
 
 import httpx
 from sqlalchemy import and_, case, insert, literal, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import SYSTEM, Actor, record
 from hotline.channels import mail_out, sms_out
+from hotline.channels.notify_states import TABLE, Status, Step, sources
 from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.config import get_settings
-from hotline.errors import Conflict, NotFound
+from hotline.errors import NotFound
 from hotline.masking import mask_phone
 from hotline.people.models import User
 from hotline.store.base import utcnow
@@ -50,7 +52,6 @@ from hotline.workorders.states import TERMINAL
 log = logging.getLogger(__name__)
 LOOK_BACK = timedelta(days=1)  # an older notification is news no longer
 STALE_SENDING = timedelta(minutes=5)  # a claim older than this was a process that stopped
-RETRYABLE = ("dead", "unknown", "failed")
 
 
 class Failed(Exception):
@@ -113,7 +114,13 @@ def queue_due(db: Database, now: datetime | None = None) -> int:
         cols = ["notification_id", "user_id", "channel", "recipient", "status", "attempts", "created_at"]
         # RETURNING, not rowcount: the drivers disagree on rowcount for INSERT ... SELECT.
         stmt = insert(NotifyDelivery).from_select(cols, _recipients(now)).returning(NotifyDelivery.id)
-        n = len(s.execute(stmt).all())
+        try:
+            with s.begin_nested():
+                n = len(s.execute(stmt).all())
+        except IntegrityError:
+            # Another worker queued the same rows meanwhile (a lapsed lease): theirs stand.
+            log.info("notification deliveries queued concurrently; leaving them to the other run")
+            return 0
         if n:
             record(s, SYSTEM, "workorder_notify.queue", "workorder_notify_out", None, None, {"queued": n})
     return n
@@ -153,7 +160,7 @@ def recover(db: Database, now: datetime | None = None) -> int:
         )
         for d in rows:
             before = _view(d)
-            d.status, d.next_attempt_at = "unknown", None
+            d.status, d.next_attempt_at = TABLE.next(Status(d.status), Step.interrupt), None
             d.error = "sending was interrupted (process stopped): it may have gone out, so it is not resent"
             _settle(s, d, SYSTEM, before)
     return len(rows)
@@ -182,14 +189,14 @@ def _claim(
     """Decide and claim one row in its own committed transaction; the row to send, or None."""
     with db.session() as s:
         d = s.get(NotifyDelivery, delivery_id)
-        if d is None or d.status not in ("queued", "failed"):
+        if d is None or not TABLE.can(Status(d.status), Step.claim):
             return None
         note = s.get(Notification, d.notification_id)
         order = s.get(WorkOrder, note.workorder_id) if note is not None else None
         before = _view(d)
         why = "the notification is gone" if note is None else _why_not(s, d, note, order)
         if why is not None:
-            d.status, d.error, d.next_attempt_at = "skipped", why, None
+            d.status, d.error, d.next_attempt_at = TABLE.next(Status(d.status), Step.skip), why, None
             _settle(s, d, SYSTEM, before)
             return None
         assert note is not None and order is not None
@@ -201,9 +208,9 @@ def _claim(
         msg = notify_text.compose(order, note, cfg.console_url or _default_url(), tz)
         claimed = s.execute(
             update(NotifyDelivery)
-            .where(NotifyDelivery.id == d.id, NotifyDelivery.status.in_(("queued", "failed")))
+            .where(NotifyDelivery.id == d.id, NotifyDelivery.status.in_(sources(Step.claim)))
             .values(
-                status="sending",
+                status=Status.sending.value,
                 attempts=NotifyDelivery.attempts + 1,
                 claimed_at=now,
                 subject=msg.subject if d.channel == "mail" else None,
@@ -257,19 +264,21 @@ def send_one(
         error = str(exc)[:2000]
     with db.session() as s:
         row = s.get(NotifyDelivery, delivery_id)
-        if row is None or row.status != "sending":
+        if row is None or row.status != Status.sending:
             return False
         before = _view(row)
         if error is None:
-            row.status, row.sent_at, row.error, row.external_ref = "sent", now, None, (ref or "")[:255]
+            row.status = TABLE.next(Status.sending, Step.succeed)
+            row.sent_at, row.error, row.external_ref = now, None, (ref or "")[:255]
             row.next_attempt_at = None
         elif row.attempts >= cfg.reply_max_attempts:
-            row.status, row.error, row.next_attempt_at = "dead", error, None
+            row.status, row.error, row.next_attempt_at = TABLE.next(Status.sending, Step.give_up), error, None
         else:
             delay = min(cfg.reply_retry_base_s * 2 ** (row.attempts - 1), cfg.reply_retry_max_s)
-            row.status, row.error, row.next_attempt_at = "failed", error, now + timedelta(seconds=delay)
+            row.status, row.error = TABLE.next(Status.sending, Step.fail), error
+            row.next_attempt_at = now + timedelta(seconds=delay)
         _settle(s, row, SYSTEM, before)
-        return row.status == "sent"
+        return row.status == Status.sent
 
 
 def send_due(db: Database, now: datetime | None = None, settings: ChannelSettings | None = None) -> int:
@@ -282,7 +291,7 @@ def send_due(db: Database, now: datetime | None = None, settings: ChannelSetting
             s.scalars(
                 select(NotifyDelivery.id)
                 .where(
-                    NotifyDelivery.status.in_(("queued", "failed")),
+                    NotifyDelivery.status.in_(sources(Step.claim)),
                     or_(NotifyDelivery.next_attempt_at.is_(None), NotifyDelivery.next_attempt_at <= now),
                 )
                 .order_by(NotifyDelivery.id)
@@ -337,10 +346,9 @@ def retry(session: Session, actor: Actor, delivery_id: int) -> dict[str, Any]:
     d = session.get(NotifyDelivery, delivery_id)
     if d is None:
         raise NotFound(f"delivery {delivery_id} not found", f"通知发送记录 {delivery_id} 不存在")
-    if d.status not in RETRYABLE:
-        raise Conflict(f"a {d.status} delivery cannot be retried", "该通知正在发送或已发送，不能重发")
     before = _view(d)
-    d.status, d.attempts, d.next_attempt_at, d.error = "queued", 0, None, None
+    d.status = TABLE.next(Status(d.status), Step.retry)
+    d.attempts, d.next_attempt_at, d.error = 0, None, None
     session.flush()
     record(session, actor, "workorder_notify.retry", "workorder_notify_out", d.id, before, _view(d))
     return _view(d)

@@ -10,11 +10,14 @@ import email.policy
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from hotline.audit.models import AuditEntry
 from hotline.channels import notify_out
+from hotline.channels.notify_states import STATUS_ZH, TABLE, TRANSITIONS, Status, Step
 from hotline.channels.settings import ChannelSettings
+from hotline.errors import Conflict
 from hotline.people.permissions import Role
 from hotline.store.base import utcnow
 from hotline.store.db import Database
@@ -230,3 +233,32 @@ def test_quiet_hours_hold_messages_until_they_end(db: Database) -> None:
     finally:
         gw.server.shutdown()
     assert len(gw.received) == 1
+
+
+def test_the_delivery_states_are_a_table() -> None:
+    """Every (state, step) pair: the table's move, or a 409 naming the state in Chinese."""
+    for state in Status:
+        for step in Step:
+            if (state, step) in TRANSITIONS:
+                assert TABLE.next(state, step) is TRANSITIONS[(state, step)]
+            else:
+                with pytest.raises(Conflict) as refused:
+                    TABLE.next(state, step)
+                assert refused.value.detail_zh is not None and STATUS_ZH[state] in refused.value.detail_zh
+    # Nothing leaves `sent`, and nothing but an operator's retry leaves `unknown`.
+    assert TABLE.allowed(Status.sent) == [] and TABLE.allowed(Status.unknown) == [Step.retry]
+
+
+def test_two_workers_claiming_one_row_send_it_once(db: Database) -> None:
+    h = user(db, "h-race")
+    prefs(db, h, mobile="13900006666", sms=["dispatch"])
+    dispatched(db)
+    assert notify_out.queue_due(db) == 1
+    assert notify_out.queue_due(db) == 0
+    with db.session() as s:
+        row = s.scalars(select(NotifyDelivery.id)).one()
+    cfg = ChannelSettings(sms_gateway_url="http://127.0.0.1:1/")
+    now = utcnow()
+    first = notify_out._claim(db, row, now, cfg, "Asia/Shanghai")
+    second = notify_out._claim(db, row, now, cfg, "Asia/Shanghai")
+    assert first is not None and first.status == "sending" and second is None
