@@ -116,11 +116,14 @@ class Plugin:
     - `call_hooks(ctx)`: {`CallHookPoint`: [hook, ...]}, registered on the running call center.
     - `start(ctx)` / `stop(ctx)`: in list order / reverse order. `stop` also runs after a start
       that failed half-way, so it closes only what it finds in the context.
+    - `after`: names of plug-ins whose services this one uses; when present they must come earlier
+      in the list (the host refuses an order that would silently miss them).
     """
 
     name: str
     routers: Sequence[str] = ()
     jobs: Sequence[Job] = ()
+    after: Sequence[str] = ()
 
     def subscriptions(self, ctx: Context) -> Iterable[tuple[str, Handler]]:
         return ()
@@ -164,6 +167,19 @@ def all_jobs(plugins: Iterable[Plugin]) -> list[Job]:
     return [job for p in plugins for job in p.jobs]
 
 
+def check_order(plugins: Sequence[Plugin]) -> None:
+    """Each plug-in comes after the ones it names in `after` (those absent are no concern)."""
+    position = {p.name: i for i, p in enumerate(plugins)}
+    late = [
+        f"{p.name} must start after {dep}"
+        for i, p in enumerate(plugins)
+        for dep in p.after
+        if position.get(dep, -1) > i
+    ]
+    if late:
+        raise ValueError("plug-ins out of order: " + "; ".join(late))
+
+
 class Host:
     """Starts plug-ins in order, then their subscriptions, call hooks and jobs; stops in reverse.
 
@@ -171,6 +187,7 @@ class Host:
     (reverse order) before the error goes up, so a refused start leaves no sockets behind."""
 
     def __init__(self, ctx: Context, plugins: Sequence[Plugin]) -> None:
+        check_order(plugins)
         self.ctx = ctx
         self.plugins = list(plugins)
         self._started: list[Plugin] = []

@@ -43,5 +43,8 @@ class CallsPlugin(Plugin):
 
 
 PLUGIN = CallsPlugin(
-    "calls", routers=("hotline.web.routers.calls", "hotline.web.routers.call_records"), jobs=tuple(JOBS)
+    "calls",
+    routers=("hotline.web.routers.calls", "hotline.web.routers.call_records"),
+    jobs=tuple(JOBS),
+    after=("telephony",),
 )

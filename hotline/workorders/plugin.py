@@ -43,4 +43,5 @@ PLUGIN = WorkOrdersPlugin(
         "hotline.web.routers.workorders",
     ),
     jobs=tuple(JOBS),
+    after=("calls",),
 )

@@ -84,6 +84,12 @@ def test_a_failed_start_stops_what_started(tmp_path: Path) -> None:
     assert not host.running
 
 
+def test_a_plugin_listed_before_one_it_uses_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="b must start after a"):
+        Host(context(tmp_path), [Recorder("b", after=("a",)), Recorder("a")])
+    Host(context(tmp_path), [Recorder("b", after=("absent",))])  # an absent one is no concern
+
+
 def test_every_router_module_belongs_to_one_plugin() -> None:
     declared = [path for p in default_plugins() for path in p.routers]
     assert len(declared) == len(set(declared)), "a router module is declared by two plug-ins"
