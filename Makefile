@@ -10,6 +10,10 @@ APT_RUN := espeak-ng sox
 APT_TEST := $(APT_RUN) postgresql sip-tester baresip-core kamailio chromium fonts-noto-cjk
 export HOTLINE_DATA_DIR ?= var
 DEMO ?= 1
+# pytest processes for `make test` (pytest-xdist). The SIP, call and browser tests mostly wait on
+# sockets and timers, so even 2 cores gain from more workers than cores (bench/RESULTS.md, "Test
+# suite wall time"); tests/parallel.py says what the workers share and what each keeps apart.
+TEST_WORKERS ?= 3
 
 # The console is rebuilt only when its sources change, so a warm `make run` starts at once.
 FRONTEND_SRC := $(shell find frontend \( -name node_modules -o -name dist -o -name e2e \) -prune \
@@ -42,4 +46,4 @@ test: $(BIN)/.installed
 	$(BIN)/mypy
 	scripts/frontend.sh test
 	$(MAKE) --no-print-directory frontend/dist/index.html
-	$(BIN)/pytest -p no:cacheprovider
+	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup

@@ -1,7 +1,8 @@
 """Shared fixtures: databases on both backends, the app, signed-in clients per role.
 
 - `db`: a fresh, migrated, seeded `Database`, once on SQLite and once on PostgreSQL (a throwaway
-  cluster started once per session). Tests that take `db` run on both.
+  cluster started once per run and shared by the pytest-xdist workers, see tests/parallel.py).
+  Tests that take `db` run on both.
 - `sqlite_db`: the same on SQLite only.
 - `app`, `client`: the FastAPI app on `db`, and a TestClient (https base URL, so Secure cookies work).
 - `tokens`: role name -> bearer token of a seeded user of that role; `auth(role)` -> headers.
@@ -17,6 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -33,7 +35,8 @@ from hotline.store.db import Database, reset_database
 from hotline.store.migrate import upgrade
 from hotline.web.app import create_app
 from hotline.web.auth import token_hash
-from tests.pg import PgCluster, pg_bin
+from tests.parallel import RUN_DIR, pass_run_dir, run_lock, worker_name
+from tests.pg import PgCluster, pg_bin, shared_cluster, stop_shared_cluster
 
 ROLES = [r.value for r in Role]
 
@@ -63,6 +66,32 @@ def seed(db: Database) -> None:
             s.add(ApiToken(name="test", token_hash=token_hash(f"token-{role.value}"), user_id=user.id))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        config.stash[RUN_DIR] = Path(tempfile.mkdtemp(prefix="hotline-run-"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: hand each worker the run's shared directory."""
+    pass_run_dir(node.config, node.workerinput)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the items
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end tests share one `hotline serve` and browser: under `--dist loadgroup` they run
+    on one worker, as a group; every other test goes to whichever worker is free."""
+    for item in items:
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and RUN_DIR in config.stash:
+        stop_shared_cluster(config.stash[RUN_DIR])
+        shutil.rmtree(config.stash[RUN_DIR], ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def tmp_root() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="hotline-test-"))
@@ -84,24 +113,26 @@ def sqlite_template(tmp_root: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg() -> Iterator[PgCluster]:
+def pg(request: pytest.FixtureRequest) -> PgCluster:
     if pg_bin() is None:
         pytest.skip("PostgreSQL server not installed: run `make test` (it installs postgresql)")
-    cluster = PgCluster()
-    cluster.start()
-    yield cluster
-    cluster.stop()
+    return shared_cluster(request.config)
 
 
 @pytest.fixture(scope="session")
-def pg_template(pg: PgCluster) -> str:
-    pg.execute("CREATE DATABASE hotline_template")
-    url = pg.url("hotline_template")
-    upgrade(url)
-    db = Database(url)
-    seed(db)
-    db.dispose()
-    return "hotline_template"
+def pg_template(pg: PgCluster, request: pytest.FixtureRequest) -> str:
+    """The migrated, seeded database each test's PostgreSQL database is copied from (made once per run)."""
+    name = "hotline_template"
+    with run_lock(request.config, "pg-template") as root:
+        done = root / "pg-template.done"
+        if not done.exists():
+            pg.execute(f"CREATE DATABASE {name}")
+            upgrade(pg.url(name))
+            db = Database(pg.url(name))
+            seed(db)
+            db.dispose()
+            done.touch()
+    return name
 
 
 _counter = itertools.count()
@@ -113,20 +144,33 @@ def _sqlite_db(template: Path, tmp_root: Path) -> Database:
     return Database(f"sqlite:///{path}")
 
 
+def _drop(database: Database, cluster: PgCluster | None) -> None:
+    """Remove a test's database once it is done: a run copies the template hundreds of times
+    (8 MB and 600 files each), and removing gigabytes at the end of the run took minutes."""
+    database.dispose()
+    if cluster is not None:
+        cluster.execute(f"DROP DATABASE IF EXISTS {database.engine.url.database} WITH (FORCE)")
+        return
+    sqlite_path = Path(str(database.engine.url.database))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        sqlite_path.with_name(sqlite_path.name + suffix).unlink(missing_ok=True)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_root: Path) -> Iterator[Database]:
+    cluster: PgCluster | None = None
     if request.param == "sqlite":
         database = _sqlite_db(request.getfixturevalue("sqlite_template"), tmp_root)
     else:
-        cluster: PgCluster = request.getfixturevalue("pg")
+        cluster = request.getfixturevalue("pg")
         template = request.getfixturevalue("pg_template")
-        name = f"t{next(_counter)}"
+        name = worker_name(f"t{next(_counter)}")
         cluster.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
         database = Database(cluster.url(name))
     reset_database(database)
     yield database
     reset_database(None)
-    database.dispose()
+    _drop(database, cluster)
 
 
 @pytest.fixture
@@ -135,7 +179,7 @@ def sqlite_db(sqlite_template: Path, tmp_root: Path) -> Iterator[Database]:
     reset_database(database)
     yield database
     reset_database(None)
-    database.dispose()
+    _drop(database, None)
 
 
 def make_settings(db: Database, tmp_root: Path, **extra: object) -> Settings:

@@ -1,9 +1,14 @@
-"""A throwaway PostgreSQL cluster from Debian's package, on a free loopback port, for the tests."""
+"""A throwaway PostgreSQL cluster from Debian's package, on a free loopback port, for the tests.
+
+Under pytest-xdist one cluster serves the whole run (`shared_cluster`): the first worker that needs
+it starts it, the others attach to it, the controller stops it (`stop_shared_cluster`). Each worker
+names its databases after itself (tests.parallel.worker_name)."""
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -12,6 +17,10 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # benches import this module too: pytest only when typing
+    import pytest
 
 
 def free_port() -> int:
@@ -26,15 +35,23 @@ def pg_bin() -> Path | None:
 
 
 class PgCluster:
-    def __init__(self) -> None:
+    def __init__(self, attach: dict[str, str] | None = None) -> None:
+        """A new cluster (not started yet), or `attach` to a running one from its `state()`."""
         bindir = pg_bin()
         if bindir is None:
             raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
         self.bindir = bindir
+        self.run_as: list[str] = []
+        if attach is not None:
+            self.dir = Path(attach["dir"])
+            self.data = self.dir / "data"
+            self.port = int(attach["port"])
+            if os.geteuid() == 0:
+                self.run_as = ["runuser", "-u", "postgres", "--"]
+            return
         self.dir = Path(tempfile.mkdtemp(prefix="hotline-pg-"))
         self.data = self.dir / "data"
         self.port = free_port()
-        self.run_as: list[str] = []
         if os.geteuid() == 0:
             # initdb refuses to run as root: run the cluster as the package's postgres user.
             pw = pwd.getpwnam("postgres")
@@ -60,7 +77,7 @@ class PgCluster:
         )
         opts = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB"
+            "-c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB"
         )
         self._run(
             str(self.bindir / "pg_ctl"),
@@ -76,6 +93,9 @@ class PgCluster:
             "start",
         )
 
+    def state(self) -> dict[str, str]:
+        return {"dir": str(self.dir), "port": str(self.port)}
+
     def url(self, dbname: str) -> str:
         return f"postgresql+psycopg://hotline@127.0.0.1:{self.port}/{dbname}"
 
@@ -89,6 +109,34 @@ class PgCluster:
         with contextlib.suppress(Exception):
             self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+_STATE = "pg-cluster.json"
+
+
+def shared_cluster(config: pytest.Config) -> PgCluster:
+    """This run's cluster: started by the first process that asks, attached to by the others."""
+    from tests.parallel import run_lock
+
+    with run_lock(config, "pg-cluster") as root:
+        state = root / _STATE
+        if state.exists():
+            return PgCluster(attach=json.loads(state.read_text()))
+        cluster = PgCluster()
+        try:
+            cluster.start()
+        except BaseException:
+            cluster.stop()
+            raise
+        state.write_text(json.dumps(cluster.state()))
+        return cluster
+
+
+def stop_shared_cluster(root: Path) -> None:
+    """Called by the controller once every worker is done."""
+    state = root / _STATE
+    if state.exists():
+        PgCluster(attach=json.loads(state.read_text())).stop()
 
 
 @contextlib.contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,8 @@ import pytest
 
 from hotline.store.db import Database
 from tests.callcenter.rig import Rig
+from tests.parallel import rtp_block
 from tests.sip.harness import need
-
-_RTP = itertools.count(40000, 500)
 
 
 @pytest.fixture
@@ -22,7 +20,7 @@ def make_rig(sqlite_db: Database, tmp_path: Path) -> Iterator[Callable[..., Rig]
     rigs: list[Rig] = []
 
     def make(**queue_overrides: Any) -> Rig:
-        rig = Rig(sqlite_db, tmp_path, next(_RTP), **queue_overrides)
+        rig = Rig(sqlite_db, tmp_path, rtp_block(500), **queue_overrides)
         rigs.append(rig)
         return rig
 

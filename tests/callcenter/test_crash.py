@@ -16,6 +16,7 @@ from sqlalchemy import select
 from hotline.calls.models import Call, CallLeg, Recording
 from hotline.store.db import Database
 from tests.callcenter.rig import caller_xml, phone_xml, seed
+from tests.parallel import rtp_block
 from tests.sip.harness import PASSWORDS, PHONE_IP, Sipp, free_port, need
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]
@@ -30,7 +31,7 @@ def _start(db: Database, port: int, data: Path, agent: int) -> subprocess.Popen[
             "tests.callcenter.serve_cc",
             db.url,
             str(port),
-            "41000",
+            str(rtp_block(500)),
             str(data),
             str(agent),
         ],

@@ -17,6 +17,7 @@ from hotline.store.base import Base
 from hotline.store.db import Database
 from hotline.store.migrate import downgrade, upgrade
 from hotline.store.registry import load_all_models
+from tests.parallel import worker_name
 from tests.pg import PgCluster
 
 _names = itertools.count()
@@ -45,7 +46,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'm.db'}"
     cluster: PgCluster = request.getfixturevalue("pg")
-    name = f"mig{next(_names)}"
+    name = worker_name(f"mig{next(_names)}")
     cluster.execute(f"CREATE DATABASE {name}")
     return cluster.url(name)
 

@@ -22,7 +22,7 @@ from hotline.logs import JsonFormatter
 from hotline.sip.auth import client_authorization
 from hotline.sip.message import SipRequest, SipResponse, parse_message
 from hotline.sip.ratelimit import AuthFailureLimiter, Lockout, origin_ip
-from tests.sip.conftest import _RTP_BASES
+from tests.parallel import rtp_block
 from tests.sip.harness import PASSWORDS, TRUNK_IP, EngineThread
 from tests.sip_raw import final, register, request
 
@@ -33,7 +33,7 @@ MAX_FAILURES, MAX_IP_FAILURES = 3, 6
 def et(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineThread]:
     engine = EngineThread(
         Path(tmp_path_factory.mktemp("lockout")),
-        next(_RTP_BASES),
+        rtp_block(),
         auth_max_failures=MAX_FAILURES,
         auth_max_ip_failures=MAX_IP_FAILURES,
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sip.conftest import _RTP_BASES
+from tests.parallel import rtp_block
 from tests.sip.harness import EngineThread
 from tests.sip.test_baresip import ctrl, start_baresip
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.timeout(120)
 
 @pytest.fixture
 def et(tmp_path: Path) -> Iterator[EngineThread]:
-    engine = EngineThread(tmp_path, next(_RTP_BASES), nonce_ttl_seconds=5.0, auth_max_failures=1)
+    engine = EngineThread(tmp_path, rtp_block(), nonce_ttl_seconds=5.0, auth_max_failures=1)
     engine.start()
     try:
         yield engine

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 
 from hotline.sip.auth import client_authorization, parse_auth_params
-from tests.sip.conftest import _RTP_BASES
+from tests.parallel import rtp_block
 from tests.sip.harness import PASSWORDS, EngineThread
 from tests.sip_raw import final, request
 
 
 @pytest.fixture(scope="module")
 def et(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineThread]:
-    engine = EngineThread(Path(tmp_path_factory.mktemp("digest")), next(_RTP_BASES))
+    engine = EngineThread(Path(tmp_path_factory.mktemp("digest")), rtp_block())
     engine.start()
     try:
         yield engine

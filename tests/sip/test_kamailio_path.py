@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sip.conftest import _RTP_BASES
+from tests.parallel import rtp_block
 from tests.sip.harness import PASSWORDS, PHONE_IP, EngineThread, Sipp, free_port
 from tests.sip_raw import request
 
@@ -60,7 +60,7 @@ request_route {{
 
 @pytest.fixture
 def et(tmp_path: Path) -> Iterator[EngineThread]:
-    engine = EngineThread(tmp_path, next(_RTP_BASES))
+    engine = EngineThread(tmp_path, rtp_block())
     engine.start()
     try:
         yield engine

@@ -16,7 +16,7 @@ import pytest
 
 from hotline.sip.auth import client_authorization
 from hotline.sip.message import SipRequest, SipResponse, parse_message
-from tests.sip.conftest import _RTP_BASES
+from tests.parallel import rtp_block
 from tests.sip.harness import PASSWORDS, EngineThread
 
 PHONE_CONTACT = "sip:1002@10.20.30.40:5062"
@@ -24,7 +24,7 @@ PHONE_CONTACT = "sip:1002@10.20.30.40:5062"
 
 @pytest.fixture(scope="module")
 def et(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineThread]:
-    engine = EngineThread(Path(tmp_path_factory.mktemp("path")), next(_RTP_BASES))
+    engine = EngineThread(Path(tmp_path_factory.mktemp("path")), rtp_block())
     engine.start()
     try:
         yield engine

@@ -9,6 +9,7 @@ import pytest
 
 from hotline.config import Settings, SipSettings
 from hotline.sip.standalone import credentials_from_env, run_telephony
+from tests.parallel import rtp_block
 from tests.sip.harness import free_port
 from tests.sip.rawsip import options, udp_exchange
 
@@ -20,8 +21,8 @@ def test_credentials_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.timeout(30)
 def test_run_telephony_serves_and_stops() -> None:
-    port = free_port()
-    settings = Settings(sip=SipSettings(port=port, rtp_port_min=43000, rtp_port_max=43100))
+    port, rtp = free_port(), rtp_block(100)
+    settings = Settings(sip=SipSettings(port=port, rtp_port_min=rtp, rtp_port_max=rtp + 100))
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     thread = threading.Thread(target=lambda: loop.run_until_complete(run_telephony(settings, stop=stop)))

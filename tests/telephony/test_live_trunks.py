@@ -11,6 +11,7 @@ import httpx
 
 from hotline.sip.message import SipRequest, SipResponse, make_response, parse_message
 from hotline.store.db import Database
+from tests.parallel import rtp_block
 from tests.pg import free_port
 from tests.server import start_server
 from tests.sip_raw import ack, final, register, request
@@ -40,13 +41,13 @@ SDP = (
 def test_trunk_change_applies_to_next_invite_and_extensions_show_registrations(
     sqlite_db: Database, tmp_path: Path
 ) -> None:
-    sip_port = free_port()
+    sip_port, rtp = free_port(), rtp_block(200)
     env = {
         "HOTLINE_SIP__ENABLED": "true",
         "HOTLINE_SIP__PORT": str(sip_port),
         "HOTLINE_SIP__TRUNK_PEERS": '["127.0.0.9"]',
-        "HOTLINE_SIP__RTP_PORT_MIN": "41000",
-        "HOTLINE_SIP__RTP_PORT_MAX": "41200",
+        "HOTLINE_SIP__RTP_PORT_MIN": str(rtp),
+        "HOTLINE_SIP__RTP_PORT_MAX": str(rtp + 200),
     }
     proc, base = start_server(sqlite_db, tmp_path, env)
     carrier = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

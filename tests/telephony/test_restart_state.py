@@ -4,7 +4,6 @@ reason) as they were, through a real stop and start of the app on the same datab
 
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ from hotline.store.db import Database
 from hotline.telephony.plugin import ENGINE
 from hotline.web.app import create_app
 from tests.conftest import make_settings
+from tests.parallel import rtp_block
 from tests.sip.harness import free_port
 from tests.sip_raw import register
 
@@ -64,7 +64,7 @@ def on_center(client: TestClient, fn: Callable[[CallCenter], Any]) -> Any:
 def test_registrations_and_agent_states_survive_a_restart(db: Database, tmp_root: Path) -> None:
     agents = make_agents(db)
     port = free_port()
-    rtp = 36000 + (os.getpid() % 100) * 40
+    rtp = rtp_block(40)
     sip = SipSettings(host="127.0.0.1", port=port, rtp_port_min=rtp, rtp_port_max=rtp + 38, qualify_seconds=0)
     settings = make_settings(db, tmp_root / f"restart{port}", sip=sip)
 

@@ -8,7 +8,6 @@ and the pool's remaining connections are checked out by the test.
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -33,6 +32,7 @@ from hotline.web.admission import Admission
 from hotline.web.app import create_app
 from hotline.web.deps import get_session
 from tests.conftest import make_settings
+from tests.parallel import rtp_block
 from tests.sip.harness import free_port
 from tests.sip_raw import register, request
 
@@ -86,7 +86,7 @@ def center_app(db: Database, tmp_root: Path) -> Iterator[tuple[TestClient, FastA
             ),
         )
     port = free_port()
-    rtp = 30000 + (os.getpid() % 200) * 100
+    rtp = rtp_block(100)
     sip = SipSettings(host="127.0.0.1", port=port, rtp_port_min=rtp, rtp_port_max=rtp + 98)
     settings = make_settings(db, tmp_root / f"iso{port}", sip=sip, http_queue=0)
     app = create_app(settings, db)

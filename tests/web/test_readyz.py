@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from hotline.store.db import Database
 from hotline.web.app import create_app
 from tests.conftest import make_settings
+from tests.parallel import worker_name
 from tests.pg import PgCluster
 from tests.tmpfs import fill, small_tmpfs
 
@@ -20,13 +21,14 @@ def test_readyz_is_not_ready_when_the_database_refuses_writes(
 ) -> None:
     cluster: PgCluster = request.getfixturevalue("pg")
     template = request.getfixturevalue("pg_template")
-    cluster.execute(f"CREATE DATABASE readonly_probe TEMPLATE {template}")
-    db = Database(cluster.url("readonly_probe"))
+    name = worker_name("readonly_probe")
+    cluster.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    db = Database(cluster.url(name))
     app = create_app(make_settings(db, tmp_root), db)
     try:
         with TestClient(app) as client:
             assert client.get("/readyz").status_code == 200
-            cluster.execute("ALTER DATABASE readonly_probe SET default_transaction_read_only = on")
+            cluster.execute(f"ALTER DATABASE {name} SET default_transaction_read_only = on")
             app.state.health_db.engine.dispose()  # new connections pick the setting up
             with db.engine.connect() as conn:  # reads still work: SELECT 1 would say "ready"
                 assert conn.exec_driver_sql("SELECT 1").scalar() == 1
