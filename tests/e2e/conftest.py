@@ -157,8 +157,6 @@ def server() -> Iterator[str]:
         "HOTLINE_DATA_DIR": str(tmp),
         "HOTLINE_HTTP_HOST": "127.0.0.1",
         "HOTLINE_LOG_JSON": "true",
-        # Not the default 2525: `make run` (tests/test_make_run.py) or another run may hold it.
-        "HOTLINE_CHANNELS_MAILBOX_PORT": str(free_port()),
         # SIPp phones do not answer OPTIONS: a qualify probe landing on one would count as its
         # (failed) call and end the phone's scenario, making call tests depend on timing.
         "HOTLINE_SIP__QUALIFY_SECONDS": "0",
