@@ -64,6 +64,7 @@ declare module 'vue' {
     NotificationBell: typeof import('./components/NotificationBell.vue')['default']
     NotifySettingsForm: typeof import('./components/NotifySettingsForm.vue')['default']
     OrderAttachments: typeof import('./components/OrderAttachments.vue')['default']
+    OrderFiles: typeof import('./components/OrderFiles.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
     ScreenPop: typeof import('./components/ScreenPop.vue')['default']

@@ -13,6 +13,7 @@ ENTITY_ZH = {
     "caller": "来电人",
     "workorder": "工单",
     "workorder_view": "工单筛选",
+    "workorder_file": "工单附件",
     "workorder_category": "工单分类",
     "workorder_policy": "时限规则",
     "workorder_calendar": "节假日日历",

@@ -23,22 +23,12 @@ from hotline.channels.models import Attachment
 from hotline.channels.settings import ChannelSettings
 from hotline.errors import Forbidden, NotFound
 from hotline.store.base import utcnow
+from hotline.workorders.files import FILE_TYPES, safe_name
 from hotline.workorders.schemas import hide_identity
 from hotline.workorders.service import Who, get_order
 
-OFFICE = "application/vnd.openxmlformats-officedocument"
-ALLOWED = {
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-    ".webp": "image/webp", ".bmp": "image/bmp", ".heic": "image/heic",
-    ".pdf": "application/pdf",
-    ".doc": "application/msword", ".docx": f"{OFFICE}.wordprocessingml.document",
-    ".xls": "application/vnd.ms-excel", ".xlsx": f"{OFFICE}.spreadsheetml.sheet",
-    ".ppt": "application/vnd.ms-powerpoint", ".pptx": f"{OFFICE}.presentationml.presentation",
-    ".wps": "application/vnd.ms-works", ".et": "application/vnd.ms-excel",
-    ".odt": "application/vnd.oasis.opendocument.text",
-    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-    ".txt": "text/plain", ".csv": "text/csv",
-}  # fmt: skip
+# One list of the file types kept, shared with the files a department attaches to its answer.
+ALLOWED = FILE_TYPES
 
 
 @dataclass(frozen=True)
@@ -48,11 +38,7 @@ class Decision:
     refused: str | None  # why it is not kept (Chinese, shown on the order), None when kept
 
 
-def _safe_name(name: str) -> str:
-    """The file name without any path, control characters or quotes, at most 200 characters."""
-    base = PurePosixPath(name.replace("\\", "/")).name
-    cleaned = "".join(c for c in base if c.isprintable() and c not in '"<>')
-    return cleaned.strip()[:200] or "附件"
+_safe_name = safe_name
 
 
 def decide(parts: list[Part], cfg: ChannelSettings) -> list[Decision]:

@@ -1,7 +1,8 @@
 """Tables for work orders: the order itself, its timeline, links to calls, categories, per-day
 number sequences, deadline policies and calendar overrides, notifications (and each user's
 mail/SMS preferences and delivery outbox for them), extension requests, return visits, saved
-views, the Chinese search token index and the trained classifier."""
+views, files a department attaches to its answer, the Chinese search token index and the trained
+classifier."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -313,3 +315,21 @@ class ClassifierModel(Base):
     trained_at: Mapped[datetime] = mapped_column(default=utcnow)
     samples: Mapped[int] = mapped_column(Integer)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class WorkOrderFile(Base):
+    """A file the department attached while handling the order (a photo of the repaired ramp, the
+    approval letter), kept with its answer for everyone who reads the order
+    (`hotline.workorders.files`)."""
+
+    __tablename__ = "workorder_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workorder_id: Mapped[int] = mapped_column(ForeignKey("workorders.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -39,6 +39,7 @@ PLUGIN = WorkOrdersPlugin(
     routers=(
         "hotline.web.routers.workorder_config",
         "hotline.web.routers.workorder_desk",
+        "hotline.web.routers.workorder_files",
         "hotline.web.routers.workorder_notify",
         "hotline.web.routers.workorders",
     ),

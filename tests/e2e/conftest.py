@@ -263,13 +263,16 @@ def axe_serious(page: Any) -> list[dict[str, Any]]:
         pytest.skip("axe-core is not installed (npm ci in frontend/)")
     # Colours are judged as painted: an element still fading in (opacity < 1) would fail contrast
     # for a moment, so let finite transitions and animations finish first.
+    # Two frames first: a transition a click just asked for (a popover fading in) starts on the
+    # next frame, and would not be among the animations to wait for yet.
     page.evaluate(
-        """() => Promise.race([
+        """() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))
+            .then(() => Promise.race([
             Promise.all(document.getAnimations()
                 .filter((a) => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
                 .map((a) => a.finished.catch(() => null))),
             new Promise((resolve) => setTimeout(resolve, 3000)),
-        ])"""
+        ]))"""
     )
     # Evaluated through the DevTools protocol, not as an inline <script> that the console's
     # Content-Security-Policy (script-src 'self') rightly refuses.

@@ -1,7 +1,7 @@
 """A department handler's (承办单位) day at 1366×768 in zh-CN: the bell with its count and list,
 the desk's tabs with counts, an order received (签收), the citizen's phone revealed on request,
-an extension requested for one order and the answer (答复) given on another. Every stop is scanned
-for raw keys and English codes, and checked by axe."""
+an extension requested for one order and the answer (答复) given on another with a photo
+attached. Every stop is scanned for raw keys and English codes, and checked by axe."""
 
 from __future__ import annotations
 
@@ -16,12 +16,18 @@ from tests.e2e.orders import dept_id, new_order
 from tests.e2e.zh import check_page
 
 pytestmark = pytest.mark.slow
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 
-def _action(page: Any, action: str, note: str | None = None) -> None:
+def _action(
+    page: Any, action: str, note: str | None = None, files: list[dict[str, Any]] | None = None
+) -> None:
     page.locator(f'[data-action="{action}"]').click()
     if note is not None:
         page.get_by_test_id("action-note").fill(note)
+    if files:
+        page.get_by_test_id("reply-files").set_input_files(files)
+        page.get_by_test_id("reply-files-chosen").get_by_text(files[0]["name"]).wait_for()
     check_page(page, f"yanglao /workorders/:id ({action} dialog)")
     page.get_by_test_id("action-submit").click()
 
@@ -70,8 +76,12 @@ def test_department_handler_day(new_page: Callable[[], Any]) -> None:
     handler.goto(f"/workorders/{quick['id']}")
     _action(handler, "receive")
     handler.get_by_test_id("wo-state").get_by_text("已签收").wait_for()
-    _action(handler, "reply", "已联系老人家属，下周二安排上门助浴服务。")
+    photo = {"name": "助浴安排表.png", "mimeType": "image/png", "buffer": PNG}
+    _action(handler, "reply", "已联系老人家属，下周二安排上门助浴服务。", files=[photo])
     handler.get_by_test_id("wo-state").get_by_text("已答复").wait_for()
+    link = handler.get_by_test_id("wo-files").get_by_role("link", name="助浴安排表.png")
+    assert handler.request.get(str(link.get_attribute("href"))).body() == PNG
+    handler.get_by_test_id("wo-timeline").get_by_text("上传附件").first.wait_for()
     handler.get_by_test_id("wo-timeline").get_by_text("答复", exact=True).first.wait_for()
     check_page(handler, "yanglao /workorders/:id (answered)")
 

@@ -80,7 +80,7 @@ export default {
       replied: 'Replied', return_visit: 'Return visit', returned: 'Returned', closed: 'Closed', cancelled: 'Cancelled', merged: 'Merged',
     },
     actions: {
-      escalate: 'Escalated', merged_in: 'Merged in',
+      escalate: 'Escalated', attach: 'File attached', merged_in: 'Merged in',
       accept: 'Accept', resolve_on_call: 'Resolve on call', dispatch: 'Dispatch', receive: 'Receive', return: 'Return',
       request_extension: 'Request extension', approve_extension: 'Approve extension', refuse_extension: 'Refuse extension', reply: 'Reply',
       start_return_visit: 'Start return visit', close: 'Close', reopen: 'Re-open', supervise: 'Supervise', merge: 'Merge', cancel: 'Cancel',
@@ -94,6 +94,7 @@ export default {
     channel: 'Channel', contactAddress: 'Wrote from', contact: 'Contact', pendingVisits: 'Orders awaiting a return visit', noView: 'No saved filters',
   },
   woDesk: {
+    files: 'Files with the answer', addFiles: 'Add files', filesHint: 'Images, PDF, office documents or text, up to 10 MB each; uploaded with the answer.',
     supervisionTitle: 'Supervised by {actor} at {at}: please speed up',
     bell: 'Notifications', unread: '{n} unread', noNotifications: 'No notifications', markAllRead: 'Mark all read', open: 'Open order',
     kinds: { dispatch: 'New dispatch', supervision: 'Supervision', warning: 'Deadline soon', escalation: 'Escalated', returned: 'Returned', reopened: 'Re-opened (unsatisfied)' },

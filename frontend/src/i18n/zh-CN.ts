@@ -80,7 +80,7 @@ export default {
       replied: '已答复', return_visit: '回访中', returned: '已退单', closed: '已办结', cancelled: '已撤销', merged: '已合并',
     },
     actions: {
-      escalate: '升级督办', merged_in: '被合并',
+      escalate: '升级督办', merged_in: '被合并', attach: '上传附件',
       accept: '受理', resolve_on_call: '当场办结', dispatch: '派单', receive: '签收', return: '退单',
       request_extension: '申请延期', approve_extension: '批准延期', refuse_extension: '驳回延期', reply: '答复',
       start_return_visit: '开始回访', close: '办结', reopen: '重办', supervise: '督办', merge: '合并', cancel: '撤销',
@@ -94,6 +94,7 @@ export default {
     channel: '渠道', contactAddress: '来信地址', contact: '联系人', pendingVisits: '待回访工单', noView: '暂无保存的筛选',
   },
   woDesk: {
+    files: '答复附件', addFiles: '添加附件', filesHint: '图片、PDF、办公文档或文本，每个不超过 10 MB；随答复一并上传。',
     supervisionTitle: '督办：{actor} 于 {at} 督办本工单，请加快办理',
     bell: '通知', unread: '{n} 条未读', noNotifications: '暂无通知', markAllRead: '全部已读', open: '查看工单',
     kinds: { dispatch: '新派单', supervision: '督办', warning: '即将超期', escalation: '超期升级', returned: '退单', reopened: '不满意重办' },
