@@ -28,10 +28,11 @@ from hotline.bus import Bus, Event
 from hotline.calls import cdr
 from hotline.calls.alerts import EmergencyBoard
 from hotline.calls.control import CallControl
+from hotline.calls.endings import Endings
 from hotline.calls.facts import OpenWorkOrders, no_open_work_orders
 from hotline.calls.hooks import CallHookContext, CallHookPoint, CallHooks
 from hotline.calls.kpi import KpiBook
-from hotline.calls.live import CallAction, LiveCall
+from hotline.calls.live import LiveCall
 from hotline.calls.marks import MarkBook
 from hotline.calls.offers import Offers
 from hotline.calls.pending import PendingCallbacks
@@ -41,14 +42,17 @@ from hotline.calls.telephony import EnginePort
 from hotline.calls.waiting import ANNOUNCE_SECONDS, WaitingRoom
 from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
-from hotline.store.base import utcnow
 from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 RESTORED_AFTER_WRAP_UP = "wrap_up"  # not-ready reason of an agent restored from wrap-up
 
 
-class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, CallControl):
+class CallCenter(CallControl):
+    """The running call center: its parts (`offers`, `records`, `ivr`, `waiting`, `callbacks`,
+    `endings`) each hold a reference to it typed by `hotline.calls.host.CenterPort`; call control
+    (CTI, `CallControl`) is its public face."""
+
     def __init__(
         self,
         engine: EnginePort,
@@ -69,7 +73,6 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
         self.announce_seconds = announce_seconds
         self.recordings_dir = recordings_dir or Path(getattr(engine, "recordings_dir", "var/recordings"))
         self.acd = Acd()
-        self.acd.listeners.append(self._on_acd)
         self.kpi = KpiBook()
         self.live: dict[str, LiveCall] = {}
         self.writer = Writer(db)
@@ -84,7 +87,14 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
         self._ticker: asyncio.Task[None] | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self.timezone = timezone
-        self._day = self.today()
+        self.records = Records(self)
+        self.acd.listeners.append(self.records.on_acd)
+        self.offers = Offers(self)
+        self.ivr = IvrRunner(self)
+        self.waiting = WaitingRoom(self)
+        self.callbacks = PendingCallbacks(self)
+        self.endings = Endings(self)
+        self._day = self.records.today()
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -94,16 +104,14 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
         if any(recovered.values()):
             log.warning("recovered after a crash: %s", recovered)
         self.reload()
-        self.replay_kpis()
+        self.records.replay_kpis()
         self.restore_agent_states()
         self.writer.start()
-        self.restore_callbacks()
-        self.engine.on_inbound = self.inbound
+        self.callbacks.restore_callbacks()
+        self.engine.on_inbound = self.ivr.inbound
         self._unsubscribe = [
             self.bus.subscribe("acd.config", self._on_config),
-            self.bus.subscribe("leg.hangup", self._on_leg_hangup),
-            self.bus.subscribe("leg.answered", self._on_leg_answered),
-            self.bus.subscribe("call.ended", self._on_call_ended),
+            *self.endings.subscribe(),
             *self.marks.subscribe(),
             *self.alerts.subscribe(),
         ]
@@ -129,7 +137,7 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
         for task in leftover:
             task.cancel()
         await asyncio.gather(*leftover, return_exceptions=True)
-        if self.engine.on_inbound == self.inbound:
+        if self.engine.on_inbound == self.ivr.inbound:
             self.engine.on_inbound = None
 
     def restore_agent_states(self) -> int:
@@ -137,7 +145,7 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
         being logged out. One who was on a call lost it with the process, so is ready again; one
         in wrap-up keeps a not-ready state to finish the notes."""
         restored = 0
-        for agent_id, state, reason in self.last_agent_states():
+        for agent_id, state, reason in self.records.last_agent_states():
             if agent_id not in self.acd.agents or state == AgentState.logged_out.value:
                 continue
             if self.acd.agents[agent_id].state is not AgentState.logged_out:
@@ -184,8 +192,8 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
     async def _tick_loop(self) -> None:
         while True:
             await asyncio.sleep(self.tick_seconds)
-            if self.today() != self._day:  # KPIs are per local day (24-hour answer rate)
-                self._day = self.today()
+            if self.records.today() != self._day:  # KPIs are per local day (24-hour answer rate)
+                self._day = self.records.today()
                 self.kpi.reset()
             self.apply(self.acd.tick(self.clock()))
 
@@ -210,110 +218,9 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
     def apply(self, actions: list[Action]) -> None:
         for action in actions:
             if isinstance(action, Offer):
-                self.offered(action)
+                self.offers.offered(action)
             elif isinstance(action, OverflowAction):
-                self.spawn(self._overflow(action))
-
-    # --- engine events ------------------------------------------------------------------------
-
-    def _on_leg_answered(self, event: Event) -> None:
-        if str(event.data.get("call_id")) in self.live:
-            leg_id, at = str(event.data.get("leg_id")), utcnow()
-            self.writer.submit(lambda s: cdr.leg_update(s, leg_id, answered_at=at))
-
-    def _on_leg_hangup(self, event: Event) -> None:
-        live = self.live.get(str(event.data.get("call_id")))
-        if live is None:
-            return
-        leg_id = event.data.get("leg_id")
-        at, cause = utcnow(), str(event.data.get("cause") or "")
-        self.writer.submit(lambda s: cdr.leg_update(s, str(leg_id), ended_at=at, end_cause=cause))
-        now = self.clock()
-        try:
-            if live.caller_leg is not None and leg_id == live.caller_leg.id:
-                if live.state in ("queued", "ringing") and live.callback_number is None:
-                    self.acd.abandon(live.uuid, now)
-                    if live.outcome != "emergency":  # an emergency is answered by the fan-out
-                        live.outcome = "abandoned"
-                        self._record_wait(live, at)
-                elif live.state == "connected":
-                    self.apply(self.acd.hangup(live.uuid, now))
-                elif live.state == "ivr":
-                    live.outcome = "abandoned_ivr"
-            elif live.agent_leg is not None and leg_id == live.agent_leg.id and live.state == "connected":
-                self.apply(self.acd.hangup(live.uuid, now))
-                self._agent_left(live)
-            elif any(leg.id == leg_id for leg in live.supervisors.values()):
-                self._supervisor_left(live)
-        except HotlineError:
-            log.info("hangup on call %s after the ACD let it go", live.uuid)
-
-    def _agent_left(self, live: LiveCall) -> None:
-        """The agent hung up a call others were joined to. Supervisors who only listened or
-        whispered leave with the agent and the caller's call ends, as it would have without them; a
-        supervisor who barged in has taken the call over, and a conference's third party keeps
-        talking with the caller."""
-        supervisors = [(sid, leg) for sid, leg in live.supervisors.items() if leg.is_active]
-        if not supervisors:
-            return
-        taken_over = any(live.supervisor_modes.get(sid) == "barge" for sid, _ in supervisors)
-        if taken_over or (live.consult_leg is not None and live.consult_leg.is_active):
-            return
-        for _, leg in supervisors:
-            self.spawn(leg.hangup("agent_hangup"))
-        if live.caller_leg is not None and live.caller_leg.is_active:
-            self.spawn(live.caller_leg.hangup("peer_hangup"))
-
-    def _supervisor_left(self, live: LiveCall) -> None:
-        """A supervisor who had taken the call over (barge, then the agent left) hung up: nobody
-        is left to talk to the caller, so the caller's call ends too."""
-        agent_gone = live.agent_leg is None or not live.agent_leg.is_active
-        others = [leg for leg in live.supervisors.values() if leg.is_active]
-        third = live.consult_leg is not None and live.consult_leg.is_active
-        if (
-            agent_gone
-            and not others
-            and not third
-            and live.caller_leg is not None
-            and live.caller_leg.is_active
-        ):
-            self.spawn(live.caller_leg.hangup("peer_hangup"))
-
-    def _on_call_ended(self, event: Event) -> None:
-        uuid = str(event.data.get("call_id"))
-        live = self.live.get(uuid)
-        if live is None or (live.callback_number is not None and live.state in ("queued", "ringing")):
-            return  # a callback waiting in the queue outlives the caller's first call
-        self.live.pop(uuid, None)
-        self.live.pop(live.uuid, None)
-        uuid = live.uuid  # a callback rides on a new engine call but keeps its CDR
-        live.move(CallAction.end)
-        recording = event.data.get("recording")
-        outcome, cause = live.outcome or "ended", str(event.data.get("cause") or "normal")
-        fields = {"call_uuid": uuid, "agent_id": live.agent_id, "caller_number": live.caller_number}
-        fields["queue"] = live.queue
-        # The steps walked so far (a caller who hung up in the IVR: where they gave up).
-        path = live.path_record() if live.ivr_path else None
-
-        def write(s: Session) -> None:
-            if path is not None:
-                cdr.update_call(s, uuid, ivr_path=path)
-            cdr.end_call(s, uuid, outcome, cause)
-            if recording and Path(str(recording)).exists():
-                cdr.index_recording(s, Path(str(recording)), True, **fields)
-
-        self.writer.submit(write)
-        self.writer.submit(
-            lambda s: self.bus_threadsafe("cdr.written", {"call_id": uuid, "outcome": outcome})
-        )
-        if self.hooks.registered(CallHookPoint.CALL_ENDED):
-            ctx = self.hook_context(live, outcome=outcome, recording=str(recording) if recording else None)
-            if ctx is not None:
-                self.writer.after(lambda: self._run_hooks(CallHookPoint.CALL_ENDED, ctx))
-        if outcome == "voicemail" and recording:
-            # The message is complete now: the work-order side turns it into a draft.
-            data = {"call_id": uuid, "caller": live.caller_number, "caller_id": live.facts.caller_id}
-            self.bus.publish("voicemail.recorded", {**data, "path": str(recording)})
+                self.spawn(self.waiting.overflow(action))
 
     def hook_context(self, live: LiveCall, **changes: Any) -> CallHookContext | None:
         """What call hooks get about `live` (None: no caller's leg, e.g. an agent's outbound call)."""
@@ -336,7 +243,7 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
         }
         return CallHookContext(**(fields | changes))
 
-    def _run_hooks(self, point: CallHookPoint, ctx: CallHookContext) -> None:
+    def run_hooks(self, point: CallHookPoint, ctx: CallHookContext) -> None:
         self.spawn(self.hooks.run(point, ctx))
 
     def agent_connected(self, live: LiveCall) -> None:
@@ -344,7 +251,7 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
         if self.hooks.registered(CallHookPoint.AGENT_CONNECTED):
             ctx = self.hook_context(live)
             if ctx is not None:
-                self._run_hooks(CallHookPoint.AGENT_CONNECTED, ctx)
+                self.run_hooks(CallHookPoint.AGENT_CONNECTED, ctx)
 
     def keep_caller_after_agent(self, live: LiveCall, agent_leg: Any) -> None:
         """With AGENT_LEG_ENDED hooks registered, the caller is not hung up with the bridge when
@@ -369,6 +276,12 @@ class CallCenter(Offers, Records, IvrRunner, WaitingRoom, PendingCallbacks, Call
                 await self.hooks.run(CallHookPoint.AGENT_LEG_ENDED, ctx)
         if caller.is_active:
             await caller.hangup("peer_hangup")
+
+    def record(self, live: LiveCall) -> None:
+        """Record the call (once: a transfer or a callback keeps the first recording)."""
+        if live.recording is None:
+            meta = {"queue": live.queue, "agent_id": live.agent_id, "caller": live.caller_number}
+            live.recording = str(live.call.record(metadata=meta))
 
     def write(self, fn: Callable[[Session], object]) -> None:
         self.writer.submit(fn)

@@ -24,6 +24,7 @@ from hotline.acd.states import SIGNED_OUT, AgentState
 from hotline.audit.service import SYSTEM
 from hotline.bus import Bus
 from hotline.calls import cdr
+from hotline.calls.host import CallbacksPart, IvrPart, OffersPart, WaitingPart
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import CallAction, CallState, LiveCall
 from hotline.calls.telephony import EnginePort
@@ -51,30 +52,28 @@ class CallControl(CallViews):
     writer: Writer
     bus: Bus
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        raise NotImplementedError
+    offers: OffersPart
+    ivr: IvrPart
+    waiting: WaitingPart
+    callbacks: CallbacksPart
 
-    def apply(self, actions: list[Action]) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # the CallCenter's own
 
-    async def enqueue(self, live: LiveCall, queue: str, priority: int) -> None:
-        raise NotImplementedError
+        def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]: ...
 
-    async def connect_external(self, live: LiveCall, target: str) -> Any:
-        raise NotImplementedError
-
-    async def resume_ivr(self, live: LiveCall, target: str) -> None:
-        raise NotImplementedError
-
-    if TYPE_CHECKING:  # in hotline.calls.offers
-
-        def _no_answer(self, live: LiveCall, agent_id: int) -> None: ...
-
-        def end_without_legs(self, live: LiveCall, outcome: str) -> None: ...  # calls.pending
+        def apply(self, actions: list[Action]) -> None: ...
 
     @functools.cached_property
     def dial_plan(self) -> DialPlan:
         return DialPlan(get_settings().dial_plan)
+
+    async def answer(self, agent_id: int) -> dict[str, Any]:
+        """Answer the ringing call from the console (see `Offers.answer`)."""
+        return await self.offers.answer(agent_id)
+
+    def request_callback(self, call_id: str, number: str | None = None) -> None:
+        """The caller asks to be called back, keeping their place (see `WaitingRoom`)."""
+        self.waiting.request_callback(call_id, number)
 
     # --- agent state --------------------------------------------------------------------------
 
@@ -141,7 +140,7 @@ class CallControl(CallViews):
             leg = ringing.ringing.pop(agent_id)
             if leg.is_active:
                 await leg.hangup("declined")
-            self._no_answer(ringing, agent_id)
+            self.offers.no_answer(ringing, agent_id)
             return {"call_id": ringing.uuid, "declined": True}
         live = self._agent_call(agent_id)
         await live.agent_leg.hangup("agent_hangup")  # type: ignore[union-attr]
@@ -182,14 +181,14 @@ class CallControl(CallViews):
         elif kind == "ivr":
             self.apply(self.acd.hangup(live.uuid, self.clock()))
             live.agent_id, live.agent_leg = None, None
-            self.spawn(self.resume_ivr(live, target))
+            self.spawn(self.ivr.resume_ivr(live, target))
         elif kind in ("agent", "external"):
             self.apply(self.acd.hangup(live.uuid, self.clock()))
             live.agent_id, live.agent_leg = None, None
             if kind == "agent":
                 self.spawn(self._to_colleague(live, target, self._reserve(live, target)))
             else:
-                self.spawn(self.connect_external(live, target))
+                self.spawn(self.ivr.connect_external(live, target))
         else:
             raise Invalid(f"unknown transfer target kind {kind!r}", f"未知转接类型 {kind}")
         await agent_leg.hangup("transferred")  # type: ignore[union-attr]
@@ -207,7 +206,7 @@ class CallControl(CallViews):
     async def _to_colleague(self, live: LiveCall, extension: str, colleague: int | None) -> None:
         """Blind transfer to another agent's extension; a reserved colleague becomes the call's
         agent when they answer (and is released if they do not)."""
-        leg = await self.connect_external(live, extension)
+        leg = await self.ivr.connect_external(live, extension)
         if colleague is None:
             return
         if leg is None:
@@ -419,7 +418,7 @@ class CallControl(CallViews):
             raise NotFound(f"no call {call_id} in progress", f"没有进行中的通话 {call_id}")
         live.outcome = "force_hangup"
         if live.call is None or not any(leg.is_active for leg in live.call.legs):
-            self.end_without_legs(live, "force_hangup")  # a callback still owed: nobody on the line
+            self.callbacks.end_without_legs(live, "force_hangup")  # a callback still owed: nobody on the line
             return {"call_id": call_id}
         await live.call.hangup("supervisor_hangup")
         return {"call_id": call_id}

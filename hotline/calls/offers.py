@@ -13,14 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline.acd.engine import Acd, Action, Offer
+from hotline.acd.engine import Acd, Offer
 from hotline.acd.states import AgentState
 from hotline.calls import cdr
+from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
@@ -92,31 +93,15 @@ class Ringing:
 
 
 class Offers:
-    engine: EnginePort
-    acd: Acd
-    live: dict[str, LiveCall]
-    clock: Callable[[], float]
-    writer: Writer
+    """Ringing agents for the ACD's offers and connecting the first to answer (`CallCenter.offers`)."""
 
-    if TYPE_CHECKING:  # provided by the CallCenter and its other parts
-
-        def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]: ...
-
-        def apply(self, actions: list[Action]) -> None: ...
-
-        def agent_view(self, agent_id: int) -> dict[str, Any]: ...
-
-        async def screen_pop(self, live: LiveCall, agent_ids: tuple[int, ...]) -> None: ...
-
-        async def _connect_callback(self, live: LiveCall, agent_id: int, agent_leg: Any) -> None: ...
-
-        def callback_routable(self, live: LiveCall) -> bool: ...
-
-        def callback_unroutable(self, live: LiveCall) -> None: ...
-
-        def keep_caller_after_agent(self, live: LiveCall, agent_leg: Any) -> None: ...
-
-        def agent_connected(self, live: LiveCall) -> None: ...
+    def __init__(self, center: CenterPort) -> None:
+        self.center = center
+        self.engine: EnginePort = center.engine
+        self.acd: Acd = center.acd
+        self.live: dict[str, LiveCall] = center.live
+        self.clock: Callable[[], float] = center.clock
+        self.writer: Writer = center.writer
 
     def offered(self, offer: Offer) -> None:
         """The ACD offered a call: record the offer to each agent now, before any await (a
@@ -125,7 +110,7 @@ class Offers:
         invitations = {agent_id: Inviting() for agent_id in offer.agent_ids}
         if live is not None:
             live.ringing.update(invitations)
-        self.spawn(self._offer(offer, invitations))
+        self.center.spawn(self._offer(offer, invitations))
 
     async def _offer(self, offer: Offer, invitations: dict[int, Inviting]) -> None:
         live = self.live.get(offer.call_id)
@@ -133,13 +118,13 @@ class Offers:
             with contextlib.suppress(HotlineError):
                 self.acd.abandon(offer.call_id, self.clock())
             return
-        if offer.callback and not self.callback_routable(live):
-            self.callback_unroutable(live)  # no agent is rung for a call that cannot be placed
+        if offer.callback and not self.center.waiting.callback_routable(live):
+            self.center.waiting.callback_unroutable(live)  # no agent is rung for a call that cannot be placed
             return
         live.move(CallAction.offer)
         for agent_id, inviting in invitations.items():
-            self.spawn(self._ring_agent(live, agent_id, offer, inviting))
-        self.spawn(self.screen_pop(live, offer.agent_ids))
+            self.center.spawn(self._ring_agent(live, agent_id, offer, inviting))
+        self.center.spawn(self.center.screen_pop(live, offer.agent_ids))
 
     async def _call_agent(
         self,
@@ -195,7 +180,7 @@ class Offers:
             log.info("agent %s has no reachable phone: %s", agent_id, exc)
             if live.ringing.get(agent_id) is inviting:
                 live.ringing.pop(agent_id, None)
-                self._no_answer(live, agent_id)
+                self.no_answer(live, agent_id)
             return
         if live.ringing.get(agent_id) is not inviting:
             # declined from the console, or withdrawn, while the INVITE was on its way
@@ -219,10 +204,10 @@ class Offers:
         if leg is None:
             if ringing.is_active:
                 await ringing.hangup("no_answer")
-            self._no_answer(live, agent_id)
+            self.no_answer(live, agent_id)
             return
         if callback:
-            await self._connect_callback(live, agent_id, leg)
+            await self.center.waiting.connect_callback(live, agent_id, leg)
             return
         if live.caller_leg is None or not live.caller_leg.is_active:
             await leg.hangup("caller_gone")
@@ -245,7 +230,7 @@ class Offers:
         if isinstance(old, Inviting):  # its INVITE is not out yet: nothing rings to pick up
             raise Conflict("no call is ringing for this agent", "当前没有振铃的来电")
         if isinstance(old, _Pending) or agent_id in live.answering:
-            return self.agent_view(agent_id)  # a second press while the phone is being asked
+            return self.center.agent_view(agent_id)  # a second press while the phone is being asked
         callback = live.ringing_callback.get(agent_id, False)
         host = getattr(self.engine, "host", "localhost")
         headers = (
@@ -266,16 +251,16 @@ class Offers:
         except (LookupError, OSError) as exc:
             if live.ringing.get(agent_id) is pending:
                 live.ringing.pop(agent_id, None)
-                self._no_answer(live, agent_id)
+                self.no_answer(live, agent_id)
             raise Conflict(f"the agent's phone is not reachable: {exc}", "座席话机不可达") from exc
         if live.ringing.get(agent_id) is not pending:  # the offer was withdrawn meanwhile
             await leg.hangup("cancelled")
-            return self.agent_view(agent_id)
+            return self.center.agent_view(agent_id)
         ringing = Ringing([leg])  # one phone (the newest) is asked to pick up by itself
         self._agent_leg_rings(live, agent_id, ringing)
         live.answering.add(agent_id)
-        self.spawn(self._auto_answered(live, agent_id, ringing, callback))
-        return self.agent_view(agent_id)
+        self.center.spawn(self._auto_answered(live, agent_id, ringing, callback))
+        return self.center.agent_view(agent_id)
 
     async def _auto_answered(self, live: LiveCall, agent_id: int, ringing: Ringing, callback: bool) -> None:
         try:
@@ -283,11 +268,11 @@ class Offers:
         finally:
             live.answering.discard(agent_id)
 
-    def _no_answer(self, live: LiveCall, agent_id: int) -> None:
+    def no_answer(self, live: LiveCall, agent_id: int) -> None:
         agent = self.acd.agents[agent_id]
         if agent.state is AgentState.ringing and agent.call_id == live.uuid:
             with contextlib.suppress(HotlineError):
-                self.apply(self.acd.no_answer(agent_id, live.uuid, self.clock()))
+                self.center.apply(self.acd.no_answer(agent_id, live.uuid, self.clock()))
 
     def _connected(self, live: LiveCall, agent_id: int, leg: Any) -> None:
         now = self.clock()
@@ -295,7 +280,7 @@ class Offers:
             live.check(CallAction.connect)
             actions = self.acd.answer(agent_id, live.uuid, now)
         except HotlineError:
-            self.spawn(leg.hangup("cancelled"))
+            self.center.spawn(leg.hangup("cancelled"))
             return
         live.move(CallAction.connect)
         live.agent_id, live.agent_leg = agent_id, leg
@@ -305,8 +290,8 @@ class Offers:
             live.call.join(leg, "agent")  # three-way with the caller and whoever answered the fan-out
         else:
             live.call.bridge(live.caller_leg, leg)
-            self.keep_caller_after_agent(live, leg)
-        self._record(live)
+            self.center.keep_caller_after_agent(live, leg)
+        self.center.record(live)
         at, uuid, leg_id = utcnow(), live.uuid, leg.id
         wait = round((at - live.queued_at).total_seconds(), 3) if live.queued_at else None
         fields: dict[str, Any] = {"agent_id": agent_id}
@@ -321,10 +306,5 @@ class Offers:
             cdr.leg_update(s, leg_id, answered_at=at)
 
         self.writer.submit(write)
-        self.apply(actions)
-        self.agent_connected(live)
-
-    def _record(self, live: LiveCall) -> None:
-        if live.recording is None:
-            meta = {"queue": live.queue, "agent_id": live.agent_id, "caller": live.caller_number}
-            live.recording = str(live.call.record(metadata=meta))
+        self.center.apply(actions)
+        self.center.agent_connected(live)

@@ -1,6 +1,6 @@
 """Pending callbacks kept in the database, so a restart does not lose them.
 
-A mixin of `CallCenter`. When the ACD registers a callback ("callback" in the queue log) a
+A part of `CallCenter` (`center.callbacks`). When the ACD registers a callback ("callback" in the queue log) a
 `pending_callbacks` row is written with the caller's place (queue, priority, time they entered);
 when it is answered or given up the row goes. At start, after crash recovery (which leaves the
 CDRs of pending callbacks open, see `cdr.recover`), each row is put back in the ACD with the wait
@@ -13,13 +13,14 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from hotline.acd.engine import Acd, Action
+from hotline.acd.engine import Acd
 from hotline.calls import cdr
+from hotline.calls.host import CenterPort
 from hotline.calls.live import CallState, LiveCall
 from hotline.calls.models import PendingCallback
 from hotline.calls.writer import Writer
@@ -46,17 +47,17 @@ def count_attempt(session: Session, call_uuid: str, attempts: int) -> None:
 
 
 class PendingCallbacks:
-    db: Database
-    acd: Acd
-    live: dict[str, LiveCall]
-    clock: Callable[[], float]
-    writer: Writer
+    """The call center's part that keeps owed callbacks in the database (`CallCenter.callbacks`)."""
 
-    if TYPE_CHECKING:  # provided by the CallCenter
+    def __init__(self, center: CenterPort) -> None:
+        self.center = center
+        self.db: Database = center.db
+        self.acd: Acd = center.acd
+        self.live: dict[str, LiveCall] = center.live
+        self.clock: Callable[[], float] = center.clock
+        self.writer: Writer = center.writer
 
-        def apply(self, actions: list[Action]) -> None: ...
-
-    def _keep_callback(self, call_id: str) -> None:
+    def keep_callback(self, call_id: str) -> None:
         """The ACD registered a callback: write down what is needed to restore it."""
         call, live = self.acd.calls.get(call_id), self.live.get(call_id)
         if call is None:
@@ -74,10 +75,10 @@ class PendingCallbacks:
         }
         self.writer.submit(lambda s: save(s, **values))
 
-    def _callback_event(self, kind: str, call_id: str, data: dict[str, Any]) -> None:
+    def callback_event(self, kind: str, call_id: str, data: dict[str, Any]) -> None:
         """Keep the table in step with the queue log's callback lines."""
         if kind == "callback":
-            self._keep_callback(call_id)
+            self.keep_callback(call_id)
         elif kind == "callback_failed" or (kind == "connect" and data.get("callback")):
             self.writer.submit(lambda s: forget(s, call_id))
         elif kind == "callback_retry":
@@ -131,7 +132,7 @@ class PendingCallbacks:
             except HotlineError:
                 self.live.pop(row.call_uuid, None)
                 continue
-            self.apply(actions)
+            self.center.apply(actions)
             restored += 1
         if restored:
             log.info("restored %d pending callbacks", restored)

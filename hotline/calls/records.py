@@ -1,15 +1,12 @@
 """The call center's record keeping: ACD events into the queue log, live KPIs and the bus; agent
 state changes into the state log; and today's KPIs rebuilt from the queue log at startup.
 
-A mixin of `CallCenter`, kept apart so each file has one job.
+A part of `CallCenter` (`center.records`), kept apart so each file has one job.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -18,6 +15,7 @@ from hotline.acd.engine import AgentChange, QueueEvent
 from hotline.acd.states import AgentState
 from hotline.bus import Bus
 from hotline.calls import cdr
+from hotline.calls.host import CenterPort
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
 from hotline.calls.models import AgentStateRow, QueueEventRow
@@ -33,23 +31,16 @@ def local_midnight(tz: str) -> datetime:
 
 
 class Records:
-    db: Database
-    bus: Bus
-    kpi: KpiBook
-    writer: Writer
-    live: dict[str, LiveCall]
-    timezone: str
+    """The call center's record keeping (`CallCenter.records`)."""
 
-    loop: asyncio.AbstractEventLoop | None
-
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        raise NotImplementedError
-
-    if TYPE_CHECKING:  # provided by the CallCenter's waiting room and pending callbacks
-
-        def back_to_waiting(self, uuid: str) -> None: ...
-
-        def _callback_event(self, kind: str, call_id: str, data: dict[str, Any]) -> None: ...
+    def __init__(self, center: CenterPort) -> None:
+        self.center = center
+        self.db: Database = center.db
+        self.bus: Bus = center.bus
+        self.kpi: KpiBook = center.kpi
+        self.writer: Writer = center.writer
+        self.live: dict[str, LiveCall] = center.live
+        self.timezone: str = center.timezone
 
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.timezone)).date()
@@ -90,7 +81,7 @@ class Records:
 
     # --- ACD events -> queue log, KPIs, bus ------------------------------------------------------
 
-    def _on_acd(self, item: QueueEvent | AgentChange) -> None:
+    def on_acd(self, item: QueueEvent | AgentChange) -> None:
         now = utcnow()
         if isinstance(item, QueueEvent):
             data = {
@@ -110,13 +101,13 @@ class Records:
                 "agent_id": item.agent_id,
             }
             self.bus.publish("queue.event", {**payload, "wait": item.wait, **data})
-            self._callback_event(item.kind, item.call_id, item.data)
+            self.center.callbacks.callback_event(item.kind, item.call_id, item.data)
             if item.kind == "callback_failed":
                 cause = str(item.data.get("reason") or "callback_failed")
-                self._close(item.call_id, "callback_failed", cause)
-            elif item.kind == "ring_no_answer" and self.loop is not None:
+                self.close(item.call_id, "callback_failed", cause)
+            elif item.kind == "ring_no_answer" and self.center.loop is not None:
                 # Once the ACD has put the call back in line (or offered it again): see then.
-                self.loop.call_soon(self.back_to_waiting, item.call_id)
+                self.center.loop.call_soon(self.center.waiting.back_to_waiting, item.call_id)
             return
         row = {"agent_id": item.agent_id, "state": item.state.value, "reason": item.reason, "at": now}
         self.writer.insert(AgentStateRow, row)
@@ -133,7 +124,7 @@ class Records:
         if item.state is not AgentState.ringing:
             self._drop_ringing(item.agent_id, answered=item.state is AgentState.talking)
 
-    def _close(self, uuid: str, outcome: str, cause: str | None = None) -> None:
+    def close(self, uuid: str, outcome: str, cause: str | None = None) -> None:
         self.live.pop(uuid, None)
         self.writer.submit(lambda s: cdr.end_call(s, uuid, outcome, cause or outcome))
 
@@ -144,4 +135,4 @@ class Records:
             if leg is not None and not (answered and live.agent_id == agent_id):
                 live.ringing.pop(agent_id, None)
                 if leg.is_active:
-                    self.spawn(leg.hangup("cancelled"))
+                    self.center.spawn(leg.hangup("cancelled"))

@@ -1,6 +1,6 @@
 """Inbound call handling: answer, walk the IVR on the caller's leg, then act on its outcome.
 
-A mixin of `CallCenter` (kept apart so each file has one job): `inbound` is the engine's
+A part of `CallCenter` (`center.ivr`, kept apart so each file has one job): `inbound` is the engine's
 `on_inbound` hook. Outcomes: enqueue (music on hold and position announcements while waiting),
 transfer (agent extension, queue or external number), voicemail (recorded; "voicemail.new" when
 it starts, "voicemail.recorded" with the finished file, for a work-order draft), survey hand-off
@@ -16,19 +16,20 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline.acd.engine import Acd, Action
+from hotline.acd.engine import Acd
 from hotline.acd.priority import EMERGENCY
 from hotline.bus import Bus
 from hotline.calls import cdr
 from hotline.calls.alerts import legs_list
-from hotline.calls.facts import OpenWorkOrders, environment
-from hotline.calls.hooks import CallHookContext, CallHookPoint, CallHooks
+from hotline.calls.facts import environment
+from hotline.calls.hooks import CallHookPoint, CallHooks
+from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
@@ -44,34 +45,19 @@ FALLBACK_QUEUE = "general"
 
 
 class IvrRunner:
-    engine: EnginePort
-    db: Database
-    bus: Bus
-    acd: Acd
-    live: dict[str, LiveCall]
-    clock: Callable[[], float]
-    recordings_dir: Path
-    writer: Writer
-    hooks: CallHooks
-    open_work_orders: OpenWorkOrders
+    """Inbound calls through the IVR to their outcome (`CallCenter.ivr`)."""
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        raise NotImplementedError
-
-    def apply(self, actions: list[Action]) -> None:
-        raise NotImplementedError
-
-    def _connected(self, live: LiveCall, agent_id: int, leg: Any) -> None:
-        raise NotImplementedError
-
-    def _record(self, live: LiveCall) -> None:
-        raise NotImplementedError
-
-    if TYPE_CHECKING:  # provided by the CallCenter and its waiting room
-
-        def hook_context(self, live: LiveCall, **changes: Any) -> CallHookContext | None: ...
-
-        async def enqueue(self, live: LiveCall, queue: str, priority: int) -> None: ...
+    def __init__(self, center: CenterPort) -> None:
+        self.center = center
+        self.engine: EnginePort = center.engine
+        self.db: Database = center.db
+        self.bus: Bus = center.bus
+        self.acd: Acd = center.acd
+        self.live: dict[str, LiveCall] = center.live
+        self.clock: Callable[[], float] = center.clock
+        self.recordings_dir: Path = center.recordings_dir
+        self.writer: Writer = center.writer
+        self.hooks: CallHooks = center.hooks
 
     # --- inbound ------------------------------------------------------------------------------
 
@@ -100,7 +86,7 @@ class IvrRunner:
             return  # cancelled meanwhile: the hang-up already closed the CDR
         await leg.answer()
         if self.hooks.registered(CallHookPoint.CALLER_IDENTIFIED):
-            ctx = self.hook_context(live)
+            ctx = self.center.hook_context(live)
             if ctx is not None:
                 await self.hooks.run(CallHookPoint.CALLER_IDENTIFIED, ctx)
             if not leg.is_active:
@@ -127,7 +113,7 @@ class IvrRunner:
                 caller,
                 queue_load=lambda q: loads.get(q, 0),
                 call_uuid=uuid,
-                open_orders=self.open_work_orders,
+                open_orders=self.center.open_work_orders,
             )
         return (flow_row.name if flow_row else None), flow, env
 
@@ -148,7 +134,7 @@ class IvrRunner:
     def _load_flow(self, name: str, caller: str) -> tuple[Flow, Any]:
         with self.db.session() as s:
             flow = validate(published_definition(s, flow_by_name(s, name)))
-            return flow, environment(s, caller, open_orders=self.open_work_orders)
+            return flow, environment(s, caller, open_orders=self.center.open_work_orders)
 
     async def _walk(
         self, leg: Any, flow: Flow, env: Any, start: str | None = None, path: list[Any] | None = None
@@ -162,13 +148,13 @@ class IvrRunner:
             instr = next(walker)
             while leg.is_active:
                 if isinstance(instr, PlayPrompt):
-                    await self._play(leg, instr.prompt, wait=True)
+                    await self.play(leg, instr.prompt, wait=True)
                     answer = None
                 elif isinstance(instr, CollectDigits):
                     # Keys pressed for an earlier node (a double press in the menu before) must not
                     # answer this one; keys pressed from here on, during its prompt, are kept.
                     leg.flush_digits()
-                    await self._play(leg, instr.prompt, wait=False)  # callers may type ahead
+                    await self.play(leg, instr.prompt, wait=False)  # callers may type ahead
                     answer = await leg.collect_digits(
                         instr.max_digits, instr.timeout, instr.terminator or "#", first_timeout=instr.timeout
                     )
@@ -179,7 +165,7 @@ class IvrRunner:
             return outcome
         return Outcome("hangup", "", reason="caller_left", path=path)
 
-    async def _play(self, leg: Any, prompt: str, wait: bool) -> None:
+    async def play(self, leg: Any, prompt: str, wait: bool) -> None:
         try:
             await leg.play(prompt, wait=wait)
         except FileNotFoundError:
@@ -191,7 +177,7 @@ class IvrRunner:
         live.outcome = outcome.kind
         kind, target = outcome.kind, outcome.target or ""
         if kind == "enqueue" or (kind == "transfer" and outcome.target_kind == "queue"):
-            await self.enqueue(live, target, outcome.priority)
+            await self.center.waiting.enqueue(live, target, outcome.priority)
         elif kind == "transfer":
             await self.connect_external(live, target)
         elif kind == "voicemail":
@@ -225,7 +211,7 @@ class IvrRunner:
         if await leg.wait_answered(60) and live.caller_leg is not None and live.caller_leg.is_active:
             live.move(CallAction.connect)
             live.call.bridge(live.caller_leg, leg)
-            self._record(live)
+            self.center.record(live)
             return leg
         await leg.hangup("no_answer")
         return None
@@ -254,7 +240,7 @@ class IvrRunner:
         live.move(CallAction.emergency)
         live.outcome = "emergency"
         live.started = live.started or self.clock()
-        self._record(live)
+        self.center.record(live)
         live.emergency_legs = dict.fromkeys(numbers, "ringing")
         self.bus.publish(
             "emergency.alert",
@@ -290,7 +276,7 @@ class IvrRunner:
             )
         live.external_legs = legs
         # Hotline agents are offered the call at once too, so one can join (three-way).
-        await self.enqueue(live, queue, EMERGENCY)
+        await self.center.waiting.enqueue(live, queue, EMERGENCY)
         live.outcome = "emergency"
         if not legs:
             return

@@ -1,28 +1,29 @@
 """Waiting in a queue: music, announcements, the callback key; overflow; callbacks.
 
-A mixin of `CallCenter`. `enqueue` puts the caller in the ACD with music on hold and starts the
-waiting room: their place in line (any number, read from digit prompts past 20) and the expected
-wait, then the callback key. A ring nobody answered puts the caller back there (`back_to_waiting`).
-Overflow actions: voicemail, callback (keeping the place), or a polite goodbye before hanging up (a
-timeout, or nobody logged in to the queue). A callback is only placed when the number can be
-routed; when the callee picks up the call counts as answered, never before.
+A part of `CallCenter` (`center.waiting`). `enqueue` puts the caller in the ACD with music on
+hold and starts the waiting room: their place in line (any number, read from digit prompts past
+20) and the expected wait, then the callback key. A ring nobody answered puts the caller back
+there (`back_to_waiting`). Overflow actions: voicemail, callback (keeping the place), or a polite
+goodbye before hanging up (a timeout, or nobody logged in to the queue). A callback is only
+placed when the number can be routed; when the callee picks up the call counts as answered, never
+before.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline.acd.engine import Acd, Action, OverflowAction
+from hotline.acd.engine import Acd, OverflowAction
 from hotline.acd.queue import OverflowKind
 from hotline.bus import Bus
 from hotline.calls import cdr
+from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, CallState, LiveCall
 from hotline.calls.telephony import EnginePort
 from hotline.calls.writer import Writer
@@ -47,33 +48,16 @@ def position_prompts(position: int) -> list[str]:
 
 
 class WaitingRoom:
-    engine: EnginePort
-    bus: Bus
-    acd: Acd
-    live: dict[str, LiveCall]
-    clock: Callable[[], float]
-    writer: Writer
-    announce_seconds: float = ANNOUNCE_SECONDS
+    """Callers waiting in a queue, overflow and callbacks dialled (`CallCenter.waiting`)."""
 
-    if TYPE_CHECKING:  # provided by the CallCenter and its other parts
-
-        def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]: ...
-
-        def apply(self, actions: list[Action]) -> None: ...
-
-        def _record(self, live: LiveCall) -> None: ...
-
-        def keep_caller_after_agent(self, live: LiveCall, agent_leg: Any) -> None: ...
-
-        def agent_connected(self, live: LiveCall) -> None: ...
-
-        async def _play(self, leg: Any, prompt: str, wait: bool) -> None: ...
-
-        async def voicemail(self, live: LiveCall, max_seconds: float = 120.0) -> None: ...
-
-        def _close(self, uuid: str, outcome: str, cause: str | None = None) -> None: ...
-
-        def callback_allowed(self, live: LiveCall, number: str) -> bool: ...  # calls.control
+    def __init__(self, center: CenterPort) -> None:
+        self.center = center
+        self.engine: EnginePort = center.engine
+        self.bus: Bus = center.bus
+        self.acd: Acd = center.acd
+        self.live: dict[str, LiveCall] = center.live
+        self.clock: Callable[[], float] = center.clock
+        self.writer: Writer = center.writer
 
     async def enqueue(self, live: LiveCall, queue: str, priority: int) -> None:
         if queue not in self.acd.queues:
@@ -90,7 +74,7 @@ class WaitingRoom:
         if live.caller_leg is not None:
             with contextlib.suppress(FileNotFoundError):
                 await live.caller_leg.play_moh()
-        self.apply(self.acd.enqueue(live.uuid, queue, live.caller_number, priority, self.clock()))
+        self.center.apply(self.acd.enqueue(live.uuid, queue, live.caller_number, priority, self.clock()))
         self._start_waiting_room(live)
 
     def _start_waiting_room(self, live: LiveCall) -> None:
@@ -98,7 +82,7 @@ class WaitingRoom:
         if live.outcome == "emergency" or leg is None or not leg.is_active:
             return  # the emergency caller is with the fan-out meanwhile, not on hold
         if live.waiting_room is None or live.waiting_room.done():
-            live.waiting_room = self.spawn(self._waiting_room(live, leg))
+            live.waiting_room = self.center.spawn(self._waiting_room(live, leg))
 
     def back_to_waiting(self, uuid: str) -> None:
         """Nobody answered the ring (the ACD put the call back in line, or offered it again): a
@@ -109,7 +93,7 @@ class WaitingRoom:
         live.move(CallAction.unanswered)
         leg = live.caller_leg
         if live.callback_number is None and leg is not None and leg.is_active and live.outcome != "emergency":
-            self.spawn(self._resume_music(leg))
+            self.center.spawn(self._resume_music(leg))
             self._start_waiting_room(live)
 
     async def _resume_music(self, leg: Any) -> None:
@@ -141,31 +125,31 @@ class WaitingRoom:
             for prompt in (*position_prompts(position), minutes):
                 if not self._still_waiting(live, leg):
                     return
-                await self._play(leg, prompt, wait=True)
+                await self.center.ivr.play(leg, prompt, wait=True)
             if not self._still_waiting(live, leg):
                 return
             with contextlib.suppress(FileNotFoundError):
                 await leg.play_moh()
-            every = self.announce_seconds
+            every = self.center.announce_seconds
             digit = await leg.collect_digits(1, every, "", first_timeout=every)
             if digit == CALLBACK_KEY and self._still_waiting(live, leg):
                 try:
                     self.request_callback(live.uuid)
                 except HotlineError:
                     continue
-                await self._play(leg, "callback-confirmed", wait=True)
+                await self.center.ivr.play(leg, "callback-confirmed", wait=True)
                 await leg.hangup("callback_requested")
                 return
 
     # --- overflow and callbacks ---------------------------------------------------------------
 
-    async def _overflow(self, action: OverflowAction) -> None:
+    async def overflow(self, action: OverflowAction) -> None:
         live = self.live.get(action.call_id)
         if live is None:
             return
         if action.kind is OverflowKind.voicemail:
             live.outcome = "voicemail"
-            await self.voicemail(live)
+            await self.center.ivr.voicemail(live)
         elif action.kind is OverflowKind.callback:
             live.callback_number = live.caller_number
             live.outcome = "callback"
@@ -175,14 +159,14 @@ class WaitingRoom:
             # Out of the queue: no more announcements, and hanging up now is not an abandon.
             live.move(CallAction.overflow)
             live.outcome = "timeout" if action.reason == "timeout" else action.reason
-            self._record_wait(live, utcnow())
+            self.record_wait(live, utcnow())
             leg = live.caller_leg
             leg.stop_playback()
             # Never a silent drop: say why, then say goodbye.
-            await self._play(leg, GOODBYE.get(action.reason, GOODBYE["timeout"]), wait=True)
+            await self.center.ivr.play(leg, GOODBYE.get(action.reason, GOODBYE["timeout"]), wait=True)
             await leg.hangup("queue_timeout" if action.reason == "timeout" else action.reason)
 
-    def _record_wait(self, live: LiveCall, at: datetime) -> None:
+    def record_wait(self, live: LiveCall, at: datetime) -> None:
         """The CDR of a caller who left the queue unanswered says how long they waited."""
         if live.queued_at is not None:
             uuid, wait = live.uuid, round((at - live.queued_at).total_seconds(), 3)
@@ -209,13 +193,13 @@ class WaitingRoom:
         """No route to the callback number: give it up now, before any agent is rung for it."""
         log.warning("callback %s: no route to the number; given up", live.uuid)
         with contextlib.suppress(HotlineError):
-            self.apply(self.acd.callback_failed(live.uuid, self.clock(), reason="no_route"))
+            self.center.apply(self.acd.callback_failed(live.uuid, self.clock(), reason="no_route"))
 
-    async def _connect_callback(self, live: LiveCall, agent_id: int, agent_leg: Any) -> None:
+    async def connect_callback(self, live: LiveCall, agent_id: int, agent_leg: Any) -> None:
         """The agent answered a callback offer: now ring the caller and bridge them."""
         now = self.clock()
         try:
-            self.apply(self.acd.answer(agent_id, live.uuid, now))
+            self.center.apply(self.acd.answer(agent_id, live.uuid, now))
         except HotlineError:
             await agent_leg.hangup("cancelled")
             return
@@ -224,7 +208,7 @@ class WaitingRoom:
         reason: str | None = None
         callee: Any = None
         ok = False
-        if not self.callback_allowed(live, number):
+        if not self.center.callback_allowed(live, number):
             reason = "refused"  # by the dial plan: retrying cannot help either
         else:
             try:
@@ -235,7 +219,7 @@ class WaitingRoom:
         if not ok or not agent_leg.is_active:
             if callee is not None and callee.is_active:
                 await callee.hangup("no_answer")
-            self.apply(self.acd.callback_failed(live.uuid, self.clock(), reason=reason))
+            self.center.apply(self.acd.callback_failed(live.uuid, self.clock(), reason=reason))
             live.agent_leg = live.agent_id = None
             if agent_leg.is_active:
                 await agent_leg.hangup("callback_failed")
@@ -245,8 +229,8 @@ class WaitingRoom:
         live.caller_leg, live.outcome = callee, "callback_answered"
         self.live[agent_leg.call.id] = live  # the new engine call now carries this CDR
         agent_leg.call.bridge(callee, agent_leg)
-        self.keep_caller_after_agent(live, agent_leg)
-        self._record(live)
+        self.center.keep_caller_after_agent(live, agent_leg)
+        self.center.record(live)
         uuid, callee_id, at = live.uuid, callee.id, utcnow()
 
         def write(s: Session) -> None:
@@ -254,4 +238,4 @@ class WaitingRoom:
             cdr.add_leg(s, uuid, callee_id, "callback", number, None)
 
         self.writer.submit(write)
-        self.agent_connected(live)
+        self.center.agent_connected(live)

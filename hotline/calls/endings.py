@@ -1,0 +1,154 @@
+"""What the engine's events do to a call in progress: a leg answered or hung up, the call ended.
+
+A part of `CallCenter` (`center.endings`). A caller hanging up while waiting is an abandon (the
+wait goes in the CDR), in the IVR an IVR abandon, in a call the end of the agent's talk; the agent
+hanging up ends the talk and, when supervisors only listened, the caller's call too; a supervisor
+who had taken the call over hanging up last ends it. When the engine's call ends the CDR is closed
+(outcome, cause, IVR path, recording indexed), then the CALL_ENDED hooks run and, for a voicemail,
+the finished message is announced ("voicemail.recorded").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from hotline.acd.engine import Acd
+from hotline.bus import Bus, Event
+from hotline.calls import cdr
+from hotline.calls.hooks import CallHookPoint, CallHooks
+from hotline.calls.host import CenterPort
+from hotline.calls.live import CallAction, CallState, LiveCall
+from hotline.calls.writer import Writer
+from hotline.errors import HotlineError
+from hotline.store.base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class Endings:
+    def __init__(self, center: CenterPort) -> None:
+        self.center = center
+        self.bus: Bus = center.bus
+        self.acd: Acd = center.acd
+        self.live: dict[str, LiveCall] = center.live
+        self.clock: Callable[[], float] = center.clock
+        self.writer: Writer = center.writer
+        self.hooks: CallHooks = center.hooks
+
+    def subscribe(self) -> list[Callable[[], None]]:
+        return [
+            self.bus.subscribe("leg.hangup", self.on_leg_hangup),
+            self.bus.subscribe("leg.answered", self.on_leg_answered),
+            self.bus.subscribe("call.ended", self.on_call_ended),
+        ]
+
+    def on_leg_answered(self, event: Event) -> None:
+        if str(event.data.get("call_id")) in self.live:
+            leg_id, at = str(event.data.get("leg_id")), utcnow()
+            self.writer.submit(lambda s: cdr.leg_update(s, leg_id, answered_at=at))
+
+    def on_leg_hangup(self, event: Event) -> None:
+        live = self.live.get(str(event.data.get("call_id")))
+        if live is None:
+            return
+        leg_id = event.data.get("leg_id")
+        at, cause = utcnow(), str(event.data.get("cause") or "")
+        self.writer.submit(lambda s: cdr.leg_update(s, str(leg_id), ended_at=at, end_cause=cause))
+        now = self.clock()
+        try:
+            if live.caller_leg is not None and leg_id == live.caller_leg.id:
+                if live.state in (CallState.queued, CallState.ringing) and live.callback_number is None:
+                    self.acd.abandon(live.uuid, now)
+                    if live.outcome != "emergency":  # an emergency is answered by the fan-out
+                        live.outcome = "abandoned"
+                        self.center.waiting.record_wait(live, at)
+                elif live.state is CallState.connected:
+                    self.center.apply(self.acd.hangup(live.uuid, now))
+                elif live.state is CallState.ivr:
+                    live.outcome = "abandoned_ivr"
+            elif (
+                live.agent_leg is not None
+                and leg_id == live.agent_leg.id
+                and live.state is CallState.connected
+            ):
+                self.center.apply(self.acd.hangup(live.uuid, now))
+                self._agent_left(live)
+            elif any(leg.id == leg_id for leg in live.supervisors.values()):
+                self._supervisor_left(live)
+        except HotlineError:
+            log.info("hangup on call %s after the ACD let it go", live.uuid)
+
+    def _agent_left(self, live: LiveCall) -> None:
+        """The agent hung up a call others were joined to. Supervisors who only listened or
+        whispered leave with the agent and the caller's call ends, as it would have without them; a
+        supervisor who barged in has taken the call over, and a conference's third party keeps
+        talking with the caller."""
+        supervisors = [(sid, leg) for sid, leg in live.supervisors.items() if leg.is_active]
+        if not supervisors:
+            return
+        taken_over = any(live.supervisor_modes.get(sid) == "barge" for sid, _ in supervisors)
+        if taken_over or (live.consult_leg is not None and live.consult_leg.is_active):
+            return
+        for _, leg in supervisors:
+            self.center.spawn(leg.hangup("agent_hangup"))
+        if live.caller_leg is not None and live.caller_leg.is_active:
+            self.center.spawn(live.caller_leg.hangup("peer_hangup"))
+
+    def _supervisor_left(self, live: LiveCall) -> None:
+        """A supervisor who had taken the call over (barge, then the agent left) hung up: nobody
+        is left to talk to the caller, so the caller's call ends too."""
+        agent_gone = live.agent_leg is None or not live.agent_leg.is_active
+        others = [leg for leg in live.supervisors.values() if leg.is_active]
+        third = live.consult_leg is not None and live.consult_leg.is_active
+        if (
+            agent_gone
+            and not others
+            and not third
+            and live.caller_leg is not None
+            and live.caller_leg.is_active
+        ):
+            self.center.spawn(live.caller_leg.hangup("peer_hangup"))
+
+    def on_call_ended(self, event: Event) -> None:
+        uuid = str(event.data.get("call_id"))
+        live = self.live.get(uuid)
+        if live is None or (
+            live.callback_number is not None and live.state in (CallState.queued, CallState.ringing)
+        ):
+            return  # a callback waiting in the queue outlives the caller's first call
+        self.live.pop(uuid, None)
+        self.live.pop(live.uuid, None)
+        uuid = live.uuid  # a callback rides on a new engine call but keeps its CDR
+        live.move(CallAction.end)
+        recording = event.data.get("recording")
+        outcome, cause = live.outcome or "ended", str(event.data.get("cause") or "normal")
+        fields = {"call_uuid": uuid, "agent_id": live.agent_id, "caller_number": live.caller_number}
+        fields["queue"] = live.queue
+        # The steps walked so far (a caller who hung up in the IVR: where they gave up).
+        path = live.path_record() if live.ivr_path else None
+
+        def write(s: Session) -> None:
+            if path is not None:
+                cdr.update_call(s, uuid, ivr_path=path)
+            cdr.end_call(s, uuid, outcome, cause)
+            if recording and Path(str(recording)).exists():
+                cdr.index_recording(s, Path(str(recording)), True, **fields)
+
+        self.writer.submit(write)
+        self.writer.submit(
+            lambda s: self.center.bus_threadsafe("cdr.written", {"call_id": uuid, "outcome": outcome})
+        )
+        if self.hooks.registered(CallHookPoint.CALL_ENDED):
+            ctx = self.center.hook_context(
+                live, outcome=outcome, recording=str(recording) if recording else None
+            )
+            if ctx is not None:
+                self.writer.after(lambda: self.center.run_hooks(CallHookPoint.CALL_ENDED, ctx))
+        if outcome == "voicemail" and recording:
+            # The message is complete now: the work-order side turns it into a draft.
+            data = {"call_id": uuid, "caller": live.caller_number, "caller_id": live.facts.caller_id}
+            self.bus.publish("voicemail.recorded", {**data, "path": str(recording)})
