@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, case, insert, literal, or_, select, update
+from sqlalchemy import and_, case, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,6 +51,7 @@ from hotline.workorders.states import TERMINAL
 
 log = logging.getLogger(__name__)
 LOOK_BACK = timedelta(days=1)  # an older notification is news no longer
+LATE_MARGIN = 1000  # notification ids
 STALE_SENDING = timedelta(minutes=5)  # a claim older than this was a process that stopped
 
 
@@ -58,7 +59,7 @@ class Failed(Exception):
     """This try did not go out (relay or gateway down, refused); retried with back-off."""
 
 
-def _recipients(now: datetime) -> Any:
+def _recipients(now: datetime, floor: int) -> Any:
     """(notification, user, channel, recipient) for every opted-in user in scope, not yet queued."""
     dept_roles, center_roles = notify_prefs.feed_roles()
     recipient = case(
@@ -92,6 +93,7 @@ def _recipients(now: datetime) -> Any:
                 Notification.kind == NotifySubscription.event,
                 Notification.created_at >= NotifySubscription.created_at,
                 Notification.created_at > now - LOOK_BACK,
+                Notification.id > floor,
             ),
         )
         .where(
@@ -113,7 +115,10 @@ def queue_due(db: Database, now: datetime | None = None) -> int:
     with db.session() as s:
         cols = ["notification_id", "user_id", "channel", "recipient", "status", "attempts", "created_at"]
         # RETURNING, not rowcount: the drivers disagree on rowcount for INSERT ... SELECT.
-        stmt = insert(NotifyDelivery).from_select(cols, _recipients(now)).returning(NotifyDelivery.id)
+        # Scan from just before the newest notification already queued (a primary-key range, not
+        # the whole day's notifications each run); the margin catches ones committed late.
+        floor = (s.scalar(select(func.max(NotifyDelivery.notification_id))) or 0) - LATE_MARGIN
+        stmt = insert(NotifyDelivery).from_select(cols, _recipients(now, floor)).returning(NotifyDelivery.id)
         try:
             with s.begin_nested():
                 n = len(s.execute(stmt).all())

@@ -262,3 +262,19 @@ def test_two_workers_claiming_one_row_send_it_once(db: Database) -> None:
     first = notify_out._claim(db, row, now, cfg, "Asia/Shanghai")
     second = notify_out._claim(db, row, now, cfg, "Asia/Shanghai")
     assert first is not None and first.status == "sending" and second is None
+
+
+def test_a_notification_committed_late_is_still_queued(db: Database) -> None:
+    """The scan starts just below the newest notification already queued, not at it: one whose
+    transaction committed after a newer one's (a lower id seen later) is not skipped."""
+    h = user(db, "h-late-commit")
+    prefs(db, h, mobile="13900007777", sms=["dispatch"])
+    dispatched(db)
+    dispatched(db)
+    assert notify_out.queue_due(db) == 2
+    with db.session() as s:
+        older = s.scalars(select(NotifyDelivery).order_by(NotifyDelivery.notification_id)).first()
+        assert older is not None
+        s.delete(older)  # as if its notification had not been visible when the newer one was queued
+    assert notify_out.queue_due(db) == 1
+    assert notify_out.queue_due(db) == 0
