@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { joinLabels, labelSize, layout, localCheck, newNode, references, spreadLabels, toGraph, type IvrFlowDef, type LabelBox } from '../src/utils/ivrGraph'
+import { caseLabel, joinLabels, labelSize, layout, localCheck, newNode, references, spreadLabels, toGraph, type IvrFlowDef, type LabelBox } from '../src/utils/ivrGraph'
 
 const flow: IvrFlowDef = {
   start: 'welcome',
@@ -75,5 +75,18 @@ describe('waveform', () => {
       }
     }
     expect(spreadLabels(boxes)).toEqual(at) // the same every render
+  })
+
+  it('names branch cases in words, a variable\'s values as they are', () => {
+    expect(caseLabel({ type: 'branch', on: 'business_hours' }, 'open')).toBe('工作时间内')
+    expect(caseLabel({ type: 'branch', on: 'care_profile' }, 'care')).toBe('关爱对象')
+    expect(caseLabel({ type: 'branch', on: 'care_profile' }, 'level>=2')).toBe('关爱等级≥2')
+    expect(caseLabel({ type: 'branch', on: 'variable' }, 'open')).toBe('open')
+  })
+  it('keeps labels off the nodes', () => {
+    const size = labelSize('按 1')
+    const node = { id: 'node:a', x: 100, y: 100, w: 174, h: 44 }
+    const at = spreadLabels([{ id: 'e', x: 100, y: 100, ...size }], [node])
+    expect(Math.abs(at.e.x - 100) * 2 >= size.w + node.w || Math.abs(at.e.y - 100) * 2 >= size.h + node.h).toBe(true)
   })
 })

@@ -14,7 +14,8 @@ export interface LabelRegistry {
 
 export const LABELS: InjectionKey<LabelRegistry> = Symbol('ivr-edge-labels')
 
-export function labelRegistry(): LabelRegistry {
+/** `obstacles`: boxes labels must keep off (the nodes, centre and size in flow coordinates). */
+export function labelRegistry(obstacles: () => LabelBox[] = () => []): LabelRegistry {
   const boxes = new Map<string, LabelBox>()
   const version = shallowRef(0)
   const same = (a: LabelBox | undefined, b: LabelBox): boolean =>
@@ -28,6 +29,6 @@ export function labelRegistry(): LabelRegistry {
     drop: (id) => {
       if (boxes.delete(id)) version.value++
     },
-    placed: computed(() => (version.value, spreadLabels([...boxes.values()]))),
+    placed: computed(() => (version.value, spreadLabels([...boxes.values()], obstacles()))),
   }
 }

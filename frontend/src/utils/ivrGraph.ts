@@ -31,6 +31,18 @@ const SINGLE_REFS = ['next', 'no_input', 'invalid', 'default'] as const
 const MAP_REFS = ['options', 'cases'] as const
 /** Edge labels: short, so labels of edges leaving one node do not run into each other. */
 const EDGE_LABEL: Record<string, string> = { next: '', no_input: '无按键', invalid: '错键', default: '其他' }
+/** A branch's case keys in words (hotline/ivr/flow.py Branch); a variable's values are the
+ * administrator's own and shown as they are. */
+const CASE_LABEL: Record<string, string> = {
+  open: '工作时间内', closed: '非工作时间', holiday: '节假日', workday: '工作日', care: '关爱对象', none: '非关爱对象',
+  yes: '有未办结工单', no: '无未办结工单', busy: '队列繁忙', normal: '队列正常',
+}
+export function caseLabel(node: IvrNode, key: string): string {
+  if (node.on === 'variable') return key
+  const level = /^level>=(\d+)$/.exec(key)
+  if (level) return `关爱等级≥${level[1]}`
+  return CASE_LABEL[key] ?? key
+}
 /** Node ids are keys in the flow JSON and appear in call records: plain ASCII, no spaces. */
 export const NODE_ID = /^[a-z0-9_]+$/
 
@@ -44,7 +56,7 @@ export function references(node: IvrNode): { label: string; target: string }[] {
     const m = node[k]
     if (m && typeof m === 'object') {
       for (const [key, v] of Object.entries(m as Record<string, unknown>)) {
-        if (typeof v === 'string' && v) out.push({ label: k === 'options' ? `按 ${key}` : key, target: v })
+        if (typeof v === 'string' && v) out.push({ label: k === 'options' ? `按 ${key}` : caseLabel(node, key), target: v })
       }
     }
   }
@@ -127,13 +139,14 @@ const overlaps = (a: LabelBox, b: LabelBox): boolean =>
   Math.abs(a.x - b.x) * 2 < a.w + b.w && Math.abs(a.y - b.y) * 2 < a.h + b.h
 
 /**
- * Where to draw each label so that none covers another: labels keep their edge's midpoint when
- * it is free, otherwise the nearest free place stepping along y (then x) by a label's size.
+ * Where to draw each label so that none covers another (nor a `fixed` box: the nodes): labels keep
+ * their edge's midpoint when it is free, otherwise the nearest free place stepping along y (then
+ * x) by a label's size.
  * Deterministic (top-to-bottom, left-to-right) so labels do not jump between renders.
  */
-export function spreadLabels(boxes: LabelBox[], gap = 3): Record<string, { x: number; y: number }> {
+export function spreadLabels(boxes: LabelBox[], fixed: LabelBox[] = [], gap = 3): Record<string, { x: number; y: number }> {
   const out: Record<string, { x: number; y: number }> = {}
-  const placed: LabelBox[] = []
+  const placed: LabelBox[] = [...fixed] // the nodes: a label under a node could not be read
   const order = [...boxes].sort((a, b) => a.y - b.y || a.x - b.x || a.id.localeCompare(b.id))
   for (const box of order) {
     const dy = box.h + gap
