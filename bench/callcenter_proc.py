@@ -41,7 +41,7 @@ async def main(argv: list[str]) -> None:
     def on_event(e: Event) -> None:
         if e.topic == "call.ended":
             stats["calls_ended"] += 1
-        elif e.topic == "queue.event":
+        elif e.topic == "queue.event_logged":
             kind = str(e.data.get("kind"))
             stats["queue"][kind] = stats["queue"].get(kind, 0) + 1
 

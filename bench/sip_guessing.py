@@ -43,7 +43,7 @@ def attack(guesses: int, **limits: float) -> dict[str, float]:
             t0 = time.perf_counter()
             legit = register(desk, et.port, "1001", PASSWORDS["1001"])
             legit_ms = (time.perf_counter() - t0) * 1000
-        alerts = sum(1 for e in list(et.events) if e.topic == "security.alert")
+        alerts = sum(1 for e in list(et.events) if e.topic == "security.alert_raised")
     finally:
         et.stop()
     return {

@@ -1,14 +1,19 @@
 """The event bus: how the parts tell each other what happened.
 
-Domains publish facts ("call.ringing", "agent.state", "workorder.dispatched") and others react,
-so no domain reaches into another's tables. `InProcessBus` is the embedded default: subscribers
-get events on the asyncio loop in publish order. A Redis implementation can replace it at scale
-behind the same `Bus` protocol.
+Domains publish facts (`CallEnded`, `AgentStateChanged`, `WorkOrderDispatched`: the typed events of
+the catalogue, `hotline.events`, documented in docs/events.md) and others react, so no domain
+reaches into another's tables. A subscriber gets an `Event`: the topic, the event's payload dict
+and the typed event itself. `InProcessBus` is the embedded default: subscribers get events in
+publish order on the asyncio loop they subscribed from, whichever thread publishes (a request's
+worker thread, the call-record writer, the mailbox): the bus makes that hop, once per event and
+loop, so no subscriber has to. A Redis implementation can replace it at scale behind the same
+`Bus` protocol.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import logging
 from collections.abc import Awaitable, Callable
@@ -16,27 +21,41 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from hotline.events import BusEvent
+
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Event:
-    """One fact: a dotted topic ("call.answered") and a JSON-able payload."""
+    """One fact as subscribers get it: a dotted topic ("call.ended"), its JSON-able payload and
+    the typed event it came from."""
 
     topic: str
     data: dict[str, Any] = field(default_factory=dict)
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    body: BusEvent | None = None
 
 
 Handler = Callable[[Event], Awaitable[None] | None]
+Pattern = str | type[BusEvent]
+
+
+def pattern_of(what: Pattern) -> str:
+    """A subscription's fnmatch pattern: an event type stands for its topic."""
+    return what if isinstance(what, str) else what.TOPIC
 
 
 class Bus(Protocol):
-    def publish(self, topic: str, data: dict[str, Any] | None = None) -> Event: ...
+    def publish(self, event: BusEvent) -> Event: ...
 
-    def subscribe(self, pattern: str, handler: Handler) -> Callable[[], None]: ...
+    def subscribe(self, pattern: Pattern, handler: Handler) -> Callable[[], None]: ...
 
-    def queue(self, pattern: str = "*", maxsize: int = 10_000) -> Subscription: ...
+    def queue(self, pattern: Pattern = "*", maxsize: int = 10_000) -> Subscription: ...
+
+
+# The running loop of this thread, or None (asyncio's own fast accessor: no exception raised).
+_running_loop = asyncio.events._get_running_loop
 
 
 class Subscription:
@@ -44,6 +63,7 @@ class Subscription:
 
     def __init__(self, bus: InProcessBus, pattern: str, maxsize: int) -> None:
         self.pattern = pattern
+        self.loop = _running_loop()
         self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize)
         self.dropped = 0
         self._bus = bus
@@ -69,33 +89,65 @@ class Subscription:
 
 
 class InProcessBus:
-    """Topic-pattern publish/subscribe on one asyncio loop (fnmatch patterns: "call.*")."""
+    """Topic-pattern publish/subscribe (fnmatch patterns: "call.*") delivering on subscribers' loops.
+
+    A handler subscribed on a running loop is called on that loop: directly when the publisher
+    is on it (so it has run when `publish` returns, as before), otherwise through one
+    `call_soon_threadsafe` per event and loop, which keeps publish order. A handler subscribed
+    outside any loop (a script, a synchronous test) is called in the publisher's thread.
+    """
 
     def __init__(self) -> None:
-        self._handlers: list[tuple[str, Handler]] = []
+        self._handlers: list[tuple[str, Handler, asyncio.AbstractEventLoop | None]] = []
         self._queues: set[Subscription] = set()
         self._tasks: set[asyncio.Future[None]] = set()
 
-    def publish(self, topic: str, data: dict[str, Any] | None = None) -> Event:
-        event = Event(topic, data or {})
-        for pattern, handler in list(self._handlers):
+    def publish(self, event: BusEvent) -> Event:
+        envelope = Event(event.TOPIC, event.payload(), body=event)
+        here = _running_loop()
+        elsewhere: dict[asyncio.AbstractEventLoop, list[Handler | Subscription]] | None = None
+        topic = envelope.topic
+        for pattern, handler, loop in list(self._handlers):
             if fnmatch.fnmatchcase(topic, pattern):
-                try:
-                    result = handler(event)
-                    if asyncio.iscoroutine(result):
-                        # Keep a reference: the loop holds tasks only weakly.
-                        task = asyncio.ensure_future(result)
-                        self._tasks.add(task)
-                        task.add_done_callback(self._tasks.discard)
-                except Exception:
-                    log.exception("bus handler failed for %s", topic)
+                if loop is None or loop is here:
+                    self._call(handler, envelope)
+                else:
+                    elsewhere = elsewhere or {}
+                    elsewhere.setdefault(loop, []).append(handler)
         for sub in list(self._queues):
             if fnmatch.fnmatchcase(topic, sub.pattern):
-                sub.offer(event)
-        return event
+                if sub.loop is None or sub.loop is here:
+                    sub.offer(envelope)
+                else:
+                    elsewhere = elsewhere or {}
+                    elsewhere.setdefault(sub.loop, []).append(sub)
+        for loop, targets in (elsewhere or {}).items():
+            # A loop that already closed (its part stopped without unsubscribing) hears nothing.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._deliver, targets, envelope)
+        return envelope
 
-    def subscribe(self, pattern: str, handler: Handler) -> Callable[[], None]:
-        entry = (pattern, handler)
+    def _deliver(self, targets: list[Handler | Subscription], event: Event) -> None:
+        for target in targets:
+            if isinstance(target, Subscription):
+                target.offer(event)
+            else:
+                self._call(target, event)
+
+    def _call(self, handler: Handler, event: Event) -> None:
+        try:
+            result = handler(event)
+            if asyncio.iscoroutine(result):
+                # Keep a reference: the loop holds tasks only weakly.
+                task = asyncio.ensure_future(result)
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        except Exception:
+            log.exception("bus handler failed for %s", event.topic)
+
+    def subscribe(self, pattern: Pattern, handler: Handler) -> Callable[[], None]:
+        """Call `handler` for each event whose topic matches (an event type, or a pattern)."""
+        entry = (pattern_of(pattern), handler, _running_loop())
         self._handlers.append(entry)
 
         def unsubscribe() -> None:
@@ -104,8 +156,8 @@ class InProcessBus:
 
         return unsubscribe
 
-    def queue(self, pattern: str = "*", maxsize: int = 10_000) -> Subscription:
-        sub = Subscription(self, pattern, maxsize)
+    def queue(self, pattern: Pattern = "*", maxsize: int = 10_000) -> Subscription:
+        sub = Subscription(self, pattern_of(pattern), maxsize)
         self._queues.add(sub)
         return sub
 

@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-from hotline.bus import Handler, InProcessBus
+from hotline.bus import Handler, InProcessBus, Pattern
 from hotline.config import Settings
 from hotline.jobs.runner import Job, JobRunner
 from hotline.store.db import Database
@@ -112,7 +112,8 @@ class Plugin:
     - `routers`: dotted paths of modules exporting `router` (and maybe `PUBLIC_ROUTES`), included by
       `hotline.web.app` in module-name order.
     - `jobs`: periodic jobs, run under database leases when `jobs_enabled`.
-    - `subscriptions(ctx)`: (topic pattern, handler) pairs, subscribed after every plug-in started.
+    - `subscriptions(ctx)`: (event type or topic pattern, handler) pairs, subscribed after every
+      plug-in started (docs/events.md lists them).
     - `call_hooks(ctx)`: {`CallHookPoint`: [hook, ...]}, registered on the running call center.
     - `start(ctx)` / `stop(ctx)`: in list order / reverse order. `stop` also runs after a start
       that failed half-way, so it closes only what it finds in the context.
@@ -125,7 +126,7 @@ class Plugin:
     jobs: Sequence[Job] = ()
     after: Sequence[str] = ()
 
-    def subscriptions(self, ctx: Context) -> Iterable[tuple[str, Handler]]:
+    def subscriptions(self, ctx: Context) -> Iterable[tuple[Pattern, Handler]]:
         return ()
 
     def call_hooks(self, ctx: Context) -> Mapping[str, Sequence[AnyCallHook]]:

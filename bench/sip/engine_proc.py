@@ -39,7 +39,7 @@ async def main(argv: list[str]) -> None:
         if e.topic == "call.ended":
             stats["calls_ended"] += 1
             stats["recordings"] += 1 if e.data.get("recording") else 0
-        elif e.topic == "leg.hangup":
+        elif e.topic == "leg.ended":
             cause = e.data.get("cause", "")
             stats["causes"][cause] = stats["causes"].get(cause, 0) + 1
             stats["rx_packets"] += e.data.get("rtp", {}).get("rx_packets", 0)

@@ -1,10 +1,10 @@
 """Emergency alerts as the supervisors' wallboard shows them: one per emergency call, with the state
 of each leg of the fan-out (120, family contacts), kept until a supervisor acknowledges it.
 
-The board listens to the call center's bus ("emergency.alert", "emergency.leg",
+The board listens to the call center's bus ("emergency.raised", "emergency.leg_changed",
 "emergency.connected", "call.ended") so it needs no hook in the call flow, and it is part of the
 live socket's snapshot: a wallboard reloaded mid-emergency shows the alert again. Acknowledging
-publishes "emergency.ack" so every wallboard clears it at once.
+publishes "emergency.acknowledged" so every wallboard clears it at once.
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ from collections.abc import Callable
 from typing import Any
 
 from hotline.bus import Bus, Event
+from hotline.calls.topics import (
+    EmergencyAcknowledged,
+    EmergencyConnected,
+    EmergencyEnded,
+    EmergencyLegChanged,
+    EmergencyRaised,
+)
 from hotline.errors import NotFound
+from hotline.sip.topics import CallEnded
 
 
 def legs_list(legs: dict[str, str]) -> list[dict[str, str]]:
@@ -29,10 +37,10 @@ class EmergencyBoard:
 
     def subscribe(self) -> list[Callable[[], None]]:
         return [
-            self.bus.subscribe("emergency.alert", self._on_alert),
-            self.bus.subscribe("emergency.leg", self._on_leg),
-            self.bus.subscribe("emergency.connected", self._on_connected),
-            self.bus.subscribe("call.ended", self._on_ended),
+            self.bus.subscribe(EmergencyRaised, self._on_alert),
+            self.bus.subscribe(EmergencyLegChanged, self._on_leg),
+            self.bus.subscribe(EmergencyConnected, self._on_connected),
+            self.bus.subscribe(CallEnded, self._on_ended),
         ]
 
     def _on_alert(self, event: Event) -> None:
@@ -61,7 +69,7 @@ class EmergencyBoard:
         alert = self.alerts.get(str(event.data.get("call_id")))
         if alert is not None and not alert["ended"]:
             alert["ended"] = True
-            self.bus.publish("emergency.ended", {"call_id": alert["call_id"]})
+            self.bus.publish(EmergencyEnded(call_id=alert["call_id"]))
 
     def view(self) -> list[dict[str, Any]]:
         now = self.clock()
@@ -74,5 +82,5 @@ class EmergencyBoard:
         alert = self.alerts.pop(call_id, None)
         if alert is None:
             raise NotFound(f"no emergency alert for call {call_id}", "该紧急告警不存在或已确认")
-        self.bus.publish("emergency.ack", {"call_id": call_id, "by": by})
+        self.bus.publish(EmergencyAcknowledged(call_id=call_id, by=by))
         return {"call_id": call_id, "acknowledged_by": by}

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from hotline.acd.engine import Acd, Action, Offer, OverflowAction
 from hotline.acd.service import runtime_config
 from hotline.acd.states import AgentState
+from hotline.acd.topics import AcdConfigChanged
 from hotline.bus import Bus, Event
 from hotline.calls import cdr
 from hotline.calls.alerts import EmergencyBoard
@@ -39,6 +40,7 @@ from hotline.calls.pending import PendingCallbacks
 from hotline.calls.records import Records
 from hotline.calls.routing import IvrRunner
 from hotline.calls.telephony import EnginePort
+from hotline.calls.topics import AgentScreenPopped
 from hotline.calls.waiting import ANNOUNCE_SECONDS, WaitingRoom
 from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
@@ -110,7 +112,7 @@ class CallCenter(CallControl):
         self.callbacks.restore_callbacks()
         self.engine.on_inbound = self.ivr.inbound
         self._unsubscribe = [
-            self.bus.subscribe("acd.config", self._on_config),
+            self.bus.subscribe(AcdConfigChanged, self._on_config),
             *self.endings.subscribe(),
             *self.marks.subscribe(),
             *self.alerts.subscribe(),
@@ -159,9 +161,8 @@ class CallCenter(CallControl):
         return restored
 
     def _on_config(self, _event: Event) -> None:
-        """Configuration changed (published from a request's worker thread): reload on our loop."""
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.reload)
+        """Configuration changed and committed (the bus brings it to our loop): reload."""
+        self.reload()
 
     def reload(self) -> None:
         with self.db.session() as s:
@@ -286,11 +287,6 @@ class CallCenter(CallControl):
     def write(self, fn: Callable[[Session], object]) -> None:
         self.writer.submit(fn)
 
-    def bus_threadsafe(self, topic: str, data: dict[str, Any]) -> None:
-        """Publish from the writer's thread onto the call center's loop."""
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.bus.publish, topic, data)
-
     async def screen_pop(self, live: LiveCall, agent_ids: tuple[int, ...]) -> None:
         """Publish what each ringing agent's console shows (looked up off the loop)."""
         from hotline.calls.screenpop import screen_pop
@@ -301,8 +297,9 @@ class CallCenter(CallControl):
 
         data = await self.db.run(load)
         for agent_id in agent_ids:
-            self.last_pop[agent_id] = {"agent_id": agent_id, **data}
-            self.bus.publish("screen_pop", self.last_pop[agent_id])
+            pop = AgentScreenPopped(agent_id=agent_id, **data)
+            self.last_pop[agent_id] = pop.payload()
+            self.bus.publish(pop)
 
 
 async def start_callcenter(engine: EnginePort, db: Database, bus: Bus, **options: Any) -> CallCenter:

@@ -28,6 +28,7 @@ from hotline.calls.host import CallbacksPart, IvrPart, OffersPart, WaitingPart
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import CallAction, CallState, LiveCall
 from hotline.calls.telephony import EnginePort
+from hotline.calls.topics import AgentNotified
 from hotline.calls.views import OUTBOUND_PREFIX, CallViews
 from hotline.calls.writer import Writer
 from hotline.config import get_settings
@@ -299,9 +300,7 @@ class CallControl(CallViews):
 
     async def _outbound(self, agent_id: int, call_id: str, agent_leg: Any, number: str) -> None:
         if not await agent_leg.wait_answered(30):
-            self.bus.publish(
-                "agent.notice", {"agent_id": agent_id, "kind": "phone_no_answer", "number": number}
-            )
+            self.bus.publish(AgentNotified(agent_id=agent_id, kind="phone_no_answer", number=number))
             await agent_leg.hangup("no_answer")
             self.apply(self.acd.hangup(call_id, self.clock()))
             return
@@ -349,7 +348,7 @@ class CallControl(CallViews):
 
     def _notice(self, agent_id: int, kind: str, number: str) -> None:
         """Tell the agent's console why their outbound call did not happen (it was already accepted)."""
-        self.bus.publish("agent.notice", {"agent_id": agent_id, "kind": kind, "number": number})
+        self.bus.publish(AgentNotified(agent_id=agent_id, kind=kind, number=number))
 
     def _record_outbound(self, live: LiveCall) -> None:
         live.recording = str(live.call.record(metadata={"direction": "outbound", "agent_id": live.agent_id}))

@@ -22,8 +22,10 @@ from hotline.calls import cdr
 from hotline.calls.hooks import CallHookPoint, CallHooks
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, CallState, LiveCall
+from hotline.calls.topics import CdrWritten, VoicemailRecorded
 from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
+from hotline.sip.topics import CallEnded, LegAnswered, LegEnded
 from hotline.store.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -41,9 +43,9 @@ class Endings:
 
     def subscribe(self) -> list[Callable[[], None]]:
         return [
-            self.bus.subscribe("leg.hangup", self.on_leg_hangup),
-            self.bus.subscribe("leg.answered", self.on_leg_answered),
-            self.bus.subscribe("call.ended", self.on_call_ended),
+            self.bus.subscribe(LegEnded, self.on_leg_hangup),
+            self.bus.subscribe(LegAnswered, self.on_leg_answered),
+            self.bus.subscribe(CallEnded, self.on_call_ended),
         ]
 
     def on_leg_answered(self, event: Event) -> None:
@@ -139,9 +141,8 @@ class Endings:
                 cdr.index_recording(s, Path(str(recording)), True, **fields)
 
         self.writer.submit(write)
-        self.writer.submit(
-            lambda s: self.center.bus_threadsafe("cdr.written", {"call_id": uuid, "outcome": outcome})
-        )
+        # From the writer's thread once the record is written: the bus takes it to subscribers' loops.
+        self.writer.submit(lambda s: self.bus.publish(CdrWritten(call_id=uuid, outcome=outcome)))
         if self.hooks.registered(CallHookPoint.CALL_ENDED):
             ctx = self.center.hook_context(
                 live, outcome=outcome, recording=str(recording) if recording else None
@@ -150,5 +151,8 @@ class Endings:
                 self.writer.after(lambda: self.center.run_hooks(CallHookPoint.CALL_ENDED, ctx))
         if outcome == "voicemail" and recording:
             # The message is complete now: the work-order side turns it into a draft.
-            data = {"call_id": uuid, "caller": live.caller_number, "caller_id": live.facts.caller_id}
-            self.bus.publish("voicemail.recorded", {**data, "path": str(recording)})
+            caller, caller_id = live.caller_number, live.facts.caller_id
+            voicemail = VoicemailRecorded(
+                call_id=uuid, caller=caller, caller_id=caller_id, path=str(recording)
+            )
+            self.bus.publish(voicemail)

@@ -4,7 +4,7 @@ listening in, a work order opened, a mark an agent set on the live call).
 `MarkBook` is the call center's part: it follows the engine's bus events while a call is recorded
 and turns them into `recording_marks` rows through the call center's batch writer, so the loop
 never waits on the database. An offset is seconds from the start of the recording: the engine
-publishes "call.recording" the moment its recorder starts, and the recorder places audio by
+publishes "call.recording_started" the moment its recorder starts, and the recorder places audio by
 wall-clock time from that moment, so now − start is the position in the WAV. Marks are keyed by
 the call's CDR uuid, because the recording row is indexed only when the call ends.
 
@@ -14,7 +14,6 @@ written by the API in the request's transaction, with its audit entry.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -28,8 +27,18 @@ from hotline.calls import recordings
 from hotline.calls.live import LiveCall
 from hotline.calls.models import RecordingMark
 from hotline.calls.schemas import MarkOut
+from hotline.calls.topics import QueueEventLogged
 from hotline.calls.writer import Writer
 from hotline.errors import Conflict, NotFound
+from hotline.sip.topics import (
+    CallEnded,
+    CallMixerChanged,
+    CallRecordingStarted,
+    CallTransferred,
+    LegEnded,
+    LegHeld,
+    LegResumed,
+)
 from hotline.store.base import utcnow
 
 KINDS = (
@@ -54,7 +63,6 @@ class MarkHost(Protocol):
     bus: Bus
     live: dict[str, LiveCall]
     writer: Writer
-    loop: asyncio.AbstractEventLoop | None
 
 
 class MarkBook:
@@ -68,14 +76,15 @@ class MarkBook:
     def subscribe(self) -> list[Callable[[], None]]:
         bus = self.host.bus
         return [
-            bus.subscribe("call.recording", self._on_recording),
-            bus.subscribe("call.ended", self._on_ended),
-            bus.subscribe("leg.hold", self._on_hold),
-            bus.subscribe("leg.unhold", self._on_hold),
-            bus.subscribe("call.mixer", self._on_mixer),
-            bus.subscribe("call.transferred", self._on_transferred),
-            bus.subscribe("leg.hangup", self._on_hangup),
-            bus.subscribe("queue.event", self._on_queue_event),
+            bus.subscribe(CallRecordingStarted, self._on_recording),
+            bus.subscribe(CallEnded, self._on_ended),
+            bus.subscribe(LegHeld, self._on_hold),
+            bus.subscribe(LegResumed, self._on_hold),
+            bus.subscribe(CallMixerChanged, self._on_mixer),
+            bus.subscribe(CallTransferred, self._on_transferred),
+            bus.subscribe(LegEnded, self._on_hangup),
+            bus.subscribe(QueueEventLogged, self._on_queue_event),
+            # By topic: the calls domain does not import work orders (they import calls).
             bus.subscribe("workorder.created", self._on_work_order),
         ]
 
@@ -143,7 +152,7 @@ class MarkBook:
         call_id = str(event.data.get("call_id"))
         live = self.host.live.get(call_id)
         if live is not None:
-            kind = "hold" if event.topic == "leg.hold" else "unhold"
+            kind = "hold" if event.topic == LegHeld.TOPIC else "unhold"
             self.mark(call_id, kind, self._party(live, event.data.get("leg_id")), live.agent_id)
 
     def _on_mixer(self, event: Event) -> None:
@@ -192,19 +201,8 @@ class MarkBook:
         """A work order opened from calls in progress ("call_ids": CDR uuids in the event)."""
         ids = event.data.get("call_ids") or ([event.data["call_id"]] if event.data.get("call_id") else [])
         number = str(event.data.get("number") or event.data.get("id") or "")
-        loop = self.host.loop
-        try:
-            on_loop = asyncio.get_running_loop() is loop
-        except RuntimeError:
-            on_loop = False
-        if not on_loop and loop is not None:
-            # Work orders are created by web requests, possibly in a worker thread.
-            loop.call_soon_threadsafe(self._work_order_marks, [str(i) for i in ids], number)
-        else:
-            self._work_order_marks([str(i) for i in ids], number)
-
-    def _work_order_marks(self, uuids: list[str], number: str) -> None:
-        for uuid in uuids:
+        # Published by a web request's worker thread: the bus delivers it on our loop.
+        for uuid in (str(i) for i in ids):
             live = self._live(uuid)
             if live is not None:
                 self.mark(live.call.id, "work_order", number, live.agent_id)

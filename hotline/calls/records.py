@@ -19,6 +19,7 @@ from hotline.calls.host import CenterPort
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
 from hotline.calls.models import AgentStateRow, QueueEventRow
+from hotline.calls.topics import AgentStateChanged, QueueEventLogged
 from hotline.calls.writer import Writer
 from hotline.store.base import utcnow
 from hotline.store.db import Database
@@ -94,13 +95,16 @@ class Records:
             self.kpi.queue_event(
                 item.kind, item.call_id, item.queue, item.at, wait=item.wait, agent_id=item.agent_id, **data
             )
-            payload = {
-                "kind": item.kind,
-                "call_id": item.call_id,
-                "queue": item.queue,
-                "agent_id": item.agent_id,
-            }
-            self.bus.publish("queue.event", {**payload, "wait": item.wait, **data})
+            self.bus.publish(
+                QueueEventLogged(
+                    kind=item.kind,
+                    call_id=item.call_id,
+                    queue=item.queue,
+                    agent_id=item.agent_id,
+                    wait=item.wait,
+                    details=data,
+                )
+            )
             self.center.callbacks.callback_event(item.kind, item.call_id, item.data)
             if item.kind == "callback_failed":
                 cause = str(item.data.get("reason") or "callback_failed")
@@ -113,13 +117,9 @@ class Records:
         self.writer.insert(AgentStateRow, row)
         self.kpi.agent_state(item.agent_id, item.state.value, item.at)
         self.bus.publish(
-            "agent.state",
-            {
-                "agent_id": item.agent_id,
-                "state": item.state.value,
-                "reason": item.reason,
-                "call_id": item.call_id,
-            },
+            AgentStateChanged(
+                agent_id=item.agent_id, state=item.state.value, reason=item.reason, call_id=item.call_id
+            )
         )
         if item.state is not AgentState.ringing:
             self._drop_ringing(item.agent_id, answered=item.state is AgentState.talking)

@@ -32,6 +32,13 @@ from hotline.calls.hooks import CallHookPoint, CallHooks
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, LiveCall
 from hotline.calls.telephony import EnginePort
+from hotline.calls.topics import (
+    EmergencyConnected,
+    EmergencyLegChanged,
+    EmergencyRaised,
+    SurveyRequested,
+    VoicemailStarted,
+)
 from hotline.calls.writer import Writer
 from hotline.ivr.flow import Flow, validate
 from hotline.ivr.interpreter import CallerFacts, CollectDigits, Outcome, PlayPrompt, run
@@ -185,9 +192,7 @@ class IvrRunner:
         elif kind == "emergency":
             await self.emergency(live, outcome.numbers, target or FALLBACK_QUEUE)
         elif kind == "survey":
-            self.bus.publish(
-                "survey.requested", {"call_id": live.uuid, "survey": target, "caller": live.caller_number}
-            )
+            self.bus.publish(SurveyRequested(call_id=live.uuid, survey=target, caller=live.caller_number))
             await asyncio.sleep(0)
             if live.caller_leg is not None:
                 await live.caller_leg.hangup("survey")
@@ -221,13 +226,9 @@ class IvrRunner:
         path = self.recordings_dir / "voicemail" / f"{live.uuid}.wav"
         live.recording = str(live.call.record(path, {"kind": "voicemail", "caller": live.caller_number}))
         self.bus.publish(
-            "voicemail.new",
-            {
-                "call_id": live.uuid,
-                "caller": live.caller_number,
-                "caller_id": live.facts.caller_id,
-                "path": str(path),
-            },
+            VoicemailStarted(
+                call_id=live.uuid, caller=live.caller_number, caller_id=live.facts.caller_id, path=str(path)
+            )
         )
         leg = live.caller_leg
         if leg is not None:
@@ -243,15 +244,14 @@ class IvrRunner:
         self.center.record(live)
         live.emergency_legs = dict.fromkeys(numbers, "ringing")
         self.bus.publish(
-            "emergency.alert",
-            {
-                "call_id": live.uuid,
-                "caller": live.caller_number,
-                "caller_id": live.facts.caller_id,
-                "caller_name": live.facts.name,
-                "numbers": numbers,
-                "legs": legs_list(live.emergency_legs),
-            },
+            EmergencyRaised(
+                call_id=live.uuid,
+                caller=live.caller_number,
+                caller_id=live.facts.caller_id,
+                caller_name=live.facts.name,
+                numbers=numbers,
+                legs=legs_list(live.emergency_legs),
+            )
         )
         legs = []
         for number in dict.fromkeys(numbers):  # ring all at once, each number once
@@ -304,13 +304,13 @@ class IvrRunner:
             live.call.join(winner, "third")
         else:
             live.call.bridge(caller, winner)
-        self.bus.publish("emergency.connected", {"call_id": live.uuid, "number": winner.dialed})
+        self.bus.publish(EmergencyConnected(call_id=live.uuid, number=winner.dialed))
 
     def _emergency_leg(self, live: LiveCall, number: str, status: str) -> None:
         """One leg of an emergency fan-out changed: the agent's banner and the wallboard show it."""
         live.emergency_legs[number] = status
-        data = {"call_id": live.uuid, "agent_id": live.agent_id, "number": number, "status": status}
-        self.bus.publish("emergency.leg", data)
+        event = EmergencyLegChanged(call_id=live.uuid, agent_id=live.agent_id, number=number, status=status)
+        self.bus.publish(event)
 
     def _answered_by_emergency(self, live: LiveCall, winner: Any) -> None:
         """The fan-out reached someone: the call is answered (not an abandon when the caller hangs

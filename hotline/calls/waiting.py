@@ -26,6 +26,7 @@ from hotline.calls import cdr
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, CallState, LiveCall
 from hotline.calls.telephony import EnginePort
+from hotline.calls.topics import QueuePositionAnnounced
 from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
 from hotline.ivr.numbers import number_prompts
@@ -118,8 +119,7 @@ class WaitingRoom:
             if position == 0:
                 return  # ringing an agent
             self.bus.publish(
-                "queue.position",
-                {"call_id": live.uuid, "queue": live.queue, "position": position, "wait": wait},
+                QueuePositionAnnounced(call_id=live.uuid, queue=live.queue, position=position, wait=wait)
             )
             minutes = f"wait-minutes-{min(int(wait // 60) + 1, 30)}"
             for prompt in (*position_prompts(position), minutes):

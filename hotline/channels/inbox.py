@@ -29,6 +29,7 @@ from hotline.bus import get_bus
 from hotline.channels import attachments, mailparse
 from hotline.channels.models import Acknowledgement, InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
+from hotline.channels.topics import ChannelAckQueued, ChannelMessageProcessed
 from hotline.errors import NotFound
 from hotline.people.service import caller_ids_by_phone
 from hotline.store.base import utcnow
@@ -231,13 +232,10 @@ def process(
         except Exception:
             log.exception("could not mark inbound %s failed", inbound_id)
         return None
+    # The message's transaction has committed (the session above closed): announce it now.
     for ack_id, channel, recipient, text in acks:
-        get_bus().publish(
-            "channel.ack", {"ack_id": ack_id, "channel": channel, "recipient": recipient, "text": text}
-        )
-    get_bus().publish(
-        "channel.intake", {"inbound_id": inbound_id, "workorder_id": order_id, "number": number}
-    )
+        get_bus().publish(ChannelAckQueued(ack_id=ack_id, channel=channel, recipient=recipient, text=text))
+    get_bus().publish(ChannelMessageProcessed(inbound_id=inbound_id, workorder_id=order_id, number=number))
     with db.session() as s:
         result = s.get(WorkOrder, order_id)
     return result

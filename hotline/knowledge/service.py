@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from hotline.audit.service import SYSTEM, Actor, record, snapshot
 from hotline.audit.writes import audited_update, check_version
-from hotline.bus import get_bus
+from hotline.bus import publish_on_commit
 from hotline.errors import Conflict, Invalid, NotFound
 from hotline.knowledge.content import apply_content, changed_fields, content_of, get_version, is_served
 from hotline.knowledge.index import mark_dirty, prune_outbox
 from hotline.knowledge.models import Article, ArticleVersion
 from hotline.knowledge.schemas import ArticleIn, ArticlePatch
+from hotline.knowledge.topics import KnowledgeExpiryReminded, KnowledgePublished, KnowledgeRetired
 from hotline.knowledge.workflow import State, transition
 from hotline.store.base import utcnow
 
@@ -183,8 +184,10 @@ def act(
     record(session, actor, audit_action, "article", article.id, before, {**snapshot(article), "note": note})
     mark_dirty(session, article.id)
     if audit_action != "knowledge.schedule" and action in ("publish", "retire"):
-        topic = {"publish": "knowledge.published", "retire": "knowledge.retired"}[action]
-        get_bus().publish(topic, {"article_id": article.id})
+        if action == "publish":
+            publish_on_commit(session, KnowledgePublished(article_id=article.id))
+        else:
+            publish_on_commit(session, KnowledgeRetired(article_id=article.id))
     return article
 
 
@@ -240,23 +243,20 @@ def sweep(session: Session, now: datetime | None = None) -> dict[str, list[int]]
             article.reminded_at = now
             done["reminded"].append(article.id)
     session.flush()
-    bus = get_bus()
     for article_id in done["published"]:
-        bus.publish("knowledge.published", {"article_id": article_id})
+        publish_on_commit(session, KnowledgePublished(article_id=article_id))
     for article_id in done["retired"]:
-        bus.publish("knowledge.retired", {"article_id": article_id, "reason": "expired"})
+        publish_on_commit(session, KnowledgeRetired(article_id=article_id, reason="expired"))
     for article_id in done["reminded"]:
         reminded = session.get(Article, article_id)
         if reminded is not None:
             until = reminded.live_valid_until
-            bus.publish(
-                "knowledge.expiring",
-                {
-                    "article_id": article_id,
-                    "title": reminded.title,
-                    "owner_id": reminded.owner_id,
-                    "valid_until": until.isoformat() if until else None,
-                },
+            reminder = KnowledgeExpiryReminded(
+                article_id=article_id,
+                title=reminded.title,
+                owner_id=reminded.owner_id,
+                valid_until=until.isoformat() if until else None,
             )
+            publish_on_commit(session, reminder)
     prune_outbox(session)
     return done

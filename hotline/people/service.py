@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hotline.audit.service import Actor, record, snapshot
 from hotline.audit.writes import audited_update
-from hotline.bus import get_bus
+from hotline.bus import publish_on_commit
 from hotline.config import get_settings
 from hotline.errors import Conflict, NotFound
 from hotline.people import credentials
@@ -23,10 +23,8 @@ from hotline.people.models import (
 from hotline.people.passwords import hash_password, sip_ha1
 from hotline.people.phones import normalize_phone
 from hotline.people.schemas import CallerIn, CallerPatch, DepartmentIn, DepartmentPatch, UserIn, UserPatch
+from hotline.people.topics import SipCredentialsChanged
 from hotline.store.base import utcnow
-from hotline.store.db import after_commit
-
-SIP_CREDENTIALS_TOPIC = "people.sip_credentials"  # read by hotline.people.sip_credentials
 
 
 def _flush_unique(session: Session, what: str) -> None:
@@ -89,7 +87,7 @@ def _sip_credentials_changed(session: Session, *extensions: str | None) -> None:
     (a changed SIP password must count from the phone's next REGISTER)."""
     names = sorted({e for e in extensions if e})
     if names:
-        after_commit(session, lambda: get_bus().publish(SIP_CREDENTIALS_TOPIC, {"extensions": names}))
+        publish_on_commit(session, SipCredentialsChanged(extensions=names))
 
 
 def create_user(session: Session, actor: Actor, data: UserIn, must_change_password: bool = False) -> User:

@@ -3,7 +3,7 @@
 The telephony engine asks `ha1(extension, realm)`; the answer is the user's stored HA1 (never a
 password). Every active extension's HA1 is held in memory, loaded once at start, so a REGISTER or an
 agent's INVITE never waits on the database, however busy the web side keeps it. A change to a
-user's extension, SIP password or active flag publishes "people.sip_credentials" after its commit
+user's extension, SIP password or active flag publishes "people.sip_credentials_changed" after its commit
 (`hotline.people.service`); the store then forgets the extensions named and reloads the whole table
 in the background, so a changed SIP password counts from the next REGISTER on. Changes made by
 another process (the `hotline user` CLI, a second server) arrive through a periodic reload. Loads
@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from hotline.bus import Bus, Event
 from hotline.people.models import User
-from hotline.people.service import SIP_CREDENTIALS_TOPIC as TOPIC
+from hotline.people.topics import SipCredentialsChanged
 from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,6 @@ class UserCredentialStore:
         # Bumped by every invalidation: a reload that started before a change must not write the
         # old values back over it.
         self._generation = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._unsubscribe: Any = None
@@ -72,13 +71,12 @@ class UserCredentialStore:
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def start(self, bus: Bus | None = None) -> None:
-        self._loop = asyncio.get_running_loop()
         try:
             await self.reload()
         except Exception:
             log.exception("SIP credentials not loaded; looking them up one by one until they are")
         if bus is not None:
-            self._unsubscribe = bus.subscribe(TOPIC, self.on_change)
+            self._unsubscribe = bus.subscribe(SipCredentialsChanged, self.on_change)
         self._task = asyncio.ensure_future(self._refresh_loop())
 
     async def stop(self) -> None:
@@ -89,7 +87,7 @@ class UserCredentialStore:
             await asyncio.gather(self._task, return_exceptions=True)
 
     def on_change(self, event: Event) -> None:
-        """A committed change (published from a request's worker thread or the loop)."""
+        """A committed change (the bus brings it to our loop, whoever published it)."""
         self.invalidate([str(e) for e in event.data.get("extensions", []) if e])
 
     def invalidate(self, extensions: list[str]) -> None:
@@ -97,8 +95,7 @@ class UserCredentialStore:
         for extension in extensions:
             self._table.pop(extension, None)
         self._loaded = False  # until the reload lands, misses are asked of the database
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+        self._wake.set()
 
     async def _refresh_loop(self) -> None:
         while True:

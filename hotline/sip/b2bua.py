@@ -27,6 +27,14 @@ from hotline.media.mixer import Mixer, Participant
 from hotline.media.recorder import Recorder
 from hotline.media.rtp import RtpPacket
 from hotline.sip.leg import Leg
+from hotline.sip.topics import (
+    CallBridged,
+    CallEnded,
+    CallMixerChanged,
+    CallRecordingFailed,
+    CallRecordingStarted,
+    CallUnbridged,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +83,13 @@ class Call:
             leg.held = False
         self.peers[a] = b
         self.peers[b] = a
-        self.engine.bus.publish("call.bridged", {"call_id": self.id, "legs": [a.id, b.id]})
+        self.engine.bus.publish(CallBridged(call_id=self.id, legs=[a.id, b.id]))
 
     def unbridge(self, leg: Leg) -> None:
         peer = self.peers.pop(leg, None)
         if peer is not None:
             self.peers.pop(peer, None)
-            self.engine.bus.publish("call.unbridged", {"call_id": self.id, "legs": [leg.id, peer.id]})
+            self.engine.bus.publish(CallUnbridged(call_id=self.id, legs=[leg.id, peer.id]))
 
     def on_peer_hangup(self, leg: Leg, then: Callable[[Leg], Coroutine[Any, Any, Any]]) -> None:
         """Once, when the leg bridged to `leg` hangs up: run ``then(ended_leg)`` instead of hanging
@@ -122,12 +130,12 @@ class Call:
         caller = self.caller
         meta = {"call_id": self.id, "caller": caller.caller if caller else "", **(metadata or {})}
         self.recorder = Recorder(path, meta, on_failure=self._recording_failed)
-        self.engine.bus.publish("call.recording", {"call_id": self.id, "path": str(path)})
+        self.engine.bus.publish(CallRecordingStarted(call_id=self.id, path=str(path)))
         return path
 
     def _recording_failed(self, error: str) -> None:
         # The call goes on unrecorded (disk full): supervisors hear of it, the call loop is unharmed.
-        self.engine.bus.publish("call.recording_failed", {"call_id": self.id, "error": error})
+        self.engine.bus.publish(CallRecordingFailed(call_id=self.id, error=error))
 
     def stop_recording(self) -> Path | None:
         rec, self.recorder = self.recorder, None
@@ -160,15 +168,13 @@ class Call:
         if not leg.held:  # a held party keeps its music on hold; the mixer sends it nothing
             leg.stop_playback()
         mixer.add(Participant(leg.id, role, leg.send_audio, leg.pt, mode, held=leg.held))
-        self.engine.bus.publish(
-            "call.mixer", {"call_id": self.id, "leg_id": leg.id, "role": role, "mode": mode}
-        )
+        self.engine.bus.publish(CallMixerChanged(call_id=self.id, leg_id=leg.id, role=role, mode=mode))
 
     def set_mode(self, leg: Leg, mode: str) -> None:
         if self.mixer is None:
             raise ValueError("call has no conference")
         self.mixer.set_mode(leg.id, mode)
-        self.engine.bus.publish("call.mixer", {"call_id": self.id, "leg_id": leg.id, "mode": mode})
+        self.engine.bus.publish(CallMixerChanged(call_id=self.id, leg_id=leg.id, mode=mode))
 
     # ---- ending --------------------------------------------------------------------------------
     def leg_ended(self, leg: Leg) -> None:
@@ -200,17 +206,14 @@ class Call:
         self.engine.calls.pop(self.id, None)
         caller = self.caller
         self.engine.bus.publish(
-            "call.ended",
-            {
-                "call_id": self.id,
-                "caller": caller.caller if caller else "",
-                "cause": caller.cause if caller else "",
-                "duration_seconds": round(time.time() - self.started_at, 3),
-                "legs": [
-                    {"leg_id": x.id, "cause": x.cause, "answered": bool(x.answered_at)} for x in self.legs
-                ],
-                "recording": str(path) if path else None,
-            },
+            CallEnded(
+                call_id=self.id,
+                caller=caller.caller if caller else "",
+                cause=caller.cause if caller else "",
+                duration_seconds=round(time.time() - self.started_at, 3),
+                legs=[{"leg_id": x.id, "cause": x.cause, "answered": bool(x.answered_at)} for x in self.legs],
+                recording=str(path) if path else None,
+            )
         )
 
     async def hangup(self, cause: str = "normal") -> None:

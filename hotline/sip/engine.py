@@ -54,6 +54,7 @@ from hotline.sip.ratelimit import RateLimiter, lockout_guard, origin_ip
 from hotline.sip.registrar import Binding, Registrar
 from hotline.sip.routing import blind_transfer
 from hotline.sip.sdp import SdpError
+from hotline.sip.topics import SipRegistered
 from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer
 from hotline.sip.transport import Source, TcpLimits, Transports
 
@@ -328,7 +329,7 @@ class TelephonyEngine:
         if resp.status == 200:
             aor = parse_uri(parse_name_addr(req.get("To") or "").uri).user
             contacts = [b.contact for b in self.registrar.lookup(aor)]
-            self.bus.publish("sip.registered", {"extension": aor, "contacts": contacts})
+            self.bus.publish(SipRegistered(extension=aor, contacts=contacts))
 
     # ---- originating (implemented in hotline.sip.outbound) ----------------------------------------
     def resolve(self, target: str) -> tuple[Source, str, str]:

@@ -21,6 +21,7 @@ from hotline.sip.leg import Leg
 from hotline.sip.message import SipParseError, SipRequest, parse_name_addr, parse_uri
 from hotline.sip.routing import RoutingHost, default_route
 from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp
+from hotline.sip.topics import CallArrived
 from hotline.sip.transaction import ServerTransaction
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ async def accept_invite(engine: InboundHost, req: SipRequest, tx: ServerTransact
     engine.dialogs[(req.call_id, leg.local_tag)] = leg
     engine.invites[tx.key] = leg
     engine.calls[call.id] = call
-    leg.publish("call.new")
+    engine.bus.publish(CallArrived(**leg.info()))
     try:
         if engine.on_inbound is not None:
             await engine.on_inbound(leg)

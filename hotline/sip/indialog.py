@@ -22,6 +22,7 @@ from hotline.media.dtmf import parse_dtmf_info
 from hotline.sip.leg import Leg, LegHost
 from hotline.sip.message import SipParseError, SipRequest, SipResponse, parse_name_addr, parse_uri
 from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp, reverse_direction
+from hotline.sip.topics import LegHeld, LegResumed
 from hotline.sip.transaction import ServerTransaction
 
 
@@ -147,7 +148,10 @@ async def _reinvite(engine: DialogHost, leg: Leg, req: SipRequest, tx: ServerTra
     tx.respond(resp)
     if hold != leg.remote_hold:
         leg.remote_hold = hold
-        leg.publish("leg.hold" if hold else "leg.unhold", by="remote", direction=direction)
+        if hold:
+            leg.engine.bus.publish(LegHeld(**leg.info(), by="remote", media_direction=direction))
+        else:
+            leg.engine.bus.publish(LegResumed(**leg.info(), by="remote", media_direction=direction))
 
 
 def _session_timer(req: SipRequest, resp: SipResponse) -> None:

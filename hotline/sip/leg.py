@@ -2,9 +2,10 @@
 
 Legs are what the call-center logic drives: ``answer``/``ring``/``hangup`` for inbound legs, the
 engine's ``originate`` for outbound ones, ``play``/``collect_digits``/``hold`` for both. Every state
-change is published on the bus (``leg.ringing``, ``leg.answered``, ``leg.hold``, ``leg.unhold``,
-``leg.hangup``, ``dtmf``). Audio arriving on a leg goes to whatever its call has wired it to (relay
-to the bridged peer, recorder, mixer); this module only knows its own party.
+change is published on the bus (``leg.ringing_started``, ``leg.answered``, ``leg.held``,
+``leg.resumed``, ``leg.ended``, ``leg.digit_received``: ``hotline.sip.topics``). Audio arriving
+on a leg goes to whatever its call has wired it to (relay to the bridged peer, recorder, mixer);
+this module only knows its own party.
 
 This is the bottom of the engine's one-way stack (leg ← b2bua ← indialog/outbound ← routing ←
 inbound ← engine): a leg sees its engine and its call only through the :class:`LegHost` and
@@ -35,6 +36,14 @@ from hotline.sip.sdp import (
     MediaDescription,
     address_warning,
     build_sdp,
+)
+from hotline.sip.topics import (
+    LegAnswered,
+    LegDigitReceived,
+    LegEnded,
+    LegHeld,
+    LegResumed,
+    LegRingingStarted,
 )
 from hotline.sip.transaction import ClientTransaction, ServerTransaction, TransactionLayer
 from hotline.sip.transport import Transports
@@ -142,9 +151,6 @@ class Leg:
             "trunk": self.trunk,
         }
 
-    def publish(self, topic: str, **extra: Any) -> None:
-        self.engine.bus.publish(topic, {**self.info(), **extra})
-
     @property
     def is_active(self) -> bool:
         return self.state != "ended"
@@ -188,7 +194,7 @@ class Leg:
         self.server_tx.respond(self._response(180, "Ringing"))
         self.state = "ringing"
         self.ringing.set()
-        self.publish("leg.ringing")
+        self.engine.bus.publish(LegRingingStarted(**self.info()))
 
     async def progress(self) -> None:
         """183 Session Progress with our SDP: the caller hears early media (the far end's ringback,
@@ -202,7 +208,7 @@ class Leg:
         if self.state == "new":
             self.state = "ringing"
             self.ringing.set()
-            self.publish("leg.ringing", early_media=True)
+            self.engine.bus.publish(LegRingingStarted(**self.info(), early_media=True))
 
     async def answer(self) -> None:
         if self.direction != "inbound" or self.state not in ("new", "ringing") or self.server_tx is None:
@@ -237,7 +243,7 @@ class Leg:
         self.state = "answered"
         self.answered_at = time.time()
         self.answered.set()
-        self.publish("leg.answered")
+        self.engine.bus.publish(LegAnswered(**self.info()))
 
     async def wait_answered(self, timeout: float | None = None) -> bool:
         """True once answered, False if the leg ended (or the timeout passed) first."""
@@ -277,7 +283,7 @@ class Leg:
 
     def on_digit(self, digit: str, method: str) -> None:
         self.digits.put_nowait(digit)
-        self.publish("dtmf", digit=digit, method=method)
+        self.engine.bus.publish(LegDigitReceived(**self.info(), digit=digit, method=method))
 
     def flush_digits(self) -> None:
         """Forget the digits typed so far (a new question is asked: earlier keys must not answer it)."""
@@ -355,7 +361,7 @@ class Leg:
         if self.call.mixer is not None:
             self.call.mixer.set_held(self.id, True)  # out of the conference while on hold
         await self.play_moh()
-        self.publish("leg.hold", by="engine")
+        self.engine.bus.publish(LegHeld(**self.info(), by="engine"))
 
     async def unhold(self) -> None:
         if not self.held:
@@ -364,7 +370,7 @@ class Leg:
         self.stop_playback()
         if self.call.mixer is not None:
             self.call.mixer.set_held(self.id, False)
-        self.publish("leg.unhold", by="engine")
+        self.engine.bus.publish(LegResumed(**self.info(), by="engine"))
 
     # ---- ending ----------------------------------------------------------------------------------
     async def hangup(self, cause: str = "normal") -> None:
@@ -404,7 +410,7 @@ class Leg:
                 "ssrc_changes": self.rtp.ssrc_changes,
                 "jitter_ms": round(self.rtp.jitter / 8, 2),
             }
-        self.publish("leg.hangup", **extra)
+        self.engine.bus.publish(LegEnded(**self.info(), **extra))
         self.release()
         self.engine.leg_ended(self)
         self.call.leg_ended(self)

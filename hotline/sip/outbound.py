@@ -24,6 +24,7 @@ from hotline.sip.leg import Leg, LegCall, LegHost
 from hotline.sip.message import SipRequest, SipResponse, parse_name_addr, parse_uri
 from hotline.sip.registrar import Binding, Registrar
 from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp
+from hotline.sip.topics import LegOriginated, LegRingingStarted
 from hotline.sip.transaction import new_branch
 from hotline.sip.transport import Source
 
@@ -142,7 +143,7 @@ async def originate(
     req.add("Content-Type", "application/sdp")
     req.body = leg.local_sdp()
     leg.client_tx = engine.tx.new_client(req, dest, functools.partial(on_invite_response, engine, leg))
-    leg.publish("leg.calling", target=target)
+    engine.bus.publish(LegOriginated(**leg.info(), target=target))
     return leg
 
 
@@ -163,7 +164,9 @@ def on_invite_response(engine: OutboundHost, leg: Leg, resp: SipResponse) -> Non
         if resp.status > 100 and leg.state == "calling":
             leg.state = "ringing"
             leg.ringing.set()
-            leg.publish("leg.ringing", status=resp.status, early_media=leg.early_media)
+            engine.bus.publish(
+                LegRingingStarted(**leg.info(), status=resp.status, early_media=leg.early_media)
+            )
         return
     if resp.status < 300:
         on_uac_answer(engine, leg, resp)

@@ -21,6 +21,7 @@ from hotline.sip.dialog import new_tag
 from hotline.sip.message import SipRequest, SipResponse
 from hotline.sip.outbound import route_to_binding
 from hotline.sip.registrar import Binding, Registrar
+from hotline.sip.topics import SipUnregistered
 from hotline.sip.transaction import TransactionLayer, new_branch
 from hotline.sip.transport import Source
 
@@ -108,4 +109,4 @@ def qualified(engine: QualifyHost, binding: Binding, resp: SipResponse) -> None:
     if current.get(binding.contact) is binding:
         del current[binding.contact]
         log.info("extension %s contact %s stopped answering: unregistered", binding.aor, binding.contact)
-        engine.bus.publish("sip.unreachable", {"extension": binding.aor, "contact": binding.contact})
+        engine.bus.publish(SipUnregistered(extension=binding.aor, contact=binding.contact))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from hotline.bus import Bus
 from hotline.config import SipSettings
 from hotline.sip.message import SipParseError, SipRequest, parse_via
+from hotline.sip.topics import SecurityAlertRaised
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,15 @@ def lockout_guard(sip: SipSettings, bus: Bus) -> AuthFailureLimiter:
             lock.failures,
             extra={"event": "sip.lockout", **fields},
         )
-        bus.publish("security.alert", {"kind": "sip_auth_lockout", **fields})
+        bus.publish(
+            SecurityAlertRaised(
+                kind="sip_auth_lockout",
+                source_ip=lock.source_ip,
+                extension=lock.extension,
+                failures=lock.failures,
+                seconds=lock.seconds,
+            )
+        )
 
     return AuthFailureLimiter(
         max_failures=sip.auth_max_failures,

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from hotline.sip.leg import Leg
 from hotline.sip.outbound import OutboundHost, originate
+from hotline.sip.topics import CallTransferred
 
 
 class RoutingHost(OutboundHost, Protocol):
@@ -103,7 +104,7 @@ async def blind_transfer(engine: RoutingHost, transferor: Leg, target: str) -> b
         return False
     if await new.wait_answered(engine.ring_timeout) and peer.is_active:
         call.bridge(peer, new)
-        engine.bus.publish("call.transferred", {"call_id": call.id, "from": transferor.id, "to": new.id})
+        engine.bus.publish(CallTransferred(call_id=call.id, from_leg=transferor.id, to_leg=new.id))
         await transferor.hangup("transferred")
         return True
     await new.hangup("no_answer")

@@ -142,20 +142,62 @@ def reset_database(db: Database | None) -> None:
     _db = db
 
 
+_PENDING = "hotline.after_commit"
+
+
 def after_commit(session: Session, fn: Callable[[], object]) -> None:
-    """Run ``fn`` once this session's transaction has committed (never if it rolls back).
+    """Run ``fn`` once this session's outermost transaction has committed (never if it rolls back).
 
     For side effects others observe - reloading a running engine, publishing a change - which must
-    not see, or announce, data that may still be rolled back.
+    not see, or announce, data that may still be rolled back. Hooks run in the order they were
+    added; one added inside a savepoint (`begin_nested`) is dropped if that savepoint rolls back,
+    and a savepoint's release is not the commit (SQLAlchemy's own `after_commit` fires for both).
     """
+    pending: list[tuple[Any, Callable[[], object]]] | None = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = []
+        event.listen(session, "after_commit", _run_pending)
+        event.listen(session, "after_soft_rollback", _drop_rolled_back)
+        event.listen(session, "after_transaction_end", _forget_pending)
+    # The transaction the hook belongs to: the innermost savepoint, else the outermost (None when
+    # nothing has begun yet: it belongs to whatever transaction begins next).
+    pending.append((session.get_nested_transaction() or session.get_transaction(), fn))
 
-    def run(_session: Session) -> None:
+
+def _run_pending(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released: its hooks now wait for the outer commit
+    pending = session.info.get(_PENDING) or []
+    hooks = [fn for _, fn in pending]
+    pending.clear()
+    for fn in hooks:
         try:
             fn()
         except Exception:
             logging.getLogger(__name__).exception("after-commit hook failed")
 
-    event.listen(session, "after_commit", run, once=True)
+
+def _drop_rolled_back(session: Session, previous: Any) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    outermost = previous.parent is None
+
+    def inside(txn: Any) -> bool:
+        while txn is not None:
+            if txn is previous:
+                return True
+            txn = txn.parent
+        return outermost
+
+    pending[:] = [(txn, fn) for txn, fn in pending if not inside(txn)]
+
+
+def _forget_pending(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction ended without a commit (closed)
+        pending = session.info.get(_PENDING)
+        if pending:
+            pending.clear()
 
 
 def after_rollback(session: Session, fn: Callable[[], object]) -> None:

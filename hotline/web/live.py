@@ -2,13 +2,13 @@
 
 Authenticated by the session cookie or `?token=` (a bearer token), and checked here: the socket
 needs `calls.control` (agents: own state, own screen pops, call commands) or `kpi.read` /
-`calls.supervise` (wallboards and supervisors: all agents, queues, alerts). Events cross from the
-call center's loop to the socket's loop thread-safely; a slow browser only loses events, never
-blocks telephony. Phone numbers, addresses and ID numbers are masked, and health notes left out,
-for viewers without `pii.read`. Agents also get the queue events of their own queues (the
-workspace's waiting list is live), and an agent whose last console socket closes and stays closed
-for the grace period is signed out of the queues, so a closed browser does not leave a ready seat
-that calls ring into.
+`calls.supervise` (wallboards and supervisors: all agents, queues, alerts). Each message is
+`{"type": topic, "data": payload}` of a catalogued event (docs/events.md); the bus delivers them on
+the socket's loop; a slow browser only loses events, never blocks telephony. Phone numbers,
+addresses and ID numbers are masked, and health notes left out, for viewers without `pii.read`.
+Agents also get the queue events of their own queues (the workspace's waiting list is live), and
+an agent whose last console socket closes and stays closed for the grace period is signed out of
+the queues, so a closed browser does not leave a ready seat that calls ring into.
 """
 
 from __future__ import annotations
@@ -23,8 +23,24 @@ from fastapi import WebSocket, WebSocketDisconnect
 from hotline.acd.ready import Agent
 from hotline.bus import Bus, Event
 from hotline.calls.center import CallCenter
+from hotline.calls.topics import (
+    AgentNotified,
+    AgentScreenPopped,
+    AgentStateChanged,
+    CdrWritten,
+    EmergencyAcknowledged,
+    EmergencyConnected,
+    EmergencyEnded,
+    EmergencyLegChanged,
+    EmergencyRaised,
+    QueueEventLogged,
+    QueuePositionAnnounced,
+    VoicemailRecorded,
+    VoicemailStarted,
+)
 from hotline.errors import HotlineError
 from hotline.masking import mask_address, mask_id_number, mask_phone
+from hotline.sip.topics import SecurityAlertRaised
 from hotline.store.db import Database
 from hotline.web.auth import COOKIE, Principal, principal_from_credentials
 
@@ -32,16 +48,17 @@ KPI_PERIOD = 1.0
 PHONE_KEYS = {"caller", "caller_number", "number", "phone", "callback_number"}
 ADDRESS_KEYS = {"address", "location", "contact_address"}
 HIDDEN_KEYS = {"health_notes"}
-AGENT_TOPICS = {"agent.state", "screen_pop", "agent.notice"}
-AGENT_QUEUE_TOPICS = {"queue.event", "queue.position"}
+AGENT_TOPICS = {AgentStateChanged.TOPIC, AgentScreenPopped.TOPIC, AgentNotified.TOPIC}
+AGENT_QUEUE_TOPICS = {QueueEventLogged.TOPIC, QueuePositionAnnounced.TOPIC}
 # Seconds an agent may be without a console socket (a reload, a network blip) before sign-out.
 PRESENCE_GRACE = 60.0
-SUPERVISOR_TOPICS = {"agent.state", "screen_pop", "queue.event", "emergency.alert", "emergency.connected"}
-SUPERVISOR_TOPICS |= {"voicemail.new", "voicemail.recorded", "cdr.written", "queue.position"}
-SUPERVISOR_TOPICS |= {"emergency.leg", "emergency.ack", "emergency.ended"}
+SUPERVISOR_TOPICS = {AgentStateChanged.TOPIC, AgentScreenPopped.TOPIC, *AGENT_QUEUE_TOPICS}
+SUPERVISOR_TOPICS |= {VoicemailStarted.TOPIC, VoicemailRecorded.TOPIC, CdrWritten.TOPIC}
+SUPERVISOR_TOPICS |= {EmergencyRaised.TOPIC, EmergencyConnected.TOPIC, EmergencyLegChanged.TOPIC}
+SUPERVISOR_TOPICS |= {EmergencyAcknowledged.TOPIC, EmergencyEnded.TOPIC}
 # The agent on an emergency call follows its fan-out (120, family) in the workspace banner.
-AGENT_CALL_TOPICS = {"emergency.leg", "emergency.connected"}
-SUPERVISOR_TOPICS |= {"security.alert"}  # e.g. a source locked out for guessing SIP passwords
+AGENT_CALL_TOPICS = {EmergencyLegChanged.TOPIC, EmergencyConnected.TOPIC}
+SUPERVISOR_TOPICS |= {SecurityAlertRaised.TOPIC}  # e.g. a source locked out for guessing SIP passwords
 
 
 def principal_for(db: Database, token: str | None, cookie: str | None) -> Principal | None:
@@ -168,10 +185,9 @@ async def serve(
     if is_agent and center is not None:
         await center.run(lambda: presence.opened(uid))
 
-    def forward(event: Event) -> None:
+    def forward(event: Event) -> None:  # on this socket's loop (the bus hops to it)
         if visible(event, principal, center.acd.agents.get(uid) if is_agent and center else None):
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_offer, inbox, event)
+            _offer(inbox, event)
 
     if center is not None:
         bus = center.bus

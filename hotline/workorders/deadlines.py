@@ -17,10 +17,11 @@ from sqlalchemy import ColumnElement, and_, insert, literal, select, text, updat
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import SYSTEM
-from hotline.bus import get_bus
+from hotline.events import publish_on_commit
 from hotline.workorders.calendar import WorkCalendar
 from hotline.workorders.models import DeadlinePolicy, Notification, WorkOrder, WorkOrderEvent
 from hotline.workorders.states import State
+from hotline.workorders.topics import deadline_swept
 
 WARN_BEFORE = timedelta(hours=24)
 ESCALATE_AFTER_WORKDAYS = 2
@@ -99,28 +100,26 @@ def arm(order: WorkOrder, cal: WorkCalendar) -> None:
     order.escalate_at = cal.deadline(due, ESCALATE_AFTER_WORKDAYS)
 
 
-def _stages(now: datetime) -> list[tuple[str, int, ColumnElement[bool], str]]:
-    """(kind, level reached, condition, bus topic). Each condition is one range per level on an
-    index: (alert_level, due_at) — warn_at is exactly due_at - WARN_BEFORE — or
-    (alert_level, escalate_at). `alert_level IN (...)` rather than `<` keeps the second column usable."""
+def _stages(now: datetime) -> list[tuple[str, int, ColumnElement[bool]]]:
+    """(kind, level reached, condition); each kind has its bus event (`topics.deadline_swept`).
+    Each condition is one range per level on an index: (alert_level, due_at) — warn_at is exactly
+    due_at - WARN_BEFORE — or (alert_level, escalate_at). `alert_level IN (...)` rather than `<`
+    keeps the second column usable."""
     return [
         (
             "warning",
             1,
             and_(WorkOrder.alert_level.in_([0]), WorkOrder.due_at <= now + WARN_BEFORE),
-            "workorder.deadline_warning",
         ),
         (
             "supervision",
             2,
             and_(WorkOrder.alert_level.in_([0, 1]), WorkOrder.due_at <= now),
-            "workorder.supervised",
         ),
         (
             "escalation",
             3,
             and_(WorkOrder.alert_level.in_([0, 1, 2]), WorkOrder.escalate_at <= now),
-            "workorder.escalated",
         ),
     ]
 
@@ -136,7 +135,7 @@ def sweep_deadlines(session: Session, now: datetime) -> dict[str, int]:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK})
     counts: dict[str, int] = {}
-    for kind, level, cond, topic in _stages(now):
+    for kind, level, cond in _stages(now):
         session.execute(
             insert(Notification).from_select(
                 ["workorder_id", "kind", "department_id", "due_at", "created_at", "read"],
@@ -185,5 +184,5 @@ def sweep_deadlines(session: Session, now: datetime) -> dict[str, int]:
         n = result.rowcount or 0  # type: ignore[attr-defined]
         counts[kind] = n
         if n:
-            get_bus().publish(topic, {"count": n, "at": now.isoformat()})
+            publish_on_commit(session, deadline_swept(kind, n, now.isoformat()))
     return counts

@@ -11,14 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record, snapshot
-from hotline.bus import get_bus
 from hotline.errors import Conflict, Invalid
+from hotline.events import publish_on_commit
 from hotline.store.base import utcnow
 from hotline.workorders.calendar import WorkCalendar
 from hotline.workorders.deadlines import arm, clocks, policy_days
 from hotline.workorders.models import ExtensionRequest, Notification, ReturnVisit, WorkOrder, WorkOrderEvent
 from hotline.workorders.orders import Who, check_version, department_exists, flush, get_order, timeline
 from hotline.workorders.states import TERMINAL, Action, State, check
+from hotline.workorders.topics import acted
 
 SATISFIED = ("satisfied", "basically_satisfied")
 SATISFACTION = (*SATISFIED, "unsatisfied")
@@ -214,10 +215,7 @@ def act(
     flush(session, order)
     timeline(session, order, who.actor, action.value, state.value, note, at=now)
     record(session, who.actor, f"workorder.{action.value}", "workorder", order.id, before, snapshot(order))
-    get_bus().publish(
-        f"workorder.{action.value}",
-        {"id": order.id, "number": order.number, "state": order.state, "department_id": order.department_id},
-    )
+    publish_on_commit(session, acted(action.value, order))
     return order
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hotline.bus import Handler
+from hotline.bus import Handler, Pattern
 from hotline.calls.facts import no_open_work_orders
 from hotline.calls.plugin import CENTER, OPEN_WORK_ORDERS
+from hotline.calls.topics import VoicemailRecorded
 from hotline.plugins import Context, Plugin
 from hotline.workorders import callcenter
 from hotline.workorders.jobs import JOBS
@@ -30,8 +31,8 @@ class WorkOrdersPlugin(Plugin):
         if center is not None:
             center.open_work_orders = no_open_work_orders
 
-    def subscriptions(self, ctx: Context) -> Iterable[tuple[str, Handler]]:
-        return [("voicemail.recorded", callcenter.voicemail_handler(ctx.db))]
+    def subscriptions(self, ctx: Context) -> Iterable[tuple[Pattern, Handler]]:
+        return [(VoicemailRecorded, callcenter.voicemail_handler(ctx.db))]
 
 
 PLUGIN = WorkOrdersPlugin(

@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 
 from hotline.audit.service import record, snapshot
 from hotline.audit.writes import audited_update
-from hotline.bus import get_bus
+from hotline.bus import publish_on_commit
 from hotline.errors import Conflict, Forbidden, Invalid
 from hotline.people.models import Caller
 from hotline.store.base import utcnow
-from hotline.store.db import after_commit
 from hotline.workorders import search
 from hotline.workorders.deadlines import TYPES, URGENCIES
 from hotline.workorders.lifecycle import act
@@ -33,6 +32,7 @@ from hotline.workorders.orders import department_exists as department_exists
 from hotline.workorders.orders import flush as flush
 from hotline.workorders.orders import get_order as get_order
 from hotline.workorders.orders import timeline as timeline
+from hotline.workorders.topics import WorkOrderCreated
 
 
 @dataclass
@@ -106,14 +106,11 @@ def create(session: Session, who: Who, data: NewOrder, now: datetime | None = No
     search.reindex(session, order)
     timeline(session, order, who.actor, "create", None, at=now)
     record(session, who.actor, "workorder.create", "workorder", order.id, None, snapshot(order))
-    event = {
-        "id": order.id,
-        "number": order.number,
-        "channel": order.channel,
-        "call_ids": list(data.call_ids),
-    }
     # Announced once committed (a call's recording marks it; nobody hears of an order rolled back).
-    after_commit(session, lambda: get_bus().publish("workorder.created", event))
+    event = WorkOrderCreated(
+        id=order.id, number=order.number, channel=order.channel, call_ids=list(data.call_ids)
+    )
+    publish_on_commit(session, event)
     if data.accept:
         act(session, who, order.id, "accept", order.version, now=now)
     return order

@@ -78,8 +78,8 @@ def test_double_press_in_the_menu_is_no_callback_request(make_rig: MakeRig) -> N
     rig.wait(lambda: len(rig.center.live) == 1, what="the call in the call center")
     [uuid] = list(rig.center.live)
     # Two announcements means the caller went on waiting past the first callback-key listening.
-    rig.wait(lambda: len(_events(rig, "queue.position", uuid)) >= 2, what="a second announcement")
-    assert len(_events(rig, "dtmf", uuid)) == 2  # both presses reached the engine
+    rig.wait(lambda: len(_events(rig, "queue.position_announced", uuid)) >= 2, what="a second announcement")
+    assert len(_events(rig, "leg.digit_received", uuid)) == 2  # both presses reached the engine
     assert not [k for u, _, k, _ in rig.queue_log() if u == uuid and k == "callback"]
     assert rig.center.live[uuid].state == "queued" and rig.center.live[uuid].caller_leg.is_active
     caller.kill()
@@ -98,8 +98,8 @@ def test_unanswered_ring_puts_the_caller_back_to_waiting(make_rig: MakeRig) -> N
     [uuid] = [u for u, _, k, _ in rig.queue_log() if k == "ring_no_answer"]
     rig.wait(lambda: any(k == "callback" for u, _, k, _ in rig.queue_log() if u == uuid), what="callback key")
     topics = [(e.topic, e.data.get("kind")) for e in list(rig.et.events) if e.data.get("call_id") == uuid]
-    after_ring = topics[topics.index(("queue.event", "ring_no_answer")) :]
-    assert ("queue.position", None) in after_ring  # the announcements came back
+    after_ring = topics[topics.index(("queue.event_logged", "ring_no_answer")) :]
+    assert ("queue.position_announced", None) in after_ring  # the announcements came back
     assert rig.center.acd.calls[uuid].callback  # kept its place, to be called back
     assert phone.wait(30) == 0  # the phone got its CANCEL
     caller.kill()

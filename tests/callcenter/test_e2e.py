@@ -134,12 +134,14 @@ def test_emergency_rings_number_and_contacts_in_parallel(make_rig: MakeRig) -> N
     causes = sorted(leg.end_cause or "" for leg in externals.values())
     assert "answered_elsewhere" in causes
     topics = rig.et.topics()
-    assert "emergency.alert" in topics and "emergency.connected" in topics
+    assert "emergency.raised" in topics and "emergency.connected" in topics
     assert call.outcome == "emergency" and call.priority == 100
     with rig.db.session() as s:
         assert s.query(Recording).filter_by(call_uuid=call.uuid).count() == 1
     # each leg's state reached the consoles: one answered, the other gave way
-    legs_seen = [(e.data["number"], e.data["status"]) for e in rig.et.events if e.topic == "emergency.leg"]
+    legs_seen = [
+        (e.data["number"], e.data["status"]) for e in rig.et.events if e.topic == "emergency.leg_changed"
+    ]
     assert sorted(status for _, status in legs_seen) == ["answered", "answered_elsewhere"], legs_seen
     # the wallboard's alert outlives the call (and a reload) until a supervisor acknowledges it
     [alert] = rig.do(lambda: rig.center.alerts.view())
@@ -147,7 +149,7 @@ def test_emergency_rings_number_and_contacts_in_parallel(make_rig: MakeRig) -> N
     assert sorted(x["status"] for x in alert["legs"]) == ["answered", "answered_elsewhere"]
     rig.do(lambda: rig.center.alerts.acknowledge(call.uuid, "banzhang"))
     assert rig.do(lambda: rig.center.alerts.view()) == []
-    assert {"emergency.ended", "emergency.ack"} <= set(rig.et.topics())
+    assert {"emergency.ended", "emergency.acknowledged"} <= set(rig.et.topics())
     external.kill()
 
 

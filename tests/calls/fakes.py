@@ -1,8 +1,8 @@
 """An in-memory telephony engine double for unit tests of the call center's logic (no sockets).
 
 It implements the small surface of `hotline.calls.telephony` and publishes the same bus events as
-the real engine ("leg.answered", "leg.hold", "leg.unhold", "leg.hangup", "call.recording",
-"call.mixer", "call.ended") with the fields the call center reads. Phones are scripted: an extension
+the real engine ("leg.answered", "leg.held", "leg.resumed", "leg.ended", "call.recording_started",
+"call.mixer_changed", "call.ended") with the fields the call center reads. Phones are scripted: an extension
 maps to "answer" (after a delay), "ignore" or "reject"; callers' DTMF digits are queued up front.
 """
 
@@ -15,6 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from hotline.bus import InProcessBus
+from hotline.sip.topics import (
+    CallEnded,
+    CallMixerChanged,
+    CallRecordingStarted,
+    LegAnswered,
+    LegEnded,
+    LegHeld,
+    LegResumed,
+)
 
 _ids = itertools.count(1)
 
@@ -48,19 +57,18 @@ class FakeCall:
     def record(self, path: Path | None = None, metadata: dict[str, Any] | None = None) -> Path:
         if self.recorded is None:
             self.recorded = path or self.engine.recordings_dir / f"{self.id}.wav"
-            self.engine.bus.publish("call.recording", {"call_id": self.id, "path": str(self.recorded)})
+            self.engine.bus.publish(CallRecordingStarted(call_id=self.id, path=str(self.recorded)))
         return self.recorded
 
     def join(self, leg: FakeLeg, role: str = "third", mode: str = "full") -> None:
         # As the engine: a conference replaces point-to-point bridges (nobody is a bridged peer now).
         self.peers.clear()
         self.joined.append((leg.id, role, mode))
-        data = {"call_id": self.id, "leg_id": leg.id, "role": role, "mode": mode}
-        self.engine.bus.publish("call.mixer", data)
+        self.engine.bus.publish(CallMixerChanged(call_id=self.id, leg_id=leg.id, role=role, mode=mode))
 
     def set_mode(self, leg: FakeLeg, mode: str) -> None:
         self.joined.append((leg.id, "mode", mode))
-        self.engine.bus.publish("call.mixer", {"call_id": self.id, "leg_id": leg.id, "mode": mode})
+        self.engine.bus.publish(CallMixerChanged(call_id=self.id, leg_id=leg.id, mode=mode))
 
     async def hangup(self, cause: str = "normal") -> None:
         for leg in list(self.legs):
@@ -80,9 +88,7 @@ class FakeCall:
         if not any(x.is_active for x in self.legs) and not self.ended:
             self.ended = True
             recording = str(self.recorded) if self.recorded else None
-            self.engine.bus.publish(
-                "call.ended", {"call_id": self.id, "cause": leg.cause, "recording": recording}
-            )
+            self.engine.bus.publish(CallEnded(call_id=self.id, cause=leg.cause, recording=recording))
 
 
 class FakeLeg:
@@ -107,13 +113,13 @@ class FakeLeg:
     def is_active(self) -> bool:
         return self.state != "ended"
 
-    def _pub(self, topic: str, **extra: Any) -> None:
-        self.engine.bus.publish(topic, {"call_id": self.call.id, "leg_id": self.id, **extra})
+    def _facts(self) -> dict[str, Any]:
+        return {"call_id": self.call.id, "leg_id": self.id, "caller": self.caller, "dialed": self.dialed}
 
     async def answer(self) -> None:
         self.state = "answered"
         self.answered.set()
-        self._pub("leg.answered")
+        self.engine.bus.publish(LegAnswered(**self._facts()))
 
     async def ring(self) -> None:
         self.state = "ringing"
@@ -157,19 +163,19 @@ class FakeLeg:
     async def hold(self) -> None:
         if not self.held and self.is_active:
             self.held = True
-            self._pub("leg.hold", by="engine")
+            self.engine.bus.publish(LegHeld(**self._facts(), by="engine"))
 
     async def unhold(self) -> None:
         if self.held:
             self.held = False
-            self._pub("leg.unhold", by="engine")
+            self.engine.bus.publish(LegResumed(**self._facts(), by="engine"))
 
     async def hangup(self, cause: str = "normal") -> None:
         if self.state == "ended":
             return
-        self.state, self.cause = "ended", cause
+        was, self.state, self.cause = self.state, "ended", cause
         self.ended.set()
-        self._pub("leg.hangup", cause=cause)
+        self.engine.bus.publish(LegEnded(**self._facts(), cause=cause, previous_state=was))
         self.call.leg_ended(self)
 
 

@@ -37,7 +37,7 @@ def test_inbound_to_agent_and_back(sqlite_db: Database, tmp_path: Path) -> None:
     pops: list[dict[str, Any]] = []
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
-        center.bus.subscribe("screen_pop", lambda e: pops.append(e.data))
+        center.bus.subscribe("agent.screen_popped", lambda e: pops.append(e.data))
         engine.phones["1001"] = ("answer", 0.05)
         center.login(a1)
         caller = await engine.incoming("13800000001", "1")
@@ -184,7 +184,7 @@ def test_waiting_caller_presses_1_for_a_callback_and_keeps_the_place(
     positions: list[int] = []
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
-        center.bus.subscribe("queue.position", lambda e: positions.append(e.data["position"]))
+        center.bus.subscribe("queue.position_announced", lambda e: positions.append(e.data["position"]))
         first = await engine.incoming("13800000008", "1")
         await until(lambda: len(center.acd.calls) == 1)
         second = await engine.incoming("13800000009", "11")  # menu 1, then 1 = call me back
@@ -239,7 +239,7 @@ def test_queue_timeout_to_voicemail(sqlite_db: Database, tmp_path: Path) -> None
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         center.bus.subscribe("voicemail.*", lambda e: topics.append(e.topic))
         caller = await engine.incoming("13800000011", "1")
-        await until(lambda: "voicemail.new" in topics)
+        await until(lambda: "voicemail.started" in topics)
         assert caller.call.recorded is not None and caller.call.recorded.parent.name == "voicemail"
         await caller.hangup()  # the caller finished the message
         await until(lambda: "voicemail.recorded" in topics)

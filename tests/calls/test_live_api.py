@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from hotline.sip.topics import SecurityAlertRaised
 from tests.calls.conftest import Running
 
 H = Callable[[str], dict[str, str]]
@@ -56,7 +57,7 @@ def test_websocket_pushes_state_and_screen_pop(running: Running, client: TestCli
         pop = None
         for _ in range(50):
             msg = sock.receive_json()
-            if msg["type"] == "screen_pop":
+            if msg["type"] == "agent.screen_popped":
                 pop = msg["data"]
                 break
         assert pop is not None and pop["caller_number"] == "13812345678" and pop["queue"] == "elderly"
@@ -70,11 +71,12 @@ def test_websocket_pushes_state_and_screen_pop(running: Running, client: TestCli
             pass
         # the engine's SIP lockouts reach the wallboard as alerts
         lock = {"kind": "sip_auth_lockout", "source_ip": "203.0.113.7", "extension": "1001", "seconds": 60}
+        lock["failures"] = 5
 
         async def publish() -> None:
-            running.engine.bus.publish("security.alert", lock)
+            running.engine.bus.publish(SecurityAlertRaised(**lock))  # type: ignore[arg-type]
 
         running.run(publish())
-        while (msg := wall.receive_json())["type"] != "security.alert":
+        while (msg := wall.receive_json())["type"] != "security.alert_raised":
             pass
         assert msg["data"] == lock

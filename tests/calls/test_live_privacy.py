@@ -23,7 +23,7 @@ CALLER = {
 
 
 def _screen_pop(sock: Any) -> dict[str, Any]:
-    while (msg := sock.receive_json())["type"] != "screen_pop":
+    while (msg := sock.receive_json())["type"] != "agent.screen_popped":
         pass
     data: dict[str, Any] = msg["data"]
     return data

@@ -24,9 +24,20 @@ from hotline.calls.center import CallCenter
 from hotline.calls.live import LiveCall
 from hotline.calls.marks import MarkBook
 from hotline.calls.models import Recording, RecordingMark
+from hotline.calls.topics import QueueEventLogged
 from hotline.ivr.interpreter import CallerFacts
 from hotline.people.service import user_by_username
+from hotline.sip.topics import (
+    CallEnded,
+    CallMixerChanged,
+    CallRecordingStarted,
+    CallTransferred,
+    LegEnded,
+    LegHeld,
+    LegResumed,
+)
 from hotline.store.db import Database
+from hotline.workorders.topics import WorkOrderCreated
 from tests.calls.conftest import Running
 from tests.calls.fakes import FakeEngine
 from tests.calls.helpers import ACTOR, run_center, seed, until
@@ -91,14 +102,14 @@ def book() -> tuple[MarkBook, Host, list[float], LiveCall]:
 def test_book_marks_only_recorded_calls_at_their_offset() -> None:
     mb, host, now, _ = book()
     pub = host.bus.publish
-    pub("leg.hold", {"call_id": "c1", "leg_id": "c1-1", "by": "engine"})  # not recorded yet
+    pub(LegHeld(call_id="c1", leg_id="c1-1", by="engine"))  # not recorded yet
     assert host.writer.rows == []
-    pub("call.recording", {"call_id": "c1", "path": "/r/c1.wav"})
+    pub(CallRecordingStarted(call_id="c1", path="/r/c1.wav"))
     now[0] += 12.3456
-    pub("leg.hold", {"call_id": "c1", "leg_id": "c1-1", "by": "engine"})
+    pub(LegHeld(call_id="c1", leg_id="c1-1", by="engine"))
     now[0] += 5
-    pub("leg.unhold", {"call_id": "c1", "leg_id": "c1-2", "by": "remote"})
-    pub("leg.hold", {"call_id": "other", "leg_id": "x"})  # not a call of ours
+    pub(LegResumed(call_id="c1", leg_id="c1-2", by="remote"))
+    pub(LegHeld(call_id="other", leg_id="x", by="engine"))  # not a call of ours
     rows = host.writer.rows
     assert [(r["kind"], r["offset_seconds"], r["label"], r["agent_id"]) for r in rows] == [
         ("hold", 12.346, "caller", 7),
@@ -106,35 +117,37 @@ def test_book_marks_only_recorded_calls_at_their_offset() -> None:
     ]
     assert {r["call_uuid"] for r in rows} == {"c1"}
     assert mb.live_offset("c1") == {"call_id": "c1", "offset_seconds": 17.346, "agent_id": 7}
-    pub("call.ended", {"call_id": "c1"})
+    pub(CallEnded(call_id="c1"))
     assert mb.offset("c1") is None
 
 
 def test_book_supervision_conference_transfer_and_work_orders() -> None:
     _, host, now, live = book()
     pub = host.bus.publish
-    pub("call.recording", {"call_id": "c1"})
+    pub(CallRecordingStarted(call_id="c1"))
     now[0] += 1
     # the engine's start_conference first adds the legs already in the call as caller/agent
-    pub("call.mixer", {"call_id": "c1", "leg_id": "c1-1", "role": "caller", "mode": "full"})
-    pub("call.mixer", {"call_id": "c1", "leg_id": "c1-3", "role": "agent", "mode": "full"})
-    pub("call.mixer", {"call_id": "c1", "leg_id": "c1-3", "role": "supervisor", "mode": "listen"})
+    pub(CallMixerChanged(call_id="c1", leg_id="c1-1", role="caller", mode="full"))
+    pub(CallMixerChanged(call_id="c1", leg_id="c1-3", role="agent", mode="full"))
+    pub(CallMixerChanged(call_id="c1", leg_id="c1-3", role="supervisor", mode="listen"))
     now[0] += 1
-    pub("call.mixer", {"call_id": "c1", "leg_id": "c1-3", "mode": "listen"})  # the same again
-    pub("call.mixer", {"call_id": "c1", "leg_id": "c1-3", "mode": "whisper"})
+    pub(CallMixerChanged(call_id="c1", leg_id="c1-3", mode="listen"))  # the same again
+    pub(CallMixerChanged(call_id="c1", leg_id="c1-3", mode="whisper"))
     now[0] += 1
-    pub("call.mixer", {"call_id": "c1", "leg_id": "c1-3", "mode": "barge"})
-    pub("call.mixer", {"call_id": "c1", "leg_id": "c1-4", "role": "third", "mode": "full"})
+    pub(CallMixerChanged(call_id="c1", leg_id="c1-3", mode="barge"))
+    pub(CallMixerChanged(call_id="c1", leg_id="c1-4", role="third", mode="full"))
     now[0] += 1
-    pub("workorder.created", {"id": 5, "number": "GD20261125-0001", "call_ids": ["c1", "gone"]})
-    pub("workorder.created", {"id": 6, "number": "GD20261125-0002", "channel": "web"})  # no call
+    pub(WorkOrderCreated(id=5, number="GD20261125-0001", channel="phone", call_ids=["c1", "gone"]))
+    pub(WorkOrderCreated(id=6, number="GD20261125-0002", channel="web", call_ids=[]))  # no call
     now[0] += 1
-    pub("queue.event", {"kind": "transfer", "call_id": "c1", "queue": "general", "from_agent": 7})
-    pub("leg.hangup", {"call_id": "c1", "leg_id": "c1-2", "cause": "transferred"})  # the same transfer
+    pub(QueueEventLogged(kind="transfer", call_id="c1", queue="general", details={"from_agent": 7}))
+    pub(
+        LegEnded(call_id="c1", leg_id="c1-2", cause="transferred", previous_state="answered")
+    )  # the same transfer
     now[0] += 3
     live.call.legs.append(Leg("c1-5", "1002"))
-    pub("call.transferred", {"call_id": "c1", "from": "c1-2", "to": "c1-5"})  # later: a new one
-    pub("leg.hangup", {"call_id": "c1", "leg_id": "c1-2", "cause": "normal"})
+    pub(CallTransferred(call_id="c1", from_leg="c1-2", to_leg="c1-5"))  # later: a new one
+    pub(LegEnded(call_id="c1", leg_id="c1-2", cause="normal", previous_state="answered"))
     got = [(r["kind"], r["offset_seconds"], r["label"], r["agent_id"]) for r in host.writer.rows]
     assert got == [
         ("supervisor_listen", 1.0, None, 9),
@@ -149,18 +162,17 @@ def test_book_supervision_conference_transfer_and_work_orders() -> None:
 
 
 def test_book_takes_work_orders_from_another_thread() -> None:
-    mb, host, now, _ = book()
-
-    async def main() -> None:
-        host.loop = asyncio.get_running_loop()
-        host.bus.publish("call.recording", {"call_id": "c1"})
+    async def main() -> tuple[MarkBook, Host]:
+        mb, host, now, _ = book()  # subscribed on this loop: the bus delivers here
+        host.bus.publish(CallRecordingStarted(call_id="c1"))
         now[0] += 2
         # web requests create work orders in worker threads: the mark is made on the loop
-        data = {"id": 1, "number": "GD1", "call_ids": ["c1"]}
-        await asyncio.to_thread(host.bus.publish, "workorder.created", data)
+        data = WorkOrderCreated(id=1, number="GD1", channel="phone", call_ids=["c1"])
+        await asyncio.to_thread(host.bus.publish, data)
         await asyncio.sleep(0.01)
+        return mb, host
 
-    asyncio.run(main())
+    mb, host = asyncio.run(main())
     assert [(r["kind"], r["label"], r["offset_seconds"]) for r in host.writer.rows] == [
         ("work_order", "GD1", 2.0)
     ]
@@ -184,7 +196,7 @@ def test_call_events_become_marks_with_offsets_from_the_recording_start(
     started: list[float] = []
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
-        center.bus.subscribe("call.recording", lambda e: started.append(time.monotonic()))
+        center.bus.subscribe("call.recording_started", lambda e: started.append(time.monotonic()))
 
         def at(kind: str) -> None:
             expected.append((kind, time.monotonic() - started[0]))
@@ -210,8 +222,8 @@ def test_call_events_become_marks_with_offsets_from_the_recording_start(
         await asyncio.sleep(0.2)
         # what the work-order side publishes for an order opened on this call (from a web thread)
         at("work_order")
-        order = {"id": 1, "number": "GD20261125-0007", "channel": "phone", "call_ids": [caller.call.id]}
-        await asyncio.to_thread(center.bus.publish, "workorder.created", order)
+        order = WorkOrderCreated(id=1, number="GD20261125-0007", channel="phone", call_ids=[caller.call.id])
+        await asyncio.to_thread(center.bus.publish, order)
         await asyncio.sleep(0.2)
         center.login(a2)
         center.not_ready(a1, "notes")  # applied after this call: the queue call goes to a2

@@ -68,9 +68,9 @@ def test_failed_dial_tells_the_agent_and_keeps_not_ready(
         notices: list[dict[str, Any]] = []
         while True:  # up to the agent's phone being released (the notice is sent before that)
             msg = sock.receive_json()
-            if msg["type"] == "agent.notice":
+            if msg["type"] == "agent.notified":
                 notices.append(msg["data"])
-            if msg["type"] == "agent.state" and msg["data"]["state"] not in ("ringing", "talking"):
+            if msg["type"] == "agent.state_changed" and msg["data"]["state"] not in ("ringing", "talking"):
                 break
         assert [(n["kind"], n["number"]) for n in notices] == [("dial_failed", "13900000000")]
     wait_me(running, client, auth, state="not_ready", reason="rest")  # not flipped to 示闲

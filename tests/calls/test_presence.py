@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from hotline.calls.topics import EmergencyLegChanged, EmergencyRaised
 from hotline.web.live import presence
 from tests.calls.conftest import Running
 
@@ -41,9 +42,9 @@ def test_agent_socket_gets_its_queues_waiting_events(running: Running, client: T
         assert sock.receive_json()["type"] == "snapshot"
         running.run(running.engine.incoming("13812345678", "1"))  # the elderly queue
         seen: list[dict[str, Any]] = []
-        while not any(m["type"] == "queue.event" for m in seen):
+        while not any(m["type"] == "queue.event_logged" for m in seen):
             seen.append(sock.receive_json())
-        event = next(m for m in seen if m["type"] == "queue.event")["data"]
+        event = next(m for m in seen if m["type"] == "queue.event_logged")["data"]
         assert event["queue"] == "elderly" and event["kind"] == "enter"
 
 
@@ -90,8 +91,8 @@ def test_emergency_alerts_listed_and_acknowledged(running: Running, client: Test
     }
 
     async def raise_alert() -> None:
-        running.center.bus.publish("emergency.alert", alert)
-        running.center.bus.publish("emergency.leg", {"call_id": "c-1", "number": "120", "status": "answered"})
+        running.center.bus.publish(EmergencyRaised(**alert, caller_id=None, numbers=["120", "13900001111"]))
+        running.center.bus.publish(EmergencyLegChanged(call_id="c-1", number="120", status="answered"))
 
     running.run(raise_alert())
     [shown] = client.get("/api/calls/emergencies", headers=sup).json()

@@ -130,7 +130,7 @@ def test_after_an_unanswered_ring_the_caller_waits_again(sqlite_db: Database, tm
         live = center.live[caller.call.id]
         await until(lambda: live.state == "ringing")
         positions: list[int] = []
-        center.bus.subscribe("queue.position", lambda e: positions.append(e.data["position"]))
+        center.bus.subscribe("queue.position_announced", lambda e: positions.append(e.data["position"]))
         await until(lambda: live.state == "queued" and bool(positions))  # announcements again
         assert center.acd.agents[ids["a1"]].state is AgentState.not_ready
 

@@ -41,6 +41,6 @@ def test_sweep_publishes_retires_and_reminds(db: Database) -> None:
             assert service.is_expired(a, now + timedelta(days=11))
         assert done["retired"] == [expiring]
         topics = [e.topic for e in events]
-        assert {"knowledge.expiring", "knowledge.published", "knowledge.retired"} <= set(topics)
+        assert {"knowledge.expiry_reminded", "knowledge.published", "knowledge.retired"} <= set(topics)
     finally:
         unsubscribe()

@@ -50,7 +50,7 @@ def test_disk_full_mid_call_stops_the_recording_not_the_call(
         ok = caller.answered(dlg)
         assert ok.status == 200
         rtp_port = engine_rtp_port(ok)
-        started = et.wait_event("call.recording")
+        started = et.wait_event("call.recording_started")
         call_id = started.data["call_id"]
         fill(disk)
 

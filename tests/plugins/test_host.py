@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import pkgutil
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from hotline.bus import Handler, InProcessBus
+from hotline.bus import Handler, InProcessBus, Pattern
 from hotline.calls.hooks import CallHookPoint, CallHooks
 from hotline.config import Settings
+from hotline.events import BusEvent, topic
 from hotline.plugins import (
     CALL_HOOKS,
     PLUGINS,
@@ -33,7 +35,7 @@ from hotline.web import routers
 class Recorder(Plugin):
     """Appends "start NAME"/"stop NAME" to the log kept in the context; fails when named "bad"."""
 
-    def subscriptions(self, ctx: Context) -> Iterable[tuple[str, Handler]]:
+    def subscriptions(self, ctx: Context) -> Iterable[tuple[Pattern, Handler]]:
         return [(f"{self.name}.*", lambda event: log(ctx).append(f"{self.name} got {event.topic}"))]
 
     async def start(self, ctx: Context) -> None:
@@ -56,6 +58,17 @@ def log(ctx: Context) -> list[str]:
     return found
 
 
+def ping(name: str) -> BusEvent:
+    """A toy event outside the catalogue, published under `name`."""
+
+    @topic(name, catalogued=False)
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Ping(BusEvent):
+        """A test's own event."""
+
+    return Ping()
+
+
 def context(tmp_path: Path) -> Context:
     settings = Settings(database_url=f"sqlite:///{tmp_path}/h.db", jobs_enabled=False)
     return Context(settings, Database(settings.database_url), InProcessBus())
@@ -67,9 +80,9 @@ def test_plugins_start_in_order_and_stop_in_reverse(tmp_path: Path) -> None:
 
     async def main() -> None:
         async with host.running_context():
-            ctx.bus.publish("b.ping")
-            ctx.bus.publish("c.ping")
-        ctx.bus.publish("a.after")  # unsubscribed at stop
+            ctx.bus.publish(ping("b.ping"))
+            ctx.bus.publish(ping("c.ping"))
+        ctx.bus.publish(ping("a.after"))  # unsubscribed at stop
 
     asyncio.run(main())
     assert log(ctx) == ["start a", "start b", "b got b.ping", "stop b", "stop a"]

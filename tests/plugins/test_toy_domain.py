@@ -189,7 +189,7 @@ def test_a_plugin_alone_adds_router_job_subscription_and_a_call_hook_heard_by_th
             [seen] = client.get("/api/toy/hooks", headers=auth("supervisor")).json()
             assert seen["agent_id"] == agents["1001"] and seen["caller_up"] is True
             state = client.app.state.services.get(TOY)  # type: ignore[attr-defined]
-            # The subscription heard the agent's leg end (the engine's "leg.hangup" on the bus).
+            # The subscription heard the agent's leg end (the engine's "leg.ended" on the bus).
             agent_gone = state.legs_ended[seen["agent_leg"]]
             assert agent_gone <= seen["started"]
 

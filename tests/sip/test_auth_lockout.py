@@ -60,7 +60,7 @@ def test_guessing_locks_out_the_guesser_not_the_phone(
             assert register(attacker, et.port, "1001", f"guess-{i}") == 401
         # locked: refused before the credentials are even looked at, the right password included
         assert register(attacker, et.port, "1001", PASSWORDS["1001"]) == 403
-        alert = et.wait_event("security.alert", kind="sip_auth_lockout", source_ip="127.0.0.41")
+        alert = et.wait_event("security.alert_raised", kind="sip_auth_lockout", source_ip="127.0.0.41")
         assert alert.data["extension"] == "1001" and alert.data["failures"] == MAX_FAILURES
         assert alert.data["seconds"] == et.settings.auth_lockout_seconds
         # the agent's real phone elsewhere is not affected
@@ -83,7 +83,7 @@ def test_spraying_many_extensions_locks_the_address(et: EngineThread) -> None:
             assert register(attacker, et.port, f"90{i:02d}", "guess") == 401  # one try per extension
         assert register(attacker, et.port, "9099", "guess") == 403
         assert register(attacker, et.port, "1002", PASSWORDS["1002"]) == 403
-    alert = et.wait_event("security.alert", source_ip="127.0.0.43", extension="")
+    alert = et.wait_event("security.alert_raised", source_ip="127.0.0.43", extension="")
     assert alert.data["failures"] == MAX_IP_FAILURES
 
 
@@ -103,7 +103,7 @@ def test_invite_guessing_counts_too(et: EngineThread) -> None:
     with udp("127.0.0.44") as attacker:
         assert [guess(attacker, f"x{i}") for i in range(MAX_FAILURES)] == [407] * MAX_FAILURES
         assert guess(attacker, PASSWORDS["1003"]) == 403
-    et.wait_event("security.alert", source_ip="127.0.0.44", extension="1003")
+    et.wait_event("security.alert_raised", source_ip="127.0.0.44", extension="1003")
 
 
 def relayed_register(proxy: socket.socket, port: int, phone_ip: str, auth: str = "") -> SipResponse:

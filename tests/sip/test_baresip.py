@@ -104,7 +104,7 @@ def test_baresip_agent_answers_and_call_is_recorded(engine_thread: EngineThread,
         caller_tone = (np.sin(2 * np.pi * 500 * t) * 8000).astype(np.int16)
         (tmp_path / "tone.ulaw").write_bytes(g711.ulaw_encode(caller_tone))
         sipp = Sipp("uac_rtp.xml", et.port, args=["-s", "2001", "-m", "1"], cwd=tmp_path).start()
-        ringing = et.wait_event("leg.ringing", timeout=10, direction="outbound")
+        ringing = et.wait_event("leg.ringing_started", timeout=10, direction="outbound")
         if not et.wait_for(lambda: "leg.answered" in et.topics(), 1.5):
             ctrl(ctrl_port, "accept")  # answermode=auto is unreliable in baresip 1.0: answer explicitly
         assert sipp.wait(30) == 0, sipp.output

@@ -50,5 +50,5 @@ def test_baresip_refreshes_its_registration(et: EngineThread, tmp_path: Path) ->
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    assert "security.alert" not in et.topics()
+    assert "security.alert_raised" not in et.topics()
     assert engine.registrar.guard._table == {}  # not one failed digest counted

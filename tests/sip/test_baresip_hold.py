@@ -30,7 +30,7 @@ def test_baresip_agent_hold_and_resume(engine_thread: EngineThread, tmp_path: Pa
     try:
         et.wait_event("sip.registered", timeout=15, extension="2001")
         dlg = caller.invite("2001", caller.sdp())
-        et.wait_event("leg.ringing", timeout=10, direction="outbound")
+        et.wait_event("leg.ringing_started", timeout=10, direction="outbound")
         if not et.wait_for(lambda: "leg.answered" in et.topics(), 1.5):
             ctrl(ctrl_port, "accept")  # answermode=auto is unreliable in baresip 1.0
         assert caller.answered(dlg).status == 200
@@ -39,13 +39,13 @@ def test_baresip_agent_hold_and_resume(engine_thread: EngineThread, tmp_path: Pa
         ctrl(ctrl_port, "hold")
         held = caller.answer_reinvite(timeout=15)  # relayed to the caller before baresip is answered
         assert parse_sdp(held.body).direction in ("sendonly", "inactive")
-        hold = et.wait_event("leg.hold", leg_id=agent.data["leg_id"])  # published once the 200 is sent
+        hold = et.wait_event("leg.held", leg_id=agent.data["leg_id"])  # published once the 200 is sent
         assert hold.data["by"] == "remote"
 
         ctrl(ctrl_port, "resume")
         resumed = caller.answer_reinvite(timeout=15)
         assert parse_sdp(resumed.body).direction == "sendrecv"
-        et.wait_event("leg.unhold", leg_id=agent.data["leg_id"])
+        et.wait_event("leg.resumed", leg_id=agent.data["leg_id"])
         accepted = et.engine.tx.accepted
         # baresip took both 200s as answers to its re-INVITEs: it ACKed them (no 200 left unACKed)
         assert et.wait_for(lambda: all(tx.state != "accepted" for tx in list(accepted.values())), 10)

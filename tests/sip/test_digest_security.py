@@ -89,7 +89,7 @@ def test_authenticated_phone_cannot_call_as_another_extension(et: EngineThread) 
         header = client_authorization(chal, "INVITE", uri, "1003", PASSWORDS["1003"])
         # 1003's own valid credentials, but From says 1001: a spoofed caller ID, refused
         assert send(desk2, et.port, "INVITE", "1002", f"Proxy-Authorization: {header}\r\n", "1001") == 403
-    assert "call.new" not in et.topics()
+    assert "call.arrived" not in et.topics()
 
 
 def test_digest_for_another_request_uri_is_refused(et: EngineThread) -> None:

@@ -100,10 +100,10 @@ def test_hold_through_kamailio(tmp_path: Path) -> None:
         sipp = Sipp("uac_hold.xml", et.port, args=["-s", "600", "-m", "1"])
         sipp.cmd[1] = f"{PROXY_IP}:{kport}"
         assert sipp.run(60) == 0, sipp.output
-        hold = et.wait_event("leg.hold")
+        hold = et.wait_event("leg.held")
         assert hold.data["by"] == "remote" and hold.data["direction"] == "sendonly"
-        et.wait_event("leg.unhold")
-        ended = et.wait_event("leg.hangup")
+        et.wait_event("leg.resumed")
+        ended = et.wait_event("leg.ended")
         assert ended.data["cause"] == "remote_hangup"
     finally:
         stop(kam)

@@ -160,10 +160,10 @@ def test_new_ssrc_keeps_the_call_alive(tmp_path: Path) -> None:
         assert first["agent"].count(CALLER_AUDIO) > 10
         second = talk(b, 3.0, caller_ssrc=0xB, seq0=3500, settle=0.3)  # twice the RTP timeout
         assert second["agent"].count(CALLER_AUDIO) > 100, "the new stream was not relayed"
-        assert b.caller_leg.state == "answered", [e.data for e in et.events if e.topic == "leg.hangup"]
+        assert b.caller_leg.state == "answered", [e.data for e in et.events if e.topic == "leg.ended"]
         assert b.caller_leg.rtp.ssrc_changes == 1
         gen.close()
-        hangup = et.wait_event("leg.hangup", leg_id=b.caller_leg.id)
+        hangup = et.wait_event("leg.ended", leg_id=b.caller_leg.id)
         assert hangup.data["cause"] == "remote_hangup"
         assert hangup.data["rtp"]["ssrc_changes"] == 1 and hangup.data["rtp"]["foreign_dropped"] == 0
     finally:
@@ -229,9 +229,9 @@ def test_agent_phone_hold_and_unhold(engine_thread: EngineThread, call: Bridged)
         assert et.wait_for(
             lambda key=key: engine.tx.accepted.get(key) is None or engine.tx.accepted[key].state == "acked"
         )
-    hold = et.wait_event("leg.hold", leg_id=call.agent_leg.id)
+    hold = et.wait_event("leg.held", leg_id=call.agent_leg.id)
     assert hold.data["by"] == "remote" and hold.data["direction"] == "sendonly"
-    et.wait_event("leg.unhold", leg_id=call.agent_leg.id)
+    et.wait_event("leg.resumed", leg_id=call.agent_leg.id)
 
 
 def test_reinvite_with_ipv6_media_is_refused_and_call_goes_on(
@@ -262,7 +262,7 @@ def test_ipv6_offer_refused_before_answering(engine_thread: EngineThread) -> Non
         et.engine.on_inbound = None
     assert resp.status == 488
     assert (resp.get("Warning") or "").startswith("301 ")
-    assert "call.new" not in et.topics() and "leg.answered" not in et.topics()
+    assert "call.arrived" not in et.topics() and "leg.answered" not in et.topics()
 
 
 def test_offerless_reinvite_answered_in_the_ack(engine_thread: EngineThread, call: Bridged) -> None:
@@ -302,7 +302,7 @@ def test_ipv6_answer_from_agent_phone_ends_its_leg(engine_thread: EngineThread) 
     finally:
         caller.close()
         agent.close()
-    hangup = et.wait_event("leg.hangup", direction="outbound", cause="codec")
+    hangup = et.wait_event("leg.ended", direction="outbound", cause="codec")
     assert hangup.data["previous_state"] != "answered"
     bridged = [e for e in list(et.events) if e.topic == "call.bridged"]
     assert all(e.data["call_id"] != hangup.data["call_id"] for e in bridged)

@@ -53,7 +53,7 @@ def test_oversized_datagram_gets_513_in_its_transaction(engine_thread: EngineThr
     assert msg.get("CSeq") == "7 INVITE" and parse_via(msg.get("Via") or "").branch == "z9hG4bKbig1"
     assert engine.stats.get("too_large", 0) - before == 2
     assert "hotline_sip_too_large_total " in generate_latest().decode()  # exported in /metrics
-    assert "call.new" not in et.topics()
+    assert "call.arrived" not in et.topics()
     # a message just under the cap is still an ordinary request
     resp = udp_exchange(options(port=et.port), et.port)
     assert resp is not None and resp.status == 200

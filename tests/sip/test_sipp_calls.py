@@ -103,7 +103,14 @@ def test_call_answered_by_registered_phone(engine_thread: EngineThread) -> None:
     assert uas.wait(20) == 0, uas.output
     ended = et.wait_event("call.ended")
     topics = et.topics()
-    for topic in ("call.new", "leg.calling", "leg.ringing", "leg.answered", "call.bridged", "leg.hangup"):
+    for topic in (
+        "call.arrived",
+        "leg.originated",
+        "leg.ringing_started",
+        "leg.answered",
+        "call.bridged",
+        "leg.ended",
+    ):
         assert topic in topics
     assert topics.count("leg.answered") == 2
     assert {leg["cause"] for leg in ended.data["legs"]} == {"remote_hangup", "peer_hangup"}
@@ -122,10 +129,10 @@ def test_phone_call_with_sipp_digest(engine_thread: EngineThread) -> None:
     caller = Sipp("uac_auth_call.xml", et.port, ip=PHONE_IP, args=args)
     assert caller.run() == 0, (et.topics(), caller.output[-3000:])
     assert uas.wait(20) == 0, uas.output
-    new = et.wait_event("call.new")
+    new = et.wait_event("call.arrived")
     assert (new.data["user"], new.data["trunk"]) == ("1003", False)
     et.wait_event("call.ended")
-    assert "security.alert" not in et.topics()
+    assert "security.alert_raised" not in et.topics()
     assert_idle(et)
 
 
@@ -158,9 +165,9 @@ def test_hold_unhold_relayed(engine_thread: EngineThread) -> None:
     uas = phone(et, "uas_hold.xml")
     trunk_call(et, "uac_hold.xml")
     assert uas.wait(20) == 0, uas.output
-    hold = et.wait_event("leg.hold")
+    hold = et.wait_event("leg.held")
     assert hold.data["by"] == "remote" and hold.data["direction"] == "sendonly"
-    et.wait_event("leg.unhold")
+    et.wait_event("leg.resumed")
     et.wait_event("call.ended")
     assert_idle(et)
 
@@ -170,4 +177,4 @@ def test_unregistered_extension_is_404(engine_thread: EngineThread) -> None:
     et.clear()
     sipp = Sipp("uac_call.xml", et.port, args=["-s", "7777", "-m", "1"])
     assert sipp.run() != 0  # the scenario expects 200; the engine answers 404
-    assert "404" in (sipp.output + "".join(et.topics())) or et.wait_event("leg.hangup", cause="not_found")
+    assert "404" in (sipp.output + "".join(et.topics())) or et.wait_event("leg.ended", cause="not_found")

@@ -32,7 +32,7 @@ def test_info_dtmf(engine_thread: EngineThread) -> None:
     finally:
         et.engine.on_inbound = None
     assert got == ["4"]  # "#" terminates collection
-    assert [e.data["method"] for e in et.events if e.topic == "dtmf"][-2:] == ["info", "info"]
+    assert [e.data["method"] for e in et.events if e.topic == "leg.digit_received"][-2:] == ["info", "info"]
 
 
 def test_refer_blind_transfer(engine_thread: EngineThread, tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_refer_blind_transfer(engine_thread: EngineThread, tmp_path: Path) -> No
     causes = {leg["leg_id"]: leg["cause"] for leg in ended.data["legs"]}
     assert causes[moved.data["from"]] == "transferred"
     assert causes[moved.data["to"]] == "peer_hangup"
-    assert "leg.hold" in et.topics()  # the caller heard music while the target rang
+    assert "leg.held" in et.topics()  # the caller heard music while the target rang
 
 
 def test_trunk_call_over_tcp(engine_thread: EngineThread) -> None:
@@ -73,7 +73,7 @@ def test_dead_rtp_ends_call(tmp_path: Path) -> None:
         engine.on_inbound = answer
         sipp = Sipp("uac_wait_bye.xml", et.port, args=["-s", "700", "-m", "1"])
         assert sipp.run(30) == 0, sipp.output  # the caller sends no RTP and receives our BYE
-        hangup = et.wait_event("leg.hangup", cause="rtp_timeout")
+        hangup = et.wait_event("leg.ended", cause="rtp_timeout")
         assert 1.5 <= hangup.data["talk_seconds"] <= 6
         et.wait_event("call.ended")
     finally:
@@ -130,7 +130,7 @@ def test_early_media_relayed_before_answer(engine_thread: EngineThread, tmp_path
         data = getattr(event, "data", {})
         if topic == "leg.answered" and data.get("direction") == "inbound":
             answered.append(time.monotonic())
-        if topic == "call.new" and et.engine is not None:
+        if topic == "call.arrived" and et.engine is not None:
             call = et.engine.calls.get(data["call_id"])
             if call is not None:
                 call.legs[0].audio_taps.append(lambda _leg, _pkt: heard.append(time.monotonic()))
@@ -151,4 +151,4 @@ def test_early_media_relayed_before_answer(engine_thread: EngineThread, tmp_path
     assert answered, et.topics()
     early = [t for t in heard if t < answered[0]]
     assert len(early) > 40, (len(early), len(heard))  # > 0.8 s of the 1.5 s of early media came back
-    assert any(e.topic == "leg.ringing" and e.data.get("early_media") for e in et.events)
+    assert any(e.topic == "leg.ringing_started" and e.data.get("early_media") for e in et.events)

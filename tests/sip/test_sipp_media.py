@@ -80,7 +80,7 @@ def test_rfc4733_digits_detected_exactly(engine_thread: EngineThread) -> None:
     finally:
         et.engine.on_inbound = None
     assert got == ["1259*#0"]
-    dtmf = [e.data["digit"] for e in et.events if e.topic == "dtmf"][-7:]
+    dtmf = [e.data["digit"] for e in et.events if e.topic == "leg.digit_received"][-7:]
     assert "".join(dtmf) == "1259*#0"
 
 
@@ -130,6 +130,6 @@ def test_rfc4733_relayed_to_bridged_phone(engine_thread: EngineThread) -> None:
     et.wait_event("call.ended")
     by_leg: dict[str, str] = {}
     for e in et.events:
-        if e.topic == "dtmf":
+        if e.topic == "leg.digit_received":
             by_leg[e.data["direction"]] = by_leg.get(e.data["direction"], "") + e.data["digit"]
     assert by_leg == {"inbound": "1259*#0", "outbound": "1259*#0"}

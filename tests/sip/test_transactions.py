@@ -50,7 +50,7 @@ def test_invite_timer_a_and_b(tmp_path: Path) -> None:
         assert 6 <= len(arrivals) <= 7, arrivals
         expected = [0.1 * 2**k for k in range(len(gaps))]
         assert all(abs(g - e) < 0.09 + 0.1 * e for g, e in zip(gaps, expected, strict=True)), gaps
-        et.wait_event("leg.hangup", cause="no_answer", leg_id=leg.id)
+        et.wait_event("leg.ended", cause="no_answer", leg_id=leg.id)
     finally:
         silent.close()
         et.stop()
@@ -60,7 +60,7 @@ def test_retransmissions_absorbed(engine_thread: EngineThread) -> None:
     et = engine_thread
     engine = et.engine
     assert engine is not None
-    calls_before = len([e for e in et.events if e.topic == "call.new"])
+    calls_before = len([e for e in et.events if e.topic == "call.arrived"])
     sdp = (
         b"v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
     )
@@ -96,7 +96,7 @@ def test_retransmissions_absorbed(engine_thread: EngineThread) -> None:
     assert [s for m, s in statuses if m == "OPTIONS"] == [200, 200]
     to_tags = {r.get("To") for r in replies if r.cseq[1] == "OPTIONS"}
     assert len(to_tags) == 1  # the retransmission got the very same response back
-    assert len([e for e in et.events if e.topic == "call.new"]) == calls_before + 1
+    assert len([e for e in et.events if e.topic == "call.arrived"]) == calls_before + 1
 
 
 def test_outbound_trunk_and_music_on_hold(tmp_path: Path) -> None:
@@ -114,7 +114,7 @@ def test_outbound_trunk_and_music_on_hold(tmp_path: Path) -> None:
         assert leg.rtp.tx_packets - sent >= 20  # music on hold is flowing
         et.run(leg.unhold())
         topics = et.topics()
-        assert "leg.hold" in topics and "leg.unhold" in topics
+        assert "leg.held" in topics and "leg.resumed" in topics
         et.run(leg.hangup("normal"))
         assert carrier.wait(10) == 0, carrier.output
         et.wait_event("call.ended")
@@ -173,7 +173,7 @@ def test_qualify_drops_contacts_that_stopped_answering(tmp_path: Path) -> None:
     try:
         assert len(engine.registrar.lookup("1001")) == 2
         et.call_soon(engine.qualify)
-        gone = et.wait_event("sip.unreachable", timeout=8)
+        gone = et.wait_event("sip.unregistered", timeout=8)
         assert gone.data["contact"] == f"sip:1001@{PHONE_IP}:{dead}"
         time.sleep(0.5)
         assert [b.contact for b in engine.registrar.lookup("1001")] == [f"sip:1001@{PHONE_IP}:{live}"]

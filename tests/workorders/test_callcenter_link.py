@@ -14,6 +14,7 @@ from hotline.bus import InProcessBus
 from hotline.calls import facts
 from hotline.calls.center import CallCenter
 from hotline.calls.plugin import CENTER, OPEN_WORK_ORDERS
+from hotline.calls.topics import VoicemailRecorded
 from hotline.config import Settings
 from hotline.people.schemas import CallerIn
 from hotline.people.service import create_caller
@@ -58,7 +59,9 @@ def test_the_plugin_wires_the_lookup_and_the_event(db: Database, tmp_path: Path)
             assert ctx.get(OPEN_WORK_ORDERS) is count_open
             assert await asyncio.to_thread(count) == 0
             bus.publish(
-                "voicemail.recorded", {"call_id": "c-88", "caller": "13900008888", "caller_id": caller_id}
+                VoicemailRecorded(
+                    call_id="c-88", caller="13900008888", caller_id=caller_id, path="/rec/c-88.wav"
+                )
             )
             for _ in range(100):
                 await asyncio.sleep(0.05)

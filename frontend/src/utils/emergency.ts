@@ -21,7 +21,7 @@ export const LEG_TAG: Record<string, 'danger' | 'success' | 'warning' | 'info'> 
   ringing: 'warning', answered: 'success', failed: 'danger', no_answer: 'danger', answered_elsewhere: 'info',
 }
 
-/** Apply one "emergency.leg" event to a leg list (a new number is appended). */
+/** Apply one "emergency.leg_changed" event to a leg list (a new number is appended). */
 export function applyLeg(legs: EmergencyLeg[], number: string, status: string): EmergencyLeg[] {
   const out = legs.map((l) => (l.number === number ? { ...l, status } : l))
   return out.some((l) => l.number === number) ? out : [...out, { number, status }]

@@ -1,6 +1,7 @@
 """ACD configuration over HTTP: queues, agents' skills, business hours.
 
-Every write publishes "acd.config" on the bus after it commits, so a running call center reloads its queues.
+Every write publishes "acd.config_changed" on the bus after it commits, so a running call center
+reloads its queues.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from hotline.acd.schemas import (
     SkillOut,
     SkillsIn,
 )
-from hotline.bus import get_bus
+from hotline.acd.topics import AcdConfigChanged
+from hotline.events import publish_on_commit
 from hotline.schemas import Page
-from hotline.store.db import after_commit
 from hotline.web.auth import Principal, require
 from hotline.web.deps import ListDep, SessionDep
 
@@ -41,7 +42,7 @@ AcdWrite = Annotated[Principal, Depends(require("acd.write"))]
 def _changed(session: Session) -> None:
     """Tell a running call center to reload, once this request's changes are committed (a reload
     before the commit would read the old configuration)."""
-    after_commit(session, lambda: get_bus().publish("acd.config", {}))
+    publish_on_commit(session, AcdConfigChanged())
 
 
 @router.get("/queues", response_model=Page[QueueOut])

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hotline.bus import Event, Handler
+from hotline.bus import Event, Handler, Pattern
 from hotline.calls.hooks import CallHookContext, CallHookPoint
 from hotline.jobs import Job
 from hotline.plugins import AnyCallHook, Context, Plugin, Service
+from hotline.sip.topics import LegEnded
 from hotline.store.db import Database
 
 PROMPT = "toy-thanks"
@@ -44,13 +45,13 @@ class ToyPlugin(Plugin):
     async def stop(self, ctx: Context) -> None:
         ctx.withdraw(TOY)
 
-    def subscriptions(self, ctx: Context) -> Iterable[tuple[str, Handler]]:
+    def subscriptions(self, ctx: Context) -> Iterable[tuple[Pattern, Handler]]:
         state = ctx.get(TOY)
 
         def on_hangup(event: Event) -> None:
             state.legs_ended[str(event.data.get("leg_id"))] = time.time()
 
-        return [("leg.hangup", on_hangup)]
+        return [(LegEnded, on_hangup)]
 
     def call_hooks(self, ctx: Context) -> Mapping[str, Sequence[AnyCallHook]]:
         state = ctx.get(TOY)
