@@ -2,7 +2,7 @@
 
 A part of `CallCenter` (`center.ivr`, kept apart so each file has one job): `inbound` is the engine's
 `on_inbound` hook. Outcomes: enqueue (music on hold and position announcements while waiting),
-transfer (agent extension, queue or external number), voicemail (recorded; "voicemail.new" when
+transfer (agent extension, queue or external number), voicemail (recorded; "voicemail.started" when
 it starts, "voicemail.recorded" with the finished file, for a work-order draft), survey hand-off
 ("survey.requested"), emergency (rings the emergency number and the caller's contacts in parallel,
 bridges the first to answer, alerts supervisors, records, and queues the call at top priority so
