@@ -64,7 +64,7 @@ _CATALOGUE: dict[str, type[BusEvent]] = {}
 
 
 def check_topic(name: str) -> None:
-    """One naming rule for every topic: `domain.what_happened`, ending in a past participle."""
+    """One naming rule for every topic: `domain.what_happened`, told with a past participle."""
     if not TOPIC_RULE.fullmatch(name):
         raise ValueError(f"topic {name!r} is not 'domain.what_happened' in lower case")
     words = name.split(".", 1)[1].split("_")
@@ -87,11 +87,11 @@ def topic(name: str, *, catalogued: bool = True) -> Callable[[E], E]:
         cls.TOPIC = name
         cls.NAMES = payload_names(cls)
         cls._KEYS = tuple(key for _, key in cls.NAMES)
-        names = [name for name, _ in cls.NAMES]
+        fields = [field for field, _ in cls.NAMES]
         # attrgetter of one name returns the value itself, not a 1-tuple.
-        getter = operator.attrgetter(*names) if len(names) > 1 else None
+        getter = operator.attrgetter(*fields) if len(fields) > 1 else None
         cls._GET = staticmethod(
-            getter if getter is not None else (lambda e: (getattr(e, names[0]),) if names else ())
+            getter if getter is not None else (lambda e: (getattr(e, fields[0]),) if fields else ())
         )
         if catalogued:
             _CATALOGUE[name] = cls
