@@ -19,9 +19,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hotline.events import BusEvent
+from hotline.store.db import after_commit
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -171,3 +175,10 @@ def get_bus() -> InProcessBus:
     if _default is None:
         _default = InProcessBus()
     return _default
+
+
+def publish_on_commit(session: Session, event: BusEvent, bus: Bus | None = None) -> None:
+    """Publish `event` once `session`'s outermost transaction commits (in the order queued); never
+    if it, or the savepoint the event was queued in, rolls back. How every write announces itself."""
+    target = bus if bus is not None else get_bus()
+    after_commit(session, lambda: target.publish(event))

@@ -10,7 +10,7 @@ from outside), many of them on the telephony loop's hot path (each leg's ringing
 hang-up), so validation would only cost time; frozen (and slotted) instances are immutable facts
 that are cheap to build, and `payload()` is the JSON-able dict subscribers and consoles receive.
 
-`publish_on_commit(session, event)` is how a database write announces itself: the event is
+`hotline.bus.publish_on_commit(session, event)` is how a database write announces itself: the event is
 published once the session's outermost transaction commits, in the order it was queued, never if
 that transaction (or the savepoint it was queued in) rolls back.
 """
@@ -23,14 +23,7 @@ import operator
 import pkgutil
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
-
-from hotline.store.db import after_commit
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from hotline.bus import Bus
+from typing import Any, ClassVar, TypeVar
 
 # Past participles that do not end in -ed (kept short on purpose: prefer a regular verb).
 IRREGULAR = {"held", "sent", "written", "lost", "begun", "done", "taken", "given"}
@@ -114,14 +107,3 @@ def catalogue() -> dict[str, type[BusEvent]]:
             if exc.name != name:
                 raise
     return dict(sorted(_CATALOGUE.items()))
-
-
-def publish_on_commit(session: Session, event: BusEvent, bus: Bus | None = None) -> None:
-    """Publish `event` once `session` commits (in queue order); never if it rolls back."""
-    if bus is None:
-        from hotline.bus import get_bus
-
-        target: Bus = get_bus()
-    else:
-        target = bus
-    after_commit(session, lambda: target.publish(event))

@@ -26,7 +26,7 @@ the topic, the payload below as `data` and the typed event as `body`; consoles g
 `{"type": topic, "data": payload}` over `/api/calls/ws` (`hotline/web/live.py` chooses who sees
 what, and masks personal data).
 
-- A database write announces itself with `publish_on_commit(session, event)`: published once the
+- A database write announces itself with `hotline.bus.publish_on_commit(session, event)`: published once the
   outermost transaction commits, in order; nothing if it (or the savepoint the event was queued
   in) rolls back.
 - Subscribers run on the loop they subscribed from: the bus makes the hop from a worker thread

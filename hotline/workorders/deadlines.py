@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, insert, literal, select, text, updat
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import SYSTEM
-from hotline.events import publish_on_commit
+from hotline.bus import publish_on_commit
 from hotline.workorders.calendar import WorkCalendar
 from hotline.workorders.models import DeadlinePolicy, Notification, WorkOrder, WorkOrderEvent
 from hotline.workorders.states import State

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record, snapshot
+from hotline.bus import publish_on_commit
 from hotline.errors import Conflict, Invalid
-from hotline.events import publish_on_commit
 from hotline.store.base import utcnow
 from hotline.workorders.calendar import WorkCalendar
 from hotline.workorders.deadlines import arm, clocks, policy_days

@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from hotline.bus import Event, InProcessBus
-from hotline.events import publish_on_commit
+from hotline.bus import Event, InProcessBus, publish_on_commit
 from hotline.knowledge.topics import KnowledgePublished
 from hotline.store.db import Database
 

@@ -29,7 +29,7 @@ from hotline.acd.schemas import (
     SkillsIn,
 )
 from hotline.acd.topics import AcdConfigChanged
-from hotline.events import publish_on_commit
+from hotline.bus import publish_on_commit
 from hotline.schemas import Page
 from hotline.web.auth import Principal, require
 from hotline.web.deps import ListDep, SessionDep
