@@ -39,6 +39,8 @@ EVENTS: dict[str, str] = {
     "warning": "即将超期",
     "escalation": "超期升级",
 }
+# A returned order (退单) is the center's to re-dispatch: its department is not asked about it.
+CENTER_ONLY = frozenset({"returned"})
 CHANNELS = ("mail", "sms")
 _MAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -95,7 +97,7 @@ def get(session: Session, user: User) -> dict[str, Any]:
         "username": user.username,
         "display_name": user.display_name,
         "has_feed": has_feed(user),
-        "events": [{"key": k, "label": v} for k, v in EVENTS.items()],
+        "events": [{"key": k, "label": v} for k, v in EVENTS.items() if k in events_for(user)],
         "email": row.email if row else None,
         "mobile": row.mobile if row else None,
         "quiet_start": row.quiet_start if row else None,
@@ -111,9 +113,16 @@ def _audit_view(prefs: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _check(body: NotifyPrefsIn) -> tuple[str | None, str | None]:
+def events_for(user: User) -> list[str]:
+    """The kinds this user may choose: a department's handlers are not offered the center's."""
+    _, center = feed_roles()
+    return [e for e in EVENTS if user.role in center or e not in CENTER_ONLY]
+
+
+def _check(user: User, body: NotifyPrefsIn) -> tuple[str | None, str | None]:
+    offered = events_for(user)
     for channel in CHANNELS:
-        unknown = [e for e in getattr(body, channel) if e not in EVENTS]
+        unknown = [e for e in getattr(body, channel) if e not in offered]
         if unknown:
             raise Invalid(f"unknown notification kind {unknown[0]!r}", f"未知的通知类型：{unknown[0]}")
     email = (body.email or "").strip() or None
@@ -136,7 +145,7 @@ def _check(body: NotifyPrefsIn) -> tuple[str | None, str | None]:
 def put(session: Session, actor: Actor, user: User, body: NotifyPrefsIn) -> dict[str, Any]:
     """Replace the user's settings. Kinds kept on keep their subscription time (no backlog is
     sent for a kind just turned on: only notifications made after it)."""
-    email, mobile = _check(body)
+    email, mobile = _check(user, body)
     before = get(session, user)
     now = utcnow()
     row = session.get(NotifySettings, user.id)

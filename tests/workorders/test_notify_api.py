@@ -52,11 +52,22 @@ def test_mistakes_are_explained_in_chinese(client: TestClient, auth: Auth) -> No
         ({"mobile": "010-12345678", "sms": ["dispatch"]}, "手机号应为 11 位大陆手机号码"),
         ({"quiet_start": "22:00"}, "免打扰时段需填写不同的开始和结束时间"),
         ({"mail": ["everything"], "email": "a@b.cn"}, "未知的通知类型：everything"),
+        # 退单 is the center's business: a department is not offered it.
+        ({"mail": ["returned"], "email": "a@b.cn"}, "未知的通知类型：returned"),
     ]
     for body, zh in cases:
         r = client.put("/api/workorders/notify/settings", json=body, headers=h)
         assert r.status_code == 422, (body, r.text)
         assert r.json()["detail_zh"] == zh
+
+
+def test_the_center_is_offered_returns_and_departments_are_not(client: TestClient, auth: Auth) -> None:
+    def keys(role: str) -> list[str]:
+        events = client.get("/api/workorders/notify/settings", headers=auth(role)).json()["events"]
+        return [e["key"] for e in events]
+
+    assert keys("supervisor") == ["dispatch", "reopened", "returned", "supervision", "warning", "escalation"]
+    assert keys("department_handler") == ["dispatch", "reopened", "supervision", "warning", "escalation"]
 
 
 def test_roles_without_a_bell_get_no_settings(client: TestClient, auth: Auth) -> None:
