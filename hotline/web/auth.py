@@ -1,7 +1,9 @@
 """Authentication (session cookie or bearer token) and permission checks for every endpoint.
 
-Endpoints take `principal: Principal = Depends(require("domain.action"))`. The `require` object
-keeps its permission name so a test can walk every route and prove each one is guarded.
+Endpoints take the principal through an alias naming the permission once per router module
+(`Reader = Annotated[Principal, Depends(require("domain.action"))]`; the generic ones are in
+`deps.py`). The `require` object keeps its permission name so a test can walk every route and
+prove each one is guarded.
 Cookie-authenticated unsafe requests must carry the CSRF token (`csrf.py`). A user whose password
 was set by someone else (`must_change_password`) gets only `signed_in` routes (me, logout, change
 password); every other route answers 403 "password change required" until they pick their own.
