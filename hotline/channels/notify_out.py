@@ -19,6 +19,7 @@ other way round. What a user subscribed to is `hotline.workorders.notify_prefs`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import smtplib
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import SYSTEM, Actor, record
+from hotline.bus import Event
 from hotline.channels import mail_out, sms_out
 from hotline.channels.notify_states import TABLE, Status, Step, sources
 from hotline.channels.settings import ChannelSettings, get_channel_settings
@@ -313,6 +315,35 @@ def run(db: Database, now: datetime | None = None, settings: ChannelSettings | N
     """The job: queue new deliveries, then send what is due."""
     queue_due(db, now)
     return send_due(db, now, settings)
+
+
+class Nudge:
+    """A bus handler that runs the outbox as soon as a notification was made (a dispatch, a
+    supervision, a deadline stage), so mail and SMS leave within seconds, not at the job's next
+    run. One run at a time per process, and one more if nudged meanwhile; the periodic job stays
+    the safety net (and the claim makes concurrent runs safe: a row is sent by one of them)."""
+
+    def __init__(self, db: Database, settings: ChannelSettings | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self._running = False
+        self._again = False
+
+    async def __call__(self, event: Event) -> None:
+        if self._running:
+            self._again = True
+            return
+        self._running = True
+        try:
+            while True:
+                self._again = False
+                await asyncio.to_thread(run, self.db, None, self.settings)
+                if not self._again:
+                    break
+        except Exception:
+            log.exception("notification outbox run after %s failed; the job will retry", event.topic)
+        finally:
+            self._running = False
 
 
 def page(session: Session, status: str | None, before: int | None, limit: int) -> list[dict[str, Any]]:

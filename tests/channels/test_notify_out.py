@@ -5,6 +5,7 @@ crash mid-send; quiet hours hold messages back; no citizen's phone or name leave
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.audit.models import AuditEntry
+from hotline.bus import get_bus
 from hotline.channels import notify_out
 from hotline.channels.notify_states import STATUS_ZH, TABLE, TRANSITIONS, Status, Step
 from hotline.channels.settings import ChannelSettings
@@ -25,6 +27,7 @@ from hotline.workorders.deadlines import sweep_deadlines
 from hotline.workorders.lifecycle import act
 from hotline.workorders.models import NotifyDelivery
 from hotline.workorders.service import SYSTEM_WHO
+from hotline.workorders.topics import WorkOrderDispatched
 from tests.channels.test_sms_out import SECRET, Gateway
 from tests.workorders.notifyrig import URL, dispatched, prefs, relay, user
 
@@ -278,3 +281,31 @@ def test_a_notification_committed_late_is_still_queued(db: Database) -> None:
         s.delete(older)  # as if its notification had not been visible when the newer one was queued
     assert notify_out.queue_due(db) == 1
     assert notify_out.queue_due(db) == 0
+
+
+def test_the_dispatch_event_sends_at_once_without_waiting_for_the_job(db: Database) -> None:
+    """The channels plug-in's subscription: the dispatch's bus event (published after commit)
+    runs the outbox, so the SMS is at the gateway before any job ran; a second event meanwhile
+    makes one more run, not a parallel one."""
+    h = user(db, "h-nudge")
+    prefs(db, h, mobile="13900008888", sms=["dispatch"])
+    gw = Gateway()
+    nudge = notify_out.Nudge(db, ChannelSettings(sms_secret=SECRET, sms_gateway_url=gw.url))
+
+    async def main() -> None:
+        unsubscribe = get_bus().subscribe(WorkOrderDispatched, nudge)
+        try:
+            dispatched(db)
+            dispatched(db)
+            for _ in range(200):
+                if len(gw.received) == 2:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            unsubscribe()
+
+    try:
+        asyncio.run(main())
+    finally:
+        gw.server.shutdown()
+    assert len(gw.received) == 2 and _statuses(db) == [(h, "sms", "sent"), (h, "sms", "sent")]
