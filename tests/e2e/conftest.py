@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from hotline.demo import demo_sip_passwords
+from tests.e2e.zh import COUNT_FETCHES
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
@@ -216,6 +217,7 @@ def new_page(browser: Any, server: str) -> Iterator[Callable[[], Any]]:
             timezone_id="Asia/Shanghai",
         )
         ctx.set_default_timeout(10_000)
+        ctx.add_init_script(COUNT_FETCHES)  # for tests.e2e.zh.settled_text
         contexts.append(ctx)
         return ctx.new_page()
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import DEMO_USERS, login
+from tests.e2e.zh import COUNT_FETCHES
 from tests.e2e.zh import scan as _scan
 
 pytestmark = pytest.mark.slow
@@ -66,6 +67,7 @@ def test_every_page_of_every_role_is_in_chinese(browser: Any, server: str) -> No
             timezone_id="Asia/Shanghai",
         )
         ctx.set_default_timeout(10_000)
+        ctx.add_init_script(COUNT_FETCHES)
         page = ctx.new_page()
         try:
             login(page, user)

@@ -9,6 +9,7 @@ Cells that legitimately show a code (the 编码 column, a prompt's file name) ca
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 NAMESPACES = (
@@ -83,9 +84,38 @@ def context(text: str, word: str) -> str:
     return f"{word} «{text[max(0, i - 30) : i + len(word) + 30]}»".replace("\n", " ")
 
 
-def scan(page: Any, where: str, report: dict[str, list[str]]) -> None:
+# Installed in every e2e browser context (tests/e2e/conftest.py): counts the page's fetches in flight.
+COUNT_FETCHES = """(() => {
+  let inflight = 0;
+  const fetch = window.fetch;
+  window.fetch = (...args) => {
+    inflight++;
+    return fetch.apply(window, args).finally(() => { inflight--; });
+  };
+  Object.defineProperty(window, '__inflight', { get: () => inflight });
+})()"""
+
+
+def settled_text(page: Any, quiet_ms: int = 250, most_s: float = 15) -> str:
+    """The page's visible text once no fetch is in flight and the text stayed the same for
+    `quiet_ms`. Playwright's "networkidle" alone is not enough: it resolves at once when the
+    navigation's idle moment has passed, and on a busy CPU that moment can come before the route's
+    component has even asked for its data (the recordings list then showed queue codes that its
+    labels, still loading, replace). A page that never stops changing (a clock) is read after `most_s`."""
     page.wait_for_load_state("networkidle")
-    text = page.evaluate(VISIBLE_TEXT)
+    deadline = time.monotonic() + most_s
+    last: str | None = None
+    while True:
+        text: str = page.evaluate(VISIBLE_TEXT)
+        idle = page.evaluate("() => (window.__inflight || 0) === 0")
+        if (idle and text == last) or time.monotonic() > deadline:
+            return text
+        last = text if idle else None
+        page.wait_for_timeout(quiet_ms)
+
+
+def scan(page: Any, where: str, report: dict[str, list[str]]) -> None:
+    text = settled_text(page)
     found = problems(text)
     if found:
         report[where] = [context(text, word) for word in found]
