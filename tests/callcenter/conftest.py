@@ -20,7 +20,7 @@ def make_rig(sqlite_db: Database, tmp_path: Path) -> Iterator[Callable[..., Rig]
     rigs: list[Rig] = []
 
     def make(**queue_overrides: Any) -> Rig:
-        rig = Rig(sqlite_db, tmp_path, rtp_block(500), **queue_overrides)
+        rig = Rig(sqlite_db, tmp_path, rtp_block(), **queue_overrides)
         rigs.append(rig)
         return rig
 

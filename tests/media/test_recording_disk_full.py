@@ -4,7 +4,6 @@ ghost call is left in the engine. The recordings folder is a real 256 KiB tmpfs,
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hotline.sip.leg import Leg
+from tests.parallel import rtp_block
 from tests.sip.harness import TRUNK_IP, EngineThread
 from tests.sip.rawsip import options, udp_exchange
 from tests.sip.rawua import RawUa, engine_rtp_port, new_branch
@@ -24,7 +24,7 @@ AUDIO = bytes([0x55]) * 160
 @pytest.fixture
 def engine_on_small_disk(tmp_path: Path) -> Iterator[tuple[EngineThread, Path]]:
     with small_tmpfs(tmp_path / "disk", "256k") as disk:
-        et = EngineThread(disk, 42000 + random.randrange(0, 20) * 200)
+        et = EngineThread(disk, rtp_block())
         et.start()
         try:
             yield et, disk

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from hotline.sip.leg import Leg
+from tests.parallel import rtp_block
 from tests.sip.harness import EngineThread, Sipp, free_port
 from tests.sip.rawsip import options
 
@@ -87,7 +88,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def test_hold_through_kamailio(tmp_path: Path) -> None:
-    et = EngineThread(tmp_path, 46000, trunk_peers=[PROXY_IP])
+    et = EngineThread(tmp_path, rtp_block(), trunk_peers=[PROXY_IP])
     engine = et.start()
     kport = free_port(PROXY_IP)
     kam = start_kamailio(tmp_path, kport, et.port)

@@ -10,7 +10,6 @@ offer is refused before answering.
 from __future__ import annotations
 
 import itertools
-import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from prometheus_client import generate_latest
 from hotline.sip.leg import Leg
 from hotline.sip.message import SipResponse, parse_via
 from hotline.sip.sdp import parse_sdp
+from tests.parallel import rtp_block
 from tests.sip.harness import PASSWORDS, PHONE_IP, TRUNK_IP, EngineThread
 from tests.sip.rawua import Dialog, RawUa, engine_rtp_port, udp_socket
 from tests.sip_raw import register
@@ -151,7 +151,7 @@ def test_spoofed_rtp_neither_takes_nor_injects_audio(engine_thread: EngineThread
 def test_new_ssrc_keeps_the_call_alive(tmp_path: Path) -> None:
     """A new stream restarting its numbering 1500 behind (re-INVITE, phone switching source) used to
     be dropped as "too late" for 30 s, and the call ended by rtp_timeout while audio flowed."""
-    et = EngineThread(tmp_path, random.randrange(30, 59) * 1000, rtp_timeout_seconds=1.5)
+    et = EngineThread(tmp_path, rtp_block(), rtp_timeout_seconds=1.5)
     et.start()
     try:
         gen = bridged_call(et)

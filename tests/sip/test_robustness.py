@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hotline.sip.message import SipResponse, parse_message
+from tests.parallel import rtp_block
 from tests.sip.harness import TRUNK_IP, EngineThread
 from tests.sip.rawsip import options, udp_exchange
 
@@ -83,7 +84,7 @@ def test_tcp_content_length_framing(engine_thread: EngineThread) -> None:
 
 
 def test_rate_limit_per_source(tmp_path: Path) -> None:
-    et = EngineThread(tmp_path, 42000, rate_limit_per_second=20)
+    et = EngineThread(tmp_path, rtp_block(), rate_limit_per_second=20)
     et.start()
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:

@@ -10,6 +10,7 @@ import pytest
 
 from hotline.media import g711
 from hotline.sip.leg import Leg
+from tests.parallel import rtp_block
 from tests.sip.harness import TRUNK_IP, EngineThread, Sipp, free_port
 from tests.sip.test_sipp_calls import phone, trunk_call
 
@@ -63,7 +64,7 @@ def test_trunk_call_over_tcp(engine_thread: EngineThread) -> None:
 
 
 def test_dead_rtp_ends_call(tmp_path: Path) -> None:
-    et = EngineThread(tmp_path, 44000, rtp_timeout_seconds=1.5)
+    et = EngineThread(tmp_path, rtp_block(), rtp_timeout_seconds=1.5)
     engine = et.start()
     try:
 

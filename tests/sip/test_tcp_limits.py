@@ -8,7 +8,6 @@ deadline) instead of for minutes.
 
 from __future__ import annotations
 
-import random
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +17,7 @@ import pytest
 
 from hotline.sip.auth import client_authorization
 from hotline.sip.message import SipResponse, parse_message
+from tests.parallel import rtp_block
 from tests.sip.harness import PASSWORDS, EngineThread
 from tests.sip_raw import request
 
@@ -29,7 +29,7 @@ FLOOD_IP, PHONE_IP = "127.0.0.21", "127.0.0.22"
 def engine(tmp_path: Path) -> Iterator[EngineThread]:
     et = EngineThread(
         tmp_path,
-        40000 + random.randrange(0, 20) * 500,
+        rtp_block(),
         tcp_idle_seconds=1.5,
         tcp_message_seconds=1.0,
         tcp_max_per_ip=8,
