@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from hotline.events import BusEvent
+from hotline.events import BusEvent, catalogue
 from hotline.store.db import after_commit
 
 if TYPE_CHECKING:
@@ -151,6 +151,10 @@ class InProcessBus:
 
     def subscribe(self, pattern: Pattern, handler: Handler) -> Callable[[], None]:
         """Call `handler` for each event whose topic matches (an event type, or a pattern)."""
+        if isinstance(pattern, str) and not any(c in pattern for c in "*?[") and pattern not in catalogue():
+            # A plug-in outside hotline/ (which tests/events does not scan) naming a topic that
+            # does not exist, or no longer does, would otherwise wait in silence.
+            log.warning("subscribed to %r, which no catalogued event has (see docs/events.md)", pattern)
         entry = (pattern_of(pattern), handler, _running_loop())
         self._handlers.append(entry)
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import operator
-import pkgutil
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 # Past participles that do not end in -ed (kept short on purpose: prefer a regular verb).
@@ -97,13 +97,8 @@ def catalogue() -> dict[str, type[BusEvent]]:
     """Every topic -> its event type, with every domain's `topics.py` imported (sorted by topic)."""
     import hotline
 
-    for mod in pkgutil.iter_modules(hotline.__path__):
-        if not mod.ispkg:
-            continue
-        name = f"hotline.{mod.name}.topics"
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+    for root in hotline.__path__:
+        # Only packages that have a topics.py: importing the others would load them for nothing.
+        for path in sorted(Path(root).glob("*/topics.py")):
+            importlib.import_module(f"hotline.{path.parent.name}.topics")
     return dict(sorted(_CATALOGUE.items()))

@@ -7,6 +7,8 @@ import asyncio
 import threading
 from typing import Any
 
+import pytest
+
 from hotline.bus import Event, InProcessBus
 from hotline.calls.topics import CdrWritten
 
@@ -78,3 +80,13 @@ def test_a_closed_loop_hears_nothing_and_breaks_nothing() -> None:
     asyncio.run(subscribe())  # that loop is closed now; its part never unsubscribed
     event = bus.publish(CdrWritten(call_id="late", outcome="answered"))
     assert event.topic == "cdr.written" and seen == []
+
+
+def test_subscribing_to_a_topic_nobody_publishes_is_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    bus = InProcessBus()
+    bus.subscribe("leg.hangup", lambda e: None)  # the name before the catalogue: now leg.ended
+    bus.subscribe("leg.ended", lambda e: None)
+    bus.subscribe("leg.*", lambda e: None)
+    assert [r.getMessage() for r in caplog.records if r.name == "hotline.bus"] == [
+        "subscribed to 'leg.hangup', which no catalogued event has (see docs/events.md)"
+    ]
