@@ -220,10 +220,15 @@ def test_call_events_become_marks_with_offsets_from_the_recording_start(
         at("supervisor_whisper")
         await center.supervise(sup, a1, "whisper")
         await asyncio.sleep(0.2)
-        # what the work-order side publishes for an order opened on this call (from a web thread)
-        at("work_order")
+        # what the work-order side publishes for an order opened on this call (from a web thread):
+        # the mark is where the order was created, however late the thread or the loop gets to it
         order = WorkOrderCreated(id=1, number="GD20261125-0007", channel="phone", call_ids=[caller.call.id])
-        await asyncio.to_thread(center.bus.publish, order)
+
+        def create_order() -> None:
+            at("work_order")
+            center.bus.publish(order)
+
+        await asyncio.to_thread(create_order)
         await asyncio.sleep(0.2)
         center.login(a2)
         center.not_ready(a1, "notes")  # applied after this call: the queue call goes to a2
