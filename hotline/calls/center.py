@@ -39,7 +39,7 @@ from hotline.calls.offers import Offers
 from hotline.calls.pending import PendingCallbacks
 from hotline.calls.records import Records
 from hotline.calls.routing import IvrRunner
-from hotline.calls.telephony import EnginePort
+from hotline.calls.telephony import EnginePort, LegPort
 from hotline.calls.topics import AgentScreenPopped
 from hotline.calls.waiting import ANNOUNCE_SECONDS, WaitingRoom
 from hotline.calls.writer import Writer
@@ -254,7 +254,7 @@ class CallCenter(CallControl):
             if ctx is not None:
                 self.run_hooks(CallHookPoint.AGENT_CONNECTED, ctx)
 
-    def keep_caller_after_agent(self, live: LiveCall, agent_leg: Any) -> None:
+    def keep_caller_after_agent(self, live: LiveCall, agent_leg: LegPort) -> None:
         """With AGENT_LEG_ENDED hooks registered, the caller is not hung up with the bridge when
         this agent's leg ends first: the engine hands that hang-up to `_after_agent` instead."""
         caller = live.caller_leg

@@ -27,7 +27,7 @@ from hotline.calls import cdr
 from hotline.calls.host import CallbacksPart, IvrPart, OffersPart, WaitingPart
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import CallAction, CallState, LiveCall
-from hotline.calls.telephony import EnginePort
+from hotline.calls.telephony import EnginePort, LegPort
 from hotline.calls.topics import AgentNotified
 from hotline.calls.views import OUTBOUND_PREFIX, CallViews
 from hotline.calls.writer import Writer
@@ -298,7 +298,7 @@ class CallControl(CallViews):
         self.spawn(self._outbound(agent_id, call_id, agent_leg, number))
         return {"call_id": call_id}
 
-    async def _outbound(self, agent_id: int, call_id: str, agent_leg: Any, number: str) -> None:
+    async def _outbound(self, agent_id: int, call_id: str, agent_leg: LegPort, number: str) -> None:
         if not await agent_leg.wait_answered(30):
             self.bus.publish(AgentNotified(agent_id=agent_id, kind="phone_no_answer", number=number))
             await agent_leg.hangup("no_answer")
@@ -416,7 +416,7 @@ class CallControl(CallViews):
         if live is None:
             raise NotFound(f"no call {call_id} in progress", f"没有进行中的通话 {call_id}")
         live.outcome = "force_hangup"
-        if live.call is None or not any(leg.is_active for leg in live.call.legs):
+        if not any(leg.is_active for leg in live.call.legs):
             self.callbacks.end_without_legs(live, "force_hangup")  # a callback still owed: nobody on the line
             return {"call_id": call_id}
         await live.call.hangup("supervisor_hangup")

@@ -6,11 +6,15 @@ a call only moves through `LiveCall.move(action)`, and a move the table does not
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
+from hotline.calls.telephony import CallPort, LegPort
+from hotline.errors import Conflict
 from hotline.ivr.interpreter import CallerFacts
 from hotline.statetable import StateTable
 
@@ -65,18 +69,55 @@ TRANSITIONS: dict[tuple[CallState, CallAction], CallState] = {
 TABLE: StateTable[CallState, CallAction] = StateTable("call", TRANSITIONS, what_zh="通话")
 
 
+class NotDialled:
+    """Stands in `LiveCall.call` for a callback restored at start, before it is dialled: it has no
+    legs and nothing to hang up; anything that needs the engine's call is refused (409)."""
+
+    id = ""
+    legs: Sequence[Any] = ()
+    hangup_bridged_peer = True
+    end_with_caller = True
+
+    def _refuse(self) -> NoReturn:
+        raise Conflict("the callback has not been dialled yet", "回拨尚未拨出")
+
+    def bridge(self, a: Any, b: Any) -> None:
+        self._refuse()
+
+    def unbridge(self, leg: Any) -> None:
+        self._refuse()
+
+    def record(self, path: Path | None = None, metadata: dict[str, Any] | None = None) -> Path:
+        self._refuse()
+
+    def join(self, leg: Any, role: str = "third", mode: str = "full") -> None:
+        self._refuse()
+
+    def set_mode(self, leg: Any, mode: str) -> None:
+        self._refuse()
+
+    def on_peer_hangup(self, leg: Any, then: Callable[[Any], Coroutine[Any, Any, Any]]) -> None:
+        self._refuse()
+
+    async def hangup(self, cause: str = "normal") -> None:
+        return None  # nobody is on the line
+
+
+NOT_DIALLED = NotDialled()
+
+
 @dataclass
 class LiveCall:
     uuid: str  # the engine's call id, also the CDR's uuid
-    call: Any  # the engine's Call
-    caller_leg: Any | None
+    call: CallPort  # the engine's call (`NOT_DIALLED`: a callback restored at start)
+    caller_leg: LegPort | None
     caller_number: str
     facts: CallerFacts
     state: CallState = CallState.ivr  # moved only by `move`
     queue: str | None = None
     priority: int = 0
     agent_id: int | None = None
-    agent_leg: Any | None = None
+    agent_leg: LegPort | None = None
     # agent -> what rings them for this call: the offer until its INVITEs are out, then their legs
     ringing: dict[int, Any] = field(default_factory=dict)
     ringing_callback: dict[int, bool] = field(default_factory=dict)  # agent -> offer is a callback
@@ -85,14 +126,14 @@ class LiveCall:
     emergency_legs: dict[str, str] = field(default_factory=dict)
     emergency_ack: str | None = None  # the supervisor who acknowledged the alert
     started: float = 0.0  # monotonic start, for how long an alert has been up
-    consult_leg: Any | None = None  # attended transfer / conference third party
-    supervisors: dict[int, Any] = field(default_factory=dict)
+    consult_leg: LegPort | None = None  # attended transfer / conference third party
+    supervisors: dict[int, LegPort] = field(default_factory=dict)
     supervisor_modes: dict[int, str] = field(default_factory=dict)  # supervisor -> listen|whisper|barge
     ivr_path: list[dict[str, Any]] = field(default_factory=list)  # steps, appended as taken
     ivr_vars: dict[str, str] = field(default_factory=dict)
     outcome: str | None = None
     callback_number: str | None = None
-    external_legs: list[Any] = field(default_factory=list)
+    external_legs: list[LegPort] = field(default_factory=list)
     recording: str | None = None
     queued_at: datetime | None = None
     answered_at: datetime | None = None  # by an agent, a callback's callee or the emergency fan-out

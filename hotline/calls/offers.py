@@ -23,7 +23,7 @@ from hotline.acd.states import AgentState
 from hotline.calls import cdr
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, LiveCall
-from hotline.calls.telephony import EnginePort
+from hotline.calls.telephony import EnginePort, LegPort
 from hotline.calls.writer import Writer
 from hotline.errors import Conflict, HotlineError
 from hotline.store.base import utcnow
@@ -63,7 +63,7 @@ class Ringing:
     softphone at once): the first to answer wins, the others are CANCELled. Stands in
     ``LiveCall.ringing`` like one leg (``is_active``, ``hangup``)."""
 
-    def __init__(self, legs: list[Any]) -> None:
+    def __init__(self, legs: list[LegPort]) -> None:
         self.legs = legs
 
     @property
@@ -75,7 +75,7 @@ class Ringing:
             if leg.is_active:
                 await leg.hangup(cause)
 
-    async def first_answered(self, timeout: float) -> Any | None:
+    async def first_answered(self, timeout: float) -> LegPort | None:
         """The phone that answered first (the others are cancelled), or None: nobody answered
         within `timeout`, or every INVITE ended (declined, withdrawn)."""
         waits = {asyncio.ensure_future(leg.wait_answered(timeout)): leg for leg in self.legs}
@@ -134,7 +134,7 @@ class Offers:
         headers: tuple[tuple[str, str], ...] = (),
         call: Any = None,
         binding: Any = None,
-    ) -> Any:
+    ) -> LegPort:
         """INVITE the agent's phone for this offer: on the caller's call, or (a callback) on a new
         one; `binding` picks one of the extension's registered contacts (else the newest)."""
         return await self.engine.originate(
@@ -150,7 +150,7 @@ class Offers:
         contacts = list(self.engine.contacts(self.acd.agents[agent_id].extension or ""))
         if len(contacts) <= 1:
             return Ringing([await self._call_agent(live, agent_id, callback)])
-        legs: list[Any] = []
+        legs: list[LegPort] = []
         for binding in contacts:
             call = legs[0].call if legs else None  # a callback's phones share its new call
             try:
@@ -274,7 +274,7 @@ class Offers:
             with contextlib.suppress(HotlineError):
                 self.center.apply(self.acd.no_answer(agent_id, live.uuid, self.clock()))
 
-    def _connected(self, live: LiveCall, agent_id: int, leg: Any) -> None:
+    def _connected(self, live: LiveCall, agent_id: int, leg: LegPort) -> None:
         now = self.clock()
         try:
             live.check(CallAction.connect)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hotline.acd.engine import Acd
 from hotline.calls import cdr
 from hotline.calls.host import CenterPort
-from hotline.calls.live import CallState, LiveCall
+from hotline.calls.live import NOT_DIALLED, CallState, LiveCall
 from hotline.calls.models import PendingCallback
 from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
@@ -120,7 +120,9 @@ class PendingCallbacks:
                 self.writer.submit(gone)
                 continue
             facts = CallerFacts(row.caller_number, caller_id=row.caller_id)
-            live = LiveCall(row.call_uuid, None, None, row.caller_number, facts, state=CallState.queued)
+            live = LiveCall(
+                row.call_uuid, NOT_DIALLED, None, row.caller_number, facts, state=CallState.queued
+            )
             live.queue, live.priority, live.callback_number = row.queue, row.priority, row.callback_number
             live.outcome, live.queued_at = "callback", row.enqueued_at
             self.live[row.call_uuid] = live

@@ -31,7 +31,7 @@ from hotline.calls.facts import environment
 from hotline.calls.hooks import CallHookPoint, CallHooks
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, LiveCall
-from hotline.calls.telephony import EnginePort
+from hotline.calls.telephony import EnginePort, LegPort
 from hotline.calls.topics import (
     EmergencyConnected,
     EmergencyLegChanged,
@@ -68,14 +68,18 @@ class IvrRunner:
 
     # --- inbound ------------------------------------------------------------------------------
 
-    async def inbound(self, leg: Any) -> None:
+    async def inbound(self, leg: LegPort) -> None:
         uuid, leg_id, number = leg.call.id, leg.id, leg.caller
         # The call is known (and its CDR opened) before the first await: a caller who cancels
         # while the flow is looked up (1-5 ms after the INVITE) then ends through the ordinary
         # hang-up path, with a final CDR, instead of leaving a call nobody will ever end.
         live = LiveCall(uuid, leg.call, leg, number, CallerFacts(number))
         self.live[uuid] = live
-        fields = {"direction": "inbound", "caller_number": number, "callee_number": leg.dialed}
+        fields: dict[str, Any] = {
+            "direction": "inbound",
+            "caller_number": number,
+            "callee_number": leg.dialed,
+        }
         fields["started_at"] = utcnow()
 
         def opened(s: Session) -> None:
@@ -144,7 +148,7 @@ class IvrRunner:
             return flow, environment(s, caller, open_orders=self.center.open_work_orders)
 
     async def _walk(
-        self, leg: Any, flow: Flow, env: Any, start: str | None = None, path: list[Any] | None = None
+        self, leg: LegPort, flow: Flow, env: Any, start: str | None = None, path: list[Any] | None = None
     ) -> Outcome:
         """Drive the interpreter with the leg's prompts and digits; steps go into `path` as they
         are taken (the CDR of a caller who hangs up in the IVR shows where they got)."""
@@ -172,7 +176,7 @@ class IvrRunner:
             return outcome
         return Outcome("hangup", "", reason="caller_left", path=path)
 
-    async def play(self, leg: Any, prompt: str, wait: bool) -> None:
+    async def play(self, leg: LegPort, prompt: str, wait: bool) -> None:
         try:
             await leg.play(prompt, wait=wait)
         except FileNotFoundError:
@@ -201,7 +205,7 @@ class IvrRunner:
             if live.caller_leg is not None:
                 await live.caller_leg.hangup("normal")
 
-    async def connect_external(self, live: LiveCall, target: str) -> Any:
+    async def connect_external(self, live: LiveCall, target: str) -> LegPort | None:
         try:
             leg = await self.engine.originate(
                 target, call=live.call, caller_id=live.caller_number or "hotline"

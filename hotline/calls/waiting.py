@@ -15,7 +15,6 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +24,7 @@ from hotline.bus import Bus
 from hotline.calls import cdr
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, CallState, LiveCall
-from hotline.calls.telephony import EnginePort
+from hotline.calls.telephony import EnginePort, LegPort
 from hotline.calls.topics import QueuePositionAnnounced
 from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
@@ -97,14 +96,14 @@ class WaitingRoom:
             self.center.spawn(self._resume_music(leg))
             self._start_waiting_room(live)
 
-    async def _resume_music(self, leg: Any) -> None:
+    async def _resume_music(self, leg: LegPort) -> None:
         with contextlib.suppress(FileNotFoundError):
             await leg.play_moh()
 
-    def _still_waiting(self, live: LiveCall, leg: Any) -> bool:
+    def _still_waiting(self, live: LiveCall, leg: LegPort) -> bool:
         return live.state == "queued" and live.callback_number is None and leg.is_active
 
-    async def _waiting_room(self, live: LiveCall, leg: Any) -> None:
+    async def _waiting_room(self, live: LiveCall, leg: LegPort) -> None:
         """While the caller waits: tell them their place and wait (`position_prompts`,
         `wait-minutes-M`), keep the music on, and let them press 1 to be called back instead,
         keeping their place. Every await is followed by a state check: an agent may have answered
@@ -195,7 +194,7 @@ class WaitingRoom:
         with contextlib.suppress(HotlineError):
             self.center.apply(self.acd.callback_failed(live.uuid, self.clock(), reason="no_route"))
 
-    async def connect_callback(self, live: LiveCall, agent_id: int, agent_leg: Any) -> None:
+    async def connect_callback(self, live: LiveCall, agent_id: int, agent_leg: LegPort) -> None:
         """The agent answered a callback offer: now ring the caller and bridge them."""
         now = self.clock()
         try:
@@ -206,7 +205,7 @@ class WaitingRoom:
         number = live.callback_number or live.caller_number
         live.call, live.agent_leg, live.agent_id = agent_leg.call, agent_leg, agent_id
         reason: str | None = None
-        callee: Any = None
+        callee: LegPort | None = None
         ok = False
         if not self.center.callback_allowed(live, number):
             reason = "refused"  # by the dial plan: retrying cannot help either
@@ -216,7 +215,7 @@ class WaitingRoom:
                 ok = await callee.wait_answered(30)
             except (LookupError, OSError):
                 reason = "no_route"
-        if not ok or not agent_leg.is_active:
+        if callee is None or not ok or not agent_leg.is_active:
             if callee is not None and callee.is_active:
                 await callee.hangup("no_answer")
             self.center.apply(self.acd.callback_failed(live.uuid, self.clock(), reason=reason))

@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from hotline.calls.live import TABLE, TRANSITIONS, CallAction, CallState, LiveCall
+from hotline.calls.live import NOT_DIALLED, TABLE, TRANSITIONS, CallAction, CallState, LiveCall
 from hotline.errors import Conflict
 from hotline.ivr.interpreter import CallerFacts
 
@@ -44,7 +44,7 @@ def test_the_table_is_exactly_the_expected_one() -> None:
 
 @pytest.mark.parametrize(("state", "action"), list(itertools.product(CallState, CallAction)))
 def test_every_state_and_action(state: CallState, action: CallAction) -> None:
-    live = LiveCall("c1", None, None, "138", CallerFacts("138"), state=state)
+    live = LiveCall("c1", NOT_DIALLED, None, "138", CallerFacts("138"), state=state)
     expected = EXPECTED.get((state.value, action.value))
     if expected is None:
         with pytest.raises(Conflict) as refused:
