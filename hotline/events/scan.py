@@ -5,9 +5,10 @@ or `publish_on_commit(session, event)`, where `event` must be built right there 
 same function) by a catalogued type or by a factory function of a `topics.py` module; anything
 else (a topic string, a dict, an event from nowhere) is a problem the catalogue test reports. A
 subscriber is a `subscribe`/`queue` call naming an event type or a topic pattern, a plug-in's
-`subscriptions` returning (type or pattern, handler) pairs, or a module that reads
-`SomeEvent.TOPIC` (the live socket's topic sets). The console's listeners are the topics
-quoted in `frontend/src`. `hotline.events.doc` turns this into docs/events.md.
+`subscriptions` returning (type or pattern, handler) pairs, or a module that names an event type
+without building it (`SomeEvent.TOPIC` in the live socket's topic sets, a tuple of types). The
+console's listeners are the topics quoted in `frontend/src`. `hotline.events.doc` turns this into
+docs/events.md.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class _Walker(ast.NodeVisitor):
     def __init__(self, where: str, sites: Sites, makers: dict[str, set[str]], topics: list[str]) -> None:
         self.where, self.sites, self.makers, self.topics = where, sites, makers, topics
         self.scopes: list[dict[str, set[str]]] = [{}]
+        self.called: set[int] = set()  # ids of the nodes called (constructors: publishers' side)
+        self.classes = {name for name, topics in makers.items() if name[:1].isupper()}
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         bound: dict[str, set[str]] = {}
@@ -133,6 +136,7 @@ class _Walker(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
+        self.called.add(id(func))
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         if name == "publish_on_commit":
             self._published(node, node.args[1] if len(node.args) > 1 else None)
@@ -149,9 +153,16 @@ class _Walker(ast.NodeVisitor):
     def _subscribes(func: ast.expr) -> bool:
         return isinstance(func, ast.Attribute) and func.attr in ("subscribe", "queue") and _is_bus(func.value)
 
+    def visit_Name(self, node: ast.Name) -> None:
+        # An event type named but not built here (a plug-in's tuple of types it subscribes to, an
+        # isinstance check): this module reads that event.
+        if node.id in self.classes and id(node) not in self.called and isinstance(node.ctx, ast.Load):
+            for topic in self.makers[node.id]:
+                self.sites.subscribers[topic].add(self.where)
+
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if node.attr == "TOPIC" and isinstance(node.value, ast.Name):
-            for topic in self.makers.get(node.value.id, ()):
+        if node.attr in self.classes and id(node) not in self.called:  # `topics.WorkOrderDispatched`
+            for topic in self.makers[node.attr]:
                 self.sites.subscribers[topic].add(self.where)
         self.generic_visit(node)
 

@@ -55,7 +55,10 @@ def test_the_scanner_catches_strings_dicts_and_events_from_nowhere(tmp_path: Pat
         "    self.engine.bus.publish(thing)\n"
         "    publish_on_commit(session, {'topic': 'x'})\n"
         "    bus.subscribe('call.nwe', print)\n"
+        "HEARD = (topics.CallEnded,)  # a plug-in's types to subscribe to\n"
     )
     sites = scan(tmp_path)
     assert [p.split(":")[1] for p in sites.problems] == ["7", "8", "9", "10", "11"]
     assert sites.publishers["cdr.written"] == {"hotline/toy/service.py"}
+    assert "hotline/toy/service.py" in sites.subscribers["call.ended"]
+    assert "hotline/toy/service.py" not in sites.subscribers["cdr.written"]  # built, not read
