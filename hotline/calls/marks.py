@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -91,12 +90,10 @@ class MarkBook:
 
     # --- where a call is in its recording -----------------------------------------------------
 
-    def offset(self, call_id: str, at: float | None = None) -> float | None:
-        """Seconds into the recording of engine call `call_id` now (or at clock time `at`), None
-        when it is not recorded."""
+    def offset(self, call_id: str) -> float | None:
+        """Seconds into the recording of engine call `call_id`, None when it is not recorded."""
         start = self._started.get(call_id)
-        now = self.clock() if at is None else at
-        return None if start is None else round(max(0.0, now - start), 3)
+        return None if start is None else round(max(0.0, self.clock() - start), 3)
 
     def _live(self, uuid: str) -> LiveCall | None:
         """The call in progress with CDR uuid `uuid` (engine ids key `host.live`)."""
@@ -115,18 +112,10 @@ class MarkBook:
             raise Conflict("the call is not being recorded yet", "通话尚未开始录音")
         return {"call_id": live.uuid, "offset_seconds": offset, "agent_id": live.agent_id}
 
-    def mark(
-        self,
-        call_id: str,
-        kind: str,
-        label: str | None = None,
-        agent_id: int | None = None,
-        at: float | None = None,
-    ) -> bool:
-        """Queue a mark on engine call `call_id` at the current position (or at clock time `at`);
-        False if not recorded."""
+    def mark(self, call_id: str, kind: str, label: str | None = None, agent_id: int | None = None) -> bool:
+        """Queue a mark on engine call `call_id` at the current position; False if not recorded."""
         live = self.host.live.get(call_id)
-        offset = self.offset(call_id, at)
+        offset = self.offset(call_id)
         if live is None or offset is None:
             return False
         row = {
@@ -212,14 +201,11 @@ class MarkBook:
         """A work order opened from calls in progress ("call_ids": CDR uuids in the event)."""
         ids = event.data.get("call_ids") or ([event.data["call_id"]] if event.data.get("call_id") else [])
         number = str(event.data.get("number") or event.data.get("id") or "")
-        # Published by a web request's worker thread: the bus delivers it on our loop, maybe a
-        # while later; the mark is where the order was created (the event's publish time).
-        late = max(0.0, (datetime.now(UTC) - event.at).total_seconds())
-        at = self.clock() - late
+        # Published by a web request's worker thread: the bus delivers it on our loop.
         for uuid in (str(i) for i in ids):
             live = self._live(uuid)
             if live is not None:
-                self.mark(live.call.id, "work_order", number, live.agent_id, at=at)
+                self.mark(live.call.id, "work_order", number, live.agent_id)
 
 
 # --- the database side ----------------------------------------------------------------------------
