@@ -209,7 +209,7 @@ def test_new_call_follows_published_flow(new_page: Callable[[], Any], server: st
                 cdr = sup.request.get(f"/api/calls/cdrs/{ended[0]['id']}").json()
                 break
             sup.wait_for_timeout(300)
-        assert cdr is not None, "no CDR for the call"
+        assert cdr is not None, f"no CDR for the call; SIPp said:\n{call.output[-1500:]}"
         walked = [step["node"] for step in cdr["ivr_path"].get("steps", [])]
         assert walked == expected, (walked, expected, call.output[-500:])
         if sim["outcome"]["kind"] == "enqueue":
