@@ -37,6 +37,11 @@ class SipSettings(BaseModel):
     # Digest credentials the carrier asks of our outbound calls (empty: none).
     trunk_user: str = ""
     trunk_password: str = ""
+    # Trunk failover: an outbound INVITE that has had no answer beyond "100 Trying" this long goes
+    # to the next trunk (as do 503, 408 and other carrier 5xx answers); a trunk is marked down
+    # after this many carrier failures in a row.
+    trunk_failover_seconds: float = 6.0
+    trunk_down_after: int = 3
     # Seconds between OPTIONS pings to registered phones (0: never unregister silent phones).
     qualify_seconds: float = 30.0
     rate_limit_per_second: int = 500

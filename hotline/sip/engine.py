@@ -57,6 +57,7 @@ from hotline.sip.sdp import SdpError
 from hotline.sip.topics import SipRegistered
 from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer
 from hotline.sip.transport import Source, TcpLimits, Transports
+from hotline.sip.trunks import Trunk, TrunkBoard
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +97,13 @@ class TelephonyEngine:
         # Trunks: source IPs whose INVITEs need no digest, where external numbers go ("host:port"),
         # and the (username, password) the carrier expects when it challenges our outbound INVITEs.
         # Settings give the defaults; `configure_trunks` replaces them at run time (trunk admin).
+        # Outbound trunks are tried in order (`trunks.order()`): a carrier failure (503, 408, 5xx)
+        # or no answer within `trunk_failover_seconds` moves the call to the next one.
         self.trunk_peers: set[str] = set(self.sip.trunk_peers)
-        self.outbound_trunk = self.sip.outbound_trunk
-        self.trunk_credentials: tuple[str, str] | None = None
-        # Last OPTIONS check of the outbound trunk: {"status": int, "rtt_ms": float, "at": epoch}.
-        self.trunk_health: dict[str, dict[str, float | int]] = {}
+        self.trunks = TrunkBoard(bus, self.sip.trunk_down_after)
+        if self.sip.outbound_trunk:
+            self.trunks.configure([Trunk("settings", self.sip.outbound_trunk)])
+        self.trunk_failover_seconds = self.sip.trunk_failover_seconds
         # OPTIONS "qualify" of every registered contact; a phone that stops answering is dropped so
         # the call-center never routes calls to an agent whose phone is gone. 0 disables it.
         self.qualify_interval = 30.0
@@ -366,14 +369,29 @@ class TelephonyEngine:
     def qualify(self) -> None:
         qualify.qualify(self)
 
-    def configure_trunks(
-        self, peers: set[str], outbound_trunk: str, credentials: tuple[str, str] | None
-    ) -> None:
+    def configure_trunks(self, peers: set[str], outbound: Sequence[Trunk]) -> None:
         """Replace the trunk configuration; calls in progress keep their legs, new ones use this."""
         self.trunk_peers = set(peers)
-        self.outbound_trunk = outbound_trunk
-        self.trunk_credentials = credentials
-        self.trunk_health = {k: v for k, v in self.trunk_health.items() if k == outbound_trunk}
+        self.trunks.configure(list(outbound))
+
+    @property
+    def outbound_trunk(self) -> str:
+        """Where external numbers go first ("host:port"; "" when there is no outbound trunk)."""
+        first = self.trunks.first
+        return first.target if first is not None else ""
+
+    @property
+    def trunk_credentials(self) -> tuple[str, str] | None:
+        first = self.trunks.first
+        return first.credentials if first is not None else None
+
+    @trunk_credentials.setter
+    def trunk_credentials(self, credentials: tuple[str, str] | None) -> None:
+        """The first trunk's digest pair (the settings' trunk, for the engine run alone)."""
+        first = self.trunks.first
+        if first is not None:
+            rest = list(self.trunks.trunks[1:])
+            self.trunks.configure([Trunk(first.name, first.target, credentials), *rest])
 
     async def check_trunk(self, target: str, timeout: float = 4.0) -> dict[str, float | int]:
         """OPTIONS to a trunk ("host:port"): its status code (408 when silent) and round trip."""

@@ -257,9 +257,14 @@ class Leg:
 
     def _send_cancel(self) -> None:
         self._cancel_pending = False
-        if self.client_tx is None or self.client_tx.state not in ("calling", "proceeding"):
+        if self.client_tx is not None:
+            self.send_cancel(self.client_tx)
+
+    def send_cancel(self, tx: ClientTransaction) -> None:
+        """CANCEL the INVITE of ``tx`` (ours, still unanswered); a no-op once it has a final answer."""
+        if tx.state not in ("calling", "proceeding"):
             return
-        inv = self.client_tx.request
+        inv = tx.request
         cancel = SipRequest(method="CANCEL", uri=inv.uri)
         for name in ("Via", "Route"):
             for value in inv.get_all(name)[:1] if name == "Via" else inv.get_all(name):
@@ -268,7 +273,7 @@ class Leg:
             cancel.add(name, inv.get(name) or "")
         cancel.add("CSeq", f"{inv.cseq[0]} CANCEL")
         cancel.add("Max-Forwards", "70")
-        self.engine.tx.new_client(cancel, self.client_tx.dest, lambda r: None)
+        self.engine.tx.new_client(cancel, tx.dest, lambda r: None)
 
     # ---- media -----------------------------------------------------------------------------------
     def _on_rtp(self, pkt: RtpPacket) -> None:

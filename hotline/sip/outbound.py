@@ -1,15 +1,19 @@
 """Calls the engine originates: routing a target, the INVITE, and the dialog its responses make.
 
 ``originate`` turns a target - an extension (any of its registered contacts), a ``sip:`` URI or an
-external number for the outbound trunk - into an INVITE on a new leg; ``on_invite_response`` follows
+external number for the outbound trunks - into an INVITE on a new leg; ``on_invite_response`` follows
 the answers: provisional ones ring (early media from a 183), a carrier's 401/407 is answered once with
-the trunk credentials, a 2xx creates the dialog and is ACKed (again for every retransmitted 2xx), a
-failure ends the leg with the telling cause. The engine exposes these as methods; what they use of it
+that trunk's credentials, a 2xx creates the dialog and is ACKed (again for every retransmitted 2xx), a
+failure ends the leg with the telling cause. An external number goes through the trunks in order
+(`TrunkBoard.order`): a carrier failure (503, 408, 5xx) or no answer beyond "100 Trying" within
+``trunk_failover_seconds`` sends the same INVITE (new branch, CSeq + 1) to the next trunk, and each
+trunk's outcome counts towards its health. The engine exposes these as methods; what they use of it
 is the :class:`OutboundHost` protocol.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
@@ -21,12 +25,13 @@ from hotline.sip.auth import client_authorization
 from hotline.sip.b2bua import Call, CallHost
 from hotline.sip.dialog import Dialog, new_tag
 from hotline.sip.leg import Leg, LegCall, LegHost
-from hotline.sip.message import SipRequest, SipResponse, parse_name_addr, parse_uri
+from hotline.sip.message import SipRequest, SipResponse, parse_name_addr, parse_uri, parse_via
 from hotline.sip.registrar import Binding, Registrar
 from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp
-from hotline.sip.topics import LegOriginated, LegRingingStarted
-from hotline.sip.transaction import new_branch
+from hotline.sip.topics import LegOriginated, LegRerouted, LegRingingStarted
+from hotline.sip.transaction import ClientTransaction, new_branch
 from hotline.sip.transport import Source
+from hotline.sip.trunks import FAILOVER_STATUSES, Trunk, TrunkBoard, TrunkRoute
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +48,12 @@ STATUS_CAUSE[487] = "cancelled"
 
 
 class OutboundHost(LegHost, CallHost, Protocol):
-    """What originating calls uses of the engine: its address, registrar, trunk and dialog table."""
+    """What originating calls uses of the engine: its address, registrar, trunks and dialog table."""
 
     host: str
     registrar: Registrar
-    outbound_trunk: str
-    trunk_credentials: tuple[str, str] | None
+    trunks: TrunkBoard
+    trunk_failover_seconds: float
     dialogs: dict[tuple[str, str], Leg]
 
     @property
@@ -65,11 +70,16 @@ def resolve(engine: OutboundHost, target: str) -> tuple[Source, str, str]:
     bindings = engine.registrar.lookup(target)
     if bindings:
         return route_to_binding(engine.host, target, bindings[0])
-    if engine.outbound_trunk and target.lstrip("+").isdigit():
-        host, _, port = engine.outbound_trunk.partition(":")
-        trunk_uri = f"sip:{target}@{host}:{port or 5060}"
-        return Source("UDP", (host, int(port or 5060))), trunk_uri, trunk_uri
+    trunks = engine.trunks.order()
+    if trunks and target.lstrip("+").isdigit():
+        return trunk_route(trunks[0], target)
     raise LookupError(f"no route to {target!r}")
+
+
+def trunk_route(trunk: Trunk, number: str) -> tuple[Source, str, str]:
+    host, port = trunk.addr
+    uri = f"sip:{number}@{host}:{port}"
+    return Source("UDP", trunk.addr), uri, uri
 
 
 def route_to_binding(host: str, target: str, b: Binding) -> tuple[Source, str, str]:
@@ -115,8 +125,12 @@ async def originate(
     """
     if binding is None and not target.startswith(("sip:", "sips:")):
         binding = next(iter(engine.registrar.lookup(target)), None)  # as resolve() picks
+    route: TrunkRoute | None = None
     if binding is None:
         dest, ruri, to_uri = resolve(engine, target)
+        trunks = engine.trunks.order() if not target.startswith(("sip:", "sips:")) else []
+        if trunks and trunks[0].addr == dest.addr:
+            route = TrunkRoute(engine.trunks, target, trunks[0], trunks[1:])
     else:
         dest, ruri, to_uri = route_to_binding(engine.host, target, binding)
     if call is None:
@@ -142,13 +156,77 @@ async def originate(
         req.add(name, value)
     req.add("Content-Type", "application/sdp")
     req.body = leg.local_sdp()
-    leg.client_tx = engine.tx.new_client(req, dest, functools.partial(on_invite_response, engine, leg))
+    leg.client_tx = engine.tx.new_client(req, dest, functools.partial(on_invite_response, engine, leg, route))
+    if route is not None:
+        route.branch = leg.client_tx.branch
+        _arm_failover(engine, leg, route)
     engine.bus.publish(LegOriginated(**leg.info(), target=target))
     return leg
 
 
-def on_invite_response(engine: OutboundHost, leg: Leg, resp: SipResponse) -> None:
-    """Every response to ``leg``'s INVITE (and to its re-sent, authenticated copy)."""
+def _arm_failover(engine: OutboundHost, leg: Leg, route: TrunkRoute) -> None:
+    """No answer beyond "100 Trying" from this trunk within T: the next trunk (if any is left)."""
+    if route.left and engine.trunk_failover_seconds > 0:
+        loop = asyncio.get_running_loop()
+        route.timer = loop.call_later(engine.trunk_failover_seconds, _silent_trunk, engine, leg, route)
+
+
+def _silent_trunk(engine: OutboundHost, leg: Leg, route: TrunkRoute) -> None:
+    route.timer = None
+    tx = leg.client_tx
+    if tx is None or leg.state != "calling" or route.judged or leg._cancel_pending:
+        return
+    if tx.state == "calling":
+        tx.terminate()  # not even a 100: stop retransmitting (or a late carrier would ring twice)
+    else:
+        leg.send_cancel(tx)  # a 100 only; its late answers come back as stale ones
+    reroute(engine, leg, route, 408)
+
+
+def reroute(engine: OutboundHost, leg: Leg, route: TrunkRoute, status: int) -> None:
+    """Send the call's INVITE to the next trunk: same dialog identity, new branch, CSeq + 1."""
+    route.judge(False, f"status_{status}")
+    old_tx = leg.client_tx
+    assert old_tx is not None
+    previous = route.current
+    dest, ruri, to_uri = trunk_route(route.left[0], route.number)
+    old = old_tx.request
+    req = SipRequest(method="INVITE", uri=ruri)
+    for name, value in old.headers:
+        if name == "Via":
+            value = f"SIP/2.0/{dest.proto} {engine.via_host};branch={new_branch()};rport"
+        elif name == "CSeq":
+            value = f"{old.cseq[0] + 1} INVITE"
+        elif name == "To":
+            value = f"<{to_uri}>"
+        elif name in ("Authorization", "Proxy-Authorization"):
+            continue
+        req.headers.append((name, value))
+    req.body = old.body
+    leg._auth_tried, leg.early_media = False, False
+    callback = functools.partial(on_invite_response, engine, leg, route)
+    leg.client_tx = engine.tx.new_client(req, dest, callback)
+    trunk = route.advance(leg.client_tx.branch)
+    log.warning("leg %s: trunk %s answered %d, trying %s", leg.id, previous.name, status, trunk.name)
+    engine.bus.publish(
+        LegRerouted(**leg.info(), from_trunk=previous.name, to_trunk=trunk.name, status=status)
+    )
+    _arm_failover(engine, leg, route)
+
+
+def _stale(engine: OutboundHost, tx: ClientTransaction | None, resp: SipResponse) -> None:
+    """An answer from a trunk the call already left: a late 2xx is ACKed and hung up at once."""
+    if tx is None or not 200 <= resp.status < 300:
+        return
+    dialog = Dialog.from_uac(tx.request, resp, tx.dest, engine.via_host)
+    engine.transports.send(dialog.ack(tx.request.cseq[0]).to_bytes(), tx.dest)
+    engine.tx.new_client(dialog.request("BYE"), tx.dest, lambda r: None)
+
+
+def on_invite_response(engine: OutboundHost, leg: Leg, route: TrunkRoute | None, resp: SipResponse) -> None:
+    """Every response to ``leg``'s INVITE (and to its re-sent, authenticated or rerouted copy)."""
+    if route is not None and not _trunk_answer(engine, leg, route, resp):
+        return
     if resp.status < 200:
         if leg._cancel_pending and resp.status >= 100:
             leg._send_cancel()
@@ -173,21 +251,38 @@ def on_invite_response(engine: OutboundHost, leg: Leg, resp: SipResponse) -> Non
         return
     if resp.status in (401, 407) and not leg._auth_tried and leg.state != "ended":
         leg._auth_tried = True  # one attempt: a second challenge means wrong credentials
-        if retry_with_credentials(engine, leg, resp):
+        if retry_with_credentials(engine, leg, resp, route):
             return
     if leg.state != "ended":
         leg._finish(STATUS_CAUSE.get(resp.status, f"failed_{resp.status}"), status=resp.status)
 
 
-def retry_with_credentials(engine: OutboundHost, leg: Leg, resp: SipResponse) -> bool:
+def _trunk_answer(engine: OutboundHost, leg: Leg, route: TrunkRoute, resp: SipResponse) -> bool:
+    """Failover bookkeeping for a call through the trunks; False when the answer is dealt with here."""
+    tx = leg.client_tx
+    branch = parse_via(resp.get("Via") or "").branch
+    if tx is None or branch != route.branch:
+        _stale(engine, engine.tx.client.get((branch, "INVITE")), resp)
+        return False
+    if resp.status in (100, 401, 407):
+        return True  # says nothing about the carrier's health yet
+    if resp.status in FAILOVER_STATUSES and route.left and leg.state != "ended" and not leg._cancel_pending:
+        reroute(engine, leg, route, resp.status)
+        return False
+    route.stop_timer()
+    route.judge(resp.status not in FAILOVER_STATUSES, f"status_{resp.status}")
+    return True
+
+
+def retry_with_credentials(
+    engine: OutboundHost, leg: Leg, resp: SipResponse, route: TrunkRoute | None = None
+) -> bool:
     """Answer a trunk's 401/407 challenge to our INVITE once: same dialog identity, CSeq + 1."""
     tx = leg.client_tx
-    if tx is None or engine.trunk_credentials is None or not engine.outbound_trunk:
-        return False
     # Only the carrier gets the carrier's credentials: a registered phone (or anyone we call by
     # URI) that challenges our INVITE must not be able to collect a digest of them.
-    host, _, port = engine.outbound_trunk.partition(":")
-    if (tx.dest.addr[0], tx.dest.addr[1]) != (host, int(port or 5060)):
+    trunk = engine.trunks.find(tx.dest.addr) if tx is not None else None
+    if tx is None or trunk is None or trunk.credentials is None:
         return False
     proxy = resp.status == 407
     challenge = resp.get("Proxy-Authenticate" if proxy else "WWW-Authenticate")
@@ -203,11 +298,14 @@ def retry_with_credentials(engine: OutboundHost, leg: Leg, resp: SipResponse) ->
         elif name in ("Authorization", "Proxy-Authorization"):
             continue
         req.headers.append((name, value))
-    user, password = engine.trunk_credentials
+    user, password = trunk.credentials
     answer = client_authorization(challenge, "INVITE", old.uri, user, password)
     req.add("Proxy-Authorization" if proxy else "Authorization", answer)
     req.body = old.body
-    leg.client_tx = engine.tx.new_client(req, tx.dest, functools.partial(on_invite_response, engine, leg))
+    callback = functools.partial(on_invite_response, engine, leg, route)
+    leg.client_tx = engine.tx.new_client(req, tx.dest, callback)
+    if route is not None:
+        route.branch = leg.client_tx.branch
     return True
 
 

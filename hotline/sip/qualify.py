@@ -2,7 +2,8 @@
 
 ``qualify`` pings every registered contact with OPTIONS and drops the ones that stopped answering
 (408/503), so calls are never routed to a phone that is gone; ``check_trunk`` measures a trunk's
-answer and round trip for the administration screen. Above ``outbound`` (it reaches a contact the
+answer and round trip (and marks an outbound trunk down or up again, `TrunkBoard`) for the
+administration screen and the alerts. Above ``outbound`` (it reaches a contact the
 way an INVITE would) in the engine's one-way stack.
 """
 
@@ -24,6 +25,7 @@ from hotline.sip.registrar import Binding, Registrar
 from hotline.sip.topics import SipUnregistered
 from hotline.sip.transaction import TransactionLayer, new_branch
 from hotline.sip.transport import Source
+from hotline.sip.trunks import TrunkBoard
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,7 @@ class QualifyHost(Protocol):
     host: str
     registrar: Registrar
     tx: TransactionLayer
-    outbound_trunk: str
-    trunk_health: dict[str, dict[str, float | int]]
+    trunks: TrunkBoard
 
     @property
     def via_host(self) -> str: ...
@@ -61,8 +62,8 @@ def _options(
 def qualify(engine: QualifyHost) -> None:
     """Send OPTIONS to every registered contact; drop those that time out (408) or refuse (503).
 
-    The outbound trunk is pinged too; its answer (any final response means it is alive) is kept in
-    ``engine.trunk_health`` for the administration screen.
+    Every outbound trunk is pinged too; its answer (any final response but 408/503 means it is
+    alive) goes to ``engine.trunks``: the administration screen's health, down/up events.
     """
     for aor in list(engine.registrar.bindings):
         for b in engine.registrar.lookup(aor):
@@ -70,8 +71,8 @@ def qualify(engine: QualifyHost) -> None:
             engine.tx.new_client(
                 _options(engine, dest, ruri, to_uri, b.path), dest, functools.partial(qualified, engine, b)
             )
-    if engine.outbound_trunk:
-        engine.spawn(check_trunk(engine, engine.outbound_trunk))
+    for trunk in engine.trunks.trunks:
+        engine.spawn(check_trunk(engine, trunk.target))
 
 
 async def check_trunk(engine: QualifyHost, target: str, timeout: float = 4.0) -> dict[str, float | int]:
@@ -97,8 +98,7 @@ async def check_trunk(engine: QualifyHost, target: str, timeout: float = 4.0) ->
         "rtt_ms": round((time.monotonic() - started) * 1000, 1),
         "at": time.time(),
     }
-    if target == engine.outbound_trunk:
-        engine.trunk_health[target] = result
+    engine.trunks.options_result(target, result)
     return result
 
 

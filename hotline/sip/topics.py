@@ -49,6 +49,17 @@ class LegRingingStarted(LegFacts):
     status: int | None = None
 
 
+@topic("leg.rerouted")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LegRerouted(LegFacts):
+    """An outbound call left a failing trunk (``status``: its answer, 408 when it stayed silent) for
+    the next one."""
+
+    from_trunk: str
+    to_trunk: str
+    status: int
+
+
 @topic("leg.answered")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LegAnswered(LegFacts):
@@ -200,3 +211,24 @@ class SecurityAlertRaised(BusEvent):
     extension: str | None = None
     failures: int | None = None
     seconds: float | None = None
+
+
+@topic("trunk.failed")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrunkFailed(BusEvent):
+    """An outbound trunk was marked down: carrier failures in a row (503, 408, 5xx, silence) or an
+    unanswered OPTIONS; new calls try the other trunks first."""
+
+    trunk: str
+    target: str
+    reason: str = ""
+
+
+@topic("trunk.recovered")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrunkRecovered(BusEvent):
+    """A trunk marked down answered again (an OPTIONS or a call); it is back in its place."""
+
+    trunk: str
+    target: str
+    reason: str = ""

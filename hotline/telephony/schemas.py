@@ -98,6 +98,13 @@ class TrunkOut(Out):
     # Filled from the running engine: is this the trunk outbound calls use now, and its last check.
     active_outbound: bool = False
     health: TrunkHealth | None = None
+    # Outbound trunks: place in the failover order (1 = tried first), marked down or up, and the
+    # share of the recent call attempts (up to 20) the carrier failed (503, 408, 5xx, silence).
+    failover_rank: int | None = None
+    up: bool | None = None
+    failure_ratio: float | None = None
+    attempts: int = 0
+    down_reason: str = ""
 
 
 class EngineTrunks(Out):
@@ -105,6 +112,7 @@ class EngineTrunks(Out):
     trunk_peers: list[str]
     outbound_trunk: str
     has_credentials: bool
+    outbound_order: list[str] = []  # trunk names in the order calls try them now
 
 
 class ContactOut(Out):

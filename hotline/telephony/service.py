@@ -1,16 +1,18 @@
 """Trunks (audited writes) and the trunk configuration the running telephony engine uses.
 
 The engine's trunk configuration is the settings' (``HOTLINE_SIP__TRUNK_PEERS``, ``…OUTBOUND_TRUNK``,
-``…TRUNK_USER/PASSWORD``) overlaid by the enabled trunks in the database: inbound peers are the union;
-outbound calls use the enabled outbound trunk with the lowest priority, or the settings' when there
-is none. `hotline serve` applies it at start and again after every committed trunk change.
+``…TRUNK_USER/PASSWORD``) overlaid by the enabled trunks in the database: inbound peers are the union
+(several carriers can send calls in); outbound calls go through the enabled outbound trunks in
+priority order, the next one taking the call when one fails (503, 408, silence: `hotline.sip.trunks`),
+or through the settings' trunk when there is none. `hotline serve` applies it at start and again
+after every committed trunk change.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -22,6 +24,7 @@ from hotline.audit.service import Actor, record, snapshot
 from hotline.audit.writes import audited_update
 from hotline.config import SipSettings
 from hotline.errors import Conflict, NotFound
+from hotline.sip.trunks import Trunk
 from hotline.store.db import Database, after_commit
 from hotline.store.pagination import PageRequest, paginate
 from hotline.telephony.models import SipTrunk
@@ -33,8 +36,16 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class TrunkConfig:
     peers: frozenset[str]
-    outbound: str
-    credentials: tuple[str, str] | None
+    trunks: tuple[Trunk, ...]  # outbound, in the order calls try them
+
+    @property
+    def outbound(self) -> str:
+        """The first outbound trunk ("host:port"), "" when there is none."""
+        return self.trunks[0].target if self.trunks else ""
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        return self.trunks[0].credentials if self.trunks else None
 
 
 def get_trunk(session: Session, trunk_id: int) -> SipTrunk:
@@ -106,22 +117,23 @@ def effective_config(session: Session, sip: SipSettings) -> TrunkConfig:
             ip = _host_ip(row.host)
             if ip is not None:
                 peers.add(ip)
-    outbound = next((r for r in rows if r.direction in ("outbound", "both")), None)
-    if outbound is not None:
-        creds = (outbound.username, outbound.password or "") if outbound.username else None
-        return TrunkConfig(frozenset(peers), outbound_target(outbound), creds)
-    creds = (sip.trunk_user, sip.trunk_password) if sip.trunk_user else None
-    return TrunkConfig(frozenset(peers), sip.outbound_trunk, creds)
+    outbound = [
+        Trunk(r.name, outbound_target(r), (r.username, r.password or "") if r.username else None)
+        for r in rows
+        if r.direction in ("outbound", "both")
+    ]
+    if not outbound and sip.outbound_trunk:
+        creds = (sip.trunk_user, sip.trunk_password) if sip.trunk_user else None
+        outbound = [Trunk("settings", sip.outbound_trunk, creds)]
+    return TrunkConfig(frozenset(peers), tuple(outbound))
 
 
 class TrunkConfigurable(Protocol):
-    def configure_trunks(
-        self, peers: set[str], outbound_trunk: str, credentials: tuple[str, str] | None
-    ) -> None: ...
+    def configure_trunks(self, peers: set[str], outbound: Sequence[Trunk]) -> None: ...
 
 
 def apply(engine: TrunkConfigurable, config: TrunkConfig) -> None:
-    engine.configure_trunks(set(config.peers), config.outbound, config.credentials)
+    engine.configure_trunks(set(config.peers), config.trunks)
 
 
 def apply_from_db(engine: TrunkConfigurable, db: Database, sip: SipSettings) -> TrunkConfig:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from hotline.bus import InProcessBus
 from hotline.sip import outbound
 from hotline.sip.message import SipResponse
 from hotline.sip.transport import Source
+from hotline.sip.trunks import Trunk, TrunkBoard
 
 
 def _challenge() -> SipResponse:
@@ -17,11 +19,11 @@ def _challenge() -> SipResponse:
 
 
 def test_no_carrier_credentials_for_a_phone() -> None:
-    engine = SimpleNamespace(
-        trunk_credentials=("carrier-user", "carrier-secret"), outbound_trunk="10.0.0.5:5060"
-    )
+    board = TrunkBoard(InProcessBus())
+    board.configure([Trunk("carrier", "10.0.0.5:5060", ("carrier-user", "carrier-secret"))])
+    engine = SimpleNamespace(trunks=board)
     leg = SimpleNamespace(client_tx=SimpleNamespace(dest=Source("UDP", ("127.0.0.3", 5060))))
     assert outbound.retry_with_credentials(engine, leg, _challenge()) is False  # type: ignore[arg-type]
-    engine.outbound_trunk = ""
+    board.configure([])
     leg.client_tx.dest = Source("UDP", ("10.0.0.5", 5060))
     assert outbound.retry_with_credentials(engine, leg, _challenge()) is False  # type: ignore[arg-type]

@@ -96,6 +96,7 @@ def test_effective_config_overlays_settings(client: TestClient, auth: Any, db: D
     with db.session() as s:
         config = effective_config(s, sip)
     assert config.outbound == "10.0.1.5:5080"  # lowest priority among enabled outbound-capable trunks
+    assert [t.name for t in config.trunks] == ["main", "backup"]  # the failover order
     assert config.credentials is None  # the chosen trunk has no username: no digest answer
     assert config.peers == {
         "127.0.0.1",

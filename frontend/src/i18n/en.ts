@@ -193,7 +193,7 @@ export default {
     dir: { both: 'In and out', inbound: 'Inbound only', outbound: 'Outbound only' },
     address: 'Address', host: 'Host', port: 'Port', peers: 'Source IPs', peersHint: 'IPs allowed to call in without digest, comma separated',
     username: 'Auth user', password: 'Auth password', clearPassword: 'Clear the saved password', passwordKept: 'Set; leave empty to keep', priority: 'Priority',
-    enabled: 'Enabled', disabled: 'Disabled', activeOutbound: 'Outbound now', check: 'Check',
+    failover: 'Failover', trunkDown: 'Down', trunkUp: 'Up', failureRatio: '{pct}% of last {n} failed', enabled: 'Enabled', disabled: 'Disabled', activeOutbound: 'Outbound now', check: 'Check',
     silent: 'No answer (timeout)', answered: 'Answered {status}, round trip {ms} ms', confirmDelete: 'Delete trunk "{name}"?',
     engineNow: 'Engine now: trusted sources {peers}; outbound trunk {outbound}', noOutbound: 'none', engineOff: 'The telephony engine is not running; the configuration applies when it starts.',
     extensionsHint: 'Refreshes every 5 s; extensions and phone passwords are set under Users.', registered: 'Registered', unregistered: 'Not registered',

@@ -194,7 +194,7 @@ export default {
     dir: { both: '呼入与呼出', inbound: '仅呼入', outbound: '仅呼出' },
     address: '地址', host: '主机', port: '端口', peers: '来源 IP', peersHint: '允许免认证呼入的 IP，逗号分隔',
     username: '认证用户名', password: '认证密码', clearPassword: '清除已保存的密码', passwordKept: '已设置，留空则不修改', priority: '优先级',
-    enabled: '启用', disabled: '停用', activeOutbound: '当前外呼中继', check: '检测',
+    failover: '故障切换', trunkDown: '故障', trunkUp: '正常', failureRatio: '近{n}次失败 {pct}%', enabled: '启用', disabled: '停用', activeOutbound: '当前外呼中继', check: '检测',
     silent: '无响应（超时）', answered: '已响应 {status}，往返 {ms} 毫秒', confirmDelete: '确定删除中继“{name}”？',
     engineNow: '电话引擎当前：免认证来源 {peers}；外呼中继 {outbound}', noOutbound: '未配置', engineOff: '电话引擎未运行，配置将在启动时生效。',
     extensionsHint: '每 5 秒刷新；分机号与话机密码在“用户与角色”中设置。', registered: '已注册', unregistered: '未注册',

@@ -57,14 +57,21 @@ def _reconfigure(request: Request, session: Session) -> None:
     service.reconfigure_after_commit(session, state.db, state.settings.sip, engine, loop)
 
 
-def _trunk_out(row: SipTrunk, engine: Any) -> TrunkOut:
+def _trunk_out(row: SipTrunk, engine: TelephonyEngine | None) -> TrunkOut:
     out = TrunkOut.model_validate({**row.__dict__, "has_password": bool(row.password)})
     if engine is not None and row.enabled:
         target = service.outbound_target(row)
         out.active_outbound = row.direction in ("outbound", "both") and engine.outbound_trunk == target
-        health = engine.trunk_health.get(target)
-        if health is not None:
-            out.health = TrunkHealth.model_validate(health)
+        probe = engine.trunks.probes.get(target)
+        if probe is not None:
+            out.health = TrunkHealth.model_validate(probe)
+        order = [t.target for t in engine.trunks.order()]
+        health = engine.trunks.health.get(target)
+        if health is not None and target in order:
+            out.failover_rank = order.index(target) + 1
+            out.up, out.attempts = health.up, len(health.outcomes)
+            out.failure_ratio = health.failure_ratio
+            out.down_reason = "" if health.up else health.reason
     return out
 
 
@@ -137,6 +144,7 @@ def engine_trunks(request: Request, _: Admin) -> EngineTrunks:
         trunk_peers=sorted(engine.trunk_peers),
         outbound_trunk=engine.outbound_trunk,
         has_credentials=engine.trunk_credentials is not None,
+        outbound_order=[t.name for t in engine.trunks.order()],
     )
 
 
