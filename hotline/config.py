@@ -63,6 +63,15 @@ class SipSettings(BaseModel):
     tcp_message_seconds: float = 10.0
     tcp_max_connections: int = 2000
     tcp_max_per_ip: int = 32
+    # SIP over WebSocket (RFC 7118) for the console's browser phone: its own listener (WSS with a
+    # certificate, plain WS for development on loopback). Handshakes must ask for the `sip`
+    # subprotocol and come from one of `ws_origins` (empty: the console's own http_host:http_port).
+    ws_enabled: bool = False
+    ws_host: str = ""  # empty: `host`
+    ws_port: int = 5066
+    ws_origins: list[str] = Field(default_factory=list)
+    ws_certfile: str = ""
+    ws_keyfile: str = ""
 
 
 # Number classes of the dial plan (`hotline.dialplan.plan`); emergency numbers are always allowed.

@@ -56,8 +56,9 @@ from hotline.sip.routing import blind_transfer
 from hotline.sip.sdp import SdpError
 from hotline.sip.topics import SipRegistered
 from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer
-from hotline.sip.transport import Source, TcpLimits, Transports
+from hotline.sip.transport import WEBSOCKET, Source, TcpLimits, Transports
 from hotline.sip.trunks import Trunk, TrunkBoard
+from hotline.sip.websocket import WsTransport, console_origins_of, server_tls
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +80,12 @@ class TelephonyEngine:
         prompts_dir: Path | None = None,
         timers: Timers | None = None,
     ) -> None:
+        console_origins: list[str] = []
         if isinstance(settings, Settings):
             self.sip = settings.sip
             recordings_dir = recordings_dir or settings.recordings_dir
             prompts_dir = prompts_dir or settings.prompts_dir
+            console_origins = console_origins_of(settings)
         else:
             self.sip = settings
         self.bus = bus
@@ -118,6 +121,15 @@ class TelephonyEngine:
                 self.sip.tcp_max_per_ip,
             ),
         )
+        self.ws: WsTransport | None = None
+        if self.sip.ws_enabled:
+            self.ws = WsTransport(
+                self._on_data,
+                self.sip.ws_origins or console_origins,
+                max_per_ip=self.sip.tcp_max_per_ip,
+                ssl_context=server_tls(self.sip.ws_certfile, self.sip.ws_keyfile),
+                on_closed=self.registrar.forget_connection,
+            )
         self.tx = TransactionLayer(self.transports.send, timers)
         self.ports = PortAllocator(self.sip.rtp_port_min, self.sip.rtp_port_max)
         self.prompts = PromptCache()
@@ -147,6 +159,8 @@ class TelephonyEngine:
                 else None
             )
             self.port = int(sock[1]) if sock else 0
+        if self.ws is not None:
+            await self.ws.start(self.sip.ws_host or self.host, self.sip.ws_port)
         self.running = True
         self._loops = [asyncio.ensure_future(housekeeping(self)), asyncio.ensure_future(mix_loop(self))]
         log.info("telephony engine listening on %s:%s (UDP+TCP)", self.host, self.port)
@@ -167,6 +181,8 @@ class TelephonyEngine:
         for t in list(self._tasks):
             t.cancel()
         self.tx.clear()
+        if self.ws is not None:
+            await self.ws.stop()
         await self.transports.stop()
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -187,6 +203,8 @@ class TelephonyEngine:
         return f"{self.host}:{self.port}"
 
     def contact(self, proto: str = "UDP") -> str:
+        if proto in WEBSOCKET and self.ws is not None:
+            return f"<sip:hotline@{self.host}:{self.ws.port};transport={proto.lower()}>"
         suffix = ";transport=tcp" if proto == "TCP" else ""
         return f"<sip:hotline@{self.host}:{self.port}{suffix}>"
 

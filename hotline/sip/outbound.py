@@ -30,7 +30,7 @@ from hotline.sip.registrar import Binding, Registrar
 from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp
 from hotline.sip.topics import LegOriginated, LegRerouted, LegRingingStarted
 from hotline.sip.transaction import ClientTransaction, new_branch
-from hotline.sip.transport import Source
+from hotline.sip.transport import STREAMED, WEBSOCKET, Source
 from hotline.sip.trunks import FAILOVER_STATUSES, Trunk, TrunkBoard, TrunkRoute
 
 log = logging.getLogger(__name__)
@@ -91,16 +91,16 @@ def route_to_binding(host: str, target: str, b: Binding) -> tuple[Source, str, s
     """
     contact = parse_uri(b.contact)
     to_uri = f"sip:{target}@{host}"
-    conn = b.source.conn
-    tcp_alive = conn is not None and conn.transport is not None and not conn.transport.is_closing()
+    tcp_alive = b.source.proto in STREAMED and b.source.conn_alive()
     if b.path:
         hop = parse_uri(parse_name_addr(b.path[0]).uri)
-        if b.source.proto == "TCP" and tcp_alive and b.source.addr[0] == hop.host:
+        if tcp_alive and b.source.addr[0] == hop.host:
             return b.source, b.contact, to_uri  # the proxy's own connection
         proto = "TCP" if hop.params.get("transport", "").lower() == "tcp" else "UDP"
         return Source(proto, (hop.host, hop.port or 5060)), b.contact, to_uri
-    if b.source.proto == "TCP" and tcp_alive:
-        return b.source, b.contact, to_uri  # reuse the phone's own connection (NAT)
+    if tcp_alive or b.source.proto in WEBSOCKET:
+        # reuse the phone's own connection (NAT); a browser has no other (a closed one drops it)
+        return b.source, b.contact, to_uri
     if contact.host == b.source.addr[0] or b.source.proto == "TCP":
         # Not NATed (or its TCP connection is gone): the Contact is reachable as written.
         proto = "TCP" if contact.params.get("transport", "").lower() == "tcp" else b.source.proto

@@ -26,7 +26,7 @@ from hotline.sip.message import (
     parse_uri,
 )
 from hotline.sip.ratelimit import AuthFailureLimiter
-from hotline.sip.transport import Source
+from hotline.sip.transport import WEBSOCKET, Source, Stream
 
 
 @dataclass
@@ -82,6 +82,16 @@ class Registrar:
         for key in [k for k, b in found.items() if b.expires_at <= now]:
             del found[key]
         return sorted(found.values(), key=lambda b: b.expires_at, reverse=True)
+
+    def forget_connection(self, conn: Stream) -> None:
+        """Drop the bindings made over a connection that closed and was their only way in (a
+        browser's WebSocket): the call center must not ring a phone that cannot hear it."""
+        for aor, found in list(self.bindings.items()):
+            gone = [k for k, b in found.items() if b.source.conn is conn and b.source.proto in WEBSOCKET]
+            for key in gone:
+                del found[key]
+            if gone and self.on_change is not None:
+                self.on_change(aor, self.lookup(aor))
 
     def expire(self) -> None:
         for user in list(self.bindings):

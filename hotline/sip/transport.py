@@ -24,7 +24,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Protocol, cast
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,27 @@ MAX_TCP_MESSAGE = 65_535
 _CLEN = re.compile(rb"^(?:content-length|l)[ \t]*:[ \t]*(\d+)[ \t]*$", re.I | re.M)
 
 
+class Stream(Protocol):
+    """A connection a message came in on (TCP, or a WebSocket: ``hotline.sip.websocket``)."""
+
+    def send(self, data: bytes) -> None: ...
+    def alive(self) -> bool: ...
+
+
+STREAMED = ("TCP", "WS", "WSS")
+WEBSOCKET = ("WS", "WSS")
+
+
 @dataclass(eq=False)
 class Source:
     """Where a message came from, and so where its responses go."""
 
-    proto: str  # "UDP" or "TCP"
+    proto: str  # "UDP", "TCP", "WS" or "WSS"
     addr: Addr
-    conn: TcpConnection | None = field(default=None, repr=False)
+    conn: Stream | None = field(default=None, repr=False)
+
+    def conn_alive(self) -> bool:
+        return self.conn is not None and self.conn.alive()
 
 
 OnMessage = Callable[[bytes, Source], None]
@@ -146,6 +160,9 @@ class TcpConnection(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
 
+    def alive(self) -> bool:
+        return self.transport is not None and not self.transport.is_closing()
+
 
 def open_files_limit() -> int:
     soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -237,11 +254,12 @@ class TcpTransport:
 
 
 class Transports:
-    """Both transports behind one ``send(data, source)``."""
+    """Every transport behind one ``send(data, source)``; a WebSocket listener is added when set up."""
 
     def __init__(self, on_message: OnMessage, tcp_limits: TcpLimits | None = None) -> None:
         self.udp = UdpTransport(on_message)
         self.tcp = TcpTransport(on_message, tcp_limits)
+        self.dropped = 0  # messages for a WebSocket that has closed
         self._pending: set[asyncio.Task[None]] = set()
 
     async def start(self, host: str, port: int) -> None:
@@ -250,12 +268,15 @@ class Transports:
         await self.tcp.start(host, port)
 
     def send(self, data: bytes, dest: Source) -> None:
+        if dest.proto in WEBSOCKET:
+            # a browser is reachable only over its own socket: gone means unreachable
+            if dest.conn is not None and dest.conn.alive():
+                dest.conn.send(data)
+            else:
+                self.dropped += 1
+            return
         if dest.proto == "TCP":
-            if (
-                dest.conn is not None
-                and dest.conn.transport is not None
-                and not dest.conn.transport.is_closing()
-            ):
+            if dest.conn is not None and dest.conn.alive():
                 dest.conn.send(data)
                 return
             task = asyncio.ensure_future(self._send_tcp(data, dest.addr))

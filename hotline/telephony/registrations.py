@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import delete, insert, select
 
 from hotline.sip.registrar import Binding, Registrar
-from hotline.sip.transport import Source
+from hotline.sip.transport import WEBSOCKET, Source
 from hotline.store.base import utcnow
 from hotline.store.db import Database
 from hotline.telephony.models import SipRegistration
@@ -88,6 +88,7 @@ class RegistrationStore:
                 "path": list(b.path),
             }
             for b in bindings
+            if b.source.proto not in WEBSOCKET  # a browser's socket does not outlive a restart
         ]
         self._idle.clear()
         self._wake.set()
