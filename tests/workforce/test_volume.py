@@ -14,7 +14,8 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 Beijing
 def test_offered_per_half_hour_and_aht(db: Database) -> None:
     with db.session() as s:
         for i, minute in enumerate([0, 10, 29, 30, 95]):
-            s.add(Call(uuid=f"c{i}", started_at=T0 + timedelta(minutes=minute), answered_at=T0, talk_seconds=100 + i * 50))
+            at = T0 + timedelta(minutes=minute)
+            s.add(Call(uuid=f"c{i}", started_at=at, answered_at=at, talk_seconds=100 + i * 50))
         s.add(Call(uuid="out", direction="outbound", started_at=T0))
         s.add(Call(uuid="early", started_at=T0 - timedelta(minutes=1)))
     with db.session() as s:
@@ -30,7 +31,10 @@ def test_agent_states_with_the_state_before(db: Database) -> None:
         s.add(AgentStateRow(agent_id=7, state="not_ready", at=T0 - timedelta(minutes=5)))
         s.add(AgentStateRow(agent_id=7, state="talking", at=T0 + timedelta(minutes=3)))
         s.add(AgentStateRow(agent_id=8, state="ready", at=T0 + timedelta(minutes=4)))
-        s.add(PendingCallback(call_uuid="p1", queue="q", caller_number="1", callback_number="1", enqueued_at=T0))
+        owed = PendingCallback(
+            call_uuid="p1", queue="q", caller_number="1", callback_number="1", enqueued_at=T0
+        )
+        s.add(owed)
     with db.session() as s:
         rows = agent_states(s, T0, T0 + timedelta(hours=1))
         assert rows == [
