@@ -46,6 +46,7 @@ PLUGINS: tuple[str, ...] = (
     "hotline.workorders.plugin",
     "hotline.channels.plugin",
     "hotline.knowledge.plugin",
+    "hotline.quality.plugin",
 )
 
 

@@ -59,6 +59,9 @@ PERMISSIONS: dict[str, str] = {
     "knowledge.review": "review, publish and retire articles",
     "quality.read": "read QA scores",
     "quality.write": "score recorded calls",
+    "quality.manage": "edit scoring forms and sampling plans, run sampling",
+    "quality.own": "see one's own QA scores, acknowledge or appeal them",
+    "quality.decide": "decide appeals against QA scores",
     "metrics.read": "read the Prometheus metrics (or scrape from a `metrics_allow` address)",
 }
 
@@ -77,6 +80,7 @@ _AGENT = {
     "workorders.write",
     "knowledge.read",
     "knowledge.write",
+    "quality.own",
 }
 _SUPERVISOR = _AGENT | {
     "users.read",
@@ -87,6 +91,7 @@ _SUPERVISOR = _AGENT | {
     "workorders.supervise",
     "knowledge.review",
     "quality.read",
+    "quality.decide",
     # What citizens sent and what went back to them: the shift lead watches both (retry and
     # release stay with `workorders.admin`, which changes what becomes an order).
     "channels.read",
@@ -96,7 +101,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.supervisor: frozenset(_SUPERVISOR),
     Role.qa_inspector: frozenset(
         {"calls.read", "recordings.read", "kpi.read", "workorders.read", "knowledge.read"}
-        | {"quality.read", "quality.write", "callers.read", "departments.read"}
+        | {"quality.read", "quality.write", "quality.manage", "callers.read", "departments.read"}
     ),
     # Departments see only their own orders and never unmasked personal data by default.
     Role.department_handler: frozenset({"workorders.handle", "knowledge.read", "departments.read"}),

@@ -1,0 +1,34 @@
+"""The quality plug-in: its HTTP API, its jobs, and the automatic checks of each call's recording
+as soon as the call's record (and recording index) is written ("cdr.written")."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from hotline.bus import Event, Handler, Pattern
+from hotline.calls.topics import CdrWritten
+from hotline.plugins import Context, Plugin
+from hotline.quality.checks import check_call
+from hotline.quality.jobs import JOBS
+
+log = logging.getLogger(__name__)
+
+
+class QualityPlugin(Plugin):
+    def subscriptions(self, ctx: Context) -> Iterable[tuple[Pattern, Handler]]:
+        db = ctx.db
+
+        async def on_cdr(event: Event) -> None:
+            call_id = str(event.data.get("call_id"))
+            try:
+                await db.run(check_call, db, call_id)
+            except Exception:  # the catch-up job retries; a subscriber must not die
+                log.exception("automatic checks of call %s failed", call_id)
+
+        return [(CdrWritten, on_cdr)]
+
+
+PLUGIN = QualityPlugin(
+    "quality", routers=("hotline.web.routers.quality",), jobs=tuple(JOBS), after=("calls",)
+)
