@@ -47,6 +47,7 @@ PLUGINS: tuple[str, ...] = (
     "hotline.channels.plugin",
     "hotline.knowledge.plugin",
     "hotline.quality.plugin",
+    "hotline.opinion.plugin",
 )
 
 

@@ -63,6 +63,9 @@ PERMISSIONS: dict[str, str] = {
     "quality.own": "see one's own QA scores, acknowledge or appeal them",
     "quality.decide": "decide appeals against QA scores",
     "metrics.read": "read the Prometheus metrics (or scrape from a `metrics_allow` address)",
+    "opinion.read": "read opinion sources, items, groups, alerts and incidents",
+    "opinion.write": "configure opinion sources and topic rules",
+    "opinion.handle": "acknowledge opinion alerts and work opinion incidents",
 }
 
 _AGENT = {
@@ -95,6 +98,9 @@ _SUPERVISOR = _AGENT | {
     # What citizens sent and what went back to them: the shift lead watches both (retry and
     # release stay with `workorders.admin`, which changes what becomes an order).
     "channels.read",
+    # The shift lead is on duty when an opinion alert rises and works the incident.
+    "opinion.read",
+    "opinion.handle",
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.agent: frozenset(_AGENT),
@@ -108,6 +114,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.analyst: frozenset(
         {"kpi.read", "calls.read", "workorders.read", "knowledge.read", "departments.read"}
         | {"callers.read", "callers.export", "acd.read", "quality.read"}
+        # 舆情分析: analysts watch the sources, write the topic rules and work the incidents.
+        | {"opinion.read", "opinion.write", "opinion.handle"}
     ),
     Role.admin: frozenset(PERMISSIONS),
 }
