@@ -12,7 +12,9 @@ from hotline.audit.models import AuditEntry
 from hotline.store.db import Database
 
 
-def test_sources_crud_and_status(client: TestClient, auth: Callable[[str], dict[str, str]], db: Database) -> None:
+def test_sources_crud_and_status(
+    client: TestClient, auth: Callable[[str], dict[str, str]], db: Database
+) -> None:
     body = {"name": "区政府网站", "kind": "page", "url": "http://gov.example.cn/news/", "every_seconds": 600}
     assert client.post("/api/opinion/sources", json=body, headers=auth("agent")).status_code == 403
     created = client.post("/api/opinion/sources", json=body, headers=auth("analyst"))
