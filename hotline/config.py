@@ -72,6 +72,13 @@ class SipSettings(BaseModel):
     ws_origins: list[str] = Field(default_factory=list)
     ws_certfile: str = ""
     ws_keyfile: str = ""
+    # The WebRTC <-> RTP media bridge of browser phones: rtpengine's ng control address
+    # ("host:port"; empty: browser phones cannot be rung). With `webrtc_bridge_start` the engine
+    # starts its own rtpengine there (userspace, on `host`, RTP ports in the webrtc range).
+    webrtc_bridge: str = ""
+    webrtc_bridge_start: bool = False
+    webrtc_port_min: int = 30000
+    webrtc_port_max: int = 30999
 
 
 # Number classes of the dial plan (`hotline.dialplan.plan`); emergency numbers are always allowed.

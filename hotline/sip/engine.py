@@ -58,6 +58,7 @@ from hotline.sip.topics import SipRegistered
 from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer
 from hotline.sip.transport import WEBSOCKET, Source, TcpLimits, Transports
 from hotline.sip.trunks import Trunk, TrunkBoard
+from hotline.sip.webrtc import RtpengineDaemon, WebRtcBridge
 from hotline.sip.websocket import WsTransport, console_origins_of, server_tls
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,9 @@ class TelephonyEngine:
                 ssl_context=server_tls(self.sip.ws_certfile, self.sip.ws_keyfile),
                 on_closed=self.registrar.forget_connection,
             )
+        self.bridge: WebRtcBridge | None = None
+        if self.sip.webrtc_bridge:
+            self.bridge = WebRtcBridge(self.sip.webrtc_bridge)
         self.tx = TransactionLayer(self.transports.send, timers)
         self.ports = PortAllocator(self.sip.rtp_port_min, self.sip.rtp_port_max)
         self.prompts = PromptCache()
@@ -159,6 +163,17 @@ class TelephonyEngine:
                 else None
             )
             self.port = int(sock[1]) if sock else 0
+        if self.bridge is not None:
+            daemon = None
+            if self.sip.webrtc_bridge_start:
+                daemon = RtpengineDaemon(
+                    self.media_host,
+                    self.sip.webrtc_bridge,
+                    self.sip.webrtc_port_min,
+                    self.sip.webrtc_port_max,
+                    log_dir=self.recordings_dir.parent if self.recordings_dir.parent.is_dir() else None,
+                )
+            await self.bridge.start(daemon)
         if self.ws is not None:
             await self.ws.start(self.sip.ws_host or self.host, self.sip.ws_port)
         self.running = True
@@ -183,6 +198,8 @@ class TelephonyEngine:
         self.tx.clear()
         if self.ws is not None:
             await self.ws.stop()
+        if self.bridge is not None:
+            await self.bridge.stop()
         await self.transports.stop()
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -244,6 +261,8 @@ class TelephonyEngine:
 
     def leg_ended(self, leg: Leg) -> None:
         self.dialogs.pop((leg.call.id if leg.dialog is None else leg.dialog.call_id, leg.local_tag), None)
+        if leg.media_bridge is not None:
+            self.spawn(leg.media_bridge.release())
         if leg.server_tx is not None:
             self.invites.pop(leg.server_tx.key, None)
 

@@ -16,14 +16,18 @@ Dialog handling sits above the leg primitives and below calls routing: what it n
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Protocol
 
 from hotline.media.dtmf import parse_dtmf_info
+from hotline.media.rtpengine import NgError
 from hotline.sip.leg import Leg, LegHost
 from hotline.sip.message import SipParseError, SipRequest, SipResponse, parse_name_addr, parse_uri
 from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp, reverse_direction
 from hotline.sip.topics import LegHeld, LegResumed
 from hotline.sip.transaction import ServerTransaction
+
+log = logging.getLogger(__name__)
 
 
 class DialogHost(LegHost, Protocol):
@@ -61,9 +65,16 @@ async def reinvite(leg: Leg, direction: str) -> SipResponse | None:
     if leg.state != "answered" or leg.dialog is None:
         return None
     leg.reinvite_out = True
+    bridge = leg.media_bridge
     try:
-        return await request(leg, "INVITE", leg.local_sdp(direction), "application/sdp", timeout=10)
-    except (TimeoutError, RuntimeError):
+        body = leg.local_sdp(direction)
+        if bridge is not None:
+            body = await bridge.to_browser(body, offer=True)
+        resp = await request(leg, "INVITE", body, "application/sdp", timeout=10)
+        if bridge is not None and resp.status < 300 and resp.body:
+            await bridge.from_browser(resp.body, offer=False)  # completes rtpengine's negotiation
+        return resp
+    except (TimeoutError, RuntimeError):  # NgError is a RuntimeError
         return None
     finally:
         leg.reinvite_out = False
@@ -113,9 +124,17 @@ async def _reinvite(engine: DialogHost, leg: Leg, req: SipRequest, tx: ServerTra
         return
     md = None
     pt = leg.pt
-    if req.body:
+    body = req.body
+    if body and leg.media_bridge is not None:
         try:
-            md = parse_sdp(req.body)
+            body = await leg.media_bridge.from_browser(body, offer=True)
+        except NgError as exc:
+            log.error("leg %s: WebRTC bridge refused a re-INVITE: %s", leg.id, exc)
+            tx.respond(leg.response_in(tx, 488, "Not Acceptable Here"))
+            return
+    if body:
+        try:
+            md = parse_sdp(body)
         except SdpError:
             tx.respond(leg.response_in(tx, 488, "Not Acceptable Here"))
             return
@@ -145,6 +164,13 @@ async def _reinvite(engine: DialogHost, leg: Leg, req: SipRequest, tx: ServerTra
     _session_timer(req, resp)
     resp.add("Content-Type", "application/sdp")
     resp.body = leg.local_sdp(reverse_direction(direction))
+    if leg.media_bridge is not None and md is not None:
+        try:
+            resp.body = await leg.media_bridge.to_browser(resp.body, offer=False)
+        except NgError as exc:
+            log.error("leg %s: WebRTC bridge refused our answer: %s", leg.id, exc)
+            tx.respond(leg.response_in(tx, 500, "Server Internal Error"))
+            return
     tx.respond(resp)
     if hold != leg.remote_hold:
         leg.remote_hold = hold

@@ -47,6 +47,7 @@ from hotline.sip.topics import (
 )
 from hotline.sip.transaction import ClientTransaction, ServerTransaction, TransactionLayer
 from hotline.sip.transport import Transports
+from hotline.sip.webrtc import BridgedMedia
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,8 @@ class Leg:
         self._last_ack: bytes | None = None
         self._sdp_version = 1
         self._sdp_session = int(time.time())
+        # a browser party: its SDP goes through the WebRTC bridge both ways (hotline.sip.webrtc)
+        self.media_bridge: BridgedMedia | None = None
         rtp.on_packet = self._on_rtp
         call.legs.append(self)
 

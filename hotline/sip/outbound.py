@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Sequence
 from typing import Protocol
 
 from hotline.media.rtp import RtpSession
+from hotline.media.rtpengine import NgError
 from hotline.sip.auth import client_authorization
 from hotline.sip.b2bua import Call, CallHost
 from hotline.sip.dialog import Dialog, new_tag
@@ -32,6 +33,7 @@ from hotline.sip.topics import LegOriginated, LegRerouted, LegRingingStarted
 from hotline.sip.transaction import ClientTransaction, new_branch
 from hotline.sip.transport import STREAMED, WEBSOCKET, Source
 from hotline.sip.trunks import FAILOVER_STATUSES, Trunk, TrunkBoard, TrunkRoute
+from hotline.sip.webrtc import WebRtcBridge
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class OutboundHost(LegHost, CallHost, Protocol):
     trunks: TrunkBoard
     trunk_failover_seconds: float
     dialogs: dict[tuple[str, str], Leg]
+    bridge: WebRtcBridge | None  # browser phones' media (None: no browser phones)
 
     @property
     def via_host(self) -> str: ...
@@ -148,7 +151,8 @@ async def originate(
     disp = f'"{display}" ' if display else ""
     req.add("From", f"{disp}<sip:{caller_id}@{engine.host}>;tag={leg.local_tag}")
     req.add("To", f"<{to_uri}>")
-    req.add("Call-ID", f"{os.urandom(10).hex()}@{engine.host}")
+    call_id = f"{os.urandom(10).hex()}@{engine.host}"
+    req.add("Call-ID", call_id)
     req.add("CSeq", "1 INVITE")
     req.add("Contact", engine.contact(dest.proto))
     req.add("Allow", engine.ALLOW)
@@ -156,12 +160,30 @@ async def originate(
         req.add(name, value)
     req.add("Content-Type", "application/sdp")
     req.body = leg.local_sdp()
+    if dest.proto in WEBSOCKET and not await _bridge_offer(engine, leg, req, call_id):
+        return leg
     leg.client_tx = engine.tx.new_client(req, dest, functools.partial(on_invite_response, engine, leg, route))
     if route is not None:
         route.branch = leg.client_tx.branch
         _arm_failover(engine, leg, route)
     engine.bus.publish(LegOriginated(**leg.info(), target=target))
     return leg
+
+
+async def _bridge_offer(engine: OutboundHost, leg: Leg, req: SipRequest, call_id: str) -> bool:
+    """A browser is offered WebRTC media through the bridge; False (leg ended) if that failed."""
+    if engine.bridge is None:
+        log.warning("leg %s rings a browser phone but no WebRTC bridge is configured", leg.id)
+        leg._finish("media_bridge")
+        return False
+    leg.media_bridge = engine.bridge.media(call_id, leg.local_tag)
+    try:
+        req.body = await leg.media_bridge.to_browser(req.body, offer=True)
+    except NgError as exc:
+        log.error("leg %s: WebRTC bridge refused the offer: %s", leg.id, exc)
+        leg._finish("media_bridge")
+        return False
+    return True
 
 
 def _arm_failover(engine: OutboundHost, leg: Leg, route: TrunkRoute) -> None:
@@ -230,7 +252,7 @@ def on_invite_response(engine: OutboundHost, leg: Leg, route: TrunkRoute | None,
     if resp.status < 200:
         if leg._cancel_pending and resp.status >= 100:
             leg._send_cancel()
-        if resp.status > 100 and resp.body and not leg.early_media:
+        if resp.status > 100 and resp.body and not leg.early_media and leg.media_bridge is None:
             try:
                 md = parse_sdp(resp.body)
             except SdpError:
@@ -325,12 +347,35 @@ def on_uac_answer(engine: OutboundHost, leg: Leg, resp: SipResponse) -> None:
         engine.tx.new_client(leg.dialog.request("BYE"), tx.dest, lambda r: None)  # answered after we gave up
         return
     engine.dialogs[(leg.dialog.call_id, leg.local_tag)] = leg
+    if leg.media_bridge is not None:
+        leg.media_bridge.remote_tag = leg.dialog.remote_tag
+        engine.spawn(_bridged_answer(engine, leg, resp.body))
+        return
+    _apply_answer(engine, leg, resp.body)
+
+
+async def _bridged_answer(engine: OutboundHost, leg: Leg, body: bytes) -> None:
+    """The browser's WebRTC answer, made plain by the bridge, then applied like a desk phone's."""
+    assert leg.media_bridge is not None and leg.dialog is not None
     try:
-        md = parse_sdp(resp.body)
+        body = await leg.media_bridge.from_browser(body, offer=False)
+    except NgError as exc:
+        log.error("leg %s: WebRTC bridge refused the answer: %s", leg.id, exc)
+        engine.tx.new_client(leg.dialog.request("BYE"), leg.dialog.dest, lambda r: None)
+        leg._finish("media_bridge")
+        return
+    if leg.state != "ended":
+        _apply_answer(engine, leg, body)
+
+
+def _apply_answer(engine: OutboundHost, leg: Leg, body: bytes) -> None:
+    assert leg.dialog is not None
+    try:
+        md = parse_sdp(body)
         if address_warning(md) is not None:
             # An IPv6 answer: our media is IPv4 only, so the call could carry no audio. End it now
             # (never answered) so routing can try someone else.
-            engine.tx.new_client(leg.dialog.request("BYE"), tx.dest, lambda r: None)
+            engine.tx.new_client(leg.dialog.request("BYE"), leg.dialog.dest, lambda r: None)
             leg._finish("codec")
             return
         leg.apply_remote_media(md, negotiate(md))

@@ -1,0 +1,162 @@
+"""The WebRTC ↔ RTP media bridge of browser phones: every SDP to or from a browser leg goes through
+rtpengine, so the engine itself only ever sees plain RTP G.711.
+
+A leg whose party is a browser (its binding came over a WebSocket) carries a :class:`BridgedMedia`.
+The engine still builds and reads its own plain SDP; on the way out to the browser the SDP is handed
+to rtpengine, which answers with a ``UDP/TLS/RTP/SAVPF`` one (DTLS-SRTP, ICE, rtcp-mux) to send
+instead, and a browser's SDP coming in is turned back into plain ``RTP/AVP`` pointing at rtpengine's
+engine-side port. rtpengine keys a call by Call-ID and the offerer's tag: an offer is an ``offer``
+from its sender's tag, an answer an ``answer`` with the offerer's tag as ``from-tag``; the engine's
+tag is the leg's local tag, the browser's the dialog's remote tag. G.711 and telephone-event pass
+through untranscoded, so RFC 4733 digits from the browser's dial pad reach the engine's detector
+and recording, supervision and hold work as for a desk phone. :class:`RtpengineDaemon` starts a
+daemon of our own on loopback (development, tests) when no external one is configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hotline.media.rtpengine import NgClient, NgError
+
+log = logging.getLogger(__name__)
+
+# What each side gets from rtpengine: the browser WebRTC media, the engine plain RTP on loopback.
+TO_BROWSER: dict[str, Any] = {
+    "transport-protocol": "UDP/TLS/RTP/SAVPF",
+    "ICE": "force",
+    "rtcp-mux": ["offer", "require"],
+    "flags": ["trust-address", "generate-mid"],
+    "replace": ["origin", "session-connection"],
+}
+TO_ENGINE: dict[str, Any] = {
+    "transport-protocol": "RTP/AVP",
+    "ICE": "remove",
+    "rtcp-mux": ["demux"],
+    "flags": ["trust-address"],
+    "replace": ["origin", "session-connection"],
+}
+
+
+@dataclass
+class BridgedMedia:
+    """One browser leg's media through rtpengine (one rtpengine call per SIP dialog)."""
+
+    ng: NgClient
+    call_id: str
+    local_tag: str  # the engine's tag in the dialog
+    remote_tag: str = ""  # the browser's, once its answer (or its request) names it
+    offers: int = field(default=0)
+
+    async def _ng(self, command: str, sdp: bytes, from_tag: str, to_tag: str, flags: dict[str, Any]) -> bytes:
+        params: dict[str, Any] = {"call-id": self.call_id, "from-tag": from_tag, "sdp": sdp, **flags}
+        if to_tag:
+            params["to-tag"] = to_tag
+        answer = await self.ng.request(command, **params)
+        out = answer.get("sdp")
+        if not isinstance(out, bytes) or not out:
+            raise NgError(f"rtpengine {command} returned no SDP")
+        return out
+
+    async def to_browser(self, sdp: bytes, *, offer: bool) -> bytes:
+        """The engine's plain SDP (an offer, or its answer to the browser's offer) as WebRTC."""
+        if offer:
+            self.offers += 1
+            return await self._ng("offer", sdp, self.local_tag, self.remote_tag, TO_BROWSER)
+        return await self._ng("answer", sdp, self.remote_tag, self.local_tag, TO_BROWSER)
+
+    async def from_browser(self, sdp: bytes, *, offer: bool) -> bytes:
+        """The browser's WebRTC SDP (its offer, or its answer to ours) as plain RTP for the engine."""
+        if offer:
+            self.offers += 1
+            return await self._ng("offer", sdp, self.remote_tag, self.local_tag, TO_ENGINE)
+        return await self._ng("answer", sdp, self.local_tag, self.remote_tag, TO_ENGINE)
+
+    async def release(self) -> None:
+        if not self.offers:
+            return
+        with contextlib.suppress(NgError):
+            done: dict[str, Any] = {"call-id": self.call_id, "from-tag": self.local_tag, "delete-delay": 0}
+            await self.ng.request("delete", **done)
+
+
+class WebRtcBridge:
+    """The engine's bridge: an ng client (and, when asked, the rtpengine daemon it started)."""
+
+    def __init__(self, address: str, *, timeout: float = 1.0) -> None:
+        self.address = address
+        self.ng = NgClient(address, timeout=timeout)
+        self.daemon: RtpengineDaemon | None = None
+
+    def media(self, call_id: str, local_tag: str) -> BridgedMedia:
+        return BridgedMedia(self.ng, call_id, local_tag)
+
+    async def start(self, daemon: RtpengineDaemon | None = None) -> None:
+        self.daemon = daemon
+        if daemon is not None:
+            await daemon.start(self.ng)
+
+    async def stop(self) -> None:
+        self.ng.close()
+        if self.daemon is not None:
+            await self.daemon.stop()
+
+
+@dataclass
+class RtpengineDaemon:
+    """rtpengine in userspace (no kernel module) on ``interface``, for development and tests."""
+
+    interface: str
+    ng_address: str
+    port_min: int
+    port_max: int
+    log_dir: Path | None = None
+    proc: subprocess.Popen[bytes] | None = None
+
+    async def start(self, ng: NgClient) -> None:
+        binary = shutil.which("rtpengine")
+        if binary is None:
+            raise RuntimeError("rtpengine is not installed (Debian package rtpengine-daemon)")
+        cmd = [
+            binary,
+            "--config-file=none",  # not the packaged /etc one
+            "--foreground",
+            "--log-stderr",
+            "--table=-1",  # userspace forwarding: no kernel module needed
+            f"--interface={self.interface}",
+            f"--listen-ng={self.ng_address}",
+            f"--port-min={self.port_min}",
+            f"--port-max={self.port_max}",
+            "--log-level=4",
+        ]
+        out = open(self.log_dir / "rtpengine.log", "ab") if self.log_dir else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        for _ in range(100):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"rtpengine exited at start (status {self.proc.returncode})")
+            with contextlib.suppress(NgError):
+                ng.timeout, saved = 0.1, ng.timeout
+                try:
+                    if await ng.ping():
+                        return
+                finally:
+                    ng.timeout = saved
+        raise RuntimeError("rtpengine did not answer ping")
+
+    async def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.wait_for(loop.run_in_executor(None, self.proc.wait), 5)
+        except TimeoutError:
+            self.proc.kill()
+            await loop.run_in_executor(None, self.proc.wait)
