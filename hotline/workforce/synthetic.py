@@ -64,3 +64,16 @@ TRUE_SHAPE = {
 
 def _shape_of(kind: str) -> str:
     return "rest" if kind in ("sat", "sun", "holiday") else "work"
+
+
+def requirement(start: date, days: int, peak: int, floor: int = 1) -> np.ndarray:
+    """Agents required per half hour (days × 48, flat) following the known pattern, the busiest
+    half hour of an ordinary Monday needing `peak` agents and never fewer than `floor` (a 24-hour
+    hotline keeps someone on the phones at night)."""
+    top = TRUE_FACTOR["mon"] * TRUE_SHAPE["work"].max()
+    out = np.zeros((days, SLOTS), dtype=np.int64)
+    for i in range(days):
+        kind = day_type(start + timedelta(days=i))
+        curve = TRUE_FACTOR[kind] * TRUE_SHAPE[_shape_of(kind)] / top * peak
+        out[i] = np.maximum(np.ceil(curve - 1e-9), floor)
+    return out.ravel()

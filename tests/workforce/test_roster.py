@@ -1,0 +1,97 @@
+"""Roster generation: a generated requirement covered over 4 weeks with legal rest and fair
+weekends; leave respected; too few agents reported per half hour (issue 15)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from hotline.workforce.roster import SLOTS_PER_DAY, AgentSpec, Result, Rules, Template, generate
+from hotline.workforce.synthetic import requirement
+
+TEMPLATES = [
+    Template("A", 12, 16),  # 06-14
+    Template("B", 16, 16),  # 08-16
+    Template("C", 18, 16),  # 09-17
+    Template("D", 20, 16),  # 10-18
+    Template("E", 24, 16),  # 12-20
+    Template("F", 28, 16),  # 14-22
+    Template("G", 32, 16),  # 16-24
+    Template("N", 44, 16),  # 22-06
+]
+START = date(2026, 1, 5)  # Monday
+
+
+def _check_rules(result: Result, rules: Rules) -> None:
+    by_agent: dict[int, dict[date, str]] = defaultdict(dict)
+    spans = {t.code: t for t in TEMPLATES}
+    for a in result.assignments:
+        assert a.day not in by_agent[a.agent_id], "two shifts a day"
+        by_agent[a.agent_id][a.day] = a.template
+    for days in by_agent.values():
+        per_week: dict[int, int] = defaultdict(int)
+        for day in days:
+            per_week[(day - START).days // 7] += 1
+        assert max(per_week.values()) <= rules.max_days_per_week
+        for day, code in days.items():
+            nxt = days.get(day + timedelta(days=1))
+            if nxt is not None:
+                rest = SLOTS_PER_DAY + spans[nxt].start - spans[code].start - spans[code].length
+                assert rest >= rules.min_rest_hours * 2
+            run = 0
+            while day + timedelta(days=run) in days:
+                run += 1
+            assert run <= rules.max_consecutive_days
+
+
+def test_four_weeks_cover_a_generated_requirement() -> None:
+    need = requirement(START, 28, peak=18)
+    agents = [AgentSpec(i) for i in range(30)]
+    result = generate(START, 28, need, TEMPLATES, agents)
+    _check_rules(result, Rules())
+    # Day 0 before 06:00 can only be covered by the previous roster's night shift.
+    first_morning = 12
+    assert all(i < first_morning for i, _ in result.shortfall)
+    assert result.met_share >= 0.98
+    weekend = list(result.weekend_shifts.values())
+    assert max(weekend) - min(weekend) <= 1  # fair weekends
+    scheduled = np.zeros_like(need)
+    for a in result.assignments:
+        t = next(t for t in TEMPLATES if t.code == a.template)
+        first = (a.day - START).days * SLOTS_PER_DAY + t.start
+        scheduled[first : first + t.length] += 1
+    assert (scheduled[: len(need)] == result.scheduled).all()
+
+
+def test_leave_skills_and_allowed_shifts_are_respected() -> None:
+    need = requirement(START, 7, peak=6)
+    leave = frozenset(START + timedelta(days=d) for d in range(3))
+    agents = [AgentSpec(0, frozenset({"elderly"}), off=leave)] + [
+        AgentSpec(i, frozenset({"elderly"}), templates=frozenset({"A", "B", "C", "D", "E"}))
+        for i in range(1, 10)
+    ]
+    agents.append(AgentSpec(99, frozenset({"tax"})))
+    result = generate(START, 7, need, TEMPLATES, agents, skill="elderly")
+    assert not any(a.agent_id == 0 and a.day in leave for a in result.assignments)
+    assert not any(a.agent_id == 99 for a in result.assignments)
+    assert all(a.template in set("ABCDE") for a in result.assignments if a.agent_id != 0)
+
+
+def test_too_few_agents_says_where_and_by_how_many() -> None:
+    need = np.zeros(7 * SLOTS_PER_DAY, dtype=np.int64)
+    need[18:34] = 4  # day 0, 09:00-17:00 (shift C): four agents
+    templates = [t for t in TEMPLATES if t.code in "ACE"]
+    need[SLOTS_PER_DAY + 18 : SLOTS_PER_DAY + 34] = 1
+    result = generate(START, 7, need, templates, [AgentSpec(1), AgentSpec(2)])
+    gaps = dict(result.shortfall)
+    assert set(gaps) == set(range(18, 34))  # day 1 is covered, day 0 is two short all day
+    assert set(gaps.values()) == {2}
+    assert result.met_share == pytest.approx(1 - 16 / len(need))
+
+
+def test_requirement_of_the_wrong_length_is_refused() -> None:
+    with pytest.raises(ValueError):
+        generate(START, 7, [1] * 10, TEMPLATES, [AgentSpec(1)])
