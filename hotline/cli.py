@@ -26,6 +26,8 @@ knowledge_app = typer.Typer(help="knowledge base maintenance")
 workorders_app = typer.Typer(help="work-order maintenance")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(workorders_app, name="workorders")
+analytics_app = typer.Typer(help="reports and rollups")
+app.add_typer(analytics_app, name="analytics")
 
 
 def _version(value: bool) -> None:
@@ -166,6 +168,19 @@ def workorders_reindex() -> None:
     started = time.monotonic()
     count = reindex(get_database(), lambda n: typer.echo(f"  {n} orders ...") if n % 10_000 == 0 else None)
     typer.echo(f"reindexed {count} work orders in {time.monotonic() - started:.1f} s")
+
+
+@analytics_app.command("rebuild")
+def analytics_rebuild() -> None:
+    """Recompute the report rollups from the call log and the work orders (safe at any time:
+    each rollup is replaced in one transaction)."""
+    from hotline.analytics.rollup import rebuild
+    from hotline.store.db import get_database
+
+    done = rebuild(get_database())
+    typer.echo(
+        f"rolled up {done.lines} queue-log lines and {done.days} days of work orders in {done.seconds:.1f} s"
+    )
 
 
 def raise_open_files_limit() -> tuple[int, int]:

@@ -48,6 +48,7 @@ PLUGINS: tuple[str, ...] = (
     "hotline.knowledge.plugin",
     "hotline.quality.plugin",
     "hotline.opinion.plugin",
+    "hotline.analytics.plugin",
 )
 
 

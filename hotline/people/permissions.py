@@ -62,6 +62,10 @@ PERMISSIONS: dict[str, str] = {
     "quality.manage": "edit scoring forms and sampling plans, run sampling",
     "quality.own": "see one's own QA scores, acknowledge or appeal them",
     "quality.decide": "decide appeals against QA scores",
+    "analytics.read": "read reports (calls, work orders, hotspots) and drill down to their rows",
+    "analytics.export": "export reports and rollups (Excel, CSV)",
+    "analytics.write": "save ad-hoc reports; merge, rename or dismiss hotspots; report subscriptions",
+    "analytics.admin": "rebuild the report rollups",
     "metrics.read": "read the Prometheus metrics (or scrape from a `metrics_allow` address)",
     "opinion.read": "read opinion sources, items, groups, alerts and incidents",
     "opinion.write": "configure opinion sources and topic rules",
@@ -101,6 +105,8 @@ _SUPERVISOR = _AGENT | {
     # The shift lead is on duty when an opinion alert rises and works the incident.
     "opinion.read",
     "opinion.handle",
+    "analytics.read",
+    "analytics.export",
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.agent: frozenset(_AGENT),
@@ -116,6 +122,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         | {"callers.read", "callers.export", "acd.read", "quality.read"}
         # 舆情分析: analysts watch the sources, write the topic rules and work the incidents.
         | {"opinion.read", "opinion.write", "opinion.handle"}
+        | {"analytics.read", "analytics.export", "analytics.write"}
     ),
     Role.admin: frozenset(PERMISSIONS),
 }

@@ -1,0 +1,69 @@
+"""Report figures from rollup sums, with their comparisons: one definition per figure (the calls'
+are docs/kpi.md's; the work orders' are in docs/analytics.md), used by pages, exports and tests.
+
+A rate with nothing to divide is None (shown as "—"), never 0 %; a change (环比/同比) is the
+relative change of each figure, None when the earlier figure is 0 or None."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+Sums = Mapping[str, float]
+
+
+def _rate(n: float, d: float) -> float | None:
+    return round(n / d, 4) if d else None
+
+
+def _mean(total: float, n: float) -> float | None:
+    return round(total / n, 1) if n else None
+
+
+def call_figures(s: Sums, center: bool) -> dict[str, Any]:
+    """`center`: the whole center, where a caller overflowing between queues counts once."""
+    offered = s.get("entered", 0) if center else s.get("offered", 0)
+    lost = s.get("lost_center", 0) if center else s.get("lost", 0)
+    answered, abandoned = s.get("answered", 0), s.get("abandoned", 0)
+    resolved = answered + abandoned + lost
+    return {
+        "offered": int(offered),
+        "answered": int(answered),
+        "abandoned": int(abandoned),
+        "short_abandoned": int(s.get("short_abandoned", 0)),
+        "lost": int(lost),
+        "callbacks": int(s.get("callbacks", 0)),
+        "completed": int(s.get("completed", 0)),
+        "answer_rate": _rate(answered, resolved),
+        "abandon_rate": _rate(abandoned, resolved),
+        "service_level": _rate(s.get("answered_15s", 0), resolved),
+        "asa": _mean(s.get("wait_total", 0.0), answered),
+        "aht": _mean(s.get("talk_total", 0.0), s.get("completed", 0)),
+    }
+
+
+def order_figures(s: Sums) -> dict[str, Any]:
+    closed = s.get("closed", 0)
+    return {
+        "orders": int(s.get("orders", 0)),
+        "closed": int(closed),
+        "closed_on_time": int(s.get("closed_on_time", 0)),
+        "on_time_rate": _rate(s.get("closed_on_time", 0), closed),
+        "supervised": int(s.get("supervised", 0)),
+        "visited": int(s.get("visited", 0)),
+        "satisfied": int(s.get("satisfied", 0)),
+        "satisfaction_rate": _rate(s.get("satisfied", 0), s.get("visited", 0)),
+    }
+
+
+def change(now: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, float | None]:
+    """Relative change of every figure (0.1 = +10 %)."""
+    out: dict[str, float | None] = {}
+    for name, value in now.items():
+        old = before.get(name)
+        out[name] = None if value is None or not old else round((value - old) / old, 4)
+    return out
+
+
+def is_empty(s: Sums) -> bool:
+    return not any(s.values())

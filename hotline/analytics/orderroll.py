@@ -1,0 +1,121 @@
+"""The work-orders rollup: orders → counts per local creation day × category × district ×
+department × channel × state.
+
+An order's state (and department, category...) changes long after the day it was created, so this
+rollup is not additive: a batch finds the days whose orders the timeline touched since the mark
+(re-reading `OVERLAP` rows below it, since web requests commit out of id order) and recomputes
+those days whole from the orders, replacing their rows, then moves the mark, in one transaction.
+Recomputing a day twice gives the same rows, so re-reading is harmless and a crash leaves the day
+as it was.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
+
+from hotline.analytics import watermarks
+from hotline.analytics.daytypes import LOCAL, day_range
+from hotline.analytics.models import OrderDay
+from hotline.workorders import stats
+from hotline.workorders.stats import OrderFacts
+
+OVERLAP = 500
+BATCH = 5_000
+MEASURES = ("orders", "closed", "closed_on_time", "supervised", "visited", "satisfied")
+DayKey = tuple[date, int, str, int, str, str]
+
+
+def order_measures(o: OrderFacts) -> dict[str, int]:
+    closed = o.closed_at is not None
+    return {
+        "orders": 1,
+        "closed": int(closed),
+        "closed_on_time": int(
+            closed and o.closed_at is not None and (o.close_due_at is None or o.closed_at <= o.close_due_at)
+        ),
+        "supervised": int(o.supervised),
+        "visited": int(o.satisfaction is not None),
+        "satisfied": int(o.satisfied),
+    }
+
+
+def aggregate(orders: Iterable[OrderFacts]) -> dict[DayKey, dict[str, int]]:
+    out: dict[DayKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
+    for o in orders:
+        key = (
+            o.created_at.astimezone(LOCAL).date(),
+            int(o.category_id or 0),
+            o.district or "",
+            int(o.department_id or 0),
+            o.channel,
+            o.state,
+        )
+        bucket = out[key]
+        for name, value in order_measures(o).items():
+            bucket[name] += value
+    return out
+
+
+def recompute_days(session: Session, days: Iterable[date]) -> None:
+    """Replace the rows of each day (consecutive days read in one range)."""
+    for first, last in _runs(sorted(set(days))):
+        start, end = day_range(first, last)
+        session.execute(delete(OrderDay).where(OrderDay.day >= first, OrderDay.day <= last))
+        rows = [
+            {
+                "day": k[0],
+                "category_id": k[1],
+                "district": k[2],
+                "department_id": k[3],
+                "channel": k[4],
+                "state": k[5],
+                **v,
+            }
+            for k, v in aggregate(stats.created_between(session, start, end)).items()
+        ]
+        if rows:
+            session.execute(insert(OrderDay), rows)
+
+
+def _runs(days: list[date], span: int = 31) -> list[tuple[date, date]]:
+    """Consecutive days grouped into runs of at most `span` days."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and day - runs[-1][1] == timedelta(days=1) and (day - runs[-1][0]).days < span:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def run_batch(session: Session, limit: int = BATCH) -> int:
+    """One batch in the caller's transaction; returns how many new timeline rows it covered."""
+    mark = watermarks.claim(session, watermarks.ORDERS)
+    last, created = stats.touched_after(session, max(0, mark - OVERLAP), limit)
+    if last <= mark:
+        return 0
+    recompute_days(session, (c.astimezone(LOCAL).date() for c in created))
+    watermarks.move(session, watermarks.ORDERS, last)
+    return last - mark
+
+
+def rebuild(session: Session) -> int:
+    """Recompute every day from the orders, in the caller's transaction; returns days written."""
+    watermarks.claim(session, watermarks.ORDERS)
+    last = stats.last_event_id(session)
+    session.execute(delete(OrderDay))
+    first, newest = stats.created_span(session)
+    days = 0
+    if first is not None and newest is not None:
+        day, end = first.astimezone(LOCAL).date(), newest.astimezone(LOCAL).date()
+        while day <= end:
+            recompute_days(session, [day + timedelta(days=i) for i in range(31)])
+            day += timedelta(days=31)
+            days += 31
+    watermarks.move(session, watermarks.ORDERS, last)
+    return days

@@ -1,0 +1,225 @@
+"""Standard reports over the rollups: a period's figures, the same for the period before (环比)
+and a year before (同比), and rows by one dimension (hour, day, day type, queue, agent; category,
+district, department, channel, state), each row with its own comparisons.
+
+A period without data answers zeros with `empty: true` and a note, not an error; a filter value
+that cannot exist (an unknown state or channel, a dimension the rollup does not have) is a 422
+naming the field. Rows of `day` compare with the day at the same offset in the earlier period.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.analytics import callroll, orderroll
+from hotline.analytics.daytypes import DAY_TYPE_ZH, day_type
+from hotline.analytics.figures import call_figures, change, is_empty, order_figures
+from hotline.analytics.models import CallSlot, OrderDay
+from hotline.analytics.periods import Period
+from hotline.errors import Invalid
+from hotline.workorders.labels import CHANNEL_ZH, category_paths, department_names
+from hotline.workorders.states import STATE_ZH, State
+
+Key = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Rollup:
+    name: str
+    table: Any
+    measures: tuple[str, ...]
+    dims: Mapping[str, Callable[[], Any]]
+    filters: Mapping[str, Callable[[], Any]]
+
+
+CALLS = Rollup(
+    "calls",
+    CallSlot,
+    callroll.MEASURES,
+    {
+        "hour": lambda: (CallSlot.slot / 2).label("hour"),
+        "half_hour": lambda: CallSlot.slot,
+        "day": lambda: CallSlot.day,
+        "day_type": lambda: CallSlot.day,  # folded from days in Python
+        "queue": lambda: CallSlot.queue,
+        "agent": lambda: CallSlot.agent_id,
+    },
+    {"queue": lambda: CallSlot.queue, "agent_id": lambda: CallSlot.agent_id},
+)
+ORDERS = Rollup(
+    "orders",
+    OrderDay,
+    orderroll.MEASURES,
+    {
+        "day": lambda: OrderDay.day,
+        "day_type": lambda: OrderDay.day,
+        "category": lambda: OrderDay.category_id,
+        "district": lambda: OrderDay.district,
+        "department": lambda: OrderDay.department_id,
+        "channel": lambda: OrderDay.channel,
+        "state": lambda: OrderDay.state,
+    },
+    {
+        "category_id": lambda: OrderDay.category_id,
+        "district": lambda: OrderDay.district,
+        "department_id": lambda: OrderDay.department_id,
+        "channel": lambda: OrderDay.channel,
+        "state": lambda: OrderDay.state,
+    },
+)
+ROLLUPS = {r.name: r for r in (CALLS, ORDERS)}
+NO_DATA = ("no data in this period: every figure is zero", "该期间没有数据，各项指标均为零")
+
+
+def check_filters(rollup: Rollup, by: str | None, filters: Mapping[str, Any]) -> None:
+    """422 naming the field for a dimension or filter value that cannot exist."""
+    if by is not None and by not in rollup.dims:
+        raise Invalid(
+            f"by={by!r} is not a dimension of {rollup.name} (one of {', '.join(rollup.dims)})",
+            f"{rollup.name} 报表不能按 {by} 分组",
+            field="by",
+        )
+    state = filters.get("state")
+    if state is not None and state not in {s.value for s in State}:
+        raise Invalid(f"unknown state {state!r}", f"未知的工单状态 {state}", field="state")
+    channel = filters.get("channel")
+    if channel is not None and channel not in CHANNEL_ZH:
+        raise Invalid(f"unknown channel {channel!r}", f"未知的渠道 {channel}", field="channel")
+    if by is not None and by in filters and filters[by] is not None:
+        raise Invalid(
+            f"grouping by {by} while filtering on one {by} gives one row: drop by or the filter",
+            f"已按 {by} 筛选，不能再按 {by} 分组",
+            field="by",
+        )
+    for name in ("agent_id", "category_id", "department_id"):
+        value = filters.get(name)
+        if value is not None and value < 0:
+            raise Invalid(f"{name} must be 0 (none) or a positive id", f"{name} 无效", field=name)
+
+
+def sums(
+    session: Session, rollup: Rollup, period: Period, filters: Mapping[str, Any], by: str | None
+) -> dict[Key, dict[str, float]]:
+    table = rollup.table
+    measures = [func.coalesce(func.sum(getattr(table, m)), 0).label(m) for m in rollup.measures]
+    dims = [rollup.dims[by]()] if by else []
+    stmt = select(*dims, *measures).where(table.day >= period.first, table.day <= period.last)
+    for name, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(rollup.filters[name]() == value)
+    if dims:
+        stmt = stmt.group_by(*dims)
+    out: dict[Key, dict[str, float]] = defaultdict(lambda: dict.fromkeys(rollup.measures, 0.0))
+    for row in session.execute(stmt):
+        values = tuple(row)
+        key: Key = tuple(values[: len(dims)])
+        if by == "hour":
+            key = (int(key[0]),)
+        elif by == "day_type":
+            key = (day_type(key[0]).value,)
+        bucket = out[key]
+        for name, value in zip(rollup.measures, values[len(dims) :], strict=True):
+            bucket[name] += float(value or 0)
+    return out
+
+
+def _figures(rollup: Rollup, s: Mapping[str, float], center: bool) -> dict[str, Any]:
+    return call_figures(s, center) if rollup is CALLS else order_figures(s)
+
+
+def _day_offset(period: Period) -> Callable[[Key], Key]:
+    return lambda key: ((key[0] - period.first).days,) if isinstance(key[0], date) else key
+
+
+def report(
+    session: Session, rollup: Rollup, period: Period, filters: Mapping[str, Any], by: str | None
+) -> dict[str, Any]:
+    check_filters(rollup, by, filters)
+    center = rollup is CALLS and filters.get("queue") is None and by != "queue"
+    before, year_ago = period.previous(), period.last_year()
+    now_sums = sums(session, rollup, period, filters, None).get((), {})
+    totals = _figures(rollup, now_sums, center)
+    prev_t = _figures(rollup, sums(session, rollup, before, filters, None).get((), {}), center)
+    year_t = _figures(rollup, sums(session, rollup, year_ago, filters, None).get((), {}), center)
+    out: dict[str, Any] = {
+        "rollup": rollup.name,
+        "period": _period_out(period),
+        "previous": _period_out(before),
+        "last_year": _period_out(year_ago),
+        "filters": {k: v for k, v in filters.items() if v is not None},
+        "by": by,
+        "empty": is_empty(now_sums),
+        "note": NO_DATA[0] if is_empty(now_sums) else None,
+        "note_zh": NO_DATA[1] if is_empty(now_sums) else None,
+        "totals": totals,
+        "totals_previous": prev_t,
+        "totals_last_year": year_t,
+        "mom": change(totals, prev_t),
+        "yoy": change(totals, year_t),
+        "rows": [],
+    }
+    if by is None:
+        return out
+    rows_center = center and by not in ("queue",)
+    rows_now = sums(session, rollup, period, filters, by)
+    align = _day_offset(period) if by == "day" else (lambda k: k)
+    prev_rows = {
+        (_day_offset(before)(k) if by == "day" else k): v
+        for k, v in sums(session, rollup, before, filters, by).items()
+    }
+    year_rows = {
+        (_day_offset(year_ago)(k) if by == "day" else k): v
+        for k, v in sums(session, rollup, year_ago, filters, by).items()
+    }
+    labels = _labels(session, by)
+    for key in sorted(rows_now, key=lambda k: tuple(str(x) for x in k) if by != "hour" else k):
+        figures = _figures(rollup, rows_now[key], rows_center)
+        aligned = align(key)
+        prev = _figures(rollup, prev_rows.get(aligned, {}), rows_center)
+        year = _figures(rollup, year_rows.get(aligned, {}), rows_center)
+        value = key[0]
+        out["rows"].append(
+            {
+                "key": value.isoformat() if isinstance(value, date) else value,
+                "label": labels(value),
+                "figures": figures,
+                "mom": change(figures, prev),
+                "yoy": change(figures, year),
+            }
+        )
+    return out
+
+
+def _period_out(p: Period) -> dict[str, Any]:
+    return {"kind": p.kind.value, "first": p.first.isoformat(), "last": p.last.isoformat(), "days": p.days}
+
+
+def _labels(session: Session, by: str) -> Callable[[Any], str]:
+    if by == "category":
+        names = category_paths(session)
+        return lambda v: names.get(v, "未分类" if not v else str(v))
+    if by == "department":
+        deps = department_names(session)
+        return lambda v: deps.get(v, "未派单" if not v else str(v))
+    if by == "state":
+        return lambda v: STATE_ZH.get(State(v), v) if v in State.__members__ else str(v)
+    if by == "channel":
+        return lambda v: CHANNEL_ZH.get(v, v)
+    if by == "day_type":
+        return lambda v: next((zh for t, zh in DAY_TYPE_ZH.items() if t.value == v), v)
+    if by == "district":
+        return lambda v: v or "未填区县"
+    if by == "agent":
+        return lambda v: "无座席" if not v else f"#{v}"
+    if by == "hour":
+        return lambda v: f"{v:02d}:00"
+    if by == "half_hour":
+        return lambda v: f"{v // 2:02d}:{30 * (v % 2):02d}"
+    return lambda v: v.isoformat() if isinstance(v, date) else str(v)

@@ -1,0 +1,79 @@
+"""What the analytics routes answer (figures are dicts of figure name → number or None, named in
+docs/analytics.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotline.calls.schemas import CdrOut
+from hotline.schemas import Out
+
+Figures = dict[str, float | int | None]
+
+
+class PeriodOut(Out):
+    kind: str
+    first: str
+    last: str
+    days: int
+
+
+class RowOut(Out):
+    key: str | int | None
+    label: str
+    figures: Figures
+    mom: Figures
+    yoy: Figures
+
+
+class ReportOut(Out):
+    rollup: str
+    period: PeriodOut
+    previous: PeriodOut
+    last_year: PeriodOut
+    filters: dict[str, Any]
+    by: str | None
+    empty: bool
+    note: str | None
+    note_zh: str | None
+    totals: Figures
+    totals_previous: Figures
+    totals_last_year: Figures
+    mom: Figures
+    yoy: Figures
+    rows: list[RowOut]
+
+
+class DrillCallsOut(Out):
+    total: int
+    items: list[CdrOut]
+
+
+class DrillOrderOut(Out):
+    id: int
+    number: str
+    title: str
+    created_at: str
+    category_id: int | None
+    district: str | None
+    department_id: int | None
+    channel: str
+    state: str
+
+
+class DrillOrdersOut(Out):
+    items: list[DrillOrderOut]
+    next_after_id: int | None
+
+
+class RebuildOut(Out):
+    lines: int
+    days: int
+    seconds: float
+
+
+class StatusOut(Out):
+    calls_mark: int
+    calls_head: int
+    orders_mark: int
+    orders_head: int

@@ -1,0 +1,85 @@
+"""What the analytics rollups read of the queue log: lines in id order after a high-water mark,
+lines in a time range (rebuilds, drill-down) and the CDRs behind a figure. Read-only; the calls
+domain owns these tables, analytics only asks here.
+
+The queue log has one writer (`calls/writer.py`, one thread committing in order), so its ids grow
+in commit order and an id high-water mark never skips a line committed late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.calls.models import Call, QueueEventRow
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLine:
+    """One queue-log line as the rollups see it."""
+
+    id: int
+    call_uuid: str
+    queue: str
+    kind: str
+    at: datetime
+    agent_id: int | None
+    wait: float | None
+    data: dict[str, Any]
+
+
+def _line(row: QueueEventRow) -> QueueLine:
+    return QueueLine(
+        row.id,
+        row.call_uuid,
+        row.queue,
+        row.kind,
+        row.at,
+        row.agent_id,
+        row.wait_seconds,
+        dict(row.data or {}),
+    )
+
+
+def lines_after(session: Session, after_id: int, limit: int) -> list[QueueLine]:
+    """Up to `limit` lines with id > `after_id`, in id order."""
+    stmt = select(QueueEventRow).where(QueueEventRow.id > after_id).order_by(QueueEventRow.id).limit(limit)
+    return [_line(r) for r in session.scalars(stmt)]
+
+
+def iter_lines(session: Session, batch: int = 20_000) -> Iterator[list[QueueLine]]:
+    """Every line, in id order, a batch at a time (a full rebuild)."""
+    last = 0
+    while True:
+        lines = lines_after(session, last, batch)
+        if not lines:
+            return
+        yield lines
+        last = lines[-1].id
+
+
+def last_line_id(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(QueueEventRow.id), 0))) or 0)
+
+
+def lines_between(session: Session, start: datetime, end: datetime) -> list[QueueLine]:
+    """Lines with start <= at < end (naive recomputation, drill-down)."""
+    stmt = (
+        select(QueueEventRow)
+        .where(QueueEventRow.at >= start, QueueEventRow.at < end)
+        .order_by(QueueEventRow.id)
+    )
+    return [_line(r) for r in session.scalars(stmt)]
+
+
+def calls_by_uuid(session: Session, uuids: Sequence[str], limit: int) -> list[Call]:
+    """The CDRs of these calls (at most `limit`), newest first."""
+    if not uuids:
+        return []
+    stmt = select(Call).where(Call.uuid.in_(list(uuids)[:5000])).order_by(Call.id.desc()).limit(limit)
+    return list(session.scalars(stmt))

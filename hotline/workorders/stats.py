@@ -1,0 +1,110 @@
+"""What the analytics rollups read of work orders: the orders the timeline touched after a
+high-water mark, the facts of the orders created in a time range, and the orders behind a figure.
+Read-only; the work-orders domain owns these tables, analytics only asks here.
+
+Every write of an order adds a timeline row (`workorder_events`), so the timeline's ids say which
+orders changed; web requests commit concurrently, so a reader re-reads a window below its mark
+(`OVERLAP`) to catch a row committed after a higher one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.workorders.lifecycle import SATISFIED
+from hotline.workorders.models import WorkOrder, WorkOrderEvent
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFacts:
+    """What the daily rollup counts of one order."""
+
+    id: int
+    created_at: datetime
+    category_id: int | None
+    district: str | None
+    department_id: int | None
+    channel: str
+    state: str
+    closed_at: datetime | None
+    close_due_at: datetime | None
+    supervised: bool
+    satisfaction: str | None
+
+    @property
+    def satisfied(self) -> bool:
+        return self.satisfaction in SATISFIED
+
+
+_COLUMNS = (
+    WorkOrder.id,
+    WorkOrder.created_at,
+    WorkOrder.category_id,
+    WorkOrder.district,
+    WorkOrder.department_id,
+    WorkOrder.channel,
+    WorkOrder.state,
+    WorkOrder.closed_at,
+    WorkOrder.close_due_at,
+    WorkOrder.supervised,
+    WorkOrder.satisfaction,
+)
+
+
+def last_event_id(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(WorkOrderEvent.id), 0))) or 0)
+
+
+def touched_after(session: Session, after_id: int, limit: int) -> tuple[int, list[datetime]]:
+    """(highest timeline id read, creation times of the orders those rows touched)."""
+    ids = session.execute(
+        select(WorkOrderEvent.id, WorkOrderEvent.workorder_id)
+        .where(WorkOrderEvent.id > after_id)
+        .order_by(WorkOrderEvent.id)
+        .limit(limit)
+    ).all()
+    if not ids:
+        return after_id, []
+    orders = sorted({int(w) for _, w in ids})
+    created = session.scalars(select(WorkOrder.created_at).where(WorkOrder.id.in_(orders))).all()
+    return int(ids[-1][0]), list(created)
+
+
+def created_between(session: Session, start: datetime, end: datetime) -> list[OrderFacts]:
+    """Facts of the orders created in [start, end)."""
+    rows = session.execute(
+        select(*_COLUMNS).where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
+    ).all()
+    return [OrderFacts(*row) for row in rows]
+
+
+def created_span(session: Session) -> tuple[datetime | None, datetime | None]:
+    """The first and last creation times (None, None without orders)."""
+    first, last = session.execute(
+        select(func.min(WorkOrder.created_at), func.max(WorkOrder.created_at))
+    ).one()
+    return first, last
+
+
+def orders_between(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    filters: dict[str, object],
+    limit: int,
+    after_id: int | None = None,
+) -> Sequence[WorkOrder]:
+    """The orders behind a figure: created in [start, end) matching `filters` (column -> value, a
+    None value matching NULL), by id, `limit` at a time after `after_id`."""
+    stmt = select(WorkOrder).where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
+    for name, value in filters.items():
+        col = getattr(WorkOrder, name)
+        stmt = stmt.where(col.is_(None) if value is None else col == value)
+    if after_id is not None:
+        stmt = stmt.where(WorkOrder.id > after_id)
+    return session.scalars(stmt.order_by(WorkOrder.id).limit(limit)).all()
