@@ -49,6 +49,7 @@ PLUGINS: tuple[str, ...] = (
     "hotline.quality.plugin",
     "hotline.opinion.plugin",
     "hotline.analytics.plugin",
+    "hotline.surveys.plugin",
 )
 
 

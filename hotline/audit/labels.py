@@ -35,6 +35,8 @@ ENTITY_ZH = {
     "workorder_notify_out": "通知发送",
     "agent": "座席",
     "audit": "审计日志",
+    "survey": "问卷",
+    "survey_response": "答卷",
 }
 
 VERB_ZH = {
@@ -101,6 +103,15 @@ VERB_ZH = {
     "supervise": "督办",
     "merge": "合并",
     "cancel": "撤销",
+    # questionnaires (hotline/surveys/)
+    "create_tokens": "生成答卷链接",
+    "create_open_link": "生成公开链接",
+    "survey_close": "停止收集",
+    "survey_reopen": "恢复收集",
+    "start": "开始作答",
+    "resume": "继续作答",
+    "save_page": "保存答卷页",
+    "submit": "提交答卷",
 }
 
 

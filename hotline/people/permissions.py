@@ -57,6 +57,9 @@ PERMISSIONS: dict[str, str] = {
     "knowledge.read": "search and read the knowledge base",
     "knowledge.write": "write and submit articles",
     "knowledge.review": "review, publish and retire articles",
+    "surveys.read": "read questionnaires and their results, export them",
+    "surveys.write": "design, import, publish and close questionnaires",
+    "surveys.run": "issue respondent links and run interviews",
     "quality.read": "read QA scores",
     "quality.write": "score recorded calls",
     "quality.manage": "edit scoring forms and sampling plans, run sampling",
@@ -88,6 +91,8 @@ _AGENT = {
     "knowledge.read",
     "knowledge.write",
     "quality.own",
+    # Agents send a respondent their questionnaire link and run phone interviews.
+    "surveys.run",
 }
 _SUPERVISOR = _AGENT | {
     "users.read",
@@ -99,6 +104,8 @@ _SUPERVISOR = _AGENT | {
     "knowledge.review",
     "quality.read",
     "quality.decide",
+    "surveys.read",
+    "surveys.write",
     # What citizens sent and what went back to them: the shift lead watches both (retry and
     # release stay with `workorders.admin`, which changes what becomes an order).
     "channels.read",
@@ -119,7 +126,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.department_handler: frozenset({"workorders.handle", "knowledge.read", "departments.read"}),
     Role.analyst: frozenset(
         {"kpi.read", "calls.read", "workorders.read", "knowledge.read", "departments.read"}
-        | {"callers.read", "callers.export", "acd.read", "quality.read"}
+        | {"callers.read", "callers.export", "acd.read", "quality.read", "surveys.read"}
         # 舆情分析: analysts watch the sources, write the topic rules and work the incidents.
         | {"opinion.read", "opinion.write", "opinion.handle"}
         | {"analytics.read", "analytics.export", "analytics.write"}

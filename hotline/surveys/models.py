@@ -1,0 +1,132 @@
+"""Questionnaire tables: the survey (its editable draft), its published versions (never changed
+after publishing), the links respondents answer by (one-time tokens, open links), responses (the
+answers so far, resumable) and the answer rows results are counted from.
+
+`survey_answers` is flat on purpose: one row per chosen option (or per matrix row, or per number
+or text), carrying the respondent attributes results are cut by (district, age band, channel),
+so a tally or a cross-tab is one GROUP BY on an index, without JSON, at a million rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.store.base import Base, utcnow
+
+
+class Survey(Base):
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    # draft (never published) | published | closed (no new answers)
+    state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    draft: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The draft differs from the latest published version (the console offers "publish").
+    draft_changed: Mapped[bool] = mapped_column(default=True)
+    published_number: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SurveyVersion(Base):
+    """A published definition: written once, read by every response made on it."""
+
+    __tablename__ = "survey_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("survey_id", "number", name="uq_survey_versions_number"),)
+
+
+class SurveyLink(Base):
+    """How a respondent reaches a survey: `token` (one respondent, one completed answer) or `open`
+    (anyone with the link, at most `device_limit` answers per device). Only the SHA-256 of the
+    secret in the URL is stored."""
+
+    __tablename__ = "survey_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    device_limit: Mapped[int] = mapped_column(Integer, default=1)
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    district: Mapped[str] = mapped_column(String(64), default="")
+    age_band: Mapped[str] = mapped_column(String(16), default="")
+    caller_id: Mapped[int | None] = mapped_column(Integer)
+    # token links: unused -> started -> completed
+    state: Mapped[str] = mapped_column(String(16), default="unused")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class SurveyResponse(Base):
+    """One respondent's answers to one version; `answers` holds what was saved so far (resumable),
+    `survey_answers` the counted rows once it is completed."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"))
+    version_number: Mapped[int] = mapped_column(Integer)
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("survey_links.id"), index=True)
+    resume_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device_hash: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    district: Mapped[str] = mapped_column(String(64), default="")
+    age_band: Mapped[str] = mapped_column(String(16), default="")
+    # in_progress | completed
+    state: Mapped[str] = mapped_column(String(16), default="in_progress")
+    page: Mapped[int] = mapped_column(Integer, default=0)
+    seed: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    __table_args__ = (Index("ix_survey_responses_device", "link_id", "device_hash"),)
+
+
+class SurveyAnswer(Base):
+    """One counted fact of a completed response: a chosen option (`option`), a matrix row's option
+    (`item` = row), a number (`value_num`) or a text (`value_text`)."""
+
+    __tablename__ = "survey_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True
+    )
+    survey_id: Mapped[int] = mapped_column(Integer)
+    version_number: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(String(32))
+    item: Mapped[str] = mapped_column(String(32), default="")
+    option: Mapped[str] = mapped_column(String(32), default="")
+    value_num: Mapped[float | None] = mapped_column(Float)
+    value_text: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    district: Mapped[str] = mapped_column(String(64), default="")
+    age_band: Mapped[str] = mapped_column(String(16), default="")
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        # Covering indexes: a tally and a district cross-tab read only the index.
+        Index("ix_survey_answers_tally", "survey_id", "question", "item", "option", "value_num"),
+        Index("ix_survey_answers_district", "survey_id", "question", "district", "item", "option"),
+    )

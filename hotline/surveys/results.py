@@ -1,0 +1,261 @@
+"""Results of completed responses: tallies per question, cross-tabs by a respondent attribute,
+open-text word frequencies (jieba) and the texts themselves.
+
+Everything counts `survey_answers` rows with one GROUP BY on a covering index (see models), so the
+figures are live: a response counts as soon as it is submitted. Question codes are stable across
+versions, so answers to several versions add up; labels come from the version asked for (default:
+the latest). Free text is masked (phones, ID numbers) for readers without `pii.read`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from hotline.errors import Invalid
+from hotline.masking import mask_text
+from hotline.surveys.definition import Definition, Question
+from hotline.surveys.models import SurveyAnswer, SurveyResponse
+from hotline.surveys.service import get_version, version_definition
+
+By = Literal["district", "age_band", "channel"]
+BY_ZH = {"district": "区县", "age_band": "年龄段", "channel": "渠道"}
+Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
+CHANNEL_ZH = {"web": "网页", "sms": "短信", "wechat": "微信", "ivr": "电话语音", "cati": "坐席电话"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    version: int | None = None
+    channel: str | None = None
+    district: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, q: Q, survey_id: int) -> Q:
+        q = q.where(SurveyAnswer.survey_id == survey_id)
+        if self.version is not None:
+            q = q.where(SurveyAnswer.version_number == self.version)
+        if self.channel:
+            q = q.where(SurveyAnswer.channel == self.channel)
+        if self.district:
+            q = q.where(SurveyAnswer.district == self.district)
+        if self.since:
+            q = q.where(SurveyAnswer.completed_at >= self.since)
+        if self.until:
+            q = q.where(SurveyAnswer.completed_at < self.until)
+        return q
+
+
+def _labels(session: Session, survey_id: int, version: int | None) -> Definition:
+    return version_definition(get_version(session, survey_id, version))
+
+
+def _completed(session: Session, survey_id: int, f: Filters) -> int:
+    q = (
+        select(func.count())
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.survey_id == survey_id, SurveyResponse.state == "completed")
+    )
+    if f.version is not None:
+        q = q.where(SurveyResponse.version_number == f.version)
+    if f.channel:
+        q = q.where(SurveyResponse.channel == f.channel)
+    if f.district:
+        q = q.where(SurveyResponse.district == f.district)
+    if f.since:
+        q = q.where(SurveyResponse.completed_at >= f.since)
+    if f.until:
+        q = q.where(SurveyResponse.completed_at < f.until)
+    return int(session.scalar(q) or 0)
+
+
+def tallies(session: Session, survey_id: int, f: Filters) -> dict[str, Any]:
+    """{completed, version, questions: [{code, type, text, answered, options: [{code, label, count}],
+    rows (matrix), mean, nps, min, max}]}."""
+    v = get_version(session, survey_id, f.version)
+    defn = version_definition(v)
+    q = f.apply(
+        select(
+            SurveyAnswer.question,
+            SurveyAnswer.item,
+            SurveyAnswer.option,
+            func.count(),
+            func.sum(SurveyAnswer.value_num),
+            func.min(SurveyAnswer.value_num),
+            func.max(SurveyAnswer.value_num),
+        ),
+        survey_id,
+    ).group_by(SurveyAnswer.question, SurveyAnswer.item, SurveyAnswer.option)
+    by_q: dict[str, list[tuple[str, str, int, float | None, float | None, float | None]]] = {}
+    for question, item, option, n, total, lo, hi in session.execute(q).all():
+        by_q.setdefault(question, []).append((item, option, int(n), total, lo, hi))
+    answered: dict[str, int] = dict(
+        session.execute(
+            f.apply(
+                select(SurveyAnswer.question, func.count(func.distinct(SurveyAnswer.response_id))), survey_id
+            ).group_by(SurveyAnswer.question)
+        ).all()
+    )
+    out = [_one(q, by_q.get(q.code, []), int(answered.get(q.code, 0))) for q in defn.questions()]
+    return {"completed": _completed(session, survey_id, f), "version": v.number, "questions": out}
+
+
+def _one(
+    q: Question, rows: list[tuple[str, str, int, float | None, float | None, float | None]], answered: int
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": q.code, "type": q.type, "text": q.text, "answered": answered}
+    counts = {(item, option): n for item, option, n, *_ in rows}
+    if q.type in ("single", "multiple"):
+        out["options"] = [
+            {"code": o.code, "label": o.label, "count": counts.get(("", o.code), 0)} for o in q.options
+        ]
+    elif q.type == "matrix":
+        out["options"] = [{"code": o.code, "label": o.label} for o in q.options]
+        out["rows"] = [
+            {"code": r.code, "label": r.label, "counts": [counts.get((r.code, o.code), 0) for o in q.options]}
+            for r in q.rows
+        ]
+    elif q.type in ("rating", "nps"):
+        lo, hi = q.scale()
+        out["options"] = [
+            {"code": str(v), "label": str(v), "count": counts.get(("", str(v)), 0)} for v in range(lo, hi + 1)
+        ]
+        n = sum(o["count"] for o in out["options"])
+        total = sum(int(o["code"]) * o["count"] for o in out["options"])
+        out["mean"] = round(total / n, 2) if n else None
+        if q.type == "nps" and n:
+            promoters = sum(o["count"] for o in out["options"] if int(o["code"]) >= 9)
+            detractors = sum(o["count"] for o in out["options"] if int(o["code"]) <= 6)
+            out["nps"] = round(100 * (promoters - detractors) / n, 1)
+    elif q.type == "number" and rows:
+        _, _, n, total, lo_v, hi_v = rows[0]
+        out.update(mean=round((total or 0) / n, 2) if n else None, min=lo_v, max=hi_v)
+    return out
+
+
+def crosstab(session: Session, survey_id: int, code: str, by: By, f: Filters) -> dict[str, Any]:
+    """Counts of `code`'s options (rating values; matrix as row:option) per value of `by`."""
+    defn = _labels(session, survey_id, f.version)
+    q = defn.question(code)
+    if q is None or q.type in ("text", "longtext", "date", "number"):
+        raise Invalid(
+            f"{code} cannot be cross-tabulated",
+            f"{code} 不能做交叉分析",
+            errors=[{"loc": ["query", "question"]}],
+        )
+    col = getattr(SurveyAnswer, by)
+    stmt = (
+        f.apply(select(col, SurveyAnswer.item, SurveyAnswer.option, func.count()), survey_id)
+        .where(SurveyAnswer.question == code)
+        .group_by(col, SurveyAnswer.item, SurveyAnswer.option)
+    )
+    if q.type in ("rating", "nps"):
+        lo, hi = q.scale()
+        columns = [(str(v), str(v)) for v in range(lo, hi + 1)]
+    elif q.type == "matrix":
+        columns = [(f"{r.code}:{o.code}", f"{r.label}·{o.label}") for r in q.rows for o in q.options]
+    else:
+        columns = [(o.code, o.label) for o in q.options]
+    table: dict[str, dict[str, int]] = {}
+    for group, item, option, n in session.execute(stmt).all():
+        key = f"{item}:{option}" if item else option
+        table.setdefault(group or "", {})[key] = int(n)
+    groups = sorted(table)
+    return {
+        "question": code,
+        "by": by,
+        "by_zh": BY_ZH[by],
+        "columns": [{"code": c, "label": label} for c, label in columns],
+        "rows": [
+            {
+                "group": g,
+                "label": (CHANNEL_ZH.get(g, g) if by == "channel" else g) or "未知",
+                "counts": [table[g].get(c, 0) for c, _ in columns],
+                "total": sum(table[g].values()),
+            }
+            for g in groups
+        ],
+    }
+
+
+_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,}")
+STOPWORDS = frozenset(
+    {
+        "我们",
+        "你们",
+        "他们",
+        "这个",
+        "那个",
+        "就是",
+        "还是",
+        "没有",
+        "可以",
+        "什么",
+        "一个",
+        "不是",
+        "但是",
+        "因为",
+        "所以",
+        "如果",
+        "已经",
+        "比较",
+        "非常",
+        "希望",
+        "觉得",
+    }
+)
+MAX_TEXTS = 20_000
+
+
+def _texts_query(survey_id: int, code: str, f: Filters) -> Select[str | None, int, datetime, str, str]:
+    return (
+        f.apply(
+            select(
+                SurveyAnswer.value_text,
+                SurveyAnswer.response_id,
+                SurveyAnswer.completed_at,
+                SurveyAnswer.district,
+                SurveyAnswer.channel,
+            ),
+            survey_id,
+        )
+        .where(SurveyAnswer.question == code, SurveyAnswer.value_text.is_not(None))
+        .order_by(SurveyAnswer.id.desc())
+    )
+
+
+def words(session: Session, survey_id: int, code: str, f: Filters, top: int = 50) -> list[dict[str, Any]]:
+    """The commonest words (jieba, two characters and more, stop words left out) of the newest
+    20,000 answers to a text question."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    counter: Counter[str] = Counter()
+    for text, *_rest in session.execute(_texts_query(survey_id, code, f).limit(MAX_TEXTS)).all():
+        counter.update(
+            w for w in jieba.cut(mask_text(text or "")) if _WORD.fullmatch(w) and w not in STOPWORDS
+        )
+    return [{"word": w, "count": n} for w, n in counter.most_common(top)]
+
+
+def texts(
+    session: Session, survey_id: int, code: str, f: Filters, unmasked: bool, limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
+    rows = session.execute(_texts_query(survey_id, code, f).limit(limit).offset(offset)).all()
+    return [
+        {
+            "response_id": rid,
+            "text": text if unmasked else mask_text(text or ""),
+            "completed_at": at,
+            "district": district,
+            "channel": channel,
+        }
+        for text, rid, at, district, channel in rows
+    ]

@@ -1,0 +1,166 @@
+"""The questionnaires' HTTP shapes: what the designer sends and reads, links, the respondent's
+page saves, results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from hotline.schemas import Out, StrictIn
+
+Json = dict[str, Any]
+
+
+class SurveyIn(StrictIn):
+    definition: Json = Field(description="the questionnaire (see hotline/surveys/definition.py)")
+
+
+class SurveyEdit(SurveyIn):
+    version: int = Field(ge=1)
+
+
+class VersionIn(StrictIn):
+    version: int = Field(ge=1)
+
+
+class SurveySummary(Out):
+    id: int
+    title: str
+    state: str
+    state_zh: str
+    published_number: int | None
+    draft_changed: bool
+    completed: int = 0
+    version: int
+    updated_at: datetime
+
+
+class VersionSummary(Out):
+    number: int
+    author: str
+    created_at: datetime
+    completed: int
+
+
+class SurveyOut(SurveySummary):
+    draft: Json
+    versions: list[VersionSummary] = []
+
+
+class VersionOut(Out):
+    survey_id: int
+    number: int
+    definition: Json
+    author: str
+    created_at: datetime
+
+
+class TokenRespondent(StrictIn):
+    label: str = Field("", max_length=100)
+    district: str = Field("", max_length=64)
+    age_band: str = Field("", max_length=16)
+    channel: str = Field("web", pattern=r"^(web|sms|wechat)$")
+
+
+class TokensIn(StrictIn):
+    respondents: list[TokenRespondent] = Field(min_length=1, max_length=5000)
+
+
+class TokenOut(Out):
+    link_id: int
+    token: str
+    url: str
+    label: str
+
+
+class OpenLinkIn(StrictIn):
+    device_limit: int = Field(1, ge=1, le=100)
+    channel: str = Field("web", pattern=r"^(web|sms|wechat)$")
+    label: str = Field("", max_length=100)
+
+
+class LinkOut(Out):
+    id: int
+    kind: str
+    label: str
+    device_limit: int
+    channel: str
+    created_at: datetime
+
+
+class LinksOut(Out):
+    open_links: list[LinkOut]
+    tokens: dict[str, int]
+
+
+class OpenLinkOut(LinkOut):
+    token: str
+    url: str
+
+
+# --- answering -----------------------------------------------------------------------------------
+
+
+class StartIn(StrictIn):
+    resume_key: str | None = Field(None, max_length=64)
+
+
+class StartOut(Out):
+    resume_key: str
+    resumed: bool
+    version: int
+    page: int
+    answers: Json
+    survey: Json
+
+
+class PageIn(StrictIn):
+    resume_key: str = Field(min_length=8, max_length=64)
+    page: int = Field(ge=0, le=100)
+    answers: Json = Field(default_factory=dict)
+
+
+class PageOut(Out):
+    next_page: int | None
+    done: bool
+
+
+class SubmitIn(StrictIn):
+    resume_key: str = Field(min_length=8, max_length=64)
+
+
+class SubmitOut(Out):
+    completed: bool
+    completed_at: datetime | None
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+class TalliesOut(Out):
+    completed: int
+    version: int
+    questions: list[Json]
+
+
+class CrossTabOut(Out):
+    question: str
+    by: str
+    by_zh: str
+    columns: list[Json]
+    rows: list[Json]
+
+
+class WordOut(Out):
+    word: str
+    count: int
+
+
+class TextOut(Out):
+    response_id: int
+    text: str
+    completed_at: datetime
+    district: str
+    channel: str
