@@ -50,6 +50,7 @@ PLUGINS: tuple[str, ...] = (
     "hotline.opinion.plugin",
     "hotline.analytics.plugin",
     "hotline.surveys.plugin",
+    "hotline.satisfaction.plugin",
 )
 
 

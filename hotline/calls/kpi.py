@@ -7,7 +7,8 @@ callers who entered; short abandons (< 5 s) are counted apart and left out of ev
 queue); callers still waiting are in no rate yet. Answer rate = answered / resolved; abandon rate =
 abandoned / resolved; service level (15 秒接通率) = answered within the queue's threshold /
 resolved, so it can never read above the answer rate; ASA = mean wait of answered calls; AHT =
-(talk + wrap-up) / completed calls. A call is
+(talk + wrap-up) / completed calls; satisfaction rate (满意率) = (满意 + 基本满意) / rated answers of
+the post-call survey (未评价 counts as surveyed, in no rate), fed by the satisfaction domain. A call is
 answered once: by an agent, by the callee of a callback picking up, or by the emergency fan-out
 (whom an agent may join later, not counted again). The book
 is per local day and can be rebuilt at startup by replaying today's queue log.
@@ -39,6 +40,10 @@ class QueueKpi:
     talk_total: float = 0.0
     wrap_total: float = 0.0
     max_wait: float = 0.0
+    surveyed: int = 0  # post-call survey answers, 未评价 included
+    rated: int = 0
+    satisfied: int = 0  # 满意 + 基本满意
+    dissatisfied: int = 0
     waiting: dict[str, float] = field(default_factory=dict)  # call -> entered at (monotonic)
     _heap: list[tuple[float, str]] = field(default_factory=list)
 
@@ -78,6 +83,10 @@ class QueueKpi:
             "aht": round((self.talk_total + self.wrap_total) / self.completed, 1) if self.completed else None,
             "longest_wait": self.longest_wait(now),
             "max_wait": round(self.max_wait, 1),
+            "surveyed": self.surveyed,
+            "rated": self.rated,
+            "dissatisfied": self.dissatisfied,
+            "satisfaction_rate": round(self.satisfied / self.rated, 4) if self.rated else None,
         }
 
 
@@ -156,6 +165,16 @@ class KpiBook:
             for k in (q, c):
                 k.completed += 1
                 k.talk_total += talk
+
+    def satisfaction(self, queue: str | None, level: str) -> None:
+        """A post-call survey answer: level satisfied, basically_satisfied, dissatisfied or unrated."""
+        books = [self.queues[CENTER]] + ([self._q(queue)] if queue and queue != CENTER else [])
+        for k in books:
+            k.surveyed += 1
+            if level != "unrated":
+                k.rated += 1
+                k.satisfied += level in ("satisfied", "basically_satisfied")
+                k.dissatisfied += level == "dissatisfied"
 
     def forget_waiting(self) -> None:
         for q in self.queues.values():

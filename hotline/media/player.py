@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -94,8 +95,16 @@ def music_on_hold_pcm(seconds: float = 8.0) -> npt.NDArray[np.int16]:
     return np.concatenate(parts).astype(np.int16)
 
 
-async def play_payload(session: RtpSession, payload: bytes, pt: int, *, loop_forever: bool = False) -> None:
-    """Send ``payload`` (already encoded) as 20 ms frames; cancel the task to stop early."""
+async def play_payload(
+    session: RtpSession,
+    payload: bytes,
+    pt: int,
+    *,
+    loop_forever: bool = False,
+    sent: Callable[[bytes], None] | None = None,
+) -> None:
+    """Send ``payload`` (already encoded) as 20 ms frames; cancel the task to stop early. ``sent``
+    sees each frame as it goes out (the call's recorder keeps what the caller heard)."""
     loop = asyncio.get_running_loop()
     start = loop.time()
     n = 0
@@ -108,6 +117,8 @@ async def play_payload(session: RtpSession, payload: bytes, pt: int, *, loop_for
                     FRAME - len(frame)
                 )
             session.send(frame, pt, marker=first)
+            if sent is not None:
+                sent(frame)
             first = False
             n += 1
             delay = start + n * 0.02 - loop.time()

@@ -2,7 +2,8 @@
 
 Audio of each party is placed by arrival time so the two channels stay aligned across jitter, holds
 and silence (a frame arriving within 200 ms of where its channel left off is appended contiguously;
-after a longer gap the channel jumps to the wall-clock position). Finished one-second blocks are
+after a longer gap the channel jumps to the wall-clock position). Prompts the hotline plays to the
+caller are mixed into the right channel at their wall-clock position (``mix``). Finished one-second blocks are
 flushed to ``NAME.wav.part`` as the call goes on, so memory stays bounded on long calls; ``close``
 patches the RIFF sizes, fsyncs and atomically renames to ``NAME.wav``, then writes ``NAME.json``
 metadata the same way. A crash therefore leaves at most a ``.part`` file, never a truncated ``.wav``.
@@ -64,6 +65,7 @@ class Recorder:
         self._blocks: dict[int, npt.NDArray[np.int16]] = {}
         self._flushed = 0  # blocks written
         self._cursor = [0, 0]
+        self._mixed_end = 0  # where the last mixed-in prompt ends (the file lasts at least that long)
         self.closed = False
         self._file: IO[bytes] | None = None
         try:
@@ -98,6 +100,30 @@ class Recorder:
         pos = max(pos, self._flushed * _BLOCK)
         self._write(channel, pos, pcm)
         self._cursor[channel] = pos + len(pcm)
+        try:
+            self._flush_until(clock // _BLOCK - _FLUSH_BEHIND)
+        except OSError as exc:
+            self._fail(exc)
+
+    def mix(self, channel: int, pcm: npt.NDArray[np.int16], now: float | None = None) -> None:
+        """Add `pcm` to `channel` where the wall clock says it ends (saturating), leaving the
+        channel's own feed and its cursor alone: a prompt the hotline plays over a party's audio."""
+        if self.closed or self.failed is not None or len(pcm) == 0:
+            return
+        clock = int(((now if now is not None else time.monotonic()) - self.t0) * RATE)
+        pos = clock - len(pcm)
+        skip = max(0, self._flushed * _BLOCK - pos)  # what is already on disk stays as it is
+        done = skip
+        while done < len(pcm):
+            idx, off = divmod(pos + done, _BLOCK)
+            block = self._blocks.get(idx)
+            if block is None:
+                block = self._blocks[idx] = np.zeros((_BLOCK, 2), dtype=np.int16)
+            n = min(_BLOCK - off, len(pcm) - done)
+            total = block[off : off + n, channel].astype(np.int32) + pcm[done : done + n]
+            block[off : off + n, channel] = np.clip(total, -32768, 32767)
+            done += n
+        self._mixed_end = max(self._mixed_end, pos + len(pcm))
         try:
             self._flush_until(clock // _BLOCK - _FLUSH_BEHIND)
         except OSError as exc:
@@ -181,7 +207,7 @@ class Recorder:
         assert self._file is not None
         if self.failed is not None:
             return self._finish_partial()
-        end = max(self._cursor)
+        end = max(*self._cursor, self._mixed_end)
         full, rest = divmod(end, _BLOCK)
         self._flush_until(full)
         if rest:

@@ -69,6 +69,9 @@ PERMISSIONS: dict[str, str] = {
     "analytics.export": "export reports and rollups (Excel, CSV)",
     "analytics.write": "save ad-hoc reports; merge, rename or dismiss hotspots; report subscriptions",
     "analytics.admin": "rebuild the report rollups",
+    "satisfaction.read": "read callers' satisfaction answers, 不满意 flags and rates",
+    "satisfaction.configure": "turn the agent-number announcement and the post-call survey on per queue",
+    "satisfaction.flag": "handle 不满意 flags",
     "metrics.read": "read the Prometheus metrics (or scrape from a `metrics_allow` address)",
     "opinion.read": "read opinion sources, items, groups, alerts and incidents",
     "opinion.write": "configure opinion sources and topic rules",
@@ -106,6 +109,9 @@ _SUPERVISOR = _AGENT | {
     "quality.decide",
     "surveys.read",
     "surveys.write",
+    "satisfaction.read",
+    "satisfaction.configure",
+    "satisfaction.flag",
     # What citizens sent and what went back to them: the shift lead watches both (retry and
     # release stay with `workorders.admin`, which changes what becomes an order).
     "channels.read",
@@ -121,6 +127,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.qa_inspector: frozenset(
         {"calls.read", "recordings.read", "kpi.read", "workorders.read", "knowledge.read"}
         | {"quality.read", "quality.write", "quality.manage", "callers.read", "departments.read"}
+        | {"satisfaction.read"}
     ),
     # Departments see only their own orders and never unmasked personal data by default.
     Role.department_handler: frozenset({"workorders.handle", "knowledge.read", "departments.read"}),
@@ -130,6 +137,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         # 舆情分析: analysts watch the sources, write the topic rules and work the incidents.
         | {"opinion.read", "opinion.write", "opinion.handle"}
         | {"analytics.read", "analytics.export", "analytics.write"}
+        | {"satisfaction.read"}
     ),
     Role.admin: frozenset(PERMISSIONS),
 }

@@ -48,6 +48,7 @@ class UserIn(StrictIn):
     department_id: DbId | None = None
     extension: str | None = Field(default=None, pattern=r"^\d{2,8}$")
     sip_password: str | None = Field(default=None, min_length=6, max_length=64)
+    agent_number: str | None = Field(default=None, pattern=r"^\d{1,8}$", description="工号")
 
 
 class UserPatch(StrictIn):
@@ -56,6 +57,7 @@ class UserPatch(StrictIn):
     department_id: DbId | None = None
     extension: str | None = Field(default=None, pattern=r"^\d{2,8}$")
     sip_password: str | None = Field(default=None, min_length=6, max_length=64)
+    agent_number: str | None = Field(default=None, pattern=r"^\d{1,8}$", description="工号")
     active: bool | None = None
     version: int
 
@@ -71,6 +73,7 @@ class UserOut(Out):
     role: str
     department_id: int | None
     extension: str | None
+    agent_number: str | None = None
     active: bool
     must_change_password: bool = False
     created_at: datetime

@@ -100,12 +100,15 @@ def create_user(session: Session, actor: Actor, data: UserIn, must_change_passwo
         role=data.role.value,
         department_id=data.department_id,
         extension=data.extension,
+        agent_number=data.agent_number,
         must_change_password=must_change_password,
     )
     if data.extension and data.sip_password:
         user.sip_ha1 = sip_ha1(data.extension, get_settings().sip.realm, data.sip_password)
     session.add(user)
-    _flush_unique(session, f"user {data.username} or extension {data.extension}")
+    _flush_unique(
+        session, f"user {data.username}, extension {data.extension} or agent number {data.agent_number}"
+    )
     record(session, actor, "create", "user", user.id, None, snapshot(user))
     _sip_credentials_changed(session, user.extension)
     return user
@@ -114,7 +117,7 @@ def create_user(session: Session, actor: Actor, data: UserIn, must_change_passwo
 def update_user(session: Session, actor: Actor, user_id: int, data: UserPatch) -> User:
     user = get_user(session, user_id)
     old_sip = (user.extension, user.sip_ha1, user.active)
-    flush = lambda: _flush_unique(session, f"extension {user.extension}")  # noqa: E731 (as changed)
+    flush = lambda: _flush_unique(session, f"extension {user.extension} or agent number {user.agent_number}")  # noqa: E731
     with audited_update(session, actor, user, data.version, "user", "user", flush=flush) as edit:
         changes = data.model_dump(exclude={"version", "sip_password"}, exclude_unset=True)
         if "department_id" in changes and changes["department_id"] is not None:

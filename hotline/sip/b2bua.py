@@ -4,7 +4,8 @@ A :class:`Call` starts with the caller's leg and gains legs as the routing logic
 ``bridge(a, b)`` relays RTP between two legs (payload passed through when both use the same codec,
 otherwise transcoded through PCM); ``start_conference`` switches the call to the :class:`Mixer` for
 three-party talk and supervisor listen/whisper/barge; ``record`` writes the whole call to a stereo WAV
-(caller left, everyone else right). Policies decide what a hang-up does to the rest of the call: by
+(caller left, everyone else right, with the prompts the caller hears once recording). Policies
+decide what a hang-up does to the rest of the call: by
 default a bridged peer is hung up with its partner (unless ``on_peer_hangup`` takes that over for
 one leg, once) and the call ends with the caller. Routing
 (ringing targets, default routing, blind transfer) sits above this, in ``routing``; what a call uses
@@ -119,6 +120,13 @@ class Call:
         peer = self.peers.get(leg)
         if peer is not None and peer.dtmf_pt is not None and not peer.playing and self.mixer is None:
             peer.rtp.relay(pkt, pt=peer.dtmf_pt)
+
+    def on_played(self, leg: Leg, frame: bytes, pt: int) -> None:
+        """A prompt frame the engine sent to `leg`: while recording, what the caller hears from the
+        hotline itself (an agent-number announcement, a satisfaction survey) goes on the right
+        channel, mixed with the agent's voice, where the caller would hear the agent."""
+        if self.recorder is not None and leg is self.caller and self.mixer is None:
+            self.recorder.mix(1, g711.decode(frame, pt))
 
     # ---- recording -------------------------------------------------------------------------------
     def record(self, path: Path | None = None, metadata: dict[str, Any] | None = None) -> Path:

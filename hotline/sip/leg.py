@@ -92,6 +92,7 @@ class LegCall(Protocol):
     def unbridge(self, leg: Leg) -> None: ...
     def on_audio(self, leg: Leg, pkt: RtpPacket) -> None: ...
     def on_event_packet(self, leg: Leg, pkt: RtpPacket) -> None: ...
+    def on_played(self, leg: Leg, frame: bytes, pt: int) -> None: ...
     def leg_ended(self, leg: Leg) -> None: ...
 
 
@@ -336,7 +337,9 @@ class Leg:
     async def _play(self, payload: bytes, *, wait: bool, loop: bool) -> None:
         self.stop_playback()
         self.playing = True
-        task = asyncio.ensure_future(play_payload(self.rtp, payload, self.pt, loop_forever=loop))
+        # A prompt (not music on hold) is part of what this party heard: its call may record it.
+        sent = None if loop else self._played
+        task = asyncio.ensure_future(play_payload(self.rtp, payload, self.pt, loop_forever=loop, sent=sent))
         self._play_task = task
         task.add_done_callback(self._playback_done)
         if wait:
@@ -346,6 +349,9 @@ class Leg:
                 if task.cancelled():
                     return  # stopped by stop_playback: not our caller's cancellation
                 raise
+
+    def _played(self, frame: bytes) -> None:
+        self.call.on_played(self, frame, self.pt)
 
     def _playback_done(self, task: asyncio.Task[None]) -> None:
         if self._play_task is task:

@@ -83,3 +83,19 @@ def test_voicemail_overflow_counts_as_unanswered() -> None:
     k.queue_event("timeout", "a", "q", 60, wait=60, overflow="voicemail")
     q, c = k.snapshot(70)["q"], k.snapshot(70)[CENTER]
     assert (q["lost"], q["answer_rate"], c["lost"], c["answer_rate"]) == (1, 0.0, 1, 0.0)
+
+
+def test_satisfaction_rate_counts_basically_satisfied_and_leaves_unrated_out() -> None:
+    """docs/kpi.md: 满意率 = (满意 + 基本满意) / rated; 未评价 is surveyed, in no rate."""
+    book = KpiBook()
+    assert book.snapshot(0.0)["*"]["satisfaction_rate"] is None
+    for level in ("satisfied", "basically_satisfied", "dissatisfied", "unrated"):
+        book.satisfaction("elderly", level)
+    book.satisfaction(None, "satisfied")  # a call whose queue is unknown counts for the center
+    snap = book.snapshot(0.0)
+    assert (snap["elderly"]["surveyed"], snap["elderly"]["rated"]) == (4, 3)
+    assert snap["elderly"]["satisfaction_rate"] == round(2 / 3, 4)
+    assert snap["elderly"]["dissatisfied"] == 1
+    assert (snap["*"]["surveyed"], snap["*"]["rated"], snap["*"]["satisfaction_rate"]) == (5, 4, 0.75)
+    book.reset()  # a new day
+    assert book.snapshot(0.0)["*"]["satisfaction_rate"] is None

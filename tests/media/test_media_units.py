@@ -146,6 +146,29 @@ def test_recorder_stereo_atomic(tmp_path: Path) -> None:
     assert meta["legs"] == 2 and abs(meta["duration_seconds"] - 5.0) < 0.05
 
 
+def test_recorder_mixes_a_prompt_over_the_agent_channel_at_its_time(tmp_path: Path) -> None:
+    """A prompt played to the caller lands on the right channel where it was played, added to the
+    agent's voice, and lengthens the file when it outlasts the parties' audio."""
+    path = tmp_path / "call.wav"
+    rec = Recorder(path)
+    t0 = rec.t0
+    for i in range(100):  # 2 s: the agent at 400 Hz
+        rec.feed(1, tone(400), t0 + (i + 1) * 0.02)
+    for i in range(150):  # a 1200 Hz prompt from 1.0 s to 4.0 s (past the agent's audio)
+        rec.mix(1, tone(1200), t0 + 1.0 + (i + 1) * 0.02)
+    rec.close()
+    with wave.open(str(path)) as w:
+        frames = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
+    assert abs(len(frames) - 32000) <= 160
+    right = frames[:, 1]
+    assert energy_at(right[0:8000], 400) > 100 * energy_at(right[0:8000], 1200)  # agent alone
+    both = right[8000:16000]
+    assert energy_at(both, 400) > 1000 and energy_at(both, 1200) > 1000  # mixed, not replaced
+    after = right[16000:32000]
+    assert energy_at(after, 1200) > 100 * energy_at(after, 400)  # the prompt alone
+    assert not frames[:, 0].any()  # the caller's channel is untouched
+
+
 def _write_wav(path: Path, tag: int, bits: int, data: bytes, rate: int = 8000, channels: int = 1) -> None:
     block = channels * bits // 8
     fmt = struct.pack("<HHIIHH", tag, channels, rate, rate * block, block, bits)
