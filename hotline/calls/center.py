@@ -6,7 +6,8 @@ callbacks and starts the ACD clock. An inbound leg is answered, walked through t
 flow (prompts, DTMF), then enqueued, transferred, sent to voicemail or to the emergency fan-out.
 ACD offers ring the agents' registered phones; the first to answer is bridged to the caller and
 the call is recorded. Every ACD event goes to the queue log, the live KPIs and the bus
-(`hotline.calls.records`). Call control lives in `hotline.calls.control`.
+(`hotline.calls.records`). Call control (CTI) is the `control` collaborator
+(`hotline.calls.control`), what consoles read the `views` one (`hotline.calls.views`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from hotline.calls.records import Records
 from hotline.calls.routing import IvrRunner
 from hotline.calls.telephony import EnginePort, LegPort
 from hotline.calls.topics import AgentScreenPopped
+from hotline.calls.views import CallViews
 from hotline.calls.waiting import ANNOUNCE_SECONDS, WaitingRoom
 from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
@@ -50,10 +52,10 @@ log = logging.getLogger(__name__)
 RESTORED_AFTER_WRAP_UP = "wrap_up"  # not-ready reason of an agent restored from wrap-up
 
 
-class CallCenter(CallControl):
+class CallCenter:
     """The running call center: its parts (`offers`, `records`, `ivr`, `waiting`, `callbacks`,
-    `endings`) each hold a reference to it typed by `hotline.calls.host.CenterPort`; call control
-    (CTI, `CallControl`) is its public face."""
+    `endings`, and the two the consoles reach: `control`, call control (CTI), and `views`, what they
+    read) each hold a reference to it typed by `hotline.calls.host.CenterPort`."""
 
     def __init__(
         self,
@@ -96,6 +98,8 @@ class CallCenter(CallControl):
         self.waiting = WaitingRoom(self)
         self.callbacks = PendingCallbacks(self)
         self.endings = Endings(self)
+        self.control = CallControl(self)
+        self.views = CallViews(self)
         self._day = self.records.today()
 
     # --- lifecycle -----------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 The `CallCenter` (`hotline.calls.center`) is built from collaborators, each holding a reference to
 the center typed by `CenterPort`: offers (ringing agents, connecting), records (queue log, state
 log, KPIs), the IVR runner (inbound calls, IVR, transfers out, voicemail, emergency), the waiting
-room (queues, overflow, callbacks dialled) and pending callbacks (kept across restarts). Each part
+room (queues, overflow, callbacks dialled), pending callbacks (kept across restarts), call control
+(the CTI operations) and the views (what consoles read). Each part
 reaches another only through the small interface declared here, so what one part needs of another
 is written down in one place and checked by mypy.
 """
@@ -75,6 +76,14 @@ class WaitingPart(Protocol):
     def callback_routable(self, live: LiveCall) -> bool: ...
 
     def callback_unroutable(self, live: LiveCall) -> None: ...
+
+
+class ViewsPart(Protocol):
+    def agent_view(self, agent_id: int) -> dict[str, Any]: ...
+
+
+class ControlPart(Protocol):
+    def callback_allowed(self, live: LiveCall, number: str) -> bool: ...
 
 
 class CallbacksPart(Protocol):
@@ -159,8 +168,10 @@ class CenterPort(Protocol):
 
     def keep_caller_after_agent(self, live: LiveCall, agent_leg: LegPort) -> None: ...
 
-    def agent_view(self, agent_id: int) -> dict[str, Any]: ...
+    @property
+    def views(self) -> ViewsPart: ...
+
+    @property
+    def control(self) -> ControlPart: ...
 
     async def screen_pop(self, live: LiveCall, agent_ids: tuple[int, ...]) -> None: ...
-
-    def callback_allowed(self, live: LiveCall, number: str) -> bool: ...

@@ -230,7 +230,7 @@ class Offers:
         if isinstance(old, Inviting):  # its INVITE is not out yet: nothing rings to pick up
             raise Conflict("no call is ringing for this agent", "当前没有振铃的来电")
         if isinstance(old, _Pending) or agent_id in live.answering:
-            return self.center.agent_view(agent_id)  # a second press while the phone is being asked
+            return self.center.views.agent_view(agent_id)  # a second press while the phone is being asked
         callback = live.ringing_callback.get(agent_id, False)
         host = getattr(self.engine, "host", "localhost")
         headers = (
@@ -255,12 +255,12 @@ class Offers:
             raise Conflict(f"the agent's phone is not reachable: {exc}", "座席话机不可达") from exc
         if live.ringing.get(agent_id) is not pending:  # the offer was withdrawn meanwhile
             await leg.hangup("cancelled")
-            return self.center.agent_view(agent_id)
+            return self.center.views.agent_view(agent_id)
         ringing = Ringing([leg])  # one phone (the newest) is asked to pick up by itself
         self._agent_leg_rings(live, agent_id, ringing)
         live.answering.add(agent_id)
         self.center.spawn(self._auto_answered(live, agent_id, ringing, callback))
-        return self.center.agent_view(agent_id)
+        return self.center.views.agent_view(agent_id)
 
     async def _auto_answered(self, live: LiveCall, agent_id: int, ringing: Ringing, callback: bool) -> None:
         try:

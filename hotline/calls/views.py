@@ -5,33 +5,27 @@ calls know (callers in the IVR, callbacks pending). A mixin of `CallCenter`; pur
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.acd.engine import Acd
-from hotline.calls.kpi import CENTER, KpiBook
-from hotline.calls.live import LiveCall
+from hotline.calls.host import CenterPort
+from hotline.calls.kpi import CENTER
 from hotline.calls.models import Call
 from hotline.calls.records import local_midnight
-from hotline.calls.telephony import EnginePort
 from hotline.store.base import utcnow
 
 OUTBOUND_PREFIX = "out-"  # the CDR id of an agent's outbound (dial-pad) call
 
 
 class CallViews:
-    acd: Acd
-    kpi: KpiBook
-    live: dict[str, LiveCall]
-    clock: Callable[[], float]
-    engine: EnginePort
+    def __init__(self, center: CenterPort) -> None:
+        self.c = center
 
     def agent_view(self, agent_id: int) -> dict[str, Any]:
-        a = self.acd.agent(agent_id)
-        live = self.live.get(a.call_id or "")
+        a = self.c.acd.agent(agent_id)
+        live = self.c.live.get(a.call_id or "")
         dialed = a.extra.get("dialed") if (a.call_id or "").startswith(OUTBOUND_PREFIX) else None
         return {
             "agent_id": a.id,
@@ -48,22 +42,22 @@ class CallViews:
             "calls_taken": a.calls_taken,
             "talk_seconds": round(a.talk_seconds, 1),
             "misses": a.misses,
-            "wrap_left": round(max(0.0, a.wrap_up_until - self.clock()))
+            "wrap_left": round(max(0.0, a.wrap_up_until - self.c.clock()))
             if a.state.value == "wrap_up" and a.wrap_up_until is not None
             else None,
             # a ready agent without a registered phone is an empty seat calls would ring into
-            "phone_registered": bool(a.extension and self.engine.contacts(a.extension)),
+            "phone_registered": bool(a.extension and self.c.engine.contacts(a.extension)),
             # None: never changed state since the server started (not "logged out for the uptime")
-            "since": round(self.clock() - a.state_since, 1) if a.state_since else None,
+            "since": round(self.c.clock() - a.state_since, 1) if a.state_since else None,
         }
 
     def agents_view(self) -> list[dict[str, Any]]:
-        return [self.agent_view(aid) for aid in sorted(self.acd.agents)]
+        return [self.agent_view(aid) for aid in sorted(self.c.acd.agents)]
 
     def queue_view(self, queue: str) -> list[dict[str, Any]]:
-        now = self.clock()
+        now = self.c.clock()
         out = []
-        for pos, call in enumerate(self.acd.waiting(queue), 1):
+        for pos, call in enumerate(self.c.acd.waiting(queue), 1):
             out.append(
                 {
                     "call_id": call.call_id,
@@ -72,7 +66,7 @@ class CallViews:
                     "priority": call.priority,
                     "waited": round(now - call.enqueued_at, 1),
                     "callback": call.callback,
-                    "estimated_wait": self.acd.queues[queue].estimated_wait(pos),
+                    "estimated_wait": self.c.acd.queues[queue].estimated_wait(pos),
                 }
             )
         return out
@@ -80,15 +74,15 @@ class CallViews:
     def calls_view(self) -> list[dict[str, Any]]:
         seen: dict[str, dict[str, Any]] = {}
         now = utcnow()
-        for live in self.live.values():
+        for live in self.c.live.values():
             waited = (now - live.queued_at).total_seconds() if live.queued_at else None
             seen[live.uuid] = {**live.summary(), "waited": round(waited, 1) if waited is not None else None}
         return list(seen.values())
 
     def kpis(self) -> dict[str, Any]:
         """The KPI book, plus what only the live calls know: callers in the IVR, callbacks pending."""
-        snap = self.kpi.snapshot(self.clock())
-        calls = {live.uuid: live for live in self.live.values()}.values()
+        snap = self.c.kpi.snapshot(self.c.clock())
+        calls = {live.uuid: live for live in self.c.live.values()}.values()
         in_ivr = sum(1 for live in calls if live.state == "ivr")
         for name, q in snap.items():
             q["callbacks_pending"] = sum(
@@ -100,7 +94,7 @@ class CallViews:
             )
         snap[CENTER]["in_ivr"] = in_ivr
         for name, q in snap.items():  # every viewer of the board sees queue names, not codes
-            queue = self.acd.queues.get(name)
+            queue = self.c.acd.queues.get(name)
             q["label"] = (queue.config.label or name) if queue is not None else None
         return snap
 

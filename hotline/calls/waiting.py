@@ -207,7 +207,7 @@ class WaitingRoom:
         reason: str | None = None
         callee: LegPort | None = None
         ok = False
-        if not self.center.callback_allowed(live, number):
+        if not self.center.control.callback_allowed(live, number):
             reason = "refused"  # by the dial plan: retrying cannot help either
         else:
             try:

@@ -130,7 +130,7 @@ class Presence:
         def expire() -> None:
             self.timers.pop(agent_id, None)
             if agent_id not in self.sockets and agent_id in center.acd.agents:
-                center.sign_out_session(agent_id)
+                center.control.sign_out_session(agent_id)
 
         self.timers[agent_id] = center.loop.call_later(grace, expire)
 
@@ -143,13 +143,13 @@ async def command(center: CallCenter, principal: Principal, msg: dict[str, Any])
         raise HotlineError("commands need calls.control", "无话务控制权限")
     op, me = msg.get("op"), principal.user_id
     ops: dict[str, Any] = {
-        "login": lambda: center.login(me),
-        "logout": lambda: center.logout(me),
-        "ready": lambda: center.ready(me),
-        "not_ready": lambda: center.not_ready(me, str(msg.get("reason") or "busy")),
-        "hangup": lambda: center.hangup(me),
-        "hold": lambda: center.hold(me, bool(msg.get("on", True))),
-        "pick": lambda: center.pick(me, str(msg.get("call_id"))),
+        "login": lambda: center.control.login(me),
+        "logout": lambda: center.control.logout(me),
+        "ready": lambda: center.control.ready(me),
+        "not_ready": lambda: center.control.not_ready(me, str(msg.get("reason") or "busy")),
+        "hangup": lambda: center.control.hangup(me),
+        "hold": lambda: center.control.hold(me, bool(msg.get("on", True))),
+        "pick": lambda: center.control.pick(me, str(msg.get("call_id"))),
     }
     if op not in ops:
         raise HotlineError(f"unknown op {op!r}", f"未知操作 {op}")
@@ -214,7 +214,7 @@ async def serve(
             # KPIs once a second even while events stream in (a busy wallboard must not go stale).
             if center is not None and principal.can("kpi.read") and loop.time() - last_kpi >= KPI_PERIOD:
                 last_kpi = loop.time()
-                await websocket.send_json({"type": "kpis", "data": await center.run(center.kpis)})
+                await websocket.send_json({"type": "kpis", "data": await center.run(center.views.kpis)})
     except WebSocketDisconnect:
         pass
     finally:
@@ -253,11 +253,11 @@ async def snapshot(center: CallCenter | None, principal: Principal) -> dict[str,
         return {"type": "snapshot", "running": False}
     data: dict[str, Any] = {"running": True}
     if principal.can("kpi.read"):
-        data["kpis"] = await center.run(center.kpis)
+        data["kpis"] = await center.run(center.views.kpis)
     if principal.can("calls.supervise") or principal.can("kpi.read"):
-        data["agents"] = await center.run(center.agents_view)
+        data["agents"] = await center.run(center.views.agents_view)
     if principal.can("calls.control") and principal.user_id in center.acd.agents:
-        data["me"] = await center.run(lambda: center.agent_view(principal.user_id))
+        data["me"] = await center.run(lambda: center.views.agent_view(principal.user_id))
     if principal.can("calls.supervise") or principal.can("kpi.read"):
         data["emergencies"] = await center.run(center.alerts.view)  # a reloaded wallboard keeps them
     return {"type": "snapshot", "data": mask(data, principal.pii)}

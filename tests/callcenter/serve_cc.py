@@ -32,7 +32,7 @@ async def main(url: str, port: int, rtp: int, data: Path, agents: list[int]) -> 
     center = await start_callcenter(engine, Database(url), bus, recordings_dir=data / "recordings")
     for agent in agents:
         if center.acd.agents[agent].state.value == "logged_out":  # a restart restores agents' states
-            center.login(agent)
+            center.control.login(agent)
     print("ready", flush=True)
     await asyncio.Event().wait()
 

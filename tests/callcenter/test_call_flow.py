@@ -90,7 +90,7 @@ def test_unanswered_ring_puts_the_caller_back_to_waiting(make_rig: MakeRig) -> N
     rig.center.announce_seconds = 1.0
     agent = rig.agents["1001"]
     phone = rig.phone("1001", scenario=str(SCENARIOS / "uas_ring.xml"))  # rings, never answers
-    rig.do(lambda: rig.center.login(agent))
+    rig.do(lambda: rig.center.control.login(agent))
     # Menu 1, then 1 pressed every 600 ms: while ringing nobody listens; once back in line the
     # callback key works again.
     caller = rig.script("presses.xml", info_caller_xml("13800000032", "1" * 25, None))
@@ -115,7 +115,7 @@ def test_emergency_answered_by_the_fan_out_counts_as_answered(make_rig: MakeRig)
     assert call.outcome == "emergency" and call.answered_at is not None and call.wait_seconds is not None
     log = [kind for uuid, _, kind, _ in rig.queue_log() if uuid == call.uuid]
     assert log == ["enter", "connect", "ended"]
-    kpi = rig.do(rig.center.kpis)["elderly"]
+    kpi = rig.do(rig.center.views.kpis)["elderly"]
     assert (kpi["answered"], kpi["abandoned"], kpi["answer_rate"]) == (1, 0, 1.0)
     external.kill()
 
@@ -126,7 +126,7 @@ def test_every_registered_phone_of_the_agent_rings(make_rig: MakeRig) -> None:
     desk = rig.phone("1001", answer_after_ms=300)  # registered first: not the newest contact
     soft = rig.phone("1001", scenario=str(SCENARIOS / "uas_ring.xml"))  # newest; rings until CANCEL
     assert len(rig.engine.contacts("1001")) == 2
-    rig.do(lambda: rig.center.login(agent))
+    rig.do(lambda: rig.center.control.login(agent))
     caller = rig.caller("13800000033", "1", hold_ms=2500)
     assert caller.wait(60) == 0, caller.output
     assert desk.wait(30) == 0, desk.output  # answered, then got the BYE

@@ -19,7 +19,7 @@ def test_ivr_queue_agent_hangup(make_rig: MakeRig) -> None:
     rig = make_rig()
     agent = rig.agents["1001"]
     phone = rig.phone("1001")
-    rig.do(lambda: rig.center.login(agent))
+    rig.do(lambda: rig.center.control.login(agent))
     caller = rig.caller("13800000001", "1", hold_ms=2500)  # key 1: elderly care
     assert caller.wait(60) == 0, caller.output
     assert phone.wait(30) == 0, phone.output
@@ -39,7 +39,7 @@ def test_ivr_queue_agent_hangup(make_rig: MakeRig) -> None:
     with rig.db.session() as s:
         rec = s.query(Recording).one()
     assert rec.call_uuid == call.uuid and rec.agent_id == agent and rec.complete and Path(rec.path).exists()
-    kpi = rig.do(rig.center.kpis)["elderly"]
+    kpi = rig.do(rig.center.views.kpis)["elderly"]
     assert (kpi["offered"], kpi["answered"], kpi["answer_rate"]) == (1, 1, 1.0)
 
 
@@ -52,11 +52,11 @@ def test_care_profile_caller_overtakes(make_rig: MakeRig) -> None:
         rig.wait(lambda i=i: len(rig.center.acd.calls) == i, what=f"ordinary caller {i} queued")  # type: ignore[misc]
     care = rig.caller(CARE_NUMBER, "0", hold_ms=3000)  # care profile: short menu, 0 = a person now
     rig.wait(lambda: len(rig.center.acd.calls) == 3, what="care caller queued")
-    waiting = rig.do(lambda: rig.center.queue_view("elderly"))
+    waiting = rig.do(lambda: rig.center.views.queue_view("elderly"))
     assert [w["caller"] for w in waiting] == [CARE_NUMBER, "13800000001", "13800000002"]
     assert waiting[0]["priority"] == 2
     phone = rig.phone("1001")
-    rig.do(lambda: rig.center.login(agent))
+    rig.do(lambda: rig.center.control.login(agent))
     assert care.wait(60) == 0, care.output
     assert phone.wait(30) == 0
     connects = [(uuid, a) for uuid, q, kind, a in rig.queue_log() if kind == "connect"]
@@ -70,7 +70,7 @@ def test_overflow_after_timeout(make_rig: MakeRig) -> None:
     rig = make_rig(timeout_seconds=2, overflow_kind="queue", overflow_target="general")
     other = rig.agents["1002"]  # serves general only
     phone = rig.phone("1002")
-    rig.do(lambda: rig.center.login(other))
+    rig.do(lambda: rig.center.control.login(other))
     caller = rig.caller("13800000003", "1", hold_ms=5000)
     assert caller.wait(60) == 0, caller.output
     assert phone.wait(30) == 0
@@ -89,27 +89,27 @@ def test_callback_keeps_its_place(make_rig: MakeRig) -> None:
     rig = make_rig(timeout_seconds=2, overflow_kind="callback")
     agent = rig.agents["1001"]
     # Logged in but on a break: the queue is staffed, so callers wait out its timeout.
-    rig.do(lambda: rig.center.login(agent))
-    rig.do(lambda: rig.center.not_ready(agent, "break"))
+    rig.do(lambda: rig.center.control.login(agent))
+    rig.do(lambda: rig.center.control.not_ready(agent, "break"))
     first = rig.caller("13800000004", "1", hold_ms=None)  # times out -> callback, the hotline hangs up
     assert first.wait(30) == 0, first.output
     rig.wait(lambda: any(k == "callback" for _, _, k, _ in rig.queue_log()), what="callback registered")
     second = rig.caller("13800000005", "1", hold_ms=None)
-    rig.wait(lambda: len(rig.do(lambda: rig.center.queue_view("elderly"))) == 2, what="second caller queued")
-    view = rig.do(lambda: rig.center.queue_view("elderly"))
+    rig.wait(lambda: len(rig.do(lambda: rig.center.views.queue_view("elderly"))) == 2, what="second caller queued")
+    view = rig.do(lambda: rig.center.views.queue_view("elderly"))
     assert [(v["caller"], v["callback"]) for v in view] == [("13800000004", True), ("13800000005", False)]
     callee = rig.external(calls=1)  # the trunk side that takes the callback to 13800000004
     phone = rig.phone("1001")
-    rig.do(lambda: rig.center.ready(agent))
+    rig.do(lambda: rig.center.control.ready(agent))
     rig.wait(lambda: any(k == "connect" for _, _, k, _ in rig.queue_log()), what="callback connected")
     connects = [(u, a) for u, _, k, a in rig.queue_log() if k == "connect"]
     numbers = {c.uuid: c.caller_number for c in rig.calls()}
     assert numbers[connects[0][0]] == "13800000004"
-    assert rig.do(lambda: rig.center.queue_view("elderly"))[0]["caller"] == "13800000005"
+    assert rig.do(lambda: rig.center.views.queue_view("elderly"))[0]["caller"] == "13800000005"
     cb = next(c for c in rig.calls() if c.caller_number == "13800000004")
     rig.wait(lambda: len(rig.legs(cb.id)) == 3, what="callee bridged to the agent")
     assert [leg.role for leg in rig.legs(cb.id)] == ["caller", "agent", "callback"]
-    rig.do(lambda: rig.center.force_hangup(cb.uuid))
+    rig.do(lambda: rig.center.control.force_hangup(cb.uuid))
     assert callee.wait(30) == 0 and phone.wait(30) == 0
     rig.wait(
         lambda: next(c for c in rig.calls() if c.uuid == cb.uuid).state == "ended", what="callback CDR closed"
@@ -158,12 +158,12 @@ def test_attended_transfer(make_rig: MakeRig) -> None:
     agent = rig.agents["1001"]
     phone = rig.phone("1001")
     colleague = rig.phone("1002")  # the consulted party (another desk)
-    rig.do(lambda: rig.center.login(agent))
+    rig.do(lambda: rig.center.control.login(agent))
     caller = rig.caller("13800000007", "1", hold_ms=7000)
     rig.wait(lambda: rig.center.acd.agents[agent].state.value == "talking", what="agent talking")
-    consult = rig.do(lambda: rig.center.consult(agent, "1002"))
+    consult = rig.do(lambda: rig.center.control.consult(agent, "1002"))
     assert rig.center.acd.agents[agent].state.value == "hold"
-    done = rig.do(lambda: rig.center.complete_transfer(agent))
+    done = rig.do(lambda: rig.center.control.complete_transfer(agent))
     assert done["connected"] == consult["consult_leg"]
     assert phone.wait(30) == 0  # the agent's phone got its BYE
     assert caller.wait(60) == 0, caller.output

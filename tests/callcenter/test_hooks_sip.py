@@ -59,7 +59,7 @@ def test_agent_leg_ended_hook_plays_a_prompt_to_the_caller_after_the_agent_hung_
 
     rig.do(lambda: rig.center.hooks.register(CallHookPoint.AGENT_LEG_ENDED, survey))
     phone = rig.phone("1001", scenario=str(SCENARIOS / "uas_bye.xml"))  # answers, BYE after 1 s
-    rig.do(lambda: rig.center.login(agent))
+    rig.do(lambda: rig.center.control.login(agent))
     caller = Sipp(
         str(SCENARIOS / "uac_wait_bye.xml"),
         rig.et.port,

@@ -42,7 +42,7 @@ def test_whisper_heard_by_agent_only(make_rig: Callable[..., Rig], tmp_path: Pat
     tone = str(SCENARIOS / "uas_tone.xml")
     agent_phone = rig.phone("1001", scenario=tone, cwd=tone_dir(tmp_path / "agent", 1000))
     sup_phone = rig.phone("2001", scenario=tone, cwd=tone_dir(tmp_path / "sup", 1700))
-    rig.do(lambda: rig.center.login(agent))
+    rig.do(lambda: rig.center.control.login(agent))
     caller = Sipp(
         str(SCENARIOS / "uac_long.xml"),
         rig.et.port,
@@ -61,7 +61,7 @@ def test_whisper_heard_by_agent_only(make_rig: Callable[..., Rig], tmp_path: Pat
         )
 
     rig.do(tap_caller)
-    rig.do(lambda: rig.center.supervise(sup, agent, "whisper"))
+    rig.do(lambda: rig.center.control.supervise(sup, agent, "whisper"))
 
     def tap_agent() -> None:
         live = next(iter(rig.center.live.values()))

@@ -39,15 +39,15 @@ def test_inbound_to_agent_and_back(sqlite_db: Database, tmp_path: Path) -> None:
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         center.bus.subscribe("agent.screen_popped", lambda e: pops.append(e.data))
         engine.phones["1001"] = ("answer", 0.05)
-        center.login(a1)
+        center.control.login(a1)
         caller = await engine.incoming("13800000001", "1")
         await until(lambda: center.acd.agents[a1].state is AgentState.talking)
         assert caller.call.bridges and caller.call.recorded is not None
-        assert center.queue_view("elderly") == []
+        assert center.views.queue_view("elderly") == []
         await caller.hangup("remote_hangup")
         await until(lambda: bool(_calls(sqlite_db)) and _calls(sqlite_db)[0].state == "ended")
         assert center.acd.agents[a1].state is AgentState.ready  # wrap-up 0 s
-        kpi = center.kpis()
+        kpi = center.views.kpis()
         assert (kpi["elderly"]["offered"], kpi["elderly"]["answered"], kpi["*"]["agents"]) == (
             1,
             1,
@@ -78,10 +78,10 @@ def test_no_answer_goes_to_next_agent_then_auto_not_ready(sqlite_db: Database, t
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones["1001"] = ("ignore", 0)
         engine.phones["1002"] = ("answer", 0.05)
-        center.login(a1)
+        center.control.login(a1)
         caller = await engine.incoming("13800000002", "1")
         await until(lambda: center.acd.agents[a1].state is AgentState.ringing)
-        center.login(a2)  # a1 was idle longer: rang first, misses, then a2 takes it
+        center.control.login(a2)  # a1 was idle longer: rang first, misses, then a2 takes it
         await until(lambda: center.acd.agents[a2].state is AgentState.talking, timeout=5)
         assert center.acd.agents[a1].state is AgentState.not_ready
         assert center.acd.agents[a1].reason == "no_answer"
@@ -101,8 +101,8 @@ def test_rejecting_phone_and_unregistered_phone_count_as_no_answer(
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones["1001"] = ("reject", 0.01)  # 1002 is not registered at all
-        center.login(ids["a1"])
-        center.login(ids["a2"])
+        center.control.login(ids["a1"])
+        center.control.login(ids["a2"])
         caller = await engine.incoming("13800000003", "1")
         await until(lambda: sum(1 for _, k, _ in _log(sqlite_db) if k == "ring_no_answer") >= 2)
         assert center.acd.calls  # still waiting, never lost
@@ -119,8 +119,8 @@ def test_ring_all_first_answer_wins(sqlite_db: Database, tmp_path: Path) -> None
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones["1001"] = ("answer", 0.3)
         engine.phones["1002"] = ("answer", 0.05)
-        center.login(ids["a1"])
-        center.login(ids["a2"])
+        center.control.login(ids["a1"])
+        center.control.login(ids["a2"])
         caller = await engine.incoming("13800000004", "1")
         await until(lambda: center.acd.agents[ids["a2"]].state is AgentState.talking)
         await until(
@@ -138,23 +138,23 @@ def test_hold_transfer_to_queue_and_supervise(sqlite_db: Database, tmp_path: Pat
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones.update({"1001": ("answer", 0.01), "1002": ("answer", 0.01), "2001": ("answer", 0.01)})
-        center.login(a1)
+        center.control.login(a1)
         caller = await engine.incoming("13800000005", "1")
         await until(lambda: center.acd.agents[a1].state is AgentState.talking)
-        await center.hold(a1, True)
+        await center.control.hold(a1, True)
         assert caller.held and center.acd.agents[a1].state is AgentState.hold
-        await center.hold(a1, False)
-        result = await center.supervise(ids["supervisor"], a1, "whisper")
+        await center.control.hold(a1, False)
+        result = await center.control.supervise(ids["supervisor"], a1, "whisper")
         assert result["mode"] == "whisper"
         assert caller.call.joined[-1][1:] == ("supervisor", "whisper")
-        center.login(a2)
-        center.not_ready(a2, "break")
-        center.not_ready(a1, "notes")  # applied once this call is over
-        await center.transfer(a1, "queue", "general")
+        center.control.login(a2)
+        center.control.not_ready(a2, "break")
+        center.control.not_ready(a1, "notes")  # applied once this call is over
+        await center.control.transfer(a1, "queue", "general")
         assert center.acd.agents[a1].state is AgentState.not_ready and caller.is_active
-        center.ready(a2)
+        center.control.ready(a2)
         await until(lambda: center.acd.agents[a2].state is AgentState.talking)
-        await center.force_hangup(caller.call.id)
+        await center.control.force_hangup(caller.call.id)
 
     run_center(sqlite_db, tmp_path, body)
     log = _log(sqlite_db)
@@ -170,7 +170,7 @@ def test_abandon_in_queue_counts_short_and_long(sqlite_db: Database, tmp_path: P
         await until(lambda: bool(center.acd.calls))
         await caller.hangup()
         await until(lambda: not center.acd.calls)
-        k = center.kpis()["elderly"]
+        k = center.views.kpis()["elderly"]
         assert (k["offered"], k["short_abandoned"], k["abandoned"], k["answer_rate"]) == (1, 1, 0, None)
 
     run_center(sqlite_db, tmp_path, body)
@@ -190,10 +190,10 @@ def test_waiting_caller_presses_1_for_a_callback_and_keeps_the_place(
         second = await engine.incoming("13800000009", "11")  # menu 1, then 1 = call me back
         await until(lambda: not second.is_active)
         assert second.cause == "callback_requested"
-        view = center.queue_view("elderly")
+        view = center.views.queue_view("elderly")
         assert [(v["caller"], v["callback"]) for v in view] == [("13800000008", False), ("13800000009", True)]
         engine.phones.update({"1001": ("answer", 0.01), "13800000009": ("answer", 0.01)})
-        center.login(ids["a1"])
+        center.control.login(ids["a1"])
         a1 = center.acd.agents[ids["a1"]]
         await until(lambda: a1.call_id == first.call.id and a1.state is AgentState.talking)
         await first.hangup()
@@ -214,13 +214,13 @@ def test_agent_transfers_the_caller_back_to_an_ivr_node(sqlite_db: Database, tmp
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones["1001"] = ("answer", 0.01)
-        center.login(ids["a1"])
+        center.control.login(ids["a1"])
         caller = await engine.incoming("13800000010", "1")
         await until(lambda: center.acd.agents[ids["a1"]].state is AgentState.talking)
-        center.not_ready(ids["a1"], "notes")
+        center.control.not_ready(ids["a1"], "notes")
         caller.digits = ["0"]  # in the main menu again: 0 = a person (general queue)
-        await center.transfer(ids["a1"], "ivr", "main_menu")
-        await until(lambda: center.queue_view("general") != [])
+        await center.control.transfer(ids["a1"], "ivr", "main_menu")
+        await until(lambda: center.views.queue_view("general") != [])
         assert caller.is_active and center.live[caller.call.id].ivr_path[-1]["node"] == "q_general"
         await caller.hangup()
 
@@ -254,14 +254,14 @@ def test_kpis_survive_a_restart(sqlite_db: Database, tmp_path: Path) -> None:
 
     async def first(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones["1001"] = ("answer", 0.01)
-        center.login(ids["a1"])
+        center.control.login(ids["a1"])
         caller = await engine.incoming("13800000012", "1")
         await until(lambda: center.acd.agents[ids["a1"]].state is AgentState.talking)
         await caller.hangup()
-        await until(lambda: center.kpis()["elderly"]["answered"] == 1)
+        await until(lambda: center.views.kpis()["elderly"]["answered"] == 1)
 
     async def second(center: CallCenter, engine: FakeEngine) -> None:
-        k = center.kpis()["elderly"]
+        k = center.views.kpis()["elderly"]
         assert (k["offered"], k["answered"], k["waiting"], k["answer_rate"]) == (1, 1, 0, 1.0)
 
     run_center(sqlite_db, tmp_path, first)
@@ -274,12 +274,12 @@ def test_blind_transfer_to_a_colleague_reserves_them(sqlite_db: Database, tmp_pa
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones.update({"1001": ("answer", 0.01), "1002": ("answer", 0.05)})
-        center.login(a1)
-        center.login(a2)
-        center.not_ready(a2, "desk")
+        center.control.login(a1)
+        center.control.login(a2)
+        center.control.not_ready(a2, "desk")
         caller = await engine.incoming("13800000013", "1")
         await until(lambda: center.acd.agents[a1].state is AgentState.talking)
-        await center.transfer(a1, "agent", "1002")
+        await center.control.transfer(a1, "agent", "1002")
         assert center.acd.agents[a2].state is AgentState.ringing  # reserved: no queue call meanwhile
         await until(lambda: center.acd.agents[a2].state is AgentState.talking)
         assert center.live[caller.call.id].agent_id == a2
@@ -295,9 +295,9 @@ def test_console_answer_calls_the_phone_again_with_auto_answer(sqlite_db: Databa
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones["1001"] = ("auto_answer_only", 0.01)  # rings until asked to pick up by itself
-        center.login(a1)
+        center.control.login(a1)
         try:
-            await center.answer(a1)
+            await center.control.answer(a1)
         except Exception as exc:  # nothing rings yet: a clear conflict, not a crash
             assert getattr(exc, "status", None) == 409
         else:
@@ -307,9 +307,9 @@ def test_console_answer_calls_the_phone_again_with_auto_answer(sqlite_db: Databa
         ringing = engine.originated[0]
         assert "Call-Info" not in ringing.headers  # the first INVITE only rings the phone
 
-        view = await center.answer(a1)
+        view = await center.control.answer(a1)
         assert view["state"] in ("ringing", "talking")
-        await center.answer(a1)  # pressed twice: the phone is not called a third time
+        await center.control.answer(a1)  # pressed twice: the phone is not called a third time
         await until(lambda: center.acd.agents[a1].state is AgentState.talking)
         assert not ringing.is_active and ringing.cause == "cancelled"  # the ringing INVITE is withdrawn
         assert len(engine.originated) == 2
@@ -343,14 +343,14 @@ def test_declining_before_the_invite_is_out_cancels_the_offer_and_the_invite(
         engine.phones["1001"] = ("ignore", 0)
         engine.phones["1002"] = ("answer", 0.05)
         engine.invite_gate = asyncio.Event()
-        center.login(a1)
+        center.control.login(a1)
         caller = await engine.incoming("13800000002", "1")
         await until(lambda: center.acd.agents[a1].state is AgentState.ringing)
         assert not engine.originated  # held at the gate: the phone does not ring yet
         with pytest.raises(Conflict):
-            await center.answer(a1)  # nothing rings to be picked up yet
-        center.login(a2)
-        result = await center.hangup(a1)
+            await center.control.answer(a1)  # nothing rings to be picked up yet
+        center.control.login(a2)
+        result = await center.control.hangup(a1)
         assert result["declined"] is True and center.acd.agents[a1].state is AgentState.ready
         engine.invite_gate.set()
         await until(lambda: center.acd.agents[a2].state is AgentState.talking, timeout=3)
@@ -374,10 +374,10 @@ def test_a_declined_offer_made_again_to_the_same_agent_rings_their_phone_once(
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones["1001"] = ("ignore", 0)
         engine.invite_gate = asyncio.Event()
-        center.login(a1)
+        center.control.login(a1)
         caller = await engine.incoming("13800000002", "1")
         await until(lambda: center.acd.agents[a1].state is AgentState.ringing)
-        await center.hangup(a1)
+        await center.control.hangup(a1)
         assert center.acd.agents[a1].state is AgentState.ringing  # offered again straight away
         engine.invite_gate.set()
         await until(lambda: len(engine.originated) == 2)
@@ -400,14 +400,14 @@ def test_agent_hanging_up_ends_a_listened_call_but_not_a_barged_one(
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones.update({"1001": ("answer", 0.01), "2001": ("answer", 0.01)})
-        center.login(a1)
+        center.control.login(a1)
         # Listening only: the supervisor leaves with the agent and the caller's call ends.
         caller = await engine.incoming("13800000005", "1")
         await until(lambda: center.acd.agents[a1].state is AgentState.talking)
-        await center.supervise(sup, a1, "listen")
+        await center.control.supervise(sup, a1, "listen")
         live = next(iter(center.live.values()))
         sup_leg = live.supervisors[sup]
-        await center.hangup(a1)
+        await center.control.hangup(a1)
         await until(lambda: not caller.is_active and not sup_leg.is_active)
         assert caller.cause == "peer_hangup" and sup_leg.cause == "agent_hangup"
         await until(lambda: center.acd.agents[a1].state is AgentState.ready)
@@ -415,10 +415,10 @@ def test_agent_hanging_up_ends_a_listened_call_but_not_a_barged_one(
         # Barged in: the supervisor has taken the call over and keeps talking with the caller.
         caller2 = await engine.incoming("13800000006", "1")
         await until(lambda: center.acd.agents[a1].state is AgentState.talking)
-        await center.supervise(sup, a1, "listen")
-        await center.supervise(sup, a1, "barge")
+        await center.control.supervise(sup, a1, "listen")
+        await center.control.supervise(sup, a1, "barge")
         live2 = next(c for c in center.live.values() if c.caller_number == "13800000006")
-        await center.hangup(a1)
+        await center.control.hangup(a1)
         await asyncio.sleep(0.2)
         assert caller2.is_active and live2.supervisors[sup].is_active
         # ...and when that supervisor hangs up, the caller is not left on a silent line.
@@ -438,12 +438,12 @@ def test_agent_declines_a_ringing_call_and_the_next_agent_gets_it(
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones["1001"] = ("ignore", 0)
         engine.phones["1002"] = ("answer", 0.05)
-        center.login(a1)
+        center.control.login(a1)
         caller = await engine.incoming("13800000002", "1")
         # Ringing in the ACD and its INVITE sent (the console can only decline a phone that rings).
         await until(lambda: any(a1 in c.ringing for c in center.live.values()))
-        center.login(a2)
-        result = await center.hangup(a1)  # declined from the console, long before the ring timeout
+        center.control.login(a2)
+        result = await center.control.hangup(a1)  # declined from the console, long before the ring timeout
         assert result["declined"] is True
         await until(lambda: center.acd.agents[a2].state is AgentState.talking, timeout=3)
         ringing_leg = next(leg for leg in engine.originated if leg.dialed == "1001")

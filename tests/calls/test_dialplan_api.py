@@ -125,8 +125,8 @@ def test_callback_numbers_follow_the_queue_plan(
 ) -> None:
     agent = auth("agent")
     running.run(running.engine.incoming("13812345678", "1"))
-    running.run(until(lambda: bool(running.center.queue_view("elderly"))))
-    call_id = running.center.queue_view("elderly")[0]["call_id"]
+    running.run(until(lambda: bool(running.center.views.queue_view("elderly"))))
+    call_id = running.center.views.queue_view("elderly")[0]["call_id"]
     r = client.post("/api/calls/callback", json={"call_id": call_id, "number": "+88212345678"}, headers=agent)
     assert r.status_code == 403 and r.json()["detail_zh"].startswith("该号码不允许呼出")
     r = client.post("/api/calls/callback", json={"call_id": call_id, "number": "120"}, headers=agent)
@@ -135,12 +135,12 @@ def test_callback_numbers_follow_the_queue_plan(
         (call_id, "elderly"),
         (call_id, "elderly"),
     ]
-    assert not running.center.queue_view("elderly")[0]["callback"]
+    assert not running.center.views.queue_view("elderly")[0]["callback"]
     r = client.post("/api/calls/callback", json={"call_id": call_id, "number": "13900001111"}, headers=agent)
     assert r.status_code == 200
     [ok] = _audit(db, "callback")
     assert (ok.entity_id, (ok.after or {})["number"]) == (call_id, "139****1111")
-    assert running.center.queue_view("elderly")[0]["callback"]
+    assert running.center.views.queue_view("elderly")[0]["callback"]
 
 
 def test_a_callback_to_a_spoofed_satellite_caller_is_never_rung(db: Database, tmp_path: Path) -> None:
@@ -155,7 +155,7 @@ def test_a_callback_to_a_spoofed_satellite_caller_is_never_rung(db: Database, tm
         for number in ("+88212345678", "13800000009"):  # menu 1, then 1 = call me back
             caller = await engine.incoming(number, "11")
             await until(lambda: not caller.is_active)  # noqa: B023 (awaited in this iteration)
-        center.login(ids["a1"])
+        center.control.login(ids["a1"])
         await until(lambda: bool(_audit(db, "callback_dial_refused")))
         # the ordinary caller's callback rings (its dial audited too); the spoofed one never does
         await until(lambda: any(leg.dialed == "13800000009" for leg in engine.originated))

@@ -112,7 +112,7 @@ def test_agent_connected_runs_once_bridged_and_a_failing_hook_does_not_break_the
         center.hooks.register(P.AGENT_CONNECTED, broken)
         center.hooks.register(P.AGENT_CONNECTED, announce)
         engine.phones["1001"] = ("answer", 0.02)
-        center.login(a1)
+        center.control.login(a1)
         caller = await engine.incoming("13800000001", "1")
         await until(lambda: bool(seen))
         assert "agent-number-1001" in caller.played
@@ -141,7 +141,7 @@ def test_agent_leg_ended_keeps_the_caller_for_the_hook_then_hangs_up(
 
         center.hooks.register(P.AGENT_LEG_ENDED, survey)
         engine.phones["1001"] = ("answer", 0.02)
-        center.login(a1)
+        center.control.login(a1)
         caller = await engine.incoming("13800000001", "1")
         await until(lambda: center.acd.agents[a1].state is AgentState.talking)
         live = next(iter(center.live.values()))
@@ -171,7 +171,7 @@ def test_agent_leg_ended_is_not_run_when_the_caller_hangs_up_first(
 
         center.hooks.register(P.AGENT_LEG_ENDED, survey)
         engine.phones["1001"] = ("answer", 0.02)
-        center.login(a1)
+        center.control.login(a1)
         caller = await engine.incoming("13800000001", "1")
         await until(lambda: center.acd.agents[a1].state is AgentState.talking)
         agent_leg = next(iter(center.live.values())).agent_leg
@@ -194,7 +194,7 @@ def test_call_ended_runs_after_the_cdr_is_written(sqlite_db: Database, tmp_path:
 
         center.hooks.register(P.CALL_ENDED, ended)
         engine.phones["1001"] = ("answer", 0.02)
-        center.login(a1)
+        center.control.login(a1)
         caller = await engine.incoming("13800000001", "1")
         await until(lambda: center.acd.agents[a1].state is AgentState.talking)
         await caller.hangup("remote_hangup")

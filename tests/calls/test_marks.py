@@ -202,23 +202,23 @@ def test_call_events_become_marks_with_offsets_from_the_recording_start(
             expected.append((kind, time.monotonic() - started[0]))
 
         engine.phones.update({"1001": ("answer", 0.01), "1002": ("answer", 0.01), "2001": ("answer", 0.01)})
-        center.login(a1)
+        center.control.login(a1)
         caller = await engine.incoming("13800000021", "1")
         await until(lambda: center.acd.agents[a1].state is AgentState.talking)
         assert started and caller.call.recorded is not None
         await asyncio.sleep(0.3)
         at("hold")
-        await center.hold(a1, True)
+        await center.control.hold(a1, True)
         await asyncio.sleep(0.2)
         at("unhold")
-        await center.hold(a1, False)
+        await center.control.hold(a1, False)
         await asyncio.sleep(0.2)
-        await center.supervise(sup, a1, "listen")
+        await center.control.supervise(sup, a1, "listen")
         at("supervisor_listen")
-        await center.supervise(sup, a1, "listen")  # asked twice: one moment
+        await center.control.supervise(sup, a1, "listen")  # asked twice: one moment
         await asyncio.sleep(0.2)
         at("supervisor_whisper")
-        await center.supervise(sup, a1, "whisper")
+        await center.control.supervise(sup, a1, "whisper")
         await asyncio.sleep(0.2)
         # what the work-order side publishes for an order opened on this call (from a web thread):
         # the mark is where the order was created, however late the thread or the loop gets to it
@@ -230,10 +230,10 @@ def test_call_events_become_marks_with_offsets_from_the_recording_start(
 
         await asyncio.to_thread(create_order)
         await asyncio.sleep(0.2)
-        center.login(a2)
-        center.not_ready(a1, "notes")  # applied after this call: the queue call goes to a2
+        center.control.login(a2)
+        center.control.not_ready(a1, "notes")  # applied after this call: the queue call goes to a2
         at("transfer")
-        await center.transfer(a1, "queue", "general")
+        await center.control.transfer(a1, "queue", "general")
         await until(lambda: center.acd.agents[a2].state is AgentState.talking)
         wav(caller.call.recorded, 2.0)  # the engine's file, indexed when the call ends
         await caller.hangup()
@@ -264,7 +264,7 @@ def test_no_marks_for_calls_that_are_not_recorded(sqlite_db: Database, tmp_path:
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         caller = await engine.incoming("13800000022", "1")  # waits in the queue, nobody logged in
-        await until(lambda: center.queue_view("elderly") != [])
+        await until(lambda: center.views.queue_view("elderly") != [])
         await caller.hold()  # e.g. the phone's own hold key while queued
         await caller.unhold()
         await caller.hangup()

@@ -44,7 +44,7 @@ def test_engine_events_mark_the_recording(rig: Rig, tmp_path: Path) -> None:
     agent, sup = rig.agents["1001"], rig.agents["2001"]
     rig.phone("1001", scenario=str(SCENARIOS / "uas_tone.xml"), cwd=tone_dir(tmp_path / "agent"))
     rig.phone("2001")
-    rig.do(lambda: rig.center.login(agent))
+    rig.do(lambda: rig.center.control.login(agent))
     caller = rig.caller("13800000031", "1", hold_ms=9000)
     rig.wait(lambda: rig.center.acd.agents[agent].state.value == "talking", what="agent talking")
     live = next(iter(rig.center.live.values()))
@@ -58,13 +58,13 @@ def test_engine_events_mark_the_recording(rig: Rig, tmp_path: Path) -> None:
         return result
 
     time.sleep(0.8)
-    act("hold", lambda: rig.center.hold(agent, True))
+    act("hold", lambda: rig.center.control.hold(agent, True))
     time.sleep(0.5)
-    act("unhold", lambda: rig.center.hold(agent, False))
+    act("unhold", lambda: rig.center.control.hold(agent, False))
     time.sleep(0.3)
-    act("supervisor_listen", lambda: rig.center.supervise(sup, agent, "listen"))
+    act("supervisor_listen", lambda: rig.center.control.supervise(sup, agent, "listen"))
     time.sleep(0.3)
-    act("supervisor_whisper", lambda: rig.center.supervise(sup, agent, "whisper"))
+    act("supervisor_whisper", lambda: rig.center.control.supervise(sup, agent, "whisper"))
     time.sleep(0.3)
     where = act("agent_mark", lambda: rig.center.marks.live_offset(live.uuid))
     with rig.db.session() as s:

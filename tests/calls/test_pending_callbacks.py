@@ -47,13 +47,13 @@ def test_pending_callbacks_survive_a_restart_in_their_places(db: Database, tmp_p
         assert all(c.callback for c in center.acd.waiting("elderly"))
         later = await engine.incoming("13800000049", "1")
         await until(lambda: later.call.id in center.acd.calls)
-        view = center.queue_view("elderly")
+        view = center.views.queue_view("elderly")
         assert [v["caller"] for v in view] == [*NUMBERS, "13800000049"]
         # The first callback is placed and answered: it leaves the table.
         engine.phones.update({"1001": ("answer", 0.01), NUMBERS[0]: ("answer", 0.01)})
-        center.login(ids["a1"])
+        center.control.login(ids["a1"])
         await until(lambda: center.acd.agents[ids["a1"]].state is AgentState.talking)
-        center.not_ready(ids["a1"], "break")  # after this call: the others stay owed
+        center.control.not_ready(ids["a1"], "break")  # after this call: the others stay owed
         await until(lambda: len(_rows(db)) == 3)
         await later.hangup("remote_hangup")
 
@@ -72,7 +72,7 @@ def test_force_hangup_withdraws_a_callback_still_owed(db: Database, tmp_path: Pa
         caller = await engine.incoming(NUMBERS[0], "11")
         await until(lambda: caller.cause == "callback_requested")
         await until(lambda: len(_rows(db)) == 1)
-        await center.force_hangup(caller.call.id)
+        await center.control.force_hangup(caller.call.id)
         assert center.acd.waiting("elderly") == [] and caller.call.id not in center.live
         await until(lambda: not _rows(db) and _calls(db)[NUMBERS[0]].state == "ended")
 

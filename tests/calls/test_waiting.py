@@ -55,8 +55,8 @@ def test_overflow_hangup_says_goodbye_first(sqlite_db: Database, tmp_path: Path)
     ids = seed(sqlite_db, timeout_seconds=0.3, overflow_kind="hangup")
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
-        center.login(ids["a1"])
-        center.not_ready(ids["a1"], "break")  # staffed, nobody free: the caller times out
+        center.control.login(ids["a1"])
+        center.control.not_ready(ids["a1"], "break")  # staffed, nobody free: the caller times out
         caller = await engine.incoming("13800000021", "1")
         await until(lambda: not caller.is_active)
         assert caller.cause == "queue_timeout"
@@ -87,11 +87,11 @@ def test_callback_with_no_route_fails_clearly(sqlite_db: Database, tmp_path: Pat
         engine.phones["1001"] = ("answer", 0.01)  # the agent would answer; 13800000023 has no route
         caller = await engine.incoming("13800000023", "11")  # menu 1, then 1 = call me back
         await until(lambda: caller.cause == "callback_requested")
-        center.login(ids["a1"])
+        center.control.login(ids["a1"])
         await until(lambda: _ended(sqlite_db))
         assert center.acd.agents[ids["a1"]].state is AgentState.ready
         assert not [leg for leg in engine.originated if leg.dialed == "1001"]  # never rung for it
-        kpi = center.kpis()["elderly"]
+        kpi = center.views.kpis()["elderly"]
         assert (kpi["answered"], kpi["answer_rate"], kpi["asa"]) == (0, 0.0, None)
 
     run_center(sqlite_db, tmp_path, body)
@@ -125,7 +125,7 @@ def test_after_an_unanswered_ring_the_caller_waits_again(sqlite_db: Database, tm
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         center.announce_seconds = 0.05
         engine.phones["1001"] = ("ignore", 0)
-        center.login(ids["a1"])
+        center.control.login(ids["a1"])
         caller = await engine.incoming("13800000026", "1")
         live = center.live[caller.call.id]
         await until(lambda: live.state == "ringing")

@@ -128,6 +128,7 @@ def _start(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen[bytes], str
         port, sip_port = free_port(), free_sip_port()
         env = {**env, "HOTLINE_HTTP_PORT": str(port), "HOTLINE_SIP__PORT": str(sip_port)}
         SERVER_INFO["sip_port"] = sip_port
+        SERVER_INFO["log"] = tmp / "serve.log"
         with (tmp / "serve.log").open("wb") as log:
             proc = subprocess.Popen(
                 [HOTLINE, "serve"], env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT
@@ -188,6 +189,17 @@ def server() -> Iterator[str]:
             proc.kill()
         relay_ctl.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def server_log(*needles: str, limit: int = 40) -> str:
+    """The running server's log lines that mention any of `needles` (the last `limit`): what a
+    failing call test prints beside SIPp's side of the story."""
+    path = SERVER_INFO.get("log")
+    if path is None or not Path(path).exists():
+        return ""
+    lines = Path(path).read_text("utf-8", "replace").splitlines()
+    hits = [line for line in lines if any(n in line for n in needles)] if needles else lines
+    return "\n".join(hits[-limit:])
 
 
 # Module scope, not session: Playwright's sync API keeps an asyncio loop marked as running in

@@ -19,7 +19,7 @@ import pytest
 
 from hotline.media import g711
 from tests.callcenter.rig import caller_xml, phone_xml
-from tests.e2e.conftest import SERVER_INFO, assert_accessible, login, screenshot, submit_order
+from tests.e2e.conftest import SERVER_INFO, assert_accessible, login, screenshot, server_log, submit_order
 from tests.sip.harness import SCENARIOS, Sipp, free_port
 
 pytestmark = pytest.mark.slow
@@ -209,7 +209,11 @@ def test_new_call_follows_published_flow(new_page: Callable[[], Any], server: st
                 cdr = sup.request.get(f"/api/calls/cdrs/{ended[0]['id']}").json()
                 break
             sup.wait_for_timeout(300)
-        assert cdr is not None, f"no CDR for the call; SIPp said:\n{call.output[-1500:]}"
+        logged = server_log(number, '"ERROR"', '"WARNING"', "Traceback", limit=60)
+        assert cdr is not None, (
+            f"no CDR for the call; SIPp said:\n{call.output[-800:]}\nSIPp's errors:\n{call.errors()}"
+            f"\nthe server's log:\n{logged}"
+        )
         walked = [step["node"] for step in cdr["ivr_path"].get("steps", [])]
         assert walked == expected, (walked, expected, call.output[-500:])
         if sim["outcome"]["kind"] == "enqueue":

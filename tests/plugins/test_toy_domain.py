@@ -176,7 +176,7 @@ def test_a_plugin_alone_adds_router_job_subscription_and_a_call_hook_heard_by_th
                 cwd=tmp_path,
             ).start()
             procs.append(phone)
-            _on_center(client, lambda c: c.login(agents["1001"]))
+            _on_center(client, lambda c: c.control.login(agents["1001"]))
             scenario = tmp_path / "caller.xml"
             ack = _ACK.format(number="13800000077")
             scenario.write_text(CALLER.format(ip=TRUNK_IP, port=sink.port, ack=ack, ok=_OK))

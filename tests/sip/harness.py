@@ -49,6 +49,18 @@ def free_port(host: str = "127.0.0.1", kind: int = socket.SOCK_DGRAM) -> int:
     raise RuntimeError("no free port")
 
 
+def udp_bound(ip: str, port: int) -> bool:
+    """Whether some process has a UDP socket bound to ip:port (read from /proc/net/udp, so the
+    check never takes the port itself)."""
+    want = f"{socket.inet_aton(ip)[::-1].hex().upper()}:{port:04X}"
+    anywhere = f"00000000:{port:04X}"
+    try:
+        lines = Path("/proc/net/udp").read_text().splitlines()[1:]
+    except OSError:
+        return True  # cannot tell: do not wait
+    return any(line.split()[1] in (want, anywhere) for line in lines if len(line.split()) > 1)
+
+
 class EngineThread:
     def __init__(self, tmp: Path, rtp_base: int, **overrides: Any) -> None:
         self.port = free_port()
@@ -179,7 +191,16 @@ class Sipp:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Sipp:
+        """Start SIPp and return once it listens on its port (or has already exited): a phone
+        scenario started just before a call must be there when the engine's INVITE arrives, and a
+        busy machine can take a second or more to exec SIPp."""
         self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        ip = self.cmd[self.cmd.index("-i") + 1]
+        deadline = time.monotonic() + 15
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            if udp_bound(ip, self.port):
+                break
+            time.sleep(0.02)
         return self
 
     def wait(self, timeout: float = 60) -> int:
@@ -194,6 +215,16 @@ class Sipp:
 
     def run(self, timeout: float = 60) -> int:
         return self.start().wait(timeout)
+
+    def errors(self, limit: int = 3000) -> str:
+        """What SIPp wrote to its `-trace_err` log (the unexpected messages, each in full): it sits
+        in the working directory as `<scenario>_<pid>_errors.log`."""
+        if self.proc is None:
+            return ""
+        where = self.cwd or Path.cwd()
+        logs = sorted(where.glob(f"*_{self.proc.pid}_errors.log"))
+        text = "".join(p.read_text("utf-8", "replace") for p in logs)
+        return text[-limit:]
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

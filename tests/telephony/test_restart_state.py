@@ -74,9 +74,9 @@ def test_registrations_and_agent_states_survive_a_restart(db: Database, tmp_root
     try:
         with TestClient(create_app(settings, db)) as client:
             assert register(phone, port, "2101", PHONES["2101"], expires=600) == 200
-            on_center(client, lambda c: c.login(agents["2101"]))
-            on_center(client, lambda c: c.login(agents["2102"]))
-            on_center(client, lambda c: c.not_ready(agents["2102"], "meeting"))
+            on_center(client, lambda c: c.control.login(agents["2101"]))
+            on_center(client, lambda c: c.control.login(agents["2102"]))
+            on_center(client, lambda c: c.control.not_ready(agents["2102"], "meeting"))
             on_center(client, lambda c: c.writer.flush())
 
         with TestClient(create_app(settings, db)) as client:

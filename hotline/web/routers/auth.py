@@ -116,7 +116,7 @@ def logout(
     signins.sign_out(session, principal.actor, principal.user_id, request.cookies.get(COOKIE))
     if center is not None and center.loop is not None:
         # Signing out of the console signs the agent out of the queues (after a call in progress).
-        center.loop.call_soon_threadsafe(center.sign_out_session, principal.user_id)
+        center.loop.call_soon_threadsafe(center.control.sign_out_session, principal.user_id)
     response.delete_cookie(COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     response.status_code = 204

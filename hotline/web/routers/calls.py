@@ -85,7 +85,7 @@ async def _run(c: CallCenter, fn: Callable[[], Any], masked: bool = False, pii: 
 
 @router.get("/agent/me", **_typed(AgentViewOut))
 async def me(p: CallsControl, c: CenterDep) -> Result:
-    return await _run(c, lambda: c.agent_view(p.user_id))
+    return await _run(c, lambda: c.views.agent_view(p.user_id))
 
 
 @router.get("/agent/pop", **_typed(ScreenPopOut))
@@ -96,12 +96,12 @@ async def my_screen_pop(p: CallsControl, c: CenterDep) -> Result:
 
 @router.post("/agent/login", **_typed(AgentViewOut))
 async def login(p: CallsControl, c: CenterDep) -> Result:
-    return await _run(c, lambda: c.login(p.user_id))
+    return await _run(c, lambda: c.control.login(p.user_id))
 
 
 @router.post("/agent/logout", **_typed(AgentViewOut))
 async def logout(p: CallsControl, c: CenterDep) -> Result:
-    return await _run(c, lambda: c.logout(p.user_id))
+    return await _run(c, lambda: c.control.logout(p.user_id))
 
 
 @router.post("/agent/disposition", **_typed(DispositionOut))
@@ -115,7 +115,7 @@ def disposition(body: DispositionIn, p: CallsControl, c: OptionalCenterDep, sess
 @router.post("/agent/wrap-up/extend", **_typed(AgentViewOut))
 async def extend_wrap_up(body: WrapUpExtendIn, p: CallsControl, c: CenterDep) -> Result:
     """More time for the notes after a call (the agent stays out of the queues meanwhile)."""
-    return await _run(c, lambda: c.extend_wrap_up(p.user_id, body.seconds))
+    return await _run(c, lambda: c.control.extend_wrap_up(p.user_id, body.seconds))
 
 
 @router.get("/agent/today", **_typed(AgentTodayOut))
@@ -126,28 +126,28 @@ def my_day(p: CallsControl, session: SessionDep, settings: SettingsDep) -> Resul
 
 @router.post("/agent/ready", **_typed(AgentViewOut))
 async def ready(p: CallsControl, c: CenterDep) -> Result:
-    return await _run(c, lambda: c.ready(p.user_id))
+    return await _run(c, lambda: c.control.ready(p.user_id))
 
 
 @router.post("/agent/not-ready", **_typed(AgentViewOut))
 async def not_ready(body: NotReadyIn, p: CallsControl, c: CenterDep) -> Result:
-    return await _run(c, lambda: c.not_ready(p.user_id, body.reason))
+    return await _run(c, lambda: c.control.not_ready(p.user_id, body.reason))
 
 
 @router.post("/agent/answer", **_typed(AgentViewOut))
 async def answer(p: CallsControl, c: CenterDep) -> Result:
     """Answer the call ringing for this agent from the console: the phone is asked to pick up by itself."""
-    return await _run(c, lambda: c.answer(p.user_id))
+    return await _run(c, lambda: c.control.answer(p.user_id))
 
 
 @router.post("/agent/hangup", **_typed(HangupOut))
 async def hangup(p: CallsControl, c: CenterDep) -> Result:
-    return await _run(c, lambda: c.hangup(p.user_id))
+    return await _run(c, lambda: c.control.hangup(p.user_id))
 
 
 @router.post("/agent/hold", **_typed(AgentViewOut))
 async def hold(body: HoldIn, p: CallsControl, c: CenterDep) -> Result:
-    return await _run(c, lambda: c.hold(p.user_id, body.on))
+    return await _run(c, lambda: c.control.hold(p.user_id, body.on))
 
 
 async def _refuse(db: Database, p: Principal, action: str, decision: Decision, **data: Any) -> NoReturn:
@@ -163,7 +163,7 @@ async def _plan(
 ) -> Decision:
     """The role's dial plan for a number a user asks to ring (dial, consult, transfer): the allowed
     decision, or the refusal audited and raised."""
-    plan = c.dial_plan
+    plan = c.control.dial_plan
     extensions = await asyncio.to_thread(center_extensions, session)
     only = data.get("kind") == "agent"
     decision = plan.check(target, p.role.value, extensions, extension_only=only)
@@ -184,7 +184,7 @@ async def transfer(body: TransferIn, p: CallsControl, c: CenterDep, session: Ses
     )
     if decision is not None:
         target = decision.number
-    result: Result = await _run(c, lambda: c.transfer(p.user_id, kind, target))
+    result: Result = await _run(c, lambda: c.control.transfer(p.user_id, kind, target))
     if decision is not None:
         control_audit.dialled(session, p.actor, "transfer", decision, result.get("call_id"), kind=kind)
     else:
@@ -196,24 +196,24 @@ async def transfer(body: TransferIn, p: CallsControl, c: CenterDep, session: Ses
 async def consult(body: ConsultIn, p: CallsControl, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
     """Attended transfer, step 1: hold the caller and ring the target (dial plan as for a dial)."""
     decision = await _plan(c, session, db, p, "consult", body.target)
-    result: Result = await _run(c, lambda: c.consult(p.user_id, decision.number))
+    result: Result = await _run(c, lambda: c.control.consult(p.user_id, decision.number))
     control_audit.dialled(session, p.actor, "consult", decision, result.get("call_id"))
     return result
 
 
 @router.post("/agent/consult/complete", **_typed(ConsultCompleteOut))
 async def consult_complete(p: CallsControl, c: CenterDep) -> Result:
-    return await _run(c, lambda: c.complete_transfer(p.user_id))
+    return await _run(c, lambda: c.control.complete_transfer(p.user_id))
 
 
 @router.post("/agent/consult/cancel", **_typed(AgentViewOut))
 async def consult_cancel(p: CallsControl, c: CenterDep) -> Result:
-    return await _run(c, lambda: c.cancel_consult(p.user_id))
+    return await _run(c, lambda: c.control.cancel_consult(p.user_id))
 
 
 @router.post("/agent/conference", **_typed(ConferenceOut))
 async def conference(p: CallsControl, c: CenterDep) -> Result:
-    return await _run(c, lambda: c.conference(p.user_id))
+    return await _run(c, lambda: c.control.conference(p.user_id))
 
 
 @router.post("/agent/dial", **_typed(CallRefOut))
@@ -221,7 +221,7 @@ async def dial(body: DialIn, p: CallsControl, c: CenterDep, session: SessionDep,
     """Click to dial: the agent's phone rings first, then the number, if the dial plan allows it
     for your role (403 `number_refused` otherwise). Audited, refusals too."""
     decision = await _plan(c, session, db, p, "dial", body.number)
-    result: Result = await _run(c, lambda: c.dial(p.user_id, decision.number))
+    result: Result = await _run(c, lambda: c.control.dial(p.user_id, decision.number))
     control_audit.dialled(session, p.actor, "dial", decision, result.get("call_id"))
     return result
 
@@ -229,18 +229,18 @@ async def dial(body: DialIn, p: CallsControl, c: CenterDep, session: SessionDep,
 @router.post("/agent/pick", **_typed(PickOut))
 async def pick(body: PickIn, p: CallsControl, c: CenterDep) -> Result:
     """Queue view: take a waiting call out of turn."""
-    return await _run(c, lambda: c.pick(p.user_id, body.call_id))
+    return await _run(c, lambda: c.control.pick(p.user_id, body.call_id))
 
 
 @router.post("/callback", **_typed(CallbackOut))
 async def callback(body: CallbackIn, p: CallsControl, c: CenterDep, session: SessionDep, db: DbDep) -> Result:
     """Register a callback for a waiting caller: they keep their place and may hang up. The number
     (theirs unless given) must be one the queue's callback dial plan allows. Audited."""
-    number, queue = await _run(c, lambda: c.callback_target(body.call_id, body.number))
-    decision = c.dial_plan.check_callback(number, queue)
+    number, queue = await _run(c, lambda: c.control.callback_target(body.call_id, body.number))
+    decision = c.control.dial_plan.check_callback(number, queue)
     if not decision.allowed:
         await _refuse(db, p, "callback", decision, call_id=body.call_id, queue=queue)
-    await _run(c, lambda: c.request_callback(body.call_id, decision.number))
+    await _run(c, lambda: c.control.request_callback(body.call_id, decision.number))
     control_audit.dialled(session, p.actor, "callback", decision, body.call_id, queue=queue)
     return {"call_id": body.call_id, "callback": True}
 
@@ -250,23 +250,23 @@ async def callback(body: CallbackIn, p: CallsControl, c: CenterDep, session: Ses
 
 @router.get("/queues/{queue}/waiting", **_typed(list[WaitingCallOut]))
 async def waiting(queue: str, p: CallsControl, c: CenterDep) -> list[Result]:
-    return await _run(c, lambda: c.queue_view(queue), masked=True, pii=p.pii)
+    return await _run(c, lambda: c.views.queue_view(queue), masked=True, pii=p.pii)
 
 
 @router.get("/agents", **_typed(list[AgentViewOut]))
 async def agents(p: CallsRead, c: CenterDep) -> list[Result]:
-    return await _run(c, lambda: c.agents_view())
+    return await _run(c, lambda: c.views.agents_view())
 
 
 @router.get("/live", **_typed(list[LiveCallOut]))
 async def live(p: CallsRead, c: CenterDep) -> list[Result]:
-    return await _run(c, lambda: c.calls_view(), masked=True, pii=p.pii)
+    return await _run(c, lambda: c.views.calls_view(), masked=True, pii=p.pii)
 
 
 @router.get("/kpis", **_typed(dict[str, KpiOut]))
 async def kpis(p: KpiRead, c: CenterDep) -> Result:
     """Live KPIs per queue and for the center ("*"), computed incrementally from the queue log."""
-    return await _run(c, lambda: c.kpis())
+    return await _run(c, lambda: c.views.kpis())
 
 
 # --- supervisors --------------------------------------------------------------------------------
@@ -275,14 +275,14 @@ async def kpis(p: KpiRead, c: CenterDep) -> Result:
 @router.post("/supervise", **_typed(SuperviseOut))
 async def supervise(body: SuperviseIn, p: CallsSupervise, c: CenterDep, session: SessionDep) -> Result:
     """Listen, whisper (the agent alone hears you) or barge into an agent's call from your phone."""
-    result: Result = await _run(c, lambda: c.supervise(p.user_id, body.agent_id, body.mode))
+    result: Result = await _run(c, lambda: c.control.supervise(p.user_id, body.agent_id, body.mode))
     control_audit.supervised(session, p.actor, body.mode, result.get("call_id"), body.agent_id)
     return result
 
 
 @router.post("/live/{call_id}/hangup", **_typed(CallRefOut))
 async def force_hangup(call_id: str, p: CallsSupervise, c: CenterDep, session: SessionDep) -> Result:
-    result: Result = await _run(c, lambda: c.force_hangup(call_id))
+    result: Result = await _run(c, lambda: c.control.force_hangup(call_id))
     control_audit.forced_hangup(session, p.actor, call_id)
     return result
 
@@ -305,7 +305,7 @@ async def acknowledge_emergency(call_id: str, p: CallsSupervise, c: CenterDep, s
 async def set_agent_state(
     agent_id: int, body: AgentStateIn, p: CallsSupervise, c: CenterDep, session: SessionDep
 ) -> Result:
-    result: Result = await _run(c, lambda: c.set_agent_state(agent_id, body.state, body.reason))
+    result: Result = await _run(c, lambda: c.control.set_agent_state(agent_id, body.state, body.reason))
     control_audit.agent_state_set(session, p.actor, agent_id, body.state, body.reason)
     return result
 
