@@ -95,7 +95,9 @@ def test_callback_keeps_its_place(make_rig: MakeRig) -> None:
     assert first.wait(30) == 0, first.output
     rig.wait(lambda: any(k == "callback" for _, _, k, _ in rig.queue_log()), what="callback registered")
     second = rig.caller("13800000005", "1", hold_ms=None)
-    rig.wait(lambda: len(rig.do(lambda: rig.center.views.queue_view("elderly"))) == 2, what="second caller queued")
+    rig.wait(
+        lambda: len(rig.do(lambda: rig.center.views.queue_view("elderly"))) == 2, what="second caller queued"
+    )
     view = rig.do(lambda: rig.center.views.queue_view("elderly"))
     assert [(v["caller"], v["callback"]) for v in view] == [("13800000004", True), ("13800000005", False)]
     callee = rig.external(calls=1)  # the trunk side that takes the callback to 13800000004
