@@ -30,5 +30,8 @@ class QualityPlugin(Plugin):
 
 
 PLUGIN = QualityPlugin(
-    "quality", routers=("hotline.web.routers.quality",), jobs=tuple(JOBS), after=("calls",)
+    "quality",
+    routers=("hotline.web.routers.quality", "hotline.web.routers.quality_scores"),
+    jobs=tuple(JOBS),
+    after=("calls",),
 )

@@ -16,3 +16,15 @@ class AudioChecked(BusEvent):
     call_id: str
     status: str
     flags: list[str]
+
+
+@topic("quality.score_changed")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScoreChanged(BusEvent):
+    """A score moved (`action`: submit, acknowledge, appeal, uphold, change; `state` the new one)."""
+
+    score_id: int
+    call_id: str
+    agent_id: int | None
+    state: str
+    action: str
