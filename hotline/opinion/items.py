@@ -75,10 +75,15 @@ def page(
     return out[:limit]
 
 
-def one(session: Session, item_id: int) -> dict[str, Any]:
+def get(session: Session, item_id: int) -> OpinionItem:
     item = session.get(OpinionItem, item_id)
     if item is None:
         raise NotFound("item not found", "舆情信息不存在")
+    return item
+
+
+def one(session: Session, item_id: int) -> dict[str, Any]:
+    item = get(session, item_id)
     src = session.get(OpinionSource, item.source_id)
     out = view(item, src.name if src else None, full=True)
     out["group"] = group_view(session, item.group_id) if item.group_id else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hotline.jobs import Job
-from hotline.opinion import ingest
+from hotline.opinion import ingest, process
 from hotline.opinion.fetch import Fetcher
 from hotline.store.db import Database
 
@@ -21,6 +21,7 @@ def fetcher_for(db: Database) -> Fetcher:
 
 def fetch_job(db: Database, now: datetime) -> None:
     ingest.run(db, fetcher_for(db), now)
+    process.process_pending(db, now)
 
 
 JOBS = [Job("opinion.fetch", 60.0, fetch_job)]

@@ -135,6 +135,8 @@ class OpinionRule(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    __mapper_args__ = {"version_id_col": version}
+
 
 class OpinionAlert(Base):
     """A high-risk item shown to the people on duty until one of them acknowledges it."""
@@ -172,6 +174,7 @@ class OpinionIncident(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (Index("ix_opinion_incidents_state", "state"),)
+    __mapper_args__ = {"version_id_col": version}
 
 
 class OpinionIncidentLink(Base):

@@ -7,6 +7,6 @@ from hotline.plugins import Plugin
 
 PLUGIN = Plugin(
     "opinion",
-    routers=("hotline.web.routers.opinion",),
+    routers=("hotline.web.routers.opinion", "hotline.web.routers.opinion_incidents"),
     jobs=tuple(JOBS),
 )

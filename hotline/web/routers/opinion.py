@@ -1,5 +1,6 @@
-"""Opinion monitoring over HTTP: sources with their fetch status, items with their groups and
-risk. Thin: the work is in `hotline.opinion`."""
+"""Opinion monitoring over HTTP: sources with their fetch status, items with their groups, risk
+and related work orders and articles, topic rules and their tester, alerts for the people on duty.
+Thin: the work is in `hotline.opinion`; incidents are `opinion_incidents.py`."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from hotline.opinion import items, sources
+from hotline.opinion import alerts, items, related, rulebook, sources
+from hotline.opinion.rulebook import RuleIn, RulePatch, RuleTest
 from hotline.opinion.sources import SourceIn, SourcePatch
 from hotline.web.auth import Principal, require
-from hotline.web.deps import IdPath, SessionDep
+from hotline.web.deps import DbDep, IdPath, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/opinion", tags=["opinion"])
 
@@ -83,3 +85,46 @@ def list_groups(
 ) -> list[dict[str, Any]]:
     """Near-duplicate groups, latest activity first, with their size (spread) and highest risk."""
     return items.groups(session, limit, min_size)
+
+
+@router.get("/items/{item_id}/related", response_model=dict[str, Any])
+def item_related(
+    item_id: IdPath, _: OpinionRead, session: SessionDep, settings: SettingsDep, db: DbDep
+) -> dict[str, Any]:
+    """Work orders and knowledge articles about the same matter (read through their own searches)."""
+    item = items.get(session, item_id)
+    return related.for_item(session, item, settings.data_dir, db.url)
+
+
+@router.get("/rules", response_model=list[dict[str, Any]])
+def list_rules(_: OpinionRead, session: SessionDep) -> list[dict[str, Any]]:
+    return rulebook.listing(session)
+
+
+@router.post("/rules", response_model=dict[str, Any], status_code=201)
+def create_rule(body: RuleIn, p: OpinionWrite, session: SessionDep) -> dict[str, Any]:
+    return rulebook.create(session, p.actor, body)
+
+
+@router.patch("/rules/{rule_id}", response_model=dict[str, Any])
+def update_rule(rule_id: IdPath, body: RulePatch, p: OpinionWrite, session: SessionDep) -> dict[str, Any]:
+    return rulebook.update(session, p.actor, rule_id, body)
+
+
+@router.post("/rules/test", response_model=dict[str, Any])
+def test_rule(body: RuleTest, _: OpinionRead, session: SessionDep) -> dict[str, Any]:
+    """Try an expression before saving it: on a text, and on the latest items."""
+    return rulebook.test(session, body)
+
+
+@router.get("/alerts", response_model=dict[str, Any])
+def list_alerts(
+    _: OpinionRead, session: SessionDep, open_only: bool = Query(False), limit: int = Query(50, ge=1, le=200)
+) -> dict[str, Any]:
+    """The bell: open alerts first, and how many are open."""
+    return alerts.listing(session, open_only, limit)
+
+
+@router.post("/alerts/{alert_id}/ack", response_model=dict[str, Any])
+def acknowledge_alert(alert_id: IdPath, p: OpinionHandle, session: SessionDep) -> dict[str, Any]:
+    return alerts.acknowledge(session, p.actor, alert_id)
