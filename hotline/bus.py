@@ -183,6 +183,8 @@ def get_bus() -> InProcessBus:
 
 def publish_on_commit(session: Session, event: BusEvent, bus: Bus | None = None) -> None:
     """Publish `event` once `session`'s outermost transaction commits (in the order queued); never
-    if it, or the savepoint the event was queued in, rolls back. How every write announces itself."""
-    target = bus if bus is not None else get_bus()
+    if it, or the savepoint the event was queued in, rolls back. How every write announces itself.
+    The bus: `bus`, else the one the session's database was given by the plug-in host
+    (`session.info["bus"]`), else the process-wide default (scripts and tests without a host)."""
+    target = bus if bus is not None else (session.info.get("bus") or get_bus())
     after_commit(session, lambda: target.publish(event))

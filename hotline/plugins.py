@@ -205,6 +205,8 @@ class Host:
         return bool(self._started)
 
     async def start(self) -> None:
+        # Writes announce themselves on this host's bus (`bus.publish_on_commit`), not a global one.
+        self.ctx.db.info["bus"] = self.ctx.bus
         try:
             for plugin in self.plugins:
                 self._started.append(plugin)  # stopped even if its start fails half-way

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import SYSTEM, Actor, record
-from hotline.bus import get_bus
+from hotline.bus import publish_on_commit
 from hotline.channels import attachments, mailparse
 from hotline.channels.models import Acknowledgement, InboundMessage
 from hotline.channels.settings import ChannelSettings, get_channel_settings
@@ -216,15 +216,16 @@ def process(
             order = _process(s, inbound_id, cfg, now)
             if order is None:
                 return None
-            number, order_id = order.number, order.id
-            acks = [
-                (a.id, a.channel, a.recipient, a.text)
-                for a in s.scalars(
-                    select(Acknowledgement).where(
-                        Acknowledgement.inbound_id == inbound_id, Acknowledgement.status == "queued"
-                    )
-                )
-            ]
+            order_id = order.id
+            # announced once the message's transaction commits, never if it rolls back
+            queued = select(Acknowledgement).where(
+                Acknowledgement.inbound_id == inbound_id, Acknowledgement.status == "queued"
+            )
+            for a in s.scalars(queued):
+                ack = ChannelAckQueued(ack_id=a.id, channel=a.channel, recipient=a.recipient, text=a.text)
+                publish_on_commit(s, ack)
+            done = ChannelMessageProcessed(inbound_id=inbound_id, workorder_id=order_id, number=order.number)
+            publish_on_commit(s, done)
     except Exception as exc:
         log.exception("processing inbound %s failed; kept for retry", inbound_id)
         try:
@@ -232,10 +233,6 @@ def process(
         except Exception:
             log.exception("could not mark inbound %s failed", inbound_id)
         return None
-    # The message's transaction has committed (the session above closed): announce it now.
-    for ack_id, channel, recipient, text in acks:
-        get_bus().publish(ChannelAckQueued(ack_id=ack_id, channel=channel, recipient=recipient, text=text))
-    get_bus().publish(ChannelMessageProcessed(inbound_id=inbound_id, workorder_id=order_id, number=number))
     with db.session() as s:
         result = s.get(WorkOrder, order_id)
     return result

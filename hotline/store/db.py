@@ -74,6 +74,7 @@ class Database:
         max_overflow: int = WEB_OVERFLOW,
         pool_timeout: float = 30.0,
         name: str = "db",
+        info: dict[str, Any] | None = None,
     ) -> None:
         self.url = url
         self.name = name
@@ -82,13 +83,16 @@ class Database:
         self.engine = make_engine(
             url, echo, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout
         )
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # Copied into every session's `info`: the plug-in host puts its bus here ("bus"), so
+        # `bus.publish_on_commit` announces a write on the bus of the process that made it.
+        self.info: dict[str, Any] = info if info is not None else {}
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False, info=self.info)
         self._executor: ThreadPoolExecutor | None = None
 
     def sibling(self, name: str, pool_size: int = 4) -> Database:
         """A second `Database` on the same URL with its own small pool and executor: work that must
         not queue behind the web's requests (SIP credentials, call records, IVR reads) runs there."""
-        return Database(self.url, self.echo, pool_size=pool_size, max_overflow=0, name=name)
+        return Database(self.url, self.echo, pool_size=pool_size, max_overflow=0, name=name, info=self.info)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking database work in this database's own worker threads (as many as its pool
