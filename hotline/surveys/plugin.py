@@ -10,6 +10,7 @@ PLUGIN = Plugin(
     routers=(
         "hotline.web.routers.surveys",
         "hotline.web.routers.survey_results",
+        "hotline.web.routers.survey_transfer",
         "hotline.web.routers.survey_answering",
     ),
 )

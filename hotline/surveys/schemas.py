@@ -164,3 +164,8 @@ class TextOut(Out):
     completed_at: datetime
     district: str
     channel: str
+
+
+class ImportOut(Out):
+    survey: SurveyOut
+    warnings: list[str]
