@@ -46,6 +46,7 @@ PLUGINS: tuple[str, ...] = (
     "hotline.workorders.plugin",
     "hotline.channels.plugin",
     "hotline.knowledge.plugin",
+    "hotline.workforce.plugin",
     "hotline.quality.plugin",
     "hotline.opinion.plugin",
     "hotline.analytics.plugin",

@@ -72,6 +72,10 @@ PERMISSIONS: dict[str, str] = {
     "satisfaction.read": "read callers' satisfaction answers, 不满意 flags and rates",
     "satisfaction.configure": "turn the agent-number announcement and the post-call survey on per queue",
     "satisfaction.flag": "handle 不满意 flags",
+    "workforce.read": "read one's own schedule, the duty roster and the wallboard's duty panel",
+    "workforce.swap": "ask to hand one's own shift to a colleague",
+    "workforce.plan": "staffing plan, shifts, leave, rosters, swap decisions, duty roster, adherence",
+    "workforce.handover": "write, acknowledge and complete shift handovers",
     "metrics.read": "read the Prometheus metrics (or scrape from a `metrics_allow` address)",
     "opinion.read": "read opinion sources, items, groups, alerts and incidents",
     "opinion.write": "configure opinion sources and topic rules",
@@ -96,6 +100,8 @@ _AGENT = {
     "quality.own",
     # Agents send a respondent their questionnaire link and run phone interviews.
     "surveys.run",
+    "workforce.read",
+    "workforce.swap",
 }
 _SUPERVISOR = _AGENT | {
     "users.read",
@@ -120,6 +126,9 @@ _SUPERVISOR = _AGENT | {
     "opinion.handle",
     "analytics.read",
     "analytics.export",
+    # 排班/值班: the shift lead plans the roster, keeps the duty roster and signs handovers.
+    "workforce.plan",
+    "workforce.handover",
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.agent: frozenset(_AGENT),
@@ -134,6 +143,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.analyst: frozenset(
         {"kpi.read", "calls.read", "workorders.read", "knowledge.read", "departments.read"}
         | {"callers.read", "callers.export", "acd.read", "quality.read", "surveys.read"}
+        | {"workforce.read"}
         # 舆情分析: analysts watch the sources, write the topic rules and work the incidents.
         | {"opinion.read", "opinion.write", "opinion.handle"}
         | {"analytics.read", "analytics.export", "analytics.write"}

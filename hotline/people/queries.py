@@ -41,6 +41,16 @@ def users_page(session: Session, role: str | None, q: str | None, params: PageRe
     return paginate(session, stmt, params, sortable, User.id, user_out, default_sort="username")
 
 
+def active_users(session: Session, roles: tuple[str, ...]) -> list[tuple[int, str, str]]:
+    """(id, display name, role) of the active users in `roles`, by id (what planners list)."""
+    rows = session.execute(
+        select(User.id, User.display_name, User.role)
+        .where(User.active.is_(True), User.role.in_(roles))
+        .order_by(User.id)
+    ).all()
+    return [(int(i), str(n), str(r)) for i, n, r in rows]
+
+
 _PHONE_LIKE = re.compile(r"[+\d\s-]+")
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from hotline.workforce.daytypes import DAY_TYPES, day_type, fallback
 
 SLOTS = 48
+MIN_TREND_DAYS = 28
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,10 @@ def fit(
     if counts.ndim != 2 or counts.shape[1] != SLOTS or len(counts) == 0:
         raise ValueError("history must be days × 48 half hours")
     overrides = overrides or {}
+    # The history starts with the first call: the days before the center went live say nothing.
+    busy = np.flatnonzero(counts.sum(axis=1) > 0)
+    if len(busy) and busy[0] > 0:
+        start, counts = start + timedelta(days=int(busy[0])), counts[busy[0] :]
     kinds = [day_type(start + timedelta(days=i), overrides) for i in range(len(counts))]
     totals = counts.sum(axis=1)
     t = np.arange(len(counts), dtype=float)
@@ -72,7 +77,8 @@ def fit(
         intercept = 0.0
     for _ in range(rounds):
         f = np.array([factor[k] for k in kinds])
-        intercept, slope = _line(t, totals / f)
+        seen = f > 0  # a day type without a single call so far carries no level
+        intercept, slope = _line(t[seen], totals[seen] / f[seen])
         level = np.maximum(intercept + slope * t, 1e-9)
         factor = {k: float((totals[i] / level[i]).mean()) for k, i in idx.items()}
         # Normalise on ordinary weekdays so the trend line means "a normal working day".
@@ -91,6 +97,8 @@ def fit(
 
 
 def _line(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    if len(t) < MIN_TREND_DAYS:  # too short for a trend: the mean level
+        return float(y.mean()) if len(y) else 0.0, 0.0
     if len(t) < 2:
         return float(y.mean()), 0.0
     slope, intercept = np.polyfit(t, y, 1)
