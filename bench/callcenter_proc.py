@@ -70,7 +70,7 @@ async def main(argv: list[str]) -> None:
     if not bare:
         center = await start_callcenter(engine, Database(url), bus, recordings_dir=data / "recordings")
         for agent_id in list(center.acd.agents):
-            center.login(agent_id)
+            center.control.login(agent_id)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
