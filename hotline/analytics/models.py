@@ -83,3 +83,31 @@ class SavedReport(Base):
     name: Mapped[str] = mapped_column(String(100))
     spec: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Hotspot(Base):
+    """An emerging issue (热点): a spike of one category × district against its baseline
+    (`kind` "spike"), or a cluster of similar order texts (`kind` "cluster") named by its top
+    terms. Found by `hotspots.detect`; an analyst may rename, merge (into another: `merged`) or
+    dismiss one. `trend` is {local date: orders}, `examples` the first order ids."""
+
+    __tablename__ = "analytics_hotspots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open|dismissed|merged
+    name: Mapped[str] = mapped_column(String(100))
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    category_id: Mapped[int | None] = mapped_column(Integer)
+    district: Mapped[str | None] = mapped_column(String(64))
+    first_day: Mapped[date] = mapped_column(Date, index=True)
+    last_day: Mapped[date] = mapped_column(Date)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    baseline: Mapped[float] = mapped_column(Float, default=0.0)
+    p_value: Mapped[float] = mapped_column(Float, default=1.0)
+    districts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    trend: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    examples: Mapped[list[int]] = mapped_column(JSON, default=list)
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from hotline.calls.schemas import CdrOut
-from hotline.schemas import Out
+from hotline.schemas import DbId, Out, StrictIn
 
 Figures = dict[str, float | int | None]
 
@@ -77,3 +79,30 @@ class StatusOut(Out):
     calls_head: int
     orders_mark: int
     orders_head: int
+
+
+class HotspotOut(Out):
+    id: int
+    kind: str
+    status: str
+    name: str
+    terms: list[str]
+    category_id: int | None
+    district: str | None
+    first_day: str
+    last_day: str
+    orders: int
+    baseline: float
+    p_value: float
+    districts: dict[str, int]
+    trend: dict[str, int]
+    examples: list[int]
+    merged_into_id: int | None
+
+
+class HotspotRename(StrictIn):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class HotspotMerge(StrictIn):
+    into_id: DbId

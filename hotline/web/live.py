@@ -21,6 +21,7 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 from hotline.acd.ready import Agent
+from hotline.analytics.topics import HotspotDetected
 from hotline.bus import Bus, Event
 from hotline.calls.center import CallCenter
 from hotline.calls.topics import (
@@ -59,6 +60,7 @@ SUPERVISOR_TOPICS |= {EmergencyAcknowledged.TOPIC, EmergencyEnded.TOPIC}
 # The agent on an emergency call follows its fan-out (120, family) in the workspace banner.
 AGENT_CALL_TOPICS = {EmergencyLegChanged.TOPIC, EmergencyConnected.TOPIC}
 SUPERVISOR_TOPICS |= {SecurityAlertRaised.TOPIC}  # e.g. a source locked out for guessing SIP passwords
+SUPERVISOR_TOPICS |= {HotspotDetected.TOPIC}  # a new 热点 among the work orders
 
 
 def principal_for(db: Database, token: str | None, cookie: str | None) -> Principal | None:

@@ -108,3 +108,34 @@ def orders_between(
     if after_id is not None:
         stmt = stmt.where(WorkOrder.id > after_id)
     return session.scalars(stmt.order_by(WorkOrder.id).limit(limit)).all()
+
+
+@dataclass(frozen=True, slots=True)
+class OrderText:
+    """What hotspot detection reads of one order."""
+
+    id: int
+    created_at: datetime
+    category_id: int | None
+    district: str | None
+    title: str
+    content: str
+
+
+def texts_between(session: Session, start: datetime, end: datetime) -> list[OrderText]:
+    """Title and content of the orders created in [start, end), merged and cancelled ones left out."""
+    rows = session.execute(
+        select(
+            WorkOrder.id,
+            WorkOrder.created_at,
+            WorkOrder.category_id,
+            WorkOrder.district,
+            WorkOrder.title,
+            WorkOrder.content,
+        ).where(
+            WorkOrder.created_at >= start,
+            WorkOrder.created_at < end,
+            WorkOrder.state.not_in(("merged", "cancelled")),
+        )
+    ).all()
+    return [OrderText(*row) for row in rows]

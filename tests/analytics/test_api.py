@@ -157,3 +157,56 @@ def test_plugin_rolls_up_on_bus_events(db: Database, tmp_path: object) -> None:
                 u()
 
     assert asyncio.run(scenario()) == 1
+
+
+def test_analyst_renames_merges_and_dismisses_hotspots(
+    db: Database, client: TestClient, auth: Callable[[str], dict[str, str]]
+) -> None:
+    from datetime import date
+
+    from hotline.analytics.models import Hotspot
+
+    with db.session() as s:
+        made = [
+            Hotspot(
+                kind="cluster",
+                status="open",
+                name=f"热点{i}",
+                terms=["餐点", "关闭", f"t{i}"],
+                district="西城区",
+                first_day=date(2025, 11, 9 + i),
+                last_day=date(2025, 11, 10 + i),
+                orders=10 + i,
+                baseline=0.2,
+                p_value=1e-9,
+                districts={"西城区": 10 + i},
+                trend={f"2025-11-{10 + i}": 10 + i},
+                examples=[i],
+            )
+            for i in range(3)
+        ]
+        s.add_all(made)
+        s.flush()
+        a, b, c = (h.id for h in made)
+    h = auth("analyst")
+    assert client.get("/api/analytics/hotspots?status=open", headers=h).json()[0]["id"] == c
+    r = client.post(f"/api/analytics/hotspots/{a}/rename", json={"name": "助餐点关闭"}, headers=h)
+    assert r.status_code == 200 and r.json()["name"] == "助餐点关闭"
+    r = client.post(f"/api/analytics/hotspots/{b}/merge", json={"into_id": a}, headers=h)
+    assert r.status_code == 200, r.text
+    assert (
+        r.json()["orders"] == 21
+        and r.json()["districts"] == {"西城区": 21}
+        and r.json()["examples"] == [0, 1]
+    )
+    assert client.post(f"/api/analytics/hotspots/{b}/dismiss", headers=h).status_code == 409
+    assert (
+        client.post(f"/api/analytics/hotspots/{c}/merge", json={"into_id": c}, headers=h).status_code == 422
+    )
+    assert client.post(f"/api/analytics/hotspots/{c}/dismiss", headers=h).json()["status"] == "dismissed"
+    assert client.post(f"/api/analytics/hotspots/{a}/dismiss", headers=auth("supervisor")).status_code == 403
+    assert [x["id"] for x in client.get("/api/analytics/hotspots?status=open", headers=h).json()] == [a]
+    assert client.get("/api/analytics/hotspots?status=gone", headers=h).json()["field"] == "status"
+    audit = client.get("/api/audit?limit=50", headers=auth("admin")).json()
+    actions = {e["action"] for e in audit["items"]}
+    assert {"hotspot.rename", "hotspot.merge", "hotspot.dismiss"} <= actions

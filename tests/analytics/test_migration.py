@@ -10,7 +10,9 @@ from hotline.store.db import Database
 from hotline.store.registry import load_all_models
 from tests.calls.test_migration import _table
 
-OURS = {"analytics_watermarks", "analytics_call_slots", "analytics_order_days", "analytics_saved_reports"}
+OURS = {"analytics_watermarks", "analytics_call_slots", "analytics_order_days", "analytics_saved_reports"} | {
+    "analytics_hotspots"
+}
 
 
 def test_migration_matches_models(db: Database) -> None:

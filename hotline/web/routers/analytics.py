@@ -8,10 +8,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from hotline.analytics import drill, exports, periods, reports, rollup, status
+from hotline.analytics import drill, exports, hotspot_admin, periods, reports, rollup, status
 from hotline.analytics.daytypes import LOCAL
 from hotline.analytics.periods import Kind
-from hotline.analytics.schemas import DrillCallsOut, DrillOrdersOut, RebuildOut, ReportOut, StatusOut
+from hotline.analytics.schemas import (
+    DrillCallsOut,
+    DrillOrdersOut,
+    HotspotMerge,
+    HotspotOut,
+    HotspotRename,
+    RebuildOut,
+    ReportOut,
+    StatusOut,
+)
 from hotline.store.base import utcnow
 from hotline.web.auth import Principal, require
 from hotline.web.deps import DbDep, SessionDep
@@ -19,6 +28,7 @@ from hotline.web.deps import DbDep, SessionDep
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 Reader = Annotated[Principal, Depends(require("analytics.read"))]
 Exporter = Annotated[Principal, Depends(require("analytics.export"))]
+Writer = Annotated[Principal, Depends(require("analytics.write"))]
 Admin = Annotated[Principal, Depends(require("analytics.admin"))]
 CSV = "text/csv; charset=utf-8"
 
@@ -132,3 +142,32 @@ def rollup_status(_: Reader, session: SessionDep) -> dict[str, int]:
 @router.post("/rebuild", response_model=RebuildOut)
 def rebuild(_: Admin, db: DbDep) -> rollup.Rebuilt:
     return rollup.rebuild(db)
+
+
+# --- hotspots -------------------------------------------------------------------------------------
+
+
+@router.get("/hotspots", response_model=list[HotspotOut])
+def hotspots(
+    _: Reader,
+    session: SessionDep,
+    status: str | None = Query(None, max_length=16, description="open | dismissed | merged"),
+    since: date | None = None,
+    limit: int = Query(50, ge=1, le=200),
+) -> list[dict[str, Any]]:
+    return hotspot_admin.listing(session, status, since, limit)
+
+
+@router.post("/hotspots/{hotspot_id}/rename", response_model=HotspotOut)
+def rename_hotspot(hotspot_id: int, body: HotspotRename, p: Writer, session: SessionDep) -> dict[str, Any]:
+    return hotspot_admin.rename(session, p.actor, hotspot_id, body.name)
+
+
+@router.post("/hotspots/{hotspot_id}/merge", response_model=HotspotOut)
+def merge_hotspot(hotspot_id: int, body: HotspotMerge, p: Writer, session: SessionDep) -> dict[str, Any]:
+    return hotspot_admin.merge(session, p.actor, hotspot_id, body.into_id)
+
+
+@router.post("/hotspots/{hotspot_id}/dismiss", response_model=HotspotOut)
+def dismiss_hotspot(hotspot_id: int, p: Writer, session: SessionDep) -> dict[str, Any]:
+    return hotspot_admin.dismiss(session, p.actor, hotspot_id)
