@@ -65,7 +65,7 @@ class Recorder:
         self._blocks: dict[int, npt.NDArray[np.int16]] = {}
         self._flushed = 0  # blocks written
         self._cursor = [0, 0]
-        self._mixed_end = 0  # where the last mixed-in prompt ends (the file lasts at least that long)
+        self._mix_cursor = -_BLOCK  # where the last mixed-in frame ended (the file lasts that long)
         self.closed = False
         self._file: IO[bytes] | None = None
         try:
@@ -106,12 +106,18 @@ class Recorder:
             self._fail(exc)
 
     def mix(self, channel: int, pcm: npt.NDArray[np.int16], now: float | None = None) -> None:
-        """Add `pcm` to `channel` where the wall clock says it ends (saturating), leaving the
-        channel's own feed and its cursor alone: a prompt the hotline plays over a party's audio."""
+        """Add `pcm` to `channel` (saturating) from where the wall clock says it was sent (heard from
+        then on, where a received frame is placed ending at its arrival), or right after the
+        previous mixed frame when that is within 200 ms (frames of one prompt are contiguous: a
+        seam of a few samples at each 20 ms frame would garble it), leaving the channel's own feed
+        and its cursor alone: a prompt the hotline plays over a party's audio."""
         if self.closed or self.failed is not None or len(pcm) == 0:
             return
         clock = int(((now if now is not None else time.monotonic()) - self.t0) * RATE)
-        pos = clock - len(pcm)
+        pos = self._mix_cursor
+        if abs(clock - pos) > _SLACK:  # a new prompt (or a stall): where the clock says
+            pos = clock
+        self._mix_cursor = pos + len(pcm)  # a prompt's frames follow each other without a seam
         skip = max(0, self._flushed * _BLOCK - pos)  # what is already on disk stays as it is
         done = skip
         while done < len(pcm):
@@ -123,7 +129,6 @@ class Recorder:
             total = block[off : off + n, channel].astype(np.int32) + pcm[done : done + n]
             block[off : off + n, channel] = np.clip(total, -32768, 32767)
             done += n
-        self._mixed_end = max(self._mixed_end, pos + len(pcm))
         try:
             self._flush_until(clock // _BLOCK - _FLUSH_BEHIND)
         except OSError as exc:
@@ -207,7 +212,7 @@ class Recorder:
         assert self._file is not None
         if self.failed is not None:
             return self._finish_partial()
-        end = max(*self._cursor, self._mixed_end)
+        end = max(*self._cursor, self._mix_cursor)
         full, rest = divmod(end, _BLOCK)
         self._flush_until(full)
         if rest:

@@ -169,6 +169,24 @@ def test_recorder_mixes_a_prompt_over_the_agent_channel_at_its_time(tmp_path: Pa
     assert not frames[:, 0].any()  # the caller's channel is untouched
 
 
+def test_recorder_keeps_a_prompts_frames_seamless_when_they_are_sent_late_or_early(tmp_path: Path) -> None:
+    """Frames of one prompt sent with scheduling jitter (±5 ms) still follow each other sample for
+    sample in the recording: a seam at every frame would garble speech."""
+    path = tmp_path / "call.wav"
+    rec = Recorder(path)
+    rng = np.random.default_rng(7)
+    speech = rng.integers(-8000, 8000, 160 * 100).astype(np.int16)  # 2 s of noise, like speech
+    for i in range(100):
+        jitter = float(rng.uniform(-0.005, 0.005))
+        rec.mix(1, speech[i * 160 : (i + 1) * 160], rec.t0 + 0.5 + i * 0.02 + jitter)
+    rec.close()
+    with wave.open(str(path)) as w:
+        right = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)[:, 1]
+    start = int(np.flatnonzero(right)[0])
+    assert abs(start - 4000) <= 40  # where the first frame was sent
+    assert np.array_equal(right[start : start + len(speech)], speech)
+
+
 def _write_wav(path: Path, tag: int, bits: int, data: bytes, rate: int = 8000, channels: int = 1) -> None:
     block = channels * bits // 8
     fmt = struct.pack("<HHIIHH", tag, channels, rate, rate * block, block, bits)

@@ -64,6 +64,11 @@ export interface QueueKpi {
   lost?: number
   in_ivr?: number
   callbacks_pending?: number
+  /** Post-call survey (satisfaction domain): answers, rated ones, 满意率 = (满意 + 基本满意) / rated. */
+  surveyed?: number
+  rated?: number
+  dissatisfied?: number
+  satisfaction_rate?: number | null
   agents: Record<string, number>
 }
 

@@ -6,6 +6,8 @@ export interface User {
   role: string
   department_id: number | null
   extension: string | null
+  /** 工号: the number callers hear when this agent connects (per-queue announcement). */
+  agent_number?: string | null
   active: boolean
   /** The password was set by an admin: the user must choose their own before anything else. */
   must_change_password?: boolean

@@ -203,6 +203,19 @@ export default {
     listen: 'Listen', play: 'Listen {name}', upload: 'Upload', uploadFor: 'Upload a recording for {name}', uploaded: 'Uploaded {name}',
     dropRecording: 'Delete recording', confirmDropRecording: 'Delete the recording of "{name}"? TTS will speak it again.',
   },
+  // Satisfaction (satisfaction domain): announcement, post-call survey, dissatisfied flags.
+  sat: {
+    nav: 'Satisfaction', rate: 'Satisfaction', ratedN: '{n} rated', agentNumber: 'Agent no.', agentNumberHint: 'Callers hear "agent no. X at your service" when the call connects (turned on per queue)',
+    queueSettings: 'Satisfaction & agent number', announce: 'Announce agent no.', survey: 'Post-call survey', scale: 'Scale',
+    scales: { '3': '3 levels (satisfied / basically / dissatisfied)', '5': '5 points (1–5)' }, waitSeconds: 'Wait for key (s)', prompt: 'Custom prompt',
+    flags: 'Dissatisfied flags', answers: 'Answers', summary: 'Summary', open: 'Open', acknowledged: 'Handled',
+    levels: { satisfied: 'Satisfied', basically_satisfied: 'Basically satisfied', dissatisfied: 'Dissatisfied', unrated: 'Not rated' },
+    reasons: { no_key: 'no key', invalid: 'invalid key', hung_up: 'hung up' },
+    queue: 'Queue', agent: 'Agent', level: 'Rating', key: 'Key', answeredAt: 'Answered at', call: 'Call', workOrder: 'Work order',
+    flagNote: 'Note', handledBy: 'Handled by', acknowledge: 'Handle', ackTitle: 'Handle a dissatisfied answer', surveyed: 'Surveyed', rated: 'Rated',
+    satisfied: 'Satisfied', basicallySatisfied: 'Basically satisfied', dissatisfied: 'Dissatisfied', unrated: 'Not rated', byQueue: 'By queue', byAgent: 'By agent',
+    since: 'From', until: 'To', none: 'No data',
+  },
   admin: {
     username: 'Username', displayName: 'Name', role: 'Role', department: 'Department', extension: 'Extension', active: 'Active',
     newUser: 'New user', password: 'Initial password', newDept: 'New department', contactPhone: 'Contact phone', parent: 'Parent',

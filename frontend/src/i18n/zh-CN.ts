@@ -204,6 +204,19 @@ export default {
     listen: '试听', play: '试听 {name}', upload: '上传录音', uploadFor: '为 {name} 上传录音', uploaded: '已上传 {name}',
     dropRecording: '删除录音', confirmDropRecording: '删除“{name}”的录音？删除后使用语音合成。',
   },
+  // 满意度 (satisfaction domain): announcement, post-call survey, 不满意 flags.
+  sat: {
+    nav: '满意度评价', rate: '满意率', ratedN: '{n} 条有效', agentNumber: '工号', agentNumberHint: '来电接通时播报“X号话务员为您服务”（在队列中开启）',
+    queueSettings: '满意度与工号播报', announce: '工号播报', survey: '挂机满意度调查', scale: '评价方式',
+    scales: { '3': '三级（满意/基本满意/不满意）', '5': '五级（1–5 分）' }, waitSeconds: '按键等待（秒）', prompt: '自定义提示音',
+    flags: '不满意标记', answers: '评价记录', summary: '统计', open: '待处理', acknowledged: '已处理',
+    levels: { satisfied: '满意', basically_satisfied: '基本满意', dissatisfied: '不满意', unrated: '未评价' },
+    reasons: { no_key: '未按键', invalid: '按键无效', hung_up: '挂机' },
+    queue: '队列', agent: '话务员', level: '评价', key: '按键', answeredAt: '评价时间', call: '通话', workOrder: '工单',
+    flagNote: '处理说明', handledBy: '处理人', acknowledge: '处理', ackTitle: '处理不满意评价', surveyed: '参评', rated: '有效评价',
+    satisfied: '满意', basicallySatisfied: '基本满意', dissatisfied: '不满意', unrated: '未评价', byQueue: '按队列', byAgent: '按话务员',
+    since: '开始日期', until: '结束日期', none: '暂无数据',
+  },
   admin: {
     username: '用户名', displayName: '姓名', role: '角色', department: '部门', extension: '分机', active: '启用',
     newUser: '新建用户', password: '初始密码', newDept: '新建部门', contactPhone: '联系电话', parent: '上级部门',

@@ -46,6 +46,9 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: 'ivr.read', title: 'nav.ivr', group: 'center', nav: true } },
   { path: 'recordings', name: 'recordings', component: () => import('../views/RecordingsView.vue'),
     meta: { perm: 'recordings.read', title: 'nav.recordings', group: 'center', nav: true } },
+  // 满意度: the 不满意 flags a shift lead handles, the answers and the rates.
+  { path: 'satisfaction', name: 'satisfaction', component: () => import('../views/SatisfactionView.vue'),
+    meta: { perm: 'satisfaction.read', title: 'sat.nav', group: 'center', nav: true } },
   { path: 'admin/queues', name: 'queues', component: () => import('../views/admin/QueuesView.vue'),
     meta: { perm: 'acd.read', title: 'nav.queues', group: 'center', nav: true } },
   // Agents look callers up during calls: the records sit on the desk, not under administration.
