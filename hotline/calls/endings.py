@@ -27,6 +27,7 @@ from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
 from hotline.sip.topics import CallEnded, LegAnswered, LegEnded
 from hotline.store.base import utcnow
+from hotline.store.db import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +142,11 @@ class Endings:
                 cdr.index_recording(s, Path(str(recording)), True, **fields)
 
         self.writer.submit(write)
-        # From the writer's thread once the record is written: the bus takes it to subscribers' loops.
-        self.writer.submit(lambda s: self.bus.publish(CdrWritten(call_id=uuid, outcome=outcome)))
+        # From the writer's thread once the batch holding the record is committed (a subscriber that
+        # reads the CDR or its recording must find them: quality's checks did not, 1 run in 2): the
+        # bus takes it to subscribers' loops.
+        written = CdrWritten(call_id=uuid, outcome=outcome)
+        self.writer.submit(lambda s: after_commit(s, lambda: self.bus.publish(written)))
         if self.hooks.registered(CallHookPoint.CALL_ENDED):
             ctx = self.center.hook_context(
                 live, outcome=outcome, recording=str(recording) if recording else None

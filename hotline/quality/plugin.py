@@ -1,5 +1,7 @@
-"""The quality plug-in: its HTTP API, its jobs, and the automatic checks of each call's recording
-as soon as the call's record (and recording index) is written ("cdr.written")."""
+"""The quality plug-in: its HTTP API, its jobs, the automatic checks of each call's recording as
+soon as the call's record (and recording index) is written ("cdr.written"), and a sampling flag
+on calls a caller rated 不满意 ("satisfaction.dissatisfied_flagged", subscribed by topic name so
+quality works with or without the satisfaction domain)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from hotline.calls.topics import CdrWritten
 from hotline.plugins import Context, Plugin
 from hotline.quality.checks import check_call
 from hotline.quality.jobs import JOBS
+from hotline.quality.sampling import flag_in_db
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +29,12 @@ class QualityPlugin(Plugin):
             except Exception:  # the catch-up job retries; a subscriber must not die
                 log.exception("automatic checks of call %s failed", call_id)
 
-        return [(CdrWritten, on_cdr)]
+        async def on_unsatisfied(event: Event) -> None:
+            call_id = event.data.get("call_id")
+            if call_id:
+                await db.run(flag_in_db, db, str(call_id), "unsatisfied", event.topic)
+
+        return [(CdrWritten, on_cdr), ("satisfaction.dissatisfied_flagged", on_unsatisfied)]
 
 
 PLUGIN = QualityPlugin(

@@ -239,3 +239,9 @@ def task_out(t: Task) -> TaskOut:
         call_started_at=t.call_started_at,
         created_at=t.created_at,
     )
+
+
+def flag_in_db(db: Database, call_uuid: str, reason: str, source: str) -> None:
+    """`flag_call` in its own transaction (a bus subscriber's)."""
+    with db.session() as session:
+        flag_call(session, Actor(None, source), call_uuid, reason, source)

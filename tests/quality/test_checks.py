@@ -15,7 +15,7 @@ from hotline.bus import Event, InProcessBus
 from hotline.calls.topics import CdrWritten
 from hotline.plugins import Context
 from hotline.quality.checks import check_pending
-from hotline.quality.models import AudioCheck
+from hotline.quality.models import AudioCheck, CallFlag
 from hotline.quality.plugin import PLUGIN
 from hotline.store.base import utcnow
 from hotline.store.db import Database
@@ -56,7 +56,7 @@ def test_subscription_checks_the_ended_call(db: Database, tmp_path: Path) -> Non
     rid = add_call(db, "c-sub", path=write(tmp_path / "sub.wav", samples))
     bus = InProcessBus()
     ctx = Context(make_settings(db, tmp_path), db, bus)
-    [(pattern, handler)] = list(PLUGIN.subscriptions(ctx))
+    [(pattern, handler), _] = list(PLUGIN.subscriptions(ctx))
     assert pattern is CdrWritten
 
     handled: list[str] = []
@@ -93,3 +93,21 @@ def test_api(client: TestClient, auth: Callable[[str], dict[str, str]], db: Data
     assert r.status_code == 200 and r.json()["metrics"]["talk_ratio"] > 0
     assert client.get(f"/api/quality/checks/{rid}", headers=auth("agent")).status_code == 403
     assert client.post("/api/quality/checks/999999", headers=auth("qa_inspector")).status_code == 404
+
+
+def test_unsatisfied_answer_flags_the_call(db: Database, tmp_path: Path) -> None:
+    """The satisfaction domain's 不满意 flag becomes a sampling flag (by topic name: no import)."""
+    bus = InProcessBus()
+    [_, (pattern, handler)] = list(PLUGIN.subscriptions(Context(make_settings(db, tmp_path), db, bus)))
+    assert pattern == "satisfaction.dissatisfied_flagged"
+
+    async def deliver() -> None:
+        for _ in range(2):
+            result = handler(Event(topic=str(pattern), data={"id": 1, "call_id": "c-sad", "agent_id": None}))
+            if result is not None:
+                await result
+
+    asyncio.run(deliver())
+    with db.session() as s:
+        rows = [(f.call_uuid, f.reason, f.source) for f in s.scalars(select(CallFlag))]
+    assert rows == [("c-sad", "unsatisfied", "satisfaction.dissatisfied_flagged")]
