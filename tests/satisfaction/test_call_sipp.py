@@ -157,7 +157,7 @@ def test_caller_rates_the_call_after_the_agent_hangs_up_and_hears_the_agent_numb
         (SCENARIOS / "uas_bye.xml").read_text().replace('milliseconds="1000"', f'milliseconds="{TALK_MS}"')
     )
     phone = rig.phone("1001", scenario=rig._write("agent-talks.xml", agent_xml))
-    rig.do(lambda: rig.center.login(agent))
+    rig.do(lambda: rig.center.control.login(agent))
     caller = rig.script("survey-caller.xml", caller_xml("13800000042", rig.tmp))
     assert caller.wait(60) == 0, caller.output  # the hotline hung up after the survey
     assert phone.wait(10) == 0, phone.output
