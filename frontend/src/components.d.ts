@@ -69,7 +69,9 @@ declare module 'vue' {
     RouterView: typeof import('vue-router')['RouterView']
     ScreenPop: typeof import('./components/ScreenPop.vue')['default']
     ShortcutHelp: typeof import('./components/ShortcutHelp.vue')['default']
+    StaffingChart: typeof import('./components/StaffingChart.vue')['default']
     WallAgentRow: typeof import('./components/WallAgentRow.vue')['default']
+    WallDutyPanel: typeof import('./components/WallDutyPanel.vue')['default']
     WaveformPlayer: typeof import('./components/WaveformPlayer.vue')['default']
     WorkOrderForm: typeof import('./components/WorkOrderForm.vue')['default']
   }
