@@ -52,6 +52,7 @@ PLUGINS: tuple[str, ...] = (
     "hotline.analytics.plugin",
     "hotline.surveys.plugin",
     "hotline.satisfaction.plugin",
+    "hotline.contingency.plugin",
 )
 
 

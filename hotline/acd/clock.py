@@ -108,6 +108,20 @@ class Timers:
             return []
         return self._overflow(call, q, now, "timeout")
 
+    def divert(self, call_id: str, now: float, target: str) -> bool:
+        """Take a waiting caller out of the queue to another center (an emergency mode's overflow);
+        never while an agent's phone rings for them or a callback is owed. The queue log's
+        "timeout" line says where they went."""
+        call = self.calls.get(call_id)
+        if call is None or call.offered or call.callback:
+            return False
+        q = self.queues[call.queue]
+        data = {"overflow": "transfer", "target": target, "reason": "contingency"}
+        self._emit(QueueEvent("timeout", call_id, q.name, now, wait=now - call.enqueued_at, data=data))
+        q.remove(call)
+        del self.calls[call_id]
+        return True
+
     def _overflow(self, call: QueuedCall, q: Queue, now: float, reason: str) -> list[Action]:
         """Move a waiting caller on: the queue timed them out, or has nobody logged in (`reason`
         "no_agent"). The queue log's "timeout" line carries the overflow and the reason."""

@@ -30,6 +30,7 @@ from hotline.bus import Bus, Event
 from hotline.calls import cdr
 from hotline.calls.alerts import EmergencyBoard
 from hotline.calls.control import CallControl
+from hotline.calls.diversion import Diversions
 from hotline.calls.endings import Endings
 from hotline.calls.facts import OpenWorkOrders, no_open_work_orders
 from hotline.calls.hooks import CallHookContext, CallHookPoint, CallHooks
@@ -83,6 +84,7 @@ class CallCenter:
         self.marks = MarkBook(self)
         self.alerts = EmergencyBoard(bus, clock)
         self.hooks = CallHooks()  # other domains join the call's life here (hotline.calls.hooks)
+        self.diversions = Diversions()  # emergency modes change a call's route (hotline.calls.diversion)
         self.last_pop: dict[int, dict[str, Any]] = {}  # agent -> the last screen pop (page reloads)
         # Set by the work-orders plug-in (IVR branches and screen pops count a caller's open orders).
         self.open_work_orders: OpenWorkOrders = no_open_work_orders

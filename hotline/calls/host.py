@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from hotline.acd.engine import Acd, Action, AgentChange, Offer, OverflowAction, QueueEvent
 from hotline.bus import Bus
+from hotline.calls.diversion import Diversions
 from hotline.calls.facts import OpenWorkOrders
 from hotline.calls.hooks import CallHookContext, CallHookPoint, CallHooks
 from hotline.calls.kpi import KpiBook
@@ -120,6 +121,9 @@ class CenterPort(Protocol):
 
     @property
     def hooks(self) -> CallHooks: ...
+
+    @property
+    def diversions(self) -> Diversions: ...
 
     @property
     def clock(self) -> Callable[[], float]: ...

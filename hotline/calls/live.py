@@ -26,6 +26,7 @@ class CallState(StrEnum):
     connected = "connected"  # with an agent (or a transfer target, a callback's callee)
     emergency = "emergency"  # the emergency fan-out is being rung
     voicemail = "voicemail"  # leaving a message
+    diverted = "diverted"  # an emergency mode handles the call itself (callback collection)
     overflow = "overflow"  # out of the queue, being told goodbye
     dialing = "dialing"  # an agent's outbound call: their phone answered, the number rings
     ended = "ended"
@@ -40,6 +41,7 @@ class CallAction(StrEnum):
     voicemail = "voicemail"
     emergency = "emergency"
     overflow = "overflow"  # let go from the queue with a goodbye
+    take_over = "take_over"  # an emergency mode takes the call (hotline.calls.diversion)
     end = "end"  # the engine's call ended
 
 
@@ -49,6 +51,7 @@ TRANSITIONS: dict[tuple[CallState, CallAction], CallState] = {
     (C.ivr, M.connect): C.connected,  # the flow transferred to an extension or a number
     (C.ivr, M.voicemail): C.voicemail,
     (C.ivr, M.emergency): C.emergency,
+    (C.ivr, M.take_over): C.diverted,
     (C.emergency, M.enqueue): C.queued,  # an agent joins the fan-out three-way
     (C.queued, M.offer): C.ringing,
     (C.queued, M.voicemail): C.voicemail,  # overflow to voicemail
@@ -58,6 +61,7 @@ TRANSITIONS: dict[tuple[CallState, CallAction], CallState] = {
     (C.ringing, M.connect): C.connected,
     (C.ringing, M.voicemail): C.voicemail,  # the same, then overflowed
     (C.ringing, M.overflow): C.overflow,
+    (C.overflow, M.connect): C.connected,  # an emergency mode's overflow: the backup center answered
     (C.connected, M.enqueue): C.queued,  # blind transfer to a queue
     (C.connected, M.to_ivr): C.ivr,
     (C.connected, M.connect): C.connected,  # blind transfer: the target answered

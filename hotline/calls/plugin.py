@@ -9,6 +9,7 @@ the host registers every plug-in's `call_hooks`.
 from __future__ import annotations
 
 from hotline.calls.center import CallCenter, start_callcenter
+from hotline.calls.diversion import Diverter
 from hotline.calls.facts import OpenWorkOrders
 from hotline.calls.jobs import JOBS
 from hotline.plugins import CALL_HOOKS, Context, Plugin, Service
@@ -18,6 +19,9 @@ CENTER: Service[CallCenter] = Service("calls.center")
 # How many open work orders a caller has (IVR branches, screen pops, the IVR simulator): provided
 # by the work-orders plug-in, which also sets it on the running center.
 OPEN_WORK_ORDERS: Service[OpenWorkOrders] = Service("calls.open_work_orders")
+# The emergency modes' diverter, asked by the IVR simulator too (so it shows a call's path with a
+# mode on): provided by the contingency plug-in, registered on the running center by it.
+DIVERTER: Service[Diverter] = Service("calls.diverter")
 # The center this plug-in started (a test may provide its own CENTER, which is not ours to stop).
 _STARTED: Service[CallCenter] = Service("calls.started")
 

@@ -6,8 +6,9 @@ transfer (agent extension, queue or external number), voicemail (recorded; "voic
 it starts, "voicemail.recorded" with the finished file, for a work-order draft), survey hand-off
 ("survey.requested"), emergency (rings the emergency number and the caller's contacts in parallel,
 bridges the first to answer, alerts supervisors, records, and queues the call at top priority so
-a hotline agent joins three-way), hang-up. Waiting in a queue, overflow and callbacks are in
-`hotline.calls.waiting`.
+a hotline agent joins three-way), hang-up. Before the menu the emergency modes may divert the
+call (`hotline.calls.diversion`: an announcement, a backup center now or after waiting, a mode
+taking the call over). Waiting in a queue, overflow and callbacks are in `hotline.calls.waiting`.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ from hotline.acd.priority import EMERGENCY
 from hotline.bus import Bus
 from hotline.calls import cdr
 from hotline.calls.alerts import legs_list
+from hotline.calls.diversion import Diversion, DivertQuery, logged_in
 from hotline.calls.facts import environment
 from hotline.calls.hooks import CallHookPoint, CallHooks
 from hotline.calls.host import CenterPort
-from hotline.calls.live import CallAction, LiveCall
+from hotline.calls.live import CallAction, CallState, LiveCall
 from hotline.calls.telephony import EnginePort, LegPort
 from hotline.calls.topics import (
     EmergencyConnected,
@@ -102,7 +104,12 @@ class IvrRunner:
                 await self.hooks.run(CallHookPoint.CALLER_IDENTIFIED, ctx)
             if not leg.is_active:
                 return
-        if flow is None:
+        diversion = await self._divert(live, leg)
+        if not leg.is_active:
+            return
+        if diversion is not None and (diversion.take_over or diversion.transfer_to):
+            outcome = Outcome("transfer", "diversion", target=diversion.transfer_to, target_kind="external")
+        elif flow is None:
             outcome = Outcome("enqueue", "", target=FALLBACK_QUEUE)
         else:
             outcome = await self._walk(leg, flow, env, path=live.ivr_path)
@@ -111,7 +118,42 @@ class IvrRunner:
         self.writer.submit(lambda s: cdr.update_call(s, uuid, ivr_path=path))
         if not leg.is_active:
             return
+        if diversion is not None and diversion.take_over is not None:
+            live.move(CallAction.take_over)
+            live.outcome = await diversion.take_over.run(leg, uuid, number)
+            if leg.is_active:
+                await leg.hangup("normal")
+            return
         await self.dispatch(live, outcome)
+        if diversion is not None and diversion.overflow_to and live.state is CallState.queued:
+            self.center.spawn(self._overflow_later(live, diversion.overflow_to, diversion.overflow_after))
+
+    async def _divert(self, live: LiveCall, leg: LegPort) -> Diversion | None:
+        """Ask the emergency modes (`calls/diversion.py`) about this call; play their announcements."""
+        query = DivertQuery(live.uuid, leg.dialed, live.caller_number, logged_in(self.acd))
+        diversion = self.center.diversions.ask(query)
+        if diversion is None:
+            return None
+        live.ivr_path.append(diversion.step())
+        for prompt in diversion.announce:
+            if not leg.is_active:
+                break
+            await self.play(leg, prompt, wait=True)
+        return diversion
+
+    async def _overflow_later(self, live: LiveCall, target: str, after: float) -> None:
+        """An emergency mode's overflow: a caller still waiting after `after` s goes to `target`."""
+        await asyncio.sleep(after)
+        leg = live.caller_leg
+        if leg is None or not leg.is_active or live.state is not CallState.queued:
+            return
+        if live.callback_number is not None or not self.acd.divert(live.uuid, self.clock(), target):
+            return
+        live.move(CallAction.overflow)
+        live.outcome = "overflow_transfer"
+        self.center.waiting.record_wait(live, utcnow())
+        leg.stop_playback()
+        await self.connect_external(live, target)
 
     def _prepare(
         self, uuid: str, dialed: str, caller: str, loads: dict[str, int]

@@ -76,6 +76,9 @@ PERMISSIONS: dict[str, str] = {
     "workforce.swap": "ask to hand one's own shift to a colleague",
     "workforce.plan": "staffing plan, shifts, leave, rosters, swap decisions, duty roster, adherence",
     "workforce.handover": "write, acknowledge and complete shift handovers",
+    "contingency.read": "see the emergency modes in force and the callback worklist",
+    "contingency.callbacks": "work the callback worklist of callback collection",
+    "contingency.switch": "switch emergency modes (一键应急) on and off",
     "metrics.read": "read the Prometheus metrics (or scrape from a `metrics_allow` address)",
     "opinion.read": "read opinion sources, items, groups, alerts and incidents",
     "opinion.write": "configure opinion sources and topic rules",
@@ -102,6 +105,8 @@ _AGENT = {
     "surveys.run",
     "workforce.read",
     "workforce.swap",
+    "contingency.read",
+    "contingency.callbacks",
 }
 _SUPERVISOR = _AGENT | {
     "users.read",
@@ -129,6 +134,7 @@ _SUPERVISOR = _AGENT | {
     # 排班/值班: the shift lead plans the roster, keeps the duty roster and signs handovers.
     "workforce.plan",
     "workforce.handover",
+    "contingency.switch",
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.agent: frozenset(_AGENT),

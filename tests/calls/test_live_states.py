@@ -18,6 +18,7 @@ EXPECTED = {
     ("ivr", "connect"): "connected",
     ("ivr", "voicemail"): "voicemail",
     ("ivr", "emergency"): "emergency",
+    ("ivr", "take_over"): "diverted",  # an emergency mode handles the call (callback collection)
     ("emergency", "enqueue"): "queued",
     ("queued", "offer"): "ringing",
     ("queued", "voicemail"): "voicemail",
@@ -27,6 +28,7 @@ EXPECTED = {
     ("ringing", "connect"): "connected",
     ("ringing", "voicemail"): "voicemail",
     ("ringing", "overflow"): "overflow",
+    ("overflow", "connect"): "connected",  # an emergency mode's overflow: the backup center answered
     ("connected", "enqueue"): "queued",
     ("connected", "to_ivr"): "ivr",
     ("connected", "connect"): "connected",

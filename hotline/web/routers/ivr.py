@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
 from hotline.calls import facts
-from hotline.calls.plugin import OPEN_WORK_ORDERS
+from hotline.calls.diversion import DivertQuery, logged_in, simulate_with
+from hotline.calls.plugin import CENTER, DIVERTER, OPEN_WORK_ORDERS
 from hotline.ivr import service
 from hotline.ivr.flow import Flow, check_messages, validate
 from hotline.ivr.models import IvrFlow
@@ -124,6 +125,12 @@ def simulate(
     )
     orders = ctx.find(OPEN_WORK_ORDERS) or facts.no_open_work_orders
     result = facts.simulate(session, flow, body.digits, body.caller, body.at, body.queue_load, orders)
+    diverter = ctx.find(DIVERTER)
+    if diverter is not None:  # an emergency mode is part of the path a call takes now
+        center = ctx.find(CENTER)
+        agents = logged_in(center.acd) if center is not None else 0
+        query = DivertQuery("simulation", flow_row.numbers, body.caller or "", agents)
+        result = simulate_with(result, diverter(query))
     return result.as_dict()
 
 

@@ -1,0 +1,75 @@
+"""The contingency plug-in: emergency modes applied to the running call center, and their HTTP API.
+
+At start it loads the modes in force into a `ModeBoard` (provided as `MODES` for the web layer,
+its diverter as `calls.plugin.DIVERTER` for the IVR simulator), registers the board as the call
+center's diverter when a center runs (`hotline.calls.diversion`), and reloads it after every
+`contingency.mode_switched`; TTS of the announcements runs in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hotline.bus import Event, Handler, Pattern
+from hotline.calls.plugin import CENTER, DIVERTER
+from hotline.contingency.runtime import ModeBoard
+from hotline.contingency.topics import ModeSwitched
+from hotline.plugins import Context, Plugin, Service
+
+MODES: Service[ModeBoard] = Service("contingency.modes")
+
+
+@dataclass
+class _Running:
+    board: ModeBoard
+    unregister: Callable[[], None] | None = None
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+
+_RUNNING: Service[_Running] = Service("contingency.running")
+
+
+class ContingencyPlugin(Plugin):
+    async def start(self, ctx: Context) -> None:
+        board = ModeBoard(ctx.db, ctx.settings.prompts_dir)
+        running = _Running(board)
+        ctx.provide(_RUNNING, running)
+        board.modes = await ctx.db.run(board.load)
+        running.spawn(board.speak())
+        center = ctx.find(CENTER)
+        if center is not None:
+            running.unregister = center.diversions.register(board.divert)
+        ctx.provide(MODES, board)
+        ctx.provide(DIVERTER, board.divert)
+
+    def subscriptions(self, ctx: Context) -> Iterable[tuple[Pattern, Handler]]:
+        running = ctx.get(_RUNNING)
+
+        def switched(_event: Event) -> None:
+            running.spawn(running.board.refresh())
+
+        return [(ModeSwitched, switched)]
+
+    async def stop(self, ctx: Context) -> None:
+        running = ctx.find(_RUNNING)
+        if running is None:
+            return
+        ctx.withdraw(_RUNNING)
+        ctx.withdraw(MODES)
+        ctx.withdraw(DIVERTER)
+        if running.unregister is not None:
+            running.unregister()
+        for task in list(running.tasks):
+            task.cancel()
+        await asyncio.gather(*running.tasks, return_exceptions=True)
+
+
+PLUGIN = ContingencyPlugin("contingency", routers=("hotline.web.routers.contingency",), after=("calls",))
