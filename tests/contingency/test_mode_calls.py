@@ -80,8 +80,8 @@ def test_overflow_after_waiting_n_seconds(make_rig: MakeRig) -> None:
     rig = make_rig()
     for ext in ("1001", "1002"):  # logged in, but busy: callers wait in the queue
         agent = rig.agents[ext]
-        rig.do(lambda a=agent: rig.center.login(a))
-        rig.do(lambda a=agent: rig.center.not_ready(a, "busy"))
+        rig.do(lambda a=agent: rig.center.control.login(a))
+        rig.do(lambda a=agent: rig.center.control.not_ready(a, "busy"))
     backup = rig.external(calls=1)
     _switch_on(rig, kind="overflow", reason="surge", backup_number=BACKUP, overflow_after_seconds=1)
     caller = rig.caller(CARE_NUMBER, "0", hold_ms=6000)  # care menu: 0 = the elderly queue
