@@ -5,7 +5,9 @@ A domain registers a coroutine on a point (`CallCenter.hooks.register(point, hoo
 digits from the caller. Points: the caller identified (after the caller lookup, the call answered,
 before the IVR), an agent connected (the agent's leg bridged: e.g. announce the agent's number),
 the agent's leg ended while the caller is still up (the caller is kept on the line while these
-hooks run, then hung up: e.g. a satisfaction survey), and the call ended (after its CDR is written).
+hooks run, then hung up: e.g. a satisfaction survey), the IVR handed the caller to a survey (a flow's
+`survey` node, also reached by an agent's transfer to it: `survey` names it; the caller is kept
+while these hooks run, then hung up), and the call ended (after its CDR is written).
 Hooks of a point run in registration order; a failing hook is logged and never breaks the call.
 """
 
@@ -26,6 +28,7 @@ class CallHookPoint(StrEnum):
     CALLER_IDENTIFIED = "caller_identified"
     AGENT_CONNECTED = "agent_connected"
     AGENT_LEG_ENDED = "agent_leg_ended"
+    SURVEY_REQUESTED = "survey_requested"
     CALL_ENDED = "call_ended"
 
 
@@ -43,6 +46,7 @@ class CallHookContext:
     ivr_vars: dict[str, str] = field(default_factory=dict)  # variables the IVR set
     outcome: str | None = None  # answered, abandoned, voicemail... (final at CALL_ENDED)
     recording: str | None = None
+    survey: str | None = None  # the survey the IVR handed the caller to (SURVEY_REQUESTED)
 
 
 CallHook = Callable[[CallHookContext], Awaitable[None]]

@@ -4,7 +4,8 @@ A part of `CallCenter` (`center.ivr`, kept apart so each file has one job): `inb
 `on_inbound` hook. Outcomes: enqueue (music on hold and position announcements while waiting),
 transfer (agent extension, queue or external number), voicemail (recorded; "voicemail.started" when
 it starts, "voicemail.recorded" with the finished file, for a work-order draft), survey hand-off
-("survey.requested"), emergency (rings the emergency number and the caller's contacts in parallel,
+("survey.requested", and the SURVEY_REQUESTED call hooks with the caller still on the line),
+emergency (rings the emergency number and the caller's contacts in parallel,
 bridges the first to answer, alerts supervisors, records, and queues the call at top priority so
 a hotline agent joins three-way), hang-up. Before the menu the emergency modes may divert the
 call (`hotline.calls.diversion`: an announcement, a backup center now or after waiting, a mode
@@ -239,8 +240,12 @@ class IvrRunner:
             await self.emergency(live, outcome.numbers, target or FALLBACK_QUEUE)
         elif kind == "survey":
             self.bus.publish(SurveyRequested(call_id=live.uuid, survey=target, caller=live.caller_number))
+            if self.hooks.registered(CallHookPoint.SURVEY_REQUESTED):
+                ctx = self.center.hook_context(live, survey=target)
+                if ctx is not None:  # the domain that runs this survey has the caller meanwhile
+                    await self.hooks.run(CallHookPoint.SURVEY_REQUESTED, ctx)
             await asyncio.sleep(0)
-            if live.caller_leg is not None:
+            if live.caller_leg is not None and live.caller_leg.is_active:
                 await live.caller_leg.hangup("survey")
         else:
             live.outcome = "ivr_hangup"

@@ -1,14 +1,16 @@
 """The satisfaction domain on a live call: the agent's number announced, the caller's rating asked.
 
-Two call hooks (`hotline.calls.hooks`). When an agent connects (AGENT_CONNECTED) and the queue
+Three call hooks (`hotline.calls.hooks`). When an agent connects (AGENT_CONNECTED) and the queue
 announces agent numbers, the caller hears "X号话务员为您服务" for the agent's number (people's
 `agent_number`); the engine records what the caller hears, so it is in the call's recording.
 When the agent hangs up first (AGENT_LEG_ENDED, the caller kept on the line) and the queue runs
 the survey, the caller hears the scale's question (a recorded prompt of that name, else TTS),
 presses a key (RFC 4733 or INFO; keys typed during the question count), a key off the scale gets
 the question once more, and the answer is stored against the call, its queue, its agent and any
-work order already made from it. No key, or hanging up, is stored as 未评价. Then the KPI book of
-the running call center hears of it (`on_answer`) and the caller is thanked.
+work order already made from it. No key, or hanging up, is stored as 未评价. Then the KPI book
+of the running call center hears of it (`on_answer`) and the caller is thanked. A flow's
+`survey` node named "satisfaction" (SURVEY_REQUESTED, e.g. an agent transferring the caller to
+it) asks the same question whatever the queue's switch.
 
 Prompts are spoken by `hotline.media.prompts.PromptLibrary` (a recorded WAV of the name wins, else
 espeak-ng once per text); a prompt that cannot be made is skipped, never the call.
@@ -42,6 +44,7 @@ from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 2  # a key off the scale: asked once more, then 未评价
+SURVEY_NAME = "satisfaction"  # an IVR `survey` node of this name runs the satisfaction survey
 # (queue, level) of each answer stored: the call center's live KPIs count it.
 AnswerSink = Callable[[str | None, str], None]
 # The work order made from a call so far, if the work-orders side told us (call uuid -> order id).
@@ -72,6 +75,7 @@ class InCall:
         return {
             CallHookPoint.AGENT_CONNECTED: [self.announce],
             CallHookPoint.AGENT_LEG_ENDED: [self.survey],
+            CallHookPoint.SURVEY_REQUESTED: [self.requested],
         }
 
     async def _prompt(self, name: str, text: str) -> Path | None:
@@ -101,12 +105,24 @@ class InCall:
     # --- the survey -----------------------------------------------------------------------------
 
     async def survey(self, ctx: CallHookContext) -> None:
+        """The agent hung up first: the queue's survey, where the queue runs one."""
         if not ctx.queue:
             return
         found = await self.db.run(self._read, ctx.queue, None)
-        settings = found.settings
-        if settings is None or not settings.survey_enabled:
-            return
+        if found.settings is not None and found.settings.survey_enabled:
+            await self._rate(ctx, found.settings)
+
+    async def requested(self, ctx: CallHookContext) -> None:
+        """The IVR (a flow's `survey` node named "satisfaction", reached from the menu or by an
+        agent's transfer) handed the caller to the satisfaction survey: asked on the queue's scale,
+        whether or not the queue asks every caller."""
+        if ctx.survey != SURVEY_NAME:
+            return  # another domain's questionnaire
+        found = await self.db.run(self._read, ctx.queue, None)
+        settings = found.settings or QueueSettingsOut(queue=ctx.queue or "")
+        await self._rate(ctx, settings)
+
+    async def _rate(self, ctx: CallHookContext, settings: QueueSettingsOut) -> None:
         key, reason = await self.ask(ctx.caller_leg, settings)
         call = service.RatedCall(
             call_uuid=ctx.call_id,

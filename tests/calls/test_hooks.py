@@ -204,3 +204,33 @@ def test_call_ended_runs_after_the_cdr_is_written(sqlite_db: Database, tmp_path:
     [(ctx, state, outcome)] = seen
     assert (state, outcome, ctx.outcome, ctx.agent_id) == ("ended", "answered", "answered", a1)
     assert ctx.recording is not None and not ctx.caller_leg.is_active
+
+
+def test_survey_requested_keeps_the_caller_for_the_hook_then_hangs_up(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """A flow's survey node: "survey.requested" is published and the SURVEY_REQUESTED hooks get the
+    caller (still on the line) with the survey's name; the hotline hangs up after them."""
+    from hotline.ivr.service import publish, save_draft
+
+    seed(sqlite_db)
+    with sqlite_db.session() as s:
+        save_draft(s, ACTOR, 1, {"start": "s", "nodes": {"s": {"type": "survey", "survey": "satisfaction"}}})
+        publish(s, ACTOR, 1)
+    seen: list[tuple[str | None, bool, str]] = []
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        async def survey(ctx: CallHookContext) -> None:
+            await ctx.caller_leg.play("survey-question")
+            seen.append((ctx.survey, ctx.caller_leg.is_active, await ctx.caller_leg.collect_digits(1, 1.0)))
+
+        center.hooks.register(P.SURVEY_REQUESTED, survey)
+        caller = await engine.incoming("13800000001", "")
+        caller.digits = ["2"]
+        await until(lambda: bool(seen))
+        await until(lambda: not caller.is_active)
+        assert caller.cause == "survey" and caller.played[-1] == "survey-question"
+        await until(lambda: _ended(sqlite_db))
+
+    run_center(sqlite_db, tmp_path, body)
+    assert seen == [("satisfaction", True, "2")]

@@ -5,13 +5,15 @@ number is announced only where the queue asks for it. Both databases."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hotline.bus import Event, get_bus
-from hotline.calls.hooks import CallHookContext, CallHookPoint
+from hotline.calls.hooks import CallHookContext
+from hotline.calls.hooks import CallHookPoint as P
 from hotline.media.prompts import PromptLibrary
 from hotline.satisfaction.incall import InCall
 from hotline.satisfaction.service import answer_for_call
@@ -130,4 +132,19 @@ def test_agent_number_announced_where_the_queue_asks(
 
 def test_hooks_are_declared_on_their_points(db: Database, tmp_path: Path) -> None:
     hooks = _incall(db, tmp_path, []).hooks()
-    assert set(hooks) == {CallHookPoint.AGENT_CONNECTED, CallHookPoint.AGENT_LEG_ENDED}
+    assert set(hooks) == {P.AGENT_CONNECTED, P.AGENT_LEG_ENDED, P.SURVEY_REQUESTED}
+
+
+@pytest.mark.parametrize(("survey", "stored"), [("satisfaction", True), ("census-2026", False)])
+def test_an_ivr_survey_node_named_satisfaction_asks_whatever_the_queue_switch(
+    db: Database, tmp_path: Path, survey: str, stored: bool
+) -> None:
+    agent = seed_queue(db)  # no settings saved: the queue asks nobody by itself
+    leg = ScriptedLeg(["2"])
+    ctx = dataclasses.replace(_ctx(leg, agent), survey=survey)
+    asyncio.run(_incall(db, tmp_path, []).requested(ctx))
+    with db.session() as s:
+        row = answer_for_call(s, "call-1")
+        assert (row is not None) == stored
+        if row is not None:
+            assert (row.scale, row.level, row.agent_id) == (3, "basically_satisfied", agent)
