@@ -67,6 +67,13 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: 'callers.read', title: 'nav.callers', group: 'desk', nav: true } },
   { path: 'callers/:id(\\d+)', name: 'caller', component: () => import('../views/CallerDetail.vue'),
     meta: { perm: 'callers.read', title: 'c360.title' } },
+  // Questionnaires (问卷调查): list, designer, results.
+  { path: 'surveys', name: 'surveys', component: () => import('../views/surveys/SurveyList.vue'),
+    meta: { perm: 'surveys.read', title: 'sv.title', group: 'surveys', nav: true } },
+  { path: 'surveys/:id(\\d+)/design', name: 'survey-design', component: () => import('../views/surveys/SurveyDesigner.vue'),
+    meta: { perm: 'surveys.write', title: 'sv.design' } },
+  { path: 'surveys/:id(\\d+)/results', name: 'survey-results', component: () => import('../views/surveys/SurveyResults.vue'),
+    meta: { perm: 'surveys.read', title: 'sv.results' } },
   { path: 'admin/users', name: 'users', component: () => import('../views/admin/UsersView.vue'),
     meta: { perm: 'users.read', title: 'nav.users', group: 'admin', nav: true } },
   { path: 'admin/departments', name: 'departments', component: () => import('../views/admin/DepartmentsView.vue'),
@@ -114,6 +121,8 @@ export const routes: RouteRecordRaw[] = [
       { path: 'admin/callers', redirect: '/callers' }, // the records' old address, under 系统管理
     ],
   },
+  // A questionnaire answered by citizens: no sign-in, no console frame (the link is the credential).
+  { path: '/s/:token', name: 'survey-answer', component: () => import('../views/surveys/SurveyAnswer.vue'), meta: { public: true } },
   { path: '/:pathMatch(.*)*', name: 'notfound', component: () => import('../views/NotFoundView.vue'), meta: { public: true } },
 ]
 
