@@ -66,6 +66,7 @@ declare module 'vue' {
     NotifySettingsForm: typeof import('./components/NotifySettingsForm.vue')['default']
     OrderAttachments: typeof import('./components/OrderAttachments.vue')['default']
     OrderFiles: typeof import('./components/OrderFiles.vue')['default']
+    QueueSatisfaction: typeof import('./components/QueueSatisfaction.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
     ScreenPop: typeof import('./components/ScreenPop.vue')['default']
