@@ -65,8 +65,8 @@ def test_workforce_console(new_page: Callable[[], Any]) -> None:
 
     # Handover: written by the shift lead, acknowledged by another user, then completed.
     sup.goto("/workforce/handover")
-    sup.get_by_test_id("wf-shift-label").locator("input").fill("e2e 白班")
-    sup.get_by_test_id("wf-notes").locator("textarea").fill("3 号中继有杂音")
+    sup.get_by_test_id("wf-shift-label").fill("e2e 白班")
+    sup.get_by_test_id("wf-notes").fill("3 号中继有杂音")
     sup.get_by_test_id("wf-handover-create").click()
     card = sup.locator("[data-testid^=wf-handover-]", has_text="e2e 白班").first
     card.get_by_text("待接班确认").wait_for()
