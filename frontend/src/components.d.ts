@@ -17,6 +17,7 @@ declare module 'vue' {
     CallerCard: typeof import('./components/CallerCard.vue')['default']
     CallerEditDialog: typeof import('./components/CallerEditDialog.vue')['default']
     CallerSearch: typeof import('./components/CallerSearch.vue')['default']
+    ContingencyBanner: typeof import('./components/ContingencyBanner.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']
     ElAside: typeof import('element-plus/es')['ElAside']
     ElBadge: typeof import('element-plus/es')['ElBadge']

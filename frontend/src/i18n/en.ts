@@ -28,6 +28,7 @@ export default {
     analyst: 'Analyst', admin: 'Administrator',
   },
   nav: {
+    contingency: 'Emergency modes',
     workforce: 'Workforce', surveys: 'Surveys', desk: 'Desk', orders: 'Work orders', knowledge: 'Knowledge', center: 'Call center', admin: 'Administration',
     workspace: 'Agent workspace', wallboard: 'Wallboard', workorders: 'Work orders', workorderDetail: 'Work order',
     returnVisits: 'Return visits', article: 'Article', articleEdit: 'Edit article', review: 'Review queue',
@@ -320,5 +321,16 @@ export default {
     required: '(required)', needed: 'This question needs an answer', largeText: 'Large text', normalText: 'Normal text', cannot: 'Cannot answer', thanks: 'Thank you!',
     recorded: 'Your answers have been submitted.', progress: 'Page {n} of {total}', back: 'Back', next: 'Next', submit: 'Submit', loading: 'Opening the survey…',
     npsLow: '0 = not at all likely', npsHigh: '10 = extremely likely',
+  },
+  cont: {
+    title: 'Emergency modes', on: 'Emergency mode on', switchOn: 'Switch a mode on', switchOff: 'End', switchedOn: 'Emergency mode switched on', switchedOff: 'Emergency mode ended',
+    confirmOn: 'Switch "{kind}" on for {m} minutes? New calls get it at once.', confirmOff: 'End "{kind}" now?',
+    kind: 'Mode', reason: 'Fault', minutes: 'Minutes', text: 'Announcement', prompt: 'or an uploaded prompt', promptHint: 'prompt name, e.g. heat-notice',
+    backup: 'Backup center number', after: 'After waiting (s)', whenNoAgent: 'At once when nobody is logged in', note: 'Note', history: 'History', period: 'Period',
+    active: 'On', ended: 'Ended', callbacks: 'Callback worklist', all: 'All', cbNumber: 'Call back on', cbCaller: 'Caller', cbAt: 'Left at',
+    cbDone: 'Called back', cbUnreachable: 'Unreachable', cbReopen: 'Reopen', until: 'until {at}', toBackup: 'to {n} after {s} s in the queue',
+    kinds: { announcement: 'Announcement', overflow: 'Backup center', callback_only: 'Callback collection only' },
+    reasons: { trunk_down: 'Trunk down', engine_down: 'Engine down', database_down: 'Database down', disk_full: 'Disk nearly full', agents_unavailable: 'Agents unavailable', surge: 'Call surge', notice: 'Notice', drill: 'Drill' },
+    cbStatus: { open: 'Open', done: 'Called back', unreachable: 'Unreachable' },
   },
 }

@@ -28,6 +28,7 @@ export default {
     analyst: '分析员', admin: '管理员',
   },
   nav: {
+    contingency: '一键应急',
     workforce: '排班值班', surveys: '问卷调查', desk: '工作台', orders: '工单', knowledge: '知识库', center: '呼叫中心', admin: '系统管理',
     workspace: '座席工作台', wallboard: '监控大屏', workorders: '工单列表', workorderDetail: '工单详情',
     returnVisits: '回访任务', article: '知识详情', articleEdit: '编辑知识', review: '审核队列',
@@ -321,5 +322,16 @@ export default {
     required: '（必答）', needed: '此题必答，请作答', largeText: '大字模式', normalText: '标准字号', cannot: '无法作答', thanks: '感谢您的参与！',
     recorded: '您的答卷已提交。', progress: '第 {n} 页，共 {total} 页', back: '上一页', next: '下一页', submit: '提交', loading: '正在打开问卷…',
     npsLow: '0 = 完全不可能', npsHigh: '10 = 非常可能',
+  },
+  cont: {
+    title: '一键应急', on: '应急模式生效中', switchOn: '启用应急模式', switchOff: '结束', switchedOn: '应急模式已启用', switchedOff: '应急模式已结束',
+    confirmOn: '启用「{kind}」{m} 分钟？立即作用于新来电。', confirmOff: '提前结束「{kind}」？',
+    kind: '模式', reason: '故障类型', minutes: '时长（分钟）', text: '插播内容', prompt: '或已上传录音', promptHint: '提示音名称，如 heat-notice',
+    backup: '备用中心号码', after: '排队超过（秒）', whenNoAgent: '无座席登录时立即转接', note: '备注', history: '启用记录', period: '时段',
+    active: '生效中', ended: '已结束', callbacks: '应急回拨登记', all: '全部', cbNumber: '回拨号码', cbCaller: '来电号码', cbAt: '登记时间',
+    cbDone: '已回拨', cbUnreachable: '未接通', cbReopen: '重新打开', until: '至 {at}', toBackup: '转 {n}（排队 {s} 秒后）',
+    kinds: { announcement: '插播通知', overflow: '转备用中心', callback_only: '仅登记回拨' },
+    reasons: { trunk_down: '中继故障', engine_down: '话务引擎故障', database_down: '数据库故障', disk_full: '磁盘将满', agents_unavailable: '坐席不足', surge: '话务激增', notice: '通知插播', drill: '应急演练' },
+    cbStatus: { open: '待回拨', done: '已回拨', unreachable: '未接通' },
   },
 }

@@ -53,6 +53,8 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: 'workforce.read', title: 'wf.duty', group: 'workforce', nav: true } },
   { path: 'workforce/handover', name: 'wf-handover', component: () => import('../views/workforce/HandoverView.vue'),
     meta: { perm: 'workforce.handover', title: 'wf.handover', group: 'workforce', nav: true } },
+  { path: 'contingency', name: 'contingency', component: () => import('../views/ContingencyView.vue'),
+    meta: { perm: 'contingency.read', title: 'nav.contingency', group: 'center', nav: true } },
   { path: 'ivr', name: 'ivr', component: () => import('../views/IvrEditor.vue'),
     meta: { perm: 'ivr.read', title: 'nav.ivr', group: 'center', nav: true } },
   { path: 'recordings', name: 'recordings', component: () => import('../views/RecordingsView.vue'),
