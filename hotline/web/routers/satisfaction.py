@@ -4,10 +4,10 @@ Thin: the work is in `hotline.satisfaction`."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import AwareDatetime
 
 from hotline.satisfaction import queries, service
 from hotline.satisfaction.queries import AnswerFilters
@@ -37,8 +37,9 @@ def _filters(
     agent_id: int | None = Query(None, ge=1, le=2**31 - 1),
     level: Level | None = None,
     call_id: str | None = Query(None, max_length=64, description="the call's (CDR's) uuid"),
-    since: datetime | None = Query(None, description="answered at or after (ISO 8601 with zone)"),
-    until: datetime | None = Query(None, description="answered before"),
+    # With a zone (a naive time is a 422, never a guess): the answers are stored in UTC.
+    since: AwareDatetime | None = Query(None, description="answered at or after (ISO 8601 with zone)"),
+    until: AwareDatetime | None = Query(None, description="answered before (ISO 8601 with zone)"),
 ) -> AnswerFilters:
     return AnswerFilters(
         queue=queue, agent_id=agent_id, level=level, call_uuid=call_id, since=since, until=until
