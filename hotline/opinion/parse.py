@@ -17,9 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
 import lxml.html
-import trafilatura
 from lxml import etree
 
 from hotline.opinion.decode import decode
@@ -72,6 +70,8 @@ def _when(parsed: Any) -> datetime | None:
 def feed_entries(body: bytes, content_type: str | None, base_url: str) -> list[Entry]:
     if _ENTITY.search(body):
         raise Unparseable("feed declares XML entities (refused)")
+    import feedparser  # loaded on first use, not by every process that imports the routers
+
     parsed = feedparser.parse(body, response_headers={"content-type": content_type or "application/xml"})
     if not parsed.entries:
         if parsed.get("bozo"):
@@ -126,6 +126,8 @@ def article_links(body: bytes, content_type: str | None, base_url: str, limit: i
 
 
 def article(body: bytes, content_type: str | None, url: str) -> Entry:
+    import trafilatura  # loaded on first use (as feedparser above)
+
     decoded = decode(body, content_type)
     try:
         doc = trafilatura.bare_extraction(decoded.text, url=url, with_metadata=True, include_comments=False)

@@ -14,8 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import jieba.analyse
-
 from hotline.audit.service import SYSTEM
 from hotline.knowledge import search as ksearch
 from hotline.knowledge import views as kviews
@@ -33,6 +31,10 @@ _READER = Who(SYSTEM, frozenset(PERMISSIONS) - {"pii.read"})
 
 
 def keywords(title: str, text: str, k: int = 5) -> list[str]:
+    # imported here: jieba's part-of-speech tables take seconds to load, which every process
+    # importing the opinion routers (each `hotline serve` start) would otherwise pay
+    import jieba.analyse
+
     words = jieba.analyse.extract_tags(f"{title}。{text[:300]}", topK=k * 2, allowPOS=_PLACES)
     return [w for w in words if len(w) >= 2][:k]
 
