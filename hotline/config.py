@@ -72,6 +72,11 @@ class SipSettings(BaseModel):
     ws_origins: list[str] = Field(default_factory=list)
     ws_certfile: str = ""
     ws_keyfile: str = ""
+    # What the browser dials when a proxy fronts the WebSocket (e.g. "wss://hotline.example/sip").
+    ws_public_url: str = ""
+    # STUN/TURN servers handed to browser phones behind NAT (docs/softphone.md: coturn), as
+    # RTCPeerConnection's iceServers: [{"urls": "turn:turn.example:3478", "username": ..., ...}].
+    ice_servers: list[dict[str, str]] = Field(default_factory=list)
     # The WebRTC <-> RTP media bridge of browser phones: rtpengine's ng control address
     # ("host:port"; empty: browser phones cannot be rung). With `webrtc_bridge_start` the engine
     # starts its own rtpengine there (userspace, on `host`, RTP ports in the webrtc range).

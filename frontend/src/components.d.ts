@@ -13,6 +13,7 @@ declare module 'vue' {
   export interface GlobalComponents {
     ApiUnavailable: typeof import('./components/ApiUnavailable.vue')['default']
     ArticleVersions: typeof import('./components/ArticleVersions.vue')['default']
+    BrowserPhone: typeof import('./components/BrowserPhone.vue')['default']
     BusinessHoursEditor: typeof import('./components/BusinessHoursEditor.vue')['default']
     CallerCard: typeof import('./components/CallerCard.vue')['default']
     CallerEditDialog: typeof import('./components/CallerEditDialog.vue')['default']
@@ -41,6 +42,7 @@ declare module 'vue' {
     ElMain: typeof import('element-plus/es')['ElMain']
     ElOption: typeof import('element-plus/es')['ElOption']
     ElPopover: typeof import('element-plus/es')['ElPopover']
+    ElProgress: typeof import('element-plus/es')['ElProgress']
     ElRadio: typeof import('element-plus/es')['ElRadio']
     ElRadioButton: typeof import('element-plus/es')['ElRadioButton']
     ElRadioGroup: typeof import('element-plus/es')['ElRadioGroup']

@@ -25,6 +25,7 @@ ENTITY_ZH = {
     "recording": "录音",
     "recording_mark": "录音标记",
     "sip_trunk": "中继",
+    "agent_phone": "坐席话机",
     "prompt": "提示音",
     "api_token": "API 令牌",
     "call": "通话",

@@ -342,7 +342,11 @@ class TelephonyEngine:
             else:
                 tx.respond(tx.response(481, "Call/Transaction Does Not Exist"))
             return
-        if req.method == "INVITE":
+        if req.method == "INVITE" and source.proto in WEBSOCKET:
+            # A browser phone only answers: its own calls are placed from the console (whose dial
+            # rings it first), so its WebRTC offer never reaches a leg that expects plain RTP.
+            tx.respond(tx.response(488, "Not Acceptable Here"))
+        elif req.method == "INVITE":
             tx.respond(tx.response(100, "Trying"))
             self.spawn(inbound.accept_invite(self, req, tx))
         elif req.method == "REGISTER":

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.store.base import Base, utcnow
+from hotline.store.base import Base, UTCDateTime, utcnow
 
 
 class SipTrunk(Base):
@@ -53,3 +53,14 @@ class SipRegistration(Base):
     cseq: Mapped[int] = mapped_column(Integer)
     q: Mapped[float] = mapped_column(default=1.0)
     path: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class AgentPhone(Base):
+    """Which phone an agent answers on: the console's browser phone or a desk phone (the default
+    when no row exists). Read by the console at sign-in to decide whether to register in the browser."""
+
+    __tablename__ = "agent_phones"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), default="desk")  # desk | browser
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -141,3 +142,19 @@ class PromptOut(Out):
     seconds: float | None
     size: int | None
     updated_at: datetime | None
+
+
+class PhoneOut(Out):
+    """The signed-in agent's phone: mode, and for a browser phone its SIP-over-WebSocket account."""
+
+    mode: str  # desk | browser
+    available: bool  # this server can carry a browser phone
+    extension: str | None
+    realm: str
+    ws_url: str | None
+    ha1: str | None  # only for the agent's own browser phone
+    ice_servers: list[dict[str, str]]
+
+
+class PhoneIn(StrictIn):
+    mode: Literal["desk", "browser"]

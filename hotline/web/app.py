@@ -32,6 +32,7 @@ from hotline.people.permissions import ROLE_PERMISSIONS
 from hotline.plugins import Context, Host, Plugin, default_plugins, router_paths
 from hotline.safety import enforce as enforce_safe_defaults
 from hotline.store.db import Database
+from hotline.telephony.phones import browser_phone_sources
 from hotline.web import openapi, problems
 from hotline.web.admission import install as install_admission
 from hotline.web.deps import get_session
@@ -157,7 +158,11 @@ def create_app(
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     install_admission(app, settings, db)
     # Outermost, so every response (413s and errors included) carries the security headers.
-    app.add_middleware(SecurityHeaders, trusted_proxies=tuple(settings.trusted_proxies))
+    app.add_middleware(
+        SecurityHeaders,
+        trusted_proxies=tuple(settings.trusted_proxies),
+        connect_src=browser_phone_sources(settings.sip),
+    )
     _mount_console(app)
     return app
 

@@ -3,7 +3,8 @@
 The Content-Security-Policy fits the built console: its scripts and styles are files from our own
 origin (Element Plus sets inline `style` attributes, hence 'unsafe-inline' for styles only), images
 and audio may be blob:/data: URLs (waveforms, recordings), and it talks only to its own origin
-(fetch and the /api/calls/ws socket). The Swagger page at /docs loads its assets from the jsDelivr
+(fetch and the /api/calls/ws socket), plus the telephony engine's SIP WebSocket when browser phones are
+on (`connect_src`). The Swagger page at /docs loads its assets from the jsDelivr
 CDN, so it gets a policy of its own. Framing is refused everywhere (clickjacking); HSTS is sent only
 on HTTPS, as seen by us or reported by a trusted proxy.
 """
@@ -38,9 +39,13 @@ HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, trusted_proxies: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, trusted_proxies: tuple[str, ...] = (), connect_src: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.trusted = parse_networks(tuple(trusted_proxies))
+        extra = "".join(f" {src}" for src in connect_src if src and all(c not in src for c in " ;'"))
+        self.console_csp = CONSOLE_CSP.replace("connect-src 'self';", f"connect-src 'self'{extra};")
 
     def _https(self, scope: Scope) -> bool:
         if scope.get("scheme") == "https":
@@ -56,7 +61,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        csp = DOCS_CSP if path == "/docs" else CONSOLE_CSP
+        csp = DOCS_CSP if path == "/docs" else self.console_csp
         extra = [*COMMON, (b"content-security-policy", csp.encode())]
         if self._https(scope):
             extra.append(HSTS)

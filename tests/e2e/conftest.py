@@ -168,6 +168,21 @@ def server() -> Iterator[str]:
         "HOTLINE_CHANNELS_REPLY_MAX_ATTEMPTS": "1",
         "HOTLINE_CHANNELS_MAILBOX_PORT": str(free_port()),
     }
+    if shutil.which("rtpengine"):
+        # Browser phones: SIP over WebSocket and the engine's own rtpengine as the WebRTC bridge
+        # (its RTP ports in this worker's slice).
+        from tests.parallel import rtp_block
+
+        base = rtp_block(1000)
+        SERVER_INFO["ws_port"] = free_port()
+        env |= {
+            "HOTLINE_SIP__WS_ENABLED": "true",
+            "HOTLINE_SIP__WS_PORT": str(SERVER_INFO["ws_port"]),
+            "HOTLINE_SIP__WEBRTC_BRIDGE": f"127.0.0.1:{free_sip_port()}",
+            "HOTLINE_SIP__WEBRTC_BRIDGE_START": "true",
+            "HOTLINE_SIP__WEBRTC_PORT_MIN": str(base),
+            "HOTLINE_SIP__WEBRTC_PORT_MAX": str(base + 998),
+        }
     from aiosmtpd.controller import Controller
 
     relay = Relay()

@@ -153,3 +153,20 @@ def test_handshake_refused(
 
     assert asyncio.run(scenario()) == status
     assert engine.ws.refused == 1
+
+
+def test_a_browser_cannot_place_calls_itself(ws_engine: EngineThread) -> None:
+    engine = ws_engine.engine
+    assert engine is not None and engine.ws is not None
+    port = engine.ws.port
+
+    async def scenario() -> int:
+        async with connect(f"ws://127.0.0.1:{port}", subprotocols=["sip"], origin=ORIGIN) as ws:  # type: ignore[list-item]
+            invite = register(port, "2001", os.urandom(8).hex(), 1).replace("REGISTER", "INVITE")
+            await ws.send(invite.replace("To: <sip:2001@127.0.0.1>", "To: <sip:12345@127.0.0.1>"))
+            reply = await recv_sip(ws)
+            assert isinstance(reply, SipResponse)
+            return reply.status
+
+    assert asyncio.run(scenario()) == 488
+    assert engine.calls == {}

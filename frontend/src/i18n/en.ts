@@ -66,6 +66,14 @@ export default {
     passwordRules: 'At least 8 characters with letters and digits, not your user name, not a common or demo password.',
     passwordMismatch: 'The two new passwords differ', passwordRequired: 'Enter the current and the new password', passwordChanged: 'Password changed',
   },
+  phone: {
+    mode: 'Answer on', desk: 'Desk phone', browser: 'Browser phone', devices: 'Devices', mic: 'Microphone', speaker: 'Speaker', default: 'System default',
+    check: 'Headset', checkRun: 'Play a test tone and show the microphone level', mute: 'Mute', unmute: 'Unmute',
+    ringing: 'Call from {caller}: answer', inCall: 'On a call with {caller}',
+    noMic: 'The microphone cannot be used (no permission or no device): the browser phone cannot talk. Allow the microphone, or use the desk phone.', useDesk: 'Use the desk phone',
+    reconnecting: 'Connection to the phone server lost, reconnecting…', reconnected: 'The browser phone is connected again',
+    status: { off: 'Off', starting: 'Registering', registered: 'Registered', follower: 'Registered (another tab)', reconnecting: 'Reconnecting', failed: 'Registration failed', 'no-mic': 'No microphone' },
+  },
   agent: {
     state: 'Agent state', ready: 'Ready', notReady: 'Not ready', wrapUp: 'Wrap-up', loggedOut: 'Logged out',
     talking: 'Talking', ringing: 'Ringing', hold: 'On hold', reason: 'Reason',

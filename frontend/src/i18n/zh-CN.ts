@@ -66,6 +66,14 @@ export default {
     passwordRules: '密码至少 8 位，须同时包含字母和数字，不能与用户名相同，也不能是常见密码或演示密码。',
     passwordMismatch: '两次输入的新密码不一致', passwordRequired: '请填写当前密码和新密码', passwordChanged: '密码已修改',
   },
+  phone: {
+    mode: '接听方式', desk: '桌面话机', browser: '浏览器话机', devices: '设备', mic: '麦克风', speaker: '扬声器', default: '系统默认',
+    check: '耳机测试', checkRun: '播放测试音并看麦克风音量', mute: '静音', unmute: '取消静音',
+    ringing: '来电 {caller}，请接听', inCall: '通话中 {caller}',
+    noMic: '无法使用麦克风（未授权或没有设备），浏览器话机不能通话。请允许麦克风，或改用桌面话机。', useDesk: '改用桌面话机',
+    reconnecting: '与电话服务器的连接已断开，正在重连…', reconnected: '浏览器话机已重新连接',
+    status: { off: '未启用', starting: '注册中', registered: '已注册', follower: '已注册（另一标签页）', reconnecting: '重连中', failed: '注册失败', 'no-mic': '无麦克风' },
+  },
   agent: {
     state: '座席状态', ready: '示闲', notReady: '示忙', wrapUp: '话后整理', loggedOut: '未签入',
     talking: '通话中', ringing: '振铃', hold: '保持', reason: '示忙原因',

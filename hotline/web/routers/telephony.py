@@ -18,12 +18,14 @@ from hotline.errors import Invalid
 from hotline.people.service import users_with_extensions
 from hotline.schemas import Page
 from hotline.sip.engine import TelephonyEngine
-from hotline.telephony import prompts, service
+from hotline.telephony import phones, prompts, service
 from hotline.telephony.models import SipTrunk
 from hotline.telephony.schemas import (
     ContactOut,
     EngineTrunks,
     ExtensionOut,
+    PhoneIn,
+    PhoneOut,
     PromptOut,
     TrunkHealth,
     TrunkIn,
@@ -36,6 +38,8 @@ from hotline.web.services import optional_engine
 
 router = APIRouter(prefix="/api/telephony", tags=["telephony"])
 Admin = Annotated[Principal, Depends(require("telephony.admin"))]
+# an agent's own phone (browser or desk): whoever takes calls
+Agent = Annotated[Principal, Depends(require("calls.control"))]
 
 
 def _engine(request: Request) -> TelephonyEngine | None:
@@ -234,3 +238,22 @@ def delete_prompt(
     """Remove an uploaded recording; the prompt is spoken by TTS again."""
     prompts.delete(session, principal.actor, _prompts_dir(request), name)
     return Response(status_code=204)
+
+
+def _phone(request: Request, session: Session, user_id: int) -> PhoneOut:
+    engine = _engine(request)
+    ws_port = engine.ws.port if engine is not None and engine.ws is not None and engine.bridge else None
+    sip = request.app.state.settings.sip
+    return PhoneOut.model_validate(phones.browser_phone(session, user_id, sip, ws_port))
+
+
+@router.get("/phone", response_model=PhoneOut)
+def my_phone(request: Request, principal: Agent, session: SessionDep) -> PhoneOut:
+    """The signed-in agent's phone; for a browser phone, the account JsSIP registers with."""
+    return _phone(request, session, principal.user_id)
+
+
+@router.put("/phone", response_model=PhoneOut)
+def set_my_phone(request: Request, body: PhoneIn, principal: Agent, session: SessionDep) -> PhoneOut:
+    phones.set_phone_mode(session, principal.actor, principal.user_id, body.mode)
+    return _phone(request, session, principal.user_id)
