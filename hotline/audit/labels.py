@@ -38,6 +38,7 @@ ENTITY_ZH = {
     "audit": "审计日志",
     "survey": "问卷",
     "survey_response": "答卷",
+    "survey_interview": "电话访问",
 }
 
 VERB_ZH = {
@@ -113,6 +114,15 @@ VERB_ZH = {
     "resume": "继续作答",
     "save_page": "保存答卷页",
     "submit": "提交答卷",
+    "build_frame": "生成样本",
+    "interview_start": "领取访问",
+    "interview_complete": "访问完成",
+    "interview_refuse": "拒访",
+    "interview_no_answer": "无人接听",
+    "interview_busy": "占线",
+    "interview_wrong_number": "号码错误",
+    "interview_callback": "约定回拨",
+    "interview_release": "退回待拨",
 }
 
 

@@ -130,3 +130,32 @@ class SurveyAnswer(Base):
         Index("ix_survey_answers_tally", "survey_id", "question", "item", "option", "value_num"),
         Index("ix_survey_answers_district", "survey_id", "question", "district", "item", "option"),
     )
+
+
+class SurveyInterview(Base):
+    """One respondent of a phone (CATI) campaign: who to ring, what happened (outcome codes as the
+    interview's state, `states.INTERVIEW_STATES`), the agent holding it, and the response once
+    the interview completes. Its `link_id` is a one-time link with channel "cati", so answers made
+    by the agent count like any other, once."""
+
+    __tablename__ = "survey_interviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    link_id: Mapped[int] = mapped_column(ForeignKey("survey_links.id"))
+    caller_id: Mapped[int] = mapped_column(Integer)
+    phone: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(String(64), default="")
+    age_band: Mapped[str] = mapped_column(String(16), default="")
+    # pending | in_progress | completed | refused | no_answer | busy | wrong_number | callback
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    callback_at: Mapped[datetime | None]
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("survey_id", "caller_id", name="uq_survey_interviews_caller"),
+        Index("ix_survey_interviews_queue", "survey_id", "state", "updated_at"),
+    )

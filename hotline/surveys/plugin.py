@@ -11,6 +11,7 @@ PLUGIN = Plugin(
         "hotline.web.routers.surveys",
         "hotline.web.routers.survey_results",
         "hotline.web.routers.survey_transfer",
+        "hotline.web.routers.survey_cati",
         "hotline.web.routers.survey_answering",
     ),
 )

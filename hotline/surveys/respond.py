@@ -75,7 +75,10 @@ def _published(session: Session, link: SurveyLink) -> tuple[Survey, SurveyVersio
 def start(session: Session, secret: str, resume_key: str | None, device: str) -> Started:
     """The respondent's response: resumed (token link, or an open link with the resume key this
     browser kept) or new, on the latest published version."""
-    link = links.find(session, secret)
+    return start_link(session, links.find(session, secret), resume_key, device)
+
+
+def start_link(session: Session, link: SurveyLink, resume_key: str | None, device: str) -> Started:
     if link.kind == "token" and link.state == "completed":
         raise _already()
     if resume_key:
@@ -146,8 +149,9 @@ def _by_resume(session: Session, link: SurveyLink, resume_key: str) -> SurveyRes
     return r if r is not None and r.link_id == link.id else None
 
 
-def _open(session: Session, secret: str, resume_key: str) -> tuple[SurveyLink, SurveyResponse, Definition]:
-    link = links.find(session, secret)
+def _open(
+    session: Session, link: SurveyLink, resume_key: str
+) -> tuple[SurveyLink, SurveyResponse, Definition]:
     response = _by_resume(session, link, resume_key)
     if response is None:
         raise NotFound("no such response; start again from the link", "找不到作答记录，请重新打开问卷链接")
@@ -159,10 +163,12 @@ def _open(session: Session, secret: str, resume_key: str) -> tuple[SurveyLink, S
 
 
 def save_page(
-    session: Session, secret: str, resume_key: str, page: int, answers: dict[str, Any]
+    session: Session, secret: str | SurveyLink, resume_key: str, page: int, answers: dict[str, Any]
 ) -> tuple[SurveyResponse, int | None]:
-    """Check and keep one page's answers; returns the response and the next page (None: done)."""
-    _link, response, defn = _open(session, secret, resume_key)
+    """Check and keep one page's answers; returns the response and the next page (None: done).
+    `secret`: the link's secret (web) or the link itself (an agent's interview)."""
+    link = links.find(session, secret) if isinstance(secret, str) else secret
+    _link, response, defn = _open(session, link, resume_key)
     visible_pages, _ = logic.visible(defn, response.answers)
     if page not in visible_pages:
         logic.raise_invalid(
@@ -189,9 +195,10 @@ def save_page(
     return response, following
 
 
-def submit(session: Session, secret: str, resume_key: str) -> SurveyResponse:
+def submit(session: Session, secret: str | SurveyLink, resume_key: str) -> SurveyResponse:
     """Complete the response: every required visible question answered, then counted, once."""
-    link, response, defn = _open(session, secret, resume_key)
+    found = links.find(session, secret) if isinstance(secret, str) else secret
+    link, response, defn = _open(session, found, resume_key)
     kept = logic.check_all(defn, response.answers)
     now = utcnow()
     done = session.execute(
@@ -267,11 +274,13 @@ def facts(q: Question, value: Any) -> list[dict[str, Any]]:
     return [{"value_text": str(value)}]
 
 
-def rendered(defn: Definition, seed: int) -> dict[str, Any]:
-    """The definition as this respondent sees it: options in their (seeded) order."""
+def rendered(defn: Definition, seed: int, phone: bool = False) -> dict[str, Any]:
+    """The definition as this respondent sees it: options in their (seeded) order; on the phone
+    (an agent reading it out) each question's phone wording as its text."""
     out = defn.model_dump(mode="json", by_alias=True, exclude_none=True)
     for page, p_out in zip(defn.pages, out["pages"], strict=True):
         for q, q_out in zip(page.questions, p_out["questions"], strict=True):
             q_out["options"] = [o.model_dump() for o in logic.shuffled(q, seed)]
+            q_out["text"] = q.wording(phone)
             q_out.pop("phone_text", None)
     return out

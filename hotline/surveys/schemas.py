@@ -169,3 +169,47 @@ class TextOut(Out):
 class ImportOut(Out):
     survey: SurveyOut
     warnings: list[str]
+
+
+# --- phone interviews (CATI) ---------------------------------------------------------------------
+
+
+class FrameIn(StrictIn):
+    district: str | None = Field(None, max_length=64)
+    min_age: int | None = Field(None, ge=0, le=150)
+    max_age: int | None = Field(None, ge=0, le=150)
+    living_alone: bool | None = None
+    assistance_status: str | None = Field(None, max_length=64)
+    care_only: bool = False
+    limit: int = Field(500, ge=1, le=20_000)
+
+
+class FrameOut(Out):
+    added: int
+
+
+class InterviewOut(Out):
+    id: int
+    survey_id: int
+    caller_id: int
+    phone: str
+    district: str
+    age_band: str
+    state: str
+    state_zh: str
+    attempts: int
+    callback_at: datetime | None
+
+
+class OutcomeIn(StrictIn):
+    outcome: str = Field(pattern=r"^(refuse|no_answer|busy|wrong_number|callback|release)$")
+    callback_at: datetime | None = None
+    note: str = Field("", max_length=200)
+
+
+class ProgressOut(Out):
+    total: int
+    counts: dict[str, int]
+    response_rate: float | None
+    refusal_rate: float | None
+    contact_rate: float | None

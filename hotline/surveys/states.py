@@ -37,3 +37,54 @@ SURVEY_STATES: StateTable[SurveyState, SurveyAction] = StateTable(
     what_zh="问卷",
 )
 STATE_ZH = {S.draft: "草稿", S.published: "已发布", S.closed: "已关闭"}
+
+
+class InterviewState(StrEnum):
+    pending = "pending"
+    in_progress = "in_progress"
+    completed = "completed"
+    refused = "refused"
+    no_answer = "no_answer"
+    busy = "busy"
+    wrong_number = "wrong_number"
+    callback = "callback"
+
+
+class InterviewAction(StrEnum):
+    start = "start"
+    complete = "complete"
+    refuse = "refuse"
+    no_answer = "no_answer"
+    busy = "busy"
+    wrong_number = "wrong_number"
+    callback = "callback"
+    release = "release"
+
+
+IS, IA = InterviewState, InterviewAction
+# A phone interview's outcome codes: ringing again is allowed after no answer, busy or an agreed
+# call-back; completed, refused and wrong number are final.
+INTERVIEW_STATES: StateTable[InterviewState, InterviewAction] = StateTable(
+    "interview",
+    {
+        **{(s, IA.start): IS.in_progress for s in (IS.pending, IS.no_answer, IS.busy, IS.callback)},
+        (IS.in_progress, IA.complete): IS.completed,
+        (IS.in_progress, IA.refuse): IS.refused,
+        (IS.in_progress, IA.no_answer): IS.no_answer,
+        (IS.in_progress, IA.busy): IS.busy,
+        (IS.in_progress, IA.wrong_number): IS.wrong_number,
+        (IS.in_progress, IA.callback): IS.callback,
+        (IS.in_progress, IA.release): IS.pending,
+    },
+    what_zh="访问",
+)
+OUTCOME_ZH = {
+    IS.pending: "待拨打",
+    IS.in_progress: "访问中",
+    IS.completed: "完成",
+    IS.refused: "拒访",
+    IS.no_answer: "无人接听",
+    IS.busy: "占线",
+    IS.wrong_number: "号码错误",
+    IS.callback: "约定回拨",
+}

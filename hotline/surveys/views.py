@@ -39,7 +39,7 @@ def survey_out(session: Session, s: Survey) -> SurveyOut:
     )
 
 
-def started(st: respond.Started) -> StartOut:
+def started(st: respond.Started, phone: bool = False) -> StartOut:
     r = st.response
     return StartOut(
         resume_key=st.resume_key,
@@ -47,5 +47,5 @@ def started(st: respond.Started) -> StartOut:
         version=r.version_number,
         page=r.page,
         answers=r.answers,
-        survey=respond.rendered(st.definition, r.seed),
+        survey=respond.rendered(st.definition, r.seed, phone),
     )

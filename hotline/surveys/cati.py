@@ -1,0 +1,258 @@
+"""Agent-assisted phone interviews (CATI): a sample frame of callers becomes a campaign's
+interviews; an agent takes the next one due (never before 09:00 or after 20:00 Shanghai time, nor
+on official holidays; no answer / busy rung again after a spacing, at most `MAX_ATTEMPTS` times;
+agreed call-backs when due), reads the questionnaire's phone wording and records the answers with
+the same page saves and submit as the web, or closes the attempt with an outcome code.
+
+Claims are conditional UPDATEs, so two agents never get the same respondent. The automated IVR
+dialling campaign (outbound calls reading questions, keypad answers) builds on these interviews
+and is not here yet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from hotline.audit.service import Actor, record
+from hotline.errors import Conflict, Invalid, NotFound
+from hotline.people.sampling import FrameFilter, sample_frame
+from hotline.surveys import links, respond
+from hotline.surveys.models import SurveyInterview, SurveyLink
+from hotline.surveys.service import get_survey
+from hotline.surveys.states import INTERVIEW_STATES, InterviewAction, InterviewState, SurveyState
+
+TZ = ZoneInfo("Asia/Shanghai")
+WINDOW = (time(9, 0), time(20, 0))
+MAX_ATTEMPTS = 3
+RETRY_SPACING = timedelta(minutes=30)
+RETRYABLE = (InterviewState.no_answer, InterviewState.busy)
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return ""
+    if age >= 90:
+        return "90+"
+    low = age // 10 * 10
+    return f"{low}-{low + 9}"
+
+
+def in_window(now: datetime) -> bool:
+    """Calling hours: 09:00-20:00 Shanghai time on a working day or weekend that is not an
+    official holiday (chinese_calendar)."""
+    import chinese_calendar
+
+    local = now.astimezone(TZ)
+    if not WINDOW[0] <= local.time() < WINDOW[1]:
+        return False
+    try:
+        holiday, name = chinese_calendar.get_holiday_detail(local.date())
+    except NotImplementedError:  # a year the calendar does not know: only the hours apply
+        return True
+    return not (holiday and name is not None)
+
+
+def build_frame(session: Session, actor: Actor, survey_id: int, f: FrameFilter, limit: int) -> int:
+    """Add the callers matching `f` (not yet in this survey's frame) as pending interviews."""
+    survey = get_survey(session, survey_id)
+    if survey.state != SurveyState.published:
+        raise Conflict("publish the survey before building its sample", "问卷发布后才能生成样本")
+    taken = set(
+        session.scalars(select(SurveyInterview.caller_id).where(SurveyInterview.survey_id == survey_id))
+    )
+    added = 0
+    for m in sample_frame(session, f, limit + len(taken)):
+        if m.caller_id in taken or added >= limit:
+            continue
+        link = SurveyLink(
+            survey_id=survey_id,
+            kind="token",
+            token_hash=links.digest(links.new_secret()),
+            channel="cati",
+            district=m.district,
+            age_band=age_band(m.age),
+            caller_id=m.caller_id,
+        )
+        session.add(link)
+        session.flush()
+        session.add(
+            SurveyInterview(
+                survey_id=survey_id,
+                link_id=link.id,
+                caller_id=m.caller_id,
+                phone=m.phone,
+                district=m.district,
+                age_band=link.age_band,
+            )
+        )
+        added += 1
+    session.flush()
+    record(session, actor, "build_frame", "survey", survey_id, after={"added": added, "filter": f.__dict__})
+    return added
+
+
+def next_interview(session: Session, actor: Actor, survey_id: int, now: datetime) -> SurveyInterview | None:
+    """Claim the next interview due for this agent (None: nobody is due now)."""
+    if not in_window(now):
+        raise Conflict(
+            "outside calling hours (09:00-20:00, no official holidays)",
+            "当前不在允许拨打时段（9:00-20:00，法定节假日除外）",
+        )
+    due = or_(
+        SurveyInterview.state == InterviewState.pending,
+        and_(SurveyInterview.state == InterviewState.callback, SurveyInterview.callback_at <= now),
+        and_(
+            SurveyInterview.state.in_(list(RETRYABLE)),
+            SurveyInterview.attempts < MAX_ATTEMPTS,
+            SurveyInterview.updated_at <= now - RETRY_SPACING,
+        ),
+    )
+    for candidate in session.scalars(
+        select(SurveyInterview)
+        .where(SurveyInterview.survey_id == survey_id, due)
+        .order_by(SurveyInterview.state != InterviewState.callback, SurveyInterview.id)
+        .limit(5)
+    ):
+        claimed = session.execute(
+            update(SurveyInterview)
+            .where(SurveyInterview.id == candidate.id, SurveyInterview.state == candidate.state)
+            .values(
+                state=InterviewState.in_progress,
+                agent_id=actor.id,
+                attempts=SurveyInterview.attempts + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            session.refresh(candidate)
+            record(
+                session,
+                actor,
+                "interview_start",
+                "survey_interview",
+                candidate.id,
+                after={"attempt": candidate.attempts},
+            )
+            return candidate
+    return None
+
+
+def get_interview(session: Session, interview_id: int, actor: Actor | None = None) -> SurveyInterview:
+    iv = session.get(SurveyInterview, interview_id)
+    if iv is None:
+        raise NotFound(f"interview {interview_id} does not exist", f"访问 {interview_id} 不存在")
+    if actor is not None and iv.state == InterviewState.in_progress and iv.agent_id not in (None, actor.id):
+        raise Conflict("another agent holds this interview", "该访问正由其他座席进行")
+    return iv
+
+
+def _link(session: Session, iv: SurveyInterview) -> SurveyLink:
+    link = session.get(SurveyLink, iv.link_id)
+    assert link is not None
+    return link
+
+
+def _holding(session: Session, actor: Actor, interview_id: int) -> SurveyInterview:
+    iv = get_interview(session, interview_id, actor)
+    if iv.state != InterviewState.in_progress:
+        raise Conflict("take the interview first", "请先领取该访问")
+    return iv
+
+
+def start(session: Session, actor: Actor, interview_id: int, resume_key: str | None) -> respond.Started:
+    iv = _holding(session, actor, interview_id)
+    return respond.start_link(session, _link(session, iv), resume_key, f"agent-{actor.id}")
+
+
+def save_page(
+    session: Session, actor: Actor, interview_id: int, resume_key: str, page: int, answers: dict[str, Any]
+) -> int | None:
+    iv = _holding(session, actor, interview_id)
+    return respond.save_page(session, _link(session, iv), resume_key, page, answers)[1]
+
+
+def submit(
+    session: Session, actor: Actor, interview_id: int, resume_key: str, now: datetime
+) -> SurveyInterview:
+    iv = _holding(session, actor, interview_id)
+    respond.submit(session, _link(session, iv), resume_key)
+    return _move(session, actor, iv, InterviewAction.complete, now)
+
+
+def outcome(
+    session: Session,
+    actor: Actor,
+    interview_id: int,
+    action: InterviewAction,
+    now: datetime,
+    callback_at: datetime | None = None,
+    note: str = "",
+) -> SurveyInterview:
+    """Close an attempt: refused, no answer, busy, wrong number, call back at …, or release."""
+    if action in (InterviewAction.start, InterviewAction.complete):
+        raise Invalid(
+            f"{action.value} is not an outcome", "不是访问结果", errors=[{"loc": ["body", "outcome"]}]
+        )
+    if action == InterviewAction.callback and (callback_at is None or callback_at <= now):
+        raise Invalid(
+            "a call-back needs a future time",
+            "约定回拨须填写将来的时间",
+            errors=[{"loc": ["body", "callback_at"]}],
+        )
+    iv = _holding(session, actor, interview_id)
+    iv.callback_at = callback_at
+    iv.note = note[:200]
+    return _move(session, actor, iv, action, now)
+
+
+def _move(
+    session: Session, actor: Actor, iv: SurveyInterview, action: InterviewAction, now: datetime
+) -> SurveyInterview:
+    before = iv.state
+    iv.state = INTERVIEW_STATES.next(InterviewState(iv.state), action)
+    iv.updated_at = now
+    session.flush()
+    record(
+        session,
+        actor,
+        f"interview_{action.value}",
+        "survey_interview",
+        iv.id,
+        before={"state": before},
+        after={"state": iv.state},
+    )
+    return iv
+
+
+def progress(session: Session, survey_id: int) -> dict[str, Any]:
+    """Counts per outcome, and AAPOR-style rates: response = completed / (eligible sample rung),
+    refusal = refused / same, contact = reached / same (wrong numbers are not eligible)."""
+    get_survey(session, survey_id)
+    counts = {
+        InterviewState(s).value: int(n)
+        for s, n in session.execute(
+            select(SurveyInterview.state, func.count())
+            .where(SurveyInterview.survey_id == survey_id)
+            .group_by(SurveyInterview.state)
+        ).all()
+    }
+    total = sum(counts.values())
+    eligible = total - counts.get("wrong_number", 0)
+    reached = counts.get("completed", 0) + counts.get("refused", 0) + counts.get("callback", 0)
+
+    def rate(n: int) -> float | None:
+        return round(100 * n / eligible, 1) if eligible else None
+
+    return {
+        "total": total,
+        "counts": counts,
+        "response_rate": rate(counts.get("completed", 0)),
+        "refusal_rate": rate(counts.get("refused", 0)),
+        "contact_rate": rate(reached),
+    }
