@@ -79,6 +79,7 @@ declare module 'vue' {
     SurveyQuestion: typeof import('./components/SurveyQuestion.vue')['default']
     SurveyQuestionEditor: typeof import('./components/SurveyQuestionEditor.vue')['default']
     SurveyTallyChart: typeof import('./components/SurveyTallyChart.vue')['default']
+    VadStrip: typeof import('./components/VadStrip.vue')['default']
     WallAgentRow: typeof import('./components/WallAgentRow.vue')['default']
     WallDutyPanel: typeof import('./components/WallDutyPanel.vue')['default']
     WaveformPlayer: typeof import('./components/WaveformPlayer.vue')['default']

@@ -62,6 +62,18 @@ export const consoleRoutes: RouteRecordRaw[] = [
   // 满意度: the 不满意 flags a shift lead handles, the answers and the rates.
   { path: 'satisfaction', name: 'satisfaction', component: () => import('../views/SatisfactionView.vue'),
     meta: { perm: 'satisfaction.read', title: 'sat.nav', group: 'center', nav: true } },
+  // 质检: the inspectors' queue and scoring page, appeals for supervisors, scorecards.
+  { path: 'quality/queue', name: 'quality-queue', component: () => import('../views/quality/QualityQueue.vue'),
+    meta: { perm: 'quality.write', title: 'qa.navQueue', group: 'center', nav: true } },
+  { path: 'quality/score/:callId', name: 'quality-score', component: () => import('../views/quality/ScoreView.vue'),
+    meta: { perm: 'quality.write', title: 'qa.scoreTitle' } },
+  { path: 'quality/appeals', name: 'quality-appeals', component: () => import('../views/quality/AppealsView.vue'),
+    meta: { perm: 'quality.decide', title: 'qa.navAppeals', group: 'center', nav: true } },
+  { path: 'quality/scorecards', name: 'quality-scorecards', component: () => import('../views/quality/ScorecardsView.vue'),
+    meta: { perm: 'quality.read', title: 'qa.navCards', group: 'center', nav: true } },
+  // An agent's own scores: on the desk, beside the workspace.
+  { path: 'quality/mine', name: 'quality-mine', component: () => import('../views/quality/MyScores.vue'),
+    meta: { perm: 'quality.own', title: 'qa.navMine', group: 'desk', nav: true } },
   { path: 'admin/queues', name: 'queues', component: () => import('../views/admin/QueuesView.vue'),
     meta: { perm: 'acd.read', title: 'nav.queues', group: 'center', nav: true } },
   // Agents look callers up during calls: the records sit on the desk, not under administration.

@@ -1,0 +1,84 @@
+/**
+ * Quality inspection (质检) API shapes and the small pure helpers its pages share: the VAD strip's
+ * geometry and a score's running total while an inspector fills the form.
+ */
+export type Segment = [number, number]
+
+export interface AudioCheck {
+  recording_id: number
+  call_id: string
+  agent_id: number | null
+  status: 'ok' | 'corrupt' | 'missing'
+  error: string | null
+  metrics: Record<string, unknown> & { duration?: number; talk_ratio?: number | null; talk_over?: number; time_to_greeting?: number | null; hold_seconds?: number; silences?: Segment[] }
+  segments: { caller?: Segment[]; agent?: Segment[] }
+  flags: string[]
+  computed_at: string
+}
+
+export interface FormItem { key: string; label: string; points: number; mode: 'weight' | 'deduction'; critical: boolean; hint?: string | null }
+export interface FormSection { title: string; items: FormItem[] }
+export interface QualityForm { id: number; code: string; version: number; name: string; status: string; sections: FormSection[]; max_points: number; created_at: string; published_at: string | null }
+
+export interface Answer { awarded?: number | null; deducted?: number | null; failed?: boolean; comment?: string | null; score?: number }
+export interface TimedComment { at: number; text: string; item?: string | null }
+
+export interface Score {
+  id: number; call_id: string; recording_id: number | null; task_id: number | null; agent_id: number | null; inspector_id: number
+  form_id: number; state: string; state_zh: string; calibration: boolean; answers: Record<string, Answer>; comments: TimedComment[]
+  total: number | null; max_points: number; percent: number | null; critical_failed: boolean; original_total: number | null
+  appeal_reason: string | null; decision_note: string | null; decided_by: number | null
+  created_at: string; submitted_at: string | null; acknowledged_at: string | null; appealed_at: string | null; decided_at: string | null
+  version: number; allowed: string[]; audio: { available: boolean; reason: string | null; reason_zh: string | null }; form: QualityForm | null
+}
+
+export interface Task { id: number; plan_id: number; call_id: string; recording_id: number | null; agent_id: number | null; reasons: string[]; week: string; state: string; inspector_id: number | null; call_started_at: string; created_at: string }
+
+export interface Scorecard {
+  key: number | null; name: string; count: number; average: number | null; critical_failed: number; pass_rate: number | null
+  appealed: number; changed: number; trend: { month: string; average: number }[]; most_missed: { key: string; label: string; count: number }[]
+}
+
+/** Left and width in percent of each segment on a strip `duration` seconds long. */
+export function stripBoxes(segments: Segment[] | undefined, duration: number): { left: number; width: number }[] {
+  if (!segments || !(duration > 0)) return []
+  return segments
+    .map(([s, e]) => ({ left: (Math.max(0, s) / duration) * 100, width: (Math.max(0, Math.min(e, duration) - Math.max(0, s)) / duration) * 100 }))
+    .filter((b) => b.width > 0)
+}
+
+/** The total the server will grade (weights, deductions, 一票否决), shown while the form is filled. */
+export function runningTotal(form: QualityForm, answers: Record<string, Answer>): { total: number; failed: boolean } {
+  let total = 0
+  let failed = false
+  for (const section of form.sections) {
+    for (const item of section.items) {
+      const a = answers[item.key] ?? {}
+      if (item.critical) {
+        if (a.failed) failed = true
+        else total += item.points
+      } else if (item.mode === 'deduction') {
+        total += item.points - Math.min(item.points, a.deducted ?? 0)
+      } else {
+        total += Math.min(item.points, a.awarded ?? 0)
+      }
+    }
+  }
+  return { total: failed ? 0 : Math.round(total * 100) / 100, failed }
+}
+
+/** Answers as the API takes them: only what the item's kind uses. */
+export function answersBody(form: QualityForm, answers: Record<string, Answer>): Record<string, Answer> {
+  const out: Record<string, Answer> = {}
+  for (const section of form.sections) {
+    for (const item of section.items) {
+      const a = answers[item.key]
+      if (!a) continue
+      const comment = a.comment?.trim() || undefined
+      if (item.critical) out[item.key] = { failed: Boolean(a.failed), comment }
+      else if (item.mode === 'deduction') out[item.key] = { deducted: a.deducted ?? 0, comment }
+      else if (a.awarded !== undefined && a.awarded !== null) out[item.key] = { awarded: a.awarded, comment }
+    }
+  }
+  return out
+}

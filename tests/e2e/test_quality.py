@@ -1,0 +1,131 @@
+"""Quality inspection in the console: a recorded call (written into the e2e server's database
+with espeak-ng speech on both channels) is picked by a sampling plan; the inspector scores it
+beside the player and the VAD strip, with a timed comment; the agent appeals; the supervisor
+changes the score; the scorecard shows the changed score."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hotline.calls.models import Call, Recording
+from hotline.people.service import user_by_username
+from hotline.store.base import utcnow
+from hotline.store.db import Database
+from tests.e2e.conftest import SERVER_INFO, assert_accessible, login, screenshot
+from tests.quality.speech import need_espeak, stereo, write
+from tests.quality.test_scoring import FORM
+
+pytestmark = pytest.mark.slow
+
+
+def recorded_call(agent: str) -> str:
+    """A finished, recorded call of `agent` in the running server's database."""
+    need_espeak()
+    folder = Path(SERVER_INFO["log"]).parent
+    samples, _ = stereo(
+        [("agent", 0.8, "您好，请问有什么可以帮您"), ("caller", 5.2, "我想问养老金")], 9.0, folder
+    )
+    call_id = f"qa-{uuid.uuid4().hex[:10]}"
+    path = write(folder / f"{call_id}.wav", samples)
+    db = Database(f"sqlite:///{folder / 'hotline.db'}")
+    try:
+        with db.session() as s:
+            user = user_by_username(s, agent)
+            assert user is not None
+            at = utcnow() - timedelta(minutes=5)
+            s.add(
+                Call(
+                    uuid=call_id,
+                    state="ended",
+                    caller_number="13800000077",
+                    agent_id=user.id,
+                    queue="elderly",
+                    outcome="answered",
+                    started_at=at,
+                    ended_at=at + timedelta(seconds=9),
+                    wait_seconds=3,
+                    talk_seconds=9,
+                    ivr_path={},
+                )
+            )
+            s.add(
+                Recording(
+                    call_uuid=call_id,
+                    path=str(path),
+                    agent_id=user.id,
+                    caller_number="13800000077",
+                    queue="elderly",
+                    tags={},
+                    started_at=at,
+                    complete=True,
+                    duration_seconds=9.0,
+                )
+            )
+    finally:
+        db.dispose()
+    return call_id
+
+
+def test_score_appeal_decide_in_the_console(new_page: Callable[[], Any]) -> None:
+    call_id = recorded_call("agent1")
+    qa = new_page()
+    login(qa, "zhijian")
+    form = qa.request.post("/api/quality/forms", data={**FORM, "code": f"e2e-{call_id}"})
+    assert form.ok, form.text()
+    assert qa.request.post(f"/api/quality/forms/{form.json()['id']}/publish").ok
+    plan = qa.request.post(
+        "/api/quality/plans", data={"name": "长通话", "rules": {"long_call_over": 5}}
+    ).json()
+    window = {"since": (utcnow() - timedelta(hours=1)).isoformat(), "until": utcnow().isoformat()}
+    run = qa.request.post(f"/api/quality/plans/{plan['id']}/run", data=window).json()
+    assert call_id in [t["call_id"] for t in run["tasks"]]
+
+    qa.goto("/quality/queue")
+    qa.get_by_test_id(f"score-{call_id}").click()
+    qa.get_by_test_id("score-form").wait_for()
+    qa.get_by_test_id("vad-strip").wait_for()  # the automatic checks (run on demand or by the job)
+    for key, value in (("greeting", "10"), ("verify", "5"), ("answer", "40")):
+        box = qa.get_by_test_id(f"item-{key}").locator("input").first
+        box.fill(value)
+        box.press("Tab")
+    qa.get_by_test_id("item-verify").get_by_placeholder("评语").fill("未核实身份")
+    qa.get_by_test_id("comment-input").fill("开场白规范")
+    qa.get_by_test_id("comment-add").click()
+    qa.get_by_test_id("timed-comments").locator("li").first.wait_for()
+    assert qa.get_by_test_id("score-total").inner_text() == "85"
+    screenshot(qa, "quality-score")
+    assert_accessible(qa)
+    qa.get_by_test_id("submit-score").click()
+    qa.locator(".el-message", has_text="评分已提交").wait_for()
+
+    agent = new_page()
+    login(agent, "agent1")
+    agent.goto("/quality/mine")
+    agent.get_by_test_id("my-scores").locator(".el-table__row").first.click()
+    agent.get_by_test_id("appeal-reason").fill("来电人是老用户，系统已核实身份")
+    agent.get_by_test_id("appeal").click()
+    agent.locator(".el-message", has_text="申诉已提交").wait_for()
+
+    sup = new_page()
+    login(sup, "banzhang")
+    sup.goto("/quality/appeals")
+    sup.get_by_test_id("appeals").locator(".el-table__row").first.click()
+    box = sup.get_by_test_id("item-verify").locator("input").first
+    box.fill("20")
+    box.press("Tab")
+    sup.get_by_test_id("decision-note").fill("系统已核实，改判")
+    sup.get_by_test_id("change").click()
+    sup.locator(".el-message", has_text="已处理").wait_for()
+
+    sup.goto("/quality/scorecards")
+    first = sup.get_by_test_id("scorecards").locator(".el-table__row").first
+    first.wait_for()
+    cells = [c.strip() for c in first.locator("td").all_inner_texts()]
+    assert cells[1:4] == ["1", "100", "0"], cells  # one score, changed on appeal to 100 %, no critical fail
+    screenshot(sup, "quality-scorecards")
