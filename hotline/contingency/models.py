@@ -59,3 +59,30 @@ class ContingencyCallback(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ContingencyAlert(Base):
+    """One fault told to the people on duty. At most one open alert per `key` (a trunk, "disk"):
+    the same fault seen again only counts `repeats`; `sent_at`/`escalated_at`/`recovery_sent_at`
+    say what went out (SMS, mail), so a restart never sends twice."""
+
+    __tablename__ = "contingency_alerts"
+    __table_args__ = (Index("ix_contingency_alerts_key_status", "key", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | acknowledged | resolved
+    repeats: Mapped[int] = mapped_column(Integer, default=0)
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    recovery_sent_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    acknowledged_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

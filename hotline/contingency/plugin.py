@@ -3,7 +3,9 @@
 At start it loads the modes in force into a `ModeBoard` (provided as `MODES` for the web layer,
 its diverter as `calls.plugin.DIVERTER` for the IVR simulator), registers the board as the call
 center's diverter when a center runs (`hotline.calls.diversion`), and reloads it after every
-`contingency.mode_switched`; TTS of the announcements runs in the background.
+`contingency.mode_switched`; TTS of the announcements runs in the background. Faults on the bus
+(a trunk down or back, a recording failing) become alerts to the people on duty (`alerts.py`),
+delivered by the `contingency.deliver_alerts` job.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from hotline.bus import Event, Handler, Pattern
 from hotline.calls.plugin import CENTER, DIVERTER
+from hotline.contingency import alerts
+from hotline.contingency.jobs import JOBS
 from hotline.contingency.runtime import ModeBoard
 from hotline.contingency.topics import ModeSwitched
 from hotline.plugins import Context, Plugin, Service
+from hotline.sip.topics import CallRecordingFailed, TrunkFailed, TrunkRecovered
 
 MODES: Service[ModeBoard] = Service("contingency.modes")
 
@@ -53,10 +60,37 @@ class ContingencyPlugin(Plugin):
     def subscriptions(self, ctx: Context) -> Iterable[tuple[Pattern, Handler]]:
         running = ctx.get(_RUNNING)
 
+        db = ctx.db
+
         def switched(_event: Event) -> None:
             running.spawn(running.board.refresh())
 
-        return [(ModeSwitched, switched)]
+        def write(fn: Callable[[Session], object]) -> None:
+            def job() -> None:
+                with db.session() as s:
+                    fn(s)
+
+            running.spawn(db.run(job))
+
+        def trunk_down(event: Event) -> None:
+            name, why = event.data["trunk"], event.data.get("reason", "")
+            text = f"中继故障：{name}（{event.data['target']}，{why}），外呼已改走其他中继。"
+            write(lambda s: alerts.raise_alert(s, "trunk_down", f"trunk:{name}", text))
+
+        def trunk_up(event: Event) -> None:
+            write(lambda s: alerts.resolve(s, f"trunk:{event.data['trunk']}"))
+
+        def recording_failed(event: Event) -> None:
+            error, call = event.data.get("error", ""), event.data.get("call_id", "")
+            text = f"录音失败：{error}（通话 {call}），请检查磁盘。"
+            write(lambda s: alerts.raise_alert(s, "recording_failed", "recordings", text))
+
+        return [
+            (ModeSwitched, switched),
+            (TrunkFailed, trunk_down),
+            (TrunkRecovered, trunk_up),
+            (CallRecordingFailed, recording_failed),
+        ]
 
     async def stop(self, ctx: Context) -> None:
         running = ctx.find(_RUNNING)
@@ -72,4 +106,6 @@ class ContingencyPlugin(Plugin):
         await asyncio.gather(*running.tasks, return_exceptions=True)
 
 
-PLUGIN = ContingencyPlugin("contingency", routers=("hotline.web.routers.contingency",), after=("calls",))
+PLUGIN = ContingencyPlugin(
+    "contingency", routers=("hotline.web.routers.contingency",), jobs=tuple(JOBS), after=("calls",)
+)

@@ -84,3 +84,24 @@ class CallbackOut(Out):
     handled_by: int | None
     handled_at: datetime | None
     version: int
+
+
+class AlertOut(Out):
+    id: int
+    kind: str
+    key: str
+    text: str
+    status: str
+    repeats: int
+    raised_at: datetime
+    last_seen_at: datetime
+    sent_at: datetime | None
+    escalated_at: datetime | None
+    resolved_at: datetime | None
+    acknowledged_by: int | None
+    acknowledged_at: datetime | None
+    version: int
+
+
+class AlertAck(StrictIn):
+    version: int

@@ -29,3 +29,14 @@ class CallbackCollected(BusEvent):
     mode_id: int | None
     call_id: str
     number: str
+
+
+@topic("contingency.alert_raised")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertRaised(BusEvent):
+    """A fault the people on duty must hear of (the console shows it; SMS and mail follow)."""
+
+    alert_id: int
+    kind: str
+    key: str
+    text: str

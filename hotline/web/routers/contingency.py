@@ -1,5 +1,6 @@
 """Emergency modes (一键应急) over HTTP: switch on for a period, end early, the modes in force (the
-wallboard's banner), and the callback worklist that callback collection fills."""
+wallboard's banner), the callback worklist that callback collection fills, and the alerts to the
+people on duty (acknowledged here, or escalated to the duty leader)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from hotline.contingency import service
+from hotline.contingency import alerts, service
 from hotline.contingency.models import ContingencyCallback, ContingencyMode
-from hotline.contingency.schemas import CallbackMove, CallbackOut, ModeEnd, ModeIn, ModeOut
+from hotline.contingency.schemas import (
+    AlertAck,
+    AlertOut,
+    CallbackMove,
+    CallbackOut,
+    ModeEnd,
+    ModeIn,
+    ModeOut,
+)
 from hotline.masking import mask_phone
 from hotline.schemas import Page
 from hotline.store.base import utcnow
@@ -73,3 +82,15 @@ def move_callback(
     callback_id: int, body: CallbackMove, principal: Worker, session: SessionDep
 ) -> CallbackOut:
     return _callback_out(service.move_callback(session, principal.actor, callback_id, body), principal.pii)
+
+
+@router.get("/alerts", response_model=list[AlertOut])
+def list_alerts(_: Reader, session: SessionDep) -> list[AlertOut]:
+    """The latest alerts (open first to act on), newest first."""
+    return [AlertOut.model_validate(row) for row in alerts.recent(session)]
+
+
+@router.post("/alerts/{alert_id}/ack", response_model=AlertOut)
+def acknowledge_alert(alert_id: int, body: AlertAck, principal: Switcher, session: SessionDep) -> AlertOut:
+    """Someone on duty took the alert: no escalation to the duty leader."""
+    return AlertOut.model_validate(alerts.acknowledge(session, principal.actor, alert_id, body.version))

@@ -1,0 +1,158 @@
+"""Alerts to the people on duty: faults raised from bus events and checks, de-duplicated, sent by
+SMS (the channels' signed gateway) and mail (`send_notice`), escalated to the duty leader when
+nobody acknowledges them in time, and a recovery notice when the fault clears.
+
+`raise_alert` keeps one open alert per key (a trunk, "disk", "recordings"): a fault seen again
+counts a repeat. `deliver` (the `contingency.deliver_alerts` job) sends what is due: new alerts to
+the people on duty, unacknowledged ones past `escalate_after_seconds` to the leader too, recoveries
+of alerts that went out; each send is stamped in the row before the next, so a restart never
+sends a copy. What raises them: `trunk.failed` (trunk down) / `trunk.recovered`,
+`call.recording_failed`, and `check` (disk nearly full, the job runner stalled).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.audit.service import SYSTEM, Actor, record, snapshot
+from hotline.audit.writes import audited_update
+from hotline.bus import publish_on_commit
+from hotline.channels import mail_out, sms_out
+from hotline.channels.settings import ChannelSettings
+from hotline.contingency.alert_settings import AlertSettings
+from hotline.contingency.models import ContingencyAlert
+from hotline.contingency.topics import AlertRaised
+from hotline.errors import Conflict, NotFound
+from hotline.store.base import utcnow
+from hotline.store.db import Database
+
+log = logging.getLogger(__name__)
+PREFIX = "【热线告警】"
+
+
+def raise_alert(
+    session: Session, kind: str, key: str, text: str, now: datetime | None = None
+) -> ContingencyAlert | None:
+    """A new open alert, or None when one for `key` is open already (its repeat is counted)."""
+    now = now or utcnow()
+    open_one = session.scalars(
+        select(ContingencyAlert).where(ContingencyAlert.key == key, ContingencyAlert.status != "resolved")
+    ).first()
+    if open_one is not None:
+        open_one.repeats += 1
+        open_one.last_seen_at = now
+        return None
+    row = ContingencyAlert(kind=kind, key=key, text=text, raised_at=now, last_seen_at=now)
+    session.add(row)
+    session.flush()
+    record(session, SYSTEM, "raise", "contingency_alert", row.id, None, snapshot(row))
+    publish_on_commit(session, AlertRaised(alert_id=row.id, kind=kind, key=key, text=text))
+    return row
+
+
+def resolve(session: Session, key: str, now: datetime | None = None) -> int:
+    """The fault behind `key` cleared: its open alert is resolved (a recovery notice follows)."""
+    rows = list(
+        session.scalars(
+            select(ContingencyAlert).where(ContingencyAlert.key == key, ContingencyAlert.status != "resolved")
+        )
+    )
+    for row in rows:
+        with audited_update(
+            session, SYSTEM, row, row.version, "alert", "contingency_alert", "resolve"
+        ) as edit:
+            edit.apply({"status": "resolved", "resolved_at": now or utcnow()})
+    return len(rows)
+
+
+def acknowledge(session: Session, actor: Actor, alert_id: int, version: int) -> ContingencyAlert:
+    row = session.get(ContingencyAlert, alert_id)
+    if row is None:
+        raise NotFound(f"no alert {alert_id}", f"告警 {alert_id} 不存在")
+    if row.status != "open":
+        raise Conflict("the alert is not open", "该告警不是待处理状态")
+    with audited_update(session, actor, row, version, "alert", "contingency_alert", "acknowledge") as edit:
+        edit.apply({"status": "acknowledged", "acknowledged_by": actor.id, "acknowledged_at": utcnow()})
+    return row
+
+
+def recent(session: Session, limit: int = 50) -> list[ContingencyAlert]:
+    return list(session.scalars(select(ContingencyAlert).order_by(ContingencyAlert.id.desc()).limit(limit)))
+
+
+def _send(
+    channels: ChannelSettings, client: httpx.Client, ref: str, mobiles: list[str], mails: list[str], text: str
+) -> None:
+    for mobile in mobiles:
+        if channels.sms_gateway_url:
+            sms_out.post(channels, client, ref, mobile, PREFIX + text)
+    for mail in mails:
+        try:
+            mail_out.send_notice(channels, mail, PREFIX + text[:60], text, f"<{ref}@hotline.alerts>")
+        except OSError as exc:
+            log.warning("alert mail to %s failed: %s", mail, exc)
+
+
+def deliver(
+    db: Database,
+    now: datetime | None = None,
+    settings: AlertSettings | None = None,
+    channels: ChannelSettings | None = None,
+) -> int:
+    """Send what is due; returns how many alerts went out (first send, escalation or recovery)."""
+    now = now or utcnow()
+    settings = settings or AlertSettings()
+    channels = channels or ChannelSettings()
+    escalate_before = now - timedelta(seconds=settings.escalate_after_seconds)
+    sent = 0
+    with db.session() as s:
+        due = list(
+            s.scalars(
+                select(ContingencyAlert)
+                .where(
+                    (ContingencyAlert.sent_at.is_(None))
+                    | ((ContingencyAlert.status == "open") & ContingencyAlert.escalated_at.is_(None))
+                    | ((ContingencyAlert.status == "resolved") & ContingencyAlert.recovery_sent_at.is_(None))
+                )
+                .order_by(ContingencyAlert.id)
+            )
+        )
+        ids = [(r.id, r.status, r.sent_at, r.raised_at, r.escalated_at, r.text) for r in due]
+    with httpx.Client(timeout=10) as client:
+        for alert_id, status, sent_at, raised_at, escalated_at, text in ids:
+            if sent_at is None:
+                step, to = "sent_at", (settings.duty_mobiles, settings.duty_mails)
+                body = text if status != "resolved" else f"{text}（已恢复）"
+            elif status == "resolved":
+                step, to, body = (
+                    "recovery_sent_at",
+                    (settings.duty_mobiles, settings.duty_mails),
+                    f"已恢复：{text}",
+                )
+            elif status == "open" and escalated_at is None and raised_at <= escalate_before:
+                step, to = "escalated_at", (settings.leader_mobiles, settings.leader_mails)
+                body = f"无人确认，已升级：{text}"
+            else:
+                continue
+            with db.session() as s:  # stamped first: a crash mid-send never sends a second copy
+                row = s.get(ContingencyAlert, alert_id)
+                if row is None or getattr(row, step) is not None:
+                    continue
+                setattr(row, step, now)
+                if step == "sent_at" and status == "resolved":
+                    row.recovery_sent_at = now
+            _send(channels, client, f"alert-{alert_id}-{step}", to[0], to[1], body)
+            sent += 1
+    return sent
+
+
+def disk_nearly_full(path: Path, free_percent: float) -> bool:
+    usage = shutil.disk_usage(path)
+    return usage.free * 100 < usage.total * free_percent

@@ -1,0 +1,53 @@
+"""Background jobs of the emergency side: alert delivery and the health checks that raise alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from hotline.config import get_settings
+from hotline.contingency import alerts
+from hotline.contingency.alert_settings import AlertSettings
+from hotline.jobs import Job
+from hotline.jobs.models import JobLease
+from hotline.store.db import Database
+
+STUCK_AFTER = timedelta(minutes=10)  # a job started and neither finished nor renewed its lease
+
+
+def deliver_job(db: Database, now: datetime) -> int:
+    return alerts.deliver(db, now)
+
+
+def check_job(db: Database, now: datetime) -> int:
+    """Disk nearly full; a job stuck mid-run (the runner stalled). Raises or resolves each."""
+    settings, raised = AlertSettings(), 0
+    data_dir = get_settings().data_dir
+    with db.session() as s:
+        if data_dir.exists() and alerts.disk_nearly_full(data_dir, settings.disk_free_percent):
+            text = f"磁盘将满：{data_dir} 剩余不足 {settings.disk_free_percent:g}%，录音可能失败。"
+            raised += alerts.raise_alert(s, "disk_full", "disk", text, now) is not None
+        else:
+            alerts.resolve(s, "disk", now)
+        for lease in s.scalars(select(JobLease)):
+            key = f"job_stalled:{lease.name}"
+            started, finished = lease.last_started_at, lease.last_finished_at
+            stuck = (
+                started is not None
+                and (finished is None or finished < started)
+                and lease.expires_at is not None
+                and lease.expires_at < now - STUCK_AFTER
+            )
+            if stuck:
+                text = f"后台任务停滞：{lease.name} 自 {started:%H:%M} 起未完成。"
+                raised += alerts.raise_alert(s, "job_stalled", key, text, now) is not None
+            else:
+                alerts.resolve(s, key, now)
+    return raised
+
+
+JOBS = [
+    Job("contingency.deliver_alerts", 15.0, deliver_job),
+    Job("contingency.check_health", 60.0, check_job),
+]
