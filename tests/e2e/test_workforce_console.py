@@ -82,6 +82,10 @@ def test_workforce_console(new_page: Callable[[], Any]) -> None:
     card.get_by_test_id("wf-complete").click()
     card.get_by_text("已交接", exact=True).wait_for()
 
+    sup.goto("/workforce/adherence")
+    sup.get_by_test_id("wf-adherence-table").wait_for()
+    check_page(sup, "/workforce/adherence")
+
     sup.goto("/wallboard")
     sup.get_by_test_id("wall-duty").wait_for()
     check_page(sup, "/wallboard (duty panel)")

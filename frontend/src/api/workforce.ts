@@ -75,6 +75,8 @@ export interface Adherence {
   not_ready_minutes: number; away_minutes: number; adherence: number | null
 }
 
+export interface Leave { id: number; user_id: number; first_day: string; last_day: string; kind: string; note: string }
+
 export interface WorkforceWallboard { duty: Duty[]; on_shift: OnShift[]; open_handover: Handover | null }
 
 export interface TargetForm { service_level: number; answer_seconds: number; answered: number; shrinkage: number; patience: number; model: 'erlang_a' | 'erlang_c' }
@@ -146,5 +148,8 @@ export const workforce = {
   acknowledge: (h: Handover, note: string) => api<Handover>(`/api/workforce/handovers/${h.id}/acknowledge`, { body: { note, version: h.version } }),
   complete: (h: Handover) => api<Handover>(`/api/workforce/handovers/${h.id}/complete`, { body: { version: h.version } }),
   adherence: (firstDay: string, days: number) => api<Adherence[]>('/api/workforce/adherence', { query: { first_day: firstDay, days } }),
+  leaves: (firstDay: string, days: number) => api<Leave[]>('/api/workforce/leaves', { query: { first_day: firstDay, days } }),
+  addLeave: (body: Omit<Leave, 'id'>) => api<Leave>('/api/workforce/leaves', { body }),
+  deleteLeave: (id: number) => api<void>(`/api/workforce/leaves/${id}`, { method: 'DELETE' }),
   wallboard: () => api<WorkforceWallboard>('/api/workforce/wallboard', { silent: true }),
 }

@@ -36,6 +36,7 @@ export default {
     users: 'Users & roles', departments: 'Departments', audit: 'Audit log', menu: 'Main navigation',
   },
   wf: {
+    adherence: 'Adherence & leave', noAdherence: 'No published shifts in this period', scheduledMin: 'Scheduled (min)', workingMin: 'Available (min)', notReadyMin: 'Not ready (min)', awayMin: 'Signed out (min)', adherenceRate: 'Adherence', leaves: 'Leave', addLeave: 'Add leave', leaveKinds: { annual: 'Annual', sick: 'Sick', personal: 'Personal', training: 'Training', other: 'Other' },
     staffing: 'Staffing plan', rosters: 'Rosters', duty: 'Duty roster', handover: 'Shift handover', mySchedule: 'My schedule',
     firstDay: 'First day', days: 'Days', serviceLevel: 'Service level', answerSeconds: 'Answer within (s)', answered: 'Answered', shrinkage: 'Shrinkage', patience: 'Patience (s)', model: 'Model',
     compute: 'Compute', generate: 'Generate 4-week roster', rosterName: '4 weeks from {day}', generated: 'Draft roster generated: {pct}% of half hours covered',

@@ -36,6 +36,7 @@ export default {
     users: '用户与角色', departments: '部门', audit: '审计日志', menu: '主导航',
   },
   wf: {
+    adherence: '遵从与请假', noAdherence: '该期间无已发布班次', scheduledMin: '排班(分钟)', workingMin: '可接听(分钟)', notReadyMin: '示忙(分钟)', awayMin: '未签入(分钟)', adherenceRate: '遵从率', leaves: '请假', addLeave: '登记请假', leaveKinds: { annual: '年假', sick: '病假', personal: '事假', training: '培训', other: '其他' },
     staffing: '排班规划', rosters: '排班表', duty: '值班表', handover: '交接班', mySchedule: '我的班表',
     firstDay: '开始日期', days: '天数', serviceLevel: '服务水平', answerSeconds: '接听时限(秒)', answered: '接通率', shrinkage: '缩减率', patience: '耐心(秒)', model: '模型',
     compute: '计算', generate: '生成四周排班', rosterName: '{day} 起四周排班', generated: '已生成草稿排班，覆盖 {pct}% 的时段',
