@@ -2,8 +2,9 @@
 playing a 1 kHz tone from a file) registers JsSIP over the engine's SIP WebSocket, a SIPp citizen
 (talking a 400 Hz tone) goes through the IVR and the queue, the console rings, the agent clicks 接听,
 audio crosses the WebRTC bridge both ways (FFT on the stereo recording: the caller's 400 Hz on the
-left, the browser's 1 kHz on the right), hold and a dial-pad digit work, 挂断 ends the call and the
-CDR is written. A second tab of the same agent follows the first (one registration)."""
+left, the browser's 1 kHz on the right), a supervisor listens from a second browser phone, hold
+works, a dial-pad digit is sent, 挂断 ends the call and the CDR is written. A second tab of the same
+agent follows the first (one registration)."""
 
 from __future__ import annotations
 
@@ -92,6 +93,7 @@ def test_browser_phone_takes_a_call(server: str, phone_browser: Any, media_dir: 
     ctx.set_default_timeout(15_000)
     procs: list[Sipp] = []
     agent = ctx.new_page()
+    boss: Any = None
     try:
         login(agent, "agent1")
         me = agent.request.get("/api/calls/agent/me").json()
@@ -112,6 +114,16 @@ def test_browser_phone_takes_a_call(server: str, phone_browser: Any, media_dir: 
         mine = next(e for e in extensions if e["extension"] == me["extension"])
         # one registration, not one per tab (an earlier test's desk phone may still be bound too)
         assert [c["transport"] for c in mine["contacts"] if c["transport"] == "WS"] == ["WS"]
+        # the supervisor's own browser phone, to listen in later
+        boss_ctx = phone_browser.new_context(
+            base_url=server, locale="zh-CN", viewport={"width": 1440, "height": 900}
+        )
+        boss_ctx.set_default_timeout(15_000)
+        boss = boss_ctx.new_page()  # closed with its context at the end
+        login(boss, "banzhang")
+        boss.request.put("/api/telephony/phone", data={"mode": "browser"})
+        boss.goto("/workspace")
+        boss.locator("[data-testid=phone-status][data-status=registered]").wait_for()
         if agent.request.get("/api/calls/agent/me").json()["state"] == "logged_out":
             agent.request.post("/api/calls/agent/login")
         if agent.request.get("/api/calls/agent/me").json()["state"] != "ready":
@@ -133,6 +145,18 @@ def test_browser_phone_takes_a_call(server: str, phone_browser: Any, media_dir: 
         state.locator(".el-tag", has_text="通话中").wait_for()
         agent.locator("[data-testid=phone-call][data-call=talking]").wait_for()
         agent.wait_for_timeout(4000)  # four seconds of talk both ways for the recording
+        # the supervisor listens from the second browser phone (the API call returns once it answered)
+        csrf = next(c["value"] for c in boss_ctx.cookies() if c["name"] == "hotline_csrf")
+        boss.evaluate(
+            """([agentId, token]) => { window.__listen = fetch('/api/calls/supervise', {method: 'POST',
+                headers: {'Content-Type': 'application/json', 'X-CSRF-Token': token},
+                body: JSON.stringify({agent_id: agentId, mode: 'listen'})}).then((r) => r.status) }""",
+            [me["agent_id"], csrf],
+        )
+        boss.locator("[data-testid=phone-call][data-call=ringing]").wait_for()
+        boss.get_by_test_id("phone-answer").click()
+        boss.locator("[data-testid=phone-call][data-call=talking]").wait_for()
+        assert boss.evaluate("() => window.__listen") == 200
         # a digit from the dial pad, as RFC 4733 through the bridge
         agent.get_by_test_id("phone-pad").click()
         agent.get_by_test_id("phone-key-5").click()
@@ -180,3 +204,6 @@ def test_browser_phone_takes_a_call(server: str, phone_browser: Any, media_dir: 
             p.kill()
         agent.request.put("/api/telephony/phone", data={"mode": "desk"})
         ctx.close()
+        if boss is not None:
+            boss.request.put("/api/telephony/phone", data={"mode": "desk"})
+            boss.context.close()
