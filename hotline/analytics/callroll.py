@@ -1,4 +1,5 @@
-"""The calls rollup: queue-log lines → measures per local half hour × queue × agent.
+"""The calls rollup: queue-log lines → measures per local half hour × queue × agent, and the
+same per local hour × queue (what most reports read: 24 × queues rows a day, not × agents).
 
 Every measure is a sum over lines (docs/kpi.md's counters, per line), so the rollup is additive:
 a batch reads the lines after the high-water mark, adds their measures to the slots they fall in
@@ -11,14 +12,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hotline.analytics import watermarks
 from hotline.analytics.daytypes import local_slot
-from hotline.analytics.models import CallSlot
+from hotline.analytics.models import CallHour, CallSlot
 from hotline.calls import stats
 from hotline.calls.stats import QueueLine
 
@@ -89,17 +91,31 @@ def aggregate(lines: Iterable[QueueLine]) -> dict[SlotKey, dict[str, float]]:
 
 
 def add(session: Session, sums: dict[SlotKey, dict[str, float]]) -> None:
-    """Add `sums` to the slots (update, or insert the slot the first time)."""
-    table = cast(Table, CallSlot.__table__)
-    for (day, slot, queue, agent), values in sums.items():
-        key = (table.c.day == day, table.c.slot == slot, table.c.queue == queue, table.c.agent_id == agent)
-        changed = session.execute(
-            update(table).where(*key).values({name: table.c[name] + values[name] for name in MEASURES})
-        )
-        if getattr(changed, "rowcount", 0) == 0:
-            session.execute(
-                table.insert().values(day=day, slot=slot, queue=queue, agent_id=agent, **_typed(values))
-            )
+    """Add `sums` to the half-hour slots and to the hours (one executemany upsert each:
+    `INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n`, on SQLite and PostgreSQL)."""
+    hours: dict[tuple[date, int, str], dict[str, float]] = {}
+    for (day, slot, queue, _agent), values in sums.items():
+        bucket = hours.setdefault((day, slot // 2, queue), dict.fromkeys(MEASURES, 0.0))
+        for name in MEASURES:
+            bucket[name] += values[name]
+    slot_rows = [
+        {"day": d, "slot": sl, "queue": q, "agent_id": a, **_typed(v)} for (d, sl, q, a), v in sums.items()
+    ]
+    hour_rows = [{"day": d, "hour": h, "queue": q, **_typed(v)} for (d, h, q), v in hours.items()]
+    _upsert(session, cast(Table, CallSlot.__table__), slot_rows)
+    _upsert(session, cast(Table, CallHour.__table__), hour_rows)
+
+
+def _upsert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    mod = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = mod.insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={name: table.c[name] + stmt.excluded[name] for name in MEASURES},
+    )
+    session.execute(stmt, rows)
 
 
 def _typed(values: dict[str, float]) -> dict[str, float | int]:
@@ -121,6 +137,7 @@ def rebuild(session: Session) -> int:
     """Recompute every slot from the whole log, in the caller's transaction."""
     watermarks.claim(session, watermarks.CALLS)
     session.execute(delete(CallSlot))
+    session.execute(delete(CallHour))
     total, last = 0, 0
     for lines in stats.iter_lines(session):
         add(session, aggregate(lines))

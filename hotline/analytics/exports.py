@@ -17,6 +17,7 @@ from hotline.exports import cell
 HEADERS_ZH = {
     "day": "日期",
     "slot": "半小时段",
+    "hour": "小时",
     "queue": "队列",
     "agent_id": "座席",
     "offered": "呼入",
@@ -48,7 +49,7 @@ HEADERS_ZH = {
 def rollup_csv(session: Session, name: str, period: Period) -> str:
     rollup = ROLLUPS.get(name)
     if rollup is None:
-        raise NotFound(f"no rollup {name!r} (calls, orders)", f"没有名为 {name} 的汇总表")
+        raise NotFound(f"no rollup {name!r} (calls, call_hours, orders)", f"没有名为 {name} 的汇总表")
     table = rollup.table.__table__
     columns = [c.name for c in table.columns]
     out = io.StringIO()

@@ -53,6 +53,29 @@ class CallSlot(Base):
     talk_total: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class CallHour(Base):
+    """The same measures per local hour × queue (no agent): what reports read unless they ask by
+    agent or half hour; kept in the same transaction as the slots."""
+
+    __tablename__ = "analytics_call_hours"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    entered: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    answered_15s: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    short_abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    lost: Mapped[int] = mapped_column(Integer, default=0)
+    lost_center: Mapped[int] = mapped_column(Integer, default=0)
+    callbacks: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    wait_total: Mapped[float] = mapped_column(Float, default=0.0)
+    talk_total: Mapped[float] = mapped_column(Float, default=0.0)
+
+
 class OrderDay(Base):
     """Work orders by local creation day × category × district × department × channel × state
     (the order's state now): recomputed whole for a day whenever an order of that day changes."""

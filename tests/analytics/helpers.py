@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
-from hotline.analytics.models import CallSlot, OrderDay, Watermark
+from hotline.analytics.models import CallHour, CallSlot, Hotspot, OrderDay, Watermark
 from hotline.calls.models import QueueEventRow
 from hotline.store.db import Database
 from hotline.workorders.models import Category, WorkOrder, WorkOrderEvent
@@ -52,7 +52,16 @@ def add_lines(db: Database, lines: list[Line]) -> None:
 
 def clear(db: Database) -> None:
     with db.session() as s:
-        for model in (CallSlot, OrderDay, Watermark, QueueEventRow, WorkOrderEvent, WorkOrder):
+        for model in (
+            CallSlot,
+            CallHour,
+            OrderDay,
+            Hotspot,
+            Watermark,
+            QueueEventRow,
+            WorkOrderEvent,
+            WorkOrder,
+        ):
             s.execute(delete(model))
 
 

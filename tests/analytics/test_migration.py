@@ -11,7 +11,8 @@ from hotline.store.registry import load_all_models
 from tests.calls.test_migration import _table
 
 OURS = {"analytics_watermarks", "analytics_call_slots", "analytics_order_days", "analytics_saved_reports"} | {
-    "analytics_hotspots"
+    "analytics_hotspots",
+    "analytics_call_hours",
 }
 
 

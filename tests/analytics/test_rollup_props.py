@@ -104,6 +104,12 @@ def _check_calls(db: Database, lines: list[Line]) -> None:
             by_q = reports.report(s, reports.CALLS, period, {"queue": None, "agent_id": None}, "queue")
             for row in by_q["rows"]:
                 assert row["figures"] == naive_calls(lines, period.first, period.last, row["key"])
+            # The half-hour × queue × agent slots (by agent, by half hour) hold the same lines.
+            want = naive_calls(lines, period.first, period.last)
+            for by in ("half_hour", "agent"):
+                rows = reports.report(s, reports.CALLS, period, {"queue": None, "agent_id": None}, by)["rows"]
+                for name in ("offered", "answered", "abandoned", "short_abandoned", "lost", "completed"):
+                    assert sum(r["figures"][name] for r in rows) == want[name], (by, name)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
