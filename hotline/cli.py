@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from pathlib import Path
 
 import typer
 
@@ -203,6 +204,36 @@ def raise_open_files_limit() -> tuple[int, int]:
     else:
         log.info("open files limit is %s (hard %s)", soft, hard)
     return soft, hard
+
+
+@app.command("backup")
+def backup_cmd(
+    to: Path = typer.Option(Path("var/backups"), help="folder the backup is written under"),
+    keep: int = typer.Option(0, help="then keep only the newest N backups there (0: keep all)"),
+) -> None:
+    """Consistent online backup: database snapshot, recordings, prompts, manifest of checksums."""
+    from hotline.store.backup import backup, prune
+
+    done = backup(get_settings(), to)
+    typer.echo(f"backup written to {done}")
+    if keep > 0:
+        for gone in prune(to, keep):
+            typer.echo(f"removed old backup {gone}")
+
+
+@app.command("restore")
+def restore_cmd(
+    source: Path = typer.Argument(..., help="a backup folder written by `hotline backup`"),
+) -> None:
+    """Restore a backup (checksums verified first) into an empty data folder and database."""
+    from hotline.store.backup import BackupError, restore
+
+    try:
+        manifest = restore(source, get_settings())
+    except BackupError as exc:
+        typer.echo(f"restore refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"restored {len(manifest['files'])} files from {source} ({manifest['created_at']})")
 
 
 @app.command()

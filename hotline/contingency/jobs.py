@@ -1,16 +1,19 @@
-"""Background jobs of the emergency side: alert delivery and the health checks that raise alerts."""
+"""Background jobs of the emergency side: alert delivery, the health checks that raise alerts, and
+the scheduled backup with retention (`hotline.store.backup`; a failure is an alert)."""
 
 from __future__ import annotations
 
+import subprocess
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from hotline.config import get_settings
 from hotline.contingency import alerts
-from hotline.contingency.alert_settings import AlertSettings
+from hotline.contingency.alert_settings import AlertSettings, BackupSettings
 from hotline.jobs import Job
 from hotline.jobs.models import JobLease
+from hotline.store import backup
 from hotline.store.db import Database
 
 STUCK_AFTER = timedelta(minutes=10)  # a job started and neither finished nor renewed its lease
@@ -47,7 +50,29 @@ def check_job(db: Database, now: datetime) -> int:
     return raised
 
 
+def backup_job(db: Database, now: datetime) -> int:
+    """A backup when the newest one is older than `every_hours`, then retention; 0 when off."""
+    settings = BackupSettings()
+    if settings.dir is None:
+        return 0
+    found = sorted(settings.dir.glob(f"{backup.PREFIX}*")) if settings.dir.exists() else []
+    newest = found[-1].stat().st_mtime if found else 0.0
+    if now.timestamp() - newest < settings.every_hours * 3600:
+        return 0
+    try:
+        backup.backup(get_settings().model_copy(update={"database_url": db.url}), settings.dir, now)
+    except (OSError, subprocess.CalledProcessError, backup.BackupError) as exc:
+        with db.session() as s:
+            alerts.raise_alert(s, "backup_failed", "backup", f"备份失败：{exc}", now)
+        return 0
+    with db.session() as s:
+        alerts.resolve(s, "backup", now)
+    backup.prune(settings.dir, settings.keep)
+    return 1
+
+
 JOBS = [
     Job("contingency.deliver_alerts", 15.0, deliver_job),
     Job("contingency.check_health", 60.0, check_job),
+    Job("contingency.backup", 3600.0, backup_job),
 ]
