@@ -108,3 +108,33 @@ def test_the_scheduled_backup_runs_when_due_and_keeps_n(
     assert jobs.backup_job(sqlite_db, now + timedelta(days=2, minutes=2)) == 1
     kept = sorted((tmp_path / "scheduled").iterdir())
     assert len(kept) == 2 and backup.verify(kept[-1])["database"] == "sqlite"
+
+
+def test_postgresql_backup_restores_into_an_empty_database(
+    db: Database, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if db.engine.url.get_backend_name() != "postgresql":
+        pytest.skip("the pg_dump path; the SQLite one is the drill above")
+    from sqlalchemy import create_engine, text
+
+    from tests.parallel import worker_name
+
+    cluster = request.getfixturevalue("pg")
+    with db.session() as s:
+        for n in range(20):
+            record(s, Actor(None, "pg-drill"), "drill", "drill", n)
+    settings = Settings(database_url=db.url, data_dir=tmp_path / "data", log_json=False)  # type: ignore[call-arg]
+    made = backup.backup(settings, tmp_path / "backups")
+    assert backup.verify(made)["database"] == "postgresql"
+    name = worker_name("restored")
+    cluster.execute(f"CREATE DATABASE {name}")
+    try:
+        target = Settings(database_url=cluster.url(name), data_dir=tmp_path / "restored", log_json=False)  # type: ignore[call-arg]
+        backup.restore(made, target)
+        engine = create_engine(cluster.url(name))
+        with engine.connect() as conn:
+            count = conn.execute(text("SELECT count(*) FROM audit_log WHERE actor = 'pg-drill'")).scalar()
+        engine.dispose()
+        assert count == 20
+    finally:
+        cluster.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
