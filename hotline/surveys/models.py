@@ -126,9 +126,12 @@ class SurveyAnswer(Base):
     completed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
-        # Covering indexes: a tally and a district cross-tab read only the index.
+        # Covering indexes: a tally and a cross-tab (by district, age band or channel) read only
+        # the index.
         Index("ix_survey_answers_tally", "survey_id", "question", "item", "option", "value_num"),
         Index("ix_survey_answers_district", "survey_id", "question", "district", "item", "option"),
+        Index("ix_survey_answers_age_band", "survey_id", "question", "age_band", "item", "option"),
+        Index("ix_survey_answers_channel", "survey_id", "question", "channel", "item", "option"),
     )
 
 

@@ -260,13 +260,19 @@ def answer_rows(
     return rows
 
 
+ANSWERED = "*"  # the `item` of the one row saying "this response answered this question"
+
+
 def facts(q: Question, value: Any) -> list[dict[str, Any]]:
+    """The counted rows of one answer. Where an answer makes several rows (multiple choice, a
+    matrix), one more row with `item` = "*" marks the question answered, so "how many answered"
+    is a count in the same GROUP BY as the options, never a COUNT(DISTINCT) over the table."""
     if q.type == "single":
         return [{"option": value}]
     if q.type == "multiple":
-        return [{"option": v} for v in value]
+        return [{"item": ANSWERED}, *({"option": v} for v in value)]
     if q.type == "matrix":
-        return [{"item": row, "option": opt} for row, opt in value.items()]
+        return [{"item": ANSWERED}, *({"item": row, "option": opt} for row, opt in value.items())]
     if q.type in ("rating", "nps"):
         return [{"option": str(value), "value_num": float(value)}]
     if q.type == "number":

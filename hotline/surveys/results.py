@@ -22,6 +22,7 @@ from hotline.errors import Invalid
 from hotline.masking import mask_text
 from hotline.surveys.definition import Definition, Question
 from hotline.surveys.models import SurveyAnswer, SurveyResponse
+from hotline.surveys.respond import ANSWERED
 from hotline.surveys.service import get_version, version_definition
 
 By = Literal["district", "age_band", "channel"]
@@ -96,15 +97,14 @@ def tallies(session: Session, survey_id: int, f: Filters) -> dict[str, Any]:
     by_q: dict[str, list[tuple[str, str, int, float | None, float | None, float | None]]] = {}
     for question, item, option, n, total, lo, hi in session.execute(q).all():
         by_q.setdefault(question, []).append((item, option, int(n), total, lo, hi))
-    answered: dict[str, int] = dict(
-        session.execute(
-            f.apply(
-                select(SurveyAnswer.question, func.count(func.distinct(SurveyAnswer.response_id))), survey_id
-            ).group_by(SurveyAnswer.question)
-        ).all()
-    )
-    out = [_one(q, by_q.get(q.code, []), int(answered.get(q.code, 0))) for q in defn.questions()]
+    out = [_one(q, by_q.get(q.code, []), _answered(by_q.get(q.code, []))) for q in defn.questions()]
     return {"completed": _completed(session, survey_id, f), "version": v.number, "questions": out}
+
+
+def _answered(rows: list[tuple[str, str, int, float | None, float | None, float | None]]) -> int:
+    """Responses that answered: the marker row's count where there is one, else one row each."""
+    marked = [n for item, _, n, *_ in rows if item == ANSWERED]
+    return marked[0] if marked else sum(n for item, _, n, *_ in rows if item == "")
 
 
 def _one(
@@ -164,7 +164,11 @@ def crosstab(session: Session, survey_id: int, code: str, by: By, f: Filters) ->
     else:
         columns = [(o.code, o.label) for o in q.options]
     table: dict[str, dict[str, int]] = {}
+    answered: dict[str, int] = {}
     for group, item, option, n in session.execute(stmt).all():
+        if item == ANSWERED:
+            answered[group or ""] = int(n)
+            continue
         key = f"{item}:{option}" if item else option
         table.setdefault(group or "", {})[key] = int(n)
     groups = sorted(table)
@@ -178,7 +182,7 @@ def crosstab(session: Session, survey_id: int, code: str, by: By, f: Filters) ->
                 "group": g,
                 "label": (CHANNEL_ZH.get(g, g) if by == "channel" else g) or "未知",
                 "counts": [table[g].get(c, 0) for c, _ in columns],
-                "total": sum(table[g].values()),
+                "total": answered.get(g, sum(table[g].values())),
             }
             for g in groups
         ],
