@@ -42,6 +42,7 @@ def pct(samples: list[float], q: float) -> float:
 
 
 BUSY: list[int] = []
+RESETS: list[int] = []
 
 
 async def call(
@@ -51,7 +52,12 @@ async def call(
     its Retry-After, as the page would."""
     while True:
         t = time.perf_counter()
-        r = await client.request(method, url, json=body)
+        try:
+            r = await client.request(method, url, json=body)
+        except httpx.TransportError:  # a connection reset under load: counted, tried again
+            RESETS.append(1)
+            await asyncio.sleep(0.5)
+            continue
         out.append((time.perf_counter() - t) * 1000)
         if r.status_code != 503:
             assert r.status_code == 200, r.text
@@ -78,7 +84,11 @@ async def respondent(
 async def health_probe(client: httpx.AsyncClient, out: list[float], stop: asyncio.Event) -> None:
     while not stop.is_set():
         t = time.perf_counter()
-        await client.get("/healthz")
+        try:
+            await client.get("/healthz")
+        except httpx.TransportError:
+            RESETS.append(1)
+            continue
         out.append((time.perf_counter() - t) * 1000)
         await asyncio.sleep(0.01)
 
@@ -127,6 +137,7 @@ async def run(base: str, n: int, rounds: int) -> dict[str, float]:
         "save p99 ms": pct(saves, 0.99),
         "start/submit p95 ms": pct(ends, 0.95),
         "503 busy (retried)": len(BUSY),
+        "connection resets (retried)": len(RESETS),
         "/healthz p95 ms under load (ref)": pct(busy, 0.95),
         "/healthz p95 ms idle (ref)": pct(idle, 0.95),
     }

@@ -28,7 +28,7 @@ from hotline.store.base import utcnow
 from hotline.surveys import links, logic
 from hotline.surveys.definition import Definition, Question
 from hotline.surveys.models import Survey, SurveyAnswer, SurveyLink, SurveyResponse, SurveyVersion
-from hotline.surveys.service import version_definition
+from hotline.surveys.service import definition_by_id, version_definition
 from hotline.surveys.states import SurveyState
 from hotline.surveys.topics import SurveyResponseCompleted
 
@@ -84,9 +84,7 @@ def start_link(session: Session, link: SurveyLink, resume_key: str | None, devic
     if resume_key:
         found = _by_resume(session, link, resume_key)
         if found is not None and found.state == "in_progress":
-            v = session.get(SurveyVersion, found.version_id)
-            assert v is not None
-            return Started(found, version_definition(v), resume_key, True)
+            return Started(found, definition_by_id(session, found.version_id), resume_key, True)
     _survey, v = _published(session, link)
     device_hash = links.digest(device) if device else None
     if link.kind == "token":
@@ -100,10 +98,8 @@ def start_link(session: Session, link: SurveyLink, resume_key: str | None, devic
             # same answers with a fresh resume key.
             key = links.new_secret()
             existing.resume_hash = links.digest(key)
-            existing_v = session.get(SurveyVersion, existing.version_id)
-            assert existing_v is not None
             record(session, RESPONDENT, "resume", "survey_response", existing.id)
-            return Started(existing, version_definition(existing_v), key, True)
+            return Started(existing, definition_by_id(session, existing.version_id), key, True)
         claimed = session.execute(
             update(SurveyLink)
             .where(SurveyLink.id == link.id, SurveyLink.state == "unused")
@@ -157,9 +153,7 @@ def _open(
         raise NotFound("no such response; start again from the link", "找不到作答记录，请重新打开问卷链接")
     if response.state != "in_progress" or (link.kind == "token" and link.state == "completed"):
         raise _already()
-    v = session.get(SurveyVersion, response.version_id)
-    assert v is not None
-    return link, response, version_definition(v)
+    return link, response, definition_by_id(session, response.version_id)
 
 
 def save_page(

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record
@@ -65,6 +65,25 @@ def version_definition(v: SurveyVersion) -> Definition:
     """A published version's definition, parsed once per process (versions never change; the key
     holds the text too, since two databases in one process may both have a version 1)."""
     return _parsed(v.id, json.dumps(v.definition, sort_keys=True))
+
+
+_BY_ID: dict[tuple[str, int], Definition] = {}
+
+
+def definition_by_id(session: Session, version_id: int) -> Definition:
+    """The definition of version `version_id` without reading its row again (every page save
+    needs it): versions never change, so (database, id) names one definition for good."""
+    bind = session.get_bind()
+    key = (str(bind.url if isinstance(bind, Engine) else bind.engine.url), version_id)
+    found = _BY_ID.get(key)
+    if found is None:
+        v = session.get(SurveyVersion, version_id)
+        if v is None:
+            raise NotFound(f"survey version {version_id} does not exist", f"问卷版本 {version_id} 不存在")
+        found = _BY_ID[key] = version_definition(v)
+        if len(_BY_ID) > 1024:
+            _BY_ID.pop(next(iter(_BY_ID)))
+    return found
 
 
 def get_survey(session: Session, survey_id: int) -> Survey:
