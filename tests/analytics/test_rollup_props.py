@@ -112,7 +112,7 @@ def _check_calls(db: Database, lines: list[Line]) -> None:
                     assert sum(r["figures"][name] for r in rows) == want[name], (by, name)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     batches=st.lists(st.lists(line_st, max_size=25), min_size=1, max_size=4),
     crash_after=st.integers(0, 3),
@@ -186,7 +186,7 @@ def _check_orders(db: Database, days: set[date], cats: list[int]) -> None:
                 assert row["figures"] == want
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     orders=st.lists(order_st, min_size=1, max_size=30),
     changes=st.lists(st.tuples(st.integers(0, 29), order_st), max_size=10),
