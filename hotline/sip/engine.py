@@ -372,8 +372,22 @@ class TelephonyEngine:
         tx.respond(resp)
         if resp.status == 200:
             aor = parse_uri(parse_name_addr(req.get("To") or "").uri).user
+            if tx.source.proto in WEBSOCKET:
+                self._follow_reconnected(aor)
             contacts = [b.contact for b in self.registrar.lookup(aor)]
             self.bus.publish(SipRegistered(extension=aor, contacts=contacts))
+
+    def _follow_reconnected(self, aor: str) -> None:
+        """A browser whose WebSocket dropped mid-call reconnects and registers the same contact: its
+        calls' media never stopped (ICE and DTLS do not ride on the socket), so their dialogs now
+        send over the new socket (a BYE must reach it)."""
+        for b in self.registrar.lookup(aor):
+            if b.source.proto not in WEBSOCKET:
+                continue
+            for leg in self.dialogs.values():
+                d = leg.dialog
+                if d is not None and d.dest.proto in WEBSOCKET and d.remote_target == b.contact:
+                    d.dest = b.source
 
     # ---- originating (implemented in hotline.sip.outbound) ----------------------------------------
     def resolve(self, target: str) -> tuple[Source, str, str]:

@@ -2,7 +2,9 @@
 registered over a WebSocket, the INVITE carries WebRTC SDP (DTLS-SRTP, ICE) made by rtpengine, and
 the "browser" is a second rtpengine call standing in for a WebRTC stack in front of a plain socket.
 Tones cross DTLS-SRTP both ways (checked by FFT), RFC 4733 digits reach the engine's detector, the
-browser's hold (re-INVITE sendonly) goes through the bridge, and hanging up frees rtpengine's calls.
+browser's hold (re-INVITE sendonly) goes through the bridge, the call survives the WebSocket dropping
+(the browser reconnects and the BYE reaches it on the new socket), and hanging up frees rtpengine's
+calls.
 """
 
 from __future__ import annotations
@@ -92,13 +94,13 @@ class Browser(asyncio.DatagramProtocol):
             self.heard.append(data[12:])
 
 
-async def send_rtp(browser: Browser, port: int, pcm: np.ndarray) -> None:
+async def send_rtp(browser: Browser, port: int, pcm: np.ndarray, seq0: int = 0) -> None:
     assert browser.transport is not None
     payload = g711.ulaw_encode(pcm)
     loop = asyncio.get_running_loop()
     start = loop.time()
     for n in range(len(payload) // 160):
-        hdr = struct.pack("!BBHII", 0x80, 0, n, n * 160, 0xB0B)
+        hdr = struct.pack("!BBHII", 0x80, 0, seq0 + n, (seq0 + n) * 160, 0xB0B)
         browser.transport.sendto(hdr + payload[n * 160 : (n + 1) * 160], ("127.0.0.1", port))
         await asyncio.sleep(max(0.0, start + (n + 1) * 0.02 - loop.time()))
 
@@ -211,10 +213,22 @@ def test_browser_leg_through_the_bridge(bridged: EngineThread, tmp_path: Path) -
             )
             await ws.send(in_dialog(invite, "ACK", 1))
             out["held"] = bridged.wait_event("leg.held", 10).data["by"]
-            await on_engine(leg.hangup())
-            bye = await recv_sip(ws)
-            assert isinstance(bye, SipRequest) and bye.method == "BYE"
-            await ws.send(make_response(bye, 200, "OK").to_bytes().decode())
+            # the WebSocket drops mid-call: the media goes on, the browser reconnects and registers
+            # again, and the call's requests follow it to the new socket
+            await ws.close()
+            assert bridged.wait_for(lambda: engine.contacts("2001") == [])
+            async with connect(f"ws://127.0.0.1:{port}", subprotocols=["sip"], origin=ORIGIN) as ws2:  # type: ignore[list-item]
+                assert (await registered(ws2, port, "2001")).status == 200
+                heard = len(heard_by_engine)
+                # the same stream going on (numbered after the tone and the digit)
+                await send_rtp(browser, bridge_port, tone(1000, 0.5), seq0=2000)
+                bridged.wait_for(lambda: len(heard_by_engine) - heard >= 20, 5)
+                out["after_drop"] = len(heard_by_engine) - heard
+                out["leg_state"] = leg.state
+                await on_engine(leg.hangup())
+                bye = await recv_sip(ws2)
+                assert isinstance(bye, SipRequest) and bye.method == "BYE"
+                await ws2.send(make_response(bye, 200, "OK").to_bytes().decode())
             # the engine's rtpengine call is deleted with the leg
             deadline = loop.time() + 5
             out["deleted"] = False
@@ -236,4 +250,6 @@ def test_browser_leg_through_the_bridge(bridged: EngineThread, tmp_path: Path) -
     assert out["digit"] == "5"
     assert "a=recvonly" in out["hold_answer"] and "UDP/TLS/RTP/SAVPF" in out["hold_answer"]
     assert out["held"] == "remote"
+    assert out["leg_state"] == "answered"
+    assert out["after_drop"] >= 20, (out["after_drop"], out["engine_heard"])
     assert out["deleted"]
