@@ -13,7 +13,8 @@ from hotline.store.base import Base, UTCDateTime, utcnow
 
 class SipTrunk(Base):
     """A carrier or gateway: inbound calls from its ``peers`` need no digest; outbound calls to
-    external numbers go to ``host:port`` of the enabled outbound trunk with the lowest ``priority``."""
+    external numbers go to ``host:port`` of the enabled outbound trunks in ``priority`` order, the
+    next one taking a call the previous one failed (503, 408, silence: `hotline.sip.trunks`)."""
 
     __tablename__ = "sip_trunks"
 
