@@ -13,12 +13,14 @@ off: its interval doubles with each failure in a row, up to a day.
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.opinion import parse
@@ -29,6 +31,10 @@ from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 86_400
+# Sources being fetched by this process (the job and an operator's 立即采集 may ask at once):
+# the second asker skips the source rather than fetching it twice.
+_FETCHING: set[int] = set()
+_FETCHING_LOCK = threading.Condition()
 
 
 @dataclass
@@ -73,15 +79,39 @@ def run(
 ) -> RunReport:
     now = now or utcnow()
     with db.session() as s:
-        ids = only if only is not None else due_sources(s, now)
+        wanted = only if only is not None else due_sources(s, now)
+    with _FETCHING_LOCK:
+        ids = [i for i in wanted if i not in _FETCHING]
+        _FETCHING.update(ids)
     report = RunReport()
-    if ids:
-        with ThreadPoolExecutor(max_workers=min(workers, len(ids)), thread_name_prefix="opinion-fetch") as ex:
-            report.outcomes = list(
-                ex.map(lambda sid: _guarded(db, fetcher, sid, now, articles_per_page), ids)
-            )
+    try:
+        _fetch_all(db, fetcher, ids, now, workers, articles_per_page, report)
+    finally:
+        with _FETCHING_LOCK:
+            _FETCHING.difference_update(ids)
+            _FETCHING_LOCK.notify_all()
     parse_pending(db)
     return report
+
+
+def wait_idle(source_id: int, timeout: float) -> bool:
+    """Wait until this process is not fetching the source (False if still busy after `timeout`)."""
+    with _FETCHING_LOCK:
+        return _FETCHING_LOCK.wait_for(lambda: source_id not in _FETCHING, timeout)
+
+
+def _fetch_all(
+    db: Database,
+    fetcher: Fetcher,
+    ids: list[int],
+    now: datetime,
+    workers: int,
+    per_page: int,
+    report: RunReport,
+) -> None:
+    if ids:
+        with ThreadPoolExecutor(max_workers=min(workers, len(ids)), thread_name_prefix="opinion-fetch") as ex:
+            report.outcomes = list(ex.map(lambda sid: _guarded(db, fetcher, sid, now, per_page), ids))
 
 
 def _guarded(db: Database, fetcher: Fetcher, source_id: int, now: datetime, per_page: int) -> Outcome:
@@ -209,19 +239,22 @@ def parse_raw(db: Database, raw_id: int) -> tuple[int, str | None]:
             if e.guid in known:
                 continue
             known.add(e.guid)
-            s.add(
-                OpinionItem(
-                    source_id=raw.source_id,
-                    raw_id=raw.id,
-                    guid=e.guid,
-                    url=e.url,
-                    title=e.title,
-                    text=e.text,
-                    published_at=e.published_at,
-                    encoding=e.encoding,
-                    encoding_flag=e.encoding_flag,
-                )
+            item = OpinionItem(
+                source_id=raw.source_id,
+                raw_id=raw.id,
+                guid=e.guid,
+                url=e.url,
+                title=e.title,
+                text=e.text,
+                published_at=e.published_at,
+                encoding=e.encoding,
+                encoding_flag=e.encoding_flag,
             )
+            try:
+                with s.begin_nested():  # another process may have stored the same entry meanwhile
+                    s.add(item)
+            except IntegrityError:
+                continue
             new += 1
         raw.state = "parsed"
         return new, None

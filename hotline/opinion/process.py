@@ -11,6 +11,7 @@ in id order in batches, each batch one transaction, so a crash repeats at most a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +27,10 @@ from hotline.store.base import utcnow
 from hotline.store.db import Database
 
 CANDIDATES = 50
-Classifier = Callable[[str, str], float]
+# One processing run at a time in a process (the job and an operator's 立即采集): two runs would
+# group the same item twice. Across processes the job lease decides (`jobs.run_source`).
+_RUNNING = threading.Lock()
+Classifier = Callable[[str, str], float]  # per item, in this process (tests, benches)
 
 
 @dataclass
@@ -106,12 +110,12 @@ def process_item(
     item: OpinionItem,
     compiled: list[tuple[int, rules.Node]],
     now: datetime,
-    classify: Classifier = sentiment.negative,
+    negative: float,
 ) -> tuple[bool, int | None]:
     joined = group_item(session, item, now)
     text = f"{item.title}\n{item.text}"
     item.rule_ids = [rid for rid, node in compiled if rules.evaluate(node, text).matched]
-    item.negative = classify(item.title, item.text)
+    item.negative = negative
     session.flush()
     assert item.group_id is not None
     scored = risk.score(item.negative, copies_in_window(session, item.group_id, now), text)
@@ -131,9 +135,24 @@ def process_pending(
     *,
     batch: int = 100,
     limit: int = 5000,
-    classify: Classifier = sentiment.negative,
+    classify: Classifier | None = None,
 ) -> ProcessReport:
+    """Process fetched items; sentiment from `sentiment.negatives` (its worker process) unless a
+    per-item `classify` is given."""
     report = ProcessReport()
+    with _RUNNING:
+        _run(db, now, batch, limit, classify, report)
+    return report
+
+
+def _run(
+    db: Database,
+    now: datetime | None,
+    batch: int,
+    limit: int,
+    classify: Classifier | None,
+    report: ProcessReport,
+) -> None:
     while report.processed < limit:
         with db.session() as s:
             now_ = now or utcnow()
@@ -144,12 +163,13 @@ def process_pending(
                 .order_by(OpinionItem.id)
                 .limit(batch)
             ).all()
-            for item in todo:
-                joined, alert_id = process_item(s, item, compiled, now_, classify)
+            pairs = [(i.title, i.text) for i in todo]
+            scores = [classify(t, x) for t, x in pairs] if classify else sentiment.negatives(pairs)
+            for item, negative in zip(todo, scores, strict=True):
+                joined, alert_id = process_item(s, item, compiled, now_, negative)
                 report.processed += 1
                 report.grouped += int(joined)
                 if alert_id is not None:
                     report.alerts.append(alert_id)
         if len(todo) < batch:
             break
-    return report

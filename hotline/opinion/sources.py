@@ -99,9 +99,9 @@ def update(session: Session, actor: Actor, source_id: int, body: SourcePatch) ->
     return view(src)
 
 
-def fetch_now(session: Session, actor: Actor, source_id: int) -> dict[str, Any]:
-    """Make a source due at once (the next run fetches it), e.g. after fixing what failed."""
+def fetched_now(session: Session, actor: Actor, source_id: int) -> dict[str, Any]:
+    """Audit an operator's 立即采集 (run by `jobs.run_source` in its own sessions) and show how
+    it went."""
     src = _get(session, source_id)
-    src.next_fetch_at = None
-    record(session, actor, "opinion.source_fetch_now", "opinion_source", src.id)
+    record(session, actor, "opinion.source_fetch_now", "opinion_source", src.id, after={"status": src.status})
     return view(src)

@@ -90,6 +90,13 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: 'surveys.write', title: 'sv.design' } },
   { path: 'surveys/:id(\\d+)/results', name: 'survey-results', component: () => import('../views/surveys/SurveyResults.vue'),
     meta: { perm: 'surveys.read', title: 'sv.results' } },
+  // 舆情: analysts and shift leads watch what citizens say elsewhere and work opinion incidents.
+  { path: 'opinion', name: 'opinion', component: () => import('../views/opinion/OpinionView.vue'),
+    meta: { perm: 'opinion.read', title: 'op.title', group: 'opinion', nav: true } },
+  { path: 'opinion/incidents', name: 'opinion-incidents', component: () => import('../views/opinion/IncidentsView.vue'),
+    meta: { perm: 'opinion.read', title: 'op.incidents', group: 'opinion', nav: true } },
+  { path: 'opinion/incidents/:id(\\d+)', name: 'opinion-incident', component: () => import('../views/opinion/IncidentDetail.vue'),
+    meta: { perm: 'opinion.read', title: 'op.incident' } },
   { path: 'admin/users', name: 'users', component: () => import('../views/admin/UsersView.vue'),
     meta: { perm: 'users.read', title: 'nav.users', group: 'admin', nav: true } },
   { path: 'admin/departments', name: 'departments', component: () => import('../views/admin/DepartmentsView.vue'),

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from hotline.opinion import alerts, items, related, rulebook, sources
+from hotline.opinion import alerts, items, jobs, related, rulebook, sources
 from hotline.opinion.rulebook import RuleIn, RulePatch, RuleTest
 from hotline.opinion.sources import SourceIn, SourcePatch
 from hotline.web.auth import Principal, require
@@ -40,9 +40,10 @@ def update_source(
 
 
 @router.post("/sources/{source_id}/fetch", response_model=dict[str, Any])
-def fetch_source_now(source_id: IdPath, p: OpinionWrite, session: SessionDep) -> dict[str, Any]:
-    """Make the source due at once: the next fetch run (within a minute) takes it."""
-    return sources.fetch_now(session, p.actor, source_id)
+def fetch_source_now(source_id: IdPath, p: OpinionWrite, session: SessionDep, db: DbDep) -> dict[str, Any]:
+    """Fetch the source now and process what came; answers with its status (and why it failed)."""
+    jobs.run_source(db, source_id)
+    return sources.fetched_now(session, p.actor, source_id)
 
 
 @router.get("/items", response_model=list[dict[str, Any]])
