@@ -26,6 +26,7 @@ class RecordingFact:
     duration_seconds: float | None
     complete: bool
     deleted: bool
+    work_order_id: int | None = None  # the order opened or linked on the call
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def _recording(row: Recording) -> RecordingFact:
         row.duration_seconds,
         row.complete,
         row.deleted_at is not None,
+        row.work_order_id,
     )
 
 

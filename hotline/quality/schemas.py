@@ -134,6 +134,7 @@ class ScoreOut(Out):
     version: int
     allowed: list[str]
     audio: AudioState
+    work_order_id: int | None = None  # the work order of the call, shown beside the scoring
     form: FormOut | None = None  # with one score: the items it was given against
 
 

@@ -194,10 +194,9 @@ def _agents(session: Session, actor: Actor, score_id: int) -> Score:
     return own(session, actor.id, score_id)
 
 
-def audio_state(session: Session, recording_id: int | None) -> AudioState:
-    if recording_id is None:
+def audio_state(rec: feed.RecordingFact | None, recorded: bool) -> AudioState:
+    if not recorded:
         return AudioState(available=False, reason="the call was not recorded", reason_zh="该通话没有录音")
-    rec = feed.recording(session, recording_id)
     if rec is None or rec.deleted:
         return AudioState(
             available=False,
@@ -209,6 +208,7 @@ def audio_state(session: Session, recording_id: int | None) -> AudioState:
 
 def out(session: Session, score: Score) -> ScoreOut:
     state = ScoreState(score.state)
+    rec = feed.recording(session, score.recording_id) if score.recording_id is not None else None
     percent = None
     if score.total is not None and score.max_points:
         percent = round(100.0 * score.total / score.max_points, 1)
@@ -240,7 +240,8 @@ def out(session: Session, score: Score) -> ScoreOut:
         decided_at=score.decided_at,
         version=score.version,
         allowed=[a.value for a in SCORE_TABLE.allowed(state)],
-        audio=audio_state(session, score.recording_id),
+        audio=audio_state(rec, score.recording_id is not None),
+        work_order_id=rec.work_order_id if rec is not None else None,
     )
 
 

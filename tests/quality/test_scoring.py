@@ -218,9 +218,10 @@ def test_score_appeal_decide_scorecard(client: TestClient, auth: Auth, db: Datab
     ]
 
     # The recording expires: the score stays and says the audio is gone.
-    assert client.get(f"/api/quality/scores/{first['id']}", headers=auth("supervisor")).json()["audio"][
-        "available"
-    ]
+    with db.session() as s:  # the call's work order shows beside the score
+        s.execute(update(Recording).where(Recording.id == rid).values(work_order_id=77))
+    shown = client.get(f"/api/quality/scores/{first['id']}", headers=auth("supervisor")).json()
+    assert shown["audio"]["available"] and shown["work_order_id"] == 77
     with db.session() as s:
         s.execute(update(Recording).where(Recording.id == rid).values(deleted_at=utcnow()))
     r = client.get(f"/api/quality/my/scores/{first['id']}", headers=auth("agent"))

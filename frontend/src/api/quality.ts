@@ -29,7 +29,7 @@ export interface Score {
   total: number | null; max_points: number; percent: number | null; critical_failed: boolean; original_total: number | null
   appeal_reason: string | null; decision_note: string | null; decided_by: number | null
   created_at: string; submitted_at: string | null; acknowledged_at: string | null; appealed_at: string | null; decided_at: string | null
-  version: number; allowed: string[]; audio: { available: boolean; reason: string | null; reason_zh: string | null }; form: QualityForm | null
+  version: number; allowed: string[]; audio: { available: boolean; reason: string | null; reason_zh: string | null }; work_order_id: number | null; form: QualityForm | null
 }
 
 export interface Task { id: number; plan_id: number; call_id: string; recording_id: number | null; agent_id: number | null; reasons: string[]; week: string; state: string; inspector_id: number | null; call_started_at: string; created_at: string }
