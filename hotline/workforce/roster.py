@@ -262,6 +262,8 @@ def _balance_weekends(board: _Board, pool: Sequence[AgentSpec]) -> None:
     """Hand weekend shifts from the agents with the most to those with the fewest (same day, same
     shift, so coverage does not change) until the spread is at most one or nothing can move."""
     weekend_days = [d for d in range(board.days) if board.is_weekend[d]]
+    if not pool or not weekend_days:  # nobody to balance (no agent has the skill), or no weekend
+        return
     for _ in range(len(pool) * len(weekend_days) + 1):
         ranked = sorted(pool, key=lambda a: board.weekend[a.id])
         low, high = ranked[0], ranked[-1]

@@ -232,3 +232,11 @@ def test_adherence_against_the_state_log(client: TestClient, auth: Auth, db: Dat
         "/api/workforce/adherence", params={"first_day": DAY.isoformat()}, headers=auth("supervisor")
     )
     assert r.status_code == 200 and r.json()[0]["scheduled_minutes"] == 480
+
+
+def test_roster_for_an_unknown_skill_or_a_day_without_history(client: TestClient, auth: Auth) -> None:
+    """A roster asked for a skill nobody has, on a day long before any call: a clear answer (the
+    agents it could use are none, or the gaps), never a 500 (found by schemathesis)."""
+    body = {"first_day": "2000-01-01", "name": "development", "days": 1, "skill": "development"}
+    r = client.post("/api/workforce/rosters", json=body, headers=auth("supervisor"))
+    assert r.status_code < 500, r.text
