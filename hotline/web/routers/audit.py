@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import AwareDatetime
 
 from hotline.audit import log
 from hotline.audit.labels import action_zh, entity_zh
@@ -46,8 +47,8 @@ def audit_filters(
     entity_id: str | None = Query(None, max_length=64),
     actor: str | None = Query(None, max_length=64),
     action: str | None = Query(None, max_length=64),
-    since: datetime | None = Query(None, description="from this time (inclusive)"),
-    until: datetime | None = Query(None, description="before this time (exclusive)"),
+    since: AwareDatetime | None = Query(None, description="from this time (inclusive)"),
+    until: AwareDatetime | None = Query(None, description="before this time (exclusive)"),
 ) -> AuditFilters:
     return AuditFilters(entity, entity_id, actor, action, since, until)
 

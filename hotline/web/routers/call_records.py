@@ -3,10 +3,10 @@ and audited playback, tags, time marks, retention). Same prefix as the live call
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+from pydantic import AwareDatetime
 
 from hotline.calls import history, marks, recordings
 from hotline.calls.schemas import (
@@ -42,8 +42,8 @@ def list_cdrs(
     agent_id: int | None = Query(None, ge=1, le=2**31 - 1),
     queue: str | None = Query(None, max_length=64),
     state: str | None = Query(None, max_length=16),
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
 ) -> dict[str, object]:
     return history.cdrs_page(session, params, p.pii, caller, agent_id, queue, state, since, until)
 
@@ -75,8 +75,8 @@ def list_recordings(
     queue: str | None = Query(None, max_length=64),
     tag: str | None = Query(None, max_length=64),
     work_order_id: int | None = Query(None, ge=1, le=2**31 - 1),
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
 ) -> dict[str, object]:
     return history.recordings_page(
         session, params, p.pii, agent_id, caller, queue, tag, work_order_id, since, until

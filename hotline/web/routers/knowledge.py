@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import AwareDatetime
 from sqlalchemy.orm import Session
 
 from hotline.errors import Forbidden, NotFound
@@ -327,6 +328,9 @@ def links_of_work_order(
 
 @router.get("/stats")
 def knowledge_stats(
-    _: KnowledgeRead, session: SessionDep, since: datetime | None = None, limit: int = Query(20, ge=1, le=100)
+    _: KnowledgeRead,
+    session: SessionDep,
+    since: AwareDatetime | None = None,
+    limit: int = Query(20, ge=1, le=100),
 ) -> dict[str, Any]:
     return usage.stats(session, since, limit)
