@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -23,10 +24,11 @@ def deliver_job(db: Database, now: datetime) -> int:
     return alerts.deliver(db, now)
 
 
-def check_job(db: Database, now: datetime) -> int:
-    """Disk nearly full; a job stuck mid-run (the runner stalled). Raises or resolves each."""
+def check_job(db: Database, now: datetime, data_dir: Path | None = None) -> int:
+    """Disk nearly full (the data folder's file system: the settings' unless given); a job stuck
+    mid-run (the runner stalled). Raises or resolves each."""
     settings, raised = AlertSettings(), 0
-    data_dir = get_settings().data_dir
+    data_dir = data_dir if data_dir is not None else get_settings().data_dir
     with db.session() as s:
         if data_dir.exists() and alerts.disk_nearly_full(data_dir, settings.disk_free_percent):
             text = f"磁盘将满：{data_dir} 剩余不足 {settings.disk_free_percent:g}%，录音可能失败。"

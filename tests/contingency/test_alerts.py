@@ -99,14 +99,15 @@ def test_checks_raise_and_resolve(db: Database, monkeypatch: pytest.MonkeyPatch,
                 runs=3,
             )
         )
-    assert jobs.check_job(db, now) == 2
-    assert jobs.check_job(db, now) == 0  # the same faults: repeats only
+    # the data folder exists (a fresh clone has no var/: the disk check would be skipped)
+    assert jobs.check_job(db, now, tmp_path) == 2
+    assert jobs.check_job(db, now, tmp_path) == 0  # the same faults: repeats only
     monkeypatch.setattr(alerts, "disk_nearly_full", lambda path, pct: False)
     with db.session() as s:
         lease = s.get(JobLease, "x.stuck")
         assert lease is not None
         lease.last_finished_at = now
-    jobs.check_job(db, now)
+    jobs.check_job(db, now, tmp_path)
     with db.session() as s:
         rows = {r.key: (r.status, r.repeats) for r in s.scalars(select(ContingencyAlert))}
     assert rows == {"disk": ("resolved", 1), "job_stalled:x.stuck": ("resolved", 1)}
