@@ -71,7 +71,9 @@ class Endings:
                         self.center.waiting.record_wait(live, at)
                 elif live.state is CallState.connected:
                     self.center.apply(self.acd.hangup(live.uuid, now))
-                elif live.state is CallState.ivr:
+                elif live.state is CallState.ivr and live.outcome != "ivr_hangup":
+                    # A flow that ended with its own hang-up node let the caller go: that is not an
+                    # abandon, and the outcome the router set stays.
                     live.outcome = "abandoned_ivr"
             elif (
                 live.agent_leg is not None

@@ -68,6 +68,7 @@ class IvrRunner:
         self.recordings_dir: Path = center.recordings_dir
         self.writer: Writer = center.writer
         self.hooks: CallHooks = center.hooks
+        self._missing_prompts: set[str] = set()
 
     # --- inbound ------------------------------------------------------------------------------
 
@@ -223,7 +224,11 @@ class IvrRunner:
         try:
             await leg.play(prompt, wait=wait)
         except FileNotFoundError:
-            log.debug("prompt %s is missing; continuing silently", prompt)
+            # A fault the operator must see (`hotline ivr prompts` makes every prompt a flow or the
+            # waiting room names): logged once per prompt, and the call goes on without it.
+            if prompt not in self._missing_prompts:
+                self._missing_prompts.add(prompt)
+                log.warning("prompt %s is missing: callers hear nothing (run `hotline ivr prompts`)", prompt)
 
     # --- outcomes -----------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, UTCDateTime, utcnow
@@ -52,7 +52,7 @@ class SipRegistration(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
     call_id: Mapped[str] = mapped_column(String(255))
     cseq: Mapped[int] = mapped_column(Integer)
-    q: Mapped[float] = mapped_column(default=1.0)
+    q: Mapped[float] = mapped_column(Float, default=1.0)  # as migration 0410 made it
     path: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 

@@ -4,6 +4,7 @@ cannot be placed fails clearly, and CDRs of callers who gave up say where and ho
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,10 +13,12 @@ from hotline.acd.states import AgentState
 from hotline.calls.center import CallCenter
 from hotline.calls.models import Call
 from hotline.calls.waiting import position_prompts
+from hotline.ivr.demo import DEMO_FLOW
 from hotline.ivr.numbers import say
+from hotline.ivr.service import flow_by_name, publish, save_draft
 from hotline.store.db import Database
 from tests.calls.fakes import FakeEngine
-from tests.calls.helpers import run_center, seed, until
+from tests.calls.helpers import ACTOR, run_center, seed, until
 
 
 def _calls(db: Database) -> list[Call]:
@@ -117,6 +120,29 @@ def test_cdrs_of_callers_who_gave_up(sqlite_db: Database, tmp_path: Path) -> Non
     assert ivr.outcome == "abandoned_ivr" and ivr.ivr_path["steps"][0]["node"] == "care_check"
     assert ivr.ivr_path["flow"] == "main"
     assert queue.outcome == "abandoned" and queue.wait_seconds is not None
+
+
+def test_a_flow_that_hangs_up_is_not_an_abandon(sqlite_db: Database, tmp_path: Path) -> None:
+    """A menu option that ends the flow with a hang-up node (e.g. after an information prompt)
+    is recorded as the flow's own hang-up, not as a caller who gave up in the IVR."""
+    seed(sqlite_db)
+    flow = copy.deepcopy(DEMO_FLOW)
+    flow["nodes"]["main_menu"]["options"]["8"] = "bye"
+    flow["nodes"]["bye"] = {"type": "hangup"}
+    with sqlite_db.session() as s:
+        main = flow_by_name(s, "main")
+        save_draft(s, ACTOR, main.id, flow)
+        publish(s, ACTOR, main.id)
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        caller = await engine.incoming("13800000026", "8")
+        await until(lambda: caller.cause is not None)
+        await until(lambda: _ended(sqlite_db))
+
+    run_center(sqlite_db, tmp_path, body)
+    [call] = _calls(sqlite_db)
+    assert call.outcome == "ivr_hangup"
+    assert [step["node"] for step in call.ivr_path["steps"]][-1] == "bye"
 
 
 def test_after_an_unanswered_ring_the_caller_waits_again(sqlite_db: Database, tmp_path: Path) -> None:
