@@ -6,8 +6,10 @@ reaches into another's tables. A subscriber gets an `Event`: the topic, the even
 and the typed event itself. `InProcessBus` is the embedded default: subscribers get events in
 publish order on the asyncio loop they subscribed from, whichever thread publishes (a request's
 worker thread, the call-record writer, the mailbox): the bus makes that hop, once per event and
-loop, so no subscriber has to. A Redis implementation can replace it at scale behind the same
-`Bus` protocol.
+loop, so no subscriber has to. `hotline.redisbus.RedisBus` extends it across processes: each node
+delivers its own events as here and also hears the other nodes' events, which reach only the
+subscribers that asked for them (`subscribe(..., remote=True)`: consoles, configuration reloads),
+so a fact about one node's calls or files is never handled twice.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
     body: BusEvent | None = None
+    # The node that published it when it came from another process (`hotline.redisbus`); "" here.
+    origin: str = ""
 
 
 Handler = Callable[[Event], Awaitable[None] | None]
@@ -53,9 +57,13 @@ def pattern_of(what: Pattern) -> str:
 class Bus(Protocol):
     def publish(self, event: BusEvent) -> Event: ...
 
-    def subscribe(self, pattern: Pattern, handler: Handler) -> Callable[[], None]: ...
+    def subscribe(
+        self, pattern: Pattern, handler: Handler, *, remote: bool = False
+    ) -> Callable[[], None]: ...
 
-    def queue(self, pattern: Pattern = "*", maxsize: int = 10_000) -> Subscription: ...
+    def queue(
+        self, pattern: Pattern = "*", maxsize: int = 10_000, *, remote: bool = False
+    ) -> Subscription: ...
 
 
 # The running loop of this thread, or None (asyncio's own fast accessor: no exception raised).
@@ -65,8 +73,9 @@ _running_loop = asyncio.events._get_running_loop
 class Subscription:
     """An asyncio queue of events matching a pattern; close it when done."""
 
-    def __init__(self, bus: InProcessBus, pattern: str, maxsize: int) -> None:
+    def __init__(self, bus: InProcessBus, pattern: str, maxsize: int, remote: bool = False) -> None:
         self.pattern = pattern
+        self.remote = remote
         self.loop = _running_loop()
         self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize)
         self.dropped = 0
@@ -102,16 +111,25 @@ class InProcessBus:
     """
 
     def __init__(self) -> None:
-        self._handlers: list[tuple[str, Handler, asyncio.AbstractEventLoop | None]] = []
+        self._handlers: list[tuple[str, Handler, asyncio.AbstractEventLoop | None, bool]] = []
         self._queues: set[Subscription] = set()
         self._tasks: set[asyncio.Future[None]] = set()
 
     def publish(self, event: BusEvent) -> Event:
         envelope = Event(event.TOPIC, event.payload(), body=event)
+        self.dispatch(envelope)
+        return envelope
+
+    def dispatch(self, envelope: Event) -> None:
+        """Deliver `envelope` to this process's matching subscribers (an event from another node,
+        `envelope.origin` set, only to those subscribed with `remote=True`)."""
         here = _running_loop()
         elsewhere: dict[asyncio.AbstractEventLoop, list[Handler | Subscription]] | None = None
         topic = envelope.topic
-        for pattern, handler, loop in list(self._handlers):
+        foreign = bool(envelope.origin)
+        for pattern, handler, loop, remote in list(self._handlers):
+            if foreign and not remote:
+                continue
             if fnmatch.fnmatchcase(topic, pattern):
                 if loop is None or loop is here:
                     self._call(handler, envelope)
@@ -119,6 +137,8 @@ class InProcessBus:
                     elsewhere = elsewhere or {}
                     elsewhere.setdefault(loop, []).append(handler)
         for sub in list(self._queues):
+            if foreign and not sub.remote:
+                continue
             if fnmatch.fnmatchcase(topic, sub.pattern):
                 if sub.loop is None or sub.loop is here:
                     sub.offer(envelope)
@@ -129,7 +149,6 @@ class InProcessBus:
             # A loop that already closed (its part stopped without unsubscribing) hears nothing.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(self._deliver, targets, envelope)
-        return envelope
 
     def _deliver(self, targets: list[Handler | Subscription], event: Event) -> None:
         for target in targets:
@@ -149,13 +168,14 @@ class InProcessBus:
         except Exception:
             log.exception("bus handler failed for %s", event.topic)
 
-    def subscribe(self, pattern: Pattern, handler: Handler) -> Callable[[], None]:
-        """Call `handler` for each event whose topic matches (an event type, or a pattern)."""
+    def subscribe(self, pattern: Pattern, handler: Handler, *, remote: bool = False) -> Callable[[], None]:
+        """Call `handler` for each event whose topic matches (an event type, or a pattern);
+        `remote=True` adds the events other nodes publish (a shared bus, `hotline.redisbus`)."""
         if isinstance(pattern, str) and not any(c in pattern for c in "*?[") and pattern not in catalogue():
             # A plug-in outside hotline/ (which tests/events does not scan) naming a topic that
             # does not exist, or no longer does, would otherwise wait in silence.
             log.warning("subscribed to %r, which no catalogued event has (see docs/events.md)", pattern)
-        entry = (pattern_of(pattern), handler, _running_loop())
+        entry = (pattern_of(pattern), handler, _running_loop(), remote)
         self._handlers.append(entry)
 
         def unsubscribe() -> None:
@@ -164,8 +184,8 @@ class InProcessBus:
 
         return unsubscribe
 
-    def queue(self, pattern: Pattern = "*", maxsize: int = 10_000) -> Subscription:
-        sub = Subscription(self, pattern_of(pattern), maxsize)
+    def queue(self, pattern: Pattern = "*", maxsize: int = 10_000, *, remote: bool = False) -> Subscription:
+        sub = Subscription(self, pattern_of(pattern), maxsize, remote)
         self._queues.add(sub)
         return sub
 

@@ -130,6 +130,17 @@ class DialPlanSettings(BaseModel):
     satellite_codes: list[str] = Field(default_factory=lambda: ["870", "881", "882", "883"])
 
 
+class HaSettings(BaseModel):
+    """Several nodes (docs/operations.md, "Two nodes"): the shared bus and the leader lease."""
+
+    # Events shared between nodes and web processes: "" keeps the in-process bus, a Redis URL
+    # ("redis://127.0.0.1:6379/0") the Redis bus (hotline.redisbus).
+    bus_url: str = ""
+    bus_channel: str = "hotline:events"
+    # This node's name on the bus and in the leader lease (default: host name and process id).
+    node: str = ""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HOTLINE_",
@@ -186,6 +197,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     sip: SipSettings = Field(default_factory=SipSettings)
     dial_plan: DialPlanSettings = Field(default_factory=DialPlanSettings)
+    ha: HaSettings = Field(default_factory=HaSettings)
 
     @classmethod
     def settings_customise_sources(

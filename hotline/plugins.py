@@ -93,6 +93,10 @@ class Context:
         return value
 
 
+# A plug-in's subscription: (event type or pattern, handler), or with `True` third for the events
+# of other nodes too (a shared bus, `hotline.redisbus`: e.g. configuration another node changed).
+Subscribed = tuple[Pattern, Handler] | tuple[Pattern, Handler, bool]
+
 # A call hook as the kernel sees it: `hotline.calls.hooks.CallHook` (a coroutine function of a
 # `CallHookContext`). The kernel names no calls type, so `calls` can depend on it and not back.
 AnyCallHook = Callable[[Any], Awaitable[None]]
@@ -120,7 +124,7 @@ class Plugin:
       `hotline.web.app` in module-name order.
     - `jobs`: periodic jobs, run under database leases when `jobs_enabled`.
     - `subscriptions(ctx)`: (event type or topic pattern, handler) pairs, subscribed after every
-      plug-in started (docs/events.md lists them).
+      plug-in started (docs/events.md lists them); a third `True` adds other nodes' events.
     - `call_hooks(ctx)`: {`CallHookPoint`: [hook, ...]}, registered on the running call center.
     - `start(ctx)` / `stop(ctx)`: in list order / reverse order. `stop` also runs after a start
       that failed half-way, so it closes only what it finds in the context.
@@ -133,7 +137,7 @@ class Plugin:
     jobs: Sequence[Job] = ()
     after: Sequence[str] = ()
 
-    def subscriptions(self, ctx: Context) -> Iterable[tuple[Pattern, Handler]]:
+    def subscriptions(self, ctx: Context) -> Iterable[Subscribed]:
         return ()
 
     def call_hooks(self, ctx: Context) -> Mapping[str, Sequence[AnyCallHook]]:
@@ -214,8 +218,9 @@ class Host:
                 self._started.append(plugin)  # stopped even if its start fails half-way
                 await plugin.start(self.ctx)
             for plugin in self.plugins:
-                for pattern, handler in plugin.subscriptions(self.ctx):
-                    self._undo.append(self.ctx.bus.subscribe(pattern, handler))
+                for pattern, handler, *remote in plugin.subscriptions(self.ctx):
+                    wide = bool(remote and remote[0])
+                    self._undo.append(self.ctx.bus.subscribe(pattern, handler, remote=wide))
             self._register_call_hooks()
             if self.ctx.settings.jobs_enabled:
                 self._runner = JobRunner(self.ctx.db, all_jobs(self.plugins))

@@ -44,6 +44,7 @@ FOUNDATION = (
     "hotline.jobs",
     "hotline.audit",
     "hotline.plugins",
+    "hotline.redisbus",
 )
 ENGINE = ("hotline.sip", "hotline.media")
 APP = ("hotline.web", "hotline.cli", "hotline.demo", "hotline.banner", "hotline.safety")

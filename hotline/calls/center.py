@@ -118,7 +118,7 @@ class CallCenter:
         self.callbacks.restore_callbacks()
         self.engine.on_inbound = self.ivr.inbound
         self._unsubscribe = [
-            self.bus.subscribe(AcdConfigChanged, self._on_config),
+            self.bus.subscribe(AcdConfigChanged, self._on_config, remote=True),  # another node's admin
             *self.endings.subscribe(),
             *self.marks.subscribe(),
             *self.alerts.subscribe(),

@@ -17,13 +17,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline.bus import Event, Handler, Pattern
+from hotline.bus import Event
 from hotline.calls.plugin import CENTER, DIVERTER
 from hotline.contingency import alerts
 from hotline.contingency.jobs import JOBS
 from hotline.contingency.runtime import ModeBoard
 from hotline.contingency.topics import ModeSwitched
-from hotline.plugins import Context, Plugin, Service
+from hotline.plugins import Context, Plugin, Service, Subscribed
 from hotline.sip.topics import CallRecordingFailed, TrunkFailed, TrunkRecovered
 
 MODES: Service[ModeBoard] = Service("contingency.modes")
@@ -57,7 +57,7 @@ class ContingencyPlugin(Plugin):
         ctx.provide(MODES, board)
         ctx.provide(DIVERTER, board.divert)
 
-    def subscriptions(self, ctx: Context) -> Iterable[tuple[Pattern, Handler]]:
+    def subscriptions(self, ctx: Context) -> Iterable[Subscribed]:
         running = ctx.get(_RUNNING)
 
         db = ctx.db
@@ -86,7 +86,7 @@ class ContingencyPlugin(Plugin):
             write(lambda s: alerts.raise_alert(s, "recording_failed", "recordings", text))
 
         return [
-            (ModeSwitched, switched),
+            (ModeSwitched, switched, True),  # switched on any node's console
             (TrunkFailed, trunk_down),
             (TrunkRecovered, trunk_up),
             (CallRecordingFailed, recording_failed),

@@ -76,7 +76,7 @@ class UserCredentialStore:
         except Exception:
             log.exception("SIP credentials not loaded; looking them up one by one until they are")
         if bus is not None:
-            self._unsubscribe = bus.subscribe(SipCredentialsChanged, self.on_change)
+            self._unsubscribe = bus.subscribe(SipCredentialsChanged, self.on_change, remote=True)
         self._task = asyncio.ensure_future(self._refresh_loop())
 
     async def stop(self) -> None:

@@ -26,10 +26,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline import __version__
-from hotline.bus import InProcessBus, get_bus
+from hotline.bus import InProcessBus
 from hotline.config import Settings, get_settings
 from hotline.people.permissions import ROLE_PERMISSIONS
 from hotline.plugins import Context, Host, Plugin, default_plugins, router_paths
+from hotline.redisbus import bus_for
+from hotline.redisbus import connect as connect_bus
+from hotline.redisbus import disconnect as disconnect_bus
 from hotline.safety import enforce as enforce_safe_defaults
 from hotline.store.db import Database
 from hotline.telephony.phones import browser_phone_sources
@@ -112,17 +115,21 @@ def create_app(
     settings = settings or get_settings()
     db = db or Database(settings.database_url)
     chosen = default_plugins(settings) if plugins is None else list(plugins)
-    host = Host(Context(settings, db, bus or get_bus()), chosen)
+    host = Host(Context(settings, db, bus or bus_for(settings)), chosen)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if startup_checks:
             enforce_safe_defaults(settings, db)  # refuses to start in production with defaults
-        await host.start()
+        await connect_bus(host.ctx.bus)
         try:
-            yield
+            await host.start()
+            try:
+                yield
+            finally:
+                await host.stop()
         finally:
-            await host.stop()
+            await disconnect_bus(host.ctx.bus)
             app.state.health_db.dispose()
 
     app = FastAPI(

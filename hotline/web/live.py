@@ -7,7 +7,8 @@ needs `calls.control` (agents: own state, own screen pops, call commands) or `kp
 the socket's loop; a slow browser only loses events, never blocks telephony. Phone numbers,
 addresses and ID numbers are masked, and health notes left out, for viewers without `pii.read`.
 Agents also get the queue events of their own queues (the workspace's waiting list is live), and
-an agent whose last console socket closes and stays closed for the grace period is signed out of
+a `bus.resynced` (a node's link to the shared bus came back) sends the whole snapshot again; an
+agent whose last console socket closes and stays closed for the grace period is signed out of
 the queues, so a closed browser does not leave a ready seat that calls ring into.
 """
 
@@ -41,6 +42,7 @@ from hotline.calls.topics import (
 )
 from hotline.errors import HotlineError
 from hotline.masking import mask_address, mask_id_number, mask_phone
+from hotline.redisbus.topics import BusResynced
 from hotline.sip.topics import SecurityAlertRaised
 from hotline.store.db import Database
 from hotline.web.auth import COOKIE, Principal, principal_from_credentials
@@ -188,12 +190,13 @@ async def serve(
         await center.run(lambda: presence.opened(uid))
 
     def forward(event: Event) -> None:  # on this socket's loop (the bus hops to it)
-        if visible(event, principal, center.acd.agents.get(uid) if is_agent and center else None):
+        agent = center.acd.agents.get(uid) if is_agent and center else None
+        if event.topic == BusResynced.TOPIC or visible(event, principal, agent):
             _offer(inbox, event)
 
     if center is not None:
         bus = center.bus
-    unsubscribe = bus.subscribe("*", forward)
+    unsubscribe = bus.subscribe("*", forward, remote=True)  # every node's events
     reader: asyncio.Future[str] | None = None
     getter: asyncio.Future[Event] | None = None
     try:
@@ -207,7 +210,11 @@ async def serve(
             )
             if getter in done:
                 event = getter.result()
-                await websocket.send_json({"type": event.topic, "data": mask(event.data, principal.pii)})
+                if event.topic == BusResynced.TOPIC:
+                    # Events may have been lost while a node was cut off from the bus: start afresh.
+                    await websocket.send_json(await snapshot(center, principal))
+                else:
+                    await websocket.send_json({"type": event.topic, "data": mask(event.data, principal.pii)})
             else:
                 getter.cancel()
             if reader in done:
