@@ -49,6 +49,7 @@ PLUGINS: tuple[str, ...] = (
     "hotline.workforce.plugin",
     "hotline.quality.plugin",
     "hotline.opinion.plugin",
+    "hotline.newmedia.plugin",
     "hotline.analytics.plugin",
     "hotline.surveys.plugin",
     "hotline.satisfaction.plugin",

@@ -83,6 +83,9 @@ PERMISSIONS: dict[str, str] = {
     "opinion.read": "read opinion sources, items, groups, alerts and incidents",
     "opinion.write": "configure opinion sources and topic rules",
     "opinion.handle": "acknowledge opinion alerts and work opinion incidents",
+    "newmedia.read": "read WeChat auto-replies, posts, the content calendar and publications",
+    "newmedia.write": "draft posts and submit them for review",
+    "newmedia.review": "approve, reject, publish and retire posts",
 }
 
 _AGENT = {
@@ -129,6 +132,10 @@ _SUPERVISOR = _AGENT | {
     # The shift lead is on duty when an opinion alert rises and works the incident.
     "opinion.read",
     "opinion.handle",
+    # 新媒体: the shift lead sees what the official account answered and reviews posts.
+    "newmedia.read",
+    "newmedia.write",
+    "newmedia.review",
     "analytics.read",
     "analytics.export",
     # 排班/值班: the shift lead plans the roster, keeps the duty roster and signs handovers.
@@ -152,6 +159,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         | {"workforce.read"}
         # 舆情分析: analysts watch the sources, write the topic rules and work the incidents.
         | {"opinion.read", "opinion.write", "opinion.handle"}
+        # 新媒体宣传: analysts draft posts for the calendar (a supervisor approves them).
+        | {"newmedia.read", "newmedia.write"}
         | {"analytics.read", "analytics.export", "analytics.write"}
         | {"satisfaction.read"}
     ),

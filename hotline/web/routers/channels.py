@@ -15,6 +15,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import Field
 
 from hotline.channels import inbox, listing, nonces, replies, sms, wechat
+from hotline.channels.autoreply import WECHAT_ANSWERER
 from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.errors import Invalid, NotFound, TooManyRequests, Unauthorized
 from hotline.schemas import Out, StrictIn
@@ -22,6 +23,7 @@ from hotline.store.base import utcnow
 from hotline.web.auth import LoginThrottle, Principal, require
 from hotline.web.clientip import client_ip
 from hotline.web.deps import DbDep, IdPath, SessionDep
+from hotline.web.services import ServicesDep
 
 router = APIRouter(prefix="/api/channels", tags=["channels"])
 Admin = Annotated[Principal, Depends(require("workorders.admin"))]
@@ -126,6 +128,7 @@ async def wechat_message(
     request: Request,
     db: DbDep,
     cfg: ChannelSettingsDep,
+    ctx: ServicesDep,
     signature: str = Query("", max_length=64),
     timestamp: str = Query("", max_length=20),
     nonce: str = Query("", max_length=64),
@@ -156,8 +159,16 @@ async def wechat_message(
     if text is None or not user:
         return Response("success", media_type="text/plain")  # events: acknowledged, not intake
     msg_id = fields.get("MsgId") or f"{user}:{fields.get('CreateTime', '')}"
-    _stored, order = await run_in_threadpool(inbox.intake, db, "wechat", msg_id, user, text, body)
-    answer = inbox.ACK_TEXT.format(number=order.number) if order else "您的留言已收到，我们会尽快处理。"
+    answerer = ctx.find(WECHAT_ANSWERER)
+    auto = None
+    if answerer is not None and fields.get("MsgType") == "text":
+        auto = await run_in_threadpool(answerer, user, msg_id, text)
+    if auto is not None and auto.reply is not None:
+        answer = auto.reply
+    else:
+        intake_text = auto.intake_text if auto is not None and auto.intake_text else text
+        _stored, order = await run_in_threadpool(inbox.intake, db, "wechat", msg_id, user, intake_text, body)
+        answer = inbox.ACK_TEXT.format(number=order.number) if order else "您的留言已收到，我们会尽快处理。"
     reply = wechat.text_reply(user, account, answer)
     if crypto is not None:
         reply = crypto.wrap_reply(reply, timestamp, nonce)
