@@ -37,6 +37,7 @@ run: $(BIN)/.installed frontend/dist/index.html
 	$(BIN)/hotline db upgrade
 	$(if $(filter 1,$(DEMO)),$(BIN)/hotline demo load)
 	$(BIN)/hotline ivr prompts
+	$(BIN)/hotline tls cert --if-missing
 	$(BIN)/hotline serve
 
 test: $(BIN)/.installed

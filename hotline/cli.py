@@ -29,6 +29,8 @@ app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(workorders_app, name="workorders")
 analytics_app = typer.Typer(help="reports and rollups")
 app.add_typer(analytics_app, name="analytics")
+tls_app = typer.Typer(help="certificates for SIP over TLS (and WSS)")
+app.add_typer(tls_app, name="tls")
 
 
 def _version(value: bool) -> None:
@@ -182,6 +184,24 @@ def analytics_rebuild() -> None:
     typer.echo(
         f"rolled up {done.lines} queue-log lines and {done.days} days of work orders in {done.seconds:.1f} s"
     )
+
+
+@tls_app.command("cert")
+def tls_cert(
+    host: list[str] = typer.Option([], help="a name or address phones reach the server at (repeat)"),
+    if_missing: bool = typer.Option(False, "--if-missing", help="keep an existing certificate"),
+) -> None:
+    """Write a self-signed certificate and key for development (SIP over TLS, WSS): to the files of
+    HOTLINE_SIP__TLS_CERTFILE/_KEYFILE, else var/tls/sip.crt and sip.key."""
+    from hotline.sip.certs import self_signed, tls_files
+
+    settings = get_settings()
+    cert, key = tls_files(settings.sip.tls_certfile, settings.sip.tls_keyfile, settings.data_dir)
+    if if_missing and cert.exists() and key.exists():
+        typer.echo(f"keeping {cert}")
+        return
+    self_signed(cert, key, [settings.sip.host, *host])
+    typer.echo(f"wrote {cert} and {key} (self-signed: phones must be told to trust it)")
 
 
 def raise_open_files_limit() -> tuple[int, int]:

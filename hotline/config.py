@@ -63,6 +63,15 @@ class SipSettings(BaseModel):
     tcp_message_seconds: float = 10.0
     tcp_max_connections: int = 2000
     tcp_max_per_ip: int = 32
+    # SIP over TLS (RFC 3261 26.2) for remote desk phones and softphones: a listener on `tls_port`
+    # (on `host`) with this certificate and key (`hotline tls cert` writes a self-signed pair for
+    # development). With `tls_client_cafile` every phone must present a certificate signed by it
+    # (mutual TLS); the same file vouches for phones the engine connects to itself.
+    tls_enabled: bool = False
+    tls_port: int = 5061
+    tls_certfile: str = ""
+    tls_keyfile: str = ""
+    tls_client_cafile: str = ""
     # SIP over WebSocket (RFC 7118) for the console's browser phone: its own listener (WSS with a
     # certificate, plain WS for development on loopback). Handshakes must ask for the `sip`
     # subprotocol and come from one of `ws_origins` (empty: the console's own http_host:http_port).

@@ -34,6 +34,7 @@ from hotline.media.rtp import PortAllocator, RtpSession
 from hotline.sip import inbound, metrics, outbound, qualify
 from hotline.sip.auth import CredentialStore, DigestAuth
 from hotline.sip.b2bua import Call
+from hotline.sip.certs import tls_files
 from hotline.sip.dialog import new_tag
 from hotline.sip.indialog import handle_in_dialog
 from hotline.sip.leg import Leg, LegCall
@@ -54,6 +55,7 @@ from hotline.sip.ratelimit import RateLimiter, lockout_guard, origin_ip
 from hotline.sip.registrar import Binding, Registrar
 from hotline.sip.routing import blind_transfer
 from hotline.sip.sdp import SdpError
+from hotline.sip.tls import TlsTransport, client_context, server_context
 from hotline.sip.topics import SipRegistered
 from hotline.sip.transaction import ServerTransaction, Timers, TransactionLayer
 from hotline.sip.transport import WEBSOCKET, Source, TcpLimits, Transports
@@ -82,8 +84,10 @@ class TelephonyEngine:
         timers: Timers | None = None,
     ) -> None:
         console_origins: list[str] = []
+        data_dir = Path("var")
         if isinstance(settings, Settings):
             self.sip = settings.sip
+            data_dir = settings.data_dir
             recordings_dir = recordings_dir or settings.recordings_dir
             prompts_dir = prompts_dir or settings.prompts_dir
             console_origins = console_origins_of(settings)
@@ -122,6 +126,17 @@ class TelephonyEngine:
                 self.sip.tcp_max_per_ip,
             ),
         )
+        self.tls: TlsTransport | None = None
+        if self.sip.tls_enabled:
+            cert, key = tls_files(self.sip.tls_certfile, self.sip.tls_keyfile, data_dir)
+            # a missing or unreadable certificate stops the start here, loudly
+            self.tls = TlsTransport(
+                self._on_data,
+                server_context(str(cert), str(key), self.sip.tls_client_cafile),
+                self.transports.tcp_limits,
+                client_context(self.sip.tls_client_cafile),
+            )
+            self.transports.streams["TLS"] = self.tls
         self.ws: WsTransport | None = None
         if self.sip.ws_enabled:
             self.ws = WsTransport(
@@ -174,11 +189,15 @@ class TelephonyEngine:
                     log_dir=self.recordings_dir.parent if self.recordings_dir.parent.is_dir() else None,
                 )
             await self.bridge.start(daemon)
+        if self.tls is not None:
+            await self.tls.start(self.host, self.sip.tls_port)
         if self.ws is not None:
             await self.ws.start(self.sip.ws_host or self.host, self.sip.ws_port)
         self.running = True
         self._loops = [asyncio.ensure_future(housekeeping(self)), asyncio.ensure_future(mix_loop(self))]
         log.info("telephony engine listening on %s:%s (UDP+TCP)", self.host, self.port)
+        if self.tls is not None:
+            log.info("SIP over TLS listening on %s:%s", self.host, self.tls.port)
 
     async def refer(self, leg: Leg, target: str) -> bool:
         """Carry out a REFER from ``leg``: the call-center's ``on_refer``, else a blind transfer."""
@@ -219,9 +238,17 @@ class TelephonyEngine:
     def via_host(self) -> str:
         return f"{self.host}:{self.port}"
 
+    def sent_by(self, proto: str) -> str:
+        """Our Via sent-by for a request over ``proto``: the TLS listener has a port of its own."""
+        if proto == "TLS" and self.tls is not None:
+            return f"{self.host}:{self.tls.port}"
+        return self.via_host
+
     def contact(self, proto: str = "UDP") -> str:
         if proto in WEBSOCKET and self.ws is not None:
             return f"<sip:hotline@{self.host}:{self.ws.port};transport={proto.lower()}>"
+        if proto == "TLS" and self.tls is not None:
+            return f"<sip:hotline@{self.host}:{self.tls.port};transport=tls>"
         suffix = ";transport=tcp" if proto == "TCP" else ""
         return f"<sip:hotline@{self.host}:{self.port}{suffix}>"
 

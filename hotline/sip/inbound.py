@@ -90,7 +90,7 @@ async def accept_invite(engine: InboundHost, req: SipRequest, tx: ServerTransact
     if md is not None:
         leg.apply_remote_media(md, pt)
     leg.dialog = Dialog.from_uas(
-        req, tx.source, leg.local_tag, engine.contact(tx.source.proto), engine.via_host
+        req, tx.source, leg.local_tag, engine.contact(tx.source.proto), engine.sent_by(tx.source.proto)
     )
     engine.dialogs[(req.call_id, leg.local_tag)] = leg
     engine.invites[tx.key] = leg

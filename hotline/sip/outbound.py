@@ -59,8 +59,7 @@ class OutboundHost(LegHost, CallHost, Protocol):
     dialogs: dict[tuple[str, str], Leg]
     bridge: WebRtcBridge | None  # browser phones' media (None: no browser phones)
 
-    @property
-    def via_host(self) -> str: ...
+    def sent_by(self, proto: str) -> str: ...
     def open_rtp(self) -> Awaitable[RtpSession]: ...
 
 
@@ -68,8 +67,8 @@ def resolve(engine: OutboundHost, target: str) -> tuple[Source, str, str]:
     """(where to send, Request-URI, To URI) for an extension, a SIP URI or an external number."""
     if target.startswith(("sip:", "sips:")):
         uri = parse_uri(target)
-        proto = "TCP" if uri.params.get("transport", "").lower() == "tcp" else "UDP"
-        return Source(proto, (uri.host, uri.port or 5060)), target, target
+        proto = uri_transport(target, "UDP")
+        return Source(proto, (uri.host, uri.port or (5061 if proto == "TLS" else 5060))), target, target
     bindings = engine.registrar.lookup(target)
     if bindings:
         return route_to_binding(engine.host, target, bindings[0])
@@ -77,6 +76,15 @@ def resolve(engine: OutboundHost, target: str) -> tuple[Source, str, str]:
     if trunks and target.lstrip("+").isdigit():
         return trunk_route(trunks[0], target)
     raise LookupError(f"no route to {target!r}")
+
+
+def uri_transport(uri: str, default: str) -> str:
+    """The transport a SIP URI asks for (``sips:`` or ``transport=tls`` is TLS), else ``default``."""
+    parsed = parse_uri(uri)
+    named = parsed.params.get("transport", "").lower()
+    if parsed.scheme == "sips" or named == "tls":
+        return "TLS"
+    return {"tcp": "TCP", "udp": "UDP"}.get(named, default)
 
 
 def trunk_route(trunk: Trunk, number: str) -> tuple[Source, str, str]:
@@ -99,15 +107,16 @@ def route_to_binding(host: str, target: str, b: Binding) -> tuple[Source, str, s
         hop = parse_uri(parse_name_addr(b.path[0]).uri)
         if tcp_alive and b.source.addr[0] == hop.host:
             return b.source, b.contact, to_uri  # the proxy's own connection
-        proto = "TCP" if hop.params.get("transport", "").lower() == "tcp" else "UDP"
-        return Source(proto, (hop.host, hop.port or 5060)), b.contact, to_uri
+        proto = uri_transport(parse_name_addr(b.path[0]).uri, "UDP")
+        return Source(proto, (hop.host, hop.port or (5061 if proto == "TLS" else 5060))), b.contact, to_uri
     if tcp_alive or b.source.proto in WEBSOCKET:
         # reuse the phone's own connection (NAT); a browser has no other (a closed one drops it)
         return b.source, b.contact, to_uri
-    if contact.host == b.source.addr[0] or b.source.proto == "TCP":
-        # Not NATed (or its TCP connection is gone): the Contact is reachable as written.
-        proto = "TCP" if contact.params.get("transport", "").lower() == "tcp" else b.source.proto
-        return Source(proto, (contact.host, contact.port or 5060)), b.contact, to_uri
+    if contact.host == b.source.addr[0] or b.source.proto in ("TCP", "TLS"):
+        # Not NATed (or its TCP/TLS connection is gone): the Contact is reachable as written.
+        proto = uri_transport(b.contact, b.source.proto)
+        port = contact.port or (5061 if proto == "TLS" else 5060)
+        return Source(proto, (contact.host, port)), b.contact, to_uri
     return b.source, b.contact, to_uri
 
 
@@ -144,7 +153,7 @@ async def originate(
     leg = Leg(engine, call, "outbound", rtp)
     leg.caller, leg.dialed, leg.local_tag = caller_id, target, new_tag()
     req = SipRequest(method="INVITE", uri=ruri)
-    req.add("Via", f"SIP/2.0/{dest.proto} {engine.via_host};branch={new_branch()};rport")
+    req.add("Via", f"SIP/2.0/{dest.proto} {engine.sent_by(dest.proto)};branch={new_branch()};rport")
     for hop in binding.path if binding is not None else ():
         req.add("Route", hop)
     req.add("Max-Forwards", "70")
@@ -216,7 +225,7 @@ def reroute(engine: OutboundHost, leg: Leg, route: TrunkRoute, status: int) -> N
     req = SipRequest(method="INVITE", uri=ruri)
     for name, value in old.headers:
         if name == "Via":
-            value = f"SIP/2.0/{dest.proto} {engine.via_host};branch={new_branch()};rport"
+            value = f"SIP/2.0/{dest.proto} {engine.sent_by(dest.proto)};branch={new_branch()};rport"
         elif name == "CSeq":
             value = f"{old.cseq[0] + 1} INVITE"
         elif name == "To":
@@ -240,7 +249,7 @@ def _stale(engine: OutboundHost, tx: ClientTransaction | None, resp: SipResponse
     """An answer from a trunk the call already left: a late 2xx is ACKed and hung up at once."""
     if tx is None or not 200 <= resp.status < 300:
         return
-    dialog = Dialog.from_uac(tx.request, resp, tx.dest, engine.via_host)
+    dialog = Dialog.from_uac(tx.request, resp, tx.dest, engine.sent_by(tx.dest.proto))
     engine.transports.send(dialog.ack(tx.request.cseq[0]).to_bytes(), tx.dest)
     engine.tx.new_client(dialog.request("BYE"), tx.dest, lambda r: None)
 
@@ -314,7 +323,7 @@ def retry_with_credentials(
     req = SipRequest(method="INVITE", uri=old.uri)
     for name, value in old.headers:
         if name == "Via":
-            value = f"SIP/2.0/{tx.dest.proto} {engine.via_host};branch={new_branch()};rport"
+            value = f"SIP/2.0/{tx.dest.proto} {engine.sent_by(tx.dest.proto)};branch={new_branch()};rport"
         elif name == "CSeq":
             value = f"{old.cseq[0] + 1} INVITE"
         elif name in ("Authorization", "Proxy-Authorization"):
@@ -339,7 +348,7 @@ def on_uac_answer(engine: OutboundHost, leg: Leg, resp: SipResponse) -> None:
         if leg._last_ack is not None:
             engine.transports.send(leg._last_ack, leg.dialog.dest)  # 2xx retransmitted: re-ACK
         return
-    leg.dialog = Dialog.from_uac(tx.request, resp, tx.dest, engine.via_host)
+    leg.dialog = Dialog.from_uac(tx.request, resp, tx.dest, engine.sent_by(tx.dest.proto))
     ack = leg.dialog.ack(tx.request.cseq[0])
     leg._last_ack = ack.to_bytes()
     engine.transports.send(leg._last_ack, tx.dest)

@@ -39,8 +39,7 @@ class QualifyHost(Protocol):
     tx: TransactionLayer
     trunks: TrunkBoard
 
-    @property
-    def via_host(self) -> str: ...
+    def sent_by(self, proto: str) -> str: ...
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]: ...
 
 
@@ -48,7 +47,7 @@ def _options(
     engine: QualifyHost, dest: Source, ruri: str, to_uri: str, route: Sequence[str] = ()
 ) -> SipRequest:
     req = SipRequest(method="OPTIONS", uri=ruri)
-    req.add("Via", f"SIP/2.0/{dest.proto} {engine.via_host};branch={new_branch()};rport")
+    req.add("Via", f"SIP/2.0/{dest.proto} {engine.sent_by(dest.proto)};branch={new_branch()};rport")
     for hop in route:
         req.add("Route", hop)
     req.add("Max-Forwards", "70")

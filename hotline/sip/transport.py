@@ -40,7 +40,7 @@ class Stream(Protocol):
     def alive(self) -> bool: ...
 
 
-STREAMED = ("TCP", "WS", "WSS")
+STREAMED = ("TCP", "TLS", "WS", "WSS")
 WEBSOCKET = ("WS", "WSS")
 
 
@@ -48,7 +48,7 @@ WEBSOCKET = ("WS", "WSS")
 class Source:
     """Where a message came from, and so where its responses go."""
 
-    proto: str  # "UDP", "TCP", "WS" or "WSS"
+    proto: str  # "UDP", "TCP", "TLS", "WS" or "WSS"
     addr: Addr
     conn: Stream | None = field(default=None, repr=False)
 
@@ -95,6 +95,8 @@ class UdpTransport(asyncio.DatagramProtocol):
 
 
 class TcpConnection(asyncio.Protocol):
+    proto = "TCP"
+
     def __init__(self, owner: TcpTransport) -> None:
         self.owner = owner
         self.buffer = bytearray()
@@ -115,6 +117,10 @@ class TcpConnection(asyncio.Protocol):
         self.owner.forget(self)
 
     def data_received(self, data: bytes) -> None:
+        self.frame(data)
+
+    def frame(self, data: bytes) -> None:
+        """Cut whole SIP messages out of the stream (plaintext: TLS decrypts before it)."""
         self.buffer.extend(data)
         while True:
             while self.buffer[:2] == b"\r\n":
@@ -143,10 +149,10 @@ class TcpConnection(asyncio.Protocol):
             del self.buffer[:total]
             self.last_complete = time.monotonic()
             self.partial_since = None
-            self.owner.on_message(msg, Source("TCP", self.addr, self))
+            self.owner.on_message(msg, Source(self.proto, self.addr, self))
 
     def abort(self, why: str, hard: bool = False) -> None:
-        log.warning("closing SIP/TCP connection from %s:%s: %s", *self.addr, why)
+        log.warning("closing SIP/%s connection from %s:%s: %s", self.proto, *self.addr, why)
         self.buffer.clear()
         self.partial_since = None
         if self.transport is not None:
@@ -178,6 +184,8 @@ class TcpLimits:
 
 
 class TcpTransport:
+    proto = "TCP"
+
     def __init__(self, on_message: OnMessage, limits: TcpLimits | None = None) -> None:
         self.on_message = on_message
         self.connections: dict[Addr, TcpConnection] = {}
@@ -191,6 +199,7 @@ class TcpTransport:
         self.max_connections = max(16, min(limits.max_connections, open_files_limit() // 2))
         self.refused = 0
         self.timed_out = 0
+        self.port = 0
         self._sweeper: asyncio.Task[None] | None = None
 
     def admit(self, conn: TcpConnection) -> bool:
@@ -228,16 +237,22 @@ class TcpTransport:
             await asyncio.sleep(interval)
             self.sweep()
 
+    def connection(self, peer: str | None = None) -> TcpConnection:
+        """A connection's protocol: accepted (``peer`` None) or opened by us to ``peer``."""
+        return TcpConnection(self)
+
     async def start(self, host: str, port: int) -> None:
         loop = asyncio.get_running_loop()
-        self.server = await loop.create_server(lambda: TcpConnection(self), host, port, reuse_address=True)
+        self.server = await loop.create_server(self.connection, host, port, reuse_address=True)
+        sock = next(iter(self.server.sockets))
+        self.port = int(sock.getsockname()[1])
         self._sweeper = asyncio.ensure_future(self._sweep_loop())
 
     async def send(self, data: bytes, addr: Addr) -> None:
         conn = self.connections.get(addr)
         if conn is None:
             loop = asyncio.get_running_loop()
-            _, proto = await loop.create_connection(lambda: TcpConnection(self), addr[0], addr[1])
+            _, proto = await loop.create_connection(lambda: self.connection(addr[0]), addr[0], addr[1])
             conn = proto
         conn.send(data)
 
@@ -254,11 +269,14 @@ class TcpTransport:
 
 
 class Transports:
-    """Every transport behind one ``send(data, source)``; a WebSocket listener is added when set up."""
+    """Every transport behind one ``send(data, source)``; the WebSocket and TLS listeners
+    (``hotline.sip.websocket``, ``hotline.sip.tls``) are added when set up."""
 
     def __init__(self, on_message: OnMessage, tcp_limits: TcpLimits | None = None) -> None:
         self.udp = UdpTransport(on_message)
         self.tcp = TcpTransport(on_message, tcp_limits)
+        self.tcp_limits = tcp_limits
+        self.streams: dict[str, TcpTransport] = {"TCP": self.tcp}  # "TLS" too when it listens
         self.dropped = 0  # messages for a WebSocket that has closed
         self._pending: set[asyncio.Task[None]] = set()
 
@@ -275,23 +293,27 @@ class Transports:
             else:
                 self.dropped += 1
             return
-        if dest.proto == "TCP":
+        stream = self.streams.get(dest.proto)
+        if stream is not None:
             if dest.conn is not None and dest.conn.alive():
                 dest.conn.send(data)
                 return
-            task = asyncio.ensure_future(self._send_tcp(data, dest.addr))
+            task = asyncio.ensure_future(self._send_stream(stream, data, dest.addr))
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
-        else:
+        elif dest.proto == "UDP":
             self.udp.send(data, dest.addr)
+        else:
+            self.dropped += 1  # e.g. TLS while no TLS listener is configured
 
-    async def _send_tcp(self, data: bytes, addr: Addr) -> None:
+    async def _send_stream(self, stream: TcpTransport, data: bytes, addr: Addr) -> None:
         try:
-            await self.tcp.send(data, addr)
+            await stream.send(data, addr)
         except OSError as exc:
-            log.warning("SIP/TCP send to %s:%s failed: %s", addr[0], addr[1], exc)
+            log.warning("SIP/%s send to %s:%s failed: %s", stream.proto, addr[0], addr[1], exc)
 
     async def stop(self) -> None:
         if self.udp.transport is not None:
             self.udp.transport.close()
-        await self.tcp.stop()
+        for stream in self.streams.values():
+            await stream.stop()
