@@ -41,6 +41,19 @@ def mark_used(session: Session, actor: Actor, article_id: int, call_id: str | No
     return event
 
 
+def used_on_call(session: Session, call_id: str) -> list[dict[str, Any]]:
+    """The articles an agent marked "answered with this" on one call, first use first (for the
+    quality inspector scoring that call)."""
+    rows = session.execute(
+        select(Article.id, Article.title, func.min(ArticleEvent.at).label("at"))
+        .join(ArticleEvent, ArticleEvent.article_id == Article.id)
+        .where(ArticleEvent.call_id == call_id, ArticleEvent.kind == "use")
+        .group_by(Article.id, Article.title)
+        .order_by(func.min(ArticleEvent.at), Article.id)
+    ).all()
+    return [{"id": r.id, "title": r.title, "at": r.at} for r in rows]
+
+
 def vote(session: Session, actor: Actor, article_id: int, helpful: bool) -> ArticleEvent:
     article = get_article(session, article_id)
     event = ArticleEvent(article_id=article.id, kind="vote_up" if helpful else "vote_down", user_id=actor.id)

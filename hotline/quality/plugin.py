@@ -1,7 +1,8 @@
 """The quality plug-in: its HTTP API, its jobs, the automatic checks of each call's recording as
 soon as the call's record (and recording index) is written ("cdr.written"), and a sampling flag
-on calls a caller rated 不满意 ("satisfaction.dissatisfied_flagged", subscribed by topic name so
-quality works with or without the satisfaction domain)."""
+on calls a caller rated 不满意 ("satisfaction.dissatisfied_flagged") and on calls a complaint work
+order was opened from ("workorder.created" of type complaint), both subscribed by topic name so
+quality works with or without those domains."""
 
 from __future__ import annotations
 
@@ -34,7 +35,19 @@ class QualityPlugin(Plugin):
             if call_id:
                 await db.run(flag_in_db, db, str(call_id), "unsatisfied", event.topic)
 
-        return [(CdrWritten, on_cdr), ("satisfaction.dissatisfied_flagged", on_unsatisfied)]
+        async def on_order(event: Event) -> None:
+            # A complaint opened from a call is about how that call went: sample the call (and
+            # so its agent) whatever the complaint's subject turns out to be.
+            if event.data.get("type") != "complaint":
+                return
+            for call_id in event.data.get("call_ids") or []:
+                await db.run(flag_in_db, db, str(call_id), "complaint", event.topic)
+
+        return [
+            (CdrWritten, on_cdr),
+            ("satisfaction.dissatisfied_flagged", on_unsatisfied),
+            ("workorder.created", on_order),
+        ]
 
 
 PLUGIN = QualityPlugin(

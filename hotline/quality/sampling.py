@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,16 +37,36 @@ def week_of(at: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def create_plan(session: Session, actor: Actor, data: PlanIn) -> Plan:
+def _known_flags(data: PlanIn) -> None:
     unknown = sorted(set(data.rules.auto_flags) - set(FLAGS))
     if unknown:
         raise Invalid(
             f"unknown automatic flags: {', '.join(unknown)}", f"未知的自动质检标记：{'、'.join(unknown)}"
         )
+
+
+def _plan_snapshot(plan: Plan) -> dict[str, Any]:
+    return {"name": plan.name, "form_code": plan.form_code, "rules": plan.rules, "enabled": plan.enabled}
+
+
+def create_plan(session: Session, actor: Actor, data: PlanIn) -> Plan:
+    _known_flags(data)
     plan = Plan(name=data.name, form_code=data.form_code, rules=data.rules.model_dump(), enabled=data.enabled)
     session.add(plan)
     session.flush()
     record(session, actor, "quality.plan.create", "quality_plan", plan.id, None, data.model_dump())
+    return plan
+
+
+def update_plan(session: Session, actor: Actor, plan_id: int, data: PlanIn) -> Plan:
+    """Change a plan's rules (or switch it off); calls it already picked stay in the queue."""
+    _known_flags(data)
+    plan = get_plan(session, plan_id)
+    before = _plan_snapshot(plan)
+    plan.name, plan.form_code, plan.enabled = data.name, data.form_code, data.enabled
+    plan.rules = data.rules.model_dump()
+    session.flush()
+    record(session, actor, "quality.plan.edit", "quality_plan", plan.id, before, _plan_snapshot(plan))
     return plan
 
 

@@ -105,6 +105,14 @@ class AudioState(Out):
     reason_zh: str | None = None
 
 
+class ArticleUsed(Out):
+    """A knowledge article the agent answered the call with."""
+
+    id: int
+    title: str
+    at: datetime
+
+
 class ScoreOut(Out):
     id: int
     call_id: str
@@ -136,6 +144,7 @@ class ScoreOut(Out):
     audio: AudioState
     work_order_id: int | None = None  # the work order of the call, shown beside the scoring
     form: FormOut | None = None  # with one score: the items it was given against
+    articles: list[ArticleUsed] | None = None  # with one score: knowledge used on the call
 
 
 class CalibrationItem(Out):

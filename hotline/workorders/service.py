@@ -108,7 +108,11 @@ def create(session: Session, who: Who, data: NewOrder, now: datetime | None = No
     record(session, who.actor, "workorder.create", "workorder", order.id, None, snapshot(order))
     # Announced once committed (a call's recording marks it; nobody hears of an order rolled back).
     event = WorkOrderCreated(
-        id=order.id, number=order.number, channel=order.channel, call_ids=list(data.call_ids)
+        id=order.id,
+        number=order.number,
+        channel=order.channel,
+        call_ids=list(data.call_ids),
+        type=order.type,
     )
     publish_on_commit(session, event)
     if data.accept:

@@ -19,12 +19,14 @@ if TYPE_CHECKING:
 @topic("workorder.created")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WorkOrderCreated(BusEvent):
-    """A work order was created; `call_ids` are the calls it came from (their recordings mark it)."""
+    """A work order was created; `call_ids` are the calls it came from (their recordings mark it;
+    a `complaint` flags them for quality sampling)."""
 
     id: int
     number: str
     channel: str
     call_ids: list[str]
+    type: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,6 +30,7 @@ export interface Score {
   appeal_reason: string | null; decision_note: string | null; decided_by: number | null
   created_at: string; submitted_at: string | null; acknowledged_at: string | null; appealed_at: string | null; decided_at: string | null
   version: number; allowed: string[]; audio: { available: boolean; reason: string | null; reason_zh: string | null }; work_order_id: number | null; form: QualityForm | null
+  articles?: { id: number; title: string; at: string }[] | null
 }
 
 export interface Task { id: number; plan_id: number; call_id: string; recording_id: number | null; agent_id: number | null; reasons: string[]; week: string; state: string; inspector_id: number | null; call_started_at: string; created_at: string }
@@ -81,4 +82,58 @@ export function answersBody(form: QualityForm, answers: Record<string, Answer>):
     }
   }
   return out
+}
+
+/** A form as the editor holds it: what `POST/PUT /api/quality/forms` take. */
+export interface FormDraft { code: string; name: string; sections: FormSection[] }
+
+/** A new form: one section with one item, for the editor to fill in. */
+export function blankForm(sectionTitle: string): FormDraft {
+  return { code: '', name: '', sections: [{ title: sectionTitle, items: [{ key: 'item_1', label: '', points: 10, mode: 'weight', critical: false }] }] }
+}
+
+/** The editor's form as the API takes it: trimmed text, numbers as numbers, no empty hints. */
+export function formBody(d: FormDraft): FormDraft {
+  return {
+    code: d.code.trim(),
+    name: d.name.trim(),
+    sections: d.sections.map((s) => ({
+      title: s.title.trim(),
+      items: s.items.map((i) => ({
+        key: i.key.trim(),
+        label: i.label.trim(),
+        points: Number(i.points) || 0,
+        mode: i.critical ? 'weight' : i.mode,
+        critical: Boolean(i.critical),
+        ...(i.hint?.trim() ? { hint: i.hint.trim() } : {}),
+      })),
+    })),
+  }
+}
+
+/** A sampling plan's rules (`hotline.quality.schemas.Rules`). */
+export interface PlanRules {
+  random_per_agent_week: number
+  abandon_wait_over: number | null
+  long_call_over: number | null
+  emergency: boolean
+  repeat_within_hours: number | null
+  auto_flags: string[]
+  call_flags: string[]
+}
+export interface SamplingPlan { id: number; name: string; form_code: string | null; rules: Partial<PlanRules>; enabled: boolean; created_at: string }
+export const AUTO_FLAGS = ['long_silence', 'talk_over', 'late_greeting', 'no_agent_speech', 'loud', 'long_hold'] as const
+export const CALL_FLAGS = ['unsatisfied', 'complaint'] as const
+
+/** A plan's rules with every field present (what the editor binds to). */
+export function fullRules(r: Partial<PlanRules> = {}): PlanRules {
+  return {
+    random_per_agent_week: r.random_per_agent_week ?? 0,
+    abandon_wait_over: r.abandon_wait_over ?? null,
+    long_call_over: r.long_call_over ?? null,
+    emergency: r.emergency ?? false,
+    repeat_within_hours: r.repeat_within_hours ?? null,
+    auto_flags: [...(r.auto_flags ?? [])],
+    call_flags: [...(r.call_flags ?? [])],
+  }
 }

@@ -109,6 +109,11 @@ def create_plan(body: PlanIn, p: QualityManage, session: SessionDep) -> PlanOut:
     return PlanOut.model_validate(sampling.create_plan(session, p.actor, body))
 
 
+@router.put("/plans/{plan_id}", response_model=PlanOut)
+def edit_plan(plan_id: Id, body: PlanIn, p: QualityManage, session: SessionDep) -> PlanOut:
+    return PlanOut.model_validate(sampling.update_plan(session, p.actor, plan_id, body))
+
+
 @router.post("/plans/{plan_id}/run", response_model=RunOut)
 def run_plan(plan_id: Id, body: RunIn, p: QualityManage, session: SessionDep) -> RunOut:
     plan = sampling.get_plan(session, plan_id)

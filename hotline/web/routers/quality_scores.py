@@ -9,9 +9,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from hotline.knowledge import usage
 from hotline.quality import forms, reports, scores
 from hotline.quality.schemas import (
     AppealIn,
+    ArticleUsed,
     CalibrationOut,
     DecisionIn,
     FormOut,
@@ -35,8 +37,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _detail(session: SessionDep, score: scores.Score) -> ScoreOut:
+    """One score with what the inspector reads beside it: its form version and the knowledge
+    articles used on the call (the work order is on every score, from the recording)."""
     out = scores.out(session, score)
     out.form = FormOut.model_validate(forms.get(session, score.form_id))
+    out.articles = [ArticleUsed.model_validate(a) for a in usage.used_on_call(session, score.call_uuid)]
     return out
 
 
