@@ -39,9 +39,11 @@ ENTITY_ZH = {
     "survey": "问卷",
     "survey_response": "答卷",
     "survey_interview": "电话访问",
+    "ha": "主备切换",
 }
 
 VERB_ZH = {
+    "lease_taken": "接管排队主节点",
     "create": "新建",
     "update": "修改",
     "delete": "删除",
