@@ -72,6 +72,10 @@ class SipSettings(BaseModel):
     tls_certfile: str = ""
     tls_keyfile: str = ""
     tls_client_cafile: str = ""
+    # SRTP with SDES keys (RFC 4568, AES_CM_128_HMAC_SHA1_80): a phone's RTP/SAVP offer is answered
+    # in kind when it came over TLS (never over UDP/TCP, where the keys would travel in the clear),
+    # and calls to phones reached over TLS offer RTP/SAVP only, unless this is off.
+    srtp_offer: bool = True
     # SIP over WebSocket (RFC 7118) for the console's browser phone: its own listener (WSS with a
     # certificate, plain WS for development on loopback). Handshakes must ask for the `sip`
     # subprotocol and come from one of `ws_origins` (empty: the console's own http_host:http_port).

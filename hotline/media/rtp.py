@@ -12,7 +12,9 @@ Sources are strict: media is accepted only from the address signalled in SDP, or
 after the offer/answer or the answer (symmetric latching: from then on we also send there). Once
 latched, packets from anyone else are dropped and counted (``rx_foreign``), so a spoofed packet can
 neither take the call's audio nor inject into it. Sequence tracking is per SSRC, so a new stream from
-the legitimate source (re-INVITE, a phone switching its audio source) is accepted at once.
+the legitimate source (re-INVITE, a phone switching its audio source) is accepted at once. With
+``srtp`` set (SDES, ``hotline.media.srtp``) packets are decrypted and authenticated on the way in,
+before anything else looks at them, and encrypted on the way out (RTCP reports too).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
+
+from hotline.media.srtp import SrtpContext
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +139,7 @@ class RtpSession(asyncio.DatagramProtocol):
         self.expected: Addr | None = None  # the address signalled in the peer's SDP
         self.latched = False
         self.on_packet: Callable[[RtpPacket], None] | None = None
+        self.srtp: SrtpContext | None = None  # SRTP (SDES) keys when the peer asked for RTP/SAVP
         self.transport: asyncio.DatagramTransport | None = None
         self.rtcp: asyncio.DatagramTransport | None = None
         # Shared counters (the engine's stats) that also see this session's foreign packets.
@@ -188,6 +193,13 @@ class RtpSession(asyncio.DatagramProtocol):
             else:
                 self._foreign()
             return
+        if self.srtp is not None:
+            # before latching: only a packet carrying the peer's key may pin the media source
+            plain = self.srtp.unprotect(data)
+            if plain is None:
+                self.rx_dropped += 1
+                return
+            data = plain
         pkt = parse_rtp(data)
         if pkt is None:
             self.rx_dropped += 1
@@ -293,8 +305,13 @@ class RtpSession(asyncio.DatagramProtocol):
     def _write(self, pt: int, marker: bool, seq: int, ts: int, payload: bytes) -> None:
         if self.transport is None or self.remote is None or self.remote[1] == 0:
             return
-        header = _HDR.pack(0x80, (0x80 if marker else 0) | pt, seq, ts, self.ssrc)
-        self.transport.sendto(header + payload, self.remote)
+        packet = _HDR.pack(0x80, (0x80 if marker else 0) | pt, seq, ts, self.ssrc) + payload
+        if self.srtp is not None:
+            secured = self.srtp.protect(packet)
+            if secured is None:
+                return  # a sequence number already sent (a late relayed packet): never twice
+            packet = secured
+        self.transport.sendto(packet, self.remote)
         self.tx_packets += 1
         self.tx_bytes += len(payload)
 
@@ -308,6 +325,11 @@ class RtpSession(asyncio.DatagramProtocol):
         sr = struct.pack(
             "!BBHIIIIII", 0x80, 200, 6, self.ssrc, ntp_sec, ntp_frac, self.ts, self.tx_packets, self.tx_bytes
         )
+        if self.srtp is not None:
+            secured = self.srtp.protect_rtcp(sr)
+            if secured is None:
+                return
+            sr = secured
         self.rtcp.sendto(sr, (self.remote[0], self.remote[1] + 1))
 
     def close(self) -> None:

@@ -146,6 +146,7 @@ class TelephonyEngine:
                 ssl_context=server_tls(self.sip.ws_certfile, self.sip.ws_keyfile),
                 on_closed=self.registrar.forget_connection,
             )
+        self.srtp_offer = self.sip.srtp_offer
         self.bridge: WebRtcBridge | None = None
         if self.sip.webrtc_bridge:
             self.bridge = WebRtcBridge(self.sip.webrtc_bridge)

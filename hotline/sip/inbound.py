@@ -20,6 +20,7 @@ from hotline.sip.dialog import Dialog, new_tag
 from hotline.sip.leg import Leg
 from hotline.sip.message import SipParseError, SipRequest, parse_name_addr, parse_uri
 from hotline.sip.routing import RoutingHost, default_route
+from hotline.sip.sdes import refusal
 from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp
 from hotline.sip.topics import CallArrived
 from hotline.sip.transaction import ServerTransaction
@@ -68,7 +69,7 @@ async def accept_invite(engine: InboundHost, req: SipRequest, tx: ServerTransact
     except SdpError:
         md = None
     pt = negotiate(md) if md is not None else None
-    warning = address_warning(md) if md is not None else None
+    warning = (address_warning(md) or refusal(md, tx.source.proto, False)) if md is not None else None
     if req.body and (md is None or pt is None or warning is not None):
         # Refuse before answering: a 200 we cannot carry media for would only end in a BYE.
         resp = tx.response(488, "Not Acceptable Here", to_tag=new_tag())
@@ -129,7 +130,8 @@ def late_answer(engine: InboundHost, ack: SipRequest) -> None:
     except SdpError:
         md = None
     pt = negotiate(md) if md is not None else None
-    if md is None or pt is None or address_warning(md) is not None:
+    bad = md is None or address_warning(md) or refusal(md, leg.signalling_proto(), leg.srtp is not None)
+    if md is None or pt is None or bad:
         if leg.remote_media is None:
             engine.spawn(leg.hangup("codec"))  # no usable media at all: the call cannot go on
         return

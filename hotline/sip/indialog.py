@@ -23,6 +23,7 @@ from hotline.media.dtmf import parse_dtmf_info
 from hotline.media.rtpengine import NgError
 from hotline.sip.leg import Leg, LegHost
 from hotline.sip.message import SipParseError, SipRequest, SipResponse, parse_name_addr, parse_uri
+from hotline.sip.sdes import refusal
 from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp, reverse_direction
 from hotline.sip.topics import LegHeld, LegResumed
 from hotline.sip.transaction import ServerTransaction
@@ -138,7 +139,7 @@ async def _reinvite(engine: DialogHost, leg: Leg, req: SipRequest, tx: ServerTra
         except SdpError:
             tx.respond(leg.response_in(tx, 488, "Not Acceptable Here"))
             return
-        warning = address_warning(md)
+        warning = address_warning(md) or refusal(md, leg.signalling_proto(), leg.srtp is not None)
         offered = negotiate(md)
         if warning is not None or offered is None:
             # The session goes on unchanged (RFC 3264 8): refuse the new offer, keep the old media.

@@ -27,6 +27,7 @@ from hotline.media.dtmf import DtmfDetector
 from hotline.media.mixer import Mixer
 from hotline.media.player import PromptCache, music_on_hold_pcm, play_payload
 from hotline.media.rtp import PortAllocator, RtpPacket, RtpSession
+from hotline.media.srtp import SAVP, Sdes
 from hotline.sip.dialog import Dialog
 from hotline.sip.message import SipRequest, SipResponse
 from hotline.sip.sdp import (
@@ -139,6 +140,8 @@ class Leg:
         self._sdp_session = int(time.time())
         # a browser party: its SDP goes through the WebRTC bridge both ways (hotline.sip.webrtc)
         self.media_bridge: BridgedMedia | None = None
+        # SDES keys when this party's media is SRTP (it asked for RTP/SAVP, or we offered it over TLS)
+        self.srtp: Sdes | None = None
         rtp.on_packet = self._on_rtp
         call.legs.append(self)
 
@@ -170,6 +173,7 @@ class Leg:
             direction=direction,
             session_id=self._sdp_session,
             version=self._sdp_version,
+            crypto=self.srtp.offer().attribute() if self.srtp is not None else "",
         )
 
     def apply_remote_media(self, md: MediaDescription, pt: int | None) -> None:
@@ -177,11 +181,23 @@ class Leg:
         if pt is not None:
             self.pt = pt
         self.dtmf_pt = md.dtmf_pt()
+        if md.proto == SAVP:  # the caller checked it is acceptable (hotline.sip.sdes.refusal)
+            self.srtp = self.srtp or Sdes()
+            if self.srtp.take(md.crypto):
+                self.rtp.srtp = self.srtp.context
         if md.port and md.host not in ("0.0.0.0", "") and address_warning(md) is None:
             addr = (md.host, md.port)
             if addr != self.rtp.expected:
                 # New or moved media (a re-INVITE to another port): re-target, re-latch from there.
                 self.rtp.expect(addr, nat_ip=self._signalling_ip())
+
+    def signalling_proto(self) -> str:
+        """The SIP transport this party is reached over ("UDP", "TCP", "TLS", "WS", ...)."""
+        if self.dialog is not None:
+            return self.dialog.dest.proto
+        if self.server_tx is not None:
+            return self.server_tx.source.proto
+        return self.client_tx.dest.proto if self.client_tx is not None else "UDP"
 
     def _signalling_ip(self) -> str:
         """Where this party's SIP comes from: behind NAT its RTP comes from there too."""

@@ -22,13 +22,15 @@ from typing import Protocol
 
 from hotline.media.rtp import RtpSession
 from hotline.media.rtpengine import NgError
+from hotline.media.srtp import Sdes
 from hotline.sip.auth import client_authorization
 from hotline.sip.b2bua import Call, CallHost
 from hotline.sip.dialog import Dialog, new_tag
 from hotline.sip.leg import Leg, LegCall, LegHost
 from hotline.sip.message import SipRequest, SipResponse, parse_name_addr, parse_uri, parse_via
 from hotline.sip.registrar import Binding, Registrar
-from hotline.sip.sdp import SdpError, address_warning, negotiate, parse_sdp
+from hotline.sip.sdes import refusal
+from hotline.sip.sdp import MediaDescription, SdpError, address_warning, negotiate, parse_sdp
 from hotline.sip.topics import LegOriginated, LegRerouted, LegRingingStarted
 from hotline.sip.transaction import ClientTransaction, new_branch
 from hotline.sip.transport import STREAMED, WEBSOCKET, Source
@@ -58,6 +60,7 @@ class OutboundHost(LegHost, CallHost, Protocol):
     trunk_failover_seconds: float
     dialogs: dict[tuple[str, str], Leg]
     bridge: WebRtcBridge | None  # browser phones' media (None: no browser phones)
+    srtp_offer: bool  # offer SRTP (RTP/SAVP, SDES) to phones reached over TLS
 
     def sent_by(self, proto: str) -> str: ...
     def open_rtp(self) -> Awaitable[RtpSession]: ...
@@ -168,6 +171,8 @@ async def originate(
     for name, value in headers:
         req.add(name, value)
     req.add("Content-Type", "application/sdp")
+    if dest.proto == "TLS" and engine.srtp_offer:
+        leg.srtp = Sdes()  # a phone reached over TLS is offered SRTP (SDES) only
     req.body = leg.local_sdp()
     if dest.proto in WEBSOCKET and not await _bridge_offer(engine, leg, req, call_id):
         return leg
@@ -267,7 +272,7 @@ def on_invite_response(engine: OutboundHost, leg: Leg, route: TrunkRoute | None,
             except SdpError:
                 md = None
             pt = negotiate(md) if md is not None else None
-            if md is not None and pt is not None:
+            if md is not None and pt is not None and not _refused(leg, md):
                 leg.apply_remote_media(md, pt)
                 leg.early_media = True
         if resp.status > 100 and leg.state == "calling":
@@ -377,13 +382,20 @@ async def _bridged_answer(engine: OutboundHost, leg: Leg, body: bytes) -> None:
         _apply_answer(engine, leg, body)
 
 
+def _refused(leg: Leg, md: MediaDescription) -> bool:
+    why = refusal(md, leg.signalling_proto(), leg.srtp is not None)
+    if why is not None:
+        log.warning("leg %s: the answer's media refused: %s", leg.id, why)
+    return why is not None
+
+
 def _apply_answer(engine: OutboundHost, leg: Leg, body: bytes) -> None:
     assert leg.dialog is not None
     try:
         md = parse_sdp(body)
-        if address_warning(md) is not None:
-            # An IPv6 answer: our media is IPv4 only, so the call could carry no audio. End it now
-            # (never answered) so routing can try someone else.
+        if address_warning(md) is not None or _refused(leg, md):
+            # An IPv6 answer (our media is IPv4 only), or plain RTP to our SRTP offer: the call could
+            # carry no audio. End it now (never answered) so routing can try someone else.
             engine.tx.new_client(leg.dialog.request("BYE"), leg.dialog.dest, lambda r: None)
             leg._finish("codec")
             return

@@ -1,4 +1,5 @@
-"""SDP offer/answer (RFC 3264, RFC 4566) for one audio stream: PCMU 0, PCMA 8, telephone-event.
+"""SDP offer/answer (RFC 3264, RFC 4566) for one audio stream: PCMU 0, PCMA 8, telephone-event,
+as RTP/AVP or, with SDES keys (``a=crypto``, read here and used by ``hotline.media.srtp``), RTP/SAVP.
 
 The engine only speaks G.711 with RFC 4733 events, so this is deliberately small: parse the first
 audio m-line of a peer's SDP (connection address, port, payload types, rtpmap, direction), pick the
@@ -32,6 +33,8 @@ class MediaDescription:
     direction: str = "sendrecv"
     ptime: int = 20
     addr_type: str = "IP4"  # of the connection address (c=IN IP4 / IP6)
+    proto: str = "RTP/AVP"  # the m-line's transport: RTP/SAVP asks for SRTP
+    crypto: list[str] = field(default_factory=list)  # a=crypto values (SDES keys, RFC 4568)
 
     def dtmf_pt(self) -> int | None:
         for pt, name in self.rtpmap.items():
@@ -79,7 +82,9 @@ def parse_sdp(body: bytes | str) -> MediaDescription:
                 raise SdpError("bad m= line") from exc
             if not 0 <= port < 65536:
                 raise SdpError("bad port")
-            media = MediaDescription(session_host, port, pts, direction=session_dir, addr_type=session_type)
+            media = MediaDescription(
+                session_host, port, pts, direction=session_dir, addr_type=session_type, proto=parts[2]
+            )
         elif kind == "a":
             attr, _, arg = value.partition(":")
             if attr in DIRECTIONS:
@@ -91,6 +96,8 @@ def parse_sdp(body: bytes | str) -> MediaDescription:
                 pt_text, _, enc = arg.partition(" ")
                 if pt_text.isdigit():
                     media.rtpmap[int(pt_text)] = enc.strip()
+            elif attr == "crypto" and media is not None:
+                media.crypto.append(arg.strip())
             elif attr == "ptime" and media is not None and arg.strip().isdigit():
                 media.ptime = int(arg.strip()) or 20
     if media is None:
@@ -131,7 +138,9 @@ def build_sdp(
     session_id: int | None = None,
     version: int = 1,
     codec_names: dict[int, str] | None = None,
+    crypto: str = "",
 ) -> bytes:
+    """Our SDP; with ``crypto`` (an ``a=crypto`` value) the stream is RTP/SAVP (SRTP, RFC 4568)."""
     sid = session_id if session_id is not None else int(time.time())
     pts = list(codecs) + ([dtmf_pt] if dtmf_pt is not None else [])
     names = codec_names or {}
@@ -141,13 +150,15 @@ def build_sdp(
         "s=hotline",
         f"c=IN IP4 {host}",
         "t=0 0",
-        f"m=audio {port} RTP/AVP {' '.join(str(p) for p in pts)}",
+        f"m=audio {port} {'RTP/SAVP' if crypto else 'RTP/AVP'} {' '.join(str(p) for p in pts)}",
     ]
     for pt in codecs:
         lines.append(f"a=rtpmap:{pt} {names.get(pt, CODEC_NAMES.get(pt, 'PCMU'))}/8000")
     if dtmf_pt is not None:
         lines.append(f"a=rtpmap:{dtmf_pt} telephone-event/8000")
         lines.append(f"a=fmtp:{dtmf_pt} 0-16")
+    if crypto:
+        lines.append(f"a=crypto:{crypto}")
     lines.append("a=ptime:20")
     lines.append(f"a={direction}")
     return ("\r\n".join(lines) + "\r\n").encode()

@@ -1,7 +1,8 @@
 """SIP over TLS: a phone registers over TLS and is reached back over the same connection (Via and
 Contact say TLS and the listener's port); a handshake that fails - garbage or plain SIP on the TLS
 port, no client certificate or one from a CA we do not trust (mutual TLS) - is refused and logged,
-and the phones already connected go on as before.
+and the phones already connected go on as before. SRTP keys (SDES) offered over plain UDP are
+refused: they were readable on the way.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ from typer.testing import CliRunner
 
 from hotline.cli import app as hotline_app
 from hotline.config import get_settings
+from hotline.media.srtp import new_crypto
 from hotline.sip.auth import client_authorization
 from hotline.sip.certs import self_signed
 from hotline.sip.message import SipRequest, SipResponse, parse_message
+from hotline.sip.sdp import build_sdp
 from hotline.sip.tls import server_context
 from tests.parallel import rtp_block
-from tests.sip.harness import PASSWORDS, EngineThread, free_port
+from tests.sip.harness import PASSWORDS, TRUNK_IP, EngineThread, free_port
 from tests.sip.tls_certs import Authority
+from tests.sip_raw import ack, final, request
 
 pytestmark = pytest.mark.timeout(60)
 PHONE_IP = "127.0.0.23"
@@ -220,3 +224,20 @@ def test_tls_cert_command_writes_a_usable_pair_once(tmp_path: Path, monkeypatch:
         assert "hotline.example" in names.value.get_values_for_type(x509.DNSName)
     finally:
         get_settings.cache_clear()
+
+
+def test_srtp_keys_offered_over_plain_udp_are_refused(engine_thread: EngineThread) -> None:
+    """SDES keys in an INVITE over UDP were readable on the way: 488 with Warning 302, no call."""
+    sdp = build_sdp(TRUNK_IP, 40000, [0], crypto=new_crypto().attribute()).decode()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((TRUNK_IP, 0))
+        s.settimeout(5)
+        invite = request(
+            "INVITE", engine_thread.port, s.getsockname(), "1001", "Content-Type: application/sdp\r\n", sdp
+        )
+        s.sendto(invite, ("127.0.0.1", engine_thread.port))
+        resp = final(s)
+        s.sendto(ack(invite, resp), ("127.0.0.1", engine_thread.port))
+    assert resp.status == 488
+    assert (resp.get("Warning") or "").startswith("302 hotline")
+    assert "call.arrived" not in engine_thread.topics()
