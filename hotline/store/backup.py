@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from hotline.config import Settings
 
 PREFIX = "hotline-"
-FOLDERS = ("recordings", "prompts")
+FOLDERS = ("recordings", "prompts", "survey-voice")  # survey-voice: IVR spoken answers
 
 
 class BackupError(RuntimeError):

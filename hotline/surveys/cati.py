@@ -5,8 +5,8 @@ agreed call-backs when due), reads the questionnaire's phone wording and records
 the same page saves and submit as the web, or closes the attempt with an outcome code.
 
 Claims are conditional UPDATEs, so two agents never get the same respondent. The automated IVR
-dialling campaign (outbound calls reading questions, keypad answers) builds on these interviews
-and is not here yet.
+campaigns (`campaigns.py`, `dialer.py`) use the same interviews, calling window and rates; their
+respondents carry a `campaign_id` and are never offered to agents here.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def next_interview(session: Session, actor: Actor, survey_id: int, now: datetime
     )
     for candidate in session.scalars(
         select(SurveyInterview)
-        .where(SurveyInterview.survey_id == survey_id, due)
+        .where(SurveyInterview.survey_id == survey_id, SurveyInterview.campaign_id.is_(None), due)
         .order_by(SurveyInterview.state != InterviewState.callback, SurveyInterview.id)
         .limit(5)
     ):
@@ -231,28 +231,37 @@ def _move(
 
 
 def progress(session: Session, survey_id: int) -> dict[str, Any]:
-    """Counts per outcome, and AAPOR-style rates: response = completed / (eligible sample rung),
-    refusal = refused / same, contact = reached / same (wrong numbers are not eligible)."""
+    """Counts per outcome of the agents' interviews, and their rates (`rates`)."""
     get_survey(session, survey_id)
     counts = {
         InterviewState(s).value: int(n)
         for s, n in session.execute(
             select(SurveyInterview.state, func.count())
-            .where(SurveyInterview.survey_id == survey_id)
+            .where(SurveyInterview.survey_id == survey_id, SurveyInterview.campaign_id.is_(None))
             .group_by(SurveyInterview.state)
         ).all()
     }
-    total = sum(counts.values())
-    eligible = total - counts.get("wrong_number", 0)
-    reached = counts.get("completed", 0) + counts.get("refused", 0) + counts.get("callback", 0)
+    return rates(counts)
 
-    def rate(n: int) -> float | None:
-        return round(100 * n / eligible, 1) if eligible else None
+
+def rates(counts: dict[str, int]) -> dict[str, Any]:
+    """AAPOR-style rates over the eligible sample (wrong numbers and do-not-call numbers are not
+    eligible): response (RR1) = completed / eligible, refusal (REF1) = refused and break-offs
+    before any answer / eligible, contact (CON1) = reached (completed, partial, refused, call-back)
+    / eligible, and completion = completed / those reached who started (completed + partial)."""
+    total = sum(counts.values())
+    eligible = total - counts.get("wrong_number", 0) - counts.get("do_not_call", 0)
+    done, partial = counts.get("completed", 0), counts.get("partial", 0) + counts.get("interrupted", 0)
+    reached = done + partial + counts.get("refused", 0) + counts.get("callback", 0)
+
+    def rate(n: int, of: int = eligible) -> float | None:
+        return round(100 * n / of, 1) if of else None
 
     return {
         "total": total,
         "counts": counts,
-        "response_rate": rate(counts.get("completed", 0)),
+        "response_rate": rate(done),
         "refusal_rate": rate(counts.get("refused", 0)),
         "contact_rate": rate(reached),
+        "completion_rate": rate(done, done + partial),
     }

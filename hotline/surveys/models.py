@@ -146,12 +146,18 @@ class SurveyInterview(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     link_id: Mapped[int] = mapped_column(ForeignKey("survey_links.id"))
-    caller_id: Mapped[int] = mapped_column(Integer)
+    # The caller record the respondent came from (None: a number added to an IVR campaign).
+    caller_id: Mapped[int | None] = mapped_column(Integer)
     phone: Mapped[str] = mapped_column(String(32))
     district: Mapped[str] = mapped_column(String(64), default="")
     age_band: Mapped[str] = mapped_column(String(16), default="")
-    # pending | in_progress | completed | refused | no_answer | busy | wrong_number | callback
+    # pending | in_progress | completed | partial | refused | no_answer | busy | wrong_number |
+    # callback | interrupted | do_not_call (states.INTERVIEW_STATES)
     state: Mapped[str] = mapped_column(String(16), default="pending")
+    # An automated IVR campaign's respondent (None: rung by agents, CATI).
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("survey_campaigns.id", ondelete="CASCADE"))
+    # When a busy / no-answer respondent of a campaign may be rung again.
+    next_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     callback_at: Mapped[datetime | None]
     agent_id: Mapped[int | None] = mapped_column(Integer)
@@ -161,4 +167,83 @@ class SurveyInterview(Base):
     __table_args__ = (
         UniqueConstraint("survey_id", "caller_id", name="uq_survey_interviews_caller"),
         Index("ix_survey_interviews_queue", "survey_id", "state", "updated_at"),
+        Index("ix_survey_interviews_campaign", "campaign_id", "state", "next_at"),
     )
+
+
+class SurveyCampaign(Base):
+    """An automated phone (IVR) campaign of a questionnaire: its respondents are the
+    `survey_interviews` carrying its id; the dialler rings at most `max_lines` of them at once,
+    within calling hours, each at most `max_attempts` times `retry_minutes` apart."""
+
+    __tablename__ = "survey_campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # paused | running | finished (states.CAMPAIGN_STATES)
+    state: Mapped[str] = mapped_column(String(16), default="paused", index=True)
+    max_lines: Mapped[int] = mapped_column(Integer, default=10)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    retry_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    ring_seconds: Mapped[int] = mapped_column(Integer, default=30)
+    # The number respondents see (the hotline's own).
+    caller_number: Mapped[str] = mapped_column(String(32), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SurveyDialAttempt(Base):
+    """One call to a campaign's respondent, written and committed before the INVITE leaves: the
+    unique (interview, number) is the durable claim that makes a restarted dialler never ring
+    anyone twice. An attempt still open at start-up was cut by a crash (`interrupted`)."""
+
+    __tablename__ = "survey_dial_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("survey_campaigns.id", ondelete="CASCADE"))
+    interview_id: Mapped[int] = mapped_column(ForeignKey("survey_interviews.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    # answered | busy | no_answer | failed | interrupted (the interview's outcome is on it)
+    outcome: Mapped[str] = mapped_column(String(16), default="")
+    sip_status: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("interview_id", "number", name="uq_survey_dial_attempts_number"),
+        Index("ix_survey_dial_attempts_open", "campaign_id", "ended_at"),
+    )
+
+
+class SurveyDoNotCall(Base):
+    """A number that campaigns never ring (勿扰名单), in its normalised form."""
+
+    __tablename__ = "survey_do_not_call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SurveyVoiceAnswer(Base):
+    """A spoken answer to a text question on an IVR call: the WAV beside the response."""
+
+    __tablename__ = "survey_voice_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True
+    )
+    survey_id: Mapped[int] = mapped_column(Integer, index=True)
+    question: Mapped[str] = mapped_column(String(32))
+    path: Mapped[str] = mapped_column(String(500))
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -213,3 +213,4 @@ class ProgressOut(Out):
     response_rate: float | None
     refusal_rate: float | None
     contact_rate: float | None
+    completion_rate: float | None = None

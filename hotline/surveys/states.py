@@ -48,6 +48,9 @@ class InterviewState(StrEnum):
     busy = "busy"
     wrong_number = "wrong_number"
     callback = "callback"
+    partial = "partial"  # hung up after some answers (AAPOR break-off, the answers kept)
+    interrupted = "interrupted"  # the dialler stopped mid-call (crash): never rung again by itself
+    do_not_call = "do_not_call"  # on the do-not-call list when its turn came
 
 
 class InterviewAction(StrEnum):
@@ -59,11 +62,15 @@ class InterviewAction(StrEnum):
     wrong_number = "wrong_number"
     callback = "callback"
     release = "release"
+    break_off = "break_off"
+    interrupt = "interrupt"
+    exclude = "exclude"
 
 
 IS, IA = InterviewState, InterviewAction
 # A phone interview's outcome codes: ringing again is allowed after no answer, busy or an agreed
-# call-back; completed, refused and wrong number are final.
+# call-back; completed, refused, wrong number, a break-off (partial), an interrupted call and a
+# do-not-call number are final.
 INTERVIEW_STATES: StateTable[InterviewState, InterviewAction] = StateTable(
     "interview",
     {
@@ -75,6 +82,9 @@ INTERVIEW_STATES: StateTable[InterviewState, InterviewAction] = StateTable(
         (IS.in_progress, IA.wrong_number): IS.wrong_number,
         (IS.in_progress, IA.callback): IS.callback,
         (IS.in_progress, IA.release): IS.pending,
+        (IS.in_progress, IA.break_off): IS.partial,
+        (IS.in_progress, IA.interrupt): IS.interrupted,
+        **{(s, IA.exclude): IS.do_not_call for s in (IS.pending, IS.no_answer, IS.busy, IS.callback)},
     },
     what_zh="访问",
 )
@@ -87,4 +97,35 @@ OUTCOME_ZH = {
     IS.busy: "占线",
     IS.wrong_number: "号码错误",
     IS.callback: "约定回拨",
+    IS.partial: "中途挂断",
+    IS.interrupted: "系统中断",
+    IS.do_not_call: "勿扰",
 }
+
+
+class CampaignState(StrEnum):
+    paused = "paused"
+    running = "running"
+    finished = "finished"
+
+
+class CampaignAction(StrEnum):
+    start = "start"  # also resume
+    pause = "pause"
+    finish = "finish"
+
+
+CS, CA = CampaignState, CampaignAction
+# An automated campaign dials only while running; paused stops new calls (calls in progress end
+# normally); finished is final.
+CAMPAIGN_STATES: StateTable[CampaignState, CampaignAction] = StateTable(
+    "campaign",
+    {
+        (CS.paused, CA.start): CS.running,
+        (CS.running, CA.pause): CS.paused,
+        (CS.running, CA.finish): CS.finished,
+        (CS.paused, CA.finish): CS.finished,
+    },
+    what_zh="调查任务",
+)
+CAMPAIGN_ZH = {CS.paused: "已暂停", CS.running: "拨打中", CS.finished: "已结束"}
