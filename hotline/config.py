@@ -85,6 +85,9 @@ class SipSettings(BaseModel):
     ws_origins: list[str] = Field(default_factory=list)
     ws_certfile: str = ""
     ws_keyfile: str = ""
+    # WSS with the SIP/TLS certificate (`tls_certfile`, or the development pair `hotline tls cert`
+    # writes) when `ws_certfile` is not set.
+    ws_tls: bool = False
     # What the browser dials when a proxy fronts the WebSocket (e.g. "wss://hotline.example/sip").
     ws_public_url: str = ""
     # STUN/TURN servers handed to browser phones behind NAT (docs/softphone.md: coturn), as

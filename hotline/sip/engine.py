@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,7 @@ class TelephonyEngine:
                 self._on_data,
                 self.sip.ws_origins or console_origins,
                 max_per_ip=self.sip.tcp_max_per_ip,
-                ssl_context=server_tls(self.sip.ws_certfile, self.sip.ws_keyfile),
+                ssl_context=self._ws_tls(data_dir),
                 on_closed=self.registrar.forget_connection,
             )
         self.srtp_offer = self.sip.srtp_offer
@@ -167,6 +168,13 @@ class TelephonyEngine:
         self._loops: list[asyncio.Task[None]] = []
         self.running = False
         self.loop: asyncio.AbstractEventLoop | None = None
+
+    def _ws_tls(self, data_dir: Path) -> ssl.SSLContext | None:
+        """WSS: its own certificate, else (``ws_tls``) the SIP/TLS listener's; None for plain WS."""
+        if self.sip.ws_certfile or not self.sip.ws_tls:
+            return server_tls(self.sip.ws_certfile, self.sip.ws_keyfile)
+        cert, key = tls_files(self.sip.tls_certfile, self.sip.tls_keyfile, data_dir)
+        return server_tls(str(cert), str(key))
 
     # ---- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:

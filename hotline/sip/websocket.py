@@ -1,6 +1,7 @@
 """SIP over WebSocket (RFC 7118): the browser phone's transport, beside UDP and TCP.
 
-A listener on ``sip.ws_host:ws_port`` (WSS when ``ws_certfile`` is set) accepts only handshakes
+A listener on ``sip.ws_host:ws_port`` (WSS when ``ws_certfile`` is set, or with ``ws_tls`` on the
+SIP/TLS listener's certificate) accepts only handshakes
 that ask for the ``sip`` subprotocol and come from an allowed ``Origin`` (the console's own by
 default: a page on another site must not drive an agent's signed-in browser into registering);
 a request without ``Origin`` is not a browser and is let through to digest authentication like any

@@ -44,7 +44,7 @@ def ws_url(sip: SipSettings, ws_port: int) -> str:
     """Where the browser opens its SIP WebSocket: the public URL when set (a proxy in front)."""
     if sip.ws_public_url:
         return sip.ws_public_url
-    scheme = "wss" if sip.ws_certfile else "ws"
+    scheme = "wss" if sip.ws_certfile or sip.ws_tls else "ws"
     return f"{scheme}://{sip.ws_host or sip.host}:{ws_port}"
 
 

@@ -7,6 +7,7 @@ refused: they were readable on the way.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from typer.testing import CliRunner
+from websockets.asyncio.client import connect
 
 from hotline.cli import app as hotline_app
 from hotline.config import get_settings
@@ -26,8 +28,10 @@ from hotline.sip.certs import self_signed
 from hotline.sip.message import SipRequest, SipResponse, parse_message
 from hotline.sip.sdp import build_sdp
 from hotline.sip.tls import server_context
+from hotline.telephony.phones import ws_url
 from tests.parallel import rtp_block
 from tests.sip.harness import PASSWORDS, TRUNK_IP, EngineThread, free_port
+from tests.sip.test_websocket import ORIGIN, registered
 from tests.sip.tls_certs import Authority
 from tests.sip_raw import ack, final, request
 
@@ -241,3 +245,31 @@ def test_srtp_keys_offered_over_plain_udp_are_refused(engine_thread: EngineThrea
     assert resp.status == 488
     assert (resp.get("Warning") or "").startswith("302 hotline")
     assert "call.arrived" not in engine_thread.topics()
+
+
+def test_browser_phone_over_wss_with_the_sip_tls_certificate(tmp_path: Path) -> None:
+    """``ws_tls``: the SIP WebSocket is WSS on the TLS listener's certificate, and the console's
+    browser phone is told a wss:// URL."""
+    cert, key = tmp_path / "server.crt", tmp_path / "server.key"
+    self_signed(cert, key)
+    ws_port = free_port(kind=socket.SOCK_STREAM)
+    settings = {"ws_enabled": True, "ws_port": ws_port, "ws_origins": [ORIGIN], "ws_tls": True}
+    et = EngineThread(tmp_path, rtp_block(), tls_certfile=str(cert), tls_keyfile=str(key), **settings)
+    engine = et.start()
+    assert engine.ws is not None and engine.ws.proto == "WSS"
+    assert ws_url(et.settings, ws_port) == f"wss://127.0.0.1:{ws_port}"
+    trust = ssl.create_default_context(cafile=str(cert))
+
+    async def scenario(ctx: ssl.SSLContext) -> int:
+        url = f"wss://127.0.0.1:{ws_port}"
+        async with connect(url, subprotocols=["sip"], origin=ORIGIN, ssl=ctx) as ws:  # type: ignore[list-item]
+            ok = await registered(ws, ws_port, "2001")
+            return ok.status
+
+    try:
+        assert asyncio.run(scenario(trust)) == 200
+        assert [b.source.proto for b in engine.registrar.lookup("2001")] == ["WSS"]
+        with pytest.raises(ssl.SSLCertVerificationError):  # a browser not told to trust it
+            asyncio.run(scenario(ssl.create_default_context()))
+    finally:
+        et.stop()
