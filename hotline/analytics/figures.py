@@ -67,3 +67,29 @@ def change(now: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, float
 
 def is_empty(s: Sums) -> bool:
     return not any(s.values())
+
+
+# The figures' Chinese names (docs/analytics.md), for the mailed Excel and PDF.
+FIGURE_ZH = {
+    "offered": "呼入",
+    "answered": "接通",
+    "abandoned": "放弃",
+    "short_abandoned": "短时放弃",
+    "lost": "溢出未接",
+    "callbacks": "回呼",
+    "completed": "完成",
+    "answer_rate": "接通率",
+    "abandon_rate": "放弃率",
+    "service_level": "15秒接通率",
+    "asa": "平均应答速度(秒)",
+    "aht": "平均处理时长(秒)",
+    "orders": "工单数",
+    "closed": "办结",
+    "closed_on_time": "按时办结",
+    "on_time_rate": "按时办结率",
+    "supervised": "督办",
+    "visited": "已回访",
+    "satisfied": "满意",
+    "satisfaction_rate": "满意率",
+}
+RATES = {"answer_rate", "abandon_rate", "service_level", "on_time_rate", "satisfaction_rate"}

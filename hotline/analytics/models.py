@@ -1,6 +1,7 @@
 """Tables of the analytics domain: the rollups (calls per local half hour × queue × agent; work
 orders per local creation day × category × district × department × channel × state), the
-high-water marks that say how far each rollup has read, and the analysts' saved reports.
+high-water marks that say how far each rollup has read, the analysts' saved reports, and the
+scheduled reports with their runs (one per schedule × period).
 
 Rollup keys use 0 / "" for "none" (no agent, no category, no district) so they can be primary keys
 on both databases. `day` is the Asia/Shanghai date; `slot` the half hour of that day (0..47).
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Float, Integer, SmallInteger, String
+from sqlalchemy import JSON, BigInteger, Date, Float, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, utcnow
@@ -134,3 +135,53 @@ class Hotspot(Base):
     merged_into_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportSchedule(Base):
+    """A scheduled report (定时报表): which report (`rollup` calls | orders, grouped `by`, with
+    `filters`), how often (daily at 08:00, weekly on Monday, monthly on the 1st, Asia/Shanghai,
+    each for the period just ended) and to whom (`recipients`, mail addresses)."""
+
+    __tablename__ = "analytics_report_schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    rollup: Mapped[str] = mapped_column(String(16))
+    frequency: Mapped[str] = mapped_column(String(16))  # daily | weekly | monthly
+    by: Mapped[str | None] = mapped_column(String(16))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ReportRun(Base):
+    """One generation and mailing of a schedule's report for one period. The unique key (schedule,
+    period, `seq`) makes the scheduled one (`seq` 0) exist once however many nodes or restarts try;
+    an on-demand regeneration is the next `seq`. `status`: sending (claimed, committed before the
+    mail goes out) → sent | failed (retried with back-off) | unknown (the sender stopped mid-send:
+    never sent twice on its own; regenerate it on demand)."""
+
+    __tablename__ = "analytics_report_runs"
+    __table_args__ = (UniqueConstraint("schedule_id", "period_first", "seq", name="uq_analytics_report_run"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(Integer, index=True)
+    period_kind: Mapped[str] = mapped_column(String(16))
+    period_first: Mapped[date] = mapped_column(Date)
+    period_last: Mapped[date] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    requested_by: Mapped[int | None] = mapped_column(Integer)
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None]
+    next_try_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,7 +23,7 @@ class AnalyticsPlugin(Plugin):
 
 PLUGIN = AnalyticsPlugin(
     "analytics",
-    routers=("hotline.web.routers.analytics",),
+    routers=("hotline.web.routers.analytics", "hotline.web.routers.analytics_mail"),
     jobs=tuple(JOBS),
     after=("workorders",),
 )

@@ -3,6 +3,7 @@ docs/analytics.md)."""
 
 from __future__ import annotations
 
+from datetime import date as date_
 from typing import Any
 
 from pydantic import Field
@@ -106,3 +107,37 @@ class HotspotRename(StrictIn):
 
 class HotspotMerge(StrictIn):
     into_id: DbId
+
+
+class ScheduleOut(Out):
+    id: int
+    name: str
+    rollup: str
+    frequency: str
+    by: str | None
+    filters: dict[str, Any]
+    recipients: list[str]
+    active: bool
+    version: int
+    created_at: str
+
+
+class RunOut(Out):
+    id: int
+    schedule_id: int
+    period_kind: str
+    period_first: str
+    period_last: str
+    seq: int
+    status: str
+    attempts: int
+    requested_by: int | None
+    error: str | None
+    sent_at: str | None
+    created_at: str
+
+
+class RegenerateIn(StrictIn):
+    """The period holding `date` (default: the latest one due)."""
+
+    date: date_ | None = Field(None, ge=date_(2000, 1, 1), le=date_(2100, 12, 31))

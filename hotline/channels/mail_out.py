@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -95,10 +96,18 @@ def send_answer(settings: ChannelSettings, to: str, subject: str, text: str, in_
     return message_id
 
 
-def send_notice(settings: ChannelSettings, to: str, subject: str, text: str, message_id: str) -> str:
+def send_notice(
+    settings: ChannelSettings,
+    to: str,
+    subject: str,
+    text: str,
+    message_id: str,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+) -> str:
     """Mail a notification to staff; `message_id` is fixed per outbox row, so a copy sent again by
     an operator's retry is recognisable as the same message. Marked automatic (RFC 3834) so no
-    auto-responder answers it, and `X-Loop` names us so a bounce never becomes an order."""
+    auto-responder answers it, and `X-Loop` names us so a bounce never becomes an order.
+    `attachments` are (file name, MIME type, bytes): the scheduled reports' Excel and PDF."""
     msg = EmailMessage()
     msg["From"] = settings.mailbox_address
     msg["To"] = to
@@ -108,6 +117,9 @@ def send_notice(settings: ChannelSettings, to: str, subject: str, text: str, mes
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Loop"] = settings.mailbox_address
     msg.set_content(text)
+    for filename, mime, data in attachments:
+        maintype, subtype = mime.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     with smtplib.SMTP(settings.smtp_relay_host, settings.smtp_relay_port, timeout=10) as smtp:
         smtp.send_message(msg, from_addr=settings.mailbox_address)
     return message_id

@@ -13,6 +13,8 @@ from tests.calls.test_migration import _table
 OURS = {"analytics_watermarks", "analytics_call_slots", "analytics_order_days", "analytics_saved_reports"} | {
     "analytics_hotspots",
     "analytics_call_hours",
+    "analytics_report_schedules",
+    "analytics_report_runs",
 }
 
 
