@@ -1,5 +1,6 @@
-"""The calls rollup: queue-log lines → measures per local half hour × queue × agent, and the
-same per local hour × queue (what most reports read: 24 × queues rows a day, not × agents).
+"""The calls rollup: queue-log lines → measures per local half hour × queue × agent, the same
+per local hour × queue (what most reports read: 24 × queues rows a day, not × agents), and per
+local month × hour × queue (what the whole months of a long period read).
 
 Every measure is a sum over lines (docs/kpi.md's counters, per line), so the rollup is additive:
 a batch reads the lines after the high-water mark, adds their measures to the slots they fall in
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from hotline.analytics import watermarks
 from hotline.analytics.daytypes import local_slot
-from hotline.analytics.models import CallHour, CallSlot
+from hotline.analytics.models import CallHour, CallMonth, CallSlot
 from hotline.calls import stats
 from hotline.calls.stats import QueueLine
 
@@ -91,7 +92,7 @@ def aggregate(lines: Iterable[QueueLine]) -> dict[SlotKey, dict[str, float]]:
 
 
 def add(session: Session, sums: dict[SlotKey, dict[str, float]]) -> None:
-    """Add `sums` to the half-hour slots and to the hours (one executemany upsert each:
+    """Add `sums` to the half-hour slots, the hours and the months (one executemany upsert each:
     `INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n`, on SQLite and PostgreSQL)."""
     hours: dict[tuple[date, int, str], dict[str, float]] = {}
     for (day, slot, queue, _agent), values in sums.items():
@@ -101,9 +102,16 @@ def add(session: Session, sums: dict[SlotKey, dict[str, float]]) -> None:
     slot_rows = [
         {"day": d, "slot": sl, "queue": q, "agent_id": a, **_typed(v)} for (d, sl, q, a), v in sums.items()
     ]
+    months: dict[tuple[date, int, str], dict[str, float]] = {}
+    for (day, hour, queue), values in hours.items():
+        bucket = months.setdefault((day.replace(day=1), hour, queue), dict.fromkeys(MEASURES, 0.0))
+        for name in MEASURES:
+            bucket[name] += values[name]
     hour_rows = [{"day": d, "hour": h, "queue": q, **_typed(v)} for (d, h, q), v in hours.items()]
+    month_rows = [{"month": m, "hour": h, "queue": q, **_typed(v)} for (m, h, q), v in months.items()]
     _upsert(session, cast(Table, CallSlot.__table__), slot_rows)
     _upsert(session, cast(Table, CallHour.__table__), hour_rows)
+    _upsert(session, cast(Table, CallMonth.__table__), month_rows)
 
 
 def _upsert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -138,6 +146,7 @@ def rebuild(session: Session) -> int:
     watermarks.claim(session, watermarks.CALLS)
     session.execute(delete(CallSlot))
     session.execute(delete(CallHour))
+    session.execute(delete(CallMonth))
     total, last = 0, 0
     for lines in stats.iter_lines(session):
         add(session, aggregate(lines))

@@ -77,6 +77,30 @@ class CallHour(Base):
     talk_total: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class CallMonth(Base):
+    """The same measures per local month (`month`: its first day) × hour × queue: what reports
+    read for the whole months of a period (a year is 12 × 24 × queues rows, not 365 × 24 × queues);
+    kept in the same transaction as the slots and hours."""
+
+    __tablename__ = "analytics_call_months"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    entered: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    answered_15s: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    short_abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    lost: Mapped[int] = mapped_column(Integer, default=0)
+    lost_center: Mapped[int] = mapped_column(Integer, default=0)
+    callbacks: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    wait_total: Mapped[float] = mapped_column(Float, default=0.0)
+    talk_total: Mapped[float] = mapped_column(Float, default=0.0)
+
+
 class OrderDay(Base):
     """Work orders by local creation day × category × district × department × channel × state
     (the order's state now): recomputed whole for a day whenever an order of that day changes."""
@@ -84,6 +108,27 @@ class OrderDay(Base):
     __tablename__ = "analytics_order_days"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district: Mapped[str] = mapped_column(String(64), primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    supervised: Mapped[int] = mapped_column(Integer, default=0)
+    visited: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OrderMonth(Base):
+    """Work orders per local creation month (`month`: its first day) × category × district ×
+    department × channel × state: the sum of the month's `analytics_order_days` rows, moved by the
+    difference whenever days are recomputed, in the same transaction (no row with 0 orders)."""
+
+    __tablename__ = "analytics_order_months"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     district: Mapped[str] = mapped_column(String(64), primary_key=True)
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True)

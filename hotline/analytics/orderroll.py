@@ -4,7 +4,8 @@ department × channel × state.
 An order's state (and department, category...) changes long after the day it was created, so this
 rollup is not additive: a batch finds the days whose orders the timeline touched since the mark
 (re-reading `OVERLAP` rows below it, since web requests commit out of id order) and recomputes
-those days whole from the orders, replacing their rows, then moves the mark, in one transaction.
+those days whole from the orders, replacing their rows, moves the months' rows
+(`analytics_order_months`) by the difference, then moves the mark, all in one transaction.
 Recomputing a day twice gives the same rows, so re-reading is harmless and a crash leaves the day
 as it was.
 """
@@ -14,19 +15,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hotline.analytics import watermarks
 from hotline.analytics.daytypes import LOCAL, day_range
-from hotline.analytics.models import OrderDay
+from hotline.analytics.models import OrderDay, OrderMonth
 from hotline.workorders import stats
 from hotline.workorders.stats import OrderFacts
 
 OVERLAP = 500
 BATCH = 5_000
 MEASURES = ("orders", "closed", "closed_on_time", "supervised", "visited", "satisfied")
+KEYS = ("category_id", "district", "department_id", "channel", "state")
 DayKey = tuple[date, int, str, int, str, str]
 
 
@@ -62,10 +66,13 @@ def aggregate(orders: Iterable[OrderFacts]) -> dict[DayKey, dict[str, int]]:
 
 
 def recompute_days(session: Session, days: Iterable[date]) -> None:
-    """Replace the rows of each day (consecutive days read in one range)."""
+    """Replace the rows of each day (consecutive days read in one range), and move the months'
+    rows by the difference."""
     for first, last in _runs(sorted(set(days))):
         start, end = day_range(first, last)
-        session.execute(delete(OrderDay).where(OrderDay.day >= first, OrderDay.day <= last))
+        in_run = (OrderDay.day >= first, OrderDay.day <= last)
+        old = [r._asdict() for r in session.execute(select(*OrderDay.__table__.columns).where(*in_run))]
+        session.execute(delete(OrderDay).where(*in_run))
         rows = [
             {
                 "day": k[0],
@@ -80,6 +87,35 @@ def recompute_days(session: Session, days: Iterable[date]) -> None:
         ]
         if rows:
             session.execute(insert(OrderDay), rows)
+        _move_months(session, old, rows)
+
+
+def _move_months(session: Session, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+    """Add the new day rows and take away the old ones from their months (one executemany
+    upsert), then drop the month rows left without orders."""
+    delta: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
+    for rows, sign in ((old, -1), (new, 1)):
+        for r in rows:
+            bucket = delta[(r["day"].replace(day=1), *(r[k] for k in KEYS))]
+            for name in MEASURES:
+                bucket[name] += sign * r[name]
+    changed = [
+        {"month": k[0], **dict(zip(KEYS, k[1:], strict=True)), **v}
+        for k, v in delta.items()
+        if any(v.values())
+    ]
+    if not changed:
+        return
+    table = cast(Table, OrderMonth.__table__)
+    mod = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = mod.insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={name: table.c[name] + stmt.excluded[name] for name in MEASURES},
+    )
+    session.execute(stmt, changed)
+    months = sorted({r["month"] for r in changed})
+    session.execute(delete(OrderMonth).where(OrderMonth.month.in_(months), OrderMonth.orders == 0))
 
 
 def _runs(days: list[date], span: int = 31) -> list[tuple[date, date]]:
@@ -109,6 +145,7 @@ def rebuild(session: Session) -> int:
     watermarks.claim(session, watermarks.ORDERS)
     last = stats.last_event_id(session)
     session.execute(delete(OrderDay))
+    session.execute(delete(OrderMonth))
     first, newest = stats.created_span(session)
     days = 0
     if first is not None and newest is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hotline.analytics import callroll, orderroll
 from hotline.analytics.daytypes import DAY_TYPE_ZH, day_type
 from hotline.analytics.figures import call_figures, change, is_empty, order_figures
-from hotline.analytics.models import CallHour, CallSlot, OrderDay
+from hotline.analytics.models import CallHour, CallMonth, CallSlot, OrderDay, OrderMonth
 from hotline.analytics.periods import Period
 from hotline.errors import Invalid
 from hotline.workorders.labels import CHANNEL_ZH, category_paths, department_names
@@ -37,6 +37,7 @@ class Rollup:
     measures: tuple[str, ...]
     dims: Mapping[str, Callable[[], Any]]
     filters: Mapping[str, Callable[[], Any]]
+    time: str = "day"  # the date column: "day", or "month" (its first day) for the month tables
 
 
 CALLS = Rollup(
@@ -87,7 +88,38 @@ ORDERS = Rollup(
         "state": lambda: OrderDay.state,
     },
 )
+# Per month: what the whole months of a period read (a year is 12 rows per cell, not 365).
+CALL_MONTHS = Rollup(
+    "calls",
+    CallMonth,
+    callroll.MEASURES,
+    {"hour": lambda: CallMonth.hour, "queue": lambda: CallMonth.queue},
+    {"queue": lambda: CallMonth.queue},
+    "month",
+)
+ORDER_MONTHS = Rollup(
+    "orders",
+    OrderMonth,
+    orderroll.MEASURES,
+    {
+        "category": lambda: OrderMonth.category_id,
+        "district": lambda: OrderMonth.district,
+        "department": lambda: OrderMonth.department_id,
+        "channel": lambda: OrderMonth.channel,
+        "state": lambda: OrderMonth.state,
+    },
+    {
+        "category_id": lambda: OrderMonth.category_id,
+        "district": lambda: OrderMonth.district,
+        "department_id": lambda: OrderMonth.department_id,
+        "channel": lambda: OrderMonth.channel,
+        "state": lambda: OrderMonth.state,
+    },
+    "month",
+)
 ROLLUPS = {"calls": CALLS, "call_hours": CALL_HOURS, "orders": ORDERS}
+# The bench's "before" column: no month tables, totals read apart from the rows (as before them).
+LEGACY_READS = False
 NO_DATA = ("no data in this period: every figure is zero", "该期间没有数据，各项指标均为零")
 
 
@@ -124,21 +156,74 @@ def _source(rollup: Rollup, filters: Mapping[str, Any], by: str | None) -> Rollu
     return rollup
 
 
+def _months(rollup: Rollup, fine: Rollup, by: str | None) -> Rollup | None:
+    """The month table that can answer for whole months, if any (not by day, agent, half hour)."""
+    if LEGACY_READS:
+        return None
+    if fine is CALL_HOURS and by in (None, "queue", "hour"):
+        return CALL_MONTHS
+    if rollup is ORDERS and by not in ("day", "day_type"):
+        return ORDER_MONTHS
+    return None
+
+
+def split(period: Period) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The whole months inside the period (first days of the first and last), and the days
+    before and after them."""
+    first_month = period.first if period.first.day == 1 else _next_month(period.first)
+    after = _next_month(period.last) if _next_month(period.last) - timedelta(days=1) == period.last else None
+    end_month = after or period.last.replace(day=1)  # first day after the whole months
+    if first_month >= end_month:
+        return None, [(period.first, period.last)]
+    edges = []
+    if period.first < first_month:
+        edges.append((period.first, first_month - timedelta(days=1)))
+    if end_month <= period.last:
+        edges.append((end_month, period.last))
+    return (first_month, (end_month - timedelta(days=1)).replace(day=1)), edges
+
+
+def _next_month(d: date) -> date:
+    return (d.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
 def sums(
     session: Session, rollup: Rollup, period: Period, filters: Mapping[str, Any], by: str | None
 ) -> dict[Key, dict[str, float]]:
-    rollup = _source(rollup, filters, by)
-    filters = {k: v for k, v in filters.items() if v is not None}
+    """Sums by `by` over the period: its whole months from a month table where one can answer,
+    the days around them (or all of it) from the day/hour/slot table."""
+    fine = _source(rollup, filters, by)
+    months_table = _months(rollup, fine, by)
+    parts: list[tuple[Rollup, date, date]] = [(fine, period.first, period.last)]
+    if months_table is not None:
+        months, edges = split(period)
+        if months is not None:
+            parts = [(fine, a, b) for a, b in edges] + [(months_table, *months)]
+    out: dict[Key, dict[str, float]] = defaultdict(lambda: dict.fromkeys(rollup.measures, 0.0))
+    for table_rollup, first, last in parts:
+        _add_sums(out, session, table_rollup, first, last, filters, by)
+    return out
+
+
+def _add_sums(
+    out: dict[Key, dict[str, float]],
+    session: Session,
+    rollup: Rollup,
+    first: date,
+    last: date,
+    filters: Mapping[str, Any],
+    by: str | None,
+) -> None:
     table = rollup.table
     measures = [func.coalesce(func.sum(getattr(table, m)), 0).label(m) for m in rollup.measures]
     dims = [rollup.dims[by]()] if by else []
-    stmt = select(*dims, *measures).where(table.day >= period.first, table.day <= period.last)
+    time_col = getattr(table, rollup.time)
+    stmt = select(*dims, *measures).where(time_col >= first, time_col <= last)
     for name, value in filters.items():
         if value is not None:
             stmt = stmt.where(rollup.filters[name]() == value)
     if dims:
         stmt = stmt.group_by(*dims)
-    out: dict[Key, dict[str, float]] = defaultdict(lambda: dict.fromkeys(rollup.measures, 0.0))
     for row in session.execute(stmt):
         values = tuple(row)
         key: Key = tuple(values[: len(dims)])
@@ -149,7 +234,6 @@ def sums(
         bucket = out[key]
         for name, value in zip(rollup.measures, values[len(dims) :], strict=True):
             bucket[name] += float(value or 0)
-    return out
 
 
 def _figures(rollup: Rollup, s: Mapping[str, float], center: bool) -> dict[str, Any]:
@@ -166,10 +250,19 @@ def report(
     check_filters(rollup, by, filters)
     center = rollup is CALLS and filters.get("queue") is None and by != "queue"
     before, year_ago = period.previous(), period.last_year()
-    now_sums = sums(session, rollup, period, filters, None).get((), {})
+    # With rows, each period's totals are the sum of its rows: one query per period, not two.
+    grouped = by is not None and not LEGACY_READS
+    rows_of = (
+        {p: sums(session, rollup, p, filters, by) for p in (period, before, year_ago)} if grouped else {}
+    )
+
+    def total(p: Period) -> Mapping[str, float]:
+        return _sum_rows(rows_of[p]) if grouped else sums(session, rollup, p, filters, None).get((), {})
+
+    now_sums = total(period)
     totals = _figures(rollup, now_sums, center)
-    prev_t = _figures(rollup, sums(session, rollup, before, filters, None).get((), {}), center)
-    year_t = _figures(rollup, sums(session, rollup, year_ago, filters, None).get((), {}), center)
+    prev_t = _figures(rollup, total(before), center)
+    year_t = _figures(rollup, total(year_ago), center)
     out: dict[str, Any] = {
         "rollup": rollup.name,
         "period": _period_out(period),
@@ -190,16 +283,13 @@ def report(
     if by is None:
         return out
     rows_center = center and by not in ("queue",)
-    rows_now = sums(session, rollup, period, filters, by)
+    for p in (period, before, year_ago):
+        if p not in rows_of:
+            rows_of[p] = sums(session, rollup, p, filters, by)
+    rows_now = rows_of[period]
     align = _day_offset(period) if by == "day" else (lambda k: k)
-    prev_rows = {
-        (_day_offset(before)(k) if by == "day" else k): v
-        for k, v in sums(session, rollup, before, filters, by).items()
-    }
-    year_rows = {
-        (_day_offset(year_ago)(k) if by == "day" else k): v
-        for k, v in sums(session, rollup, year_ago, filters, by).items()
-    }
+    prev_rows = {(_day_offset(before)(k) if by == "day" else k): v for k, v in rows_of[before].items()}
+    year_rows = {(_day_offset(year_ago)(k) if by == "day" else k): v for k, v in rows_of[year_ago].items()}
     labels = _labels(session, by)
     for key in sorted(rows_now, key=lambda k: tuple(str(x) for x in k) if by != "hour" else k):
         figures = _figures(rollup, rows_now[key], rows_center)
@@ -217,6 +307,14 @@ def report(
             }
         )
     return out
+
+
+def _sum_rows(rows: Mapping[Key, Mapping[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    for bucket in rows.values():
+        for name, value in bucket.items():
+            out[name] += value
+    return dict(out)
 
 
 def _period_out(p: Period) -> dict[str, Any]:

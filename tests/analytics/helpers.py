@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
-from hotline.analytics.models import CallHour, CallSlot, Hotspot, OrderDay, Watermark
+from hotline.analytics.models import CallHour, CallMonth, CallSlot, Hotspot, OrderDay, OrderMonth, Watermark
 from hotline.calls.models import QueueEventRow
 from hotline.store.db import Database
 from hotline.workorders.models import Category, WorkOrder, WorkOrderEvent
@@ -55,7 +55,9 @@ def clear(db: Database) -> None:
         for model in (
             CallSlot,
             CallHour,
+            CallMonth,
             OrderDay,
+            OrderMonth,
             Hotspot,
             Watermark,
             QueueEventRow,

@@ -15,6 +15,8 @@ OURS = {"analytics_watermarks", "analytics_call_slots", "analytics_order_days", 
     "analytics_call_hours",
     "analytics_report_schedules",
     "analytics_report_runs",
+    "analytics_call_months",
+    "analytics_order_months",
 }
 
 

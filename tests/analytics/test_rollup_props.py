@@ -1,5 +1,6 @@
 """Property tests: every report figure equals a naive recomputation from the raw rows, across
-midnight, month and holiday boundaries (National Day 2025, whose make-up Saturday is 11 Oct), after
+midnight, month and holiday boundaries (National Day 2025, whose make-up Saturday is 11 Oct), for
+days, weeks, months, a year and ranges whose whole months come from the month tables, after
 batches rolled at random points, and after a crash in the middle of a rollup (the figures stay
 those before the batch; the next run counts the batch once). On SQLite and PostgreSQL."""
 
@@ -88,7 +89,14 @@ def _periods(lines: list[Line]) -> list[Period]:
     out += [resolve(Kind.week, d, None, None, d) for d in days[:1]]
     if days:
         out.append(Period(Kind.custom, days[0], days[-1]))
-    return out
+    return out + LONG
+
+
+# Periods read partly from the month tables: a year, and whole months with odd days either side.
+LONG = [
+    Period(Kind.year, date(2025, 1, 1), date(2025, 12, 31)),
+    Period(Kind.custom, date(2025, 9, 29), date(2026, 1, 2)),
+]
 
 
 def _check_calls(db: Database, lines: list[Line]) -> None:
@@ -97,16 +105,18 @@ def _check_calls(db: Database, lines: list[Line]) -> None:
         for period in periods:
             got = reports.report(s, reports.CALLS, period, {"queue": None, "agent_id": None}, None)
             assert got["totals"] == naive_calls(lines, period.first, period.last), period
-        for period in periods[-1:]:  # the whole span, per queue
-            for queue in ("q1", "q2"):
+        for period in periods[: -len(LONG)][-1:] + LONG:  # the whole span, then the long periods
+            whole_span = period not in LONG
+            for queue in ("q1", "q2") if whole_span else ():
                 got = reports.report(s, reports.CALLS, period, {"queue": queue, "agent_id": None}, None)
                 assert got["totals"] == naive_calls(lines, period.first, period.last, queue), (period, queue)
             by_q = reports.report(s, reports.CALLS, period, {"queue": None, "agent_id": None}, "queue")
             for row in by_q["rows"]:
                 assert row["figures"] == naive_calls(lines, period.first, period.last, row["key"])
-            # The half-hour × queue × agent slots (by agent, by half hour) hold the same lines.
+            # The half-hour × queue × agent slots (by agent, by half hour) and the hours or months
+            # (by hour) hold the same lines.
             want = naive_calls(lines, period.first, period.last)
-            for by in ("half_hour", "agent"):
+            for by in ("half_hour", "agent", "hour") if whole_span else ("hour",):
                 rows = reports.report(s, reports.CALLS, period, {"queue": None, "agent_id": None}, by)["rows"]
                 for name in ("offered", "answered", "abandoned", "short_abandoned", "lost", "completed"):
                     assert sum(r["figures"][name] for r in rows) == want[name], (by, name)
@@ -171,6 +181,7 @@ def _order_fields(spec: dict[str, Any], cats: list[int]) -> dict[str, Any]:
 
 def _check_orders(db: Database, days: set[date], cats: list[int]) -> None:
     periods = [Period(Kind.day, d, d) for d in days] + [month(d) for d in {d.replace(day=1) for d in days}]
+    periods += LONG
     with db.session() as s:
         for period in periods:
             none = dict.fromkeys(("category_id", "district", "department_id", "channel", "state"))
