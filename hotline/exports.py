@@ -10,11 +10,14 @@ file (CSV / formula injection). Text starting with `=`, `+`, `-`, `@`, a tab or 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The control characters an XLSX cell cannot hold: openpyxl's ILLEGAL_CHARACTERS_RE, written out so
+# the server does not load openpyxl (a second of start-up) before anyone exports (a test keeps the
+# two equal).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 def _formula_like(text: str) -> bool:

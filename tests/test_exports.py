@@ -82,3 +82,13 @@ def test_knowledge_export_escapes_and_imports_back(client: TestClient, auth: Aut
     assert r.status_code == 200 and r.json()["updated"] == 1, r.text
     back = client.get(f"/api/knowledge/articles/{row[0]}?view=working", headers=auth("agent")).json()
     assert (back["title"], back["questions"], back["answer_short"]) == ("=1+1 高龄津贴", ["+问题"], "@回答")
+
+
+def test_illegal_characters_are_openpyxls() -> None:
+    """`hotline.exports` writes openpyxl's pattern out (so the server does not load openpyxl at
+    start): it must stay the same as the library's."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as OPENPYXL
+
+    from hotline.exports import ILLEGAL_CHARACTERS_RE
+
+    assert ILLEGAL_CHARACTERS_RE.pattern == OPENPYXL.pattern

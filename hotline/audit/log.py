@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -102,6 +101,8 @@ def export(session: Session, actor: Actor, f: AuditFilters, fmt: Literal["csv", 
         writer.writerow(HEADERS)
         writer.writerows(lines)
         return buf.getvalue().encode()
+    from openpyxl import Workbook  # loaded on first use (a second of server start-up)
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("审计日志")
     ws.append(HEADERS)

@@ -13,7 +13,6 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,6 +82,8 @@ def _exported(session: Session, served_only: bool) -> list[tuple[Article, dict[s
 
 
 def export_xlsx(session: Session, served_only: bool = True) -> bytes:
+    from openpyxl import Workbook  # loaded on first use (a second of server start-up)
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -124,6 +125,8 @@ def _import_records(
 
 def import_xlsx(session: Session, actor: Actor, data: bytes) -> dict[str, Any]:
     try:
+        from openpyxl import load_workbook  # loaded on first use (a second of server start-up)
+
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
         raise Invalid("the file is not an Excel workbook (.xlsx)", "文件不是有效的 Excel（.xlsx）") from exc

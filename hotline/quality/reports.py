@@ -16,7 +16,6 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -143,6 +142,8 @@ def _department(session: Session, department_id: int | None) -> str:
 
 
 def scorecards_xlsx(cards: list[dict[str, Any]], since: datetime, until: datetime) -> bytes:
+    from openpyxl import Workbook  # loaded on first use (a second of server start-up)
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None

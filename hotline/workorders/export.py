@@ -9,7 +9,6 @@ import io
 from collections.abc import Iterable
 from datetime import datetime
 
-from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import record
@@ -69,6 +68,8 @@ def _overdue(order: WorkOrder, now: datetime) -> bool:
 def xlsx(session: Session, orders: Iterable[WorkOrder], who: Who) -> bytes:
     departments, categories = department_names(session), category_paths(session)
     now = utcnow()
+    from openpyxl import Workbook  # loaded on first use (a second of server start-up)
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("工单")
     ws.append(HEADERS)
