@@ -15,6 +15,11 @@ DEMO ?= 1
 # suite wall time"); tests/parallel.py says what the workers share and what each keeps apart.
 TEST_WORKERS ?= 3
 
+# Python caches compiled modules: uv installs without bytecode unless asked, and a shell with
+# PYTHONDONTWRITEBYTECODE set made every process (each test worker, each `hotline serve` a test
+# starts) compile ~1,200 modules from source again: half of a server's start-up CPU (bench/RESULTS.md).
+unexport PYTHONDONTWRITEBYTECODE
+
 # The console is rebuilt only when its sources change, so a warm `make run` starts at once.
 FRONTEND_SRC := $(shell find frontend \( -name node_modules -o -name dist -o -name e2e \) -prune \
 	-o -type f -print 2>/dev/null)
@@ -25,7 +30,7 @@ FRONTEND_SRC := $(shell find frontend \( -name node_modules -o -name dist -o -na
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/pip install -q "uv==$(UV_VERSION)"
-	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q -r requirements.lock
+	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --compile-bytecode -r requirements.lock
 	VIRTUAL_ENV=$(VENV) $(BIN)/uv pip install -q --no-deps -e .
 	touch $@
 
