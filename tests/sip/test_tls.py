@@ -264,11 +264,11 @@ def test_browser_phone_over_wss_with_the_sip_tls_certificate(tmp_path: Path) -> 
         url = f"wss://127.0.0.1:{ws_port}"
         async with connect(url, subprotocols=["sip"], origin=ORIGIN, ssl=ctx) as ws:  # type: ignore[list-item]
             ok = await registered(ws, ws_port, "2001")
+            assert [b.source.proto for b in engine.registrar.lookup("2001")] == ["WSS"]  # while open
             return ok.status
 
     try:
         assert asyncio.run(scenario(trust)) == 200
-        assert [b.source.proto for b in engine.registrar.lookup("2001")] == ["WSS"]
         with pytest.raises(ssl.SSLCertVerificationError):  # a browser not told to trust it
             asyncio.run(scenario(ssl.create_default_context()))
     finally:
