@@ -59,7 +59,9 @@ def check_window(settings: ChannelSettings, last: datetime | None, now: datetime
         )
 
 
-def _token(settings: ChannelSettings, client: httpx.Client, fresh: bool) -> str:
+def access_token(settings: ChannelSettings, client: httpx.Client, fresh: bool) -> str:
+    """The account's access token (cached per process; `fresh` fetches a new one). Shared by every
+    caller of the WeChat API in this process, since a new token replaces the old one at WeChat."""
     key = (settings.wechat_api_base, settings.wechat_app_id)
     with _lock:
         cached = _tokens.get(key)
@@ -102,7 +104,7 @@ def send_text(settings: ChannelSettings, client: httpx.Client, openid: str, text
     text = fit(text)
     payload = {"touser": openid, "msgtype": "text", "text": {"content": text}}
     for fresh in (False, True):
-        token = _token(settings, client, fresh)
+        token = access_token(settings, client, fresh)
         try:
             resp = client.post(
                 settings.wechat_api_base.rstrip("/") + "/cgi-bin/message/custom/send",

@@ -67,6 +67,7 @@ class Post(Base):
         Index("ix_newmedia_posts_planned_at", "planned_at"),
         Index("ix_newmedia_posts_state", "state"),
     )
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Publication(Base):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from hotline.channels.autoreply import WECHAT_ANSWERER
 from hotline.newmedia.autoreply import KnowledgeAnswerer
+from hotline.newmedia.jobs import JOBS
 from hotline.newmedia.settings import get_newmedia_settings
 from hotline.plugins import Context, Plugin
 
@@ -24,5 +25,6 @@ class NewMediaPlugin(Plugin):
 PLUGIN = NewMediaPlugin(
     "newmedia",
     routers=("hotline.web.routers.newmedia",),
+    jobs=tuple(JOBS),
     after=("channels", "knowledge"),
 )

@@ -16,3 +16,33 @@ class WechatAnswered(BusEvent):
     outcome: str
     reason: str
     article_id: int | None
+
+
+@topic("newmedia.post_moved")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostMoved(BusEvent):
+    """A post took a step of its review workflow (submitted, approved, rejected, published...)."""
+
+    post_id: int
+    action: str
+    state: str
+
+
+@topic("newmedia.post_published")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostPublished(BusEvent):
+    """A post is out on one target (`wechat` with its article URL, `website`)."""
+
+    post_id: int
+    target: str
+    url: str | None
+
+
+@topic("newmedia.publication_failed")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublicationFailed(BusEvent):
+    """Publishing a post gave up after its retries (the error names WeChat's errcode)."""
+
+    post_id: int
+    target: str
+    error: str
