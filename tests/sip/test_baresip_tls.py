@@ -28,8 +28,10 @@ from hotline.media import g711
 from hotline.sip.certs import self_signed
 from hotline.sip.leg import Leg
 from hotline.sip.routing import default_route
+from hotline.sip.sdp import parse_sdp
 from tests.parallel import rtp_block
-from tests.sip.harness import PASSWORDS, PHONE_IP, EngineThread, Sipp, free_port
+from tests.sip.harness import PASSWORDS, PHONE_IP, TRUNK_IP, EngineThread, Sipp, free_port
+from tests.sip.rawua import RawUa
 from tests.sip.test_baresip import active, ctrl, peak_hz
 from tests.sip.tls_certs import Authority
 
@@ -198,3 +200,42 @@ def test_baresip_with_a_certificate_from_an_untrusted_ca_is_refused(tmp_path: Pa
         for proc, ctrl_port in phones:
             stop_baresip(proc, ctrl_port)
         et.stop()
+
+
+def test_srtp_call_survives_hold_and_resume(et: EngineThread, tmp_path: Path) -> None:
+    """baresip's hold/resume re-INVITEs carry its keys again: the engine answers RTP/SAVP with the
+    same key of its own (the streams go on, no replay-window reset), and the phone's SRTP still
+    authenticates after the resume."""
+    engine = et.engine
+    assert engine is not None and engine.tls is not None
+    proc, ctrl_port = start_baresip(tmp_path / "phone", engine.tls.port, tmp_path / "sip.crt")
+    caller = RawUa(TRUNK_IP, et.port)
+    try:
+        et.wait_event("sip.registered", timeout=15, extension="2001")
+        dlg = caller.invite("2001", caller.sdp())
+        et.wait_event("leg.ringing_started", timeout=10, direction="outbound")
+        ctrl(ctrl_port, "accept")
+        assert caller.answered(dlg).status == 200
+        answered = et.wait_event("leg.answered", direction="outbound")
+        phone = next(
+            leg for c in engine.calls.values() for leg in c.legs if leg.id == answered.data["leg_id"]
+        )
+        assert phone.srtp is not None and phone.srtp.local is not None
+        key = phone.srtp.local.key
+        ctrl(ctrl_port, "hold")
+        held = caller.answer_reinvite(timeout=15)
+        assert parse_sdp(held.body).direction in ("sendonly", "inactive")
+        et.wait_event("leg.held", leg_id=phone.id)
+        ctrl(ctrl_port, "resume")
+        caller.answer_reinvite(timeout=15)
+        et.wait_event("leg.resumed", leg_id=phone.id)
+        assert phone.srtp.local.key == key and phone.rtp.srtp is phone.srtp.context
+        before = phone.rtp.rx_packets
+        assert et.wait_for(lambda: phone.rtp.rx_packets > before + 25, 10)  # baresip talks again
+        assert phone.srtp.context is not None and phone.srtp.context.failed == 0
+        dlg.cseq += 1
+        caller.send(caller.build("BYE", dlg, "z9hG4bKsrtpbye"))
+        et.wait_event("call.ended", call_id=answered.data["call_id"])
+    finally:
+        caller.close()
+        stop_baresip(proc, ctrl_port)
