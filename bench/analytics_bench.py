@@ -163,7 +163,7 @@ def load(db: Database, calls: int, orders: int) -> dict[str, float]:
     return {"load_s": time.perf_counter() - t}
 
 
-def measure(db: Database, calls: int, orders: int) -> dict[str, Any]:
+def measure(db: Database, calls: int, orders: int, reps: int = 30) -> dict[str, Any]:
     out: dict[str, Any] = load(db, calls, orders)
     with db.session() as s:
         lines = s.scalar(select(QueueEventRow.id).order_by(QueueEventRow.id.desc()).limit(1)) or 0
@@ -203,7 +203,7 @@ def measure(db: Database, calls: int, orders: int) -> dict[str, Any]:
             for name, (r, period, filters, by) in cases.items():
                 run = lambda r=r, p=period, f=filters, b=by: reports.report(s, r, p, f, b)  # noqa: E731
                 run()  # warm: the first read of a table pays for its pages
-                out[f"{name}_p95_ms_{label}"] = pct(timed(run, 30), 0.95)
+                out[f"{name}_p95_ms_{label}"] = pct(timed(run, reps), 0.95)
         reports.LEGACY_READS = False
     # Incremental: 200 call events a second, as 1-s batches of new lines appended to the log.
     live_rnd = random.Random(2)
@@ -226,6 +226,7 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=1_000_000)
     ap.add_argument("--orders", type=int, default=200_000)
     ap.add_argument("--db", default="sqlite,postgresql")
+    ap.add_argument("--reps", type=int, default=30, help="timed runs per report (p95; the max at <= 10)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="hotline-analytics-bench-"))
     results: dict[str, dict[str, Any]] = {}
@@ -242,7 +243,7 @@ def main() -> None:
         upgrade(url)
         db = Database(url)
         try:
-            results[kind] = measure(db, args.calls, args.orders)
+            results[kind] = measure(db, args.calls, args.orders, args.reps)
         finally:
             db.dispose()
             if cluster is not None:

@@ -194,10 +194,21 @@ def deliver_due(db: Database, now: datetime, settings: ChannelSettings | None = 
                 )
             )
         )
+    due = []
     for schedule_id, frequency, created_at in schedules:
         period, due_at = latest_due(Frequency(frequency), now)
-        if due_at < created_at:
-            continue  # no backlog for a new subscription
+        if due_at >= created_at:  # no backlog for a new subscription
+            due.append((schedule_id, period))
+    with db.session() as s:  # most minutes nothing is due: look before inserting
+        rows = s.execute(
+            select(ReportRun.schedule_id, ReportRun.period_first).where(
+                ReportRun.seq == 0, ReportRun.period_first.in_(sorted({p.first for _, p in due}))
+            )
+        )
+        done = {(int(sid), first) for sid, first in rows}
+    for schedule_id, period in due:
+        if (schedule_id, period.first) in done:
+            continue
         run_id = _claim(db, schedule_id, period, 0, now, SYSTEM, "report_run.create")
         if run_id is not None:
             claimed.append(run_id)

@@ -40,6 +40,9 @@ ENTITY_ZH = {
     "survey_response": "答卷",
     "survey_interview": "电话访问",
     "ha": "主备切换",
+    "analytics_report_schedule": "定时报表",
+    "analytics_report_run": "定时报表发送",
+    "report_run": "定时报表",
 }
 
 VERB_ZH = {
@@ -125,6 +128,8 @@ VERB_ZH = {
     "interview_wrong_number": "号码错误",
     "interview_callback": "约定回拨",
     "interview_release": "退回待拨",
+    # scheduled reports (hotline/analytics/mailing.py)
+    "regenerate": "重新生成并发送",
 }
 
 
