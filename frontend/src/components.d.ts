@@ -71,6 +71,7 @@ declare module 'vue' {
     IvrNodeProps: typeof import('./components/IvrNodeProps.vue')['default']
     KnowledgePanel: typeof import('./components/KnowledgePanel.vue')['default']
     LiveDuration: typeof import('./components/LiveDuration.vue')['default']
+    MyShiftsBox: typeof import('./components/MyShiftsBox.vue')['default']
     NotificationBell: typeof import('./components/NotificationBell.vue')['default']
     NotifySettingsForm: typeof import('./components/NotifySettingsForm.vue')['default']
     OpinionBell: typeof import('./components/OpinionBell.vue')['default']

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { answersBody, runningTotal, stripBoxes, type QualityForm } from '../src/api/quality'
+import { answersBody, formBody, fullRules, runningTotal, stripBoxes, type QualityForm } from '../src/api/quality'
 
 const form: QualityForm = {
   id: 1, code: 'f', version: 1, name: 'f', status: 'published', max_points: 100, created_at: '', published_at: null,
@@ -27,5 +27,24 @@ describe('quality helpers', () => {
   it('sends only what each item uses', () => {
     const body = answersBody(form, { greeting: { awarded: 8, deducted: 3, comment: ' ok ' }, attitude: { awarded: 2 }, privacy: { failed: true }, answer: {} })
     expect(body).toEqual({ greeting: { awarded: 8, comment: 'ok' }, attitude: { deducted: 0, comment: undefined }, privacy: { failed: true, comment: undefined } })
+  })
+})
+
+describe('form and plan editors', () => {
+  it('sends a form trimmed, with numbers, critical items scored as weights and no empty hints', () => {
+    const body = formBody({ code: ' f1 ', name: ' 表 ', sections: [{ title: ' 规范 ', items: [
+      { key: 'a', label: ' 开场 ', points: '10' as unknown as number, mode: 'deduction', critical: true, hint: ' ' },
+      { key: 'b', label: '答复', points: 5, mode: 'deduction', critical: false, hint: ' 准确 ' },
+    ] }] })
+    expect(body).toEqual({ code: 'f1', name: '表', sections: [{ title: '规范', items: [
+      { key: 'a', label: '开场', points: 10, mode: 'weight', critical: true },
+      { key: 'b', label: '答复', points: 5, mode: 'deduction', critical: false, hint: '准确' },
+    ] }] })
+  })
+  it('fills every rule of a stored plan for the editor', () => {
+    expect(fullRules({ long_call_over: 600, call_flags: ['complaint'] })).toEqual({
+      random_per_agent_week: 0, abandon_wait_over: null, long_call_over: 600, emergency: false,
+      repeat_within_hours: null, auto_flags: [], call_flags: ['complaint'],
+    })
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addDays, gapRanges, metShare, slotLabel, todayLocal } from '../src/api/workforce'
+import { addDays, fromClock, gapRanges, metShare, slotLabel, toClock, todayLocal } from '../src/api/workforce'
 
 describe('workforce helpers', () => {
   it('labels half hours and adds days', () => {
@@ -22,5 +22,14 @@ describe('workforce helpers', () => {
       { from: '2026-03-04T05:00:00Z', to: '2026-03-04T05:30:00.000Z', missing: 1 },
     ])
     expect(metShare([1, 2, 0, 3], [1, 1, 0, 5])).toBe(0.75)
+  })
+})
+
+describe('shift template clock', () => {
+  it('turns minutes after midnight into HH:MM and back', () => {
+    expect(toClock(0)).toBe('00:00')
+    expect(toClock(570)).toBe('09:30')
+    expect(fromClock('23:30')).toBe(1410)
+    expect(fromClock(toClock(480))).toBe(480)
   })
 })

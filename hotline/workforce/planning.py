@@ -115,6 +115,8 @@ def save_profile(
     weekdays_off: list[int],
     planned: bool,
 ) -> AgentProfile:
+    if user_id not in {u for u, _, _ in active_users(session, PLANNED_ROLES)}:
+        raise NotFound(f"no agent or supervisor {user_id}", "该座席不存在或不参与排班")
     row = session.get(AgentProfile, user_id)
     before = snapshot(row) if row else None
     if row is None:
@@ -132,6 +134,27 @@ def save_profile(
         snapshot(row),
     )
     return row
+
+
+def profiles(session: Session) -> list[dict[str, Any]]:
+    """Every agent and supervisor with how they may be planned (defaults without a row: any
+    shift, every weekday, planned), for the planners' skills and availability page."""
+    rows = {p.user_id: p for p in session.scalars(select(AgentProfile))}
+    out = []
+    for user_id, name, role in active_users(session, PLANNED_ROLES):
+        prof = rows.get(user_id)
+        out.append(
+            {
+                "user_id": user_id,
+                "name": name,
+                "role": role,
+                "skills": list(prof.skills) if prof else [],
+                "templates": list(prof.templates) if prof and prof.templates is not None else None,
+                "weekdays_off": sorted(prof.weekdays_off) if prof else [],
+                "planned": prof.planned if prof else True,
+            }
+        )
+    return out
 
 
 def add_leave(

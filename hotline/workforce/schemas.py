@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -52,10 +52,25 @@ class TemplateOut(Out):
 
 
 class ProfileIn(StrictIn):
-    skills: list[str] = Field(default_factory=list, max_length=20)
-    templates: list[str] | None = None
-    weekdays_off: list[int] = Field(default_factory=list, max_length=7)
+    skills: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=20
+    )
+    templates: list[Annotated[str, Field(min_length=1, max_length=16)]] | None = None  # None: any
+    weekdays_off: list[Annotated[int, Field(ge=0, le=6)]] = Field(default_factory=list, max_length=7)
     planned: bool = True
+
+
+class ProfileOut(Out):
+    """How one agent may be planned: skills, the shift templates they work (None: any), the
+    weekdays they are never available (0 = Monday), and whether rosters plan them at all."""
+
+    user_id: int
+    name: str
+    role: str
+    skills: list[str]
+    templates: list[str] | None
+    weekdays_off: list[int]
+    planned: bool
 
 
 class AgentOut(Out):

@@ -5,14 +5,15 @@ acknowledged it. Every stop is scanned for raw keys and English codes, and check
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.conftest import shift_page
+from tests.e2e.conftest import SERVER_INFO, shift_page
 from tests.e2e.zh import check_page
 
 pytestmark = pytest.mark.slow
@@ -96,3 +97,104 @@ def _csrf(page: Any) -> str:
         if c["name"] == "hotline_csrf":
             return str(c["value"])
     return ""
+
+
+def _user_id(username: str) -> int:
+    from pathlib import Path
+
+    from hotline.people.service import user_by_username
+    from hotline.store.db import Database
+
+    db = Database(f"sqlite:///{Path(SERVER_INFO['log']).parent / 'hotline.db'}")
+    try:
+        with db.session() as s:
+            user = user_by_username(s, username)
+            assert user is not None
+            return user.id
+    finally:
+        db.dispose()
+
+
+def test_setup_roster_swap_and_the_workspace_schedule(new_page: Callable[[], Any]) -> None:
+    """The shift lead makes a shift template and limits agent1 to it with Sundays off (排班设置); a
+    roster generated after that gives agent1 only that shift and no Sunday; published, agent1 sees
+    the shifts in the workspace, asks to hand one to a colleague, and the lead approves the swap on
+    the rosters page: the shift changes hands."""
+    code = f"E{uuid.uuid4().hex[:6]}"
+    agent_id = _user_id("agent1")
+    sup = shift_page(new_page, "banzhang")
+    sup.goto("/workforce/setup")
+    sup.get_by_test_id("wf-templates").locator(".el-table__row").first.wait_for()
+    sup.get_by_test_id("wf-template-new").click()
+    sup.get_by_test_id("wf-template-code").fill(code)
+    sup.get_by_test_id("wf-template-name").fill("e2e 早班")
+    sup.get_by_test_id("wf-template-save").click()
+    sup.get_by_test_id("wf-templates").locator(".el-table__row", has_text=code).wait_for()
+    check_page(sup, "/workforce/setup")
+
+    sup.get_by_role("tab", name="座席技能与可用性").click()
+    sup.get_by_test_id(f"wf-profile-{agent_id}").click()
+    sup.get_by_test_id("wf-profile-any").click()
+    sup.get_by_test_id("wf-profile-templates").get_by_text("e2e 早班").click()
+    sup.get_by_test_id("wf-profile-weekdays").get_by_text("周日").click()
+    check_page(sup, "/workforce/setup (agent dialog)")
+    sup.get_by_test_id("wf-profile-save").click()
+    sup.get_by_text("已保存").first.wait_for()
+    profiles = sup.request.get("/api/workforce/profiles").json()
+    mine = next(p for p in profiles if p["user_id"] == agent_id)
+    assert (mine["templates"], mine["weekdays_off"]) == ([code], [6])
+
+    # Two weeks from tomorrow wanting more people than there are, 08:00-16:00 (the new shift).
+    first = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+    required = [0] * (14 * 48)
+    for d in range(14):
+        for slot in range(16, 32):
+            required[d * 48 + slot] = 9
+    created = sup.request.post(
+        "/api/workforce/rosters",
+        data={"name": "e2e 设置后排班", "first_day": first.isoformat(), "days": 14, "required": required},
+        headers={"X-CSRF-Token": _csrf(sup)},
+    )
+    assert created.status == 201, created.text()
+    detail = created.json()
+    theirs = [x for x in detail["shifts"] if x["user_id"] == agent_id]
+    assert theirs and {x["template"] for x in theirs} == {code}
+    assert all(date.fromisoformat(x["day"]).weekday() != 6 for x in theirs)
+    roster = detail["roster"]
+    assert sup.request.post(
+        f"/api/workforce/rosters/{roster['id']}/publish",
+        data={"version": roster["version"]},
+        headers={"X-CSRF-Token": _csrf(sup)},
+    ).ok
+
+    agent = shift_page(new_page, "agent1")
+    agent.goto("/workspace")
+    agent.get_by_test_id("my-shifts").locator("li").first.wait_for()
+    check_page(agent, "/workspace (my shifts)")
+    # A shift handed to a colleague not planned that day in this roster, on a day agent1 has no
+    # other published shift (the first test's roster covers the first week too).
+    params = {"first_day": first.isoformat(), "days": 14}
+    days = [x["day"] for x in agent.request.get("/api/workforce/me/schedule", params=params).json()]
+    shift, colleague = next(
+        (x, p["user_id"])
+        for x in theirs
+        if days.count(x["day"]) == 1
+        for p in profiles
+        if p["user_id"] != agent_id
+        and not any(y["user_id"] == p["user_id"] and y["day"] == x["day"] for y in detail["shifts"])
+    )
+    agent.goto("/my-schedule")
+    row = agent.get_by_test_id("wf-my-shifts").locator("tbody tr", has_text=shift["day"]).first
+    row.get_by_role("button", name="申请换班").click()
+    dialog = agent.locator(".el-dialog:visible")
+    dialog.get_by_label("接班人编号").fill(str(colleague))
+    dialog.get_by_label("原因").fill("家中有事")
+    dialog.get_by_role("button", name="提交").click()
+    agent.get_by_text("换班申请已提交").first.wait_for()
+
+    sup.goto(f"/workforce/rosters?id={roster['id']}")
+    swap = sup.get_by_test_id("wf-swaps").locator(".el-table__row", has_text="家中有事").first
+    swap.get_by_role("button", name="批准").click()
+    sup.get_by_text("已批准换班").first.wait_for()
+    after = sup.request.get(f"/api/workforce/rosters/{roster['id']}").json()
+    assert next(x for x in after["shifts"] if x["id"] == shift["id"])["user_id"] == colleague

@@ -44,6 +44,18 @@ export interface ShiftTemplate { id: number; code: string; name: string; start_m
 
 export interface PlannedAgent { user_id: number; name: string; skills: string[]; templates: string[] | null; days_off: string[] }
 
+/** How one agent may be planned (`GET /api/workforce/profiles`); `templates` null: any. */
+export interface AgentProfile { user_id: number; name: string; role: string; skills: string[]; templates: string[] | null; weekdays_off: number[]; planned: boolean }
+
+/** Minutes after midnight as "HH:MM", and back. */
+export function toClock(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`
+}
+export function fromClock(clock: string): number {
+  const [h, m] = clock.split(':').map(Number)
+  return (h || 0) * 60 + (m || 0)
+}
+
 export interface Swap {
   id: number; shift_id: number; from_user_id: number; to_user_id: number; reason: string
   state: 'pending' | 'approved' | 'refused'; decided_by: number | null; decided_at: string | null; created_at: string; version: number
@@ -134,6 +146,10 @@ export const workforce = {
   createRoster: (body: { name: string; first_day: string; days: number; target: TargetForm }) => api<RosterDetail>('/api/workforce/rosters', { body }),
   publish: (r: Roster) => api<Roster>(`/api/workforce/rosters/${r.id}/publish`, { body: { version: r.version } }),
   templates: () => api<ShiftTemplate[]>('/api/workforce/templates'),
+  saveTemplate: (id: number | null, body: Omit<ShiftTemplate, 'id' | 'version'> & { version?: number }) =>
+    id === null ? api<ShiftTemplate>('/api/workforce/templates', { body }) : api<ShiftTemplate>(`/api/workforce/templates/${id}`, { method: 'PUT', body }),
+  profiles: () => api<AgentProfile[]>('/api/workforce/profiles'),
+  saveProfile: (userId: number, body: Pick<AgentProfile, 'skills' | 'templates' | 'weekdays_off' | 'planned'>) => api<unknown>(`/api/workforce/agents/${userId}/profile`, { method: 'PUT', body }),
   agents: (firstDay: string, days: number) => api<PlannedAgent[]>('/api/workforce/agents', { query: { first_day: firstDay, days } }),
   editShift: (s: Shift, userId: number, template: string) => api<Shift>(`/api/workforce/shifts/${s.id}`, { method: 'PUT', body: { user_id: userId, template, version: s.version } }),
   swaps: (pending = false) => api<Swap[]>('/api/workforce/swaps', { query: { pending } }),

@@ -61,6 +61,10 @@ export default {
     users: 'Users & roles', departments: 'Departments', audit: 'Audit log', menu: 'Main navigation',
   },
   wf: {
+    setup: 'Planning setup', templates: 'Shift templates', newTemplate: 'New shift', editTemplate: 'Edit shift', templateCode: 'Shift code', startsAt: 'Starts', hours: 'Hours', active: 'Active',
+    agentSetup: 'Skills and availability', skills: 'Skills', allowedTemplates: 'Shifts worked', anyTemplate: 'Any shift', weekdaysOff: 'Weekdays off', planned: 'Planned',
+    weekday: { '0': 'Mon', '1': 'Tue', '2': 'Wed', '3': 'Thu', '4': 'Fri', '5': 'Sat', '6': 'Sun' },
+    myShifts: 'My shifts', allShifts: 'All shifts', onNow: 'On now',
     adherence: 'Adherence & leave', noAdherence: 'No published shifts in this period', scheduledMin: 'Scheduled (min)', workingMin: 'Available (min)', notReadyMin: 'Not ready (min)', awayMin: 'Signed out (min)', adherenceRate: 'Adherence', leaves: 'Leave', addLeave: 'Add leave', leaveKinds: { annual: 'Annual', sick: 'Sick', personal: 'Personal', training: 'Training', other: 'Other' },
     staffing: 'Staffing plan', rosters: 'Rosters', duty: 'Duty roster', handover: 'Shift handover', mySchedule: 'My schedule',
     firstDay: 'First day', days: 'Days', serviceLevel: 'Service level', answerSeconds: 'Answer within (s)', answered: 'Answered', shrinkage: 'Shrinkage', patience: 'Patience (s)', model: 'Model',

@@ -61,6 +61,10 @@ export default {
     users: '用户与角色', departments: '部门', audit: '审计日志', menu: '主导航',
   },
   wf: {
+    setup: '排班设置', templates: '班次模板', newTemplate: '新建班次', editTemplate: '编辑班次', templateCode: '班次代码', startsAt: '开始时间', hours: '时长（小时）', active: '启用',
+    agentSetup: '座席技能与可用性', skills: '技能', allowedTemplates: '可上班次', anyTemplate: '任意班次', weekdaysOff: '固定休息日', planned: '参与排班',
+    weekday: { '0': '周一', '1': '周二', '2': '周三', '3': '周四', '4': '周五', '5': '周六', '6': '周日' },
+    myShifts: '我的班次', allShifts: '全部班次', onNow: '当班',
     adherence: '遵从与请假', noAdherence: '该期间无已发布班次', scheduledMin: '排班(分钟)', workingMin: '可接听(分钟)', notReadyMin: '示忙(分钟)', awayMin: '未签入(分钟)', adherenceRate: '遵从率', leaves: '请假', addLeave: '登记请假', leaveKinds: { annual: '年假', sick: '病假', personal: '事假', training: '培训', other: '其他' },
     staffing: '排班规划', rosters: '排班表', duty: '值班表', handover: '交接班', mySchedule: '我的班表',
     firstDay: '开始日期', days: '天数', serviceLevel: '服务水平', answerSeconds: '接听时限(秒)', answered: '接通率', shrinkage: '缩减率', patience: '耐心(秒)', model: '模型',

@@ -49,6 +49,8 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: 'workforce.plan', title: 'wf.staffing', group: 'workforce', nav: true } },
   { path: 'workforce/rosters', name: 'wf-rosters', component: () => import('../views/workforce/RosterView.vue'),
     meta: { perm: 'workforce.plan', title: 'wf.rosters', group: 'workforce', nav: true } },
+  { path: 'workforce/setup', name: 'wf-setup', component: () => import('../views/workforce/SetupView.vue'),
+    meta: { perm: 'workforce.plan', title: 'wf.setup', group: 'workforce', nav: true } },
   { path: 'workforce/adherence', name: 'wf-adherence', component: () => import('../views/workforce/AdherenceView.vue'),
     meta: { perm: 'workforce.plan', title: 'wf.adherence', group: 'workforce', nav: true } },
   { path: 'workforce/duty', name: 'wf-duty', component: () => import('../views/workforce/DutyView.vue'),

@@ -33,6 +33,7 @@ from hotline.workforce.schemas import (
     LiveAdherenceOut,
     PlanOut,
     ProfileIn,
+    ProfileOut,
     RosterDetailOut,
     RosterIn,
     RosterOut,
@@ -124,6 +125,12 @@ def list_agents(
         }
         for s, name in planning.agents(session, first, first + timedelta(days=days - 1))
     ]
+
+
+@router.get("/profiles", response_model=list[ProfileOut])
+def list_profiles(_: Planner, session: SessionDep) -> list[dict[str, Any]]:
+    """Every agent and supervisor with their skills, shift templates and weekdays off."""
+    return planning.profiles(session)
 
 
 @router.put("/agents/{user_id}/profile", response_model=AgentOut)
