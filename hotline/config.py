@@ -167,6 +167,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///var/hotline.db"
     data_dir: Path = Path("var")
+    # Call records the database could not take (outage) wait in data_dir/journal, up to this size.
+    call_journal_mb: int = 64
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     # "production" refuses to start with the default secret key, demo data or insecure cookies;

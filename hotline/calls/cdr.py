@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record
 from hotline.calls.models import AgentStateRow, Call, CallLeg, PendingCallback, QueueEventRow, Recording
+from hotline.calls.ops import durable
 from hotline.errors import NotFound
 from hotline.store.base import utcnow
 from hotline.store.db import Database
@@ -37,33 +38,46 @@ def call_row(session: Session, uuid: str) -> Call | None:
 # keep in step, which matters when a batch writer runs ~15 of them per call.
 
 
+@durable("calls.open_call")
 def open_call(session: Session, uuid: str, **fields: Any) -> int:
     values = {"uuid": uuid, "state": "active", "ivr_path": {}, "started_at": utcnow(), **fields}
     return int(session.execute(insert(Call).values(**values).returning(Call.id)).scalar_one())
 
 
+@durable("calls.update_call")
 def update_call(session: Session, uuid: str, **fields: Any) -> None:
     session.execute(update(Call).where(Call.uuid == uuid).values(**fields))
 
 
+@durable("calls.add_leg")
 def add_leg(
-    session: Session, uuid: str, leg_uuid: str, role: str, number: str | None, agent_id: int | None
+    session: Session,
+    uuid: str,
+    leg_uuid: str,
+    role: str,
+    number: str | None,
+    agent_id: int | None,
+    at: datetime | None = None,
 ) -> None:
     call_id = session.scalar(select(Call.id).where(Call.uuid == uuid))
     if call_id is not None:
         values = {"leg_uuid": leg_uuid, "role": role, "number": number, "agent_id": agent_id}
-        session.execute(insert(CallLeg).values(call_id=call_id, started_at=utcnow(), **values))
+        session.execute(insert(CallLeg).values(call_id=call_id, started_at=at or utcnow(), **values))
 
 
+@durable("calls.leg_update")
 def leg_update(session: Session, leg_uuid: str, **fields: Any) -> None:
     session.execute(update(CallLeg).where(CallLeg.leg_uuid == leg_uuid).values(**fields))
 
 
-def end_call(session: Session, uuid: str, outcome: str | None, cause: str | None) -> Call | None:
+@durable("calls.end_call")
+def end_call(
+    session: Session, uuid: str, outcome: str | None, cause: str | None, at: datetime | None = None
+) -> Call | None:
     row = call_row(session, uuid)
     if row is None or row.state != "active":
         return row
-    now = utcnow()
+    now = at or utcnow()
     row.state = "ended"
     row.ended_at = now
     row.end_cause = cause
@@ -156,6 +170,13 @@ def index_recording(session: Session, path: Path, complete: bool, **fields: Any)
     session.add(row)
     session.flush()
     return row
+
+
+@durable("calls.index_recording")
+def index_recording_file(session: Session, path: str, complete: bool = True, **fields: Any) -> None:
+    """Index the recording at `path` if the file is there (a call that ended without one: nothing)."""
+    if Path(path).exists():
+        index_recording(session, Path(path), complete, **fields)
 
 
 def _salvage(part: Path) -> Path:

@@ -69,6 +69,8 @@ class CallCenter:
         tick_seconds: float = 0.2,
         timezone: str = "Asia/Shanghai",
         announce_seconds: float = ANNOUNCE_SECONDS,
+        journal_dir: Path | None = None,
+        journal_bytes: int = 64 << 20,
     ) -> None:
         self.engine = engine
         self.db = db
@@ -80,7 +82,8 @@ class CallCenter:
         self.acd = Acd()
         self.kpi = KpiBook()
         self.live: dict[str, LiveCall] = {}
-        self.writer = Writer(db)
+        # Records the database cannot take wait in the journal (without a folder: in memory only).
+        self.writer = Writer(db, journal_dir=journal_dir, journal_bytes=journal_bytes, bus=bus)
         self.marks = MarkBook(self)
         self.alerts = EmergencyBoard(bus, clock)
         self.hooks = CallHooks()  # other domains join the call's life here (hotline.calls.hooks)
@@ -108,6 +111,9 @@ class CallCenter:
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
+        replayed = self.writer.recover_journal()  # first: a journaled end of call beats "failed"
+        if replayed:
+            log.warning("replayed %d call-record writes an earlier process left in the journal", replayed)
         recovered = cdr.recover(self.db, self.recordings_dir)
         if any(recovered.values()):
             log.warning("recovered after a crash: %s", recovered)

@@ -16,13 +16,13 @@ import uuid as uuidlib
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hotline.acd.states import SIGNED_OUT, AgentState
 from hotline.audit.service import SYSTEM
 from hotline.calls import cdr
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, CallState, LiveCall
+from hotline.calls.ops import Op
 from hotline.calls.telephony import LegPort
 from hotline.calls.topics import AgentNotified
 from hotline.calls.views import OUTBOUND_PREFIX
@@ -210,7 +210,9 @@ class CallControl:
             raise NotFound(f"no route to {target}", f"无法呼叫 {target}") from exc
         live.consult_leg = leg
         uuid, leg_id = live.uuid, leg.id
-        self.c.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "external", target, None))
+        self.c.writer.submit(
+            Op.of(cdr.add_leg, uuid=uuid, leg_uuid=leg_id, role="external", number=target, agent_id=None)
+        )
         if not await leg.wait_answered(30):
             live.consult_leg = None
             await leg.hangup("no_answer")
@@ -289,11 +291,13 @@ class CallControl:
         self.c.live[call_id] = self.c.live[agent_leg.call.id] = live
         agent_leg_id, ext = agent_leg.id, agent_leg.dialed
 
-        def opened(s: Session) -> None:
-            cdr.open_call(s, call_id, direction="outbound", caller_number=number, agent_id=agent_id)
-            cdr.add_leg(s, call_id, agent_leg_id, "agent", ext, agent_id)
-
-        self.c.writer.submit(opened)
+        opened = {"direction": "outbound", "caller_number": number, "agent_id": agent_id}
+        self.c.writer.submit(Op.of(cdr.open_call, uuid=call_id, started_at=utcnow(), **opened))
+        self.c.writer.submit(
+            Op.of(
+                cdr.add_leg, uuid=call_id, leg_uuid=agent_leg_id, role="agent", number=ext, agent_id=agent_id
+            )
+        )
         try:
             far = await self.c.engine.originate(number, call=agent_leg.call, caller_id="hotline")
         except (LookupError, OSError) as exc:
@@ -311,8 +315,18 @@ class CallControl:
             live.answered_at = at = utcnow()
             far_id = far.id
             # the CDR knows the call was answered (talk time, the agent's figures, reports)
-            self.c.writer.submit(lambda s: cdr.update_call(s, call_id, answered_at=at))
-            self.c.writer.submit(lambda s: cdr.add_leg(s, call_id, far_id, "external", number, None))
+            self.c.writer.submit(Op.of(cdr.update_call, uuid=call_id, answered_at=at))
+            self.c.writer.submit(
+                Op.of(
+                    cdr.add_leg,
+                    uuid=call_id,
+                    leg_uuid=far_id,
+                    role="external",
+                    number=number,
+                    agent_id=None,
+                    at=at,
+                )
+            )
             agent_leg.call.bridge(far, agent_leg)
             self._record_outbound(live)
         else:
@@ -385,7 +399,11 @@ class CallControl:
         live.supervisor_modes[supervisor_id] = mode
         live.call.join(leg, "supervisor", mode)
         uuid, leg_id = live.uuid, leg.id
-        self.c.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "supervisor", ext, supervisor_id))
+        self.c.writer.submit(
+            Op.of(
+                cdr.add_leg, uuid=uuid, leg_uuid=leg_id, role="supervisor", number=ext, agent_id=supervisor_id
+            )
+        )
         return {"call_id": live.uuid, "mode": mode, "leg_id": leg.id}
 
     async def force_hangup(self, call_id: str) -> dict[str, Any]:

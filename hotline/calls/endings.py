@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
-
-from sqlalchemy.orm import Session
 
 from hotline.acd.engine import Acd
 from hotline.bus import Bus, Event
@@ -22,6 +19,7 @@ from hotline.calls import cdr
 from hotline.calls.hooks import CallHookPoint, CallHooks
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, CallState, LiveCall
+from hotline.calls.ops import Op
 from hotline.calls.topics import CdrWritten, VoicemailRecorded
 from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
@@ -52,7 +50,7 @@ class Endings:
     def on_leg_answered(self, event: Event) -> None:
         if str(event.data.get("call_id")) in self.live:
             leg_id, at = str(event.data.get("leg_id")), utcnow()
-            self.writer.submit(lambda s: cdr.leg_update(s, leg_id, answered_at=at))
+            self.writer.submit(Op.of(cdr.leg_update, leg_uuid=leg_id, answered_at=at))
 
     def on_leg_hangup(self, event: Event) -> None:
         live = self.live.get(str(event.data.get("call_id")))
@@ -60,7 +58,7 @@ class Endings:
             return
         leg_id = event.data.get("leg_id")
         at, cause = utcnow(), str(event.data.get("cause") or "")
-        self.writer.submit(lambda s: cdr.leg_update(s, str(leg_id), ended_at=at, end_cause=cause))
+        self.writer.submit(Op.of(cdr.leg_update, leg_uuid=str(leg_id), ended_at=at, end_cause=cause))
         now = self.clock()
         try:
             if live.caller_leg is not None and leg_id == live.caller_leg.id:
@@ -136,14 +134,11 @@ class Endings:
         # The steps walked so far (a caller who hung up in the IVR: where they gave up).
         path = live.path_record() if live.ivr_path else None
 
-        def write(s: Session) -> None:
-            if path is not None:
-                cdr.update_call(s, uuid, ivr_path=path)
-            cdr.end_call(s, uuid, outcome, cause)
-            if recording and Path(str(recording)).exists():
-                cdr.index_recording(s, Path(str(recording)), True, **fields)
-
-        self.writer.submit(write)
+        if path is not None:
+            self.writer.submit(Op.of(cdr.update_call, uuid=uuid, ivr_path=path))
+        self.writer.submit(Op.of(cdr.end_call, uuid=uuid, outcome=outcome, cause=cause, at=utcnow()))
+        if recording:
+            self.writer.submit(Op.of(cdr.index_recording_file, path=str(recording), **fields))
         # From the writer's thread once the batch holding the record is committed (a subscriber that
         # reads the CDR or its recording must find them: quality's checks did not, 1 run in 2): the
         # bus takes it to subscribers' loops.

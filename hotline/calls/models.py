@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, utcnow
@@ -139,3 +139,16 @@ class PendingCallback(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     enqueued_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JournalMark(Base):
+    """How far a call-record writer's writes are in the database: its highest sequence number
+    committed, updated in the same transaction as the writes. Replaying the journal skips what is
+    at or below it, so a write is never applied twice (a commit whose answer was lost, a restart
+    mid-replay)."""
+
+    __tablename__ = "call_journal_marks"
+
+    writer_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    applied_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

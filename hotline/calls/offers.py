@@ -16,13 +16,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from hotline.acd.engine import Acd, Offer
 from hotline.acd.states import AgentState
 from hotline.calls import cdr
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, LiveCall
+from hotline.calls.ops import Op
 from hotline.calls.telephony import EnginePort, LegPort
 from hotline.calls.writer import Writer
 from hotline.errors import Conflict, HotlineError
@@ -166,11 +165,19 @@ class Offers:
         live.ringing[agent_id] = ringing
         uuid, ext, leg_ids = live.uuid, self.acd.agents[agent_id].extension, [leg.id for leg in ringing.legs]
 
-        def write(s: Session) -> None:
-            for leg_id in leg_ids:
-                cdr.add_leg(s, uuid, leg_id, "agent", ext, agent_id)
-
-        self.writer.submit(write)
+        at = utcnow()
+        for leg_id in leg_ids:
+            self.writer.submit(
+                Op.of(
+                    cdr.add_leg,
+                    uuid=uuid,
+                    leg_uuid=leg_id,
+                    role="agent",
+                    number=ext,
+                    agent_id=agent_id,
+                    at=at,
+                )
+            )
 
     async def _ring_agent(self, live: LiveCall, agent_id: int, offer: Offer, inviting: Inviting) -> None:
         callback = offer.callback and live.callback_number is not None
@@ -301,10 +308,7 @@ class Offers:
         if live.outcome != "emergency":
             live.outcome = "answered"
 
-        def write(s: Session) -> None:
-            cdr.update_call(s, uuid, **fields)
-            cdr.leg_update(s, leg_id, answered_at=at)
-
-        self.writer.submit(write)
+        self.writer.submit(Op.of(cdr.update_call, uuid=uuid, **fields))
+        self.writer.submit(Op.of(cdr.leg_update, leg_uuid=leg_id, answered_at=at))
         self.center.apply(actions)
         self.center.agent_connected(live)

@@ -23,6 +23,7 @@ from hotline.calls import cdr
 from hotline.calls.host import CenterPort
 from hotline.calls.live import NOT_DIALLED, CallState, LiveCall
 from hotline.calls.models import PendingCallback
+from hotline.calls.ops import Op, durable
 from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
 from hotline.ivr.interpreter import CallerFacts
@@ -32,15 +33,18 @@ from hotline.store.db import Database
 log = logging.getLogger(__name__)
 
 
+@durable("calls.pending_save")
 def save(session: Session, **values: Any) -> None:
     session.execute(delete(PendingCallback).where(PendingCallback.call_uuid == values["call_uuid"]))
     session.execute(insert(PendingCallback).values(created_at=utcnow(), **values))
 
 
+@durable("calls.pending_forget")
 def forget(session: Session, call_uuid: str) -> None:
     session.execute(delete(PendingCallback).where(PendingCallback.call_uuid == call_uuid))
 
 
+@durable("calls.pending_attempt")
 def count_attempt(session: Session, call_uuid: str, attempts: int) -> None:
     stmt = update(PendingCallback).where(PendingCallback.call_uuid == call_uuid)
     session.execute(stmt.values(attempts=attempts))
@@ -73,17 +77,17 @@ class PendingCallbacks:
             "attempts": call.callback_attempts,
             "enqueued_at": entered,
         }
-        self.writer.submit(lambda s: save(s, **values))
+        self.writer.submit(Op.of(save, **values))
 
     def callback_event(self, kind: str, call_id: str, data: dict[str, Any]) -> None:
         """Keep the table in step with the queue log's callback lines."""
         if kind == "callback":
             self.keep_callback(call_id)
         elif kind == "callback_failed" or (kind == "connect" and data.get("callback")):
-            self.writer.submit(lambda s: forget(s, call_id))
+            self.writer.submit(Op.of(forget, call_uuid=call_id))
         elif kind == "callback_retry":
             attempts = int(data.get("attempts") or 0)
-            self.writer.submit(lambda s: count_attempt(s, call_id, attempts))
+            self.writer.submit(Op.of(count_attempt, call_uuid=call_id, attempts=attempts))
 
     def end_without_legs(self, live: LiveCall, outcome: str) -> None:
         """End a call nobody is on the line of any more (a callback still owed): out of the ACD,
@@ -93,11 +97,8 @@ class PendingCallbacks:
             self.acd.abandon(uuid, self.clock())
         self.live.pop(uuid, None)
 
-        def write(s: Session) -> None:
-            forget(s, uuid)
-            cdr.end_call(s, uuid, outcome, outcome)
-
-        self.writer.submit(write)
+        self.writer.submit(Op.of(forget, call_uuid=uuid))
+        self.writer.submit(Op.of(cdr.end_call, uuid=uuid, outcome=outcome, cause=outcome, at=utcnow()))
 
     def restore_callbacks(self) -> int:
         """Put the callbacks pending at the last stop (or crash) back in line, in their places."""
@@ -111,13 +112,9 @@ class PendingCallbacks:
                 continue
             if row.queue not in self.acd.queues:
                 log.warning("callback %s: queue %s no longer exists; given up", row.call_uuid, row.queue)
-                uuid = row.call_uuid
-
-                def gone(s: Session, uuid: str = uuid) -> None:
-                    forget(s, uuid)
-                    cdr.end_call(s, uuid, "callback_failed", "queue_gone")
-
-                self.writer.submit(gone)
+                self.writer.submit(Op.of(forget, call_uuid=row.call_uuid))
+                end = {"outcome": "callback_failed", "cause": "queue_gone", "at": wall}
+                self.writer.submit(Op.of(cdr.end_call, uuid=row.call_uuid, **end))
                 continue
             facts = CallerFacts(row.caller_number, caller_id=row.caller_id)
             live = LiveCall(

@@ -31,7 +31,12 @@ class CallsPlugin(Plugin):
         engine, db = ctx.find(ENGINE), ctx.find(TELEPHONY_DB)
         if engine is None or db is None:
             return  # no telephony in this process: call control answers 409
-        center = await start_callcenter(engine, db, ctx.bus)
+        settings = ctx.settings
+        journal = {
+            "journal_dir": settings.data_dir / "journal",
+            "journal_bytes": settings.call_journal_mb << 20,
+        }
+        center = await start_callcenter(engine, db, ctx.bus, **journal)
         ctx.provide(_STARTED, center)
         ctx.provide(CENTER, center)
         ctx.provide(CALL_HOOKS, center.hooks)  # the host registers every plug-in's call hooks here

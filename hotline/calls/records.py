@@ -19,6 +19,7 @@ from hotline.calls.host import CenterPort
 from hotline.calls.kpi import KpiBook
 from hotline.calls.live import LiveCall
 from hotline.calls.models import AgentStateRow, QueueEventRow
+from hotline.calls.ops import Op
 from hotline.calls.topics import AgentStateChanged, QueueEventLogged
 from hotline.calls.writer import Writer
 from hotline.store.base import utcnow
@@ -126,7 +127,9 @@ class Records:
 
     def close(self, uuid: str, outcome: str, cause: str | None = None) -> None:
         self.live.pop(uuid, None)
-        self.writer.submit(lambda s: cdr.end_call(s, uuid, outcome, cause or outcome))
+        self.writer.submit(
+            Op.of(cdr.end_call, uuid=uuid, outcome=outcome, cause=cause or outcome, at=utcnow())
+        )
 
     def _drop_ringing(self, agent_id: int, answered: bool) -> None:
         """The ACD took the offer back (timeout, another agent won, caller left): stop the phone."""

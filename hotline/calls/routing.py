@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from hotline.acd.engine import Acd
 from hotline.acd.priority import EMERGENCY
@@ -34,6 +32,7 @@ from hotline.calls.facts import environment
 from hotline.calls.hooks import CallHookPoint, CallHooks
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, CallState, LiveCall
+from hotline.calls.ops import Op
 from hotline.calls.telephony import EnginePort, LegPort
 from hotline.calls.topics import (
     EmergencyConnected,
@@ -42,7 +41,7 @@ from hotline.calls.topics import (
     SurveyRequested,
     VoicemailStarted,
 )
-from hotline.calls.writer import Writer
+from hotline.calls.writer import Writer, unreachable
 from hotline.ivr.flow import Flow, validate
 from hotline.ivr.interpreter import CallerFacts, CollectDigits, Outcome, PlayPrompt, run
 from hotline.ivr.service import flow_by_name, flow_for_number, published_definition
@@ -86,17 +85,24 @@ class IvrRunner:
         }
         fields["started_at"] = utcnow()
 
-        def opened(s: Session) -> None:
-            cdr.open_call(s, uuid, **fields)
-            cdr.add_leg(s, uuid, leg_id, "caller", number, None)
-
-        self.writer.submit(opened)
+        self.writer.submit(Op.of(cdr.open_call, uuid=uuid, **fields))
+        self.writer.submit(
+            Op.of(cdr.add_leg, uuid=uuid, leg_uuid=leg_id, role="caller", number=number, agent_id=None)
+        )
         loads = {name: len(q) for name, q in self.acd.queues.items()}
         # Reads run in a worker thread: the loop carries everyone's audio meanwhile.
-        flow_name, flow, env = await self.db.run(self._prepare, uuid, leg.dialed, number, loads)
+        try:
+            flow_name, flow, env = await self.db.run(self._prepare, uuid, leg.dialed, number, loads)
+        except Exception as exc:
+            if not unreachable(exc):
+                raise
+            # The database is away: no menu and no caller record, straight to the general queue
+            # (the call is still answered and recorded; its CDR goes to the journal).
+            log.warning("call %s: database unreachable, routed without the IVR flow", uuid)
+            flow_name, flow, env = None, None, SimpleNamespace(caller=CallerFacts(number))
         live.facts, live.flow_name = env.caller, flow_name
         caller_id = env.caller.caller_id
-        self.writer.submit(lambda s: cdr.update_call(s, uuid, caller_id=caller_id, ivr_flow=flow_name))
+        self.writer.submit(Op.of(cdr.update_call, uuid=uuid, caller_id=caller_id, ivr_flow=flow_name))
         if not leg.is_active:
             return  # cancelled meanwhile: the hang-up already closed the CDR
         await leg.answer()
@@ -117,7 +123,7 @@ class IvrRunner:
             outcome = await self._walk(leg, flow, env, path=live.ivr_path)
         live.ivr_vars = dict(outcome.variables)
         path = live.path_record()
-        self.writer.submit(lambda s: cdr.update_call(s, uuid, ivr_path=path))
+        self.writer.submit(Op.of(cdr.update_call, uuid=uuid, ivr_path=path))
         if not leg.is_active:
             return
         if diversion is not None and diversion.take_over is not None:
@@ -268,7 +274,9 @@ class IvrRunner:
                 await live.caller_leg.hangup("unavailable")
             return None
         uuid, leg_id = live.uuid, leg.id
-        self.writer.submit(lambda s: cdr.add_leg(s, uuid, leg_id, "external", target, None))
+        self.writer.submit(
+            Op.of(cdr.add_leg, uuid=uuid, leg_uuid=leg_id, role="external", number=target, agent_id=None)
+        )
         if await leg.wait_answered(60) and live.caller_leg is not None and live.caller_leg.is_active:
             live.move(CallAction.connect)
             live.call.bridge(live.caller_leg, leg)
@@ -321,13 +329,14 @@ class IvrRunner:
                 continue
             legs.append(leg)
             self.writer.submit(
-                functools.partial(
+                Op.of(
                     cdr.add_leg,
                     uuid=live.uuid,
                     leg_uuid=leg.id,
                     role="external",
                     number=number,
                     agent_id=None,
+                    at=utcnow(),
                 )
             )
         live.external_legs = legs
@@ -378,8 +387,5 @@ class IvrRunner:
         uuid, leg_id = live.uuid, winner.id
         wait = round((at - live.queued_at).total_seconds(), 3) if live.queued_at else None
 
-        def write(s: Session) -> None:
-            cdr.update_call(s, uuid, answered_at=at, wait_seconds=wait)
-            cdr.leg_update(s, leg_id, answered_at=at)
-
-        self.writer.submit(write)
+        self.writer.submit(Op.of(cdr.update_call, uuid=uuid, answered_at=at, wait_seconds=wait))
+        self.writer.submit(Op.of(cdr.leg_update, leg_uuid=leg_id, answered_at=at))

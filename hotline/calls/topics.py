@@ -172,3 +172,35 @@ class EmergencyAcknowledged(BusEvent):
 
     call_id: str
     by: int | str | None
+
+
+@topic("calls.database_lost")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DatabaseLost(BusEvent):
+    """The call-record writer could not reach the database (connection refused or lost, locked,
+    read-only): calls go on from memory and their records go to the journal until it is back."""
+
+    error: str
+    journal: str  # the journal's folder ("" when the writer has none: memory only)
+
+
+@topic("calls.database_recovered")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DatabaseRecovered(BusEvent):
+    """The database took the journal's writes again: all `replayed` of them, in order, after an
+    outage of `seconds`; `dropped` writes were lost (the journal and the memory were both full)."""
+
+    seconds: float
+    replayed: int
+    dropped: int = 0
+
+
+@topic("calls.journal_filled")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JournalFilled(BusEvent):
+    """The journal reached its bound (or its disk refused a write): further call records are kept
+    in memory only, lost if the process stops before the database is back."""
+
+    journal: str
+    size_bytes: int
+    error: str

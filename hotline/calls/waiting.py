@@ -16,14 +16,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from hotline.acd.engine import Acd, OverflowAction
 from hotline.acd.queue import OverflowKind
 from hotline.bus import Bus
 from hotline.calls import cdr
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, CallState, LiveCall
+from hotline.calls.ops import Op
 from hotline.calls.telephony import EnginePort, LegPort
 from hotline.calls.topics import QueuePositionAnnounced
 from hotline.calls.writer import Writer
@@ -70,7 +69,7 @@ class WaitingRoom:
         live.queue, live.priority = queue, priority
         live.queued_at = at = utcnow()
         uuid = live.uuid
-        self.writer.submit(lambda s: cdr.update_call(s, uuid, queue=queue, priority=priority, queued_at=at))
+        self.writer.submit(Op.of(cdr.update_call, uuid=uuid, queue=queue, priority=priority, queued_at=at))
         if live.caller_leg is not None:
             with contextlib.suppress(FileNotFoundError):
                 await live.caller_leg.play_moh()
@@ -169,7 +168,7 @@ class WaitingRoom:
         """The CDR of a caller who left the queue unanswered says how long they waited."""
         if live.queued_at is not None:
             uuid, wait = live.uuid, round((at - live.queued_at).total_seconds(), 3)
-            self.writer.submit(lambda s: cdr.update_call(s, uuid, wait_seconds=wait))
+            self.writer.submit(Op.of(cdr.update_call, uuid=uuid, wait_seconds=wait))
 
     def request_callback(self, call_id: str, number: str | None = None) -> None:
         """The caller asks to be called back: they keep their place and may hang up."""
@@ -232,9 +231,16 @@ class WaitingRoom:
         self.center.record(live)
         uuid, callee_id, at = live.uuid, callee.id, utcnow()
 
-        def write(s: Session) -> None:
-            cdr.update_call(s, uuid, agent_id=agent_id, answered_at=at)
-            cdr.add_leg(s, uuid, callee_id, "callback", number, None)
-
-        self.writer.submit(write)
+        self.writer.submit(Op.of(cdr.update_call, uuid=uuid, agent_id=agent_id, answered_at=at))
+        self.writer.submit(
+            Op.of(
+                cdr.add_leg,
+                uuid=uuid,
+                leg_uuid=callee_id,
+                role="callback",
+                number=number,
+                agent_id=None,
+                at=at,
+            )
+        )
         self.center.agent_connected(live)

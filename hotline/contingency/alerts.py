@@ -100,6 +100,18 @@ def _send(
             log.warning("alert mail to %s failed: %s", mail, exc)
 
 
+def send_now(
+    ref: str,
+    mobiles: list[str],
+    mails: list[str],
+    text: str,
+    channels: ChannelSettings | None = None,
+) -> None:
+    """Send one alert at once, without the database (its outage is what is being told)."""
+    with httpx.Client(timeout=10) as client:
+        _send(channels or ChannelSettings(), client, ref, mobiles, mails, text)
+
+
 def deliver(
     db: Database,
     now: datetime | None = None,

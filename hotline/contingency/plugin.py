@@ -5,7 +5,8 @@ its diverter as `calls.plugin.DIVERTER` for the IVR simulator), registers the bo
 center's diverter when a center runs (`hotline.calls.diversion`), and reloads it after every
 `contingency.mode_switched`; TTS of the announcements runs in the background. Faults on the bus
 (a trunk down or back, a recording failing) become alerts to the people on duty (`alerts.py`),
-delivered by the `contingency.deliver_alerts` job.
+delivered by the `contingency.deliver_alerts` job; the database outage the call-record writer
+announces is sent at once without the database (`outage.py`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from hotline.bus import Event
 from hotline.calls.plugin import CENTER, DIVERTER
+from hotline.calls.topics import DatabaseLost, DatabaseRecovered, JournalFilled
 from hotline.contingency import alerts
 from hotline.contingency.jobs import JOBS
+from hotline.contingency.outage import OutageBoard
 from hotline.contingency.runtime import ModeBoard
 from hotline.contingency.topics import ModeSwitched
 from hotline.plugins import Context, Plugin, Service, Subscribed
@@ -32,6 +35,7 @@ MODES: Service[ModeBoard] = Service("contingency.modes")
 @dataclass
 class _Running:
     board: ModeBoard
+    outage: OutageBoard
     unregister: Callable[[], None] | None = None
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -47,7 +51,7 @@ _RUNNING: Service[_Running] = Service("contingency.running")
 class ContingencyPlugin(Plugin):
     async def start(self, ctx: Context) -> None:
         board = ModeBoard(ctx.db, ctx.settings.prompts_dir)
-        running = _Running(board)
+        running = _Running(board, OutageBoard(ctx.db))
         ctx.provide(_RUNNING, running)
         board.modes = await ctx.db.run(board.load)
         running.spawn(board.speak())
@@ -85,7 +89,23 @@ class ContingencyPlugin(Plugin):
             text = f"录音失败：{error}（通话 {call}），请检查磁盘。"
             write(lambda s: alerts.raise_alert(s, "recording_failed", "recordings", text))
 
+        outage = running.outage
+
+        def db_lost(event: Event) -> None:
+            outage.lost(event.data.get("error", ""), event.data.get("journal", ""))
+
+        def db_back(event: Event) -> None:
+            data = event.data
+            outage.recovered(data.get("seconds", 0.0), data.get("replayed", 0), data.get("dropped", 0))
+
+        def journal_full(event: Event) -> None:
+            data = event.data
+            outage.journal_filled(data.get("journal", ""), data.get("size_bytes", 0), data.get("error", ""))
+
         return [
+            (DatabaseLost, db_lost),  # this node's writer: each node tells its own outage
+            (DatabaseRecovered, db_back),
+            (JournalFilled, journal_full),
             (ModeSwitched, switched, True),  # switched on any node's console
             (TrunkFailed, trunk_down),
             (TrunkRecovered, trunk_up),
@@ -104,6 +124,7 @@ class ContingencyPlugin(Plugin):
         for task in list(running.tasks):
             task.cancel()
         await asyncio.gather(*running.tasks, return_exceptions=True)
+        await running.outage.close()
 
 
 PLUGIN = ContingencyPlugin(

@@ -194,7 +194,12 @@ class Rig:
         self.engine.qualify_interval = 0  # SIPp phones here do not answer OPTIONS probes
         self.center: CallCenter = self.et.run(
             start_callcenter(
-                self.engine, db, self.et.bus, tick_seconds=0.05, recordings_dir=tmp / "recordings"
+                self.engine,
+                db,
+                self.et.bus,
+                tick_seconds=0.05,
+                recordings_dir=tmp / "recordings",
+                journal_dir=tmp / "journal",
             )
         )
 

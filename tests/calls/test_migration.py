@@ -24,6 +24,7 @@ OURS = {
     "recordings",
     "recording_marks",
     "pending_callbacks",
+    "call_journal_marks",
 }
 
 
