@@ -1,4 +1,5 @@
-"""Answers to WeChat citizens as customer-service messages (客服消息) of the official account.
+"""Answers to WeChat citizens as customer-service messages (客服消息) of the official account, and
+template messages (模板消息, `send_template`) to staff who follow it (duty alerts).
 
 WeChat accepts a customer-service message only within 48 hours of the citizen's last message to the
 account (errcode 45015 otherwise), so the window is checked here against the inbox before calling,
@@ -22,6 +23,8 @@ from hotline.channels.settings import ChannelSettings
 
 TOKEN_INVALID = {40001, 40014, 42001}
 OUT_OF_WINDOW = {45015, 45047}
+# Not following the account; an invalid openid, template id or data field (template messages).
+TEMPLATE_REFUSED = {43004, 40003, 40036, 40037, 47003}
 MAX_BYTES = 2048  # a text customer-service message (longer ones: errcode 45002)
 CUT = "……（答复较长，全文请拨打热线查询）"  # reply time limit passed; too many messages without an answer
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}
@@ -124,5 +127,49 @@ def send_text(settings: ChannelSettings, client: httpx.Client, openid: str, text
             )
         if code not in TOKEN_INVALID:
             errmsg = data.get("errmsg") if isinstance(data, dict) else ""
+            raise Failed(f"WeChat error: errcode {code} {errmsg}")
+    raise Failed("WeChat access token refused twice")
+
+
+def send_template(
+    settings: ChannelSettings,
+    client: httpx.Client,
+    openid: str,
+    template_id: str,
+    fields: dict[str, str],
+    url: str = "",
+) -> str:
+    """Send one template message (模板消息: no 48-hour window, the user only has to follow the
+    account; staff alerts use it). `fields` fill the template's keys (`first`, `keyword1`, ...,
+    `remark`). Returns WeChat's msgid; raises Refused (not following: 43004, template id or
+    field wrong: 40003/40036/40037/47003) or Failed."""
+    payload: dict[str, object] = {
+        "touser": openid,
+        "template_id": template_id,
+        "data": {key: {"value": value} for key, value in fields.items()},
+    }
+    if url:
+        payload["url"] = url
+    for fresh in (False, True):
+        token = access_token(settings, client, fresh)
+        try:
+            resp = client.post(
+                settings.wechat_api_base.rstrip("/") + "/cgi-bin/message/template/send",
+                params={"access_token": token},
+                json=payload,
+            )
+            data = resp.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise Failed(f"WeChat template call failed: {exc}") from exc
+        code = int(data.get("errcode", 0)) if isinstance(data, dict) else -1
+        if code == 0:
+            return str(data.get("msgid", ""))
+        errmsg = data.get("errmsg") if isinstance(data, dict) else ""
+        if code in TEMPLATE_REFUSED:
+            raise Refused(
+                f"WeChat refused the template message: errcode {code} {errmsg}",
+                f"微信拒绝发送模板消息（错误码 {code}）：接收人未关注公众号或模板配置有误",
+            )
+        if code not in TOKEN_INVALID:
             raise Failed(f"WeChat error: errcode {code} {errmsg}")
     raise Failed("WeChat access token refused twice")

@@ -1,6 +1,7 @@
 """Alerts to the people on duty: faults raised from bus events and checks, de-duplicated, sent by
-SMS (the channels' signed gateway) and mail (`send_notice`), escalated to the duty leader when
-nobody acknowledges them in time, and a recovery notice when the fault clears.
+SMS (the channels' signed gateway), mail (`send_notice`) and WeChat template messages (the WeChat
+channel's client, `wechat_out.send_template`, to staff following the official account), escalated
+to the duty leader when nobody acknowledges them in time, and a recovery notice when the fault clears.
 
 `raise_alert` keeps one open alert per key (a trunk, "disk", "recordings"): a fault seen again
 counts a repeat. `deliver` (the `contingency.deliver_alerts` job) sends what is due: new alerts to
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import logging
 import shutil
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import select
@@ -24,7 +27,7 @@ from sqlalchemy.orm import Session
 from hotline.audit.service import SYSTEM, Actor, record, snapshot
 from hotline.audit.writes import audited_update
 from hotline.bus import publish_on_commit
-from hotline.channels import mail_out, sms_out
+from hotline.channels import mail_out, sms_out, wechat_out
 from hotline.channels.settings import ChannelSettings
 from hotline.contingency.alert_settings import AlertSettings
 from hotline.contingency.models import ContingencyAlert
@@ -35,6 +38,7 @@ from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 PREFIX = "【热线告警】"
+CONFIRM = "请在控制台“应急模式 › 告警”中确认，未确认将升级至值班长。"
 
 
 def raise_alert(
@@ -87,29 +91,63 @@ def recent(session: Session, limit: int = 50) -> list[ContingencyAlert]:
     return list(session.scalars(select(ContingencyAlert).order_by(ContingencyAlert.id.desc()).limit(limit)))
 
 
+@dataclass(frozen=True)
+class Recipients:
+    """Who one send goes to, on each channel."""
+
+    mobiles: list[str]
+    mails: list[str]
+    openids: list[str] = field(default_factory=list)
+
+    @classmethod
+    def duty(cls, s: AlertSettings) -> Recipients:
+        return cls(s.duty_mobiles, s.duty_mails, s.duty_openids)
+
+    @classmethod
+    def leader(cls, s: AlertSettings) -> Recipients:
+        return cls(s.leader_mobiles, s.leader_mails, s.leader_openids)
+
+    def __add__(self, other: Recipients) -> Recipients:
+        return Recipients(
+            self.mobiles + other.mobiles, self.mails + other.mails, self.openids + other.openids
+        )
+
+
 def _send(
-    channels: ChannelSettings, client: httpx.Client, ref: str, mobiles: list[str], mails: list[str], text: str
+    channels: ChannelSettings,
+    client: httpx.Client,
+    ref: str,
+    to: Recipients,
+    text: str,
+    template_id: str = "",
+    now: datetime | None = None,
 ) -> None:
-    for mobile in mobiles:
+    """SMS, mail and WeChat template message; a channel that fails is logged, the others still go."""
+    for mobile in to.mobiles:
         if channels.sms_gateway_url:
             sms_out.post(channels, client, ref, mobile, PREFIX + text)
-    for mail in mails:
+    for mail in to.mails:
         try:
             mail_out.send_notice(channels, mail, PREFIX + text[:60], text, f"<{ref}@hotline.alerts>")
         except OSError as exc:
             log.warning("alert mail to %s failed: %s", mail, exc)
+    if not template_id:
+        return
+    at = (now or utcnow()).astimezone(ZoneInfo("Asia/Shanghai"))
+    fields = {"first": PREFIX, "keyword1": text, "keyword2": f"{at:%Y-%m-%d %H:%M}", "remark": CONFIRM}
+    for openid in to.openids:
+        try:
+            wechat_out.send_template(channels, client, openid, template_id, fields)
+        except (wechat_out.Refused, wechat_out.Failed) as exc:
+            log.warning("alert WeChat message to %s failed: %s", openid[:6], exc)
 
 
 def send_now(
-    ref: str,
-    mobiles: list[str],
-    mails: list[str],
-    text: str,
-    channels: ChannelSettings | None = None,
+    ref: str, to: Recipients, text: str, settings: AlertSettings, channels: ChannelSettings | None = None
 ) -> None:
     """Send one alert at once, without the database (its outage is what is being told)."""
     with httpx.Client(timeout=10) as client:
-        _send(channels or ChannelSettings(), client, ref, mobiles, mails, text)
+        _send(channels or ChannelSettings(), client, ref, to, text, settings.wechat_template_id)
 
 
 def deliver(
@@ -140,16 +178,12 @@ def deliver(
     with httpx.Client(timeout=10) as client:
         for alert_id, status, sent_at, raised_at, escalated_at, text in ids:
             if sent_at is None:
-                step, to = "sent_at", (settings.duty_mobiles, settings.duty_mails)
+                step, to = "sent_at", Recipients.duty(settings)
                 body = text if status != "resolved" else f"{text}（已恢复）"
             elif status == "resolved":
-                step, to, body = (
-                    "recovery_sent_at",
-                    (settings.duty_mobiles, settings.duty_mails),
-                    f"已恢复：{text}",
-                )
+                step, to, body = "recovery_sent_at", Recipients.duty(settings), f"已恢复：{text}"
             elif status == "open" and escalated_at is None and raised_at <= escalate_before:
-                step, to = "escalated_at", (settings.leader_mobiles, settings.leader_mails)
+                step, to = "escalated_at", Recipients.leader(settings)
                 body = f"无人确认，已升级：{text}"
             else:
                 continue
@@ -160,7 +194,7 @@ def deliver(
                 setattr(row, step, now)
                 if step == "sent_at" and status == "resolved":
                     row.recovery_sent_at = now
-            _send(channels, client, f"alert-{alert_id}-{step}", to[0], to[1], body)
+            _send(channels, client, f"alert-{alert_id}-{step}", to, body, settings.wechat_template_id, now)
             sent += 1
     return sent
 

@@ -2,12 +2,13 @@
 
 Every other alert is a `contingency_alerts` row that the delivery job sends; this one cannot be:
 the database is what is gone. The call-record writer announces `calls.database_lost` (its journal
-holds the call records meanwhile), and this board sends "database unreachable" at once by SMS and
-mail to the people on duty, once per outage (a second process, or a second announcement, is the
-same outage), escalates it to the duty leader when it lasts past `escalate_after_seconds`, tells
-them when the journal is full (records then kept in memory only), and sends the recovery notice
-on `calls.database_recovered`. Then the outage goes into the alert history as a resolved row
-whose sends are stamped, so the delivery job never repeats them.
+holds the call records meanwhile), and this board sends "database unreachable" at once by SMS,
+mail and WeChat template message (when configured) to the people on duty, once per outage (a
+second process, or a second announcement, is the same outage), escalates it to the duty leader
+when it lasts past `escalate_after_seconds`, tells them when the journal is full (records then
+kept in memory only), and sends the recovery notice on `calls.database_recovered`. Then the
+outage goes into the alert history as a resolved row whose sends are stamped, so the delivery job
+never repeats them.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from hotline.audit.service import SYSTEM, record, snapshot
 from hotline.channels.settings import ChannelSettings
 from hotline.contingency import alerts
 from hotline.contingency.alert_settings import AlertSettings
+from hotline.contingency.alerts import Recipients
 from hotline.contingency.models import ContingencyAlert
 from hotline.store.base import utcnow
 from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
 KEY = "database"
-Send = Callable[[str, list[str], list[str], str], None]  # ref, mobiles, mails, text
+Send = Callable[[str, Recipients, str], None]  # ref, to whom, text
 
 
 class OutageBoard:
@@ -45,7 +47,9 @@ class OutageBoard:
     ) -> None:
         self.db = db
         self.settings = settings or AlertSettings()
-        self.send: Send = send or (lambda ref, m, e, text: alerts.send_now(ref, m, e, text, channels))
+        self.send: Send = send or (
+            lambda ref, to, text: alerts.send_now(ref, to, text, self.settings, channels)
+        )
         self.since: datetime | None = None
         self.error = ""
         self.escalated_at: datetime | None = None
@@ -70,8 +74,8 @@ class OutageBoard:
         where = f"，通话记录暂存本地日志 {journal}" if journal else "，通话记录暂存内存"
         text = f"数据库无法连接：{error[:80]}{where}；来电仍在接听，请立即处理。"
         ref = f"db-{self.since:%Y%m%d%H%M%S}"
-        s = self.settings
-        self._spawn(lambda: self.send(ref + "-sent", s.duty_mobiles, s.duty_mails, text))
+        duty = Recipients.duty(self.settings)
+        self._spawn(lambda: self.send(ref + "-sent", duty, text))
         self._escalation = asyncio.ensure_future(self._escalate(ref, text))
 
     async def _escalate(self, ref: str, text: str) -> None:
@@ -79,9 +83,8 @@ class OutageBoard:
         if self.since is None:
             return
         self.escalated_at = utcnow()
-        s = self.settings
-        body = f"未恢复，已升级：{text}"
-        self._spawn(lambda: self.send(ref + "-escalated", s.leader_mobiles, s.leader_mails, body))
+        body, leader = f"未恢复，已升级：{text}", Recipients.leader(self.settings)
+        self._spawn(lambda: self.send(ref + "-escalated", leader, body))
 
     def journal_filled(self, journal: str, size_bytes: int, error: str) -> None:
         if self.full_told:
@@ -91,9 +94,8 @@ class OutageBoard:
             f"本地通话记录日志已满（{journal}，{size_bytes // 1024} KB：{error[:60]}）；"
             "之后的通话记录仅存内存，进程重启将丢失，请尽快恢复数据库或腾出磁盘。"
         )
-        s = self.settings
-        mobiles, mails = s.duty_mobiles + s.leader_mobiles, s.duty_mails + s.leader_mails
-        self._spawn(lambda: self.send("db-journal-full", mobiles, mails, text))
+        everyone = Recipients.duty(self.settings) + Recipients.leader(self.settings)
+        self._spawn(lambda: self.send("db-journal-full", everyone, text))
 
     def recovered(self, seconds: float, replayed: int, dropped: int) -> None:
         if self.since is None:
@@ -104,14 +106,14 @@ class OutageBoard:
             self._escalation.cancel()
         lost = f"，{dropped} 条记录丢失" if dropped else "，无记录丢失"
         text = f"数据库已恢复：中断 {seconds:.0f} 秒，补写通话记录 {replayed} 条{lost}。"
-        s = self.settings
-        to_mobiles = s.duty_mobiles + (s.leader_mobiles if escalated else [])
-        to_mails = s.duty_mails + (s.leader_mails if escalated else [])
+        to = Recipients.duty(self.settings)
+        if escalated:
+            to = to + Recipients.leader(self.settings)
         ref = f"db-{since:%Y%m%d%H%M%S}-recovered"
         error = self.error
 
         def send_and_keep() -> None:
-            self.send(ref, to_mobiles, to_mails, text)
+            self.send(ref, to, text)
             with self.db.session() as session:
                 history(session, since, escalated, error, text)
 

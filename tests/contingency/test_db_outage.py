@@ -65,9 +65,7 @@ def test_calls_go_on_through_a_database_outage(pg_db: tuple[Database, TcpProxy],
     duty = AlertSettings(
         duty_mobiles=["13900000001"], duty_mails=["duty@example.org"], escalate_after_seconds=3600
     )
-    board = OutageBoard(
-        direct, duty, send=lambda ref, mobiles, mails, text: sent.append((ref, mobiles, text))
-    )
+    board = OutageBoard(direct, duty, send=lambda ref, to, text: sent.append((ref, to.mobiles, text)))
 
     def watch() -> None:
         rig.et.bus.subscribe(DatabaseLost, lambda e: board.lost(e.data["error"], e.data["journal"]))
