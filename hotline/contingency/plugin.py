@@ -6,7 +6,8 @@ center's diverter when a center runs (`hotline.calls.diversion`), and reloads it
 `contingency.mode_switched`; TTS of the announcements runs in the background. Faults on the bus
 (a trunk down or back, a recording failing) become alerts to the people on duty (`alerts.py`),
 delivered by the `contingency.deliver_alerts` job; the database outage the call-record writer
-announces is sent at once without the database (`outage.py`).
+announces is sent at once without the database (`outage.py`); the running center's queues are
+watched for too many callers waiting and long waits (`queue_watch.py`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from sqlalchemy.orm import Session
 from hotline.bus import Event
 from hotline.calls.plugin import CENTER, DIVERTER
 from hotline.calls.topics import DatabaseLost, DatabaseRecovered, JournalFilled
-from hotline.contingency import alerts
+from hotline.contingency import alerts, queue_watch
+from hotline.contingency.alert_settings import AlertSettings
 from hotline.contingency.jobs import JOBS
 from hotline.contingency.outage import OutageBoard
 from hotline.contingency.runtime import ModeBoard
@@ -58,6 +60,8 @@ class ContingencyPlugin(Plugin):
         center = ctx.find(CENTER)
         if center is not None:
             running.unregister = center.diversions.register(board.divert)
+            watch = queue_watch.QueueWatch(AlertSettings())
+            running.spawn(queue_watch.run(watch, center.views.kpis, ctx.db))
         ctx.provide(MODES, board)
         ctx.provide(DIVERTER, board.divert)
 

@@ -370,6 +370,8 @@ export default {
     kinds: { announcement: 'Announcement', overflow: 'Backup center', callback_only: 'Callback collection only' },
     reasons: { trunk_down: 'Trunk down', engine_down: 'Engine down', database_down: 'Database down', disk_full: 'Disk nearly full', agents_unavailable: 'Agents unavailable', surge: 'Call surge', notice: 'Notice', drill: 'Drill' },
     cbStatus: { open: 'Open', done: 'Called back', unreachable: 'Unreachable' },
+    alerts: 'Alerts', alertText: 'Alert', raisedAt: 'Raised', repeats: 'Repeats', ack: 'Acknowledge', acked: 'Acknowledged: it will not be escalated',
+    alertStatus: { open: 'Open', acknowledged: 'Acknowledged', resolved: 'Resolved' },
   },
   qa: {
     navQueue: 'QA queue', navMine: 'My QA scores', navAppeals: 'QA appeals', navCards: 'QA scorecards', scoreTitle: 'Score a call',

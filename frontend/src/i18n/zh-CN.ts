@@ -371,6 +371,8 @@ export default {
     kinds: { announcement: '插播通知', overflow: '转备用中心', callback_only: '仅登记回拨' },
     reasons: { trunk_down: '中继故障', engine_down: '话务引擎故障', database_down: '数据库故障', disk_full: '磁盘将满', agents_unavailable: '坐席不足', surge: '话务激增', notice: '通知插播', drill: '应急演练' },
     cbStatus: { open: '待回拨', done: '已回拨', unreachable: '未接通' },
+    alerts: '告警', alertText: '内容', raisedAt: '发生时间', repeats: '重复', ack: '确认', acked: '告警已确认，不再升级',
+    alertStatus: { open: '待确认', acknowledged: '已确认', resolved: '已恢复' },
   },
   qa: {
     navQueue: '质检任务', navMine: '我的质检', navAppeals: '申诉处理', navCards: '质检成绩', scoreTitle: '质检评分',
