@@ -23,7 +23,11 @@ class AnalyticsPlugin(Plugin):
 
 PLUGIN = AnalyticsPlugin(
     "analytics",
-    routers=("hotline.web.routers.analytics", "hotline.web.routers.analytics_mail"),
+    routers=(
+        "hotline.web.routers.analytics",
+        "hotline.web.routers.analytics_mail",
+        "hotline.web.routers.analytics_pivots",
+    ),
     jobs=tuple(JOBS),
     after=("workorders",),
 )

@@ -43,6 +43,7 @@ ENTITY_ZH = {
     "analytics_report_schedule": "定时报表",
     "analytics_report_run": "定时报表发送",
     "report_run": "定时报表",
+    "saved_report": "自定义报表",
 }
 
 VERB_ZH = {
