@@ -11,6 +11,7 @@ export {}
 /* prettier-ignore */
 declare module 'vue' {
   export interface GlobalComponents {
+    AnalyticsFilters: typeof import('./components/AnalyticsFilters.vue')['default']
     ApiUnavailable: typeof import('./components/ApiUnavailable.vue')['default']
     ArticleVersions: typeof import('./components/ArticleVersions.vue')['default']
     BrowserPhone: typeof import('./components/BrowserPhone.vue')['default']
@@ -78,6 +79,7 @@ declare module 'vue' {
     OrderAttachments: typeof import('./components/OrderAttachments.vue')['default']
     OrderFiles: typeof import('./components/OrderFiles.vue')['default']
     QueueSatisfaction: typeof import('./components/QueueSatisfaction.vue')['default']
+    ReportChart: typeof import('./components/ReportChart.vue')['default']
     RouterLink: typeof import('vue-router')['RouterLink']
     RouterView: typeof import('vue-router')['RouterView']
     ScreenPop: typeof import('./components/ScreenPop.vue')['default']

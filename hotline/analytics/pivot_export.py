@@ -7,9 +7,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from hotline.exports import cell, row
 
 FILTER_ZH = {
@@ -24,6 +21,9 @@ FILTER_ZH = {
 
 
 def workbook(title: str, pivot: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook  # loaded on first use (a second of server start-up)
+    from openpyxl.styles import Font
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None

@@ -16,7 +16,7 @@ from hotline.analytics.models import SavedReport
 from hotline.analytics.periods import Kind, Period, resolve
 from hotline.audit.service import Actor, record, snapshot
 from hotline.audit.writes import audited_update
-from hotline.errors import Forbidden, NotFound
+from hotline.errors import Forbidden, Invalid, NotFound
 from hotline.people.models import User
 from hotline.store.base import utcnow
 
@@ -87,10 +87,16 @@ def one(session: Session, user_id: int, report_id: int) -> dict[str, Any]:
     return out(r, user_id, _owners(session, [r]))
 
 
+def _check(spec: dict[str, Any]) -> None:
+    """A saved report must run: its pivot and its period are checked now."""
+    pivots.check(spec_of(spec))
+    _period(spec, date.today())
+
+
 def create(
     session: Session, actor: Actor, user_id: int, name: str, spec: dict[str, Any], shared: bool
 ) -> dict[str, Any]:
-    pivots.check(spec_of(spec))
+    _check(spec)
     r = SavedReport(owner_id=user_id, name=name, spec=spec, shared=shared, updated_at=utcnow())
     session.add(r)
     session.flush()
@@ -103,7 +109,7 @@ def update(
 ) -> dict[str, Any]:
     r = _own(session, user_id, report_id)
     if changes.get("spec") is not None:
-        pivots.check(spec_of(changes["spec"]))
+        _check(changes["spec"])
     with audited_update(session, actor, r, version, "saved report", ENTITY, f"{ENTITY}.update") as edit:
         edit.apply({k: v for k, v in changes.items() if v is not None})
         r.updated_at = utcnow()
@@ -123,7 +129,14 @@ def _date(text: Any) -> date | None:
 def run(session: Session, user_id: int, report_id: int, today: date) -> tuple[str, dict[str, Any], Period]:
     """(name, pivot, period) of a visible saved report; a period without a date is the current one."""
     r = visible(session, user_id, report_id)
-    p = r.spec.get("period") or {}
-    kind = Kind(p.get("kind", "month"))
-    period = resolve(kind, _date(p.get("date")), _date(p.get("start")), _date(p.get("end")), today)
+    period = _period(r.spec, today)
     return r.name, pivots.run(session, spec_of(r.spec), period), period
+
+
+def _period(spec: dict[str, Any], today: date) -> Period:
+    p = spec.get("period") or {}
+    kind = Kind(p.get("kind", "month"))
+    try:
+        return resolve(kind, _date(p.get("date")), _date(p.get("start")), _date(p.get("end")), today)
+    except (OverflowError, ValueError) as exc:  # a period reaching past year 9999
+        raise Invalid(f"the period cannot be reported: {exc}", "报表期间超出范围", field="period") from exc

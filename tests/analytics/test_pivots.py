@@ -154,6 +154,12 @@ def test_saved_reports_are_the_owners_and_audited(
     bad = {**spec, "dimensions": ["shoe_size"]}
     r = client.post("/api/analytics/saved-reports", json={"name": "坏", "spec": bad}, headers=analyst)
     assert r.status_code == 422 and r.json()["field"] == "dimensions"
+    custom = {**spec, "period": {"kind": "custom", "start": "2025-10-01"}}
+    r = client.post("/api/analytics/saved-reports", json={"name": "坏", "spec": custom}, headers=analyst)
+    assert r.status_code == 422 and r.json()["field"] == "end"
+    far = {**spec, "period": {"kind": "week", "date": "9999-12-31"}}
+    r = client.post("/api/analytics/saved-reports", json={"name": "坏", "spec": far}, headers=analyst)
+    assert r.status_code == 422 and r.json()["field"] == "period"
     # private: others do not see it
     assert client.get("/api/analytics/saved-reports", headers=admin).json() == []
     assert client.get(f"/api/analytics/saved-reports/{mine['id']}/run", headers=admin).status_code == 404

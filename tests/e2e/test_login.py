@@ -18,7 +18,11 @@ ROLES: dict[str, tuple[str, set[str], set[str]]] = {
     "banzhang": ("/wallboard", {"wallboard", "workspace", "knowledge-review", "ivr"}, {"audit"}),
     "zhijian": ("/recordings", {"recordings", "workorders"}, {"workspace", "users"}),
     "yanglao": ("/workorders", {"workorders", "knowledge"}, {"workspace", "wallboard", "callers", "users"}),
-    "fenxi": ("/wallboard", {"wallboard", "callers"}, {"workspace", "users"}),
+    "fenxi": (
+        "/analytics",
+        {"an-home", "an-orders", "an-pivot", "wallboard", "callers"},
+        {"workspace", "users"},
+    ),
     "admin": ("/admin/users", {"users", "departments", "audit", "ivr"}, set()),
 }
 

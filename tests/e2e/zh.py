@@ -14,7 +14,7 @@ from typing import Any
 
 NAMESPACES = (
     "app|common|roles|nav|auth|agent|wo|kb|wall|ivr|rec|hours|tel|admin|emergency|body|query|cfg|inbox|c360"
-    "|chan|notify|wf|sv|svr"
+    "|chan|notify|wf|sv|svr|an"
 )
 RAW_KEY = re.compile(rf"\b(?:{NAMESPACES})\.[a-zA-Z_]+\b")
 # Internal codes that must be shown through a label, never as they are.

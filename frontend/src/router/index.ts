@@ -103,6 +103,17 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: 'opinion.read', title: 'op.incidents', group: 'opinion', nav: true } },
   { path: 'opinion/incidents/:id(\\d+)', name: 'opinion-incident', component: () => import('../views/opinion/IncidentDetail.vue'),
     meta: { perm: 'opinion.read', title: 'op.incident' } },
+  // 统计分析: the analysts' home (this month's figures, hotspots), standard reports, the builder.
+  { path: 'analytics', name: 'an-home', component: () => import('../views/analytics/AnalyticsHome.vue'),
+    meta: { perm: 'analytics.read', title: 'an.home', group: 'analytics', nav: true } },
+  ...['calls', 'agents', 'orders', 'ontime', 'satisfaction'].map((key): RouteRecordRaw => ({
+    path: `analytics/reports/${key}`, name: `an-${key}`, component: () => import('../views/analytics/ReportView.vue'),
+    props: { report: key }, meta: { perm: 'analytics.read', title: `an.reports.${key}`, group: 'analytics', nav: true },
+  })),
+  { path: 'analytics/pivot', name: 'an-pivot', component: () => import('../views/analytics/PivotBuilder.vue'),
+    meta: { perm: 'analytics.read', title: 'an.pivot', group: 'analytics', nav: true } },
+  { path: 'analytics/drill', name: 'an-drill', component: () => import('../views/analytics/DrillView.vue'),
+    meta: { perm: 'analytics.read', title: 'an.drill' } },
   { path: 'admin/users', name: 'users', component: () => import('../views/admin/UsersView.vue'),
     meta: { perm: 'users.read', title: 'nav.users', group: 'admin', nav: true } },
   { path: 'admin/departments', name: 'departments', component: () => import('../views/admin/DepartmentsView.vue'),
@@ -119,7 +130,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
 const HOME_BY_ROLE: Record<string, string[]> = {
   agent: ['workspace'],
   supervisor: ['wallboard', 'workspace'],
-  analyst: ['wallboard'],
+  analyst: ['an-home', 'wallboard'],
   qa_inspector: ['recordings'],
   department_handler: ['workorders'],
   admin: ['users'],
