@@ -105,11 +105,19 @@ class Fetcher:
         return parser
 
     def get(
-        self, client: httpx.Client, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        client: httpx.Client,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        robots: bool = True,
     ) -> Fetched:
+        """`robots=False` for a platform's API called with our own key (`connectors.py`): robots.txt
+        governs crawling pages, an API its terms of use; the pace, cap and deadline still hold."""
         if not url.startswith(("http://", "https://")):
             return Fetched(url, "failed", reason="not an http(s) URL")
-        if not self.allowed(client, url):
+        if robots and not self.allowed(client, url):
             return Fetched(url, "blocked", reason="robots.txt disallows (or is unreachable)")
         headers = {}
         if etag:
@@ -137,8 +145,9 @@ class Fetcher:
                     if self.clock() - started > self.deadline:
                         return Fetched(url, "failed", resp.status_code, reason="timeout: body too slow")
                     chunks.append(chunk)
-                if resp.status_code != 200:
-                    return Fetched(url, "failed", resp.status_code, reason=f"http {resp.status_code}")
+                if resp.status_code != 200:  # the body kept: an API says there why it refused
+                    reason = f"http {resp.status_code}"
+                    return Fetched(url, "failed", resp.status_code, b"".join(chunks), reason=reason)
                 return Fetched(
                     url,
                     "ok",

@@ -12,6 +12,7 @@ off: its interval doubles with each failure in a row, up to a day.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline.opinion import parse
+from hotline.opinion import connectors, parse
 from hotline.opinion.fetch import Fetched, Fetcher
 from hotline.opinion.models import OpinionItem, OpinionRaw, OpinionSource
 from hotline.store.base import utcnow
@@ -130,6 +131,9 @@ def _one(db: Database, fetcher: Fetcher, source_id: int, per_page: int) -> Outco
         if src is None:
             return Outcome(source_id, "failed", "source removed")
         kind, url, etag, modified = src.kind, src.url, src.etag, src.last_modified
+    connector = connectors.CONNECTORS.get(kind)
+    if connector is not None:
+        return _api(db, fetcher, connector, source_id, url)
     with fetcher.client() as client:
         got = fetcher.get(client, url, etag=etag, last_modified=modified)
         if got.outcome != "ok":
@@ -188,6 +192,24 @@ def _list_page(
     return out
 
 
+def _api(
+    db: Database, fetcher: Fetcher, connector: connectors.Connector, source_id: int, url: str
+) -> Outcome:
+    """One call of a platform's API (`connectors.py`): stored raw (without the key), then parsed."""
+    token = connector.credential(connectors.get_connector_settings())
+    if not token:
+        return Outcome(source_id, "failed", f"no access token for {connector.kind} (HOTLINE_OPINION_*)")
+    with fetcher.client() as client:
+        got = fetcher.get(client, connector.request_url(url, token), robots=False)
+    if got.outcome != "ok":
+        return Outcome(
+            source_id, got.outcome, (connector.error(got.body) if got.body else None) or got.reason
+        )
+    raw_id = store_raw(db, source_id, dataclasses.replace(got, url=url), connector.kind)
+    new, reason = parse_raw(db, raw_id)
+    return Outcome(source_id, "failed" if reason else "ok", reason, new, 1)
+
+
 def store_raw(db: Database, source_id: int, got: Fetched, role: str) -> int:
     with db.session() as s:
         raw = OpinionRaw(
@@ -221,6 +243,8 @@ def parse_raw(db: Database, raw_id: int) -> tuple[int, str | None]:
                 entries = parse.feed_entries(raw.body, raw.content_type, raw.url)
             elif raw.role == "article":
                 entries = [parse.article(raw.body, raw.content_type, raw.url)]
+            elif raw.role in connectors.CONNECTORS:
+                entries = connectors.CONNECTORS[raw.role].entries(raw.body, raw.url)
             else:
                 entries = []  # a list page left by a crash: the next run fetches it again in full
         except parse.Unparseable as exc:

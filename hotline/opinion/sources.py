@@ -19,7 +19,9 @@ from hotline.schemas import StrictIn
 
 class SourceIn(StrictIn):
     name: str = Field(min_length=1, max_length=100)
-    kind: Literal["feed", "page"]
+    kind: Literal["feed", "page", "weibo", "toutiao"] = Field(
+        description="feed (RSS/Atom), page (a list page of articles), or a platform API (connectors.py)"
+    )
     url: HttpUrl
     enabled: bool = True
     every_seconds: int = Field(900, ge=60, le=86_400)
