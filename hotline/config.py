@@ -153,8 +153,14 @@ class HaSettings(BaseModel):
     # ("redis://127.0.0.1:6379/0") the Redis bus (hotline.redisbus).
     bus_url: str = ""
     bus_channel: str = "hotline:events"
-    # This node's name on the bus and in the leader lease (default: host name and process id).
+    # This node's name on the bus and in the leader lease (default: host name and process id);
+    # unique per node.
     node: str = ""
+    # Leader lease (hotline.ha): only the node holding it runs the telephony engine, the call
+    # center and the jobs; the others serve the web and take over once it expires.
+    lease: bool = False
+    lease_seconds: float = 3.0
+    renew_seconds: float = 1.0
 
 
 class Settings(BaseSettings):

@@ -10,10 +10,13 @@ saved before a restart and then listens. Later plug-ins find the engine and that
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from hotline.bus import Bus
 from hotline.config import Settings
+from hotline.ha.leadership import LEADERSHIP
+from hotline.ha.lease import fence
 from hotline.people.sip_credentials import UserCredentialStore
 from hotline.plugins import Context, Plugin, Service
 from hotline.sip.engine import TelephonyEngine
@@ -33,6 +36,7 @@ class _Running:
     credentials: UserCredentialStore
     engine: TelephonyEngine | None = None
     registrations: RegistrationStore | None = None
+    unfence: Callable[[], None] | None = None
 
 
 _RUNNING: Service[_Running] = Service("telephony.running")
@@ -66,6 +70,9 @@ class TelephonyPlugin(Plugin):
         db = ctx.db.sibling("telephony", settings.telephony_db_pool)
         running = _Running(db, UserCredentialStore(db, settings.sip.realm))
         ctx.provide(_RUNNING, running)  # so stop() closes what a failed start left open
+        lead = ctx.find(LEADERSHIP)
+        if lead is not None:  # one of several nodes: the call center's writes carry our epoch
+            running.unfence = fence(db, lead.name, lead.epoch)
         await running.credentials.start(ctx.bus)
         running.engine, running.registrations = await start_engine(settings, db, ctx.bus, running.credentials)
         ctx.provide(TELEPHONY_DB, db)
@@ -83,6 +90,8 @@ class TelephonyPlugin(Plugin):
         if running.registrations is not None:
             await running.registrations.stop()
         await running.credentials.stop()
+        if running.unfence is not None:
+            running.unfence()
         running.db.dispose()
 
 

@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hotline import __version__
 from hotline.bus import InProcessBus
 from hotline.config import Settings, get_settings
+from hotline.ha.leadership import LeaderGate
 from hotline.people.permissions import ROLE_PERMISSIONS
 from hotline.plugins import Context, Host, Plugin, default_plugins, router_paths
 from hotline.redisbus import bus_for
@@ -123,11 +124,13 @@ def create_app(
             enforce_safe_defaults(settings, db)  # refuses to start in production with defaults
         await connect_bus(host.ctx.bus)
         try:
-            await host.start()
+            # With the leader lease, the plug-ins run only while this node leads (hotline.ha).
+            runner = LeaderGate(host, settings) if settings.ha.lease else host
+            await runner.start()
             try:
                 yield
             finally:
-                await host.stop()
+                await runner.stop()
         finally:
             await disconnect_bus(host.ctx.bus)
             app.state.health_db.dispose()
