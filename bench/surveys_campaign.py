@@ -1,9 +1,9 @@
 """Automated survey calls held at once: the campaign dialler (engine + dialler in one process,
 uvloop, as `hotline serve`) rings N respondents through the outbound trunk with N lines, and one
-SIPp UAS answers them all. Each phone talks for the whole call (SIPp's 7 s speech pcap three
-times back to back, 50 packets/s), presses its answers by RFC 4733 during the greeting, speaks
-its answer to the text question (recorded by the dialler to WAV) and ends it with #, then hears
-the thanks; the dialler reads every prompt (TTS) at 50 packets/s the other way.
+SIPp UAS answers them all. Each phone presses its answers by RFC 4733 during the greeting, then
+talks for 21 s (SIPp's 7 s speech pcap three times as one RTP stream, 30 ms A-law packets),
+which the dialler records as the answer to the text question, ends it with # and hears the
+thanks; the dialler reads every prompt (TTS) at 50 packets/s the other way.
 
 Reported: calls held at once (the most interviews in progress together, sampled from the
 database every 0.5 s), interviews completed with their answers stored, RTP loss on the engine's
@@ -43,18 +43,17 @@ def cpu_seconds(pid: int) -> float:
 
 
 def bench_phone(folder: Path) -> str:
-    """Answer, talk all along (3 x 7 s of speech), press 1 and 4 during the greeting, # after
-    the spoken answer, then wait for the hotline's BYE."""
+    """Answer, press 1 and 4 during the greeting, then talk (3 x 7 s of speech, one RTP stream)
+    and press # after it, then wait for the hotline's BYE."""
     steps = [
         answer(),
         '<pause milliseconds="300"/>',
-        speech(),
-        '<pause milliseconds="6000"/>',
-        keys(folder, "14", gap_ms=500),
-        '<pause milliseconds="100"/>',
+        keys(folder, "14", gap_ms=300),  # a new pcap stops the one playing: keys first, then talk
         speech(),
         '<pause milliseconds="7100"/>',
-        speech(),
+        speech(folder, 1),
+        '<pause milliseconds="7100"/>',
+        speech(folder, 2),
         '<pause milliseconds="7100"/>',
         keys(folder, "#", gap_ms=0, first=2),
         hang_up_after_bye(),
@@ -104,6 +103,8 @@ def main() -> None:
         proc.wait(30)
         phones.stop()
         stats = json.loads(stats_file.read_text())
+        errors = tmp / "phones_errors.log"
+        sipp_errors = errors.read_text(errors="replace").splitlines()[-3:] if errors.exists() else []
         with db.session() as s:
             done = s.scalar(
                 select(func.count()).where(
@@ -124,10 +125,12 @@ def main() -> None:
                     "rx_packets": rx,
                     "lost": lost,
                     "loss_pct": round(100 * lost / max(1, rx + lost), 4),
+                    "foreign_dropped": stats["foreign_dropped"],
                     "dialler_cpu_pct_of_core": round(100 * cpu / wall, 1),
                     "sipp_cpu_pct_of_core": round(100 * sipp_cpu / wall, 1),
                     "load_avg": os.getloadavg()[0],
                     "causes": stats["causes"],
+                    "sipp_errors": sipp_errors,
                 },
                 ensure_ascii=False,
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import signal
 import sys
 from datetime import UTC, datetime
@@ -29,7 +30,16 @@ THURSDAY_10H = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 
 async def main(argv: list[str]) -> None:
     url, port, lo, hi, data, trunk, out = argv
-    stats: dict[str, Any] = {"legs_ended": 0, "rx_packets": 0, "lost": 0, "causes": {}, "answered": 0}
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("hotline.surveys").setLevel(logging.INFO)
+    stats: dict[str, Any] = {
+        "legs_ended": 0,
+        "rx_packets": 0,
+        "lost": 0,
+        "foreign_dropped": 0,
+        "causes": {},
+        "answered": 0,
+    }
 
     def on_event(e: Event) -> None:
         if e.topic == "leg.ended":
@@ -39,6 +49,7 @@ async def main(argv: list[str]) -> None:
             rtp = e.data.get("rtp") or {}
             stats["rx_packets"] += rtp.get("rx_packets", 0)
             stats["lost"] += rtp.get("lost", 0)
+            stats["foreign_dropped"] += rtp.get("foreign_dropped", 0)
         elif e.topic == "leg.answered":
             stats["answered"] += 1
 

@@ -18,29 +18,27 @@ PHONES_IP = "127.0.0.4"
 PCAPS = Path("/usr/share/sip-tester")
 
 
+def _first(data: bytes) -> tuple[int, int]:
+    """(sequence number, timestamp) of a pcap's first RTP packet."""
+    link = struct.unpack("<I", data[20:24])[0]
+    ip = 24 + 16 + {1: 14, 113: 16, 0: 4}[link]
+    udp = ip + (data[ip] & 0x0F) * 4
+    seq, ts = struct.unpack(">HI", data[udp + 10 : udp + 16])
+    return seq, ts
+
+
 def press_pcaps(folder: Path, digits: str, first: int = 0) -> list[str]:
-    """SIPp's RFC 4733 pcaps of `digits` as the call's events number `first`, `first` + 1, ...:
-    RTP timestamps and sequence numbers moved on per event (a receiver takes a repeated (SSRC,
-    timestamp) for a retransmission), UDP checksum cleared since the packet changed."""
+    """SIPp's RFC 4733 pcaps of `digits` as the call's key events number `first`, `first` + 1, ...:
+    each event's own RTP timestamp (a receiver takes a repeated (SSRC, timestamp) for a
+    retransmission) and sequence numbers following on from the event before (SIPp's pcaps all
+    share one SSRC and their events span 8 sequence numbers), so the key stream has no gaps."""
     out = []
     for n, digit in enumerate(digits, start=first):
         name = "pound" if digit == "#" else digit
         data = (PCAPS / f"dtmf_2833_{name}.pcap").read_bytes()
-        link = struct.unpack("<I", data[20:24])[0]
-        head = {1: 14, 113: 16, 0: 4}[link]
-        buf, pos = bytearray(data), 24
-        while pos < len(buf):
-            size = struct.unpack("<I", buf[pos + 8 : pos + 12])[0]
-            ip = pos + 16 + head
-            udp = ip + (buf[ip] & 0x0F) * 4
-            buf[udp + 6 : udp + 8] = b"\0\0"
-            seq, ts = struct.unpack(">HI", buf[udp + 10 : udp + 16])
-            buf[udp + 10 : udp + 16] = struct.pack(
-                ">HI", (seq + (n + 1) * 20) & 0xFFFF, (ts + (n + 1) * 8000) & 0xFFFFFFFF
-            )
-            pos += 16 + size
+        seq, ts = _first(data)
         path = folder / f"key-{n}-{name}.pcap"
-        path.write_bytes(bytes(buf))
+        _rewrite(data, path, 10_000 + 8 * n - seq, 100_000 + 8000 * n - ts)
         out.append(str(path))
     return out
 
@@ -57,9 +55,34 @@ def keys(folder: Path, digits: str, gap_ms: int = 400, first: int = 0) -> str:
     return "\n".join(steps)
 
 
-def speech() -> str:
-    """7 s of speech (A-law, 50 packets/s)."""
-    return play(PCAPS / "g711a.pcap")
+def _rewrite(data: bytes, out: Path, seq_add: int, ts_add: int) -> None:
+    """A pcap of RTP packets with sequence numbers and timestamps moved on (UDP checksum
+    cleared, optional in IPv4, since the packets changed)."""
+    link = struct.unpack("<I", data[20:24])[0]
+    head = {1: 14, 113: 16, 0: 4}[link]
+    buf, pos = bytearray(data), 24
+    while pos < len(buf):
+        size = struct.unpack("<I", buf[pos + 8 : pos + 12])[0]
+        ip = pos + 16 + head
+        udp = ip + (buf[ip] & 0x0F) * 4
+        buf[udp + 6 : udp + 8] = b"\0\0"
+        seq, ts = struct.unpack(">HI", buf[udp + 10 : udp + 16])
+        buf[udp + 10 : udp + 16] = struct.pack(">HI", (seq + seq_add) & 0xFFFF, (ts + ts_add) & 0xFFFFFFFF)
+        pos += 16 + size
+    out.write_bytes(bytes(buf))
+
+
+SPEECH_PACKETS, SPEECH_SAMPLES = 236, 236 * 240  # g711a.pcap: 7.08 s, 30 ms A-law packets
+
+
+def speech(folder: Path | None = None, part: int = 0) -> str:
+    """7 s of speech (A-law, 30 ms packets); `part` n continues the stream of part n - 1 (the
+    same SSRC, sequence numbers and timestamps on), so several parts make one longer talk."""
+    if not part or folder is None:
+        return play(PCAPS / "g711a.pcap")
+    out = folder / f"speech-{part}.pcap"
+    _rewrite((PCAPS / "g711a.pcap").read_bytes(), out, part * SPEECH_PACKETS, part * SPEECH_SAMPLES)
+    return play(out)
 
 
 RESP = """<send{extra}><![CDATA[
