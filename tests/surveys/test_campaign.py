@@ -269,3 +269,59 @@ def test_hang_up_mid_interview_keeps_the_answers_given(db: Database, tmp_path: P
 def test_satisfied_respondent_skips_q2_and_invalid_key_is_asked_again(db: Database, tmp_path: Path) -> None:
     outcome, answers, _ = _interview(db, tmp_path, ScriptedLeg("19", later="4"))  # 9: off the scale
     assert outcome == "completed" and answers == {"Q1": "1", "Q3": 4}
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_excel_list_with_validation_report(client: TestClient, auth: Auth) -> None:
+    sid = published_survey(client, auth, PHONE_SURVEY)
+    cid = client.post(f"/api/surveys/{sid}/campaigns", json={"name": "名单"}, headers=auth("agent")).json()[
+        "id"
+    ]
+    data = _xlsx(
+        [
+            ["姓名", "手机号", "所在区", "年龄"],
+            ["甲", 13900003333.0, "越秀区", 72],  # a number cell
+            ["乙", None, "越秀区", 80],  # no phone
+            [None, None, None, None],  # an empty row: skipped, not reported
+            ["丙", "139-0000-3333", "海珠区", 66],  # the same number again
+            ["丁", "13900004444", "海珠区", "七十"],  # age not a number
+            ["戊", "95123456", "", ""],  # a premium-rate number
+            ["己", "'13900005555", "天河区", ""],  # typed as text
+        ]
+    )
+    files = {"file": ("名单.xlsx", data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+    r = client.post(f"/api/surveys/campaigns/{cid}/respondents/import", files=files, headers=auth("agent"))
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["added"] == 2
+    assert [(x["row"], x["reason_zh"]) for x in report["rejected"]][:3] == [
+        (3, "缺少电话号码"),
+        (5, "号码重复"),
+        (6, "年龄不是数字"),
+    ]
+    assert [x["row"] for x in report["rejected"]] == [3, 5, 6, 7]
+    bad = client.post(
+        f"/api/surveys/campaigns/{cid}/respondents/import",
+        files={"file": ("x.xlsx", b"not a workbook", "application/octet-stream")},
+        headers=auth("agent"),
+    )
+    assert bad.status_code == 422
+    no_phone = _xlsx([["姓名", "区"], ["甲", "越秀区"]])
+    r = client.post(
+        f"/api/surveys/campaigns/{cid}/respondents/import",
+        files={"file": ("x.xlsx", no_phone, "application/octet-stream")},
+        headers=auth("agent"),
+    )
+    assert r.status_code == 422 and "电话" in r.json()["detail_zh"]

@@ -362,6 +362,18 @@ export default {
     passwordRules: 'At least 8 characters with letters and digits, not the username, not a common password.',
     moh: 'Built-in music', hoursNames: { hotline: 'Hotline service hours' }, previewDraft: 'Preview (with unsaved changes)',
   },
+  svc: {
+    title: 'Phone survey campaigns', new: 'New campaign', created: 'Campaign created', name: 'Campaign', state: 'State', survey: 'Questionnaire (published)',
+    states: { paused: 'Paused', running: 'Dialling', finished: 'Finished' },
+    actions: { start: 'Start', startAgain: 'Resume', pause: 'Pause', finish: 'Finish' },
+    lines: 'Lines', attempts: 'Max attempts', retryMinutes: 'Retry spacing (min)', ringSeconds: 'Ring time (s)', callerNumber: 'Caller number',
+    windowHint: 'Calls only 09:00-20:00 and never on official holidays; numbers on the do-not-call list are never rung.',
+    progress: 'Progress', total: 'Sample {n} · {a} dial attempts', responseRate: 'Response', refusalRate: 'Refusal', completionRate: 'Completion',
+    outcomes: { pending: 'Pending', in_progress: 'On the phone', completed: 'Completed', partial: 'Broke off', refused: 'Refused', busy: 'Busy', no_answer: 'No answer', wrong_number: 'Wrong number', interrupted: 'Interrupted', do_not_call: 'Do not call', callback: 'Call back' },
+    addRespondents: 'Add respondents', numbersHint: 'One number per line, optionally followed by district and age band, comma separated', addNumbers: 'Add numbers',
+    importXlsx: 'Import Excel list', added: '{n} added, {m} rows refused', row: 'Row', reason: 'Reason',
+    dnc: 'Do-not-call list', dncAdd: 'Add to do-not-call list',
+  },
   sv: {
     title: 'Surveys', untitled: 'Untitled survey', sampleQuestion: 'Were you satisfied with our service?', satisfied: 'Satisfied', neutral: 'Fairly satisfied', unsatisfied: 'Dissatisfied',
     new: 'New survey', import: 'Import (.json / .lss)', imported: 'Imported as a new draft', name: 'Survey name', state: 'State', version: 'Version',

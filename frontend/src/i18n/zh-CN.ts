@@ -363,6 +363,18 @@ export default {
     passwordRules: '至少 8 位，须同时包含字母和数字，不能与用户名相同，也不能是常见密码。',
     moh: '内置音乐', hoursNames: { hotline: '热线服务时间' }, previewDraft: '预览（含未保存的修改）',
   },
+  svc: {
+    title: '电话调查任务', new: '新建调查任务', created: '调查任务已创建', name: '任务名称', state: '状态', survey: '问卷（已发布）',
+    states: { paused: '已暂停', running: '拨打中', finished: '已结束' },
+    actions: { start: '开始拨打', startAgain: '继续拨打', pause: '暂停', finish: '结束' },
+    lines: '并发线路', attempts: '最多拨打次数', retryMinutes: '重拨间隔（分钟）', ringSeconds: '振铃时长（秒）', callerNumber: '主叫号码',
+    windowHint: '只在 9:00-20:00 拨打，法定节假日不拨打；勿扰名单中的号码不会拨打。',
+    progress: '进度', total: '样本 {n} · 已拨 {a} 次', responseRate: '应答率', refusalRate: '拒访率', completionRate: '完成率',
+    outcomes: { pending: '待拨打', in_progress: '通话中', completed: '完成', partial: '中途挂断', refused: '拒访', busy: '占线', no_answer: '无人接听', wrong_number: '号码错误', interrupted: '系统中断', do_not_call: '勿扰', callback: '约定回拨' },
+    addRespondents: '添加受访者', numbersHint: '每行一个号码，可在号码后用逗号分隔填写区县、年龄段', addNumbers: '添加号码',
+    importXlsx: '导入 Excel 名单', added: '已添加 {n} 个，{m} 行未通过校验', row: '行号', reason: '原因',
+    dnc: '勿扰名单', dncAdd: '加入勿扰名单',
+  },
   sv: {
     title: '问卷调查', untitled: '未命名问卷', sampleQuestion: '您对本次服务满意吗？', satisfied: '满意', neutral: '基本满意', unsatisfied: '不满意',
     new: '新建问卷', import: '导入（.json / .lss）', imported: '已导入为新草稿', name: '问卷名称', state: '状态', version: '版本',

@@ -96,6 +96,8 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: 'surveys.write', title: 'sv.design' } },
   { path: 'surveys/:id(\\d+)/results', name: 'survey-results', component: () => import('../views/surveys/SurveyResults.vue'),
     meta: { perm: 'surveys.read', title: 'sv.results' } },
+  { path: 'surveys/campaigns', name: 'survey-campaigns', component: () => import('../views/surveys/SurveyCampaigns.vue'),
+    meta: { perm: 'surveys.run', title: 'svc.title', group: 'surveys', nav: true } },
   // 舆情: analysts and shift leads watch what citizens say elsewhere and work opinion incidents.
   { path: 'opinion', name: 'opinion', component: () => import('../views/opinion/OpinionView.vue'),
     meta: { perm: 'opinion.read', title: 'op.title', group: 'opinion', nav: true } },

@@ -8,13 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from hotline.errors import NotFound
+from hotline.errors import Invalid, NotFound
 from hotline.masking import mask_phone
-from hotline.surveys import campaigns
+from hotline.surveys import campaigns, sample_import
 from hotline.surveys.campaign_schemas import (
     AddedOut,
     CampaignIn,
@@ -25,7 +25,7 @@ from hotline.surveys.campaign_schemas import (
     RespondentsIn,
     VoiceAnswerOut,
 )
-from hotline.surveys.campaigns import CampaignSettings, Respondent
+from hotline.surveys.campaigns import Added, CampaignSettings, Respondent
 from hotline.surveys.models import SurveyCampaign
 from hotline.surveys.states import CAMPAIGN_ZH, CampaignAction, CampaignState
 from hotline.web.auth import Principal, require
@@ -74,9 +74,31 @@ def add_respondents(
     campaign_id: IdPath, body: RespondentsIn, p: SurveysRun, session: SessionDep, settings: SettingsDep
 ) -> AddedOut:
     rows = [Respondent(r.phone, r.district, r.age_band) for r in body.respondents]
-    added = campaigns.add_respondents(session, p.actor, campaign_id, rows, settings.dial_plan)
-    rejected = added.rejected if p.pii else [{**r, "phone": mask_phone(r["phone"])} for r in added.rejected]
+    return _added(campaigns.add_respondents(session, p.actor, campaign_id, rows, settings.dial_plan), p.pii)
+
+
+def _added(added: Added, pii: bool) -> AddedOut:
+    rejected = added.rejected if pii else [{**r, "phone": mask_phone(r["phone"])} for r in added.rejected]
     return AddedOut(added=added.added, rejected=rejected)
+
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+@router.post("/campaigns/{campaign_id}/respondents/import", response_model=AddedOut)
+def import_respondents(
+    campaign_id: IdPath,
+    p: SurveysRun,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: UploadFile = File(..., description="an .xlsx list: 电话 (phone) and optional 区, 年龄段 or 年龄"),
+) -> AddedOut:
+    """Respondents from an Excel list; the validation report names each refused row."""
+    data = file.file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise Invalid("the file is over 5 MB", "文件超过 5 MB")
+    added = sample_import.import_xlsx(session, p.actor, campaign_id, data, settings.dial_plan)
+    return _added(added, p.pii)
 
 
 @router.post("/campaigns/{campaign_id}/{action}", response_model=CampaignOut)

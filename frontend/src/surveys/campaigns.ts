@@ -1,0 +1,51 @@
+/** IVR campaign shapes (hotline/surveys/campaign_schemas.py) and the page's small rules. */
+export interface CampaignProgress {
+  total: number
+  attempts: number
+  counts: Record<string, number>
+  response_rate: number | null
+  refusal_rate: number | null
+  contact_rate: number | null
+  completion_rate: number | null
+}
+
+export interface Campaign {
+  id: number
+  survey_id: number
+  name: string
+  state: 'paused' | 'running' | 'finished'
+  state_zh: string
+  max_lines: number
+  max_attempts: number
+  retry_minutes: number
+  ring_seconds: number
+  caller_number: string
+  created_at: string
+  progress: CampaignProgress
+}
+
+export interface Added { added: number; rejected: { row: number; phone: string; reason: string; reason_zh: string }[] }
+export interface DoNotCall { id: number; phone: string; reason: string; created_at: string }
+
+/** Outcome codes in the order the page shows them (hotline/surveys/states.py InterviewState). */
+export const OUTCOMES = ['pending', 'in_progress', 'completed', 'partial', 'refused', 'busy', 'no_answer', 'wrong_number', 'interrupted', 'do_not_call'] as const
+
+/** What may be done to a campaign in `state` (the server's CAMPAIGN_STATES). */
+export function actionsFor(state: Campaign['state']): ('start' | 'pause' | 'finish')[] {
+  if (state === 'paused') return ['start', 'finish']
+  if (state === 'running') return ['pause', 'finish']
+  return []
+}
+
+/** One respondent per line: "number", optionally followed by district and age band (comma,
+ * tab or spaces between them); blank lines skipped. */
+export function parseNumbers(text: string): { phone: string; district: string; age_band: string }[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [phone = '', district = '', age_band = ''] = line.split(/[,，\t]+|\s{2,}/).map((x) => x.trim())
+      return { phone: phone.slice(0, 32), district: district.slice(0, 64), age_band: age_band.slice(0, 16) }
+    })
+}

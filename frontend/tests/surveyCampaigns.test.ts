@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest'
+import { actionsFor, parseNumbers } from '../src/surveys/campaigns'
+
+describe('survey campaigns page rules', () => {
+  it('reads one respondent per line, with district and age band after a comma', () => {
+    expect(parseNumbers('13900001111\n\n 139 0000 2222 ，越秀区，70-79\n13900003333\t海珠区')).toEqual([
+      { phone: '13900001111', district: '', age_band: '' },
+      { phone: '139 0000 2222', district: '越秀区', age_band: '70-79' },
+      { phone: '13900003333', district: '海珠区', age_band: '' },
+    ])
+  })
+
+  it('offers the actions the server allows', () => {
+    expect(actionsFor('paused')).toEqual(['start', 'finish'])
+    expect(actionsFor('running')).toEqual(['pause', 'finish'])
+    expect(actionsFor('finished')).toEqual([])
+  })
+})
