@@ -93,6 +93,10 @@ class SipSettings(BaseModel):
     # STUN/TURN servers handed to browser phones behind NAT (docs/softphone.md: coturn), as
     # RTCPeerConnection's iceServers: [{"urls": "turn:turn.example:3478", "username": ..., ...}].
     ice_servers: list[dict[str, str]] = Field(default_factory=list)
+    # "relay": browser phones use only TURN relay candidates (RTCPeerConnection iceTransportPolicy),
+    # for agents whose network lets nothing but the TURN server through, or to keep their addresses
+    # from the media server.
+    ice_transport_policy: Literal["all", "relay"] = "all"
     # The WebRTC <-> RTP media bridge of browser phones: rtpengine's ng control address
     # ("host:port"; empty: browser phones cannot be rung). With `webrtc_bridge_start` the engine
     # starts its own rtpengine there (userspace, on `host`, RTP ports in the webrtc range).

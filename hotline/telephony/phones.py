@@ -70,6 +70,7 @@ def browser_phone(session: Session, user_id: int, sip: SipSettings, ws_port: int
         "ws_url": ws_url(sip, ws_port) if ws_port is not None else None,
         "ha1": None,
         "ice_servers": list(sip.ice_servers),
+        "ice_transport_policy": sip.ice_transport_policy,
     }
     if mode == "browser" and available and user.extension and user.sip_ha1:
         out["ha1"] = user.sip_ha1

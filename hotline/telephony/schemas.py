@@ -154,6 +154,7 @@ class PhoneOut(Out):
     ws_url: str | None
     ha1: str | None  # only for the agent's own browser phone
     ice_servers: list[dict[str, str]]
+    ice_transport_policy: str  # all | relay (TURN only)
 
 
 class PhoneIn(StrictIn):

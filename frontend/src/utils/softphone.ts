@@ -16,6 +16,7 @@ export interface PhoneAccount {
   ws_url: string | null
   ha1: string | null
   ice_servers: RTCIceServer[]
+  ice_transport_policy?: RTCIceTransportPolicy // 'relay': TURN only (agents behind strict NAT)
 }
 
 /** What the console shows: the registration and the call, the same in every tab. */
@@ -187,7 +188,11 @@ export class Softphone {
       this.stopRing?.()
       this.stopRing = null
       this.set({ call: 'connecting' })
-      s.answer({ mediaConstraints: audioConstraints(), pcConfig: { iceServers: this.account.ice_servers } })
+      const pcConfig: RTCConfiguration = {
+        iceServers: this.account.ice_servers,
+        iceTransportPolicy: this.account.ice_transport_policy ?? 'all',
+      }
+      s.answer({ mediaConstraints: audioConstraints(), pcConfig })
       if (s.connection) this.attach(s.connection)
     } else if (cmd === 'hangup') {
       s.terminate()
