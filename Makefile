@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 APT_RUN := espeak-ng sox rtpengine-daemon fonts-noto-cjk
-APT_TEST := $(APT_RUN) postgresql sip-tester baresip-core kamailio redis-server chromium
+APT_TEST := $(APT_RUN) postgresql sip-tester baresip-core kamailio redis-server chromium coturn
 export HOTLINE_DATA_DIR ?= var
 DEMO ?= 1
 # pytest processes for `make test` (pytest-xdist). The SIP, call and browser tests mostly wait on
