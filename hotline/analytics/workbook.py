@@ -9,9 +9,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from hotline.analytics.figures import FIGURE_ZH, RATES
 from hotline.exports import cell
 
@@ -24,6 +21,9 @@ def _fmt(ws: Any, row: int, col: int, name: str) -> None:
 
 
 def report_xlsx(report: dict[str, Any], title: str) -> bytes:
+    from openpyxl import Workbook  # loaded on the first report, not at server start
+    from openpyxl.styles import Font
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None

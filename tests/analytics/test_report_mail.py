@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from hotline.analytics import mailing, subscriptions
+from hotline.analytics import fonts, mailing, subscriptions
 from hotline.analytics.daytypes import LOCAL
 from hotline.analytics.jobs import JOBS
 from hotline.analytics.models import ReportRun
@@ -204,3 +204,17 @@ def test_a_sender_that_stopped_mid_send_is_not_sent_twice(db: Database, sink: Re
     assert sink.messages == []
     with db.session() as s:
         assert [r.status for r in s.scalars(select(ReportRun))] == ["unknown"]
+
+
+def test_without_the_cjk_font_the_run_fails_saying_what_to_install(
+    db: Database, sink: Relay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sid = _schedule(db)
+    monkeypatch.setattr(fonts, "CANDIDATES", ())
+    monkeypatch.setattr(fonts, "_fc_match", lambda: None)
+    fonts.cjk_font.cache_clear()
+    try:
+        run = mailing.regenerate(db, ANALYST, sid, date(2025, 10, 14), now=local(2025, 10, 15, 9))
+    finally:
+        fonts.cjk_font.cache_clear()
+    assert run["status"] == "failed" and "fonts-noto-cjk" in run["error"] and sink.messages == []
