@@ -20,6 +20,8 @@ def render(settings: Settings, demo_users: list[str], sip_passwords: dict[str, s
     ]
     if settings.sip.enabled:
         lines.append(f"  SIP       sip:{settings.sip.host}:{settings.sip.port} (UDP and TCP)")
+        if settings.sip.tls_enabled:
+            lines.append(f"  SIP/TLS   sip:{settings.sip.host}:{settings.sip.tls_port};transport=tls")
     shown = [login for login in DEMO_LOGINS if login[0] in demo_users]
     if shown:
         lines += ["", "demo logins (username / password / role / extension / SIP password):"]

@@ -20,8 +20,9 @@ from cryptography import x509
 from typer.testing import CliRunner
 from websockets.asyncio.client import connect
 
+from hotline.banner import render
 from hotline.cli import app as hotline_app
-from hotline.config import get_settings
+from hotline.config import Settings, SipSettings, get_settings
 from hotline.media.srtp import new_crypto
 from hotline.sip.auth import client_authorization
 from hotline.sip.certs import self_signed
@@ -226,6 +227,8 @@ def test_tls_cert_command_writes_a_usable_pair_once(tmp_path: Path, monkeypatch:
             x509.SubjectAlternativeName
         )
         assert "hotline.example" in names.value.get_values_for_type(x509.DNSName)
+        banner = render(Settings(sip=SipSettings(tls_enabled=True, tls_port=5061)), [])
+        assert "sip:127.0.0.1:5061;transport=tls" in banner  # what `hotline serve` prints
     finally:
         get_settings.cache_clear()
 
@@ -271,5 +274,19 @@ def test_browser_phone_over_wss_with_the_sip_tls_certificate(tmp_path: Path) -> 
         assert asyncio.run(scenario(trust)) == 200
         with pytest.raises(ssl.SSLCertVerificationError):  # a browser not told to trust it
             asyncio.run(scenario(ssl.create_default_context()))
+    finally:
+        et.stop()
+
+
+def test_a_handshake_that_never_finishes_is_closed(tmp_path: Path) -> None:
+    """A connection to the TLS port that sends nothing (or half a handshake) is a half-sent message:
+    closed after ``tcp_message_seconds`` like a slow TCP one, so it cannot hold a slot for ever."""
+    et = tls_engine(tmp_path, tcp_message_seconds=0.5, tcp_idle_seconds=60)
+    engine = et.engine
+    assert engine is not None and engine.tls is not None
+    try:
+        with socket.create_connection(("127.0.0.1", engine.tls.port), timeout=10) as silent:
+            assert silent.recv(1) == b""  # closed by the server, well before the socket's timeout
+        assert et.wait_for(lambda: engine.tls is not None and engine.tls.timed_out == 1)
     finally:
         et.stop()
