@@ -180,8 +180,28 @@ def _rollup(source: Source, spec: Spec) -> reports.Rollup:
     return reports.CALLS if by_agent or spec.filters.get("agent_id") is not None else reports.CALL_HOURS
 
 
+def _parts(fine: reports.Rollup, spec: Spec, period: Period) -> list[tuple[reports.Rollup, date, date]]:
+    """Where each stretch of the period is read: its whole months from a month table when every
+    dimension is there (or is the month), the days around them from the day/hour/slot table."""
+    months = {reports.CALL_HOURS.table: reports.CALL_MONTHS, reports.ORDERS.table: reports.ORDER_MONTHS}.get(
+        fine.table
+    )
+    if months is None or any(d != "month" and d not in months.dims for d in spec.dimensions):
+        return [(fine, period.first, period.last)]
+    whole, edges = reports.split(period)
+    parts = [(fine, a, b) for a, b in edges]
+    if whole is not None:
+        parts.append((months, whole[0], whole[1]))
+    return parts
+
+
 def _sql_dim(name: str) -> str:
     return "day" if name in DAY_DERIVED else name
+
+
+def _column(rollup: reports.Rollup, name: str) -> Any:
+    """A dimension's column; "day" is the table's date column (a month table's first day)."""
+    return getattr(rollup.table, rollup.time) if name == "day" else rollup.dims[name]()
 
 
 def _fold(name: str, value: Any) -> Any:
@@ -201,21 +221,30 @@ def _fold(name: str, value: Any) -> Any:
     return value.isoformat()
 
 
-def run(session: Session, spec: Spec, period: Period) -> dict[str, Any]:
-    source = check(spec)
-    rollup = _rollup(source, spec)
+Groups = dict[tuple[Any, ...], dict[str, float]]
+
+
+def _add(
+    session: Session,
+    rollup: reports.Rollup,
+    first: date,
+    last: date,
+    spec: Spec,
+    groups: Groups,
+    total: dict[str, float],
+) -> None:
+    """Add one table's sums over first..last (inclusive) to the groups and the total."""
     table = rollup.table
     sql_names = list(dict.fromkeys(_sql_dim(d) for d in spec.dimensions))
-    columns = [rollup.dims[n]() for n in sql_names]
+    columns = [_column(rollup, n) for n in sql_names]
     sums = [func.coalesce(func.sum(getattr(table, m)), 0).label(m) for m in rollup.measures]
-    stmt = select(*columns, *sums).where(table.day >= period.first, table.day <= period.last)
+    when = getattr(table, rollup.time)
+    stmt = select(*columns, *sums).where(when >= first, when <= last)
     for name, value in spec.filters.items():
         if value is not None:
             stmt = stmt.where(rollup.filters[name]() == value)
     if columns:
         stmt = stmt.group_by(*columns)
-    groups: dict[tuple[Any, ...], dict[str, float]] = defaultdict(lambda: dict.fromkeys(rollup.measures, 0.0))
-    total: dict[str, float] = dict.fromkeys(rollup.measures, 0.0)
     for row in session.execute(stmt):
         values = tuple(row)
         by_sql = dict(zip(sql_names, values[: len(sql_names)], strict=True))
@@ -224,6 +253,15 @@ def run(session: Session, spec: Spec, period: Period) -> dict[str, Any]:
         for name, value in zip(rollup.measures, values[len(sql_names) :], strict=True):
             bucket[name] += float(value or 0)
             total[name] += float(value or 0)
+
+
+def run(session: Session, spec: Spec, period: Period) -> dict[str, Any]:
+    source = check(spec)
+    fine = _rollup(source, spec)
+    groups: Groups = defaultdict(lambda: dict.fromkeys(fine.measures, 0.0))
+    total: dict[str, float] = dict.fromkeys(fine.measures, 0.0)
+    for rollup, first, last in _parts(fine, spec, period):
+        _add(session, rollup, first, last, spec, groups, total)
     center = source is CALLS and spec.filters.get("queue") is None and "queue" not in spec.dimensions
     figures: Callable[[Mapping[str, float]], dict[str, Any]] = (
         (lambda s: call_figures(s, center)) if source is CALLS else order_figures

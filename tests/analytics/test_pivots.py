@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from hotline.analytics import rollup
+from hotline.analytics import pivots, reports, rollup
+from hotline.analytics.periods import Kind, Period
 from hotline.audit.models import AuditEntry
 from hotline.exports import cell
 from hotline.store.db import Database
@@ -216,3 +217,42 @@ def test_excel_export_holds_the_pages_figures_escaped(
     assert lines[header + 1 + len(page["rows"])] == ["合计", *page["totals"].values()]
     # a reader without analytics.export cannot download
     assert client.get(f"/api/analytics/pivot.xlsx?{query}", headers=auth("agent")).status_code == 403
+
+
+def test_whole_months_and_the_days_around_them_add_up(
+    db: Database, client: TestClient, auth: Callable[[str], dict[str, str]]
+) -> None:
+    """A custom period from 29 Sep to 2 Nov reads October from the month table and the days
+    around it from the day table; by month × district every cell equals the raw rows."""
+    _history(db)
+    with db.session() as s:
+        for day in (28, 29):  # 29 and 30 Sep local
+            add_order(s, created_at=datetime(2025, 9, day, 20, tzinfo=UTC), district="西城区", channel="sms")
+        add_order(s, created_at=datetime(2025, 11, 1, 1, tzinfo=UTC), district="西城区", channel="sms")
+    rollup.catch_up(db)
+    q = "rollup=orders&dimensions=month,district&measures=orders,closed,satisfaction_rate"
+    r = client.get(
+        f"/api/analytics/pivot?{q}&period=custom&start=2025-09-29&end=2025-11-02", headers=auth("analyst")
+    )
+    assert r.status_code == 200, r.text
+    spans = {
+        "2025-09": (date(2025, 9, 29), date(2025, 9, 30)),
+        "2025-10": (date(2025, 10, 1), date(2025, 10, 31)),
+    }
+    spans["2025-11"] = (date(2025, 11, 1), date(2025, 11, 2))
+    spec = pivots.Spec("orders", ("month", "district"), ("orders",), {})
+    period = Period(Kind.custom, date(2025, 9, 29), date(2025, 11, 2))
+    assert [
+        (p[0].time, p[1].isoformat(), p[2].isoformat()) for p in pivots._parts(reports.ORDERS, spec, period)
+    ] == [
+        ("day", "2025-09-29", "2025-09-30"),
+        ("day", "2025-11-01", "2025-11-02"),
+        ("month", "2025-10-01", "2025-10-01"),
+    ]
+    seen = 0
+    for row in r.json()["rows"]:
+        month, district = row["keys"]
+        naive = naive_orders(db, *spans[month], district=district)
+        assert row["figures"] == {m: naive[m] for m in ("orders", "closed", "satisfaction_rate")}, row
+        seen += naive["orders"]
+    assert seen == r.json()["totals"]["orders"] == 9 + 3 + 1  # October, 29-30 Sep, 1 Nov

@@ -1,7 +1,7 @@
 """统计分析 in the console: the analyst lands on the analytics home, opens the monthly work-order
 report by district, drills from a district's figure to exactly the orders behind it, builds an
 ad-hoc pivot (district × channel), saves it shared and exports it: the downloaded workbook holds
-the page's figures. A role without the reports gets the forbidden page. Pages in Chinese, axe-clean."""
+the page's figures; a year without data shows zeros and says so. A role without the reports gets the forbidden page. Pages in Chinese, axe-clean."""
 
 from __future__ import annotations
 
@@ -100,6 +100,12 @@ def test_monthly_report_drill_and_saved_pivot_export(new_page: Callable[[], Any]
     body = lines[header + 1 : lines.index(total)]
     assert sum(r[2] for r in body) == total[2]
     assert sum(r[2] for r in body if r[0] == "东城区") == figure  # the report's figure, by channel
+
+    # a year without data: zeros, and the page says so
+    page.goto("/analytics/reports/orders?period=year&date=2001-06-01&by=district")
+    page.get_by_test_id("an-empty").wait_for()
+    assert "该期间没有数据" in page.get_by_test_id("an-empty").inner_text()
+    assert page.get_by_test_id("an-total-orders").inner_text() == "0"
 
 
 def test_a_role_without_reports_gets_the_forbidden_page(new_page: Callable[[], Any]) -> None:

@@ -28,7 +28,7 @@ export default {
     created: 'Incident opened', done: 'Done', saved: 'Saved',
   },
   an: {
-    nav: 'Analytics', home: 'Analytics home', pivot: 'Report builder', drill: 'Details',
+    callSatisfaction: 'Call satisfaction (post-call survey) is on the satisfaction page', nav: 'Analytics', home: 'Analytics home', pivot: 'Report builder', drill: 'Details',
     reports: { calls: 'Call reports', agents: 'Agent performance', orders: 'Work orders', ontime: 'Department on-time', satisfaction: 'Return-visit satisfaction' },
     kinds: { day: 'Daily', week: 'Weekly', month: 'Monthly', year: 'Yearly' },
     by: { hour: 'By hour', half_hour: 'By half hour', day: 'By day', day_type: 'By day type', queue: 'By queue', agent: 'By agent', category: 'By category', district: 'By district', department: 'By department', channel: 'By channel', state: 'By state' },

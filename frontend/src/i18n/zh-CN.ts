@@ -28,7 +28,7 @@ export default {
     created: '事件已创建', done: '已处理', saved: '已保存',
   },
   an: {
-    nav: '统计分析', home: '分析首页', pivot: '自定义报表', drill: '明细',
+    callSatisfaction: '来电满意度（通话后评价）见“满意度评价”页面', nav: '统计分析', home: '分析首页', pivot: '自定义报表', drill: '明细',
     reports: { calls: '话务报表', agents: '座席绩效', orders: '工单统计', ontime: '承办单位按时办结', satisfaction: '回访满意度' },
     kinds: { day: '日报', week: '周报', month: '月报', year: '年报' },
     by: { hour: '按小时', half_hour: '按半小时', day: '按日', day_type: '按日期类型', queue: '按队列', agent: '按座席', category: '按分类', district: '按区县', department: '按承办单位', channel: '按渠道', state: '按状态' },
