@@ -10,7 +10,7 @@ from datetime import datetime
 from hotline.errors import NotFound
 from hotline.jobs import Job
 from hotline.jobs.runner import try_lease
-from hotline.opinion import ingest, process, sentiment
+from hotline.opinion import briefs, ingest, process, sentiment
 from hotline.opinion.fetch import Fetcher
 from hotline.opinion.models import OpinionSource
 from hotline.store.db import Database
@@ -49,4 +49,4 @@ def fetch_job(db: Database, now: datetime) -> None:
     process.process_pending(db, now)
 
 
-JOBS = [Job("opinion.fetch", 60.0, fetch_job)]
+JOBS = [Job("opinion.fetch", 60.0, fetch_job), Job("opinion.briefs", 300.0, briefs.job)]

@@ -6,15 +6,16 @@ picked up by the next run); `opinion_items` one article or feed entry (unique pe
 guid), with its near-duplicate group, sentiment and risk; `opinion_groups` the near-duplicate
 groups (reposts count as spread); `opinion_bands` the MinHash LSH buckets that find candidates;
 `opinion_rules` topic rules; `opinion_alerts` high-risk items shown to the people on duty;
-`opinion_incidents` + `opinion_incident_links` + `opinion_incident_events` the incident workflow.
+`opinion_incidents` + `opinion_incident_links` + `opinion_incident_events` the incident workflow;
+`opinion_brief_subscriptions` + `opinion_brief_runs` the daily and weekly briefs by mail.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.base import Base, utcnow
@@ -202,3 +203,42 @@ class OpinionIncidentEvent(Base):
     actor: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class OpinionBriefSubscription(Base):
+    """Who gets the daily and/or weekly opinion brief (舆情日报/周报) by mail."""
+
+    __tablename__ = "opinion_brief_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255))
+    daily: Mapped[bool] = mapped_column(default=True)
+    weekly: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OpinionBriefRun(Base):
+    """One brief for one subscriber and period: claimed (`sending`) and committed before the mail
+    goes out, unique per subscriber × kind × period, so a restart or a second node never mails it
+    twice; `failed` sends are retried with back-off (`next_try_at`)."""
+
+    __tablename__ = "opinion_brief_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("opinion_brief_subscriptions.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # daily | weekly
+    period_first: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="sending")  # sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str | None] = mapped_column(Text)
+    next_try_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(
+            "uq_opinion_brief_runs_subscription_id", "subscription_id", "kind", "period_first", unique=True
+        ),
+    )

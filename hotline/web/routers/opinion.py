@@ -4,11 +4,13 @@ Thin: the work is in `hotline.opinion`; incidents are `opinion_incidents.py`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
-from hotline.opinion import alerts, items, jobs, related, rulebook, sources
+from hotline.errors import Invalid
+from hotline.opinion import alerts, briefs, items, jobs, related, rulebook, sources
 from hotline.opinion.rulebook import RuleIn, RulePatch, RuleTest
 from hotline.opinion.sources import SourceIn, SourcePatch
 from hotline.web.auth import Principal, require
@@ -129,3 +131,37 @@ def list_alerts(
 @router.post("/alerts/{alert_id}/ack", response_model=dict[str, Any])
 def acknowledge_alert(alert_id: IdPath, p: OpinionHandle, session: SessionDep) -> dict[str, Any]:
     return alerts.acknowledge(session, p.actor, alert_id)
+
+
+@router.get("/briefs/{kind}.xlsx", response_class=Response, responses={200: {"content": {briefs.XLSX: {}}}})
+def brief_workbook(
+    kind: Literal["daily", "weekly"],
+    _: OpinionRead,
+    session: SessionDep,
+    first: date = Query(..., description="the day (daily) or the Monday (weekly) the brief covers"),
+) -> Response:
+    """A daily or weekly opinion brief (舆情日报/周报) as Excel, the same the subscribers get."""
+    if not 2000 <= first.year <= 2100:
+        raise Invalid("a day between the years 2000 and 2100", "日期须在 2000 至 2100 年之间")
+    data = briefs.workbook(session, kind, first)
+    name = f"opinion-{kind}-{first.isoformat()}.xlsx"
+    return Response(
+        data, media_type=briefs.XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/brief-subscriptions", response_model=list[dict[str, Any]])
+def list_brief_subscriptions(_: OpinionWrite, session: SessionDep) -> list[dict[str, Any]]:
+    return briefs.subscriptions(session)
+
+
+@router.post("/brief-subscriptions", response_model=dict[str, Any], status_code=201)
+def subscribe_brief(body: briefs.SubscriptionIn, p: OpinionWrite, session: SessionDep) -> dict[str, Any]:
+    """Mail this address the daily and/or weekly brief (at 08:00 after each period)."""
+    return briefs.subscribe(session, p.actor, body)
+
+
+@router.delete("/brief-subscriptions/{subscription_id}", status_code=204, response_class=Response)
+def unsubscribe_brief(subscription_id: IdPath, p: OpinionWrite, session: SessionDep) -> Response:
+    briefs.unsubscribe(session, p.actor, subscription_id)
+    return Response(status_code=204)
