@@ -440,6 +440,8 @@ class Leg:
                 "ssrc_changes": self.rtp.ssrc_changes,
                 "jitter_ms": round(self.rtp.jitter / 8, 2),
             }
+            if self.rtp.srtp is not None:  # encrypted media, and packets that failed its checks
+                extra["rtp"]["srtp_failed"] = self.rtp.srtp.failed
         self.engine.bus.publish(LegEnded(**self.info(), **extra))
         self.release()
         self.engine.leg_ended(self)
