@@ -20,6 +20,7 @@ from hotline.ha.elector import Elector
 from hotline.ha.lease import ACD, Holding
 from hotline.ha.standby import StandbySip
 from hotline.plugins import Host, Service
+from hotline.redisbus.topics import LEADER_CHANGED, BusResynced
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,10 @@ class LeaderGate:
             log.exception("leader: the plug-ins did not start; giving the lease up")
             await self.elector.stop(give_up=True)
             os.kill(os.getpid(), signal.SIGTERM)
+            return
+        # Consoles connected while this node stood by reconnect to the call center it now runs.
+        bus = self.host.ctx.bus
+        bus.publish(BusResynced(node=self.elector.holder, reason=LEADER_CHANGED))
 
     async def _lost(self) -> None:
         await self._stop_host()

@@ -7,7 +7,8 @@ needs `calls.control` (agents: own state, own screen pops, call commands) or `kp
 the socket's loop; a slow browser only loses events, never blocks telephony. Phone numbers,
 addresses and ID numbers are masked, and health notes left out, for viewers without `pii.read`.
 Agents also get the queue events of their own queues (the workspace's waiting list is live), and
-a `bus.resynced` (a node's link to the shared bus came back) sends the whole snapshot again; an
+a `bus.resynced` (a node's link to the shared bus came back) sends the whole snapshot again, and
+one for a new leader closes the socket (1012) so the console reconnects to its call center; an
 agent whose last console socket closes and stays closed for the grace period is signed out of
 the queues, so a closed browser does not leave a ready seat that calls ring into.
 """
@@ -42,7 +43,7 @@ from hotline.calls.topics import (
 )
 from hotline.errors import HotlineError
 from hotline.masking import mask_address, mask_id_number, mask_phone
-from hotline.redisbus.topics import BusResynced
+from hotline.redisbus.topics import LEADER_CHANGED, BusResynced
 from hotline.sip.topics import SecurityAlertRaised
 from hotline.store.db import Database
 from hotline.web.auth import COOKIE, Principal, principal_from_credentials
@@ -210,6 +211,11 @@ async def serve(
             )
             if getter in done:
                 event = getter.result()
+                if event.topic == BusResynced.TOPIC and event.data.get("reason") == LEADER_CHANGED:
+                    # A new leader: this socket may predate its call center. 1012 "service
+                    # restart": the console reconnects by itself (no reload) and gets it.
+                    await websocket.close(code=1012)
+                    return
                 if event.topic == BusResynced.TOPIC:
                     # Events may have been lost while a node was cut off from the bus: start afresh.
                     await websocket.send_json(await snapshot(center, principal))

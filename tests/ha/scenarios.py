@@ -18,13 +18,14 @@ Content-Length: 0
 """
 
 
-def edge_caller_xml(number: str, digits: str, hold_ms: int) -> str:
-    """Dial through the edge, press `digits` (one per 600 ms), stay `hold_ms`, hang up."""
+def edge_caller_xml(number: str, digits: str, hold_ms: int, settle_ms: int = 800) -> str:
+    """Dial through the edge, wait `settle_ms`, press `digits` (one per 600 ms), stay `hold_ms`,
+    hang up."""
     steps = [f'<send retrans="500"><![CDATA[\n{_INVITE.format(number=number)}\n]]></send>']
     steps += ['<recv response="100" optional="true"/>', '<recv response="180" optional="true"/>']
     steps += ['<recv response="183" optional="true"/>', '<recv response="200" rtd="true" rrs="true"/>']
     steps.append(f"<send><![CDATA[\n{_IN_DIALOG.format(method='ACK', cseq=1, number=number)}\n]]></send>")
-    steps.append('<pause milliseconds="800"/>')
+    steps.append(f'<pause milliseconds="{settle_ms}"/>')
     for d in digits:
         steps.append(f'<nop><action><exec play_pcap_audio="{DTMF.format(d)}"/></action></nop>')
         steps.append('<pause milliseconds="600"/>')

@@ -2,16 +2,20 @@
 through the edge, a trunk call reaches node A's IVR, queue and the agent (rung through the edge);
 node A is killed with SIGKILL; node B takes the lease (a new epoch), starts its engine, and the
 next trunk call is answered, queued and put through to the same agent, still rung through the
-edge, with the registration node A saved."""
+edge, with the registration node A saved. A wallboard connected to node B while it stood by is
+told to reconnect (1012) when B takes over, and then sees B's running call center."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
 
 from hotline.calls.models import AgentStateRow, Call
 from hotline.ha.lease import ACD, current
@@ -28,6 +32,7 @@ from tests.sip.harness import PASSWORDS, PHONE_IP, Sipp, free_port, need
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 AGENT_TOKEN = "token-ha-agent"
+BOARD_TOKEN = "token-ha-board"
 
 
 @pytest.fixture
@@ -55,10 +60,20 @@ def last_state(db: Database, agent_id: int) -> str | None:
         return s.scalars(query.order_by(AgentStateRow.id.desc()).limit(1)).first()
 
 
-def give_token(db: Database, username: str) -> None:
+def give_token(db: Database, username: str, token: str) -> None:
     with db.session() as s:
         user = s.scalars(select(User).where(User.username == username)).one()
-        s.add(ApiToken(name="ha", token_hash=token_hash(AGENT_TOKEN), user_id=user.id))
+        s.add(ApiToken(name="ha", token_hash=token_hash(token), user_id=user.id))
+
+
+def wallboard(node: Node) -> ClientConnection:
+    return connect(f"ws://127.0.0.1:{node.http}/api/calls/ws?token={BOARD_TOKEN}", open_timeout=10)
+
+
+def snapshot_running(sock: ClientConnection) -> bool:
+    msg = json.loads(sock.recv(timeout=10))
+    assert msg["type"] == "snapshot"
+    return bool(msg.get("data", msg)["running"])  # without a call center: no "data"
 
 
 @pytest.mark.parametrize("db", ["postgresql"], indirect=True)
@@ -67,7 +82,8 @@ def test_kill_the_leader_and_the_standby_answers_through_the_edge(
 ) -> None:
     need("sipp")
     agents = seed(db)
-    give_token(db, "e2e1")
+    give_token(db, "e2e1", AGENT_TOKEN)
+    give_token(db, "e2esup", BOARD_TOKEN)
     a = Node("a", db.url, redis_server.url, tmp_path / "a", rtp_block(200))
     b = Node("b", db.url, redis_server.url, tmp_path / "b", rtp_block(200))
     edge = Edge(tmp_path, [a.sip, b.sip])
@@ -106,8 +122,17 @@ def test_kill_the_leader_and_the_standby_answers_through_the_edge(
         # out of wrap-up and logged so (an agent in wrap-up is taken over as not ready, by design)
         wait_for(lambda: last_state(db, agents["1001"]) == "ready", 30, "the agent ready again")
 
-        a.kill()
-        wait_for(b.leading, 30, "node b to take over")
+        with wallboard(b) as board:  # a wallboard on the standby: live events, no call center yet
+            assert not snapshot_running(board)
+            a.kill()
+            wait_for(b.leading, 30, "node b to take over")
+            # the new leader closes it as "service restart"; the console reconnects and has it
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    board.recv(timeout=30)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+        with wallboard(b) as again:
+            assert snapshot_running(again)
         held = current(db, ACD)
         assert held is not None and (held.holder, held.epoch) == ("b", 2)
 
