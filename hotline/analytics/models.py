@@ -154,6 +154,25 @@ class OrderMonth(Base):
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class OrderMonthNarrow(Base):
+    """Work orders per local creation month × category × district × department only (no channel
+    or state): kept like `analytics_order_months`, read for the whole months of a report that
+    neither groups nor filters by channel or state (a few hundred rows a month, not thousands)."""
+
+    __tablename__ = "analytics_order_months_narrow"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district: Mapped[str] = mapped_column(String(64), primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    supervised: Mapped[int] = mapped_column(Integer, default=0)
+    visited: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SavedReport(Base):
     """An analyst's saved ad-hoc pivot (rollup, dimensions, measures, filters, period): the
     owner's own, or `shared` with every reader of reports (only the owner changes it)."""

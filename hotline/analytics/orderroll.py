@@ -5,7 +5,8 @@ An order's state (and department, category...) changes long after the day it was
 rollup is not additive: a batch finds the days whose orders the timeline touched since the mark
 (re-reading `OVERLAP` rows below it, since web requests commit out of id order) and recomputes
 those days whole from the orders, replacing their rows, moves the months' rows
-(`analytics_order_months`) by the difference, then moves the mark, all in one transaction.
+(`analytics_order_months`, `analytics_order_months_narrow`) by the difference, then moves the
+mark, all in one transaction.
 Recomputing a day twice gives the same rows, so re-reading is harmless and a crash leaves the day
 as it was.
 """
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from hotline.analytics import watermarks
 from hotline.analytics.daytypes import LOCAL, day_range
-from hotline.analytics.models import OrderDay, OrderMonth
+from hotline.analytics.models import OrderDay, OrderMonth, OrderMonthNarrow
 from hotline.workorders import stats
 from hotline.workorders.stats import OrderFacts
 
@@ -31,6 +32,7 @@ OVERLAP = 500
 BATCH = 5_000
 MEASURES = ("orders", "closed", "closed_on_time", "supervised", "visited", "satisfied")
 KEYS = ("category_id", "district", "department_id", "channel", "state")
+NARROW_KEYS = ("category_id", "district", "department_id")
 DayKey = tuple[date, int, str, int, str, str]
 
 
@@ -91,31 +93,32 @@ def recompute_days(session: Session, days: Iterable[date]) -> None:
 
 
 def _move_months(session: Session, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
-    """Add the new day rows and take away the old ones from their months (one executemany
-    upsert), then drop the month rows left without orders."""
-    delta: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
-    for rows, sign in ((old, -1), (new, 1)):
-        for r in rows:
-            bucket = delta[(r["day"].replace(day=1), *(r[k] for k in KEYS))]
-            for name in MEASURES:
-                bucket[name] += sign * r[name]
-    changed = [
-        {"month": k[0], **dict(zip(KEYS, k[1:], strict=True)), **v}
-        for k, v in delta.items()
-        if any(v.values())
-    ]
-    if not changed:
-        return
-    table = cast(Table, OrderMonth.__table__)
-    mod = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = mod.insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[c.name for c in table.primary_key.columns],
-        set_={name: table.c[name] + stmt.excluded[name] for name in MEASURES},
-    )
-    session.execute(stmt, changed)
-    months = sorted({r["month"] for r in changed})
-    session.execute(delete(OrderMonth).where(OrderMonth.month.in_(months), OrderMonth.orders == 0))
+    """Add the new day rows and take away the old ones from their months, in each month table
+    (one executemany upsert each), then drop the month rows left without orders."""
+    for model, keys in ((OrderMonth, KEYS), (OrderMonthNarrow, NARROW_KEYS)):
+        delta: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
+        for rows, sign in ((old, -1), (new, 1)):
+            for r in rows:
+                bucket = delta[(r["day"].replace(day=1), *(r[k] for k in keys))]
+                for name in MEASURES:
+                    bucket[name] += sign * r[name]
+        changed = [
+            {"month": k[0], **dict(zip(keys, k[1:], strict=True)), **v}
+            for k, v in delta.items()
+            if any(v.values())
+        ]
+        if not changed:
+            continue
+        table = cast(Table, model.__table__)
+        mod = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        stmt = mod.insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[c.name for c in table.primary_key.columns],
+            set_={name: table.c[name] + stmt.excluded[name] for name in MEASURES},
+        )
+        session.execute(stmt, changed)
+        months = sorted({r["month"] for r in changed})
+        session.execute(delete(model).where(model.month.in_(months), model.orders == 0))
 
 
 def _runs(days: list[date], span: int = 31) -> list[tuple[date, date]]:
@@ -146,6 +149,7 @@ def rebuild(session: Session) -> int:
     last = stats.last_event_id(session)
     session.execute(delete(OrderDay))
     session.execute(delete(OrderMonth))
+    session.execute(delete(OrderMonthNarrow))
     first, newest = stats.created_span(session)
     days = 0
     if first is not None and newest is not None:

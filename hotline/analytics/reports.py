@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hotline.analytics import callroll, orderroll
 from hotline.analytics.daytypes import DAY_TYPE_ZH, day_type
 from hotline.analytics.figures import call_figures, change, is_empty, order_figures
-from hotline.analytics.models import CallHour, CallMonth, CallSlot, OrderDay, OrderMonth
+from hotline.analytics.models import CallHour, CallMonth, CallSlot, OrderDay, OrderMonth, OrderMonthNarrow
 from hotline.analytics.periods import Period
 from hotline.errors import Invalid
 from hotline.workorders.labels import CHANNEL_ZH, category_paths, department_names
@@ -117,6 +117,23 @@ ORDER_MONTHS = Rollup(
     },
     "month",
 )
+# Per month without channel and state: for reports that neither group nor filter by them.
+ORDER_MONTHS_NARROW = Rollup(
+    "orders",
+    OrderMonthNarrow,
+    orderroll.MEASURES,
+    {
+        "category": lambda: OrderMonthNarrow.category_id,
+        "district": lambda: OrderMonthNarrow.district,
+        "department": lambda: OrderMonthNarrow.department_id,
+    },
+    {
+        "category_id": lambda: OrderMonthNarrow.category_id,
+        "district": lambda: OrderMonthNarrow.district,
+        "department_id": lambda: OrderMonthNarrow.department_id,
+    },
+    "month",
+)
 ROLLUPS = {"calls": CALLS, "call_hours": CALL_HOURS, "orders": ORDERS}
 # The bench's "before" column: no month tables, totals read apart from the rows (as before them).
 LEGACY_READS = False
@@ -156,13 +173,18 @@ def _source(rollup: Rollup, filters: Mapping[str, Any], by: str | None) -> Rollu
     return rollup
 
 
-def _months(rollup: Rollup, fine: Rollup, by: str | None) -> Rollup | None:
-    """The month table that can answer for whole months, if any (not by day, agent, half hour)."""
+def _months(rollup: Rollup, fine: Rollup, filters: Mapping[str, Any], by: str | None) -> Rollup | None:
+    """The smallest month table that can answer for whole months, if any (none by day, day
+    type, agent or half hour)."""
     if LEGACY_READS:
         return None
     if fine is CALL_HOURS and by in (None, "queue", "hour"):
         return CALL_MONTHS
     if rollup is ORDERS and by not in ("day", "day_type"):
+        if (by is None or by in ORDER_MONTHS_NARROW.dims) and all(
+            filters.get(name) is None for name in ("channel", "state")
+        ):
+            return ORDER_MONTHS_NARROW
         return ORDER_MONTHS
     return None
 
@@ -193,7 +215,7 @@ def sums(
     """Sums by `by` over the period: its whole months from a month table where one can answer,
     the days around them (or all of it) from the day/hour/slot table."""
     fine = _source(rollup, filters, by)
-    months_table = _months(rollup, fine, by)
+    months_table = _months(rollup, fine, filters, by)
     parts: list[tuple[Rollup, date, date]] = [(fine, period.first, period.last)]
     if months_table is not None:
         months, edges = split(period)

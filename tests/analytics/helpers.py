@@ -12,7 +12,16 @@ from typing import Any
 from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
-from hotline.analytics.models import CallHour, CallMonth, CallSlot, Hotspot, OrderDay, OrderMonth, Watermark
+from hotline.analytics.models import (
+    CallHour,
+    CallMonth,
+    CallSlot,
+    Hotspot,
+    OrderDay,
+    OrderMonth,
+    OrderMonthNarrow,
+    Watermark,
+)
 from hotline.calls.models import QueueEventRow
 from hotline.store.db import Database
 from hotline.workorders.models import Category, WorkOrder, WorkOrderEvent
@@ -58,6 +67,7 @@ def clear(db: Database) -> None:
             CallMonth,
             OrderDay,
             OrderMonth,
+            OrderMonthNarrow,
             Hotspot,
             Watermark,
             QueueEventRow,

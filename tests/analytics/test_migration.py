@@ -17,6 +17,7 @@ OURS = {"analytics_watermarks", "analytics_call_slots", "analytics_order_days", 
     "analytics_report_runs",
     "analytics_call_months",
     "analytics_order_months",
+    "analytics_order_months_narrow",
 }
 
 

@@ -195,6 +195,11 @@ def _check_orders(db: Database, days: set[date], cats: list[int]) -> None:
                 cat = row["key"] or None
                 want = naive_orders(db, period.first, period.last, district="东城区", category_id=cat)
                 assert row["figures"] == want
+        for period in LONG:  # by state / filtered on channel: the month table with every key
+            got = reports.report(s, reports.ORDERS, period, {**none, "channel": "web"}, "state")
+            for row in got["rows"]:
+                want = naive_orders(db, period.first, period.last, channel="web", state=row["key"])
+                assert row["figures"] == want
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
