@@ -132,6 +132,10 @@ class Edge:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 
+    def saw_down(self, sip_port: int) -> bool:
+        """Its dispatcher marked the node on `sip_port` down (probes or a failed call)."""
+        return f"edge: node sip:127.0.0.1:{sip_port} down" in self.log_path.read_text(errors="replace")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:

@@ -1,9 +1,10 @@
 """Two `hotline serve` nodes behind Kamailio on one PostgreSQL and one Redis: a phone registers
 through the edge, a trunk call reaches node A's IVR, queue and the agent (rung through the edge);
-node A is killed with SIGKILL; node B takes the lease (a new epoch), starts its engine, and the
-next trunk call is answered, queued and put through to the same agent, still rung through the
-edge, with the registration node A saved. A wallboard connected to node B while it stood by is
-told to reconnect (1012) when B takes over, and then sees B's running call center."""
+node A is killed with SIGKILL and the edge's probes mark it down; node B takes the lease (a new
+epoch), starts its engine, and the next trunk call is answered, queued and put through to the same
+agent, still rung through the edge, with the registration node A saved. A wallboard connected to
+node B while it stood by is told to reconnect (1012) when B takes over, and then sees B's running
+call center."""
 
 from __future__ import annotations
 
@@ -135,6 +136,8 @@ def test_kill_the_leader_and_the_standby_answers_through_the_edge(
             assert snapshot_running(again)
         held = current(db, ACD)
         assert held is not None and (held.holder, held.epoch) == ("b", 2)
+
+        wait_for(lambda: edge.saw_down(a.sip), 15, "the edge's probes to mark node a down")
 
         (tmp_path / "second.xml").write_text(edge_caller_xml("13800000022", "1", 4000))
         second = Sipp(str(tmp_path / "second.xml"), edge.port, cwd=tmp_path, args=["-s", "12345", "-m", "1"])
