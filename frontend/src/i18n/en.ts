@@ -375,6 +375,7 @@ export default {
     dnc: 'Do-not-call list', dncAdd: 'Add to do-not-call list',
   },
   sv: {
+    voiceAnswer: 'Spoken answer',
     title: 'Surveys', untitled: 'Untitled survey', sampleQuestion: 'Were you satisfied with our service?', satisfied: 'Satisfied', neutral: 'Fairly satisfied', unsatisfied: 'Dissatisfied',
     new: 'New survey', import: 'Import (.json / .lss)', imported: 'Imported as a new draft', name: 'Survey name', state: 'State', version: 'Version',
     completed: 'Completed', actions: 'Actions', design: 'Design', results: 'Results', links: 'Respondent links', linkKind: 'Link type',

@@ -376,6 +376,7 @@ export default {
     dnc: '勿扰名单', dncAdd: '加入勿扰名单',
   },
   sv: {
+    voiceAnswer: '语音回答',
     title: '问卷调查', untitled: '未命名问卷', sampleQuestion: '您对本次服务满意吗？', satisfied: '满意', neutral: '基本满意', unsatisfied: '不满意',
     new: '新建问卷', import: '导入（.json / .lss）', imported: '已导入为新草稿', name: '问卷名称', state: '状态', version: '版本',
     completed: '有效答卷', actions: '操作', design: '设计', results: '结果', links: '发放链接', linkKind: '链接类型',
