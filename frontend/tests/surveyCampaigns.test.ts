@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { actionsFor, parseNumbers } from '../src/surveys/campaigns'
+import { actionsFor, parseNumbers, parseQuotas } from '../src/surveys/campaigns'
 
 describe('survey campaigns page rules', () => {
   it('reads one respondent per line, with district and age band after a comma', () => {
@@ -14,5 +14,9 @@ describe('survey campaigns page rules', () => {
     expect(actionsFor('paused')).toEqual(['start', 'finish'])
     expect(actionsFor('running')).toEqual(['pause', 'finish'])
     expect(actionsFor('finished')).toEqual([])
+  })
+
+  it('reads quotas as stratum=target lines', () => {
+    expect(parseQuotas('越秀区=50\n海珠区：30\n70-79 20\n坏行\n天河区=0')).toEqual({ 越秀区: 50, 海珠区: 30, '70-79': 20 })
   })
 })

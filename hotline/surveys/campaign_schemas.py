@@ -4,11 +4,18 @@ validation report of refused rows), the do-not-call list, spoken answers."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from hotline.schemas import Out, StrictIn
+
+
+class QuotasIn(StrictIn):
+    by: Literal["district", "age_band"]
+    targets: dict[
+        Annotated[str, Field(min_length=1, max_length=64)], Annotated[int, Field(ge=1, le=1_000_000)]
+    ] = Field(min_length=1, max_length=100)
 
 
 class CampaignIn(StrictIn):
@@ -18,6 +25,13 @@ class CampaignIn(StrictIn):
     retry_minutes: int = Field(30, ge=1, le=7 * 24 * 60, description="spacing between those rings")
     ring_seconds: int = Field(30, ge=5, le=120, description="ringing before it counts as no answer")
     caller_number: str = Field("", max_length=32, pattern=r"^[0-9+]*$")
+    quotas: QuotasIn | None = Field(None, description="completed interviews wanted per stratum")
+
+
+class QuotaOut(Out):
+    stratum: str
+    target: int
+    completed: int
 
 
 class CampaignProgress(Out):
@@ -28,6 +42,7 @@ class CampaignProgress(Out):
     refusal_rate: float | None
     contact_rate: float | None
     completion_rate: float | None
+    quotas: list[QuotaOut] = Field(default_factory=list)
 
 
 class CampaignOut(Out):

@@ -189,6 +189,9 @@ class SurveyCampaign(Base):
     ring_seconds: Mapped[int] = mapped_column(Integer, default=30)
     # The number respondents see (the hotline's own).
     caller_number: Mapped[str] = mapped_column(String(32), default="")
+    # Quotas per stratum: {"by": "district" | "age_band", "targets": {stratum: completed wanted}};
+    # a full stratum's respondents are no longer rung (strata without a target are not limited).
+    quotas: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -42,7 +42,9 @@ def _states(db: Database, cid: int) -> dict[str, str]:
 def test_campaign_api_report_dnc_and_actions(client: TestClient, auth: Auth) -> None:
     sid = published_survey(client, auth, PHONE_SURVEY)
     r = client.post(
-        f"/api/surveys/{sid}/campaigns", json={"name": "回访", "max_lines": 2}, headers=auth("agent")
+        f"/api/surveys/{sid}/campaigns",
+        json={"name": "回访", "max_lines": 2, "quotas": {"by": "district", "targets": {"越秀区": 1}}},
+        headers=auth("agent"),
     )
     assert r.status_code == 201, r.text
     cid = r.json()["id"]
@@ -76,6 +78,9 @@ def test_campaign_api_report_dnc_and_actions(client: TestClient, auth: Auth) -> 
     assert client.get("/api/surveys/campaigns", headers=auth("analyst")).status_code == 403
     got = client.get(f"/api/surveys/campaigns/{cid}", headers=auth("agent")).json()
     assert got["progress"]["counts"] == {"pending": 2}
+    assert got["progress"]["quotas"] == [{"stratum": "越秀区", "target": 1, "completed": 0}]
+    bad = {"name": "x", "quotas": {"by": "street", "targets": {"a": 1}}}
+    assert client.post(f"/api/surveys/{sid}/campaigns", json=bad, headers=auth("agent")).status_code == 422
     assert (
         client.delete(f"/api/surveys/do-not-call/{listed[0]['id']}", headers=auth("agent")).status_code == 204
     )
@@ -325,3 +330,42 @@ def test_excel_list_with_validation_report(client: TestClient, auth: Auth) -> No
         headers=auth("agent"),
     )
     assert r.status_code == 422 and "电话" in r.json()["detail_zh"]
+
+
+def test_quota_per_district_stops_ringing_a_full_stratum(db: Database) -> None:
+    from hotline.config import DialPlanSettings
+    from hotline.surveys.campaigns import CampaignSettings, Respondent
+
+    with db.session() as s:
+        survey = service.create_survey(s, ACTOR, service.parse(PHONE_SURVEY))
+        service.publish(s, ACTOR, survey.id, survey.version)
+        quotas = {"by": "district", "targets": {"越秀区": 1}}
+        cid = campaigns.create(s, ACTOR, survey.id, CampaignSettings("配额", max_lines=4, quotas=quotas)).id
+        people = [
+            ("13900000001", "越秀区"),
+            ("13900000002", "越秀区"),
+            ("13900000003", "海珠区"),
+            ("13900000004", "海珠区"),
+        ]
+        campaigns.add_respondents(s, ACTOR, cid, [Respondent(p, d) for p, d in people], DialPlanSettings())
+        campaigns.act(s, ACTOR, cid, CampaignAction.start)
+    with db.session() as s:  # one line for 越秀区 (its quota), none limit 海珠区
+        claims = campaigns.claim_due(s, cid, 4, THURSDAY_10H)
+    assert sorted(c.phone for c in claims) == ["13900000001", "13900000003", "13900000004"]
+    with db.session() as s:
+        campaigns.finish(s, claims[0], "completed", THURSDAY_10H)
+        assert campaigns.claim_due(s, cid, 4, THURSDAY_10H + timedelta(hours=1)) == []  # 越秀区 is full
+        assert campaigns.progress(s, cid)["quotas"] == [{"stratum": "越秀区", "target": 1, "completed": 1}]
+        assert _states(db, cid)["13900000002"] == "pending"
+
+
+def test_a_stratum_whose_call_failed_is_open_again(db: Database) -> None:
+    _sid, cid = phone_campaign(
+        db, ["13900000001", "13900000002"], quotas={"by": "district", "targets": {"": 1}}
+    )
+    with db.session() as s:
+        [first] = campaigns.claim_due(s, cid, 4, THURSDAY_10H)  # the unnamed district's quota: 1
+        campaigns.finish(s, first, "busy", THURSDAY_10H)
+    with db.session() as s:
+        [second] = campaigns.claim_due(s, cid, 4, THURSDAY_10H)
+    assert second.phone == "13900000002"

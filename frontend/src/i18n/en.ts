@@ -363,6 +363,7 @@ export default {
     moh: 'Built-in music', hoursNames: { hotline: 'Hotline service hours' }, previewDraft: 'Preview (with unsaved changes)',
   },
   svc: {
+    quota: 'Quotas', quotaBy: 'Quota by', noQuota: 'No quotas', quotaTargets: 'Completed per stratum', quotaHint: 'One per line, e.g. Yuexiu=50',
     title: 'Phone survey campaigns', new: 'New campaign', created: 'Campaign created', name: 'Campaign', state: 'State', survey: 'Questionnaire (published)',
     states: { paused: 'Paused', running: 'Dialling', finished: 'Finished' },
     actions: { start: 'Start', startAgain: 'Resume', pause: 'Pause', finish: 'Finish' },

@@ -7,6 +7,7 @@ export interface CampaignProgress {
   refusal_rate: number | null
   contact_rate: number | null
   completion_rate: number | null
+  quotas: { stratum: string; target: number; completed: number }[]
 }
 
 export interface Campaign {
@@ -48,4 +49,14 @@ export function parseNumbers(text: string): { phone: string; district: string; a
       const [phone = '', district = '', age_band = ''] = line.split(/[,，\t]+|\s{2,}/).map((x) => x.trim())
       return { phone: phone.slice(0, 32), district: district.slice(0, 64), age_band: age_band.slice(0, 16) }
     })
+}
+
+/** Quotas typed one per line as "stratum=target" (越秀区=50, or ：/ : / spaces); bad lines skipped. */
+export function parseQuotas(text: string): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*(.+?)\s*[=：:\s]\s*(\d+)\s*$/.exec(line)
+    if (m && Number(m[2]) > 0) out[m[1]] = Number(m[2])
+  }
+  return out
 }
