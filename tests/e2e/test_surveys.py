@@ -141,3 +141,32 @@ def test_list_and_designer(new_page: Callable[[], Any]) -> None:
     page.goto("/surveys")
     page.get_by_test_id("survey-table").locator(".el-table__row").first.wait_for()
     assert_accessible(page)
+
+
+def test_phone_campaign_page(new_page: Callable[[], Any]) -> None:
+    """电话调查任务: a campaign's respondents added with the validation report shown, started and
+    paused from the list; axe clean."""
+    page = new_page()
+    login(page, "banzhang")
+    survey_id, _url = _published(page)
+    r = page.request.post(
+        f"/api/surveys/{survey_id}/campaigns", data={"name": "电话回访（e2e）", "max_lines": 2}
+    )
+    assert r.status == 201, r.text()
+    cid = r.json()["id"]
+    page.goto("/surveys/campaigns")
+    row = page.get_by_test_id("campaign-table").locator(".el-table__row", has_text="电话回访（e2e）")
+    row.get_by_role("button", name="添加受访者").click()
+    page.get_by_placeholder("每行一个号码").fill("13900001111，越秀区，70-79\n不是号码")
+    page.get_by_test_id("campaign-add-numbers").click()
+    report = page.get_by_test_id("campaign-report")
+    report.get_by_text("已添加 1 个，1 行未通过校验").wait_for()
+    assert report.locator(".el-table__row").count() == 1
+    assert_accessible(page)
+    page.keyboard.press("Escape")
+    page.get_by_test_id(f"campaign-start-{cid}").click()
+    row.get_by_text("拨打中").wait_for()
+    page.get_by_test_id(f"campaign-pause-{cid}").click()
+    row.get_by_text("已暂停").wait_for()
+    screenshot(page, "survey-campaigns")
+    assert_accessible(page)
