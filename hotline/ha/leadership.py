@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import socket
+from collections.abc import Callable
 
 from hotline.config import Settings
 from hotline.ha.elector import Elector
@@ -42,7 +43,9 @@ class LeaderGate:
         self.elector.on_elected = self._elected
         self.elector.on_lost = self._lost
         self._rounds: asyncio.Task[None] | None = None
-        self._starting: asyncio.Task[None] | None = None
+        self.starting: asyncio.Task[None] | None = None  # the host's start, once elected
+        # How a node that lost the lease ends (tests put their own here).
+        self.exit: Callable[[], None] = lambda: os.kill(os.getpid(), signal.SIGTERM)
         sip = settings.sip
         self.standby = StandbySip(sip.host, sip.port) if sip.enabled else None
 
@@ -59,7 +62,7 @@ class LeaderGate:
         if self.standby is not None:
             self.standby.close()  # the engine takes the port over
         # In its own task: the renewals go on while the plug-ins start.
-        self._starting = asyncio.ensure_future(self._start_host())
+        self.starting = asyncio.ensure_future(self._start_host())
 
     async def _start_host(self) -> None:
         try:
@@ -67,7 +70,7 @@ class LeaderGate:
         except Exception:
             log.exception("leader: the plug-ins did not start; giving the lease up")
             await self.elector.stop(give_up=True)
-            os.kill(os.getpid(), signal.SIGTERM)
+            self.exit()
             return
         # Consoles connected while this node stood by reconnect to the call center it now runs.
         bus = self.host.ctx.bus
@@ -77,13 +80,13 @@ class LeaderGate:
         await self._stop_host()
         self.host.ctx.withdraw(LEADERSHIP)
         log.error("leader lease lost: stopping this process (it comes back as a standby)")
-        os.kill(os.getpid(), signal.SIGTERM)
+        self.exit()
 
     async def _stop_host(self) -> None:
-        if self._starting is not None:
+        if self.starting is not None:
             with contextlib.suppress(Exception):
-                await self._starting
-            self._starting = None
+                await self.starting
+            self.starting = None
         await self.host.stop()
 
     async def stop(self) -> None:
