@@ -139,9 +139,9 @@ def main() -> None:
         b = Node("b", url, redis.url, folder / "b", 42400, lease=args.lease)
         nodes = [a, b]
         edge = Edge(folder, [a.sip, b.sip])
-        a.start()
+        a.start(240)
         wait_for(a.leading, 60, "a leads")
-        b.start()
+        b.start(240)
         assert call_once(edge, folder, 1), edge.log()
 
         same = ws_latency(a, a, args.events)
@@ -153,7 +153,7 @@ def main() -> None:
             took = drill(leader, standby, edge, folder, n)
             times.append(took)
             print(f"drill {n}: {took:.2f} s ({standby.name} took over)", flush=True)
-            leader.start()  # back as the standby
+            leader.start(240)  # back as the standby
             leader, standby = standby, leader
             time.sleep(1.5)  # the edge's probes find the restarted node (it answers as standby)
         print(

@@ -181,12 +181,12 @@ class Node:
         self.proc: subprocess.Popen[bytes] | None = None
         self.base = f"http://127.0.0.1:{self.http}"
 
-    def start(self) -> Node:
+    def start(self, timeout: float = 90) -> Node:
         log = (self.folder / "serve.log").open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hotline.cli", "serve"], env=self.env, cwd=ROOT, stdout=log, stderr=log
         )
-        wait_for(self.healthy, 90, f"node {self.name} /healthz")
+        wait_for(self.healthy, timeout, f"node {self.name} /healthz")
         return self
 
     def healthy(self) -> bool:
