@@ -16,7 +16,7 @@ A number on the do-not-call list is never claimed: its interview becomes `do_not
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ from hotline.surveys.models import (
     SurveyLink,
     SurveyVoiceAnswer,
 )
+from hotline.surveys.quotas import Quota
 from hotline.surveys.service import get_survey
 from hotline.surveys.states import (
     CAMPAIGN_STATES,
@@ -285,73 +286,6 @@ def claim_due(session: Session, campaign_id: int, lines: int, now: datetime) -> 
         )
     session.expire_all()
     return claims
-
-
-@dataclass
-class Quota:
-    """A campaign's quotas per stratum: a stratum is full once its completed interviews and the
-    calls in progress for it reach its target (calls in progress count, so lines never overshoot)."""
-
-    by: str = ""
-    targets: dict[str, int] = field(default_factory=dict)
-    taken: dict[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, session: Session, c: SurveyCampaign) -> Quota:
-        q = c.quotas or {}
-        if q.get("by") not in STRATA or not q.get("targets"):
-            return cls()
-        column = getattr(SurveyInterview, q["by"])
-        taken: dict[str, int] = dict(
-            session.execute(
-                select(column, func.count())
-                .where(
-                    SurveyInterview.campaign_id == c.id,
-                    SurveyInterview.state.in_([InterviewState.completed, InterviewState.in_progress]),
-                )
-                .group_by(column)
-            ).all()
-        )
-        return cls(q["by"], {str(k): int(v) for k, v in q["targets"].items()}, taken)
-
-    def full(self) -> list[str]:
-        return [k for k, n in self.targets.items() if self.taken.get(k, 0) >= n]
-
-    def open_strata(self) -> list[Any]:
-        """The WHERE clause leaving out respondents of full strata."""
-        full = self.full()
-        return [getattr(SurveyInterview, self.by).not_in(full)] if self.by and full else []
-
-    def take(self, iv: SurveyInterview) -> bool:
-        if not self.by:
-            return True
-        stratum = getattr(iv, self.by)
-        if stratum in self.targets and self.taken.get(stratum, 0) >= self.targets[stratum]:
-            return False
-        self.taken[stratum] = self.taken.get(stratum, 0) + 1
-        return True
-
-    def report(self, session: Session, campaign_id: int) -> list[dict[str, Any]]:
-        """Per stratum with a target: target and completed interviews."""
-        if not self.by:
-            return []
-        column = getattr(SurveyInterview, self.by)
-        done: dict[str, int] = dict(
-            session.execute(
-                select(column, func.count())
-                .where(
-                    SurveyInterview.campaign_id == campaign_id,
-                    SurveyInterview.state == InterviewState.completed,
-                )
-                .group_by(column)
-            ).all()
-        )
-        return [
-            {"stratum": k, "target": n, "completed": int(done.get(k, 0))} for k, n in self.targets.items()
-        ]
-
-
-STRATA = ("district", "age_band")
 
 
 def answered(session: Session, attempt_id: int, now: datetime) -> None:
