@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -59,11 +61,29 @@ def _classify_many(leads: list[str]) -> list[float]:
     return [negative_here(t) for t in leads]
 
 
+def _exit_with(parent: int) -> None:
+    """In the worker: leave as soon as the server that started it is gone. A server killed
+    (kill -9, or a shutdown cut short) never tells its pool to stop, and the worker, holding the
+    model's ~450 MB, was left behind for good: 44 of them filled a 24 GB box during test runs."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _executor() -> ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with,
+                initargs=(os.getpid(),),
+            )
         return _pool
 
 
