@@ -1,7 +1,8 @@
 """统计分析 in the console: the analyst lands on the analytics home, opens the monthly work-order
 report by district, drills from a district's figure to exactly the orders behind it, builds an
 ad-hoc pivot (district × channel), saves it shared and exports it: the downloaded workbook holds
-the page's figures; a year without data shows zeros and says so. A role without the reports gets the forbidden page. Pages in Chinese, axe-clean."""
+the page's figures; a year without data shows zeros and says so. A role without the reports gets
+the forbidden page. Pages in Chinese, axe-clean."""
 
 from __future__ import annotations
 
