@@ -117,8 +117,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
   let body: BodyInit | undefined
-  if (opts.body instanceof FormData) {
-    body = opts.body
+  if (opts.body instanceof FormData || opts.body instanceof Blob) {
+    body = opts.body // a Blob (an uploaded file) goes as itself, with its own type
   } else if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(opts.body)

@@ -2,6 +2,19 @@
 export default {
   app: { name: 'Hotline Service Platform', short: 'Hotline', skip: 'Skip to main content' },
   emergency: { title: 'Emergency call', age: '{s} s ago', ended: 'Call ended', connected: '{number} connected', ack: 'Acknowledge', acked: 'Emergency alert acknowledged', call: 'Call {number}', callContact: 'Call {relation} {name}', legs: { ringing: 'Ringing', answered: 'Answered', failed: 'Failed', no_answer: 'No answer', answered_elsewhere: 'Answered elsewhere' } },
+  nm: {
+    title: 'New media', posts: 'Posts', calendar: 'Content calendar', autoReply: 'WeChat auto-replies', newPost: 'New post', state: 'State',
+    kind: 'Kind', postTitle: 'Title', digest: 'Digest', body: 'Body', plannedAt: 'Planned', reviewNote: 'Review note',
+    cover: 'Cover image', hasCover: 'Cover uploaded', target: 'Channel', pubStatus: 'Publishing', link: 'Link or reason', retry: 'Retry',
+    time: 'Time', question: 'Message', outcome: 'Outcome', article: 'Article', confidence: 'Match',
+    stats: '{total} messages: {answered} answered automatically, {handed} handed to an agent',
+    kinds: { wechat_article: 'WeChat article', weibo_post: 'Weibo post', web_notice: 'Website notice' },
+    states: { draft: 'Draft', in_review: 'In review', approved: 'Approved', published: 'Published', retired: 'Retired' },
+    actions: { submit: 'Submit', withdraw: 'Withdraw', reject: 'Reject', approve: 'Approve', publish: 'Publish', retire: 'Retire', reopen: 'Reopen' },
+    targets: { wechat: 'WeChat', website: 'Website' },
+    pubStates: { queued: 'Queued', uploaded: 'Cover uploaded', drafted: 'Draft made', submitted: 'Publishing', published: 'Published', failed: 'Failed' },
+    reasons: { matched: 'Answered', asked_for_person: 'Asked for a person', low_confidence: 'Low match: to an agent', no_match: 'No match: to an agent' },
+  },
   op: {
     title: 'Opinion monitoring', incidents: 'Opinion incidents', incident: 'Incident', items: 'Items', sources: 'Sources', rules: 'Rules',
     bell: 'Opinion alerts', noAlerts: 'No alerts', ack: 'Acknowledge', toIncident: 'Open incident', viewIncident: 'View incident',

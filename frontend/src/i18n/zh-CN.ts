@@ -2,6 +2,19 @@
 export default {
   app: { name: '热线服务平台', short: '热线', skip: '跳到主要内容' },
   emergency: { title: '紧急呼叫', age: '已 {s} 秒', ended: '通话已结束', connected: '{number} 已接通', ack: '确认已处理', acked: '紧急告警已确认', call: '呼叫 {number}', callContact: '呼叫{relation} {name}', legs: { ringing: '振铃中', answered: '已接通', failed: '呼叫失败', no_answer: '无人接听', answered_elsewhere: '他方已接' } },
+  nm: {
+    title: '新媒体', posts: '稿件', calendar: '内容日历', autoReply: '公众号自动回复', newPost: '新建稿件', state: '状态',
+    kind: '类型', postTitle: '标题', digest: '摘要', body: '正文', plannedAt: '计划发布', reviewNote: '审核意见',
+    cover: '封面图片', hasCover: '已上传封面', target: '渠道', pubStatus: '发布状态', link: '链接或原因', retry: '重试',
+    time: '时间', question: '市民留言', outcome: '处理', article: '知识条目', confidence: '匹配度',
+    stats: '共 {total} 条留言，自动答复 {answered} 条，转人工 {handed} 条',
+    kinds: { wechat_article: '公众号图文', weibo_post: '微博', web_notice: '网站公告' },
+    states: { draft: '草稿', in_review: '待审核', approved: '已审核', published: '已发布', retired: '已撤下' },
+    actions: { submit: '提交审核', withdraw: '撤回', reject: '退回修改', approve: '审核通过', publish: '发布', retire: '撤下', reopen: '重新编辑' },
+    targets: { wechat: '公众号', website: '网站' },
+    pubStates: { queued: '排队中', uploaded: '封面已上传', drafted: '草稿已建', submitted: '发布中', published: '已发布', failed: '失败' },
+    reasons: { matched: '已自动答复', asked_for_person: '要求人工', low_confidence: '匹配度低转人工', no_match: '无匹配转人工' },
+  },
   op: {
     title: '舆情监测', incidents: '舆情事件', incident: '事件详情', items: '舆情信息', sources: '信息来源', rules: '监测规则',
     bell: '舆情预警', noAlerts: '暂无预警', ack: '已知悉', toIncident: '立案处置', viewIncident: '查看事件',

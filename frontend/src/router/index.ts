@@ -103,6 +103,9 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: 'opinion.read', title: 'op.title', group: 'opinion', nav: true } },
   { path: 'opinion/incidents', name: 'opinion-incidents', component: () => import('../views/opinion/IncidentsView.vue'),
     meta: { perm: 'opinion.read', title: 'op.incidents', group: 'opinion', nav: true } },
+  // 新媒体: posts reviewed before publishing, the content calendar, the official account's auto-replies.
+  { path: 'newmedia', name: 'newmedia', component: () => import('../views/newmedia/NewMediaView.vue'),
+    meta: { perm: 'newmedia.read', title: 'nm.title', group: 'opinion', nav: true } },
   { path: 'opinion/incidents/:id(\\d+)', name: 'opinion-incident', component: () => import('../views/opinion/IncidentDetail.vue'),
     meta: { perm: 'opinion.read', title: 'op.incident' } },
   // 统计分析: the analysts' home (this month's figures, hotspots), standard reports, the builder.
