@@ -8,6 +8,10 @@ in the queue, or a `take_over` coroutine that handles the call itself (callback 
 says how it ended. The first diverter with an answer wins. The steps show in the call's IVR path
 (the CDR) and in the IVR simulator (`simulate_with`), so a supervisor sees a call's path with a
 mode on. Asked synchronously on the loop: a diverter answers from memory.
+
+The same seam says where else an agent is rung (`mobile_for`): while remote duty is on, the
+contingency plug-in's `remote_duty` answers the agent's mobile, which the offer rings through the
+trunk beside their registered phones.
 """
 
 from __future__ import annotations
@@ -94,6 +98,17 @@ class Diversions:
 
     def __init__(self) -> None:
         self._diverters: list[Diverter] = []
+        self.remote_duty: Callable[[int], str | None] | None = None  # agent id -> mobile to ring
+
+    def mobile_for(self, agent_id: int) -> str | None:
+        """The agent's mobile to ring beside their phones (remote duty on), else None."""
+        if self.remote_duty is None:
+            return None
+        try:
+            return self.remote_duty(agent_id)
+        except Exception:  # another domain's failure must not break the offer
+            log.exception("remote duty lookup failed for agent %s", agent_id)
+            return None
 
     def register(self, diverter: Diverter) -> Callable[[], None]:
         self._diverters.append(diverter)

@@ -62,8 +62,9 @@ class Ringing:
     softphone at once): the first to answer wins, the others are CANCELled. Stands in
     ``LiveCall.ringing`` like one leg (``is_active``, ``hangup``)."""
 
-    def __init__(self, legs: list[LegPort]) -> None:
+    def __init__(self, legs: list[LegPort], mobile: str | None = None) -> None:
         self.legs = legs
+        self.mobile = mobile  # the id of the leg ringing the agent's mobile (remote duty)
 
     @property
     def is_active(self) -> bool:
@@ -145,8 +146,13 @@ class Offers:
         )
 
     async def _call_phones(self, live: LiveCall, agent_id: int, callback: bool) -> Ringing:
-        """INVITE every registered contact of the agent's extension at once."""
+        """INVITE every registered contact of the agent's extension at once, and on remote duty
+        their mobile through the trunk (not for a callback: that rings the agent first on a call
+        of its own)."""
         contacts = list(self.engine.contacts(self.acd.agents[agent_id].extension or ""))
+        mobile = None if callback else self.center.diversions.mobile_for(agent_id)
+        if mobile:
+            return await self._call_remote(live, agent_id, contacts, mobile)
         if len(contacts) <= 1:
             return Ringing([await self._call_agent(live, agent_id, callback)])
         legs: list[LegPort] = []
@@ -160,20 +166,41 @@ class Offers:
             raise LookupError(f"no contact of agent {agent_id} is reachable")
         return Ringing(legs)
 
-    def _agent_leg_rings(self, live: LiveCall, agent_id: int, ringing: Ringing) -> None:
-        """``ringing`` is now what rings the agent for ``live``: remember it, its legs in the CDR."""
-        live.ringing[agent_id] = ringing
-        uuid, ext, leg_ids = live.uuid, self.acd.agents[agent_id].extension, [leg.id for leg in ringing.legs]
+    async def _call_remote(self, live: LiveCall, agent_id: int, contacts: list[Any], mobile: str) -> Ringing:
+        """Remote duty: the agent's registered phones (if any) and their mobile at once."""
+        legs: list[LegPort] = []
+        for binding in contacts:
+            try:
+                legs.append(await self._call_agent(live, agent_id, False, binding=binding))
+            except (LookupError, OSError) as exc:
+                log.info("agent %s: contact %s unreachable: %s", agent_id, binding, exc)
+        mobile_leg = None
+        try:
+            caller_id = live.caller_number or "anonymous"
+            mobile_leg = await self.engine.originate(mobile, call=live.call, caller_id=caller_id)
+            legs.append(mobile_leg)
+        except (LookupError, OSError) as exc:
+            log.info("agent %s: mobile unreachable through the trunk: %s", agent_id, exc)
+        if not legs:
+            raise LookupError(f"neither a phone nor the mobile of agent {agent_id} is reachable")
+        return Ringing(legs, mobile_leg.id if mobile_leg is not None else None)
 
+    def _agent_leg_rings(self, live: LiveCall, agent_id: int, ringing: Ringing) -> None:
+        """``ringing`` is now what rings the agent for ``live``: remember it, its legs in the CDR
+        (a mobile rung on remote duty as `agent_mobile`, with its number)."""
+        live.ringing[agent_id] = ringing
+        uuid, ext = live.uuid, self.acd.agents[agent_id].extension
         at = utcnow()
-        for leg_id in leg_ids:
+        for leg in ringing.legs:
+            mobile = leg.id == ringing.mobile
+            role, number = ("agent_mobile", leg.dialed) if mobile else ("agent", ext)
             self.writer.submit(
                 Op.of(
                     cdr.add_leg,
                     uuid=uuid,
-                    leg_uuid=leg_id,
-                    role="agent",
-                    number=ext,
+                    leg_uuid=leg.id,
+                    role=role,
+                    number=number,
                     agent_id=agent_id,
                     at=at,
                 )

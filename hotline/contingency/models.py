@@ -15,7 +15,8 @@ class ContingencyMode(Base):
     ended early (`ended_at`). Kinds: `announcement` (插播 before the menu: `text` spoken by TTS or
     the uploaded `prompt`), `overflow` (to `backup_number` through the trunk after
     `overflow_after_seconds` in the queue, at once when nobody is logged in), `callback_only` (the
-    caller leaves a number; the callback worklist fills)."""
+    caller leaves a number; the callback worklist fills), `remote_duty` (agents' mobiles rung through
+    the trunk beside their phones)."""
 
     __tablename__ = "contingency_modes"
     __table_args__ = (Index("ix_contingency_modes_active", "ended_at", "ends_at"),)

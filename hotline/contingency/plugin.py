@@ -56,10 +56,12 @@ class ContingencyPlugin(Plugin):
         running = _Running(board, OutageBoard(ctx.db))
         ctx.provide(_RUNNING, running)
         board.modes = await ctx.db.run(board.load)
+        board.mobiles = await ctx.db.run(board.load_mobiles)
         running.spawn(board.speak())
         center = ctx.find(CENTER)
         if center is not None:
             running.unregister = center.diversions.register(board.divert)
+            center.diversions.remote_duty = board.remote_duty
             watch = queue_watch.QueueWatch(AlertSettings())
             running.spawn(queue_watch.run(watch, center.views.kpis, ctx.db))
         ctx.provide(MODES, board)
@@ -125,6 +127,9 @@ class ContingencyPlugin(Plugin):
         ctx.withdraw(DIVERTER)
         if running.unregister is not None:
             running.unregister()
+        center = ctx.find(CENTER)
+        if center is not None and center.diversions.remote_duty == running.board.remote_duty:
+            center.diversions.remote_duty = None
         for task in list(running.tasks):
             task.cancel()
         await asyncio.gather(*running.tasks, return_exceptions=True)

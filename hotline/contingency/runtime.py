@@ -7,7 +7,9 @@ before the menu (its text spoken by TTS into `generated/contingency-notice-<id>.
 switched on, or the uploaded prompt it names); an overflow sends the caller to the backup center
 through the trunk at once when nobody is logged in, else after N s in the queue; callback-only
 mode takes the call over: the caller keys in a number (or # for their own), which goes to the
-callback worklist, hears a thank-you and is let go.
+callback worklist, hears a thank-you and is let go; remote duty rings an offered agent's mobile
+(`users.mobile`, read at each switch) through the trunk beside their phones
+(`Diversions.remote_duty`), the answered one bridged as the agent's leg.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from hotline.calls.telephony import LegPort
 from hotline.contingency import service
 from hotline.contingency.models import ContingencyMode
 from hotline.media.prompts import PromptError, PromptLibrary
+from hotline.people.queries import agent_mobiles
 from hotline.store.base import utcnow
 from hotline.store.db import Database
 
@@ -90,15 +93,27 @@ class ModeBoard:
         self.prompts = PromptLibrary(prompts_dir) if prompts_dir is not None else None
         self.clock = clock
         self.modes: tuple[Mode, ...] = ()
+        self.mobiles: dict[int, str] = {}  # agent -> mobile, for remote duty
 
     def load(self) -> tuple[Mode, ...]:
         """Read the modes in force (in a worker thread: it is a query)."""
         with self.db.session() as s:
             return tuple(Mode.of(row) for row in service.active_modes(s, self.clock()))
 
+    def load_mobiles(self) -> dict[int, str]:
+        with self.db.session() as s:
+            return agent_mobiles(s)
+
     async def refresh(self) -> None:
         self.modes = await self.db.run(self.load)
+        self.mobiles = await self.db.run(self.load_mobiles)
         await self.speak()
+
+    def remote_duty(self, agent_id: int) -> str | None:
+        """The agent's mobile to ring through the trunk while remote duty is on, else None."""
+        if not any(m.kind == "remote_duty" for m in self.in_force()):
+            return None
+        return self.mobiles.get(agent_id)
 
     async def speak(self) -> None:
         """TTS for the modes on: announcements' texts, callback collection's prompts (missing or

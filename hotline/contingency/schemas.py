@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from hotline.schemas import Out, StrictIn
 
-Kind = Literal["announcement", "overflow", "callback_only"]
+Kind = Literal["announcement", "overflow", "callback_only", "remote_duty"]
 # The fault types of docs/operations.md, each with its checklist.
 Reason = Literal[
     "trunk_down",

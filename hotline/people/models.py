@@ -39,6 +39,8 @@ class User(Base):
     sip_ha1: Mapped[str | None] = mapped_column(String(64))
     # 工号: the number callers hear when the agent connects ("1023号话务员为您服务").
     agent_number: Mapped[str | None] = mapped_column(String(8), unique=True)
+    # The agent's mobile, rung through the trunk while the emergency mode "remote duty" is on.
+    mobile: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Set when someone else chose the password (first admin, reset by an admin): until the user
     # picks their own, the API allows only changing it, /me and logout.

@@ -138,3 +138,9 @@ def _csv_lines(callers: list[Caller], pii: bool) -> Iterator[str]:
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()
+
+
+def agent_mobiles(session: Session) -> dict[int, str]:
+    """Active users' mobiles by user id (remote duty rings them through the trunk)."""
+    stmt = select(User.id, User.mobile).where(User.active.is_(True), User.mobile.is_not(None))
+    return {int(uid): str(mobile) for uid, mobile in session.execute(stmt)}

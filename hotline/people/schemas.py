@@ -49,6 +49,7 @@ class UserIn(StrictIn):
     extension: str | None = Field(default=None, pattern=r"^\d{2,8}$")
     sip_password: str | None = Field(default=None, min_length=6, max_length=64)
     agent_number: str | None = Field(default=None, pattern=r"^\d{1,8}$", description="工号")
+    mobile: str | None = Field(default=None, pattern=r"^\+?\d{3,20}$", description="远程值守手机")
 
 
 class UserPatch(StrictIn):
@@ -58,6 +59,7 @@ class UserPatch(StrictIn):
     extension: str | None = Field(default=None, pattern=r"^\d{2,8}$")
     sip_password: str | None = Field(default=None, min_length=6, max_length=64)
     agent_number: str | None = Field(default=None, pattern=r"^\d{1,8}$", description="工号")
+    mobile: str | None = Field(default=None, pattern=r"^\+?\d{3,20}$", description="远程值守手机")
     active: bool | None = None
     version: int
 
@@ -74,6 +76,7 @@ class UserOut(Out):
     department_id: int | None
     extension: str | None
     agent_number: str | None = None
+    mobile: str | None = None
     active: bool
     must_change_password: bool = False
     created_at: datetime
@@ -181,4 +184,6 @@ def department_out(d: Department) -> DepartmentOut:
 
 
 def user_out(u: User) -> UserOut:
-    return UserOut.model_validate(u)
+    out = UserOut.model_validate(u)
+    out.mobile = mask_phone(u.mobile)  # staff's own number: shown masked in every list
+    return out

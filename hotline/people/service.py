@@ -101,6 +101,7 @@ def create_user(session: Session, actor: Actor, data: UserIn, must_change_passwo
         department_id=data.department_id,
         extension=data.extension,
         agent_number=data.agent_number,
+        mobile=data.mobile,
         must_change_password=must_change_password,
     )
     if data.extension and data.sip_password:

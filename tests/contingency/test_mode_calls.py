@@ -16,6 +16,7 @@ from hotline.contingency import service
 from hotline.contingency.models import ContingencyCallback
 from hotline.contingency.runtime import ModeBoard
 from hotline.contingency.schemas import ModeIn
+from hotline.people.models import User
 from tests.callcenter.rig import CARE_NUMBER, Rig
 from tests.callcenter.test_call_flow import info_caller_xml
 
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.slow
 MakeRig = Callable[..., Rig]
 SUPERVISOR = Actor(None, "duty-lead")
 BACKUP = "96000"
+MOBILE = "13911110001"
 
 
 def _silence(path: Path, seconds: float) -> None:
@@ -108,3 +110,30 @@ def test_callback_collection_fills_the_worklist(make_rig: MakeRig) -> None:
         [row] = s.scalars(select(ContingencyCallback)).all()
         assert (row.callback_number, row.caller_number, row.status) == ("13912345678", "13800000054", "open")
         assert row.call_uuid == call.uuid and row.mode_id == 1
+
+
+def test_remote_duty_rings_the_agents_mobile_through_the_trunk(make_rig: MakeRig) -> None:
+    """The agent is at home: no phone registered, their mobile on the user. With remote duty on,
+    the offer rings the mobile through the trunk (a SIPp UAS as the carrier and the mobile); the
+    answered mobile is bridged as the agent's leg and the CDR names it."""
+    rig = make_rig()
+    agent = rig.agents["1001"]  # the elderly queue's agent
+    with rig.db.session() as s:
+        user = s.get(User, agent)
+        assert user is not None
+        user.mobile = MOBILE
+    mobile = rig.external(calls=1)
+    board = _switch_on(rig, kind="remote_duty", reason="agents_unavailable")
+    board.mobiles = board.load_mobiles()
+    rig.do(lambda: setattr(rig.center.diversions, "remote_duty", board.remote_duty))
+    rig.do(lambda: rig.center.control.login(agent))
+    caller = rig.caller(CARE_NUMBER, "0", hold_ms=3000)  # care menu: 0 = the elderly queue
+    assert caller.wait(40) == 0, caller.output
+    assert mobile.wait(20) == 0, mobile.output  # the mobile answered, got the BYE
+    call = _ended_call(rig)
+    assert (call.outcome, call.agent_id, call.queue) == ("answered", agent, "elderly")
+    legs = [(leg.role, leg.number, leg.agent_id, leg.answered_at is not None) for leg in rig.legs(call.id)]
+    assert ("agent_mobile", MOBILE, agent, True) in legs
+    assert not [leg for leg in legs if leg[0] == "agent"]  # no desk phone was there to ring
+    kinds = [kind for uuid, _, kind, agent_id in rig.queue_log() if uuid == call.uuid]
+    assert "connect" in kinds
