@@ -20,6 +20,7 @@ declare module 'vue' {
     CallerEditDialog: typeof import('./components/CallerEditDialog.vue')['default']
     CallerSearch: typeof import('./components/CallerSearch.vue')['default']
     ContingencyBanner: typeof import('./components/ContingencyBanner.vue')['default']
+    DissatisfiedAlerts: typeof import('./components/DissatisfiedAlerts.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']
     ElAside: typeof import('element-plus/es')['ElAside']
     ElBadge: typeof import('element-plus/es')['ElBadge']

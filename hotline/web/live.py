@@ -44,6 +44,7 @@ from hotline.calls.topics import (
 from hotline.errors import HotlineError
 from hotline.masking import mask_address, mask_id_number, mask_phone
 from hotline.redisbus.topics import LEADER_CHANGED, BusResynced
+from hotline.satisfaction.topics import DissatisfiedFlagged, FlagAcknowledged, SatisfactionAnswerRecorded
 from hotline.sip.topics import SecurityAlertRaised
 from hotline.store.db import Database
 from hotline.web.auth import COOKIE, Principal, principal_from_credentials
@@ -64,6 +65,9 @@ SUPERVISOR_TOPICS |= {EmergencyAcknowledged.TOPIC, EmergencyEnded.TOPIC}
 AGENT_CALL_TOPICS = {EmergencyLegChanged.TOPIC, EmergencyConnected.TOPIC}
 SUPERVISOR_TOPICS |= {SecurityAlertRaised.TOPIC}  # e.g. a source locked out for guessing SIP passwords
 SUPERVISOR_TOPICS |= {HotspotDetected.TOPIC}  # a new 热点 among the work orders
+# 不满意 answers pop up for the shift lead (and go when one of them handles it); each answer
+# refreshes the wallboard's 满意率 per agent.
+SUPERVISOR_TOPICS |= {DissatisfiedFlagged.TOPIC, FlagAcknowledged.TOPIC, SatisfactionAnswerRecorded.TOPIC}
 
 
 def principal_for(db: Database, token: str | None, cookie: str | None) -> Principal | None:

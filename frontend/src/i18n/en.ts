@@ -305,6 +305,8 @@ export default {
   },
   // Satisfaction (satisfaction domain): announcement, post-call survey, dissatisfied flags.
   sat: {
+    handled: 'Unsatisfied answer handled', liveFlags: 'Unsatisfied answer alerts', popupTitle: 'Unsatisfied answer', popupText: 'Agent {agent} · {queue}', popupMore: 'See all',
+    agentRate: 'Satisfaction today',
     nav: 'Satisfaction', rate: 'Satisfaction', ratedN: '{n} rated', agentNumber: 'Agent no.', agentNumberHint: 'Callers hear "agent no. X at your service" when the call connects (turned on per queue)',
     queueSettings: 'Satisfaction & agent number', announce: 'Announce agent no.', survey: 'Post-call survey', scale: 'Scale',
     scales: { '3': '3 levels (satisfied / basically / dissatisfied)', '5': '5 points (1–5)' }, waitSeconds: 'Wait for key (s)', prompt: 'Custom prompt',

@@ -306,6 +306,8 @@ export default {
   },
   // 满意度 (satisfaction domain): announcement, post-call survey, 不满意 flags.
   sat: {
+    handled: '已处理该不满意评价', liveFlags: '不满意评价提醒', popupTitle: '收到不满意评价', popupText: '话务员 {agent} · {queue}', popupMore: '查看全部',
+    agentRate: '今日满意率',
     nav: '满意度评价', rate: '满意率', ratedN: '{n} 条有效', agentNumber: '工号', agentNumberHint: '来电接通时播报“X号话务员为您服务”（在队列中开启）',
     queueSettings: '满意度与工号播报', announce: '工号播报', survey: '挂机满意度调查', scale: '评价方式',
     scales: { '3': '三级（满意/基本满意/不满意）', '5': '五级（1–5 分）' }, waitSeconds: '按键等待（秒）', prompt: '自定义提示音',
