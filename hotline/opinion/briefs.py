@@ -20,7 +20,6 @@ from email.utils import make_msgid
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from pydantic import Field
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -133,6 +132,8 @@ def workbook(session: Session, kind: str, first: date) -> bytes:
     first, last = period(kind, first)
     lo, hi = _bounds(first, last)
     f = figures(session, first, last)
+    from openpyxl import Workbook  # loaded on first use (a second of server start-up)
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
