@@ -155,7 +155,8 @@ def test_dissatisfied_pops_up_for_shift_leads_and_agent_rates_on_the_wallboard(
     # agent1 signed in to the queues (the wallboard lists signed-in agents), signed out after.
     desk = new_page()
     login(desk, "agent1")
-    assert desk.request.post("/api/calls/agent/login").ok
+    if desk.request.get("/api/calls/agent/me").json()["state"] == "logged_out":  # shared server
+        assert desk.request.post("/api/calls/agent/login").ok
     try:
         _wallboard_rate(new_page, agent_id)
     finally:
