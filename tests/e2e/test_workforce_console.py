@@ -144,6 +144,23 @@ def test_setup_roster_swap_and_the_workspace_schedule(new_page: Callable[[], Any
     mine = next(p for p in profiles if p["user_id"] == agent_id)
     assert (mine["templates"], mine["weekdays_off"]) == ([code], [6])
 
+    # The colleague the shift goes to is taken out of planning, so they are free every day of the
+    # roster below whatever the generator chooses (it fills weekdays first: with everyone planned,
+    # a roster made on a Friday left no colleague free on any of agent1's days).
+    colleague = _user_id("agent2")
+    theirs_before = next(p for p in profiles if p["user_id"] == colleague)
+    csrf = {"X-CSRF-Token": _csrf(sup)}
+    keep = {k: theirs_before[k] for k in ("skills", "templates", "weekdays_off", "planned")}
+    assert sup.request.put(
+        f"/api/workforce/agents/{colleague}/profile", data={**keep, "planned": False}, headers=csrf
+    ).ok
+    try:
+        _roster_and_swap(new_page, sup, agent_id, code, colleague)
+    finally:
+        sup.request.put(f"/api/workforce/agents/{colleague}/profile", data=keep, headers=csrf)
+
+
+def _roster_and_swap(new_page: Callable[[], Any], sup: Any, agent_id: int, code: str, colleague: int) -> None:
     # Two weeks from tomorrow wanting more people than there are, 08:00-16:00 (the new shift).
     first = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
     required = [0] * (14 * 48)
@@ -171,18 +188,12 @@ def test_setup_roster_swap_and_the_workspace_schedule(new_page: Callable[[], Any
     agent.goto("/workspace")
     agent.get_by_test_id("my-shifts").locator("li").first.wait_for()
     check_page(agent, "/workspace (my shifts)")
-    # A shift handed to a colleague not planned that day in this roster, on a day agent1 has no
-    # other published shift (the first test's roster covers the first week too).
+    # A shift on a day agent1 has no other published shift (the first test's roster covers the
+    # first week too), handed to the colleague who is not planned in this roster.
+    assert not any(y["user_id"] == colleague for y in detail["shifts"])
     params = {"first_day": first.isoformat(), "days": 14}
     days = [x["day"] for x in agent.request.get("/api/workforce/me/schedule", params=params).json()]
-    shift, colleague = next(
-        (x, p["user_id"])
-        for x in theirs
-        if days.count(x["day"]) == 1
-        for p in profiles
-        if p["user_id"] != agent_id
-        and not any(y["user_id"] == p["user_id"] and y["day"] == x["day"] for y in detail["shifts"])
-    )
+    shift = next(x for x in theirs if days.count(x["day"]) == 1)
     agent.goto("/my-schedule")
     row = agent.get_by_test_id("wf-my-shifts").locator("tbody tr", has_text=shift["day"]).first
     row.get_by_role("button", name="申请换班").click()
