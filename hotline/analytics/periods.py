@@ -1,7 +1,8 @@
 """Report periods: a day, an ISO week (Monday first), a month, a year or a custom range of local
 dates, with the period they are compared to (环比: the period just before, of the same kind;
 同比: the same period a year earlier). Ranges are capped (`MAX_DAYS`, ten years) so a report is
-refused with the limit stated, never left to time out."""
+refused with the limit stated, never left to time out. Dates outside `FIRST_DAY`..`LAST_DAY` are
+refused too: the compared periods of year 1 or 9999 do not exist in `datetime`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from enum import StrEnum
 from hotline.errors import Invalid
 
 MAX_DAYS = 3_660
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2199, 12, 31)
 
 
 class Kind(StrEnum):
@@ -82,6 +84,13 @@ def year(y: int) -> Period:
 
 def resolve(kind: Kind, on: date | None, start: date | None, end: date | None, today: date) -> Period:
     """The period of `kind` holding `on` (default today), or the custom range start..end."""
+    for field, value in (("date", on), ("start", start), ("end", end)):
+        if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+            raise Invalid(
+                f"{field} must be between {FIRST_DAY} and {LAST_DAY}",
+                f"日期 ({field}) 须在 {FIRST_DAY} 至 {LAST_DAY} 之间",
+                field=field,
+            )
     if kind is Kind.custom:
         if start is None:
             raise Invalid("a custom period needs start", "自定义期间需要开始日期 (start)", field="start")

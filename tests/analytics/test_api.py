@@ -104,6 +104,10 @@ def test_empty_period_bad_filters_and_limits(
         ("/api/analytics/calls?period=custom&start=2025-01-02", "end"),
         ("/api/analytics/calls?period=custom&start=2025-01-02&end=2025-01-01", "end"),
         ("/api/analytics/calls?period=month&start=2025-01-02", "start"),
+        ("/api/analytics/calls?period=year&date=0001-06-01", "date"),
+        ("/api/analytics/calls?period=week&date=9999-12-31", "date"),
+        ("/api/analytics/orders?period=custom&start=0001-01-01&end=0001-01-31", "start"),
+        ("/api/analytics/orders?period=custom&start=2199-12-01&end=9999-12-31", "end"),
     ):
         r = client.get(url, headers=h)
         assert r.status_code == 422, (url, r.text)
