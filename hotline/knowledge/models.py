@@ -85,7 +85,8 @@ class ArticleEvent(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("knowledge_articles.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    call_id: Mapped[str | None] = mapped_column(String(64))
+    # Indexed: the knowledge used on a call is looked up by call (quality scoring, work orders).
+    call_id: Mapped[str | None] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_knowledge_events_article_kind", "article_id", "kind"),)
