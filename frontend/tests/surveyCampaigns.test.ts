@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { actionsFor, parseNumbers, parseQuotas } from '../src/surveys/campaigns'
+import { actionsFor, parseNumbers, parseQuotas, quotasBody, quotasText } from '../src/surveys/campaigns'
 
 describe('survey campaigns page rules', () => {
   it('reads one respondent per line, with district and age band after a comma', () => {
@@ -18,5 +18,15 @@ describe('survey campaigns page rules', () => {
 
   it('reads quotas as stratum=target lines', () => {
     expect(parseQuotas('越秀区=50\n海珠区：30\n70-79 20\n坏行\n天河区=0')).toEqual({ 越秀区: 50, 海珠区: 30, '70-79': 20 })
+  })
+
+  it('writes quotas back as lines and builds the edit body', () => {
+    const targets = { 越秀区: 50, '70-79': 20 }
+    expect(quotasText(targets)).toBe('越秀区=50\n70-79=20')
+    expect(parseQuotas(quotasText(targets))).toEqual(targets)
+    expect(quotasText(undefined)).toBe('')
+    expect(quotasBody('district', '越秀区=5')).toEqual({ by: 'district', targets: { 越秀区: 5 } })
+    expect(quotasBody('', '越秀区=5')).toBeNull()
+    expect(quotasBody('age_band', '坏行')).toBeNull()
   })
 })

@@ -28,6 +28,11 @@ class CampaignIn(StrictIn):
     quotas: QuotasIn | None = Field(None, description="completed interviews wanted per stratum")
 
 
+class QuotasEditIn(StrictIn):
+    version: int = Field(description="the campaign's version the edit was made on (stale: 409)")
+    quotas: QuotasIn | None = Field(description="the new quotas; null removes them")
+
+
 class QuotaOut(Out):
     stratum: str
     target: int
@@ -57,6 +62,8 @@ class CampaignOut(Out):
     ring_seconds: int
     caller_number: str
     created_at: datetime
+    version: int
+    quotas: dict[str, Any] | None = Field(None, description="the quotas as set: by, targets")
     progress: CampaignProgress
 
 

@@ -12,8 +12,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.audit.service import Actor
+from hotline.audit.writes import audited_update
+from hotline.errors import Conflict, NotFound
 from hotline.surveys.models import SurveyCampaign, SurveyInterview
-from hotline.surveys.states import InterviewState
+from hotline.surveys.states import CampaignState, InterviewState
 
 
 @dataclass
@@ -80,3 +83,21 @@ class Quota:
 
 
 STRATA = ("district", "age_band")
+
+
+def edit(
+    session: Session, actor: Actor, campaign_id: int, quotas: dict[str, Any] | None, expected_version: int
+) -> SurveyCampaign:
+    """Replace a campaign's quotas (None or no targets: no quota); see the module doc."""
+    c = session.get(SurveyCampaign, campaign_id)
+    if c is None:
+        raise NotFound(f"campaign {campaign_id} does not exist", f"调查任务 {campaign_id} 不存在")
+    if c.state == CampaignState.finished:
+        raise Conflict("the campaign has finished", "调查任务已结束，不能再修改配额")
+    if quotas is not None and (quotas.get("by") not in STRATA or not quotas.get("targets")):
+        quotas = None
+    with audited_update(
+        session, actor, c, expected_version, "campaign", "survey_campaign", action="edit_quotas"
+    ) as change:
+        change.apply({"quotas": quotas})
+    return c

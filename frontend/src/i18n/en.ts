@@ -378,6 +378,7 @@ export default {
     moh: 'Built-in music', hoursNames: { hotline: 'Hotline service hours' }, previewDraft: 'Preview (with unsaved changes)',
   },
   svc: {
+    editQuota: 'Edit quotas', quotaSaved: 'Quotas saved', quotaEditHint: 'The next dial follows the new quotas; calls in progress go on. A stratum lowered below its completed interviews is no longer rung.',
     quota: 'Quotas', quotaBy: 'Quota by', noQuota: 'No quotas', quotaTargets: 'Completed per stratum', quotaHint: 'One per line, e.g. Yuexiu=50',
     title: 'Phone survey campaigns', new: 'New campaign', created: 'Campaign created', name: 'Campaign', state: 'State', survey: 'Questionnaire (published)',
     states: { paused: 'Paused', running: 'Dialling', finished: 'Finished' },

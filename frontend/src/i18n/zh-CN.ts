@@ -379,6 +379,7 @@ export default {
     moh: '内置音乐', hoursNames: { hotline: '热线服务时间' }, previewDraft: '预览（含未保存的修改）',
   },
   svc: {
+    editQuota: '修改配额', quotaSaved: '配额已保存', quotaEditHint: '下一次拨号即按新配额执行；正在进行的通话不受影响。调低到已完成数以下时，该层不再拨打。',
     quota: '配额', quotaBy: '配额分层', noQuota: '不设配额', quotaTargets: '各层完成数', quotaHint: '每行一层，如：越秀区=50',
     title: '电话调查任务', new: '新建调查任务', created: '调查任务已创建', name: '任务名称', state: '状态', survey: '问卷（已发布）',
     states: { paused: '已暂停', running: '拨打中', finished: '已结束' },

@@ -22,8 +22,12 @@ export interface Campaign {
   ring_seconds: number
   caller_number: string
   created_at: string
+  version: number
+  quotas: Quotas | null
   progress: CampaignProgress
 }
+
+export interface Quotas { by: 'district' | 'age_band'; targets: Record<string, number> }
 
 export interface Added { added: number; rejected: { row: number; phone: string; reason: string; reason_zh: string }[] }
 export interface DoNotCall { id: number; phone: string; reason: string; created_at: string }
@@ -59,4 +63,15 @@ export function parseQuotas(text: string): Record<string, number> {
     if (m && Number(m[2]) > 0) out[m[1]] = Number(m[2])
   }
   return out
+}
+
+/** Quotas as the page's "stratum=target" lines (the inverse of parseQuotas). */
+export function quotasText(targets: Record<string, number> | undefined): string {
+  return Object.entries(targets ?? {}).map(([k, n]) => `${k}=${n}`).join('\n')
+}
+
+/** The quotas body from the form's stratum choice and lines (null: no quotas). */
+export function quotasBody(by: string, text: string): Quotas | null {
+  const targets = parseQuotas(text)
+  return (by === 'district' || by === 'age_band') && Object.keys(targets).length ? { by, targets } : null
 }

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline.errors import Invalid, NotFound
 from hotline.masking import mask_phone
-from hotline.surveys import campaigns, sample_import
+from hotline.surveys import campaigns, quotas, sample_import
 from hotline.surveys.campaign_schemas import (
     AddedOut,
     CampaignIn,
@@ -22,6 +22,7 @@ from hotline.surveys.campaign_schemas import (
     CampaignProgress,
     DoNotCallIn,
     DoNotCallOut,
+    QuotasEditIn,
     RespondentsIn,
     VoiceAnswerOut,
 )
@@ -49,6 +50,8 @@ def _out(session: Session, c: SurveyCampaign) -> CampaignOut:
         ring_seconds=c.ring_seconds,
         caller_number=c.caller_number,
         created_at=c.created_at,
+        version=c.version,
+        quotas=c.quotas,
         progress=CampaignProgress(**campaigns.progress(session, c.id)),
     )
 
@@ -99,6 +102,13 @@ def import_respondents(
         raise Invalid("the file is over 5 MB", "文件超过 5 MB")
     added = sample_import.import_xlsx(session, p.actor, campaign_id, data, settings.dial_plan)
     return _added(added, p.pii)
+
+
+@router.put("/campaigns/{campaign_id}/quotas", response_model=CampaignOut)
+def edit_quotas(campaign_id: IdPath, body: QuotasEditIn, p: SurveysRun, session: SessionDep) -> CampaignOut:
+    """Change the quotas of a paused or running campaign (read afresh at the dialler's next claim)."""
+    new = body.quotas.model_dump() if body.quotas else None
+    return _out(session, quotas.edit(session, p.actor, campaign_id, new, body.version))
 
 
 @router.post("/campaigns/{campaign_id}/{action}", response_model=CampaignOut)
