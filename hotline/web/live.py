@@ -172,9 +172,11 @@ async def serve(
     center: CallCenter | None,
     bus: Bus,
     grace: float = PRESENCE_GRACE,
+    kpis: bool = True,
 ) -> None:
     """One console's socket; `center` is the running call center (None without telephony), `bus`
-    the process's bus (the center's own when it runs)."""
+    the process's bus (the center's own when it runs). `kpis=False`: a socket that only wants
+    events (the 不满意 pop-up beside a page's own socket) is spared the KPIs every second."""
     principal = principal_for(db, token, websocket.cookies.get(COOKIE))
     if principal is None:
         await websocket.close(code=4401)
@@ -205,7 +207,7 @@ async def serve(
     reader: asyncio.Future[str] | None = None
     getter: asyncio.Future[Event] | None = None
     try:
-        await websocket.send_json(await snapshot(center, principal))
+        await websocket.send_json(await snapshot(center, principal, kpis))
         reader = asyncio.ensure_future(websocket.receive_text())
         last_kpi = loop.time()
         while True:
@@ -222,7 +224,7 @@ async def serve(
                     return
                 if event.topic == BusResynced.TOPIC:
                     # Events may have been lost while a node was cut off from the bus: start afresh.
-                    await websocket.send_json(await snapshot(center, principal))
+                    await websocket.send_json(await snapshot(center, principal, kpis))
                 else:
                     await websocket.send_json({"type": event.topic, "data": mask(event.data, principal.pii)})
             else:
@@ -231,7 +233,7 @@ async def serve(
                 await websocket.send_json(await _handle(center, principal, reader.result()))
                 reader = asyncio.ensure_future(websocket.receive_text())
             # KPIs once a second even while events stream in (a busy wallboard must not go stale).
-            if center is not None and principal.can("kpi.read") and loop.time() - last_kpi >= KPI_PERIOD:
+            if kpis and center and principal.can("kpi.read") and loop.time() - last_kpi >= KPI_PERIOD:
                 last_kpi = loop.time()
                 await websocket.send_json({"type": "kpis", "data": await center.run(center.views.kpis)})
     except WebSocketDisconnect:
@@ -267,11 +269,11 @@ async def _handle(center: CallCenter | None, principal: Principal, text: str) ->
     return {"type": "result", "op": msg.get("op"), "data": mask(result, principal.pii)}
 
 
-async def snapshot(center: CallCenter | None, principal: Principal) -> dict[str, Any]:
+async def snapshot(center: CallCenter | None, principal: Principal, kpis: bool = True) -> dict[str, Any]:
     if center is None:
         return {"type": "snapshot", "running": False}
     data: dict[str, Any] = {"running": True}
-    if principal.can("kpi.read"):
+    if kpis and principal.can("kpi.read"):
         data["kpis"] = await center.run(center.views.kpis)
     if principal.can("calls.supervise") or principal.can("kpi.read"):
         data["agents"] = await center.run(center.views.agents_view)

@@ -80,3 +80,28 @@ def test_websocket_pushes_state_and_screen_pop(running: Running, client: TestCli
         while (msg := wall.receive_json())["type"] != "security.alert_raised":
             pass
         assert msg["data"] == lock
+
+
+def test_events_only_socket_gets_no_kpis(running: Running, client: TestClient, monkeypatch: Any) -> None:
+    """`?kpis=0` (the 不满意 pop-up beside a page's own socket): events, but no KPIs in the snapshot
+    nor pushed. KPI_PERIOD 0 would push KPIs on every turn of the loop to any other wallboard."""
+    from hotline.web import live
+
+    monkeypatch.setattr(live, "KPI_PERIOD", 0.0)
+    lock = {"kind": "sip_auth_lockout", "source_ip": "203.0.113.9", "extension": "1002", "seconds": 60}
+    lock["failures"] = 5
+
+    async def publish() -> None:
+        running.engine.bus.publish(SecurityAlertRaised(**lock))  # type: ignore[arg-type]
+
+    with client.websocket_connect("/api/calls/ws?token=token-analyst&kpis=0") as quiet:
+        snap = quiet.receive_json()
+        assert snap["type"] == "snapshot" and "kpis" not in snap["data"] and "agents" in snap["data"]
+        running.run(publish())
+        seen = []
+        while (msg := quiet.receive_json())["type"] != "security.alert_raised":
+            seen.append(msg["type"])
+        assert "kpis" not in seen and msg["data"] == lock
+    with client.websocket_connect("/api/calls/ws?token=token-analyst") as wall:
+        assert "kpis" in wall.receive_json()["data"]
+        assert wall.receive_json()["type"] == "kpis"

@@ -159,10 +159,11 @@ export function recordingMarks(recordingId: number, opts: RequestOptions = {}): 
   return api<RecordingMark[]>(`/api/calls/recordings/${recordingId}/marks`, opts)
 }
 
-/** The call-center WebSocket URL for this page (ws:// or wss:// like the page). */
-export function ctiSocketUrl(): string {
+/** The call-center WebSocket URL for this page (ws:// or wss:// like the page); `kpis: false`
+ * asks for events only (no KPIs every second). */
+export function ctiSocketUrl(opts: { kpis?: boolean } = {}): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
-  return `${proto}//${location.host}${CTI.ws[1]}`
+  return `${proto}//${location.host}${CTI.ws[1]}${opts.kpis === false ? '?kpis=0' : ''}`
 }
 
 /** A live WebSocket to the call center with reconnect; messages are {type, data}. */
@@ -172,13 +173,17 @@ export interface LiveSocket {
   connected: () => boolean
 }
 
-export function openLiveSocket(onMessage: (type: string, data: unknown, raw: Record<string, unknown>) => void, onStatus?: (up: boolean) => void): LiveSocket {
+export function openLiveSocket(
+  onMessage: (type: string, data: unknown, raw: Record<string, unknown>) => void,
+  onStatus?: (up: boolean) => void,
+  opts: { kpis?: boolean } = {},
+): LiveSocket {
   let ws: WebSocket | null = null
   let closed = false
   let delay = 500
   let timer: ReturnType<typeof setTimeout> | undefined
   const connect = (): void => {
-    ws = new WebSocket(ctiSocketUrl())
+    ws = new WebSocket(ctiSocketUrl(opts))
     ws.onopen = () => {
       delay = 500
       onStatus?.(true)

@@ -339,8 +339,14 @@ async def mark_call(
 
 @router.websocket("/ws")
 async def calls_ws(
-    websocket: WebSocket, center: OptionalCenterDep, bus: BusDep, token: str | None = None
+    websocket: WebSocket,
+    center: OptionalCenterDep,
+    bus: BusDep,
+    token: str | None = None,
+    kpis: bool = True,
 ) -> None:
-    """Live events (agent state, screen pops, queue events, alerts) and KPIs; agent commands in."""
+    """Live events (agent state, screen pops, queue events, alerts) and KPIs (`kpis=0`: events
+    only); agent commands in."""
     app = websocket.app.state
-    await live_ws.serve(websocket, app.db, token, center, bus, app.settings.agent_presence_grace_seconds)
+    grace = app.settings.agent_presence_grace_seconds
+    await live_ws.serve(websocket, app.db, token, center, bus, grace, kpis)
