@@ -206,5 +206,7 @@ def publish_on_commit(session: Session, event: BusEvent, bus: Bus | None = None)
     if it, or the savepoint the event was queued in, rolls back. How every write announces itself.
     The bus: `bus`, else the one the session's database was given by the plug-in host
     (`session.info["bus"]`), else the process-wide default (scripts and tests without a host)."""
-    target = bus if bus is not None else (session.info.get("bus") or get_bus())
+    target = bus if bus is not None else session.info.get("bus")
+    if target is None:  # not `or`: a bus without subscribers may be falsy (a test's list of events)
+        target = get_bus()
     after_commit(session, lambda: target.publish(event))

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import select
 
 from hotline.acd.states import SIGNED_OUT, AgentState
-from hotline.audit.service import SYSTEM
 from hotline.calls import cdr
+from hotline.calls.control_audit import by_center
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, CallState, LiveCall
 from hotline.calls.ops import Op
@@ -27,8 +27,7 @@ from hotline.calls.telephony import LegPort
 from hotline.calls.topics import AgentNotified
 from hotline.calls.views import OUTBOUND_PREFIX
 from hotline.config import get_settings
-from hotline.dialplan.plan import DialPlan, dialable
-from hotline.dialplan.plan import audit as audit_attempt
+from hotline.dialplan.plan import DialPlan, audit_entry, dialable
 from hotline.errors import Conflict, HotlineError, Invalid, NotFound
 from hotline.people.models import User
 from hotline.store.base import utcnow
@@ -356,8 +355,11 @@ class CallControl:
         for it (the API, the caller's key press, an overflow to callback with the caller's own,
         possibly spoofed, number). The attempt is audited either way (`callback_dial`)."""
         decision = self.dial_plan.check_callback(number, live.queue)
-        uuid, queue = live.uuid, live.queue
-        self.c.writer.submit(lambda s: audit_attempt(s, SYSTEM, "callback_dial", decision, uuid, queue=queue))
+        action, after = audit_entry("callback_dial", decision, queue=live.queue)
+        # Journaled like the call's records: an attempt made during a database outage stays audited.
+        self.c.writer.submit(Op.of(by_center, action=action, entity="call", entity_id=live.uuid, after=after))
+        if not decision.allowed:
+            log.warning("dial plan refused a callback to %s: %s", decision.masked, decision.reason)
         return decision.allowed
 
     def pick(self, agent_id: int, call_id: str) -> dict[str, Any]:

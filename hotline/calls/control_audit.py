@@ -2,7 +2,9 @@
 did the action: transfers (to a queue or IVR node; numbers go through the dial plan's own
 `dialplan.plan.audit`), supervisor listen/whisper/barge, forced hang-ups, emergency acknowledgements
 and agent states set by a supervisor. A refused attempt to ring a number is audited in a
-transaction of its own (`refused`), since the request's rolls back with the 403."""
+transaction of its own (`refused`), since the request's rolls back with the 403. What the call
+center audits by itself, with no request to write it in (a callback checked against the dial
+plan), is a journaled write (`by_center`) so a database outage keeps it like the call's records."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hotline.audit.service import Actor, record
+from hotline.audit.service import SYSTEM, Actor, record
+from hotline.calls.ops import durable
 from hotline.dialplan.plan import Decision
 from hotline.dialplan.plan import audit as audit_attempt
 from hotline.store.db import Database
@@ -27,6 +30,14 @@ def refused(db: Database, actor: Actor, action: str, decision: Decision, call_id
     """A refused attempt, committed on its own (blocking: run it off the event loop)."""
     with db.session() as s:
         audit_attempt(s, actor, action, decision, call_id, **data)
+
+
+@durable("calls.audit")
+def by_center(
+    session: Session, action: str, entity: str, entity_id: str | None, after: dict[str, Any]
+) -> None:
+    """An audit row the call center writes itself, through its call-record writer."""
+    record(session, SYSTEM, action, entity, entity_id, None, after)
 
 
 def transferred(session: Session, actor: Actor, call_id: Any, kind: str, target: str) -> None:

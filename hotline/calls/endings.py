@@ -13,21 +13,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from sqlalchemy.orm import Session
+
 from hotline.acd.engine import Acd
-from hotline.bus import Bus, Event
+from hotline.bus import Bus, Event, publish_on_commit
 from hotline.calls import cdr
 from hotline.calls.hooks import CallHookPoint, CallHooks
 from hotline.calls.host import CenterPort
 from hotline.calls.live import CallAction, CallState, LiveCall
-from hotline.calls.ops import Op
+from hotline.calls.ops import Op, durable
 from hotline.calls.topics import CdrWritten, VoicemailRecorded
 from hotline.calls.writer import Writer
 from hotline.errors import HotlineError
 from hotline.sip.topics import CallEnded, LegAnswered, LegEnded
 from hotline.store.base import utcnow
-from hotline.store.db import after_commit
 
 log = logging.getLogger(__name__)
+
+
+@durable("calls.cdr_written")
+def cdr_written(session: Session, call_id: str, outcome: str) -> None:
+    """`cdr.written` once the batch holding the call's closed record commits."""
+    publish_on_commit(session, CdrWritten(call_id=call_id, outcome=outcome))
 
 
 class Endings:
@@ -142,8 +149,8 @@ class Endings:
         # From the writer's thread once the batch holding the record is committed (a subscriber that
         # reads the CDR or its recording must find them: quality's checks did not, 1 run in 2): the
         # bus takes it to subscribers' loops.
-        written = CdrWritten(call_id=uuid, outcome=outcome)
-        self.writer.submit(lambda s: after_commit(s, lambda: self.bus.publish(written)))
+        # Journaled with the record: after an outage it is announced when the record goes in.
+        self.writer.submit(Op.of(cdr_written, call_id=uuid, outcome=outcome))
         if self.hooks.registered(CallHookPoint.CALL_ENDED):
             ctx = self.center.hook_context(
                 live, outcome=outcome, recording=str(recording) if recording else None

@@ -2,7 +2,8 @@
 and whose records outlive a database outage.
 
 Call handling queues writes: `submit(op)` (an `ops.Op`, a registered write with plain arguments),
-`insert(table, row)`, or `submit(fn)` with any `fn(session)` (kept in memory only). A task drains
+`insert(table, row)`, or `submit(fn)` with any `fn(session)` (kept in memory only: the call path
+submits only `Op`s). An `Op` may announce itself with `publish_on_commit`: on this writer's bus. A task drains
 the queue every few milliseconds and runs the whole batch in one transaction in a worker thread, in
 submission order, together with this writer's mark (`JournalMark`: the highest sequence number
 committed). One commit per batch instead of ~15 per call is what lets the call center keep up with
@@ -30,8 +31,9 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -251,7 +253,7 @@ class Writer:
         if not writes:
             return len(batch)
         try:
-            with self.db.session() as s:
+            with self._session() as s:
                 self._apply(s, writes)
                 self._mark(s, self.id, batch[-1].seq)
             return len(batch)
@@ -264,7 +266,7 @@ class Writer:
             if entry.write is None:
                 continue
             try:
-                with self.db.session() as s:
+                with self._session() as s:
                     entry.write(s)
                     self._mark(s, self.id, entry.seq)
             except Exception as exc:
@@ -274,6 +276,13 @@ class Writer:
                     return done
                 log.exception("call-record write failed")
         return len(batch)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self.db.session() as s:
+            if self.bus is not None:  # what a write announces (`publish_on_commit`) goes on our bus
+                s.info["bus"] = self.bus
+            yield s
 
     @staticmethod
     def _apply(s: Session, entries: list[Entry]) -> None:
@@ -326,7 +335,7 @@ class Writer:
     def _replay_left(self, writer: str, chunk: list[dict[str, Any]]) -> int:
         decoded = [Entry(int(e["s"]), ops.decode(e)) for e in chunk]
         try:
-            with self.db.session() as s:
+            with self._session() as s:
                 self._apply(s, decoded)
                 self._mark(s, writer, decoded[-1].seq)
             return len(decoded)
@@ -337,7 +346,7 @@ class Writer:
         applied = 0
         for entry in decoded:
             try:
-                with self.db.session() as s:
+                with self._session() as s:
                     self._apply(s, [entry])
                     self._mark(s, writer, entry.seq)
                 applied += 1

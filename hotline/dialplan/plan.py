@@ -215,18 +215,19 @@ def center_extensions(session: Session) -> frozenset[str]:
     return frozenset(str(ext) for ext in rows)
 
 
+def audit_entry(action: str, decision: Decision, **data: Any) -> tuple[str, dict[str, Any]]:
+    """The audit action and plain `after` of an attempt to ring a number (see `audit`)."""
+    verb = action if decision.allowed else f"{action}_refused"
+    after = {"number": decision.masked, "category": decision.category.value, "reason": decision.reason}
+    return verb, after | data
+
+
 def audit(
     session: Session, actor: Actor, action: str, decision: Decision, call_id: str | None = None, **data: Any
 ) -> None:
     """One audit row for an attempt to ring a number: `action` (dial, consult, transfer, callback)
     when allowed, `action_refused` when not; the number masked as in the logs."""
-    verb = action if decision.allowed else f"{action}_refused"
-    after = {
-        "number": decision.masked,
-        "category": decision.category.value,
-        "reason": decision.reason,
-        **data,
-    }
+    verb, after = audit_entry(action, decision, **data)
     record(session, actor, verb, "call", call_id, None, after)
     if not decision.allowed:
         log.warning(

@@ -18,7 +18,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
+from hotline.audit.models import AuditEntry
 from hotline.calls import cdr
+from hotline.calls.control_audit import by_center
+from hotline.calls.endings import cdr_written
 from hotline.calls.journal import Journal, JournalFull
 from hotline.calls.models import AgentStateRow, Call, CallLeg, JournalMark, QueueEventRow
 from hotline.calls.ops import Op, encode, row
@@ -248,3 +251,44 @@ def test_read_only_database(sqlite_db: Database, tmp_path: Path, events: Events)
     asyncio.run(scenario())
     assert _counts(sqlite_db, "ro-call") == ("ended", 1, 3, 1)
     assert [e.TOPIC for e in events] == ["calls.database_lost", "calls.database_recovered"]
+
+
+def test_center_audit_and_record_notice_survive_a_crash_in_the_outage(
+    sqlite_db: Database, tmp_path: Path, events: Events
+) -> None:
+    """The call path's two writes that were kept in memory only - the audit of a callback checked
+    against the dial plan, and `cdr.written` once the record is in - are journaled like the rest:
+    a process that dies before the database is back leaves them to the next one, which writes the
+    audit row and announces the record on its own bus."""
+    _short_busy_timeout(sqlite_db)
+    path = str(sqlite_db.engine.url.database)
+    folder = tmp_path / "journal"
+    after = {"number": "138****0001", "category": "mobile", "reason": "", "queue": "general"}
+
+    async def scenario() -> None:
+        # No retry before the end: no write of this process is in flight when the lock goes.
+        writer = Writer(sqlite_db, retry_seconds=60, stop_seconds=0.1, journal_dir=folder, bus=events)  # type: ignore[arg-type]
+        writer.start()
+        lock = sqlite3.connect(path, timeout=1)
+        lock.execute("BEGIN EXCLUSIVE")
+        try:
+            _call_writes(writer, "cb")
+            audit = Op.of(by_center, action="callback_dial", entity="call", entity_id="cb", after=after)
+            writer.submit(audit)
+            writer.submit(Op.of(cdr_written, call_id="cb", outcome="answered"))
+            await _until(lambda: len(_journal_lines(folder)) == 11, "every write journaled")
+            await writer.stop()  # the process ends with the database still away
+        finally:
+            lock.rollback()
+            lock.close()
+
+    asyncio.run(scenario())
+    assert [line["op"] for line in _journal_lines(folder)][-2:] == ["calls.audit", "calls.cdr_written"]
+    assert [e.TOPIC for e in events] == ["calls.database_lost"]  # nothing announced before it is in
+    later = Events()
+    assert _writer(sqlite_db, folder, later).recover_journal() == 11
+    with sqlite_db.session() as s:
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "callback_dial")).one()
+        assert (audit.actor, audit.entity_id, audit.after) == ("system", "cb", after)
+    assert _counts(sqlite_db, "cb")[0] == "ended"
+    assert [(e.TOPIC, e.payload()["call_id"]) for e in later] == [("cdr.written", "cb")]
