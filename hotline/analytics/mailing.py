@@ -1,5 +1,5 @@
 """Scheduled reports mailed through the SMTP relay, once per period: the Excel (the API's figures,
-`workbook.py`) and a PDF with charts (`reportpdf.py`) attached.
+`workbook.py`) and/or a PDF with charts (`reportpdf.py`) attached, as the schedule's `formats` say.
 
 Exactly once across restarts and nodes: the job runs under the runner's lease, and a period's
 report is first *claimed* by inserting its run row (unique per schedule × period × seq) with
@@ -49,9 +49,13 @@ FILTERS = {
 class Built:
     subject: str
     text: str
-    xlsx: bytes
-    pdf: bytes
+    xlsx: bytes | None
+    pdf: bytes | None
     report: dict[str, Any]
+
+    def attachments(self, stem: str) -> tuple[tuple[str, str, bytes], ...]:
+        files = ((f"{stem}.xlsx", XLSX, self.xlsx), (f"{stem}.pdf", "application/pdf", self.pdf))
+        return tuple((name, mime, data) for name, mime, data in files if data is not None)
 
 
 def report_of(session: Any, schedule: ReportSchedule, period: Period) -> dict[str, Any]:
@@ -74,6 +78,7 @@ def build(db: Database, schedule_id: int, period: Period) -> Built:
         report = report_of(s, schedule, period)
         title = title_of(schedule, period)
         stem = f"{schedule.rollup}-{period.kind.value}-{period.first.isoformat()}"
+        formats = set(schedule.formats or ("xlsx", "pdf"))
     lines = [title, ""]
     if report.get("note_zh"):
         lines.append(report["note_zh"])
@@ -83,12 +88,14 @@ def build(db: Database, schedule_id: int, period: Period) -> Built:
             f"{workbook.FIGURE_ZH.get(name, name)}：{reportpdf.fmt(name, value)}"
             f"（环比 {reportpdf.fmt_change(change)}）"
         )
-    lines += ["", f"附件：{stem}.xlsx（数据）、{stem}.pdf（图表）。", "本邮件由系统自动发送。"]
+    files = [f"{stem}.xlsx（数据）" for f in ("xlsx",) if f in formats]
+    files += [f"{stem}.pdf（图表）" for f in ("pdf",) if f in formats]
+    lines += ["", f"附件：{'、'.join(files)}。", "本邮件由系统自动发送。"]
     return Built(
         subject=title,
         text="\n".join(lines),
-        xlsx=workbook.report_xlsx(report, title),
-        pdf=reportpdf.report_pdf(report, title),
+        xlsx=workbook.report_xlsx(report, title) if "xlsx" in formats else None,
+        pdf=reportpdf.report_pdf(report, title) if "pdf" in formats else None,
         report=report,
     )
 
@@ -150,7 +157,7 @@ def _send(db: Database, run_id: int, now: datetime, settings: ChannelSettings) -
             built.subject,
             built.text,
             message_id,
-            attachments=((f"{stem}.xlsx", XLSX, built.xlsx), (f"{stem}.pdf", "application/pdf", built.pdf)),
+            attachments=built.attachments(stem),
         )
     except (OSError, smtplib.SMTPException, HotlineError, ValueError) as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]

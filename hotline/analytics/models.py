@@ -222,7 +222,8 @@ class Hotspot(Base):
 class ReportSchedule(Base):
     """A scheduled report (定时报表): which report (`rollup` calls | orders, grouped `by`, with
     `filters`), how often (daily at 08:00, weekly on Monday, monthly on the 1st, Asia/Shanghai,
-    each for the period just ended) and to whom (`recipients`, mail addresses)."""
+    each for the period just ended), to whom (`recipients`, mail addresses) and as what
+    (`formats`: the Excel `xlsx` and/or the PDF with charts `pdf`)."""
 
     __tablename__ = "analytics_report_schedules"
 
@@ -233,6 +234,7 @@ class ReportSchedule(Base):
     by: Mapped[str | None] = mapped_column(String(16))
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    formats: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["xlsx", "pdf"])
     active: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

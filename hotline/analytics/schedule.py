@@ -49,6 +49,16 @@ def latest_due(frequency: Frequency, now: datetime) -> tuple[Period, datetime]:
     return month(first - timedelta(days=1)), _at(first)
 
 
+def next_due(frequency: Frequency, now: datetime) -> datetime:
+    """When the next report of this frequency falls due after `now`."""
+    due = latest_due(frequency, now)[1]
+    if frequency is Frequency.daily:
+        return _at(due.date() + timedelta(days=1))
+    if frequency is Frequency.weekly:
+        return _at(due.date() + timedelta(days=7))
+    return _at((due.date() + timedelta(days=31)).replace(day=1))
+
+
 def period_of(frequency: Frequency, on: date) -> Period:
     """The period of this frequency holding `on` (a regeneration asks for any past period)."""
     return resolve(KIND[frequency], on, None, None, on)

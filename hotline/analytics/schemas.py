@@ -109,19 +109,6 @@ class HotspotMerge(StrictIn):
     into_id: DbId
 
 
-class ScheduleOut(Out):
-    id: int
-    name: str
-    rollup: str
-    frequency: str
-    by: str | None
-    filters: dict[str, Any]
-    recipients: list[str]
-    active: bool
-    version: int
-    created_at: str
-
-
 class RunOut(Out):
     id: int
     schedule_id: int
@@ -135,6 +122,22 @@ class RunOut(Out):
     error: str | None
     sent_at: str | None
     created_at: str
+
+
+class ScheduleOut(Out):
+    id: int
+    name: str
+    rollup: str
+    frequency: str
+    by: str | None
+    filters: dict[str, Any]
+    recipients: list[str]
+    formats: list[str]
+    active: bool
+    version: int
+    created_at: str
+    last_run: RunOut | None = None
+    next_due_at: str | None = None
 
 
 class RegenerateIn(StrictIn):

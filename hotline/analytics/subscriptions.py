@@ -1,5 +1,6 @@
-"""Report subscriptions (定时报表): who gets which report, how often; created, changed and
-removed with `analytics.write`, each write audited in its transaction. A schedule's report is the
+"""Report subscriptions (定时报表): who gets which report, how often and as what (Excel, PDF);
+created, changed (paused: `active` false) and removed with `analytics.write`, each write audited in
+its transaction; listed with each one's last run and when the next is due. A schedule's report is the
 API's (`GET /api/analytics/{calls|orders}` with its `by` and filters), so its filters are checked
 the same way (422 naming the field)."""
 
@@ -10,12 +11,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.analytics import reports
 from hotline.analytics.mailing import FILTERS, run_out
 from hotline.analytics.models import ReportRun, ReportSchedule
+from hotline.analytics.schedule import Frequency, next_due
 from hotline.audit.service import Actor, record
 from hotline.audit.writes import audited_update
 from hotline.errors import Invalid, NotFound
@@ -24,6 +26,8 @@ from hotline.store.base import utcnow
 
 EMAIL = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
 ENTITY = "analytics_report_schedule"
+Format = Literal["xlsx", "pdf"]
+FORMATS: tuple[Format, ...] = ("xlsx", "pdf")
 
 
 Id = Field(None, ge=0, le=2**31 - 1)
@@ -49,6 +53,7 @@ class ScheduleIn(StrictIn):
     by: str | None = Field(None, max_length=16)
     filters: ScheduleFilters = Field(default_factory=ScheduleFilters)
     recipients: list[str] = Field(min_length=1, max_length=50)
+    formats: list[Format] = Field(default_factory=lambda: list(FORMATS), min_length=1, max_length=2)
     active: bool = True
 
 
@@ -77,6 +82,11 @@ def _check(data: ScheduleIn) -> dict[str, Any]:
     return filters
 
 
+def _formats(data: ScheduleIn) -> list[str]:
+    """The chosen attachments once each, Excel first."""
+    return [f for f in FORMATS if f in data.formats]
+
+
 def out(row: ReportSchedule) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -86,6 +96,7 @@ def out(row: ReportSchedule) -> dict[str, Any]:
         "by": row.by,
         "filters": row.filters,
         "recipients": row.recipients,
+        "formats": row.formats,
         "active": row.active,
         "version": row.version,
         "created_at": row.created_at.isoformat(),
@@ -103,6 +114,7 @@ def create(session: Session, actor: Actor, data: ScheduleIn, now: datetime | Non
         by=data.by,
         filters=filters,
         recipients=data.recipients,
+        formats=_formats(data),
         active=data.active,
         created_by=actor.id,
         created_at=now,
@@ -125,7 +137,13 @@ def update(session: Session, actor: Actor, schedule_id: int, data: ScheduleUpdat
     filters = _check(data)
     row = _get(session, schedule_id)
     with audited_update(session, actor, row, data.version, "report schedule", ENTITY, snap=out) as edit:
-        edit.apply({**data.model_dump(exclude={"version", "filters"}), "filters": filters})
+        edit.apply(
+            {
+                **data.model_dump(exclude={"version", "filters", "formats"}),
+                "filters": filters,
+                "formats": _formats(data),
+            }
+        )
         row.updated_at = utcnow()
     return out(row)
 
@@ -136,8 +154,22 @@ def delete(session: Session, actor: Actor, schedule_id: int) -> None:
     session.delete(row)
 
 
-def listing(session: Session) -> list[dict[str, Any]]:
-    return [out(r) for r in session.scalars(select(ReportSchedule).order_by(ReportSchedule.id))]
+def listing(session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every schedule with its latest run (None before the first) and when its next report is
+    due (None while paused)."""
+    now = now or utcnow()
+    latest = select(func.max(ReportRun.id)).group_by(ReportRun.schedule_id).scalar_subquery()
+    last = {
+        r.schedule_id: run_out(r) for r in session.scalars(select(ReportRun).where(ReportRun.id.in_(latest)))
+    }
+    return [
+        {
+            **out(r),
+            "last_run": last.get(r.id),
+            "next_due_at": next_due(Frequency(r.frequency), now).isoformat() if r.active else None,
+        }
+        for r in session.scalars(select(ReportSchedule).order_by(ReportSchedule.id))
+    ]
 
 
 def runs(session: Session, schedule_id: int, limit: int) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.message import Message
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -218,3 +219,63 @@ def test_without_the_cjk_font_the_run_fails_saying_what_to_install(
     finally:
         fonts.cjk_font.cache_clear()
     assert run["status"] == "failed" and "fonts-noto-cjk" in run["error"] and sink.messages == []
+
+
+def test_subscription_formats_pause_resume_and_listing(
+    db: Database, sink: Relay, client: TestClient, auth: Callable[[str], dict[str, str]]
+) -> None:
+    """The console's 定时报表 page: a PDF-only subscription mails only the PDF; the list shows its
+    last run and next due time; paused it sends nothing when due, resumed it does; every change is
+    audited."""
+    _calls(db)
+    h = auth("analyst")
+    base = {
+        "name": "话务日报（图表）",
+        "rollup": "calls",
+        "frequency": "daily",
+        "by": "hour",
+        "recipients": [TO],
+    }
+    bad = client.post("/api/analytics/schedules", json={**base, "formats": ["docx"]}, headers=h)
+    assert bad.status_code == 422
+    assert client.post("/api/analytics/schedules", json={**base, "formats": []}, headers=h).status_code == 422
+    r = client.post("/api/analytics/schedules", json={**base, "formats": ["pdf", "pdf"]}, headers=h)
+    assert r.status_code == 201, r.text
+    sid, created = r.json()["id"], r.json()
+    assert created["formats"] == ["pdf"]
+    (row,) = [s for s in client.get("/api/analytics/schedules", headers=h).json() if s["id"] == sid]
+    assert row["last_run"] is None and row["next_due_at"] is not None
+    r = client.post(f"/api/analytics/schedules/{sid}/regenerate", json={"date": "2025-10-14"}, headers=h)
+    assert r.json()["status"] == "sent", r.text
+    assert list(_parts(sink.messages[0])) == ["text/plain", "calls-day-2025-10-14.pdf"]
+    (row,) = [s for s in client.get("/api/analytics/schedules", headers=h).json() if s["id"] == sid]
+    assert row["last_run"]["status"] == "sent" and row["last_run"]["period_first"] == "2025-10-14"
+
+    def put(active: bool, version: int) -> dict[str, Any]:
+        body = {**base, "formats": ["pdf", "xlsx"], "active": active, "version": version}
+        r = client.put(f"/api/analytics/schedules/{sid}", json=body, headers=h)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    paused = put(False, created["version"])
+    assert paused["active"] is False and paused["formats"] == ["xlsx", "pdf"]
+    (row,) = [s for s in client.get("/api/analytics/schedules", headers=h).json() if s["id"] == sid]
+    assert row["next_due_at"] is None
+    later = datetime.now(UTC) + timedelta(days=2)
+    assert mailing.deliver_due(db, later) == 0 and len(sink.messages) == 1
+    put(True, paused["version"])
+    assert mailing.deliver_due(db, later) == 1
+    assert sorted(_parts(sink.messages[1]))[0].endswith(".pdf") and len(_parts(sink.messages[1])) == 3
+    assert client.delete(f"/api/analytics/schedules/{sid}", headers=auth("agent")).status_code == 403
+    assert client.delete(f"/api/analytics/schedules/{sid}", headers=h).status_code == 204
+    assert all(s["id"] != sid for s in client.get("/api/analytics/schedules", headers=h).json())
+    with db.session() as s:
+        actions = [
+            a.action
+            for a in s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.entity == "analytics_report_schedule", AuditEntry.entity_id == str(sid))
+                .order_by(AuditEntry.id)
+            )
+        ]
+    assert actions == ["create", "update", "update", "delete"]

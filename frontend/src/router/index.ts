@@ -117,6 +117,8 @@ export const consoleRoutes: RouteRecordRaw[] = [
   })),
   { path: 'analytics/pivot', name: 'an-pivot', component: () => import('../views/analytics/PivotBuilder.vue'),
     meta: { perm: 'analytics.read', title: 'an.pivot', group: 'analytics', nav: true } },
+  { path: 'analytics/subscriptions', name: 'an-subscriptions', component: () => import('../views/analytics/SubscriptionsView.vue'),
+    meta: { perm: 'analytics.read', title: 'an.subscriptions', group: 'analytics', nav: true } },
   { path: 'analytics/drill', name: 'an-drill', component: () => import('../views/analytics/DrillView.vue'),
     meta: { perm: 'analytics.read', title: 'an.drill' } },
   { path: 'admin/users', name: 'users', component: () => import('../views/admin/UsersView.vue'),
