@@ -217,6 +217,8 @@ class Settings(BaseSettings):
     # Recordings older than this many days lose their audio (the index keeps a tombstone) in an
     # hourly job; 0 keeps every recording.
     recording_retention_days: int = 0
+    # Speak a flow's prompts (espeak-ng) as soon as it is published, where no recording exists.
+    ivr_speak_on_publish: bool = True
     # The government mailbox (政府信箱) SMTP receiver; address and port in HOTLINE_CHANNELS_MAILBOX_*.
     mailbox_enabled: bool = True
     # Plug-ins started after the built-in domains (`hotline.plugins.PLUGINS`): "package.module" (its

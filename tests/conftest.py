@@ -188,6 +188,8 @@ def make_settings(db: Database, tmp_root: Path, **extra: object) -> Settings:
     extra.setdefault("sip", SipSettings(enabled=False))
     extra.setdefault("jobs_enabled", False)
     extra.setdefault("mailbox_enabled", False)
+    # Rigs run with empty prompt folders (silence where a prompt would play); a test turns it on.
+    extra.setdefault("ivr_speak_on_publish", False)
     return Settings(database_url=db.url, data_dir=tmp_root / "data", log_json=False, **extra)  # type: ignore[arg-type]
 
 

@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record, snapshot
 from hotline.audit.writes import audited_update, check_version
+from hotline.bus import publish_on_commit
 from hotline.config import get_settings
 from hotline.dialplan.plan import DialPlan
 from hotline.errors import Conflict, NotFound
 from hotline.ivr.flow import check, rung_numbers, validate
 from hotline.ivr.models import IvrFlow, IvrFlowVersion
+from hotline.ivr.topics import FlowPublished
 from hotline.store.base import utcnow
 from hotline.store.pagination import PageRequest, paginate
 
@@ -146,6 +148,7 @@ def publish(session: Session, actor: Actor, flow_id: int, number: int | None = N
         before,
         snapshot(flow),
     )
+    publish_on_commit(session, FlowPublished(flow_id=flow_id, number=row.number))
     return flow
 
 

@@ -12,6 +12,7 @@ down by default because the hotline's callers are elderly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import re
@@ -96,7 +97,15 @@ async def _run(*cmd: str) -> None:
     proc = await asyncio.create_subprocess_exec(
         *cmd, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
     )
-    _, err = await proc.communicate()
+    try:
+        _, err = await proc.communicate()
+    except BaseException:
+        # Cancelled (a shutdown): end the child here, on its loop; a child left running outlives
+        # the loop and its transport is closed on a dead loop ("Event loop is closed").
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        raise
     if proc.returncode != 0:
         raise PromptError(f"{cmd[0]} failed: {err.decode('utf-8', 'replace')[-300:]}")
 

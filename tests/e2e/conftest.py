@@ -162,6 +162,9 @@ def server() -> Iterator[str]:
         # SIPp phones do not answer OPTIONS: a qualify probe landing on one would count as its
         # (failed) call and end the phone's scenario, making call tests depend on timing.
         "HOTLINE_SIP__QUALIFY_SECONDS": "0",
+        # Calls here hear silence where a prompt would play (no `hotline ivr prompts`); a flow a
+        # test publishes must not start speaking its prompts halfway through another test's call.
+        "HOTLINE_IVR_SPEAK_ON_PUBLISH": "false",
         # Citizens write in by SMS (signed webhook, `send_sms`); with no gateway to answer them, an
         # answer's first failed try is its last, so the answers' outbox has a dead one to retry.
         "HOTLINE_CHANNELS_SMS_SECRET": SMS_SECRET,
