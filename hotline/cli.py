@@ -256,6 +256,23 @@ def restore_cmd(
     typer.echo(f"restored {len(manifest['files'])} files from {source} ({manifest['created_at']})")
 
 
+@app.command("watchdog")
+def watchdog_cmd(
+    sip: str = typer.Option("", help="the engine's SIP address host:port to probe (empty: lease only)"),
+    every: float = typer.Option(5.0, help="seconds between checks"),
+    grace: float = typer.Option(10.0, help="seconds a lapsed leader lease may stay untaken"),
+    rounds: int = typer.Option(0, help="stop after N checks (0: run until stopped)"),
+) -> None:
+    """Tell the people on duty when the telephony engine is gone (run outside the engine: on the
+    standby node, under systemd): the leader lease lapsed or taken over, the SIP port silent."""
+    from hotline.contingency.watchdog import Watchdog
+    from hotline.store.db import get_database
+
+    host, _, port = sip.rpartition(":")
+    dog = Watchdog(get_database(), (host, int(port)) if sip else None, grace_seconds=grace)
+    dog.run(every, rounds or None)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("", help="HTTP address (default from settings)"),

@@ -155,25 +155,24 @@ def deliver(
     now: datetime | None = None,
     settings: AlertSettings | None = None,
     channels: ChannelSettings | None = None,
+    key_prefix: str | None = None,
 ) -> int:
-    """Send what is due; returns how many alerts went out (first send, escalation or recovery)."""
+    """Send what is due (of the alerts whose key starts with `key_prefix`, when given: a watcher
+    sending its own); returns how many alerts went out (first send, escalation or recovery)."""
     now = now or utcnow()
     settings = settings or AlertSettings()
     channels = channels or ChannelSettings()
     escalate_before = now - timedelta(seconds=settings.escalate_after_seconds)
     sent = 0
+    query = select(ContingencyAlert).where(
+        (ContingencyAlert.sent_at.is_(None))
+        | ((ContingencyAlert.status == "open") & ContingencyAlert.escalated_at.is_(None))
+        | ((ContingencyAlert.status == "resolved") & ContingencyAlert.recovery_sent_at.is_(None))
+    )
+    if key_prefix is not None:
+        query = query.where(ContingencyAlert.key.startswith(key_prefix, autoescape=True))
     with db.session() as s:
-        due = list(
-            s.scalars(
-                select(ContingencyAlert)
-                .where(
-                    (ContingencyAlert.sent_at.is_(None))
-                    | ((ContingencyAlert.status == "open") & ContingencyAlert.escalated_at.is_(None))
-                    | ((ContingencyAlert.status == "resolved") & ContingencyAlert.recovery_sent_at.is_(None))
-                )
-                .order_by(ContingencyAlert.id)
-            )
-        )
+        due = list(s.scalars(query.order_by(ContingencyAlert.id)))
         ids = [(r.id, r.status, r.sent_at, r.raised_at, r.escalated_at, r.text) for r in due]
     with httpx.Client(timeout=10) as client:
         for alert_id, status, sent_at, raised_at, escalated_at, text in ids:
