@@ -337,12 +337,14 @@ def serve(
 
 @app.command()
 def telephony() -> None:
-    """Run only the telephony engine (SIP/RTP), with agents' credentials from the users table."""
+    """Run only the telephony engine (SIP/RTP), with agents' credentials from the users table;
+    its events go on the bus the settings name (`ha.bus_url`: the Redis bus the consoles' nodes
+    read), like `hotline serve`'s."""
     import os
 
-    from hotline.bus import get_bus
     from hotline.logs import setup_logging
     from hotline.plugins import Context, Host, default_plugins, run_until_stopped
+    from hotline.redisbus import bus_for, connect, disconnect
     from hotline.store.db import get_database
 
     settings = get_settings()
@@ -361,8 +363,16 @@ def telephony() -> None:
     settings = settings.model_copy(update={"sip": sip, "jobs_enabled": False})
     # The telephony plug-in alone, from the same list `hotline serve` uses.
     plugins = [p for p in default_plugins(settings) if p.name == "telephony"]
-    host = Host(Context(settings, get_database(), get_bus()), plugins)
-    asyncio.run(run_until_stopped(host))
+    bus = bus_for(settings)
+
+    async def main() -> None:
+        await connect(bus)
+        try:
+            await run_until_stopped(Host(Context(settings, get_database(), bus), plugins))
+        finally:
+            await disconnect(bus)
+
+    asyncio.run(main())
 
 
 def run() -> None:  # pragma: no cover - console entry

@@ -37,6 +37,7 @@ from hotline.web.app import create_app
 from hotline.web.auth import token_hash
 from tests.parallel import RUN_DIR, pass_run_dir, run_lock, worker_name
 from tests.pg import PgCluster, pg_bin, shared_cluster, stop_shared_cluster
+from tests.redisbus.server import RedisServer
 
 ROLES = [r.value for r in Role]
 
@@ -215,3 +216,12 @@ def auth(tokens: dict[str, str]) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {tokens[role]}"}
 
     return headers
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real redis-server on a free loopback port, killed after the test (tests/redisbus/server.py)."""
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    yield server
+    server.kill()

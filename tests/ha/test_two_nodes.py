@@ -9,7 +9,6 @@ call center."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -34,14 +33,6 @@ from tests.sip.harness import PASSWORDS, PHONE_IP, Sipp, free_port, need
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 AGENT_TOKEN = "token-ha-agent"
 BOARD_TOKEN = "token-ha-board"
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis")
-    server.start()
-    yield server
-    server.kill()
 
 
 def calls(db: Database) -> list[Call]:

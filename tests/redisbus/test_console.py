@@ -4,7 +4,6 @@ is killed and restarted it gets its whole state again (a new snapshot) without r
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,6 @@ from tests.conftest import make_settings
 from tests.redisbus.server import RedisServer
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis")
-    server.start()
-    yield server
-    server.kill()
 
 
 def node(db: Database, tmp_root: Path, url: str, name: str) -> TestClient:
