@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { actionsFor, parseNumbers, parseQuotas, quotasBody, quotasText } from '../src/surveys/campaigns'
+import { actionsFor, inviteBody, parseNumbers, parseQuotas, quotasBody, quotasText } from '../src/surveys/campaigns'
 
 describe('survey campaigns page rules', () => {
   it('reads one respondent per line, with district and age band after a comma', () => {
@@ -28,5 +28,17 @@ describe('survey campaigns page rules', () => {
     expect(quotasBody('district', '越秀区=5')).toEqual({ by: 'district', targets: { 越秀区: 5 } })
     expect(quotasBody('', '越秀区=5')).toBeNull()
     expect(quotasBody('age_band', '坏行')).toBeNull()
+  })
+
+  it('builds the invitation request from typed recipients or a sample', () => {
+    const base = { channel: 'sms' as const, source: 'list' as const, text: '', district: '' }
+    expect(inviteBody(base)).toBeNull()
+    expect(inviteBody({ ...base, text: '13900001111，越秀区，70-79\n\n13900002222' })).toEqual({
+      channel: 'sms',
+      recipients: [{ to: '13900001111', district: '越秀区', age_band: '70-79' }, { to: '13900002222', district: '', age_band: '' }],
+    })
+    expect(inviteBody({ ...base, channel: 'wechat', text: 'oAbc123456' })).toEqual({ channel: 'wechat', recipients: [{ to: 'oAbc123456', district: '', age_band: '' }] })
+    expect(inviteBody({ ...base, source: 'frame', district: ' 越秀区 ', min_age: 70 })).toEqual({ channel: 'sms', frame: { district: '越秀区', min_age: 70 } })
+    expect(inviteBody({ ...base, source: 'frame' })).toEqual({ channel: 'sms', frame: {} })
   })
 })

@@ -250,3 +250,34 @@ class SurveyVoiceAnswer(Base):
     path: Mapped[str] = mapped_column(String(500))
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SurveyInvite(Base):
+    """A questionnaire's personal link sent to one respondent by SMS or WeChat (`invites.py`): the
+    outbox row, claimed before the gateway is called. `text` carries the link's secret only until
+    the message is settled; then it is cut to the text without the link."""
+
+    __tablename__ = "survey_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("survey_links.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(8))  # sms | wechat
+    # A normalised phone number (SMS) or an official-account openid (WeChat).
+    recipient: Mapped[str] = mapped_column(String(64))
+    caller_id: Mapped[int | None] = mapped_column(Integer)
+    # queued | sending | sent | failed | dead | unknown | skipped | refused (states.INVITE_STATES)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    text: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime | None]
+    error: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_survey_invites_due", "status", "next_at"),
+        Index("ix_survey_invites_recipient", "recipient", "created_at"),
+        Index("ix_survey_invites_survey", "survey_id", "id"),
+    )

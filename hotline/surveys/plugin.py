@@ -1,6 +1,7 @@
 """The questionnaires plug-in: designer, results and exports for staff, the public answering
-pages and the IVR campaigns over HTTP; where the telephony engine runs (`hotline serve`), the
-campaign dialler (`dialer.Dialer`) on the telephony's database pool, provided as `DIALER`."""
+pages, the IVR campaigns and the invitations by SMS / WeChat over HTTP (their sending a job);
+where the telephony engine runs (`hotline serve`), the campaign dialler (`dialer.Dialer`) on the
+telephony's database pool, provided as `DIALER`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from hotline.media.prompts import PromptLibrary
 from hotline.plugins import Context, Plugin, Service
 from hotline.surveys.dialer import Dialer
 from hotline.surveys.ivrcall import Interviewer
+from hotline.surveys.jobs import JOBS
 from hotline.telephony.plugin import ENGINE, TELEPHONY_DB
 
 DIALER: Service[Dialer] = Service("surveys.dialer")
@@ -41,6 +43,8 @@ PLUGIN = SurveysPlugin(
         "hotline.web.routers.survey_cati",
         "hotline.web.routers.survey_campaigns",
         "hotline.web.routers.survey_answering",
+        "hotline.web.routers.survey_invites",
     ),
     after=("telephony",),
+    jobs=tuple(JOBS),
 )

@@ -129,3 +129,54 @@ CAMPAIGN_STATES: StateTable[CampaignState, CampaignAction] = StateTable(
     what_zh="调查任务",
 )
 CAMPAIGN_ZH = {CS.paused: "已暂停", CS.running: "拨打中", CS.finished: "已结束"}
+
+
+class InviteStatus(StrEnum):
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"  # this try failed (gateway down): tried again after a back-off
+    dead = "dead"  # the last try failed
+    unknown = "unknown"  # a claim a stopped process left: it may have gone out, never resent
+    skipped = "skipped"  # on the do-not-contact list by the time its turn came
+    refused = "refused"  # the channel cannot carry it (WeChat: no message from them in 48 hours)
+
+
+class InviteStep(StrEnum):
+    claim = "claim"
+    succeed = "succeed"
+    fail = "fail"
+    give_up = "give_up"
+    refuse = "refuse"
+    interrupt = "interrupt"
+    skip = "skip"
+
+
+NS, NA = InviteStatus, InviteStep
+# A survey link sent by SMS / WeChat: claimed (committed) before the gateway is called, so a crash
+# mid-send leaves `sending`, settled as `unknown` and never sent twice.
+INVITE_STATES: StateTable[InviteStatus, InviteStep] = StateTable(
+    "survey invitation",
+    {
+        (NS.queued, NA.claim): NS.sending,
+        (NS.failed, NA.claim): NS.sending,
+        (NS.queued, NA.skip): NS.skipped,
+        (NS.failed, NA.skip): NS.skipped,
+        (NS.sending, NA.succeed): NS.sent,
+        (NS.sending, NA.fail): NS.failed,
+        (NS.sending, NA.give_up): NS.dead,
+        (NS.sending, NA.refuse): NS.refused,
+        (NS.sending, NA.interrupt): NS.unknown,
+    },
+    what_zh="问卷邀请",
+)
+INVITE_ZH = {
+    NS.queued: "待发送",
+    NS.sending: "发送中",
+    NS.sent: "已发送",
+    NS.failed: "发送失败",
+    NS.dead: "停止重试",
+    NS.unknown: "发送结果未知",
+    NS.skipped: "勿扰未发",
+    NS.refused: "渠道拒绝",
+}

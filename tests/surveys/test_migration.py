@@ -22,6 +22,7 @@ OURS = {
     "survey_dial_attempts",
     "survey_do_not_call",
     "survey_voice_answers",
+    "survey_invites",
 }
 
 

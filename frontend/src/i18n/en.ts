@@ -397,6 +397,12 @@ export default {
     passwordRules: 'At least 8 characters with letters and digits, not the username, not a common password.',
     moh: 'Built-in music', hoursNames: { hotline: 'Hotline service hours' }, previewDraft: 'Preview (with unsaved changes)',
   },
+  svi: {
+    title: 'Invite by SMS/WeChat', channel: 'Channel', sms: 'SMS', wechat: 'WeChat', source: 'Recipients', list: 'Numbers', frame: 'Sample of callers',
+    to: 'Recipient', numbersHint: 'One mobile number per line, optionally followed by district and age band, comma separated', openidHint: 'One follower openid per line',
+    ages: 'Age', minAge: 'Minimum age', maxAge: 'Maximum age', send: 'Make links and send', outbox: 'Sent messages',
+    queued: '{n} queued, {m} rows not sent', hint: 'One one-time link per person; sent only 09:00-20:00 (never on official holidays); nobody on the do-not-contact list, invited this week or already sent 2 invitations today; WeChat reaches only followers who wrote to the account in the last 48 hours.',
+  },
   svc: {
     editQuota: 'Edit quotas', quotaSaved: 'Quotas saved', quotaEditHint: 'The next dial follows the new quotas; calls in progress go on. A stratum lowered below its completed interviews is no longer rung.',
     quota: 'Quotas', quotaBy: 'Quota by', noQuota: 'No quotas', quotaTargets: 'Completed per stratum', quotaHint: 'One per line, e.g. Yuexiu=50',

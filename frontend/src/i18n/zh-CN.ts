@@ -398,6 +398,12 @@ export default {
     passwordRules: '至少 8 位，须同时包含字母和数字，不能与用户名相同，也不能是常见密码。',
     moh: '内置音乐', hoursNames: { hotline: '热线服务时间' }, previewDraft: '预览（含未保存的修改）',
   },
+  svi: {
+    title: '短信/微信邀请', channel: '渠道', sms: '短信', wechat: '微信', source: '发送对象', list: '填写号码', frame: '按来电人抽样',
+    to: '接收人', numbersHint: '每行一个手机号，可在号码后用逗号分隔填写区县、年龄段', openidHint: '每行一个关注公众号的用户 openid',
+    ages: '年龄', minAge: '最小年龄', maxAge: '最大年龄', send: '生成并发送', outbox: '发送记录',
+    queued: '已排队 {n} 条，{m} 行未发送', hint: '每人一个一次性链接；仅在 9:00-20:00 发送（法定节假日除外）；勿扰名单、7 天内已邀请过的人和当日已收到 2 条邀请的人不发送；微信仅能发给 48 小时内给公众号发过消息的用户。',
+  },
   svc: {
     editQuota: '修改配额', quotaSaved: '配额已保存', quotaEditHint: '下一次拨号即按新配额执行；正在进行的通话不受影响。调低到已完成数以下时，该层不再拨打。',
     quota: '配额', quotaBy: '配额分层', noQuota: '不设配额', quotaTargets: '各层完成数', quotaHint: '每行一层，如：越秀区=50',
