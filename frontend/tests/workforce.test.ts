@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addDays, fromClock, gapRanges, metShare, slotLabel, toClock, todayLocal } from '../src/api/workforce'
+import { addDays, fromClock, gapRanges, leaveWhen, metShare, slotLabel, toClock, todayLocal } from '../src/api/workforce'
 
 describe('workforce helpers', () => {
   it('labels half hours and adds days', () => {
@@ -31,5 +31,13 @@ describe('shift template clock', () => {
     expect(toClock(570)).toBe('09:30')
     expect(fromClock('23:30')).toBe(1410)
     expect(fromClock(toClock(480))).toBe(480)
+  })
+})
+
+describe('leave', () => {
+  it('says whole days as a range and leave by the hour with its hours', () => {
+    expect(leaveWhen({ first_day: '2026-12-05', last_day: '2026-12-05', start_minute: null, end_minute: null })).toBe('2026-12-05')
+    expect(leaveWhen({ first_day: '2026-12-05', last_day: '2026-12-07', start_minute: null, end_minute: null }, 'to')).toBe('2026-12-05 to 2026-12-07')
+    expect(leaveWhen({ first_day: '2026-12-05', last_day: '2026-12-05', start_minute: 480, end_minute: 720 })).toBe('2026-12-05 08:00–12:00')
   })
 })

@@ -74,6 +74,7 @@ PERMISSIONS: dict[str, str] = {
     "satisfaction.flag": "handle 不满意 flags",
     "workforce.read": "read one's own schedule, the duty roster and the wallboard's duty panel",
     "workforce.swap": "ask to hand one's own shift to a colleague",
+    "workforce.leave": "ask for one's own leave (请假) and call it off",
     "workforce.plan": "staffing plan, shifts, leave, rosters, swap decisions, duty roster, adherence",
     "workforce.handover": "write, acknowledge and complete shift handovers",
     "contingency.read": "see the emergency modes in force and the callback worklist",
@@ -108,6 +109,7 @@ _AGENT = {
     "surveys.run",
     "workforce.read",
     "workforce.swap",
+    "workforce.leave",
     "contingency.read",
     "contingency.callbacks",
 }

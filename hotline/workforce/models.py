@@ -46,15 +46,29 @@ class AgentProfile(Base):
 
 
 class Leave(Base):
+    """Leave (请假) for whole days, or for hours of one day (`start_minute`/`end_minute`, local).
+    An agent asks (pending), a supervisor approves or rejects; only approved leave keeps the agent
+    out of roster generation. A planner's own entry is approved at once."""
+
     __tablename__ = "workforce_leaves"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     first_day: Mapped[date] = mapped_column(Date)
     last_day: Mapped[date] = mapped_column(Date)
+    start_minute: Mapped[int | None] = mapped_column(Integer)  # None: whole days
+    end_minute: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16), default="annual")
     note: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    requested_by: Mapped[int | None] = mapped_column(Integer)
+    decided_by: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Roster(Base):

@@ -1,15 +1,14 @@
-"""What a roster is planned from: shift templates, agents' planning profiles and leave (audited
-writes), and the staffing plan per half hour — the forecast from the call history, the agents
-required under Erlang C or A for the target, and after shrinkage the agents to schedule — beside
-the calls that actually came (forecast vs actual).
+"""What a roster is planned from: shift templates, agents' planning profiles (audited writes) with
+their approved leave (`leave.py`), and the staffing plan per half hour — the forecast from the
+call history, the agents required under Erlang C or A for the target, and after shrinkage the
+agents to schedule — beside the calls that actually came (forecast vs actual).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
@@ -20,12 +19,13 @@ from hotline.audit.writes import check_version
 from hotline.calls.volume import average_handle_seconds, offered_per_half_hour
 from hotline.errors import Conflict, Invalid, NotFound
 from hotline.people.queries import active_users
-from hotline.workforce import forecast, staffing
-from hotline.workforce.models import AgentProfile, Leave, ShiftTemplate
+from hotline.workforce import forecast, leave, staffing
+from hotline.workforce.clock import LOCAL, local_midnight
+from hotline.workforce.models import AgentProfile, ShiftTemplate
 from hotline.workforce.roster import AgentSpec, Template
 from hotline.workorders.calendar import WorkCalendar
 
-LOCAL = ZoneInfo("Asia/Shanghai")
+__all__ = ["LOCAL", "local_midnight"]  # re-exported: the routers and rosters plan in local days
 PLANNED_ROLES = ("agent", "supervisor")
 DEFAULT_TEMPLATES = (
     ("A", "早班 06-14", 6 * 60, 480),
@@ -39,10 +39,6 @@ DEFAULT_TEMPLATES = (
 )
 HISTORY_DAYS = 365
 DEFAULT_AHT = 240.0
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), LOCAL).astimezone(UTC)
 
 
 # --- shift templates --------------------------------------------------------------------------
@@ -102,7 +98,7 @@ def as_templates(rows: list[ShiftTemplate]) -> list[Template]:
     return [Template(r.code, r.start_minute // 30, r.minutes // 30) for r in rows]
 
 
-# --- agents, profiles, leave ------------------------------------------------------------------
+# --- agents and profiles ----------------------------------------------------------------------
 
 
 def save_profile(
@@ -157,44 +153,11 @@ def profiles(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def add_leave(
-    session: Session, actor: Actor, user_id: int, first: date, last: date, kind: str, note: str
-) -> Leave:
-    if last < first:
-        raise Invalid("leave ends before it starts", "请假结束日期早于开始日期")
-    row = Leave(user_id=user_id, first_day=first, last_day=last, kind=kind, note=note)
-    session.add(row)
-    session.flush()
-    record(session, actor, "create", "workforce_leave", row.id, after=snapshot(row))
-    return row
-
-
-def delete_leave(session: Session, actor: Actor, leave_id: int) -> None:
-    row = session.get(Leave, leave_id)
-    if row is None:
-        raise NotFound("no such leave", "请假记录不存在")
-    record(session, actor, "delete", "workforce_leave", leave_id, before=snapshot(row))
-    session.delete(row)
-    session.flush()
-
-
-def leaves(session: Session, first: date, last: date) -> list[Leave]:
-    return list(
-        session.scalars(
-            select(Leave).where(Leave.last_day >= first, Leave.first_day <= last).order_by(Leave.first_day)
-        )
-    )
-
-
 def agents(session: Session, first: date, last: date) -> list[tuple[AgentSpec, str]]:
-    """The plannable agents with their days off (leave, weekdays never available) in [first, last]."""
+    """The plannable agents with their days off (approved leave, weekdays never available) in
+    [first, last]; approved leave for hours of a day keeps them off the shifts it overlaps."""
     profiles = {p.user_id: p for p in session.scalars(select(AgentProfile))}
-    off: dict[int, set[date]] = {}
-    for lv in leaves(session, first, last):
-        day = max(lv.first_day, first)
-        while day <= min(lv.last_day, last):
-            off.setdefault(lv.user_id, set()).add(day)
-            day += timedelta(days=1)
+    off, hours_off = leave.unavailable(session, first, last)
     out = []
     for user_id, name, _role in active_users(session, PLANNED_ROLES):
         prof = profiles.get(user_id)
@@ -212,6 +175,7 @@ def agents(session: Session, first: date, last: date) -> list[tuple[AgentSpec, s
             frozenset(prof.skills if prof else ()),
             frozenset(days_off),
             frozenset(prof.templates) if prof is not None and prof.templates is not None else None,
+            tuple(hours_off.get(user_id, ())),
         )
         out.append((spec, name))
     return out

@@ -5,9 +5,10 @@ Greedy then repair (chosen over OR-Tools CP-SAT by measurement, see bench/RESULT
 roster"): the greedy step always places the (day, shift) that covers the most still-uncovered
 half hours, given to the eligible agent with the fewest shifts that week, then the fewest
 weekend shifts; the repair step moves single shifts to another shift template or day while that
-lowers the total shortfall. An agent is eligible when not on leave, the shift is one they can
-work, they work at most one shift a day, at most `max_days_per_week` days a calendar week and
-`max_consecutive_days` in a row, with at least `min_rest_hours` between two shifts.
+lowers the total shortfall. An agent is eligible when not on leave (the whole day, or hours the
+shift overlaps), the shift is one they can work, they work at most one shift a day, at most
+`max_days_per_week` days a calendar week and `max_consecutive_days` in a row, with at least
+`min_rest_hours` between two shifts.
 
 What cannot be covered is reported per half hour (`Result.shortfall`), never raised: too few
 agents is an answer, not an error. Pure: no database, no clock; slot 0 is 00:00 local of day 0.
@@ -40,6 +41,8 @@ class AgentSpec:
     skills: frozenset[str] = frozenset()
     off: frozenset[date] = frozenset()  # leave and days they are not available
     templates: frozenset[str] | None = None  # None: any template
+    # Leave for hours of a day: (day, first half hour, end half hour), local; no shift may overlap.
+    hours_off: tuple[tuple[date, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,12 @@ class _Board:
         self.rest = round(rules.min_rest_hours * 2)
         self.week_of = [((start + timedelta(days=d)).toordinal() - 1) // 7 for d in range(days)]
         self.is_weekend = [(start + timedelta(days=d)).weekday() >= 5 for d in range(days)]
+        self.busy: dict[int, list[tuple[int, int]]] = {}  # agent → half-hour spans on leave
+        for a in agents:
+            for day, lo, hi in a.hours_off:
+                d = (day - start).days
+                if 0 <= d < days:
+                    self.busy.setdefault(a.id, []).append((d * SLOTS_PER_DAY + lo, d * SLOTS_PER_DAY + hi))
 
     def span(self, day: int, t: int) -> tuple[int, int]:
         tpl = self.templates[t]
@@ -111,6 +120,9 @@ class _Board:
         if sum(1 for d in mine if self.week_of[d] == week) >= self.rules.max_days_per_week:
             return False
         first, end = self.span(day, t)
+        busy = self.busy.get(agent.id)
+        if busy and any(lo < end and first < hi for lo, hi in busy):
+            return False
         for d in (day - 1, day + 1):
             if d in mine:
                 f2, e2 = self.span(d, mine[d])

@@ -17,9 +17,17 @@ from hotline.audit.writes import check_version
 from hotline.bus import publish_on_commit
 from hotline.errors import Conflict, Forbidden, Invalid, NotFound
 from hotline.store.base import utcnow
-from hotline.workforce import planning, roster, staffing
+from hotline.workforce import leave, planning, roster, staffing
 from hotline.workforce.models import Roster, Shift, SwapRequest
-from hotline.workforce.states import ROSTER, SWAP, RosterAction, RosterState, SwapAction, SwapState
+from hotline.workforce.states import (
+    ROSTER,
+    SWAP,
+    LeaveState,
+    RosterAction,
+    RosterState,
+    SwapAction,
+    SwapState,
+)
 from hotline.workforce.topics import RosterPublished, ShiftChanged, SwapDecided
 
 
@@ -120,8 +128,9 @@ def create(
 
 
 def view(session: Session, roster_id: int) -> dict[str, Any]:
-    """The roster with its shifts, the coverage they give per half hour (after any edits) and
-    the half hours still short, with how many agents each misses."""
+    """The roster with its shifts, the coverage they give per half hour (after any edits), the
+    half hours still short with how many agents each misses, and the approved leave in its days
+    (with the shifts each clashes with)."""
     row = get_roster(session, roster_id)
     shifts = list(
         session.scalars(select(Shift).where(Shift.roster_id == row.id).order_by(Shift.day, Shift.user_id))
@@ -138,7 +147,16 @@ def view(session: Session, roster_id: int) -> dict[str, Any]:
         for i, (need, have) in enumerate(zip(row.required, covered, strict=False))
         if need > have
     ]
-    return {"roster": row, "required": row.required, "covered": covered, "shifts": shifts, "gaps": gaps}
+    last = row.first_day + timedelta(days=row.days - 1)
+    away = leave.between(session, row.first_day, last, states=(LeaveState.approved.value,))
+    return {
+        "roster": row,
+        "required": row.required,
+        "covered": covered,
+        "shifts": shifts,
+        "gaps": gaps,
+        "leaves": leave.with_clashes(session, away),
+    }
 
 
 def coverage(row: Roster, shifts: list[Shift]) -> list[int]:

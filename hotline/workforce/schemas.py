@@ -81,12 +81,34 @@ class AgentOut(Out):
     days_off: list[date]
 
 
-class LeaveIn(StrictIn):
-    user_id: DbId
-    first_day: date
-    last_day: date
-    kind: Literal["annual", "sick", "personal", "training", "other"] = "annual"
+LeaveKind = Literal["annual", "sick", "personal", "training", "other"]
+Minute = Annotated[int, Field(ge=0, le=1440)]
+# Days a plan can name: far-off years have no local midnight in UTC (date arithmetic overflows).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2199, 12, 31)
+PlanDay = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+
+
+class LeaveRequestIn(StrictIn):
+    """Leave asked for oneself: whole days, or `start_minute`-`end_minute` (local) of one day."""
+
+    first_day: PlanDay
+    last_day: PlanDay
+    start_minute: Minute | None = None
+    end_minute: Minute | None = None
+    kind: LeaveKind = "annual"
     note: str = Field("", max_length=200)
+
+
+class LeaveIn(LeaveRequestIn):
+    """Leave a planner enters for an agent (approved at once)."""
+
+    user_id: DbId
+
+
+class LeaveDecisionIn(StrictIn):
+    approve: bool
+    note: str = Field("", max_length=200)
+    version: int | None = None
 
 
 class LeaveOut(Out):
@@ -94,8 +116,18 @@ class LeaveOut(Out):
     user_id: int
     first_day: date
     last_day: date
+    start_minute: int | None
+    end_minute: int | None
     kind: str
     note: str
+    state: str
+    requested_by: int | None
+    decided_by: int | None
+    decided_at: datetime | None
+    decision_note: str
+    created_at: datetime
+    version: int
+    clashes: list[int] = []  # planned shifts inside the leave (to move to someone else)
 
 
 class RosterIn(StrictIn):
@@ -138,6 +170,7 @@ class RosterDetailOut(Out):
     covered: list[int]
     shifts: list[ShiftOut]
     gaps: list[dict[str, Any]]  # the half hours not covered: start, required, scheduled, missing
+    leaves: list[LeaveOut] = []  # approved leave in the roster's days
 
 
 class VersionIn(StrictIn):

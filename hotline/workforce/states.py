@@ -1,5 +1,6 @@
 """The workforce's state machines as tables: a roster (draft → published), a swap request
-(pending → approved | refused) and a shift handover (open → acknowledged → handed_over: the
+(pending → approved | refused), a leave request (pending → approved | rejected; pending or
+approved → cancelled) and a shift handover (open → acknowledged → handed_over: the
 incoming shift must acknowledge before the handover can complete)."""
 
 from __future__ import annotations
@@ -50,6 +51,32 @@ SWAP = StateTable(
         (SwapState.pending, SwapAction.refuse): SwapState.refused,
     },
     what_zh="换班申请",
+)
+
+
+class LeaveState(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    cancelled = "cancelled"
+
+
+class LeaveAction(StrEnum):
+    approve = "approve"
+    reject = "reject"
+    cancel = "cancel"
+
+
+LEAVE = StateTable(
+    "leave request",
+    {
+        (LeaveState.pending, LeaveAction.approve): LeaveState.approved,
+        (LeaveState.pending, LeaveAction.reject): LeaveState.rejected,
+        (LeaveState.pending, LeaveAction.cancel): LeaveState.cancelled,
+        # Approved leave can still be called off (the agent comes back; the roster may use them again).
+        (LeaveState.approved, LeaveAction.cancel): LeaveState.cancelled,
+    },
+    what_zh="请假申请",
 )
 
 

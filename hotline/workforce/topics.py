@@ -36,6 +36,17 @@ class SwapDecided(BusEvent):
     state: str
 
 
+@topic("workforce.leave_changed")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeaveChanged(BusEvent):
+    """Leave was asked for, entered, approved, rejected or called off (the agent's schedule and
+    the planners' lists reload)."""
+
+    leave_id: int
+    user_id: int
+    state: str
+
+
 @topic("workforce.duty_changed")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DutyChanged(BusEvent):

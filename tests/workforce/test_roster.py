@@ -95,3 +95,14 @@ def test_too_few_agents_says_where_and_by_how_many() -> None:
 def test_requirement_of_the_wrong_length_is_refused() -> None:
     with pytest.raises(ValueError):
         generate(START, 7, [1] * 10, TEMPLATES, [AgentSpec(1)])
+
+
+def test_hours_of_leave_keep_the_agent_off_the_shifts_they_overlap() -> None:
+    need = np.zeros(7 * SLOTS_PER_DAY, dtype=np.int64)
+    need[18:34] = 1  # day 0, 09:00-17:00
+    away = AgentSpec(1, hours_off=((START, 16, 24),))  # 08:00-12:00 on day 0
+    result = generate(START, 7, need, TEMPLATES, [away])
+    (only,) = result.assignments
+    assert only.day == START and only.template in {"E", "F", "G"}  # starts at 12:00 or later
+    free = generate(START, 7, need, TEMPLATES, [AgentSpec(1)])
+    assert [a.template for a in free.assignments] == ["C"]  # without the leave: 09-17 exactly

@@ -1,4 +1,4 @@
-/** Workforce (排班/值班) API shapes and helpers: staffing plan, rosters, swaps, duty roster, handovers. */
+/** Workforce (排班/值班) API shapes and helpers: staffing plan, rosters, swaps, leave, duty roster, handovers. */
 import { api } from './client'
 
 export interface StaffingPlan {
@@ -38,7 +38,7 @@ export interface Shift {
 
 export interface Gap { start: string; required: number; scheduled: number; missing: number }
 
-export interface RosterDetail { roster: Roster; required: number[]; covered: number[]; shifts: Shift[]; gaps: Gap[] }
+export interface RosterDetail { roster: Roster; required: number[]; covered: number[]; shifts: Shift[]; gaps: Gap[]; leaves: Leave[] }
 
 export interface ShiftTemplate { id: number; code: string; name: string; start_minute: number; minutes: number; active: boolean; version: number }
 
@@ -87,7 +87,22 @@ export interface Adherence {
   not_ready_minutes: number; away_minutes: number; adherence: number | null
 }
 
-export interface Leave { id: number; user_id: number; first_day: string; last_day: string; kind: string; note: string }
+/** Leave (请假): whole days, or `start_minute`-`end_minute` (local) of one day; `clashes`: planned shifts inside it. */
+export interface Leave {
+  id: number; user_id: number; first_day: string; last_day: string; start_minute: number | null; end_minute: number | null
+  kind: string; note: string; state: 'pending' | 'approved' | 'rejected' | 'cancelled'; requested_by: number | null
+  decided_by: number | null; decided_at: string | null; decision_note: string; created_at: string; version: number; clashes: number[]
+}
+
+export type LeaveBody = Pick<Leave, 'first_day' | 'last_day' | 'start_minute' | 'end_minute' | 'kind' | 'note'>
+
+export const LEAVE_KINDS = ['annual', 'sick', 'personal', 'training', 'other'] as const
+
+/** "12-05" or "12-05 至 12-07", plus " 08:00–12:00" for leave by the hour. */
+export function leaveWhen(l: Pick<Leave, 'first_day' | 'last_day' | 'start_minute' | 'end_minute'>, until = '至'): string {
+  const days = l.first_day === l.last_day ? l.first_day : `${l.first_day} ${until} ${l.last_day}`
+  return l.start_minute === null || l.end_minute === null ? days : `${days} ${toClock(l.start_minute)}–${toClock(l.end_minute)}`
+}
 
 export interface WorkforceWallboard { duty: Duty[]; on_shift: OnShift[]; open_handover: Handover | null }
 
@@ -165,7 +180,11 @@ export const workforce = {
   complete: (h: Handover) => api<Handover>(`/api/workforce/handovers/${h.id}/complete`, { body: { version: h.version } }),
   adherence: (firstDay: string, days: number) => api<Adherence[]>('/api/workforce/adherence', { query: { first_day: firstDay, days } }),
   leaves: (firstDay: string, days: number) => api<Leave[]>('/api/workforce/leaves', { query: { first_day: firstDay, days } }),
-  addLeave: (body: Omit<Leave, 'id'>) => api<Leave>('/api/workforce/leaves', { body }),
-  deleteLeave: (id: number) => api<void>(`/api/workforce/leaves/${id}`, { method: 'DELETE' }),
+  pendingLeaves: () => api<Leave[]>('/api/workforce/leaves/pending'),
+  enterLeave: (body: LeaveBody & { user_id: number }) => api<Leave>('/api/workforce/leaves', { body }),
+  decideLeave: (l: Leave, approve: boolean, note: string) => api<Leave>(`/api/workforce/leaves/${l.id}/decision`, { body: { approve, note, version: l.version } }),
+  cancelLeave: (l: Leave) => api<Leave>(`/api/workforce/leaves/${l.id}/cancel`, { body: { version: l.version } }),
+  myLeaves: () => api<Leave[]>('/api/workforce/me/leaves'),
+  requestLeave: (body: LeaveBody) => api<Leave>('/api/workforce/me/leaves', { body }),
   wallboard: () => api<WorkforceWallboard>('/api/workforce/wallboard', { silent: true }),
 }

@@ -51,6 +51,8 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { perm: 'workforce.plan', title: 'wf.rosters', group: 'workforce', nav: true } },
   { path: 'workforce/setup', name: 'wf-setup', component: () => import('../views/workforce/SetupView.vue'),
     meta: { perm: 'workforce.plan', title: 'wf.setup', group: 'workforce', nav: true } },
+  { path: 'workforce/leave', name: 'wf-leave', component: () => import('../views/workforce/LeaveView.vue'),
+    meta: { perm: 'workforce.leave', title: 'wf.leave', group: 'workforce', nav: true } },
   { path: 'workforce/adherence', name: 'wf-adherence', component: () => import('../views/workforce/AdherenceView.vue'),
     meta: { perm: 'workforce.plan', title: 'wf.adherence', group: 'workforce', nav: true } },
   { path: 'workforce/duty', name: 'wf-duty', component: () => import('../views/workforce/DutyView.vue'),

@@ -1,6 +1,6 @@
 """Workforce over HTTP (排班/值班): staffing plan (forecast vs actual, required vs scheduled),
-shift templates, agents' profiles and leave, rosters (generate, publish, edit, swaps), one's own
-schedule, the duty roster, the shift handover log, adherence and the wallboard's duty panel.
+shift templates, agents' profiles, rosters (generate, publish, edit, swaps), one's own schedule,
+the duty roster, the shift handover log, adherence and the wallboard's duty panel.
 
 Generating a roster and the plan are CPU work of a second or two: these routes are plain `def`,
 so FastAPI runs them in its worker threads, never on the event loop.
@@ -28,8 +28,6 @@ from hotline.workforce.schemas import (
     HandoverIn,
     HandoverNotesIn,
     HandoverOut,
-    LeaveIn,
-    LeaveOut,
     LiveAdherenceOut,
     PlanOut,
     ProfileIn,
@@ -90,7 +88,7 @@ def staffing_plan(
     return plan.as_dict()
 
 
-# --- templates, agents, leave -----------------------------------------------------------------
+# --- templates, agents (leave: workforce_leave.py) ----------------------------------------------
 
 
 @router.get("/templates", response_model=list[TemplateOut])
@@ -143,24 +141,6 @@ def save_profile(user_id: int, body: ProfileIn, p: Planner, session: SessionDep)
         "templates": row.templates,
         "days_off": [],
     }
-
-
-@router.get("/leaves", response_model=list[LeaveOut])
-def list_leaves(_: Planner, session: SessionDep, first_day: date | None = None, days: int = 62) -> list[Any]:
-    first = first_day or _today()
-    return planning.leaves(session, first, first + timedelta(days=days))
-
-
-@router.post("/leaves", response_model=LeaveOut, status_code=201)
-def add_leave(body: LeaveIn, p: Planner, session: SessionDep) -> Any:
-    return planning.add_leave(
-        session, p.actor, body.user_id, body.first_day, body.last_day, body.kind, body.note
-    )
-
-
-@router.delete("/leaves/{leave_id}", status_code=204)
-def delete_leave(leave_id: int, p: Planner, session: SessionDep) -> None:
-    planning.delete_leave(session, p.actor, leave_id)
 
 
 # --- rosters -----------------------------------------------------------------------------------
