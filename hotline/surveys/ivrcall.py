@@ -89,7 +89,8 @@ class Interviewer:
             return None
 
     async def prepare(self, defn: Definition) -> None:
-        """Speak every prompt of a version once, before its first call (TTS takes a while)."""
+        """Speak every prompt of a version once, before its first call (TTS takes a while); a
+        randomised question's own orders are spoken on their first call (and kept)."""
         texts = [INTRO.format(title=defn.title), AGAIN, THANKS]
         for q in defn.questions():
             rows = q.rows if q.type == "matrix" else [None]
@@ -106,7 +107,7 @@ class Interviewer:
         ahead = await self._intro(leg, INTRO.format(title=defn.title))
         asked: set[str] = set()
         while True:
-            ask = keypad.next_question(defn, answers, asked)
+            ask = keypad.next_question(defn, answers, asked, begun.seed)
             if ask is None or not leg.is_active:
                 break
             asked.add(ask.key)

@@ -27,6 +27,7 @@ class Begun:
     resume_key: str
     definition: Definition
     answers: dict[str, Any]
+    seed: int  # the response's: a randomised question's options are read in this respondent's order
 
 
 def begin(session: Session, link_id: int) -> Begun:
@@ -34,7 +35,7 @@ def begin(session: Session, link_id: int) -> Begun:
     assert link is not None
     started = respond.start_link(session, link, None, f"ivr-{link_id}")
     r = started.response
-    return Begun(r.id, r.survey_id, started.resume_key, started.definition, dict(r.answers or {}))
+    return Begun(r.id, r.survey_id, started.resume_key, started.definition, dict(r.answers or {}), r.seed)
 
 
 def save(session: Session, response_id: int, ask: keypad.Ask, value: Any) -> dict[str, Any]:

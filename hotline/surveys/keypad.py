@@ -2,8 +2,12 @@
 waits for, and what the keys mean as an answer (pure: no telephony, no database).
 
 Keys of a choice: the option codes themselves when every code is one digit (a designer who wrote
-"满意请按1" in the phone wording keeps that promise), else the options' places 1-9 in their
-designed order (the phone keeps one order, so the keys never move; shuffling is for screens).
+"满意请按1" in the phone wording keeps that promise), else the options' places 1-9 in the order
+they are read. A question the designer set to "randomise options" is read in the respondent's
+own order (`logic.shuffled` with the response's seed, the order the web shows that respondent;
+`fixed` options stay in place), so a call that is tried again reads the same order with the same
+keys; digit codes keep their keys and only the reading order moves. A question with its own
+phone wording is read as written (the designer's words fix the order).
 Single choice and rating scales up to 9 take one key; multiple choice, numbers, NPS (0-10) and
 dates are keyed and ended with #; a date is 8 digits (20261203); a matrix is asked row by row as
 single choices; text questions are answered by voice (`VOICE`, recorded until # or silence).
@@ -28,18 +32,19 @@ class Ask:
 
     question: Question
     row: Option | None = None
+    seed: int | None = None  # the response's seed: the order of a randomised question's options
 
     @property
     def key(self) -> str:
         return f"{self.question.code}.{self.row.code}" if self.row else self.question.code
 
 
-def option_keys(q: Question) -> dict[str, str]:
-    """key -> option code."""
-    opts = q.options[:9]
+def option_keys(q: Question, seed: int | None = None) -> dict[str, str]:
+    """key -> option code, in the order the options are read."""
+    order = logic.shuffled(q, seed) if seed is not None else list(q.options)
     if all(len(o.code) == 1 and o.code.isdigit() for o in q.options) and len(q.options) <= 10:
-        return {o.code: o.code for o in q.options}
-    return {str(i): o.code for i, o in enumerate(opts, start=1)}
+        return {o.code: o.code for o in order}
+    return {str(i): o.code for i, o in enumerate(order[:9], start=1)}
 
 
 def spoken(ask: Ask) -> str:
@@ -50,10 +55,14 @@ def spoken(ask: Ask) -> str:
         text = f"{text}。{ask.row.label}"
     if q.type in ("single", "matrix") and not (q.phone_text and ask.row is None):
         labels = {o.code: o.label for o in q.options}
-        text += "。" + "，".join(f"{labels[code]}请按{key}" for key, code in option_keys(q).items()) + "。"
+        text += (
+            "。"
+            + "，".join(f"{labels[code]}请按{key}" for key, code in option_keys(q, ask.seed).items())
+            + "。"
+        )
     elif q.type == "multiple" and not q.phone_text:
         labels = {o.code: o.label for o in q.options}
-        choices = "，".join(f"{labels[code]}按{key}" for key, code in option_keys(q).items())
+        choices = "，".join(f"{labels[code]}按{key}" for key, code in option_keys(q, ask.seed).items())
         text += f"。可多选：{choices}，选完请按井号键。"
     elif q.type == "rating" and not q.phone_text:
         lo, hi = q.scale()
@@ -92,9 +101,9 @@ def parse(ask: Ask, digits: str) -> Any:
     if not digits:
         return None
     if q.type in ("single", "matrix"):
-        return option_keys(q).get(digits)
+        return option_keys(q, ask.seed).get(digits)
     if q.type == "multiple":
-        keys = option_keys(q)
+        keys = option_keys(q, ask.seed)
         chosen: list[str] = []
         for d in digits:
             code = keys.get(d)
@@ -121,9 +130,12 @@ def valid(ask: Ask, value: Any) -> bool:
     return logic.check_answer(ask.question, value) is None
 
 
-def next_question(defn: Definition, answers: dict[str, Any], asked: set[str]) -> Ask | None:
+def next_question(
+    defn: Definition, answers: dict[str, Any], asked: set[str], seed: int | None = None
+) -> Ask | None:
     """The next thing to ask: the first visible question (or matrix row) not asked yet, walking
-    the pages in order with the skip logic over the answers so far; None when done."""
+    the pages in order with the skip logic over the answers so far; None when done. `seed`: the
+    response's, for randomised options."""
     _, kept = logic.visible(defn, answers)
     for page in defn.pages:
         if page.visible_if and not logic.evaluate(page.visible_if, kept):
@@ -131,11 +143,11 @@ def next_question(defn: Definition, answers: dict[str, Any], asked: set[str]) ->
         for q in logic.visible_questions(page, kept):
             if q.type == "matrix":
                 for row in q.rows:
-                    ask = Ask(q, row)
+                    ask = Ask(q, row, seed)
                     if ask.key not in asked:
                         return ask
             elif q.code not in asked:
-                return Ask(q)
+                return Ask(q, None, seed)
     return None
 
 
