@@ -207,3 +207,32 @@ def test_browser_phone_takes_a_call(server: str, phone_browser: Any, media_dir: 
         if boss is not None:
             boss.request.put("/api/telephony/phone", data={"mode": "desk"})
             boss.context.close()
+
+
+# What the console meets when the agent refuses the microphone (or the PC has none).
+DENY_MIC = """navigator.mediaDevices.getUserMedia = () =>
+  Promise.reject(new DOMException('Permission denied', 'NotAllowedError'))"""
+
+
+def test_no_microphone_says_so_and_offers_the_desk_phone(server: str, phone_browser: Any) -> None:
+    if "ws_port" not in SERVER_INFO:
+        pytest.skip("rtpengine is not installed (Debian rtpengine-daemon): no browser phones")
+    ctx = phone_browser.new_context(base_url=server, locale="zh-CN", viewport={"width": 1440, "height": 900})
+    ctx.set_default_timeout(15_000)
+    ctx.add_init_script(DENY_MIC)
+    page = ctx.new_page()
+    try:
+        login(page, "agent1")
+        page.request.put("/api/telephony/phone", data={"mode": "desk"})
+        page.goto("/")
+        page.get_by_test_id("agent-workspace").wait_for()
+        page.get_by_test_id("phone-mode").get_by_text("浏览器话机").click()
+        page.locator("[data-testid=phone-status][data-status=no-mic]").wait_for()
+        alert = page.get_by_test_id("phone-no-mic")
+        assert "无法使用麦克风" in alert.inner_text()
+        alert.get_by_role("button", name="改用桌面话机").click()
+        alert.wait_for(state="hidden")
+        assert page.request.get("/api/telephony/phone").json()["mode"] == "desk"
+    finally:
+        page.request.put("/api/telephony/phone", data={"mode": "desk"})
+        ctx.close()
