@@ -3,6 +3,9 @@ interviews; an agent takes the next one due (never before 09:00 or after 20:00 S
 on official holidays; no answer / busy rung again after a spacing, at most `MAX_ATTEMPTS` times;
 agreed call-backs when due), reads the questionnaire's phone wording and records the answers with
 the same page saves and submit as the web, or closes the attempt with an outcome code.
+The agent workspace's CATI screen binds the interview to the call the agent placed (`bind_call`)
+and commits each answer as it is given (`save_answer`: skip logic and required checked on the
+server, the next question it shows named by the server).
 
 Claims are conditional UPDATEs, so two agents never get the same respondent. The automated IVR
 campaigns (`campaigns.py`, `dialer.py`) use the same interviews, calling window and rates; their
@@ -15,14 +18,14 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record
 from hotline.errors import Conflict, Invalid, NotFound
 from hotline.people.sampling import FrameFilter, sample_frame
 from hotline.surveys import links, respond
-from hotline.surveys.models import SurveyInterview, SurveyLink
+from hotline.surveys.models import Survey, SurveyInterview, SurveyLink
 from hotline.surveys.service import get_survey
 from hotline.surveys.states import INTERVIEW_STATES, InterviewAction, InterviewState, SurveyState
 
@@ -125,6 +128,7 @@ def next_interview(session: Session, actor: Actor, survey_id: int, now: datetime
                 state=InterviewState.in_progress,
                 agent_id=actor.id,
                 attempts=SurveyInterview.attempts + 1,
+                call_id=None,
                 updated_at=now,
             )
             .execution_options(synchronize_session=False)
@@ -163,6 +167,60 @@ def _holding(session: Session, actor: Actor, interview_id: int) -> SurveyIntervi
     if iv.state != InterviewState.in_progress:
         raise Conflict("take the interview first", "请先领取该访问")
     return iv
+
+
+def bind_call(session: Session, actor: Actor, interview_id: int, call_id: str) -> SurveyInterview:
+    """The call the agent placed to the respondent (click to dial): the interview is bound to it."""
+    iv = _holding(session, actor, interview_id)
+    before = iv.call_id
+    iv.call_id = call_id
+    session.flush()
+    record(
+        session,
+        actor,
+        "interview_call",
+        "survey_interview",
+        iv.id,
+        before={"call_id": before},
+        after={"call_id": call_id, "attempt": iv.attempts},
+    )
+    return iv
+
+
+def save_answer(
+    session: Session, actor: Actor, interview_id: int, resume_key: str, code: str, value: Any
+) -> tuple[dict[str, Any], str | None]:
+    """One answer committed as the respondent gives it; (answers kept, next question or None)."""
+    iv = _holding(session, actor, interview_id)
+    response, following = respond.save_answer(session, _link(session, iv), resume_key, code, value)
+    return dict(response.answers), following
+
+
+def held(session: Session, actor: Actor) -> list[SurveyInterview]:
+    """The agent's interviews in progress (a reloaded workspace goes back to them)."""
+    return list(
+        session.scalars(
+            select(SurveyInterview).where(
+                SurveyInterview.agent_id == actor.id,
+                SurveyInterview.state == InterviewState.in_progress,
+                SurveyInterview.campaign_id.is_(None),
+            )
+        )
+    )
+
+
+def desk(session: Session) -> list[tuple[int, str, int]]:
+    """Published questionnaires with agents' phone interviews: (survey id, title, pending)."""
+    pending = func.sum(case((SurveyInterview.state == InterviewState.pending, 1), else_=0))
+    rows = session.execute(
+        select(Survey.id, Survey.title, pending)
+        .join(SurveyInterview, SurveyInterview.survey_id == Survey.id)
+        .where(Survey.state == SurveyState.published, SurveyInterview.campaign_id.is_(None))
+        .group_by(Survey.id, Survey.title)
+        .order_by(Survey.id.desc())
+        .limit(100)
+    ).all()
+    return [(sid, title, int(n or 0)) for sid, title, n in rows]
 
 
 def start(session: Session, actor: Actor, interview_id: int, resume_key: str | None) -> respond.Started:

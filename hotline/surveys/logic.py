@@ -165,11 +165,11 @@ def check_page(defn: Definition, page_index: int, submitted: Answers, merged: An
     known = {q.code for q in page.questions}
     for code in submitted:
         if code not in known:
-            errors.append(_error(code, "no such question on this page", "本页没有此题"))
+            errors.append(error(code, "no such question on this page", "本页没有此题"))
     for q in shown:
         problem = check_answer(q, merged.get(q.code))
         if problem:
-            errors.append(_error(q.code, *problem))
+            errors.append(error(q.code, *problem))
     if errors:
         raise_invalid(errors)
 
@@ -182,13 +182,14 @@ def check_all(defn: Definition, answers: Answers) -> Answers:
         for q in visible_questions(defn.pages[pi], kept):
             problem = check_answer(q, kept.get(q.code))
             if problem:
-                errors.append(_error(q.code, *problem))
+                errors.append(error(q.code, *problem))
     if errors:
         raise_invalid(errors)
     return {k: v for k, v in kept.items() if not is_empty(v)}
 
 
-def _error(code: str, msg: str, msg_zh: str) -> dict[str, Any]:
+def error(code: str, msg: str, msg_zh: str) -> dict[str, Any]:
+    """One 422 error naming `answers.<code>`."""
     return {"loc": ["answers", code], "msg": msg, "type": "answer", "field_zh": code, "rule_zh": msg_zh}
 
 

@@ -161,6 +161,8 @@ class SurveyInterview(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     callback_at: Mapped[datetime | None]
     agent_id: Mapped[int | None] = mapped_column(Integer)
+    # The call the agent placed for the current attempt (the CDR's uuid): answers are bound to it.
+    call_id: Mapped[str | None] = mapped_column(String(64), index=True)
     note: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -189,6 +189,41 @@ def save_page(
     return response, following
 
 
+def save_answer(
+    session: Session, link: SurveyLink, resume_key: str, code: str, value: Any
+) -> tuple[SurveyResponse, str | None]:
+    """Check and keep one question's answer (an agent's interview, question by question): the
+    question must be one the respondent sees now, the value valid for it (empty only when not
+    required); answers to questions it hides are dropped. Returns the response and the next
+    question the respondent sees after this one (None: the end, time to submit)."""
+    _link, response, defn = _open(session, link, resume_key)
+    pages, kept = logic.visible(defn, response.answers)
+    shown = {q.code: q for p in pages for q in logic.visible_questions(defn.pages[p], kept)}
+    problem = (
+        logic.check_answer(shown[code], value)
+        if code in shown
+        else ("not a question this respondent sees now", "当前不应回答此题")
+    )
+    if problem:
+        logic.raise_invalid([logic.error(code, *problem)])
+    merged = {k: v for k, v in response.answers.items() if k != code}
+    if not logic.is_empty(value):
+        merged[code] = value
+    pages, kept = logic.visible(defn, merged)
+    response.answers = kept
+    response.page = next(p for p in pages if any(q.code == code for q in defn.pages[p].questions))
+    response.updated_at = utcnow()
+    record(session, RESPONDENT, "save_answer", "survey_response", response.id, after={"question": code})
+    place = {q.code: i for i, q in enumerate(defn.questions())}
+    following = (
+        q.code
+        for p in pages
+        for q in logic.visible_questions(defn.pages[p], kept)
+        if place[q.code] > place[code]
+    )
+    return response, next(following, None)
+
+
 def submit(session: Session, secret: str | SurveyLink, resume_key: str) -> SurveyResponse:
     """Complete the response: every required visible question answered, then counted, once."""
     found = links.find(session, secret) if isinstance(secret, str) else secret

@@ -191,7 +191,7 @@ class FrameOut(Out):
 class InterviewOut(Out):
     id: int
     survey_id: int
-    caller_id: int
+    caller_id: int | None
     phone: str
     district: str
     age_band: str
@@ -199,6 +199,33 @@ class InterviewOut(Out):
     state_zh: str
     attempts: int
     callback_at: datetime | None
+    call_id: str | None = Field(None, description="the call placed for this attempt (CDR uuid)")
+
+
+class CallBindIn(StrictIn):
+    call_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+
+
+class AnswerIn(StrictIn):
+    resume_key: str = Field(min_length=8, max_length=64)
+    question: str = Field(min_length=1, max_length=32)
+    value: Any = Field(None, description="the answer as on the web page (null: left empty)")
+
+
+class AnswerOut(Out):
+    answers: Json
+    next_question: str | None = Field(description="the next question the respondent sees (null: submit)")
+
+
+class DeskSurvey(Out):
+    survey_id: int
+    title: str
+    pending: int
+
+
+class DeskOut(Out):
+    surveys: list[DeskSurvey]
+    held: list[InterviewOut] = Field(description="this agent's interviews in progress")
 
 
 class OutcomeIn(StrictIn):

@@ -1,6 +1,7 @@
 """Phone interviews (CATI) over HTTP: build a sample frame from callers, take the next respondent
-due, read the phone wording and record answers (the web's page saves, checked the same way), or
-close the attempt with an outcome code; progress with response/refusal rates. Thin: the work is
+due, read the phone wording and record answers (the web's page saves, checked the same way, or
+one answer at a time from the agent's CATI screen, bound to the call placed), or close the
+attempt with an outcome code; progress with response/refusal rates. Thin: the work is
 in `hotline.surveys.cati`."""
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from hotline.store.base import utcnow
 from hotline.surveys import cati, views
 from hotline.surveys.models import SurveyInterview
 from hotline.surveys.schemas import (
+    AnswerIn,
+    AnswerOut,
+    CallBindIn,
+    DeskOut,
+    DeskSurvey,
     FrameIn,
     FrameOut,
     InterviewOut,
@@ -47,6 +53,17 @@ def _out(iv: SurveyInterview, pii: bool) -> InterviewOut:
         state_zh=OUTCOME_ZH[InterviewState(iv.state)],
         attempts=iv.attempts,
         callback_at=iv.callback_at,
+        call_id=iv.call_id,
+    )
+
+
+@router.get("/cati/desk", response_model=DeskOut)
+def desk(p: SurveysRun, session: SessionDep) -> DeskOut:
+    """The agent's CATI screen: questionnaires with phone interviews (and how many wait), and the
+    agent's own interviews in progress."""
+    return DeskOut(
+        surveys=[DeskSurvey(survey_id=i, title=t, pending=n) for i, t, n in cati.desk(session)],
+        held=[_out(iv, p.pii) for iv in cati.held(session, p.actor)],
     )
 
 
@@ -81,6 +98,22 @@ def start(interview_id: IdPath, body: StartIn, p: SurveysRun, session: SessionDe
 def save_page(interview_id: IdPath, body: PageIn, p: SurveysRun, session: SessionDep) -> PageOut:
     following = cati.save_page(session, p.actor, interview_id, body.resume_key, body.page, body.answers)
     return PageOut(next_page=following, done=following is None)
+
+
+@router.post("/interviews/{interview_id}/call", response_model=InterviewOut)
+def bind_call(interview_id: IdPath, body: CallBindIn, p: SurveysRun, session: SessionDep) -> InterviewOut:
+    """Bind the interview to the call the agent placed to the respondent (click to dial)."""
+    return _out(cati.bind_call(session, p.actor, interview_id, body.call_id), p.pii)
+
+
+@router.put("/interviews/{interview_id}/answer", response_model=AnswerOut)
+def save_answer(interview_id: IdPath, body: AnswerIn, p: SurveysRun, session: SessionDep) -> AnswerOut:
+    """One answer, committed as the respondent gives it (422 naming `answers.<code>`: a question
+    not shown now, a value not valid for it, a required one left empty); the next question."""
+    answers, following = cati.save_answer(
+        session, p.actor, interview_id, body.resume_key, body.question, body.value
+    )
+    return AnswerOut(answers=answers, next_question=following)
 
 
 @router.post("/interviews/{interview_id}/submit", response_model=InterviewOut)
