@@ -212,6 +212,8 @@ def test_form_and_plan_editing_and_what_the_scoring_page_shows(new_page: Callabl
     qa.get_by_test_id("form-publish").click()
     qa.locator(".el-message", has_text="已发布第 2 版").wait_for()
     rows = qa.get_by_test_id("qa-forms").locator(".el-table__row", has_text=code)
+    # The message shows as the publish returns; the list is read again after it (v2 was 草稿).
+    rows.filter(has_text="已停用").wait_for()
     assert {r.locator("td").nth(3).inner_text() for r in rows.all()} == {"已发布", "已停用"}
 
     insp.goto(score_url)
