@@ -17,8 +17,9 @@ export default defineConfig({
   plugins: [
     vue(),
     // Element Plus on demand: only the components a page uses end up in its chunk.
-    AutoImport({ resolvers: [ElementPlusResolver()], dts: 'src/auto-imports.d.ts' }),
-    Components({ resolvers: [ElementPlusResolver()], dts: 'src/components.d.ts' }),
+    // Unit tests mount components without Element Plus' CSS (Node cannot import .css files).
+    AutoImport({ resolvers: [ElementPlusResolver({ importStyle: vitest ? false : 'css' })], dts: 'src/auto-imports.d.ts' }),
+    Components({ resolvers: [ElementPlusResolver({ importStyle: vitest ? false : 'css' })], dts: 'src/components.d.ts' }),
     // Locale messages are compiled at build time, so the bundle takes vue-i18n's runtime-only
     // build without the message parser (dropMessageCompiler: src/i18n/index.ts shows default
     // messages verbatim) and without the legacy API (legacy: false). Nothing is parsed or

@@ -7,6 +7,8 @@ needs `calls.control` (agents: own state, own screen pops, call commands) or `kp
 the socket's loop; a slow browser only loses events, never blocks telephony. Phone numbers,
 addresses and ID numbers are masked, and health notes left out, for viewers without `pii.read`.
 Agents also get the queue events of their own queues (the workspace's waiting list is live), and
+everyone the workforce events that change their own schedule (a roster published with a shift
+of theirs, a shift or swap or leave of theirs: 我的班次 reloads at once), and
 a `bus.resynced` (a node's link to the shared bus came back) sends the whole snapshot again, and
 one for a new leader closes the socket (1012) so the console reconnects to its call center; an
 agent whose last console socket closes and stays closed for the grace period is signed out of
@@ -48,6 +50,7 @@ from hotline.satisfaction.topics import DissatisfiedFlagged, FlagAcknowledged, S
 from hotline.sip.topics import SecurityAlertRaised
 from hotline.store.db import Database
 from hotline.web.auth import COOKIE, Principal, principal_from_credentials
+from hotline.workforce.topics import SCHEDULE_TOPICS, schedule_users
 
 KPI_PERIOD = 1.0
 PHONE_KEYS = {"caller", "caller_number", "number", "phone", "callback_number"}
@@ -105,6 +108,8 @@ def mask(data: Any, pii: bool) -> Any:
 
 def visible(event: Event, principal: Principal, agent: Agent | None = None) -> bool:
     """May this viewer see this event? `agent`: the viewer as the ACD knows them (queues, call)."""
+    if event.topic in SCHEDULE_TOPICS:  # a roster, shift, swap or leave of the viewer's own
+        return principal.user_id in schedule_users(event.data)
     supervisor = principal.can("calls.supervise") or (
         principal.can("kpi.read") and not principal.can("calls.control")
     )

@@ -101,8 +101,10 @@ def publish(session: Session, actor: Actor, roster_id: int, version: int | None)
     row.published_at = utcnow()
     session.flush()
     record(session, actor, "publish", "workforce_roster", row.id, after={"state": row.state})
+    users = sorted(set(session.scalars(select(Shift.user_id).where(Shift.roster_id == row.id))))
     publish_on_commit(
-        session, RosterPublished(roster_id=row.id, first_day=row.first_day.isoformat(), days=row.days)
+        session,
+        RosterPublished(roster_id=row.id, first_day=row.first_day.isoformat(), days=row.days, user_ids=users),
     )
     return row
 
@@ -259,7 +261,12 @@ def decide_swap(
     swap.state, swap.decided_by, swap.decided_at = state.value, actor.id, utcnow()
     session.flush()
     record(session, actor, action.value, "workforce_swap", swap.id, before, snapshot(swap))
-    publish_on_commit(session, SwapDecided(swap_id=swap.id, state=swap.state))
+    publish_on_commit(
+        session,
+        SwapDecided(
+            swap_id=swap.id, state=swap.state, from_user_id=swap.from_user_id, to_user_id=swap.to_user_id
+        ),
+    )
     return swap
 
 

@@ -112,6 +112,13 @@ export const DEFAULT_TARGET: TargetForm = { service_level: 0.8, answer_seconds: 
 
 export const SLOTS = 48
 
+/** Live events that change the signed-in agent's own schedule (the server sends each agent only
+ * theirs): a roster published with a shift of theirs, a shift moved, a swap decided, their leave.
+ * A `snapshot` comes at each (re)connect, when events may have been missed. */
+export const SCHEDULE_TOPICS: ReadonlySet<string> = new Set([
+  'workforce.roster_published', 'workforce.shift_changed', 'workforce.swap_decided', 'workforce.leave_changed', 'snapshot',
+])
+
 /** "09:30" for half hour `i` of a day (i may run past 48 into the next days). */
 export function slotLabel(i: number): string {
   const m = (i % SLOTS) * 30
