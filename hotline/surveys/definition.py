@@ -2,9 +2,10 @@
 wording, as strict pydantic models, and the checks a definition must pass before it is saved.
 
 One definition serves every way of answering: the web page shows `text`, an agent (CATI) or the
-IVR reads `phone_text` (falling back to `text`). A question's `code` is its variable name in
-answers, exports and conditions (LimeSurvey's "title", SPSS's variable), so it is restricted to
-what all three accept.
+IVR reads `phone_text` (falling back to `text`); the IVR plays a question's recorded `prompt`
+(a prompt library name) instead of speaking it, where the recording exists. A question's `code`
+is its variable name in answers, exports and conditions (LimeSurvey's "title", SPSS's
+variable), so it is restricted to what all three accept.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from hotline.errors import Invalid
+from hotline.media.prompts import PROMPT_NAME
 from hotline.schemas import StrictIn
 
 QuestionType = Literal["single", "multiple", "rating", "nps", "number", "text", "longtext", "date", "matrix"]
@@ -59,6 +61,11 @@ class Question(StrictIn):
     type: QuestionType
     text: str = Field(min_length=1, max_length=1000)
     phone_text: str = Field("", max_length=1000, description="wording read by the IVR or an agent")
+    prompt: str = Field(
+        "",
+        pattern=f"^({PROMPT_NAME.pattern})?$",
+        description="a recorded prompt's name (prompt library) the IVR plays instead of TTS",
+    )
     help: str = Field("", max_length=500)
     required: bool = False
     options: list[Option] = Field(default_factory=list, max_length=100)

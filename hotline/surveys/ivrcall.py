@@ -1,6 +1,7 @@
-"""One automated phone interview on an answered call: read each question (a recorded prompt or
-TTS), take the keypad answer (RFC 4733 or INFO), record a spoken answer for text questions, follow
-the skip logic, and commit each answer before the next question is read.
+"""One automated phone interview on an answered call: read each question (its recorded prompt by name
+where the designer gave one and it exists - a matrix's rows are spoken -, else TTS), take the
+keypad answer (RFC 4733 or INFO), record a spoken answer for text questions, follow the skip
+logic, and commit each answer before the next question is read.
 
 Keys typed ahead are kept (a respondent who knows the answers need not wait for the options);
 the question stops playing at the first key. A key that is not an answer gets the question once
@@ -93,6 +94,8 @@ class Interviewer:
         randomised question's own orders are spoken on their first call (and kept)."""
         texts = [INTRO.format(title=defn.title), AGAIN, THANKS]
         for q in defn.questions():
+            if q.prompt and q.type != "matrix" and self._recorded(q.prompt):
+                continue
             rows = q.rows if q.type == "matrix" else [None]
             texts += [keypad.spoken(keypad.Ask(q, row)) for row in rows]
         for text in texts:
@@ -168,6 +171,26 @@ class Interviewer:
         await leg.play(path, wait=wait)
         return _duration(path)
 
+    def _recorded(self, name: str) -> Path | None:
+        try:
+            return self.prompts.find(name)
+        except PromptError as exc:
+            log.warning("survey prompt %s unusable: %s", name, exc)
+            return None
+
+    async def _ask(self, leg: LegPort, ask: keypad.Ask, *, wait: bool) -> float:
+        """Read a question: its recorded prompt when it has one on disk, else its words by TTS."""
+        name = ask.question.prompt
+        if name and ask.row is None:
+            path = self._recorded(name)
+            if path is not None:
+                if not leg.is_active:
+                    return 0.0
+                await leg.play(path, wait=wait)
+                return _duration(path)
+            log.warning("survey prompt %s is missing; question %s spoken", name, ask.question.code)
+        return await self._play(leg, keypad.spoken(ask), wait=wait)
+
     async def _intro(self, leg: LegPort, text: str) -> str:
         """The greeting, cut short by a key: that key is the first answer (returned)."""
         seconds = await self._play(leg, text, wait=False)
@@ -186,7 +209,7 @@ class Interviewer:
             if ahead and (spec.max_digits == 1 or ahead in spec.terminators):
                 digits = "" if ahead in spec.terminators else ahead
             else:
-                seconds = 0.0 if ahead else await self._play(leg, keypad.spoken(ask), wait=False)
+                seconds = 0.0 if ahead else await self._ask(leg, ask, wait=False)
                 more = await _keys(
                     leg,
                     spec.max_digits - len(ahead),
@@ -205,7 +228,7 @@ class Interviewer:
         return None
 
     async def _voice(self, leg: LegPort, begun: ivrsave.Begun, ask: keypad.Ask) -> dict[str, Any] | None:
-        await self._play(leg, keypad.spoken(ask), wait=True)
+        await self._ask(leg, ask, wait=True)
         if not leg.is_active:
             return None
         await leg.play(beep_path(self.prompts.prompts_dir), wait=True)

@@ -7,7 +7,8 @@ they are read. A question the designer set to "randomise options" is read in the
 own order (`logic.shuffled` with the response's seed, the order the web shows that respondent;
 `fixed` options stay in place), so a call that is tried again reads the same order with the same
 keys; digit codes keep their keys and only the reading order moves. A question with its own
-phone wording is read as written (the designer's words fix the order).
+phone wording or a recorded prompt is read as written (the designer's words fix the order, and
+the keys follow it).
 Single choice and rating scales up to 9 take one key; multiple choice, numbers, NPS (0-10) and
 dates are keyed and ended with #; a date is 8 digits (20261203); a matrix is asked row by row as
 single choices; text questions are answered by voice (`VOICE`, recorded until # or silence).
@@ -39,6 +40,13 @@ class Ask:
         return f"{self.question.code}.{self.row.code}" if self.row else self.question.code
 
 
+def order_seed(ask: Ask) -> int | None:
+    """The seed the options are read in: the respondent's only where the IVR words the options
+    itself (the designer's phone wording or recording names them in the designed order)."""
+    q = ask.question
+    return None if ask.row is None and (q.phone_text or q.prompt) else ask.seed
+
+
 def option_keys(q: Question, seed: int | None = None) -> dict[str, str]:
     """key -> option code, in the order the options are read."""
     order = logic.shuffled(q, seed) if seed is not None else list(q.options)
@@ -57,12 +65,12 @@ def spoken(ask: Ask) -> str:
         labels = {o.code: o.label for o in q.options}
         text += (
             "。"
-            + "，".join(f"{labels[code]}请按{key}" for key, code in option_keys(q, ask.seed).items())
+            + "，".join(f"{labels[code]}请按{key}" for key, code in option_keys(q, order_seed(ask)).items())
             + "。"
         )
     elif q.type == "multiple" and not q.phone_text:
         labels = {o.code: o.label for o in q.options}
-        choices = "，".join(f"{labels[code]}按{key}" for key, code in option_keys(q, ask.seed).items())
+        choices = "，".join(f"{labels[code]}按{key}" for key, code in option_keys(q, order_seed(ask)).items())
         text += f"。可多选：{choices}，选完请按井号键。"
     elif q.type == "rating" and not q.phone_text:
         lo, hi = q.scale()
@@ -101,9 +109,9 @@ def parse(ask: Ask, digits: str) -> Any:
     if not digits:
         return None
     if q.type in ("single", "matrix"):
-        return option_keys(q, ask.seed).get(digits)
+        return option_keys(q, order_seed(ask)).get(digits)
     if q.type == "multiple":
-        keys = option_keys(q, ask.seed)
+        keys = option_keys(q, order_seed(ask))
         chosen: list[str] = []
         for d in digits:
             code = keys.get(d)
