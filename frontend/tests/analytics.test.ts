@@ -48,6 +48,11 @@ describe('reports and builder', () => {
       for (const b of r.bys) expect(an.by[b], b).toBeTruthy()
     }
   })
+  it('shows departments their on-time receive, reply and close rates, extensions, supervisions and returns', () => {
+    expect(REPORTS.ontime.measures).toEqual(expect.arrayContaining(['receive_on_time_rate', 'reply_on_time_rate', 'on_time_rate', 'extended', 'supervised', 'returned']))
+    expect(fmtFigure('reply_on_time_rate', 0.5)).toBe('50.0%')
+    expect(fmtFigure('returned', 3)).toBe('3')
+  })
   it('puts a pivot spec in the query string', () => {
     const q = pivotQuery({ rollup: 'orders', dimensions: ['district', 'month'], measures: ['orders'], filters: { state: 'closed', queue: 'x' }, period: { kind: 'year', date: '2026-01-01' } })
     expect(q).toEqual({ rollup: 'orders', dimensions: 'district,month', measures: 'orders', period: 'year', date: '2026-01-01', state: 'closed' })

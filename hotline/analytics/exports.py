@@ -43,6 +43,12 @@ HEADERS_ZH = {
     "supervised": "督办",
     "visited": "已回访",
     "satisfied": "满意",
+    "received": "签收",
+    "received_on_time": "按时签收",
+    "replied": "答复",
+    "replied_on_time": "按时答复",
+    "extended": "延期",
+    "returned": "退单",
 }
 
 

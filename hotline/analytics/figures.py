@@ -53,6 +53,14 @@ def order_figures(s: Sums) -> dict[str, Any]:
         "visited": int(s.get("visited", 0)),
         "satisfied": int(s.get("satisfied", 0)),
         "satisfaction_rate": _rate(s.get("satisfied", 0), s.get("visited", 0)),
+        "received": int(s.get("received", 0)),
+        "received_on_time": int(s.get("received_on_time", 0)),
+        "receive_on_time_rate": _rate(s.get("received_on_time", 0), s.get("received", 0)),
+        "replied": int(s.get("replied", 0)),
+        "replied_on_time": int(s.get("replied_on_time", 0)),
+        "reply_on_time_rate": _rate(s.get("replied_on_time", 0), s.get("replied", 0)),
+        "extended": int(s.get("extended", 0)),
+        "returned": int(s.get("returned", 0)),
     }
 
 
@@ -91,5 +99,16 @@ FIGURE_ZH = {
     "visited": "已回访",
     "satisfied": "满意",
     "satisfaction_rate": "满意率",
+    "received": "签收",
+    "received_on_time": "按时签收",
+    "receive_on_time_rate": "按时签收率",
+    "replied": "答复",
+    "replied_on_time": "按时答复",
+    "reply_on_time_rate": "按时答复率",
+    "extended": "延期",
+    "returned": "退单",
 }
-RATES = {"answer_rate", "abandon_rate", "service_level", "on_time_rate", "satisfaction_rate"}
+RATES = {
+    *("answer_rate", "abandon_rate", "service_level", "on_time_rate", "satisfaction_rate"),
+    *("receive_on_time_rate", "reply_on_time_rate"),
+}

@@ -131,6 +131,12 @@ class OrderDay(Base):
     supervised: Mapped[int] = mapped_column(Integer, default=0)
     visited: Mapped[int] = mapped_column(Integer, default=0)
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    received_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    replied: Mapped[int] = mapped_column(Integer, default=0)
+    replied_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    extended: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OrderMonth(Base):
@@ -152,6 +158,12 @@ class OrderMonth(Base):
     supervised: Mapped[int] = mapped_column(Integer, default=0)
     visited: Mapped[int] = mapped_column(Integer, default=0)
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    received_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    replied: Mapped[int] = mapped_column(Integer, default=0)
+    replied_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    extended: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OrderMonthNarrow(Base):
@@ -171,6 +183,12 @@ class OrderMonthNarrow(Base):
     supervised: Mapped[int] = mapped_column(Integer, default=0)
     visited: Mapped[int] = mapped_column(Integer, default=0)
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    received_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    replied: Mapped[int] = mapped_column(Integer, default=0)
+    replied_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    extended: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SavedReport(Base):

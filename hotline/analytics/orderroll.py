@@ -1,5 +1,6 @@
 """The work-orders rollup: orders → counts per local creation day × category × district ×
-department × channel × state.
+department × channel × state (closed, on time, supervised, visited, satisfied; received and
+replied and on time, extended, returned, from the timeline's steps).
 
 An order's state (and department, category...) changes long after the day it was created, so this
 rollup is not additive: a batch finds the days whose orders the timeline touched since the mark
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, insert, select
@@ -30,14 +31,32 @@ from hotline.workorders.stats import OrderFacts
 
 OVERLAP = 500
 BATCH = 5_000
-MEASURES = ("orders", "closed", "closed_on_time", "supervised", "visited", "satisfied")
+MEASURES = (
+    *("orders", "closed", "closed_on_time", "supervised", "visited", "satisfied"),
+    *("received", "received_on_time", "replied", "replied_on_time", "extended", "returned"),
+)
 KEYS = ("category_id", "district", "department_id", "channel", "state")
 NARROW_KEYS = ("category_id", "district", "department_id")
 DayKey = tuple[date, int, str, int, str, str]
 
 
+def _since_assigned(at: datetime | None, o: OrderFacts) -> bool:
+    """A step of the current assignment: at or after its latest dispatch or reopen."""
+    return at is not None and o.assigned_at is not None and at >= o.assigned_at
+
+
+def _by(at: datetime | None, due: datetime | None) -> bool:
+    return at is not None and (due is None or at <= due)
+
+
 def order_measures(o: OrderFacts) -> dict[str, int]:
+    """One order's counts (docs/analytics.md): closed on time against its close deadline;
+    received (签收) and replied (答复) within the current assignment, on time against that step's
+    deadline (none set counts as on time, as for closing); ever extended (延期, approved) or
+    returned (退单)."""
     closed = o.closed_at is not None
+    received = _since_assigned(o.received_at, o)
+    replied = _since_assigned(o.replied_at, o)
     return {
         "orders": 1,
         "closed": int(closed),
@@ -47,6 +66,12 @@ def order_measures(o: OrderFacts) -> dict[str, int]:
         "supervised": int(o.supervised),
         "visited": int(o.satisfaction is not None),
         "satisfied": int(o.satisfied),
+        "received": int(received),
+        "received_on_time": int(received and _by(o.received_at, o.receive_due_at)),
+        "replied": int(replied),
+        "replied_on_time": int(replied and _by(o.replied_at, o.reply_due_at)),
+        "extended": int(o.extended),
+        "returned": int(o.returned),
     }
 
 

@@ -99,6 +99,12 @@ ORDERS = Source(
         Measure("visited", "已回访", "Visited", "count"),
         Measure("satisfied", "满意", "Satisfied", "count"),
         Measure("satisfaction_rate", "满意率", "Satisfaction rate", "rate"),
+        Measure("received", "签收", "Received", "count"),
+        Measure("receive_on_time_rate", "按时签收率", "Received on time", "rate"),
+        Measure("replied", "答复", "Replied", "count"),
+        Measure("reply_on_time_rate", "按时答复率", "Replied on time", "rate"),
+        Measure("extended", "延期", "Extended", "count"),
+        Measure("returned", "退单", "Returned", "count"),
     ),
     ("category_id", "district", "department_id", "channel", "state"),
 )

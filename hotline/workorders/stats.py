@@ -10,11 +10,12 @@ orders changed; web requests commit concurrently, so a reader re-reads a window 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.workorders.lifecycle import SATISFIED
 from hotline.workorders.models import WorkOrder, WorkOrderEvent
@@ -35,6 +36,16 @@ class OrderFacts:
     close_due_at: datetime | None
     supervised: bool
     satisfaction: str | None
+    receive_due_at: datetime | None = None
+    reply_due_at: datetime | None = None
+    # From the timeline: the latest dispatch or reopen (the current assignment's clocks start
+    # there), the latest receive (签收) and reply (答复), and whether an extension (延期) was ever
+    # approved or the order ever returned (退单).
+    assigned_at: datetime | None = None
+    received_at: datetime | None = None
+    replied_at: datetime | None = None
+    extended: bool = False
+    returned: bool = False
 
     @property
     def satisfied(self) -> bool:
@@ -53,7 +64,10 @@ _COLUMNS = (
     WorkOrder.close_due_at,
     WorkOrder.supervised,
     WorkOrder.satisfaction,
+    WorkOrder.receive_due_at,
+    WorkOrder.reply_due_at,
 )
+STEPS = ("dispatch", "reopen", "receive", "reply", "approve_extension", "return")
 
 
 def last_event_id(session: Session) -> int:
@@ -76,11 +90,49 @@ def touched_after(session: Session, after_id: int, limit: int) -> tuple[int, lis
 
 
 def created_between(session: Session, start: datetime, end: datetime) -> list[OrderFacts]:
-    """Facts of the orders created in [start, end)."""
-    rows = session.execute(
-        select(*_COLUMNS).where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
-    ).all()
-    return [OrderFacts(*row) for row in rows]
+    """Facts of the orders created in [start, end), with their timeline's steps."""
+    in_range = (WorkOrder.created_at >= start, WorkOrder.created_at < end)
+    rows = session.execute(select(*_COLUMNS).where(*in_range)).all()
+    ev = WorkOrderEvent
+
+    def latest(*actions: str) -> ColumnElement[datetime]:
+        return type_coerce(func.max(case((ev.action.in_(actions), ev.at))), ev.at.type)
+
+    def seen(action: str) -> ColumnElement[int]:
+        return func.count(case((ev.action == action, 1)))
+
+    steps = {
+        int(r[0]): r[1:]
+        for r in session.execute(
+            select(
+                ev.workorder_id,
+                latest("dispatch", "reopen"),
+                latest("receive"),
+                latest("reply"),
+                seen("approve_extension"),
+                seen("return"),
+            )
+            .join(WorkOrder, WorkOrder.id == ev.workorder_id)
+            .where(*in_range, ev.action.in_(STEPS))
+            .group_by(ev.workorder_id)
+        )
+    }
+    out = []
+    for row in rows:
+        facts = OrderFacts(*row)
+        step = steps.get(facts.id)
+        if step is not None:
+            assigned, received, replied, extensions, returns = step
+            facts = replace(
+                facts,
+                assigned_at=assigned,
+                received_at=received,
+                replied_at=replied,
+                extended=bool(extensions),
+                returned=bool(returns),
+            )
+        out.append(facts)
+    return out
 
 
 def created_span(session: Session) -> tuple[datetime | None, datetime | None]:

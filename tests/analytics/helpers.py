@@ -158,10 +158,23 @@ def touch(s: Session, order_id: int, **fields: Any) -> None:
     s.add(WorkOrderEvent(workorder_id=order_id, at=order.created_at, actor="t", action="update"))
 
 
+def add_steps(s: Session, order_id: int, steps: list[tuple[str, int]]) -> None:
+    """Timeline steps (action, seconds after the order's creation), as the lifecycle writes them."""
+    order = s.get(WorkOrder, order_id)
+    assert order is not None
+    for action, after in steps:
+        at = order.created_at + timedelta(seconds=after)
+        s.add(WorkOrderEvent(workorder_id=order_id, at=at, actor="t", action=action))
+
+
 def naive_orders(db: Database, first: date, last: date, **filters: Any) -> dict[str, Any]:
     with db.session() as s:
         orders = list(s.query(WorkOrder))
+        events: dict[int, list[WorkOrderEvent]] = defaultdict(list)
+        for e in s.query(WorkOrderEvent):
+            events[e.workorder_id].append(e)
     n = closed = on_time = supervised = visited = satisfied = 0
+    steps: dict[str, int] = defaultdict(int)
     for o in orders:
         if not first <= local_day(o.created_at) <= last:
             continue
@@ -174,6 +187,22 @@ def naive_orders(db: Database, first: date, last: date, **filters: Any) -> dict[
         supervised += bool(o.supervised)
         visited += o.satisfaction is not None
         satisfied += o.satisfaction in ("satisfied", "basically_satisfied")
+        # Steps of the current assignment: after the latest dispatch or reopen, one step at a time.
+        assigned = received = replied = None
+        for e in sorted(events[o.id], key=lambda e: e.at):
+            if e.action in ("dispatch", "reopen"):
+                assigned = e.at
+            elif e.action == "receive":
+                received = e.at
+            elif e.action == "reply":
+                replied = e.at
+        actions = {e.action for e in events[o.id]}
+        steps["extended"] += "approve_extension" in actions
+        steps["returned"] += "return" in actions
+        for step, at, due in (("received", received, o.receive_due_at), ("replied", replied, o.reply_due_at)):
+            if at is not None and assigned is not None and at >= assigned:
+                steps[step] += 1
+                steps[f"{step}_on_time"] += due is None or at <= due
     return {
         "orders": n,
         "closed": closed,
@@ -183,4 +212,16 @@ def naive_orders(db: Database, first: date, last: date, **filters: Any) -> dict[
         "visited": visited,
         "satisfied": satisfied,
         "satisfaction_rate": round(satisfied / visited, 4) if visited else None,
+        "received": steps["received"],
+        "received_on_time": steps["received_on_time"],
+        "receive_on_time_rate": round(steps["received_on_time"] / steps["received"], 4)
+        if steps["received"]
+        else None,
+        "replied": steps["replied"],
+        "replied_on_time": steps["replied_on_time"],
+        "reply_on_time_rate": round(steps["replied_on_time"] / steps["replied"], 4)
+        if steps["replied"]
+        else None,
+        "extended": steps["extended"],
+        "returned": steps["returned"],
     }

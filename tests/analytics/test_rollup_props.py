@@ -2,7 +2,9 @@
 midnight, month and holiday boundaries (National Day 2025, whose make-up Saturday is 11 Oct), for
 days, weeks, months, a year and ranges whose whole months come from the month tables, after
 batches rolled at random points, and after a crash in the middle of a rollup (the figures stay
-those before the batch; the next run counts the batch once). On SQLite and PostgreSQL."""
+those before the batch; the next run counts the batch once). The orders' timeline steps (dispatch,
+receive, reply, return, extension, reopen, in any order and on either side of their deadlines) give
+the on-time receive and reply rates, extensions and returns. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from tests.analytics.helpers import (
     Line,
     add_lines,
     add_order,
+    add_steps,
     categories,
     clear,
     local_day,
@@ -144,6 +147,8 @@ def test_call_figures_equal_naive_recomputation(
     _check_calls(db, seen)
 
 
+STEPS = ["dispatch", "receive", "reply", "return", "approve_extension", "reopen", "request_extension"]
+STEP_AT = [0, 600, 3600, 86_400, 86_400 * 3, 86_400 * 6]  # on, before and after the deadlines
 order_st = st.fixed_dictionaries(
     {
         "base": st.sampled_from(BOUNDARIES),
@@ -157,6 +162,10 @@ order_st = st.fixed_dictionaries(
         "due_after": st.sampled_from([None, 86_400 * 2]),
         "satisfaction": st.sampled_from([None, "satisfied", "basically_satisfied", "unsatisfied"]),
         "supervised": st.booleans(),
+        "receive_due_after": st.sampled_from([None, 3600, 86_400 * 2]),
+        "reply_due_after": st.sampled_from([None, 86_400, 86_400 * 4]),
+        # Timeline steps at seconds after creation, in any order (re-dispatched, reopened...).
+        "steps": st.lists(st.tuples(st.sampled_from(STEPS), st.sampled_from(STEP_AT)), max_size=5),
     }
 )
 
@@ -176,6 +185,12 @@ def _order_fields(spec: dict[str, Any], cats: list[int]) -> dict[str, Any]:
         "close_due_at": None if spec["due_after"] is None else created + timedelta(seconds=spec["due_after"]),
         "satisfaction": spec["satisfaction"],
         "supervised": spec["supervised"],
+        "receive_due_at": None
+        if spec["receive_due_after"] is None
+        else created + timedelta(seconds=spec["receive_due_after"]),
+        "reply_due_at": None
+        if spec["reply_due_after"] is None
+        else created + timedelta(seconds=spec["reply_due_after"]),
     }
 
 
@@ -219,6 +234,8 @@ def test_order_figures_equal_naive_recomputation(
     cats = categories(db)
     with db.session() as s:
         ids = [add_order(s, **_order_fields(spec, cats)).id for spec in orders]
+        for order_id, spec in zip(ids, orders, strict=True):
+            add_steps(s, order_id, spec["steps"])
     rollup.catch_up(db)
     days = {local_day(_order_fields(spec, cats)["created_at"]) for spec in orders}
     _check_orders(db, days, cats)
@@ -227,6 +244,7 @@ def test_order_figures_equal_naive_recomputation(
             fields = _order_fields(spec, cats)
             fields.pop("created_at")
             touch(s, ids[index % len(ids)], **fields)
+            add_steps(s, ids[index % len(ids)], spec["steps"])  # later steps of the same order
     if crash and changes:
         real = orderroll.recompute_days
 

@@ -39,7 +39,8 @@ export const FIGURE_KIND: Record<string, 'count' | 'rate' | 'seconds'> = {
   offered: 'count', answered: 'count', abandoned: 'count', short_abandoned: 'count', lost: 'count', callbacks: 'count', completed: 'count',
   answer_rate: 'rate', abandon_rate: 'rate', service_level: 'rate', asa: 'seconds', aht: 'seconds',
   orders: 'count', closed: 'count', closed_on_time: 'count', on_time_rate: 'rate', supervised: 'count', visited: 'count', satisfied: 'count',
-  satisfaction_rate: 'rate',
+  satisfaction_rate: 'rate', received: 'count', received_on_time: 'count', receive_on_time_rate: 'rate', replied: 'count', replied_on_time: 'count',
+  reply_on_time_rate: 'rate', extended: 'count', returned: 'count',
 }
 /** A rate's figure drills to the calls/orders of its numerator's counter. */
 const DRILL_MEASURE: Record<string, string> = {
@@ -85,7 +86,8 @@ export const REPORTS: Record<string, ReportConfig> = {
   },
   ontime: {
     key: 'ontime', rollup: 'orders', title: 'an.reports.ontime', bys: ['department', 'category'], periodKinds: true,
-    measures: ['orders', 'closed', 'closed_on_time', 'on_time_rate', 'supervised'], chart: ['closed', 'closed_on_time'],
+    measures: ['orders', 'receive_on_time_rate', 'reply_on_time_rate', 'closed', 'on_time_rate', 'extended', 'supervised', 'returned'],
+    chart: ['closed', 'closed_on_time', 'on_time_rate'],
   },
   satisfaction: {
     key: 'satisfaction', rollup: 'orders', title: 'an.reports.satisfaction', bys: ['department', 'category', 'district'], periodKinds: true,

@@ -49,6 +49,7 @@ export default {
       offered: 'Offered', answered: 'Answered', abandoned: 'Abandoned', short_abandoned: 'Short abandons', lost: 'Lost', callbacks: 'Callbacks', completed: 'Completed',
       answer_rate: 'Answer rate', abandon_rate: 'Abandon rate', service_level: 'Service level (15 s)', asa: 'ASA (s)', aht: 'AHT (s)',
       orders: 'Orders', closed: 'Closed', closed_on_time: 'Closed on time', on_time_rate: 'On-time rate', supervised: 'Supervised', visited: 'Visited', satisfied: 'Satisfied', satisfaction_rate: 'Satisfaction rate',
+      received: 'Received', received_on_time: 'Received on time', receive_on_time_rate: 'Received on time %', replied: 'Replied', replied_on_time: 'Replied on time', reply_on_time_rate: 'Replied on time %', extended: 'Extended', returned: 'Returned',
     },
     filter: { period: 'Period', date: 'Date', queue: 'Queue', district: 'District', category: 'Category', department: 'Department', channel: 'Channel', state: 'State', all: 'All', apply: 'Apply', by: 'Group by' },
     channels: { phone: 'Phone', mailbox: 'Mail', sms: 'SMS', wechat: 'WeChat', web: 'Web form', voicemail: 'Voicemail' },

@@ -49,6 +49,7 @@ export default {
       offered: '呼入', answered: '接通', abandoned: '放弃', short_abandoned: '短时放弃', lost: '溢出未接', callbacks: '回呼', completed: '完成通话',
       answer_rate: '接通率', abandon_rate: '放弃率', service_level: '15秒接通率', asa: '平均应答(秒)', aht: '平均处理时长(秒)',
       orders: '工单数', closed: '办结', closed_on_time: '按时办结', on_time_rate: '按时办结率', supervised: '督办', visited: '已回访', satisfied: '满意', satisfaction_rate: '满意率',
+      received: '签收', received_on_time: '按时签收', receive_on_time_rate: '按时签收率', replied: '答复', replied_on_time: '按时答复', reply_on_time_rate: '按时答复率', extended: '延期', returned: '退单',
     },
     filter: { period: '报表期间', date: '日期', queue: '队列', district: '区县', category: '分类', department: '承办单位', channel: '渠道', state: '状态', all: '全部', apply: '查询', by: '分组' },
     channels: { phone: '电话', mailbox: '邮件', sms: '短信', wechat: '微信', web: '网上留言', voicemail: '留言' },
