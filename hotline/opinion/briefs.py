@@ -1,9 +1,10 @@
-"""Daily and weekly opinion briefs (舆情日报/周报) as Excel, mailed to subscribers.
+"""Daily and weekly opinion briefs (舆情日报/周报) as Excel and PDF (`briefpdf.py`), mailed to
+subscribers.
 
-A brief covers one local (Asia/Shanghai) day, or one Monday-to-Sunday week: an overview (items
-collected, new stories, high-risk items, alerts, incidents opened and closed, share of negative
-items), the stories that spread most in the period, the high-risk items and the incidents. It is
-due at 08:00 on the day after its period; the `opinion.briefs` job mails every subscriber the
+A brief (`briefcontent.py`) covers one local (Asia/Shanghai) day, or one Monday-to-Sunday week: an
+overview (items collected, new stories, high-risk items, alerts, incidents opened and closed, share
+of negative items), the stories that spread most in the period, the high-risk items and the
+incidents. It is due at 08:00 on the day after its period; the `opinion.briefs` job mails every subscriber the
 briefs due (claimed as an `opinion_brief_runs` row committed before the mail goes out, unique per
 subscriber × kind × period, so a restart or a second node never mails one twice; a failed send is
 retried with back-off, at most `MAX_ATTEMPTS` times). Cells go through `hotline.exports.cell`
@@ -18,55 +19,36 @@ import smtplib
 from datetime import date, datetime, time, timedelta
 from email.utils import make_msgid
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import Field
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record, snapshot
 from hotline.channels import mail_out
 from hotline.channels.settings import ChannelSettings, get_channel_settings
-from hotline.errors import Invalid, NotFound
+from hotline.errors import HotlineError, NotFound
 from hotline.exports import row
-from hotline.opinion.models import (
-    OpinionAlert,
-    OpinionBriefRun,
-    OpinionBriefSubscription,
-    OpinionGroup,
-    OpinionIncident,
-    OpinionItem,
-    OpinionSource,
-)
-from hotline.opinion.risk import HIGH
+from hotline.opinion.briefcontent import LOCAL, NAME_ZH, content, figures, period
+from hotline.opinion.models import OpinionBriefRun, OpinionBriefSubscription
 from hotline.schemas import StrictIn
 from hotline.store.base import utcnow
 from hotline.store.db import Database
 
 log = logging.getLogger(__name__)
-LOCAL = ZoneInfo("Asia/Shanghai")
 SEND_AT = time(8, 0)
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(minutes=10)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
 Kind = Literal["daily", "weekly"]
-NAME_ZH = {"daily": "舆情日报", "weekly": "舆情周报"}
 
 
 class SubscriptionIn(StrictIn):
     email: str = Field(min_length=3, max_length=255, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     daily: bool = True
     weekly: bool = True
-
-
-def period(kind: str, first: date) -> tuple[date, date]:
-    """The period starting `first` (a week starts on a Monday)."""
-    if kind == "weekly":
-        if first.weekday() != 0:
-            raise Invalid("a weekly brief starts on a Monday", "周报须从周一开始")
-        return first, first + timedelta(days=6)
-    return first, first
 
 
 def due_period(kind: str, now: datetime) -> date:
@@ -78,123 +60,23 @@ def due_period(kind: str, now: datetime) -> date:
     return today - timedelta(days=today.weekday() + 7)
 
 
-def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    return (
-        datetime.combine(first, time.min, LOCAL),
-        datetime.combine(last + timedelta(days=1), time.min, LOCAL),
-    )
-
-
-def _when(at: datetime | None) -> str:
-    return at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if at else ""
-
-
-def figures(session: Session, first: date, last: date) -> dict[str, Any]:
-    lo, hi = _bounds(first, last)
-    in_period = (OpinionItem.fetched_at >= lo) & (OpinionItem.fetched_at < hi)
-    items = int(session.scalar(select(func.count()).where(in_period)) or 0)
-    negative = int(session.scalar(select(func.count()).where(in_period, OpinionItem.negative >= 0.5)) or 0)
-    return {
-        "items": items,
-        "negative_share": round(negative / items, 3) if items else 0.0,
-        "stories": int(
-            session.scalar(
-                select(func.count()).where(OpinionGroup.first_seen >= lo, OpinionGroup.first_seen < hi)
-            )
-            or 0
-        ),
-        "high_risk": int(
-            session.scalar(select(func.count()).where(in_period, OpinionItem.risk >= HIGH)) or 0
-        ),
-        "alerts": int(
-            session.scalar(
-                select(func.count()).where(OpinionAlert.raised_at >= lo, OpinionAlert.raised_at < hi)
-            )
-            or 0
-        ),
-        "incidents_opened": int(
-            session.scalar(
-                select(func.count()).where(OpinionIncident.created_at >= lo, OpinionIncident.created_at < hi)
-            )
-            or 0
-        ),
-        "incidents_closed": int(
-            session.scalar(
-                select(func.count()).where(OpinionIncident.closed_at >= lo, OpinionIncident.closed_at < hi)
-            )
-            or 0
-        ),
-    }
-
-
 def workbook(session: Session, kind: str, first: date) -> bytes:
-    """The brief as an .xlsx: 概况, 热点话题, 高风险条目, 舆情事件."""
-    first, last = period(kind, first)
-    lo, hi = _bounds(first, last)
-    f = figures(session, first, last)
+    """The brief as an .xlsx: 概况, 热点话题, 高风险条目, 舆情事件 (cells through `exports.row`:
+    fetched text never becomes a formula)."""
+    brief = content(session, kind, first)
     from openpyxl import Workbook  # loaded on first use (a second of server start-up)
 
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "概况"
-    span = first.isoformat() if first == last else f"{first.isoformat()} 至 {last.isoformat()}"
-    for line in (
-        (NAME_ZH.get(kind, kind), span),
-        ("新采集条目", f["items"]),
-        ("负面条目占比", f["negative_share"]),
-        ("新话题", f["stories"]),
-        ("高风险条目", f["high_risk"]),
-        ("告警", f["alerts"]),
-        ("新立舆情事件", f["incidents_opened"]),
-        ("办结舆情事件", f["incidents_closed"]),
-    ):
+    for line in ((brief.title, brief.span), *brief.overview):
         ws.append(row(line))
-    in_period = (OpinionItem.fetched_at >= lo) & (OpinionItem.fetched_at < hi)
-    hot = wb.create_sheet("热点话题")
-    hot.append(["话题", "期内条数", "累计传播", "最高风险", "首次发现"])
-    stories = session.execute(
-        select(OpinionGroup, func.count(OpinionItem.id), func.max(OpinionItem.risk))
-        .join(OpinionItem, OpinionItem.group_id == OpinionGroup.id)
-        .where(in_period)
-        .group_by(OpinionGroup.id)
-        .order_by(func.count(OpinionItem.id).desc(), OpinionGroup.id)
-        .limit(20)
-    ).all()
-    for group, count, risk in stories:
-        hot.append(
-            row((group.title, int(count), group.size, round(float(risk or 0), 1), _when(group.first_seen)))
-        )
-    risky = wb.create_sheet("高风险条目")
-    risky.append(["采集时间", "来源", "标题", "风险", "负面概率", "敏感词", "链接"])
-    for item, source in session.execute(
-        select(OpinionItem, OpinionSource.name)
-        .join(OpinionSource, OpinionSource.id == OpinionItem.source_id)
-        .where(in_period, OpinionItem.risk >= HIGH)
-        .order_by(OpinionItem.risk.desc(), OpinionItem.id)
-        .limit(200)
-    ).all():
-        risky.append(
-            row(
-                (
-                    _when(item.fetched_at), source, item.title, round(item.risk, 1), round(item.negative, 3),
-                    "、".join(item.risk_terms or []), item.url,
-                )
-            )
-        )  # fmt: skip
-    events = wb.create_sheet("舆情事件")
-    events.append(["标题", "级别", "状态", "发现时间", "办结时间"])
-    for inc in session.scalars(
-        select(OpinionIncident)
-        .where(
-            or_(
-                (OpinionIncident.created_at >= lo) & (OpinionIncident.created_at < hi),
-                (OpinionIncident.closed_at >= lo) & (OpinionIncident.closed_at < hi),
-            )
-        )
-        .order_by(OpinionIncident.id)
-    ):
-        events.append(row((inc.title, inc.level, inc.state, _when(inc.created_at), _when(inc.closed_at))))
+    for table in brief.tables:
+        sheet = wb.create_sheet(table.title)
+        sheet.append(list(table.headers))
+        for values in table.rows:
+            sheet.append(row(values))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -209,7 +91,7 @@ def summary(session: Session, kind: str, first: date) -> tuple[str, str]:
     text = (
         f"{NAME_ZH[kind]}（{span}）\n新采集条目 {f['items']} 条，新话题 {f['stories']} 个，"
         f"高风险条目 {f['high_risk']} 条，告警 {f['alerts']} 次；新立舆情事件 {f['incidents_opened']} 件，"
-        f"办结 {f['incidents_closed']} 件。\n详见附件 Excel。"
+        f"办结 {f['incidents_closed']} 件。\n详见附件（Excel、PDF）。"
     )
     return subject, text
 
@@ -287,11 +169,19 @@ def _send(db: Database, run_id: int, now: datetime, settings: ChannelSettings) -
         to = sub.email if sub else ""
         subject, text = summary(s, kind, first)
         data = workbook(s, kind, first)
+        brief = content(s, kind, first)
+    stem = f"opinion-{kind}-{first.isoformat()}"
+    files: tuple[tuple[str, str, bytes], ...] = ((f"{stem}.xlsx", XLSX, data),)
+    try:
+        from hotline.opinion.briefpdf import brief_pdf  # fpdf2, loaded on first use
+
+        files += ((f"{stem}.pdf", PDF, brief_pdf(brief)),)
+    except HotlineError as exc:  # no CJK font here: the Excel still goes out
+        log.warning("opinion brief %s goes without its PDF: %s", run_id, exc.detail)
     error = None
     try:
         msgid = make_msgid(domain=settings.mailbox_address.split("@")[-1])
-        name = f"opinion-{kind}-{first.isoformat()}.xlsx"
-        mail_out.send_notice(settings, to, subject, text, msgid, attachments=((name, XLSX, data),))
+        mail_out.send_notice(settings, to, subject, text, msgid, attachments=files)
     except (OSError, smtplib.SMTPException) as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
         log.warning("opinion brief %s failed (attempt %s): %s", run_id, attempts, error)

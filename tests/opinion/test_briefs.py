@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from hotline.channels import mail_out
@@ -74,6 +75,37 @@ def test_the_daily_brief_workbook(client: TestClient, auth: Auth, db: Database) 
     assert weekly.status_code == 422  # a week starts on a Monday
 
 
+def test_the_daily_brief_as_pdf(client: TestClient, auth: Auth, db: Database) -> None:
+    """The same brief as PDF: the overview and each table in Chinese, a long title cut to its column."""
+    seed(db)
+    with db.session() as s:
+        src = s.scalars(select(OpinionSource)).one()
+        s.add(
+            OpinionItem(
+                source_id=src.id, guid="long", url="http://forum.example/long", text="…", risk=90.0,
+                title="某区养老服务中心多名老人反映伙食质量下降且收费上涨，家属联名投诉至街道办事处未果",
+                fetched_at=DEC1 + timedelta(minutes=5), negative=0.8, risk_terms=["投诉"], state="processed",
+            )
+        )  # fmt: skip
+    url = "/api/opinion/briefs/daily.pdf"
+    assert client.get(url, params={"first": "2026-12-01"}, headers=auth("agent")).status_code == 403
+    assert client.get(url, params={"first": "1999-12-01"}, headers=auth("analyst")).status_code == 422
+    resp = client.get(url, params={"first": "2026-12-01"}, headers=auth("analyst"))
+    assert resp.status_code == 200 and resp.headers["content-type"] == briefs.PDF
+    reader = PdfReader(io.BytesIO(resp.content))
+    # (pypdf reads fpdf2's two-byte CID codes with a NUL between characters)
+    text = "".join(p.extract_text() for p in reader.pages).replace("\x00", "").replace(" ", "")
+    for words in (
+        "舆情日报2026-12-01",
+        "新采集条目",
+        "热点话题",
+        "养老院护工虐待老人被曝光",
+        "护工虐待老人事件",
+    ):
+        assert words in text, words
+    assert "某区养老服务中心多名老人" in text and "家属联名投诉至街道办事处未果" not in text  # cut with …
+
+
 def test_subscribers_get_each_brief_once(
     client: TestClient, auth: Auth, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -108,7 +140,8 @@ def test_subscribers_get_each_brief_once(
         "【舆情日报】2026-12-01",
     ]
     daily = next(m for m in sent if "日报" in m["subject"])
-    assert daily["files"] == ["opinion-daily-2026-12-01.xlsx"] and "高风险条目 2 条" in daily["text"]
+    assert daily["files"] == ["opinion-daily-2026-12-01.xlsx", "opinion-daily-2026-12-01.pdf"]
+    assert "高风险条目 2 条" in daily["text"]
     assert briefs.deliver_due(db, SEND + timedelta(hours=3), ChannelSettings()) == 0  # once per period
 
     fail["n"] = 1  # the next day's brief: the relay refuses once

@@ -133,20 +133,39 @@ def acknowledge_alert(alert_id: IdPath, p: OpinionHandle, session: SessionDep) -
     return alerts.acknowledge(session, p.actor, alert_id)
 
 
-@router.get("/briefs/{kind}.xlsx", response_class=Response, responses={200: {"content": {briefs.XLSX: {}}}})
-def brief_workbook(
-    kind: Literal["daily", "weekly"],
-    _: OpinionRead,
-    session: SessionDep,
-    first: date = Query(..., description="the day (daily) or the Monday (weekly) the brief covers"),
-) -> Response:
-    """A daily or weekly opinion brief (舆情日报/周报) as Excel, the same the subscribers get."""
+def _brief_day(first: date) -> date:
     if not 2000 <= first.year <= 2100:
         raise Invalid("a day between the years 2000 and 2100", "日期须在 2000 至 2100 年之间")
-    data = briefs.workbook(session, kind, first)
+    return first
+
+
+FIRST = Query(..., description="the day (daily) or the Monday (weekly) the brief covers")
+
+
+@router.get("/briefs/{kind}.xlsx", response_class=Response, responses={200: {"content": {briefs.XLSX: {}}}})
+def brief_workbook(
+    kind: Literal["daily", "weekly"], _: OpinionRead, session: SessionDep, first: date = FIRST
+) -> Response:
+    """A daily or weekly opinion brief (舆情日报/周报) as Excel, the same the subscribers get."""
+    data = briefs.workbook(session, kind, _brief_day(first))
     name = f"opinion-{kind}-{first.isoformat()}.xlsx"
     return Response(
         data, media_type=briefs.XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/briefs/{kind}.pdf", response_class=Response, responses={200: {"content": {briefs.PDF: {}}}})
+def brief_document(
+    kind: Literal["daily", "weekly"], _: OpinionRead, session: SessionDep, first: date = FIRST
+) -> Response:
+    """The same brief as PDF (503 `font_missing` where Noto Sans CJK is not installed)."""
+    from hotline.opinion.briefcontent import content
+    from hotline.opinion.briefpdf import brief_pdf
+
+    data = brief_pdf(content(session, kind, _brief_day(first)))
+    name = f"opinion-{kind}-{first.isoformat()}.pdf"
+    return Response(
+        data, media_type=briefs.PDF, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 
