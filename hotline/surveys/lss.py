@@ -4,7 +4,8 @@ free text, date, array → matrix), written in the LimeSurvey 5/6 layout (l10n t
 that layout or the older one with texts inline.
 
 What LimeSurvey lacks travels in question attributes it ignores (`hotline_type` for NPS and scales
-other than 1-5, `hotline_phone_text`, `hotline_fixed`), so our own files round-trip losslessly.
+other than 1-5, `hotline_phone_text`, `hotline_prompt`, `hotline_fixed`), so our own files
+round-trip losslessly.
 Skip conditions become relevance equations (`lss_expr.py`). An imported question of a type we do
 not have is left out and named in the warnings. The parser refuses DTDs and entities (expat
 handlers, as for WeChat XML) and files over 5 MB.
@@ -19,6 +20,7 @@ from typing import Any
 from xml.parsers import expat
 
 from hotline.errors import Invalid
+from hotline.media.prompts import is_prompt_name
 from hotline.surveys.definition import Definition, Question
 from hotline.surveys.lss_expr import from_expression, to_expression
 
@@ -168,6 +170,7 @@ def _export_question(
     attrs: dict[str, Any] = {
         "random_order": 1 if q.randomize else None,
         "hotline_phone_text": q.phone_text or None,
+        "hotline_prompt": q.prompt or None,
         "hotline_fixed": ",".join(o.code for o in q.options if o.fixed) or None,
         "min_num_value_n": q.min if q.type == "number" else None,
         "max_num_value_n": q.max if q.type == "number" else None,
@@ -368,6 +371,8 @@ def _question(
     }
     if a.get("hotline_phone_text"):
         out["phone_text"] = a["hotline_phone_text"]
+    if is_prompt_name(a.get("hotline_prompt", "")):  # another tool's odd value: no prompt, not a refusal
+        out["prompt"] = a["hotline_prompt"]
     if a.get("random_order") == "1":
         out["randomize"] = True
     fixed = set(filter(None, a.get("hotline_fixed", "").split(",")))

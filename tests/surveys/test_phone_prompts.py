@@ -126,3 +126,18 @@ def test_a_bad_prompt_name_is_refused(client: TestClient, auth: Auth) -> None:
     assert r.status_code == 422
     ok = client.post("/api/surveys", json={"definition": RECORDED}, headers=auth("supervisor"))
     assert ok.status_code == 201 and ok.json()["draft"]["pages"][0]["questions"][0]["prompt"] == "svc-need"
+
+
+def test_prompt_names_travel_in_lss() -> None:
+    from hotline.surveys import lss
+
+    defn = service.parse(RECORDED)
+    raw, warnings = lss.import_lss(lss.export_lss(defn))
+    assert warnings == [] and [q["prompt"] for q in raw["pages"][0]["questions"]] == [
+        "svc-need",
+        "not-recorded",
+        "svc-matrix",
+    ]
+    odd = lss.export_lss(defn).replace(b"svc-need", b"Not A Name!")
+    raw, _ = lss.import_lss(odd)
+    assert "prompt" not in raw["pages"][0]["questions"][0]
