@@ -81,6 +81,8 @@ class Roster(Base):
     skill: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), default="draft")  # draft|published
     required: Mapped[list[int]] = mapped_column(JSON, default=list)  # agents per half hour
+    # A roster planned per skill: skill → agents per half hour (`required` is their sum).
+    requirements: Mapped[dict[str, list[int]] | None] = mapped_column(JSON)
     met_share: Mapped[float] = mapped_column(Float, default=0.0)
     shortfall: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[half hour, missing], ...]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -99,6 +101,7 @@ class Shift(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
     template: Mapped[str] = mapped_column(String(16))
+    skill: Mapped[str | None] = mapped_column(String(64))  # the requirement it covers (per-skill rosters)
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)

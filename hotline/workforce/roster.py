@@ -10,13 +10,18 @@ shift overlaps), the shift is one they can work, they work at most one shift a d
 `max_days_per_week` days a calendar week and `max_consecutive_days` in a row, with at least
 `min_rest_hours` between two shifts.
 
+A requirement per skill (a queue, or 普通话 / 粤语 / 手语) is planned in one run
+(`generate_by_skill`): the greedy step picks the (skill, day, shift) that fills the most, only
+agents with that skill may take it (those with fewer of the run's skills first), each shift
+counts for one skill, and an agent still works at most one shift a day.
+
 What cannot be covered is reported per half hour (`Result.shortfall`), never raised: too few
 agents is an answer, not an error. Pure: no database, no clock; slot 0 is 00:00 local of day 0.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -57,19 +62,29 @@ class Assignment:
     agent_id: int
     day: date
     template: str
+    skill: str | None = None  # the requirement the shift covers (None: the run had no skill)
 
 
 @dataclass
 class Result:
     assignments: list[Assignment]
-    required: np.ndarray  # per half hour
-    scheduled: np.ndarray  # per half hour
+    required: np.ndarray  # per half hour (all skills together)
+    scheduled: np.ndarray  # per half hour (all skills together)
     weekend_shifts: dict[int, int] = field(default_factory=dict)
+    # A run with a requirement per skill: skill → (required, scheduled) per half hour. A half hour
+    # is met only when every skill's is: surplus of one skill never covers another's gap.
+    skills: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def missing(self) -> np.ndarray:
+        """Agents missing per half hour (summed over the skills)."""
+        if self.skills:
+            return np.sum([np.clip(r - s, 0, None) for r, s in self.skills.values()], axis=0)
+        return np.clip(self.required - self.scheduled, 0, None)
 
     @property
     def shortfall(self) -> list[tuple[int, int]]:
         """(half-hour index, agents missing) wherever the requirement is not met."""
-        gap = self.required - self.scheduled
+        gap = self.missing()
         return [(int(i), int(gap[i])) for i in np.flatnonzero(gap > 0)]
 
     @property
@@ -77,7 +92,7 @@ class Result:
         """Share of all half hours whose requirement is met."""
         if len(self.required) == 0:
             return 1.0
-        return float(np.mean(self.scheduled >= self.required))
+        return float(np.mean(self.missing() == 0))
 
 
 class _Board:
@@ -92,6 +107,7 @@ class _Board:
         self.templates = list(templates)
         self.agents = list(agents)
         self.shift: dict[int, dict[int, int]] = {a.id: {} for a in agents}  # agent → day → template index
+        self.tag: dict[int, dict[int, int]] = {a.id: {} for a in agents}  # agent → day → skill index
         self.weekend: dict[int, int] = {a.id: 0 for a in agents}
         self.rest = round(rules.min_rest_hours * 2)
         self.week_of = [((start + timedelta(days=d)).toordinal() - 1) // 7 for d in range(days)]
@@ -137,14 +153,16 @@ class _Board:
             run, d = run + 1, d + 1
         return run <= self.rules.max_consecutive_days
 
-    def place(self, agent_id: int, day: int, t: int) -> None:
+    def place(self, agent_id: int, day: int, t: int, k: int = 0) -> None:
         self.shift[agent_id][day] = t
+        self.tag[agent_id][day] = k
         self.weekend[agent_id] += self.is_weekend[day]
 
-    def remove(self, agent_id: int, day: int) -> int:
+    def remove(self, agent_id: int, day: int) -> tuple[int, int]:
+        """Take the shift off; its template and skill index."""
         t = self.shift[agent_id].pop(day)
         self.weekend[agent_id] -= self.is_weekend[day]
-        return t
+        return t, self.tag[agent_id].pop(day)
 
     def week_load(self, agent_id: int, day: int) -> int:
         week = self.week_of[day]
@@ -163,53 +181,98 @@ def generate(
 ) -> Result:
     """Build a roster for `days` days from `start` covering `required` (days × 48 agents per half
     hour, flat). Agents without `skill` (when given) are left out."""
-    rules = rules or Rules()
-    need = np.asarray(required, dtype=np.int64).ravel()
-    horizon = days * SLOTS_PER_DAY
-    if len(need) != horizon:
-        raise ValueError(f"requirement has {len(need)} half hours, expected {horizon}")
     pool = [a for a in agents if skill is None or skill in a.skills]
-    board = _Board(start, days, pool, rules, templates)
+    return _run(start, days, [skill], [required], [pool], templates, rules, repair_rounds)
+
+
+def generate_by_skill(
+    start: date,
+    days: int,
+    required: Mapping[str, Sequence[int] | np.ndarray],
+    templates: Sequence[Template],
+    agents: Sequence[AgentSpec],
+    rules: Rules | None = None,
+    repair_rounds: int = 3,
+) -> Result:
+    """One roster covering a requirement per skill (queue or language: 普通话, 粤语, 手语): each
+    skill's half hours are covered by agents with that skill, every agent works at most one
+    shift a day whatever its skill, and each shift counts for one skill only. Agents with fewer
+    of the skills asked for are planned first, keeping the versatile ones for the scarce skills."""
+    skills = list(required)
+    pools = [[a for a in agents if k in a.skills] for k in skills]
+    return _run(
+        start, days, list(skills), [required[k] for k in skills], pools, templates, rules, repair_rounds
+    )
+
+
+def _run(
+    start: date,
+    days: int,
+    skills: list[str | None],
+    required: Sequence[Sequence[int] | np.ndarray],
+    pools: list[list[AgentSpec]],
+    templates: Sequence[Template],
+    rules: Rules | None,
+    repair_rounds: int,
+) -> Result:
+    rules = rules or Rules()
+    horizon = days * SLOTS_PER_DAY
+    need = np.zeros((len(skills), horizon), dtype=np.int64)
+    for k, req in enumerate(required):
+        flat = np.asarray(req, dtype=np.int64).ravel()
+        if len(flat) != horizon:
+            raise ValueError(f"requirement has {len(flat)} half hours, expected {horizon}")
+        need[k] = flat
+    everyone = list({a.id: a for pool in pools for a in pool}.values())
+    # How many of this run's skills each agent has: the fewer, the sooner they are planned.
+    members = [{a.id for a in pool} for pool in pools]
+    reach = {a.id: sum(a.id in m for m in members) for a in everyone} if len(skills) > 1 else {}
+    board = _Board(start, days, everyone, rules, templates)
     cover = np.zeros((days * len(templates), horizon + SLOTS_PER_DAY), dtype=np.int64)
     for d in range(days):
         for t in range(len(templates)):
             first, end = board.span(d, t)
             cover[d * len(templates) + t, first:end] = 1
     cover = cover[:, :horizon]  # a shift running past the horizon covers what is inside it
-    scheduled = np.zeros(horizon, dtype=np.int64)
-    blocked = np.zeros(len(cover), dtype=bool)
+    scheduled = np.zeros_like(need)
+    blocked = np.zeros((len(skills), len(cover)), dtype=bool)
     while True:
-        gap = np.clip(need - scheduled, 0, None)
-        gains = cover @ np.minimum(gap, 1)
+        gap = np.minimum(np.clip(need - scheduled, 0, None), 1)
+        # skill × (day, shift): the half hours still short each shift would fill
+        gains = (cover @ gap[0])[np.newaxis] if len(gap) == 1 else np.stack([cover @ g for g in gap])
         gains[blocked] = -1
-        best = int(np.argmax(gains))
-        if gains[best] <= 0:
+        k, best = divmod(int(np.argmax(gains)), len(cover))
+        if gains[k, best] <= 0:
             break
         day, t = divmod(best, len(templates))
-        chosen = _pick(board, pool, day, t)
+        chosen = _pick(board, pools[k], day, t, reach)
         if chosen is None:
-            blocked[best] = True
+            blocked[k, best] = True
             continue
-        board.place(chosen.id, day, t)
-        scheduled += cover[best]
-    scheduled = _repair(board, pool, need, scheduled, cover, repair_rounds)
-    _balance_weekends(board, pool)
+        board.place(chosen.id, day, t, k)
+        scheduled[k] += cover[best]
+    _repair(board, everyone, need, scheduled, cover, repair_rounds)
+    _balance_weekends(board, everyone, members)
     assignments = [
-        Assignment(a, start + timedelta(days=d), templates[t].code)
+        Assignment(a, start + timedelta(days=d), templates[t].code, skills[board.tag[a][d]])
         for a, mine in board.shift.items()
         for d, t in sorted(mine.items())
     ]
-    return Result(assignments, need, scheduled, dict(board.weekend))
+    by_skill = {str(k): (need[i], scheduled[i]) for i, k in enumerate(skills)} if len(skills) > 1 else {}
+    return Result(assignments, need.sum(axis=0), scheduled.sum(axis=0), dict(board.weekend), by_skill)
 
 
-def _pick(board: _Board, pool: Sequence[AgentSpec], day: int, t: int) -> AgentSpec | None:
+def _pick(
+    board: _Board, pool: Sequence[AgentSpec], day: int, t: int, reach: dict[int, int]
+) -> AgentSpec | None:
     weekend = board.is_weekend[day]
     best: AgentSpec | None = None
-    best_key: tuple[int, int, int, int] | None = None
+    best_key: tuple[int, int, int, int, int] | None = None
     for agent in pool:
         if not board.eligible(agent, day, t):
             continue
         key = (
+            reach.get(agent.id, 1),
             board.weekend[agent.id] if weekend else 0,
             board.week_load(agent.id, day),
             len(board.shift[agent.id]),
@@ -231,9 +294,9 @@ def _repair(
     scheduled: np.ndarray,
     cover: np.ndarray,
     rounds: int,
-) -> np.ndarray:
-    """Move single shifts (another template the same day, or another day) while the total
-    shortfall drops; also add shifts agents still have room for where a gap remains."""
+) -> None:
+    """Move single shifts (another template the same day, or another day) while the shortfall
+    of the shift's skill drops (`scheduled`, skills × half hours, is updated in place)."""
     n_t = len(board.templates)
     for _ in range(rounds):
         improved = False
@@ -242,37 +305,37 @@ def _repair(
             break
         for agent in pool:
             for day in list(board.shift[agent.id]):
-                t = board.shift[agent.id][day]
+                t, k = board.shift[agent.id][day], board.tag[agent.id][day]
                 row = cover[day * n_t + t]
                 # What the shift covers that is not needed (surplus) is what it may give up.
-                if not ((gap > 0) & (row == 0)).any():
+                if not ((gap[k] > 0) & (row == 0)).any():
                     continue
-                base = _shortfall(need, scheduled)
+                base = _shortfall(need[k], scheduled[k])
                 board.remove(agent.id, day)
-                without = scheduled - row
+                without = scheduled[k] - row
                 best = (base, day, t)
                 lo, hi = max(0, day - 3), min(board.days, day + 4)
                 for d2 in range(lo, hi):
                     for t2 in range(n_t):
                         if (d2, t2) == (day, t) or not board.eligible(agent, d2, t2):
                             continue
-                        cost = _shortfall(need, without + cover[d2 * n_t + t2])
+                        cost = _shortfall(need[k], without + cover[d2 * n_t + t2])
                         if cost < best[0]:
                             best = (cost, d2, t2)
                 _, d2, t2 = best
-                board.place(agent.id, d2, t2)
-                scheduled = without + cover[d2 * n_t + t2]
+                board.place(agent.id, d2, t2, k)
+                scheduled[k] = without + cover[d2 * n_t + t2]
                 if (d2, t2) != (day, t):
                     improved = True
                     gap = need - scheduled
         if not improved:
             break
-    return scheduled
 
 
-def _balance_weekends(board: _Board, pool: Sequence[AgentSpec]) -> None:
+def _balance_weekends(board: _Board, pool: Sequence[AgentSpec], members: list[set[int]]) -> None:
     """Hand weekend shifts from the agents with the most to those with the fewest (same day, same
-    shift, so coverage does not change) until the spread is at most one or nothing can move."""
+    shift, same skill - `members`: who has each skill -, so coverage does not change) until the
+    spread is at most one or nothing can move."""
     weekend_days = [d for d in range(board.days) if board.is_weekend[d]]
     if not pool or not weekend_days:  # nobody to balance (no agent has the skill), or no weekend
         return
@@ -288,9 +351,9 @@ def _balance_weekends(board: _Board, pool: Sequence[AgentSpec]) -> None:
                     break
                 for day in weekend_days:
                     t = board.shift[giver.id].get(day)
-                    if t is None:
+                    if t is None or taker.id not in members[board.tag[giver.id][day]]:
                         continue
-                    if _hand_over(board, giver, taker, day, t):
+                    if _hand_over(board, giver, taker, day, t, members):
                         moved = True
                         break
                 if moved:
@@ -301,24 +364,28 @@ def _balance_weekends(board: _Board, pool: Sequence[AgentSpec]) -> None:
             return
 
 
-def _hand_over(board: _Board, giver: AgentSpec, taker: AgentSpec, day: int, t: int) -> bool:
+def _hand_over(
+    board: _Board, giver: AgentSpec, taker: AgentSpec, day: int, t: int, members: list[set[int]]
+) -> bool:
     """Give `giver`'s weekend shift to `taker`; if the taker's week is full, the giver takes one
     of the taker's weekdays that week in exchange (coverage unchanged either way)."""
-    board.remove(giver.id, day)
+    _, k = board.remove(giver.id, day)
     if board.eligible(taker, day, t):
-        board.place(taker.id, day, t)
+        board.place(taker.id, day, t, k)
         return True
     week = board.week_of[day]
     for other, t2 in list(board.shift[taker.id].items()):
         if board.week_of[other] != week or board.is_weekend[other] or other in board.shift[giver.id]:
             continue
-        board.remove(taker.id, other)
+        if giver.id not in members[board.tag[taker.id][other]]:
+            continue
+        _, k2 = board.remove(taker.id, other)
         if board.eligible(taker, day, t):
-            board.place(taker.id, day, t)
+            board.place(taker.id, day, t, k)
             if board.eligible(giver, other, t2):
-                board.place(giver.id, other, t2)
+                board.place(giver.id, other, t2, k2)
                 return True
             board.remove(taker.id, day)
-        board.place(taker.id, other, t2)
-    board.place(giver.id, day, t)
+        board.place(taker.id, other, t2, k2)
+    board.place(giver.id, day, t, k)
     return False

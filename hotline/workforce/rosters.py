@@ -45,24 +45,39 @@ def generate(
     name: str,
     first_day: date,
     days: int,
-    required: list[int],
+    required: list[int] | None = None,
     skill: str | None = None,
     rules: roster.Rules | None = None,
+    requirements: dict[str, list[int]] | None = None,
 ) -> Roster:
-    """A draft roster covering `required` (agents to schedule per half hour, days × 48). What
-    cannot be covered is stored with it (`shortfall`), never an error. CPU-bound: run in a thread."""
-    if len(required) != days * roster.SLOTS_PER_DAY:
+    """A draft roster covering `required` (agents to schedule per half hour, days × 48) with
+    agents of `skill` (any when None), or `requirements` (skill → agents per half hour) in one
+    run, each skill by agents who have it. What cannot be covered is stored with it
+    (`shortfall`), never an error. CPU-bound: run in a thread."""
+    if (required is None) == (requirements is None) or (requirements is not None and skill):
+        raise Invalid(
+            "give one requirement (with an optional skill) or a requirement per skill",
+            "请提供一个排班需求（可指定技能），或按技能分别提供需求",
+        )
+    wanted = requirements if requirements is not None else {"": required or []}
+    if not wanted or any(len(v) != days * roster.SLOTS_PER_DAY for v in wanted.values()):
         raise Invalid("the requirement needs 48 half hours a day", "需求须为每天 48 个半小时")
+    total = np.sum([np.asarray(v, dtype=np.int64) for v in wanted.values()], axis=0)
     rows = planning.ensure_default_templates(session, actor)
     tpl = planning.as_templates([r for r in rows if r.active])
     people = planning.agents(session, first_day, first_day + timedelta(days=days - 1))
-    result = roster.generate(first_day, days, required, tpl, [spec for spec, _ in people], rules, skill)
+    specs = [spec for spec, _ in people]
+    if requirements is not None:
+        result = roster.generate_by_skill(first_day, days, requirements, tpl, specs, rules)
+    else:
+        result = roster.generate(first_day, days, total, tpl, specs, rules, skill)
     row = Roster(
         name=name,
         first_day=first_day,
         days=days,
         skill=skill,
-        required=[int(v) for v in required],
+        required=[int(v) for v in total],
+        requirements={k: [int(x) for x in v] for k, v in requirements.items()} if requirements else None,
         met_share=result.met_share,
         shortfall=[list(p) for p in result.shortfall],
     )
@@ -78,6 +93,7 @@ def generate(
                 user_id=a.agent_id,
                 day=a.day,
                 template=a.template,
+                skill=a.skill,
                 starts_at=starts,
                 ends_at=ends,
             )
@@ -89,7 +105,13 @@ def generate(
         "generate",
         "workforce_roster",
         row.id,
-        after={**snapshot(row), "required": None, "shifts": len(result.assignments), "agents": len(people)},
+        after={
+            **snapshot(row),
+            "required": None,
+            "requirements": sorted(row.requirements or {}),
+            "shifts": len(result.assignments),
+            "agents": len(people),
+        },
     )
     return row
 
@@ -121,12 +143,23 @@ def create(
     model: str,
     aht: float | None,
     required: list[int] | None,
+    requirements: dict[str, list[int]] | None = None,
 ) -> Roster:
-    """A draft roster for the staffing plan of its days (or an explicit requirement)."""
-    if required is None:
+    """A draft roster for the staffing plan of its days (or an explicit requirement, or one per
+    skill)."""
+    if required is None and requirements is None:
         plan = planning.plan(session, first_day, days, target, model=model, aht=aht)
         required = [int(v) for v in plan.scheduled]
-    return generate(session, actor, name=name, first_day=first_day, days=days, required=required, skill=skill)
+    return generate(
+        session,
+        actor,
+        name=name,
+        first_day=first_day,
+        days=days,
+        required=required,
+        skill=skill,
+        requirements=requirements,
+    )
 
 
 def view(session: Session, roster_id: int) -> dict[str, Any]:
@@ -138,17 +171,15 @@ def view(session: Session, roster_id: int) -> dict[str, Any]:
         session.scalars(select(Shift).where(Shift.roster_id == row.id).order_by(Shift.day, Shift.user_id))
     )
     covered = coverage(row, shifts)
-    start = planning.local_midnight(row.first_day)
-    gaps = [
-        {
-            "start": start + timedelta(minutes=30 * i),
-            "required": need,
-            "scheduled": have,
-            "missing": need - have,
+    if row.requirements:  # each skill against its own shifts: one's surplus covers no other's gap
+        by_skill = {
+            k: {"required": need, "covered": coverage(row, [s for s in shifts if s.skill == k])}
+            for k, need in row.requirements.items()
         }
-        for i, (need, have) in enumerate(zip(row.required, covered, strict=False))
-        if need > have
-    ]
+        gaps = [g for k, v in by_skill.items() for g in _gaps(row, v["required"], v["covered"], k)]
+        gaps.sort(key=lambda g: (g["start"], g["skill"]))
+    else:
+        by_skill, gaps = {}, _gaps(row, row.required, covered, row.skill)
     last = row.first_day + timedelta(days=row.days - 1)
     away = leave.between(session, row.first_day, last, states=(LeaveState.approved.value,))
     return {
@@ -157,8 +188,24 @@ def view(session: Session, roster_id: int) -> dict[str, Any]:
         "covered": covered,
         "shifts": shifts,
         "gaps": gaps,
+        "by_skill": by_skill,
         "leaves": leave.with_clashes(session, away),
     }
+
+
+def _gaps(row: Roster, required: list[int], covered: list[int], skill: str | None) -> list[dict[str, Any]]:
+    start = planning.local_midnight(row.first_day)
+    return [
+        {
+            "start": start + timedelta(minutes=30 * i),
+            "skill": skill,
+            "required": need,
+            "scheduled": have,
+            "missing": need - have,
+        }
+        for i, (need, have) in enumerate(zip(required, covered, strict=False))
+        if need > have
+    ]
 
 
 def coverage(row: Roster, shifts: list[Shift]) -> list[int]:

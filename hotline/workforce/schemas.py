@@ -137,6 +137,11 @@ class RosterIn(StrictIn):
     skill: str | None = Field(None, max_length=64)
     target: TargetIn = Field(default_factory=TargetIn)
     required: list[int] | None = None  # agents to schedule per half hour; default: the plan's
+    # Or one requirement per skill (queue or language), planned in one run: skill → per half hour.
+    requirements: (
+        dict[Annotated[str, Field(min_length=1, max_length=64)], list[Annotated[int, Field(ge=0, le=10_000)]]]
+        | None
+    ) = Field(None, max_length=12)
 
 
 class RosterOut(Out):
@@ -159,6 +164,7 @@ class ShiftOut(Out):
     user_id: int
     day: date
     template: str
+    skill: str | None = None
     starts_at: datetime
     ends_at: datetime
     version: int
@@ -169,7 +175,8 @@ class RosterDetailOut(Out):
     required: list[int]
     covered: list[int]
     shifts: list[ShiftOut]
-    gaps: list[dict[str, Any]]  # the half hours not covered: start, required, scheduled, missing
+    gaps: list[dict[str, Any]]  # the half hours not covered: start, skill, required, scheduled, missing
+    by_skill: dict[str, dict[str, list[int]]] = {}  # per-skill rosters: skill → required, covered
     leaves: list[LeaveOut] = []  # approved leave in the roster's days
 
 

@@ -9,7 +9,15 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from hotline.workforce.roster import SLOTS_PER_DAY, AgentSpec, Result, Rules, Template, generate
+from hotline.workforce.roster import (
+    SLOTS_PER_DAY,
+    AgentSpec,
+    Result,
+    Rules,
+    Template,
+    generate,
+    generate_by_skill,
+)
 from hotline.workforce.synthetic import requirement
 
 TEMPLATES = [
@@ -106,3 +114,47 @@ def test_hours_of_leave_keep_the_agent_off_the_shifts_they_overlap() -> None:
     assert only.day == START and only.template in {"E", "F", "G"}  # starts at 12:00 or later
     free = generate(START, 7, need, TEMPLATES, [AgentSpec(1)])
     assert [a.template for a in free.assignments] == ["C"]  # without the leave: 09-17 exactly
+
+
+def test_one_run_covers_each_skill_with_agents_who_have_it() -> None:
+    days = 14
+    mandarin = requirement(START, days, peak=10)
+    cantonese = np.zeros(days * SLOTS_PER_DAY, dtype=np.int64)
+    signs = np.zeros(days * SLOTS_PER_DAY, dtype=np.int64)
+    for d in range(days):
+        cantonese[d * SLOTS_PER_DAY + 16 : d * SLOTS_PER_DAY + 40] = 2  # 08:00-20:00
+        signs[d * SLOTS_PER_DAY + 18 : d * SLOTS_PER_DAY + 34] = 1  # 09:00-17:00
+    # Signers are few and all speak Mandarin too: planned for 普通话 first, 手语 would go short.
+    agents = [AgentSpec(i, frozenset({"普通话"})) for i in range(30)]
+    agents += [AgentSpec(100 + i, frozenset({"普通话", "粤语"})) for i in range(8)]
+    agents += [AgentSpec(200 + i, frozenset({"普通话", "手语"})) for i in range(3)]
+    agents.append(AgentSpec(300, frozenset({"英语"})))  # no requirement of theirs: not planned
+    need = {"普通话": mandarin, "粤语": cantonese, "手语": signs}
+    result = generate_by_skill(START, days, need, TEMPLATES, agents)
+    _check_rules(result, Rules())
+    skills_of = {a.id: a.skills for a in agents}
+    assert not any(a.agent_id == 300 for a in result.assignments)
+    spans = {t.code: t for t in TEMPLATES}
+    for skill, wanted in need.items():
+        mine = [a for a in result.assignments if a.skill == skill]
+        assert all(skill in skills_of[a.agent_id] for a in mine), skill
+        covered = np.zeros(days * SLOTS_PER_DAY, dtype=np.int64)
+        for a in mine:
+            first = (a.day - START).days * SLOTS_PER_DAY + spans[a.template].start
+            covered[first : first + spans[a.template].length] += 1
+        covered = covered[: len(wanted)]
+        assert (covered == result.skills[skill][1]).all()
+        short = np.flatnonzero(covered < wanted)
+        assert all(i < 12 for i in short), (skill, short[:5])  # only day 0 before the first shift
+    assert sum(r.sum() for r, _ in result.skills.values()) == result.required.sum()
+    assert result.met_share >= 0.98
+
+
+def test_a_skill_nobody_has_is_reported_short_not_covered_by_others() -> None:
+    need = np.zeros(7 * SLOTS_PER_DAY, dtype=np.int64)
+    need[18:34] = 1
+    agents = [AgentSpec(i, frozenset({"普通话"})) for i in range(4)]
+    result = generate_by_skill(START, 7, {"普通话": need, "手语": need}, TEMPLATES, agents)
+    assert {a.skill for a in result.assignments} == {"普通话"}
+    assert dict(result.shortfall) == {i: 1 for i in range(18, 34)}  # the 普通话 agent does not count
+    assert result.met_share == pytest.approx(1 - 16 / len(need))

@@ -31,14 +31,18 @@ export interface Shift {
   user_id: number
   day: string
   template: string
+  skill?: string | null // per-skill rosters: the requirement the shift covers
   starts_at: string
   ends_at: string
   version: number
 }
 
-export interface Gap { start: string; required: number; scheduled: number; missing: number }
+export interface Gap { start: string; skill?: string | null; required: number; scheduled: number; missing: number }
 
-export interface RosterDetail { roster: Roster; required: number[]; covered: number[]; shifts: Shift[]; gaps: Gap[]; leaves: Leave[] }
+export interface RosterDetail {
+  roster: Roster; required: number[]; covered: number[]; shifts: Shift[]; gaps: Gap[]; leaves: Leave[]
+  by_skill?: Record<string, { required: number[]; covered: number[] }>
+}
 
 export interface ShiftTemplate { id: number; code: string; name: string; start_minute: number; minutes: number; active: boolean; version: number }
 

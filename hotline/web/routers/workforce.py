@@ -153,7 +153,8 @@ def list_rosters(_: Planner, session: SessionDep) -> list[Any]:
 
 @router.post("/rosters", response_model=RosterDetailOut, status_code=201)
 def create_roster(body: RosterIn, p: Planner, session: SessionDep) -> dict[str, Any]:
-    """Generate a draft roster; too few agents is no error: `gaps` lists the half hours short."""
+    """Generate a draft roster (for the plan, a requirement, or a requirement per skill in one
+    run); too few agents is no error: `gaps` lists the half hours short (per skill)."""
     row = rosters.create(
         session,
         p.actor,
@@ -165,6 +166,7 @@ def create_roster(body: RosterIn, p: Planner, session: SessionDep) -> dict[str, 
         model=body.target.model,
         aht=body.target.aht,
         required=body.required,
+        requirements=body.requirements,
     )
     return rosters.view(session, row.id)
 
