@@ -98,3 +98,40 @@ def test_high_risk_story_alert_to_closed_incident(new_page: Callable[[], Any], s
     assert "养老院" in link.inner_text()
     assert_chinese(lead, "banzhang /opinion/incidents")
     assert_accessible(lead)
+
+
+def test_briefs_tab_downloads_and_subscribers(new_page: Callable[[], Any]) -> None:
+    """舆情简报: a weekly brief picked by any day of its week downloads as PDF and Excel; the analyst
+    adds a mail subscriber and takes them off again."""
+    from pypdf import PdfReader
+
+    analyst = new_page()
+    login(analyst, "fenxi")
+    analyst.goto("/opinion")
+    analyst.get_by_role("tab", name="舆情简报").click()
+    analyst.get_by_test_id("op-brief-kind").get_by_text("周报").click()
+    day = analyst.get_by_label("简报日期")
+    day.fill("2026-12-03")
+    day.press("Enter")
+    analyst.get_by_test_id("op-brief-span").filter(has_text="2026-11-30 起一周").wait_for()
+    with analyst.expect_download() as got:
+        analyst.get_by_test_id("op-brief-pdf").click()
+    pdf = got.value
+    assert pdf.suggested_filename == "opinion-weekly-2026-11-30.pdf"
+    reader = PdfReader(pdf.path())
+    text = "".join(p.extract_text() for p in reader.pages).replace("\x00", "").replace(" ", "")
+    assert "舆情周报2026-11-30至2026-12-06" in text
+    with analyst.expect_download() as got:
+        analyst.get_by_test_id("op-brief-xlsx").click()
+    assert got.value.suggested_filename == "opinion-weekly-2026-11-30.xlsx"
+    assert_chinese(analyst, "fenxi /opinion briefs")
+    assert_accessible(analyst)
+
+    email = "brief-e2e@mz.example.gov.cn"
+    analyst.get_by_test_id("op-brief-email").fill(email)
+    analyst.get_by_test_id("op-brief-subscribe").click()
+    row = analyst.get_by_test_id("op-brief-subs").locator(".el-table__row", has_text=email)
+    row.wait_for()
+    row.get_by_role("button", name="退订").click()
+    analyst.locator(".el-message-box").get_by_role("button", name="确定").click()
+    row.wait_for(state="detached")

@@ -76,3 +76,23 @@ export const linkIncident = (id: number, kind: string, refId: number) =>
 export function riskBand(risk: number): 'danger' | 'warning' | 'info' {
   return risk >= 60 ? 'danger' : risk >= 30 ? 'warning' : 'info'
 }
+
+/** A brief subscription: who gets the daily and/or weekly brief by mail. */
+export interface BriefSubscription { id: number; email: string; daily: boolean; weekly: boolean }
+export type BriefKind = 'daily' | 'weekly'
+export const briefSubscriptions = () => api<BriefSubscription[]>(`${base}/brief-subscriptions`)
+export const subscribeBrief = (body: Omit<BriefSubscription, 'id'>) =>
+  api<BriefSubscription>(`${base}/brief-subscriptions`, { method: 'POST', body })
+export const unsubscribeBrief = (id: number) => api<void>(`${base}/brief-subscriptions/${id}`, { method: 'DELETE' })
+
+/** The first day of the brief holding `day` (yyyy-mm-dd): the day itself, or its week's Monday. */
+export function briefFirst(kind: BriefKind, day: string): string {
+  if (kind === 'daily') return day
+  const d = new Date(`${day}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7))
+  return d.toISOString().slice(0, 10)
+}
+
+/** Where the brief of `kind` starting `first` downloads as Excel or PDF. */
+export const briefUrl = (kind: BriefKind, first: string, format: 'xlsx' | 'pdf'): string =>
+  `${base}/briefs/${kind}.${format}?first=${encodeURIComponent(first)}`

@@ -16,6 +16,9 @@ export default {
     reasons: { matched: 'Answered', asked_for_person: 'Asked for a person', low_confidence: 'Low match: to an agent', no_match: 'No match: to an agent' },
   },
   op: {
+    briefs: 'Briefs', briefDownload: 'Download a brief', briefKinds: { daily: 'Daily', weekly: 'Weekly' }, briefDay: 'Brief date',
+    briefWeekOf: 'Week from {first}', briefXlsx: 'Excel', briefPdf: 'PDF', briefSubscribers: 'Mail subscribers (sent at 08:00 after each period)',
+    email: 'Email', subscribe: 'Subscribe', unsubscribe: 'Unsubscribe', unsubscribeConfirm: 'Stop sending briefs to {email}?',
     title: 'Opinion monitoring', incidents: 'Opinion incidents', incident: 'Incident', items: 'Items', sources: 'Sources', rules: 'Rules',
     bell: 'Opinion alerts', noAlerts: 'No alerts', ack: 'Acknowledge', toIncident: 'Open incident', viewIncident: 'View incident',
     risk: 'Risk', negative: 'Negative', source: 'Source', fetchedAt: 'Fetched', published: 'Published', copies: '{n} in this story',

@@ -16,6 +16,9 @@ export default {
     reasons: { matched: '已自动答复', asked_for_person: '要求人工', low_confidence: '匹配度低转人工', no_match: '无匹配转人工' },
   },
   op: {
+    briefs: '舆情简报', briefDownload: '下载简报', briefKinds: { daily: '日报', weekly: '周报' }, briefDay: '简报日期',
+    briefWeekOf: '{first} 起一周', briefXlsx: '下载 Excel', briefPdf: '下载 PDF', briefSubscribers: '邮件订阅（每期次日 08:00 发送）',
+    email: '邮箱', subscribe: '订阅', unsubscribe: '退订', unsubscribeConfirm: '确定不再向 {email} 发送简报？',
     title: '舆情监测', incidents: '舆情事件', incident: '事件详情', items: '舆情信息', sources: '信息来源', rules: '监测规则',
     bell: '舆情预警', noAlerts: '暂无预警', ack: '已知悉', toIncident: '立案处置', viewIncident: '查看事件',
     risk: '风险', negative: '负面概率', source: '来源', fetchedAt: '采集时间', published: '发布时间', copies: '同一事件 {n} 条',
