@@ -20,7 +20,7 @@ from hotline.audit.writes import check_version
 from hotline.bus import publish_on_commit
 from hotline.errors import Conflict, Forbidden, Invalid, NotFound
 from hotline.store.base import utcnow
-from hotline.workforce.clock import local_midnight
+from hotline.workforce.clock import LOCAL, local_midnight
 from hotline.workforce.models import Leave, Shift
 from hotline.workforce.states import LEAVE, LeaveAction, LeaveState
 from hotline.workforce.topics import LeaveChanged
@@ -200,6 +200,17 @@ def clashes(session: Session, rows: list[Leave]) -> dict[int, list[int]]:
         if hit:
             out[r.id] = sorted(hit)
     return out
+
+
+def away(session: Session, user_id: int, start: datetime, end: datetime) -> Leave | None:
+    """The user's approved leave overlapping [start, end), if any."""
+    first = start.astimezone(LOCAL).date() - timedelta(days=1)
+    last = end.astimezone(LOCAL).date()
+    for row in between(session, first, last, user_id=user_id, states=(LeaveState.approved.value,)):
+        lo, hi = span(row)
+        if lo < end and start < hi:
+            return row
+    return None
 
 
 def with_clashes(session: Session, rows: list[Leave]) -> list[dict[str, Any]]:

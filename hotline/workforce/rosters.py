@@ -239,6 +239,16 @@ def _free_that_day(session: Session, roster_id: int, user_id: int, day: date, bu
         raise Conflict("that agent already works a shift that day", "该座席当天已有班次")
 
 
+def _not_on_leave(session: Session, user_id: int, starts: datetime, ends: datetime) -> None:
+    off = leave.away(session, user_id, starts, ends)
+    if off is not None:
+        raise Conflict(
+            "that agent is on approved leave then",
+            f"该座席已获批请假（{off.first_day} 至 {off.last_day}），不能安排此班次",
+            leave_id=off.id,
+        )
+
+
 def edit_shift(
     session: Session,
     actor: Actor,
@@ -257,11 +267,13 @@ def edit_shift(
     if tpl is None:
         raise Invalid("unknown shift template", "班次代码无效")
     _free_that_day(session, row.roster_id, user_id, row.day, row.id)
+    starts = planning.local_midnight(row.day) + timedelta(minutes=tpl.start_minute)
+    ends = starts + timedelta(minutes=tpl.minutes)
+    _not_on_leave(session, user_id, starts, ends)
     before = snapshot(row)
     previous = row.user_id
     row.user_id, row.template = user_id, template
-    row.starts_at = planning.local_midnight(row.day) + timedelta(minutes=tpl.start_minute)
-    row.ends_at = row.starts_at + timedelta(minutes=tpl.minutes)
+    row.starts_at, row.ends_at = starts, ends
     session.flush()
     record(session, actor, "update", "workforce_shift", row.id, before, snapshot(row))
     if parent.state == RosterState.published:
@@ -298,6 +310,7 @@ def decide_swap(
         if row.user_id != swap.from_user_id:
             raise Conflict("the shift changed hands since the request", "班次已变更，申请失效")
         _free_that_day(session, row.roster_id, swap.to_user_id, row.day, row.id)
+        _not_on_leave(session, swap.to_user_id, row.starts_at, row.ends_at)
         shift_before = snapshot(row)
         row.user_id = swap.to_user_id
         session.flush()

@@ -2,7 +2,8 @@
 a supervisor approves or rejects (audited, optimistic version, never their own), overlapping and
 malformed requests are refused; approved leave, and only approved leave, keeps the agent out of
 the roster generator for those days (or off the shifts its hours overlap), and shows on the roster
-with the shifts it clashes with and in the agent's own list; every step is announced on the bus."""
+with the shifts it clashes with and in the agent's own list, and nobody is moved onto a shift
+inside their approved leave; every step is announced on the bus."""
 
 from __future__ import annotations
 
@@ -188,6 +189,10 @@ def test_only_approved_leave_keeps_the_agent_off_the_roster(
     clash = next(lv for lv in again["leaves"] if lv["user_id"] == pending_one)
     monday_shift = next(s for s in shifts if s["user_id"] == pending_one and s["day"] == DAY.isoformat())
     assert clash["clashes"] == [monday_shift["id"]]
+    # Nobody is put on a shift inside their approved leave: wf0 is away all week.
+    onto = {"user_id": away, "template": monday_shift["template"], "version": monday_shift["version"]}
+    refused = client.put(f"/api/workforce/shifts/{monday_shift['id']}", json=onto, headers=sup)
+    assert refused.status_code == 409 and "请假" in refused.json()["detail_zh"]
     listed = client.get(
         "/api/workforce/leaves",
         params={"first_day": DAY.isoformat(), "days": 7, "state": "approved"},
