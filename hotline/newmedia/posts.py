@@ -133,6 +133,8 @@ def act(
         if action is Action.publish:
             post.published_at = now
             publish.queue(session, actor, post, now)
+        elif action is Action.retire:
+            publish.withdraw(session, actor, post)
     publish_on_commit(session, PostMoved(post_id=post.id, action=action.value, state=target.value))
     return post
 

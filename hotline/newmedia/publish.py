@@ -11,7 +11,11 @@ makes a second draft or a second publish. A passing error backs off exponentiall
 `publish_max_attempts` in a row; a final error (`wxapi.Fatal`) fails at once with WeChat's errcode.
 An operator's `retry` resumes a failed publication at its step. The website target is published
 as soon as it is due: its pages and feed are generated from published posts (`site.py`).
-No HTTP call runs inside a database transaction.
+A retired post (撤下) is taken back (`withdraw`): its article deleted from the official account
+(`freepublish/delete` with the article_id `freepublish/get` gave; `withdrawing` → `withdrawn`,
+backed off like publishing, `withdraw_failed` for an operator's retry), a publication that was
+not out yet cancelled, one still publishing withdrawn once it is out, the website's page gone
+with the post. No HTTP call runs inside a database transaction.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from hotline.store.base import utcnow
 from hotline.store.db import Database
 
 TARGETS = {"wechat_article": ("wechat", "website"), "web_notice": ("website",), "weibo_post": ()}
-ACTIVE = ("queued", "uploaded", "drafted", "submitted")
+ACTIVE = ("queued", "uploaded", "drafted", "submitted", "withdrawing")
+NOT_OUT = ("queued", "uploaded", "drafted")
 PUBLISH_STATUS = {2: "原创校验未通过", 3: "常规失败", 4: "平台审核不通过", 5: "已被删除", 6: "已被封禁"}
 EXT = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif"}
 
@@ -69,13 +74,15 @@ def retry(session: Session, actor: Actor, pub_id: int) -> Publication:
     pub = session.get(Publication, pub_id)
     if pub is None:
         raise NotFound("publication not found", "发布记录不存在")
-    if pub.status != "failed":
+    if pub.status not in ("failed", "withdraw_failed"):
         raise Conflict(
             f"only a failed publication is retried; this one is {pub.status}", "只能重试失败的发布"
         )
     before = snapshot(pub)
     pub.status = (
-        "submitted"
+        "withdrawing"
+        if pub.status == "withdraw_failed"
+        else "submitted"
         if pub.publish_id
         else "drafted"
         if pub.media_id
@@ -91,6 +98,25 @@ def retry(session: Session, actor: Actor, pub_id: int) -> Publication:
     return pub
 
 
+def withdraw(session: Session, actor: Actor, post: Post) -> None:
+    """Take a retired post back from each target: out (or failed on its way out) on WeChat →
+    `withdrawing` (the job deletes it); not out yet → `cancelled`; still publishing → left to
+    finish, then withdrawn (`_write`); the website → `withdrawn` (its pages list published posts)."""
+    for pub in session.scalars(select(Publication).where(Publication.post_id == post.id)):
+        before = snapshot(pub)
+        if pub.target == "website":
+            pub.status = "withdrawn"
+        elif pub.status == "published" and pub.remote_article_id:
+            pub.status = "withdrawing"
+        elif pub.status in NOT_OUT or pub.status == "failed":
+            pub.status = "cancelled"
+        else:
+            continue
+        pub.attempts, pub.next_attempt_at, pub.error = 0, None, None
+        session.flush()
+        _audit(session, actor, pub, before, pub.status if pub.status != "withdrawing" else "withdraw")
+
+
 @dataclass(frozen=True)
 class _Work:
     """What one step needs, read in a short transaction (the HTTP call runs outside it)."""
@@ -102,6 +128,7 @@ class _Work:
     thumb_media_id: str | None
     media_id: str | None
     publish_id: str | None
+    remote_article_id: str | None
     submitted_at: datetime | None
     title: str
     author: str
@@ -121,13 +148,17 @@ def _read(db: Database, pub_id: int, now: datetime) -> _Work | None:
         need_cover = pub.target == "wechat" and pub.status == "queued"
         return _Work(
             pub.id, post.id, pub.target, pub.status, pub.thumb_media_id, pub.media_id, pub.publish_id,
-            pub.submitted_at, post.title, post.author or "", post.digest or "", post.body,
-            post.cover if need_cover else None, post.cover_type,
+            pub.remote_article_id, pub.submitted_at, post.title, post.author or "", post.digest or "",
+            post.body, post.cover if need_cover else None, post.cover_type,
         )  # fmt: skip
 
 
 def _wechat_step(api: WxApi, w: _Work, cfg: NewMediaSettings, now: datetime) -> dict[str, Any]:
     """One call of the sequence; the publication's changes."""
+    if w.status == "withdrawing":
+        assert w.remote_article_id is not None
+        api.delete_published(w.remote_article_id)
+        return {"status": "withdrawn"}
     if w.status == "queued":
         if w.cover is None or w.cover_type is None:
             raise Fatal("the article has no cover image")
@@ -183,7 +214,14 @@ def _write(db: Database, w: _Work, changes: dict[str, Any], now: datetime) -> No
             pub.attempts, pub.error = 0, None
         s.flush()
         _audit(s, SYSTEM, pub, before, pub.status if "status" in changes else "poll")
-        if pub.status == "published":
+        post = s.get(Post, pub.post_id)
+        if pub.status == "published" and post is not None and post.state == "retired":
+            # retired while WeChat was still publishing it: out now, so taken back now
+            before = snapshot(pub)
+            pub.status = "withdrawing"
+            s.flush()
+            _audit(s, SYSTEM, pub, before, "withdraw")
+        elif pub.status == "published":
             publish_on_commit(s, PostPublished(post_id=pub.post_id, target=pub.target, url=pub.url))
 
 
@@ -196,13 +234,14 @@ def _fail(db: Database, w: _Work, exc: Exception, final: bool, cfg: NewMediaSett
         pub.attempts += 1
         pub.error = str(exc)[:2000]
         if final or pub.attempts >= cfg.publish_max_attempts:
-            pub.status, pub.next_attempt_at = "failed", None
+            withdrawing = pub.status == "withdrawing"
+            pub.status, pub.next_attempt_at = ("withdraw_failed" if withdrawing else "failed"), None
             publish_on_commit(s, PublicationFailed(post_id=pub.post_id, target=pub.target, error=pub.error))
         else:
             delay = min(cfg.publish_retry_base_s * 2 ** (pub.attempts - 1), cfg.publish_retry_max_s)
             pub.next_attempt_at = now + timedelta(seconds=delay)
         s.flush()
-        _audit(s, SYSTEM, pub, before, "failed" if pub.status == "failed" else "attempt_failed")
+        _audit(s, SYSTEM, pub, before, pub.status if pub.status.endswith("failed") else "attempt_failed")
 
 
 def advance(db: Database, pub_id: int, now: datetime, api: WxApi, cfg: NewMediaSettings) -> None:

@@ -51,7 +51,10 @@ class ActionIn(StrictIn):
 class PublicationOut(Out):
     id: int
     target: str = Field(description="wechat | website")
-    status: str = Field(description="queued | uploaded | drafted | submitted | published | failed")
+    status: str = Field(
+        description="queued | uploaded | drafted | submitted | published | failed"
+        " | withdrawing | withdrawn | withdraw_failed | cancelled"
+    )
     attempts: int
     next_attempt_at: datetime | None
     error: str | None

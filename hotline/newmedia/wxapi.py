@@ -91,6 +91,10 @@ class WxApi:
     def publish_status(self, publish_id: str) -> dict[str, Any]:
         return self.call("/cgi-bin/freepublish/get", body={"publish_id": publish_id})
 
+    def delete_published(self, article_id: str) -> None:
+        """Take a published article off the account (index 0: every article of the message)."""
+        self.call("/cgi-bin/freepublish/delete", body={"article_id": article_id, "index": 0})
+
 
 def _field(data: dict[str, Any], key: str) -> str:
     value = data.get(key)

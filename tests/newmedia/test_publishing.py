@@ -244,3 +244,73 @@ def test_every_state_and_action_is_in_the_table_or_refused() -> None:
                 with pytest.raises(Conflict):
                     TABLE.next(state, action)
     assert json.dumps(sorted(a.value for a in TABLE.allowed(State.published))) == '["retire"]'
+
+
+def _published(client: TestClient, auth: Auth, db: Database, api: WeChatPublishApi, title: str) -> Any:
+    post = approved_article(client, auth, title)
+    post = _post(client, auth, "supervisor", f"/posts/{post['id']}/publish", {"version": post["version"]})
+    run(db, api, T0)
+    run(db, api, T0 + timedelta(seconds=31))  # the first poll: still publishing
+    run(db, api, T0 + timedelta(seconds=62))  # published
+    return post.json()
+
+
+def test_retiring_a_post_deletes_the_article_and_takes_the_page_down(
+    client: TestClient, auth: Auth, db: Database, api: WeChatPublishApi
+) -> None:
+    post = _published(client, auth, db, api, "冬季防火安全提示")
+    pid = post["id"]
+    post = client.get(f"/api/newmedia/posts/{pid}", headers=auth("analyst")).json()
+    assert {p["target"]: p["status"] for p in post["publications"]} == {
+        "wechat": "published",
+        "website": "published",
+    }
+    assert "冬季防火安全提示" in client.get("/api/newmedia/site/").text
+
+    api.fail("/cgi-bin/freepublish/delete", -1)  # busy once: backed off like publishing
+    post = _post(client, auth, "supervisor", f"/posts/{pid}/retire", {"version": post["version"]}).json()
+    assert post["state"] == "retired"
+    pubs = {p["target"]: p["status"] for p in post["publications"]}
+    assert pubs == {"wechat": "withdrawing", "website": "withdrawn"}
+    assert "冬季防火安全提示" not in client.get("/api/newmedia/site/").text
+    run(db, api, T0 + timedelta(seconds=100))
+    run(db, api, T0 + timedelta(seconds=140))
+    assert api.deleted == [{"article_id": "ARTICLE_ID_1", "index": 0}]
+    assert api.calls.count("/cgi-bin/freepublish/delete") == 2
+    post = client.get(f"/api/newmedia/posts/{pid}", headers=auth("analyst")).json()
+    assert {p["target"]: p["status"] for p in post["publications"]}["wechat"] == "withdrawn"
+    run(db, api, T0 + timedelta(seconds=300))
+    assert api.calls.count("/cgi-bin/freepublish/delete") == 2  # withdrawn once, never again
+    with db.session() as s:
+        steps = list(s.scalars(select(AuditEntry.action).where(AuditEntry.entity == "newmedia_publication")))
+    assert {"newmedia.publication_withdraw", "newmedia.publication_withdrawn"} <= set(steps)
+
+
+def test_a_post_retired_while_publishing_is_withdrawn_once_out_and_refusals_wait_for_an_operator(
+    client: TestClient, auth: Auth, db: Database, api: WeChatPublishApi
+) -> None:
+    post = approved_article(client, auth, "寒潮预警下的独居老人关爱")
+    post = _post(
+        client, auth, "supervisor", f"/posts/{post['id']}/publish", {"version": post["version"]}
+    ).json()
+    run(db, api, T0)  # submitted; WeChat still publishing at the first poll
+    post = _post(
+        client, auth, "supervisor", f"/posts/{post['id']}/retire", {"version": post["version"]}
+    ).json()
+    assert {p["target"]: p["status"] for p in post["publications"]}["wechat"] == "submitted"
+    api.fail("/cgi-bin/freepublish/delete", 53600)  # refused (a final errcode): an operator decides
+    run(db, api, T0 + timedelta(seconds=31))  # polled: published → withdrawn at once → refused
+    run(db, api, T0 + timedelta(seconds=62))
+    post = client.get(f"/api/newmedia/posts/{post['id']}", headers=auth("analyst")).json()
+    wechat = next(p for p in post["publications"] if p["target"] == "wechat")
+    assert wechat["status"] == "withdraw_failed" and "53600" in wechat["error"]
+    assert api.deleted == []
+    assert (
+        client.post(f"/api/newmedia/publications/{wechat['id']}/retry", headers=auth("supervisor")).json()[
+            "status"
+        ]
+        == "withdrawing"
+    )
+    run(db, api, T0 + timedelta(seconds=90))
+    assert api.deleted == [{"article_id": "ARTICLE_ID_1", "index": 0}]
+    assert api.calls.count("/cgi-bin/freepublish/submit") == 1  # never published a second time

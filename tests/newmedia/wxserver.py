@@ -1,8 +1,9 @@
 """A local stand-in for the WeChat official-account API that publishing uses, answering as the
 documentation says: `cgi-bin/token`, `material/add_material` (multipart `media`), `draft/add`,
 `freepublish/submit`, `freepublish/get` (publish_status 1 while publishing, then 0 with the
-article's URL). Each call is checked the way WeChat checks it (current access token, the
-thumb_media_id it issued, UTF-8 JSON) and recorded; `fail` queues errcodes to answer a path with."""
+article's URL), `freepublish/delete` (the article_id it gave, once). Each call is checked the way
+WeChat checks it (current access token, the thumb_media_id it issued, UTF-8 JSON) and recorded;
+`fail` queues errcodes to answer a path with."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ class WeChatPublishApi:
         self.drafts: list[dict[str, Any]] = []
         self.raw_drafts: list[bytes] = []
         self.covers: list[bytes] = []
+        self.deleted: list[dict[str, Any]] = []
         self.token_n = 0
         self.failures: dict[str, list[int]] = defaultdict(list)
         self.polls_left = publishing_polls
@@ -112,6 +114,12 @@ class WeChatPublishApi:
                 "article_detail": {"count": 1, "item": [{"idx": 1, "article_url": PUBLISHED_URL}]},
                 "fail_idx": [],
             }
+        if path == "/cgi-bin/freepublish/delete":
+            data = json.loads(body)
+            if data.get("article_id") != "ARTICLE_ID_1" or data in self.deleted:
+                return {"errcode": 53600, "errmsg": "Article ID 无效"}
+            self.deleted.append(data)
+            return {"errcode": 0, "errmsg": "ok"}
         return {"errcode": 48001, "errmsg": "api unauthorized"}
 
     def close(self) -> None:

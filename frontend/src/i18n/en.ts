@@ -12,7 +12,7 @@ export default {
     states: { draft: 'Draft', in_review: 'In review', approved: 'Approved', published: 'Published', retired: 'Retired' },
     actions: { submit: 'Submit', withdraw: 'Withdraw', reject: 'Reject', approve: 'Approve', publish: 'Publish', retire: 'Retire', reopen: 'Reopen' },
     targets: { wechat: 'WeChat', website: 'Website' },
-    pubStates: { queued: 'Queued', uploaded: 'Cover uploaded', drafted: 'Draft made', submitted: 'Publishing', published: 'Published', failed: 'Failed' },
+    pubStates: { queued: 'Queued', uploaded: 'Cover uploaded', drafted: 'Draft made', submitted: 'Publishing', published: 'Published', failed: 'Failed', withdrawing: 'Withdrawing', withdrawn: 'Withdrawn', withdraw_failed: 'Withdrawal failed', cancelled: 'Cancelled' },
     reasons: { matched: 'Answered', asked_for_person: 'Asked for a person', low_confidence: 'Low match: to an agent', no_match: 'No match: to an agent' },
   },
   op: {

@@ -12,7 +12,7 @@ export default {
     states: { draft: '草稿', in_review: '待审核', approved: '已审核', published: '已发布', retired: '已撤下' },
     actions: { submit: '提交审核', withdraw: '撤回', reject: '退回修改', approve: '审核通过', publish: '发布', retire: '撤下', reopen: '重新编辑' },
     targets: { wechat: '公众号', website: '网站' },
-    pubStates: { queued: '排队中', uploaded: '封面已上传', drafted: '草稿已建', submitted: '发布中', published: '已发布', failed: '失败' },
+    pubStates: { queued: '排队中', uploaded: '封面已上传', drafted: '草稿已建', submitted: '发布中', published: '已发布', failed: '失败', withdrawing: '撤回中', withdrawn: '已撤回', withdraw_failed: '撤回失败', cancelled: '已取消' },
     reasons: { matched: '已自动答复', asked_for_person: '要求人工', low_confidence: '匹配度低转人工', no_match: '无匹配转人工' },
   },
   op: {
