@@ -27,6 +27,7 @@ PLUGIN = AnalyticsPlugin(
         "hotline.web.routers.analytics",
         "hotline.web.routers.analytics_mail",
         "hotline.web.routers.analytics_pivots",
+        "hotline.web.routers.analytics_usage",
     ),
     jobs=tuple(JOBS),
     after=("workorders",),

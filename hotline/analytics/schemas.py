@@ -144,3 +144,26 @@ class RegenerateIn(StrictIn):
     """The period holding `date` (default: the latest one due)."""
 
     date: date_ | None = Field(None, ge=date_(2000, 1, 1), le=date_(2100, 12, 31))
+
+
+class RepeatCallOut(CdrOut):
+    previous_started_at: str | None = None
+    previous_uuid: str | None = None
+
+
+class RepeatDrillOut(Out):
+    total: int
+    items: list[RepeatCallOut]
+
+
+class CitingOrderOut(Out):
+    id: int
+    number: str
+    title: str
+
+
+class KnowledgeDrillOut(Out):
+    total_calls: int
+    total_orders: int
+    calls: list[CdrOut]
+    orders: list[CitingOrderOut]

@@ -83,3 +83,31 @@ def calls_by_uuid(session: Session, uuids: Sequence[str], limit: int) -> list[Ca
         return []
     stmt = select(Call).where(Call.uuid.in_(list(uuids)[:5000])).order_by(Call.id.desc()).limit(limit)
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True, slots=True)
+class CallerCall:
+    """An inbound call with its caller's number, as the repeat-caller report reads it."""
+
+    id: int
+    uuid: str
+    number: str
+    started_at: datetime
+    queue: str
+    agent_id: int
+
+
+def inbound_between(session: Session, start: datetime, end: datetime) -> list[CallerCall]:
+    """Inbound calls started in [start, end) that carry a caller number, by start then id."""
+    rows = session.execute(
+        select(Call.id, Call.uuid, Call.caller_number, Call.started_at, Call.queue, Call.agent_id)
+        .where(
+            Call.started_at >= start,
+            Call.started_at < end,
+            Call.direction == "inbound",
+            Call.caller_number.is_not(None),
+            Call.caller_number != "",
+        )
+        .order_by(Call.started_at, Call.id)
+    ).all()
+    return [CallerCall(int(i), u, n or "", at, q or "", int(a or 0)) for i, u, n, at, q, a in rows]

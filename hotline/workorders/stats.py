@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from hotline.workorders.lifecycle import SATISFIED
-from hotline.workorders.models import WorkOrder, WorkOrderEvent
+from hotline.workorders.models import WorkOrder, WorkOrderEvent, WorkOrderLink
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,3 +191,31 @@ def texts_between(session: Session, start: datetime, end: datetime) -> list[Orde
         )
     ).all()
     return [OrderText(*row) for row in rows]
+
+
+def call_categories(session: Session, uuids: Sequence[str]) -> dict[str, int]:
+    """The category of the work order each call was filed as (calls without one, or whose order
+    has no category, are left out); a call on two orders takes the first order's."""
+    out: dict[str, int] = {}
+    chunk = 2_000
+    for i in range(0, len(uuids), chunk):
+        rows = session.execute(
+            select(WorkOrderLink.ref, WorkOrder.category_id)
+            .join(WorkOrder, WorkOrder.id == WorkOrderLink.workorder_id)
+            .where(WorkOrderLink.kind == "call", WorkOrderLink.ref.in_(list(uuids[i : i + chunk])))
+            .order_by(WorkOrderLink.workorder_id)
+        ).all()
+        for ref, category in rows:
+            if category is not None:
+                out.setdefault(ref, int(category))
+    return out
+
+
+def numbers_of(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, str, bool]]:
+    """(number, title, confidential) of these orders."""
+    rows = session.execute(
+        select(WorkOrder.id, WorkOrder.number, WorkOrder.title, WorkOrder.confidential).where(
+            WorkOrder.id.in_(list(ids)[:5000])
+        )
+    ).all()
+    return {int(i): (n, t, bool(c)) for i, n, t, c in rows}
