@@ -45,14 +45,15 @@ export default {
   },
   an: {
     callSatisfaction: 'Call satisfaction (post-call survey) is on the satisfaction page', nav: 'Analytics', home: 'Analytics home', pivot: 'Report builder', drill: 'Details',
-    reports: { calls: 'Call reports', agents: 'Agent performance', orders: 'Work orders', ontime: 'Department on-time', satisfaction: 'Return-visit satisfaction' },
+    reports: { repeats: 'Repeat callers', knowledge: 'Knowledge usage', calls: 'Call reports', agents: 'Agent performance', orders: 'Work orders', ontime: 'Department on-time', satisfaction: 'Return-visit satisfaction' },
     kinds: { day: 'Daily', week: 'Weekly', month: 'Monthly', year: 'Yearly' },
-    by: { hour: 'By hour', half_hour: 'By half hour', day: 'By day', day_type: 'By day type', queue: 'By queue', agent: 'By agent', category: 'By category', district: 'By district', department: 'By department', channel: 'By channel', state: 'By state' },
+    by: { article: 'By article', hour: 'By hour', half_hour: 'By half hour', day: 'By day', day_type: 'By day type', queue: 'By queue', agent: 'By agent', category: 'By category', district: 'By district', department: 'By department', channel: 'By channel', state: 'By state' },
     fig: {
       offered: 'Offered', answered: 'Answered', abandoned: 'Abandoned', short_abandoned: 'Short abandons', lost: 'Lost', callbacks: 'Callbacks', completed: 'Completed',
       answer_rate: 'Answer rate', abandon_rate: 'Abandon rate', service_level: 'Service level (15 s)', asa: 'ASA (s)', aht: 'AHT (s)',
       orders: 'Orders', closed: 'Closed', closed_on_time: 'Closed on time', on_time_rate: 'On-time rate', supervised: 'Supervised', visited: 'Visited', satisfied: 'Satisfied', satisfaction_rate: 'Satisfaction rate',
       received: 'Received', received_on_time: 'Received on time', receive_on_time_rate: 'Received on time %', replied: 'Replied', replied_on_time: 'Replied on time', reply_on_time_rate: 'Replied on time %', extended: 'Extended', returned: 'Returned',
+      calls: 'Calls', repeat_calls: 'Repeat calls', repeat_rate: 'Repeat rate', same_matter_repeats: 'Same-matter repeats', same_matter_rate: 'Same-matter rate', callers: 'Callers', repeat_callers: 'Repeat callers', uses: 'Uses', order_links: 'Order citations', articles: 'Articles', searches: 'Searches', no_answer_searches: 'Searches without answer', no_answer_rate: 'No-answer rate',
     },
     filter: { period: 'Period', date: 'Date', queue: 'Queue', district: 'District', category: 'Category', department: 'Department', channel: 'Channel', state: 'State', all: 'All', apply: 'Apply', by: 'Group by' },
     channels: { phone: 'Phone', mailbox: 'Mail', sms: 'SMS', wechat: 'WeChat', web: 'Web form', voicemail: 'Voicemail' },
@@ -82,6 +83,10 @@ export default {
         name: 'Enter a name', recipient: 'A mail address is not valid', recipients: 'Enter at least one recipient', tooMany: 'At most 50 recipients',
         formats: 'Choose at least one attachment', by: 'This data set cannot be grouped so',
       },
+    },
+    usage: {
+      within: 'Within', days: 'days a number calls again', previous: 'Called before', citingOrders: 'Citing work orders ({n})',
+      hint: { repeats: 'A number calling again within the days set is a repeat; same matter when both calls were filed in the same category. Click a figure for the calls', knowledge: 'Articles agents answered with and work orders cited; searches without answer are knowledge gaps. Click a figure for details' },
     },
     builder: {
       source: 'Data', sources: { calls: 'Calls', orders: 'Work orders' }, dimensions: 'Dimensions (up to {n})', measures: 'Measures', run: 'Run',

@@ -45,14 +45,15 @@ export default {
   },
   an: {
     callSatisfaction: '来电满意度（通话后评价）见“满意度评价”页面', nav: '统计分析', home: '分析首页', pivot: '自定义报表', drill: '明细',
-    reports: { calls: '话务报表', agents: '座席绩效', orders: '工单统计', ontime: '承办单位按时办结', satisfaction: '回访满意度' },
+    reports: { repeats: '重复来电', knowledge: '知识库使用', calls: '话务报表', agents: '座席绩效', orders: '工单统计', ontime: '承办单位按时办结', satisfaction: '回访满意度' },
     kinds: { day: '日报', week: '周报', month: '月报', year: '年报' },
-    by: { hour: '按小时', half_hour: '按半小时', day: '按日', day_type: '按日期类型', queue: '按队列', agent: '按座席', category: '按分类', district: '按区县', department: '按承办单位', channel: '按渠道', state: '按状态' },
+    by: { article: '按文章', hour: '按小时', half_hour: '按半小时', day: '按日', day_type: '按日期类型', queue: '按队列', agent: '按座席', category: '按分类', district: '按区县', department: '按承办单位', channel: '按渠道', state: '按状态' },
     fig: {
       offered: '呼入', answered: '接通', abandoned: '放弃', short_abandoned: '短时放弃', lost: '溢出未接', callbacks: '回呼', completed: '完成通话',
       answer_rate: '接通率', abandon_rate: '放弃率', service_level: '15秒接通率', asa: '平均应答(秒)', aht: '平均处理时长(秒)',
       orders: '工单数', closed: '办结', closed_on_time: '按时办结', on_time_rate: '按时办结率', supervised: '督办', visited: '已回访', satisfied: '满意', satisfaction_rate: '满意率',
       received: '签收', received_on_time: '按时签收', receive_on_time_rate: '按时签收率', replied: '答复', replied_on_time: '按时答复', reply_on_time_rate: '按时答复率', extended: '延期', returned: '退单',
+      calls: '来电', repeat_calls: '重复来电', repeat_rate: '重复来电率', same_matter_repeats: '同一诉求重复来电', same_matter_rate: '同一诉求重复率', callers: '来电号码数', repeat_callers: '重复来电号码数', uses: '使用次数', order_links: '工单引用', articles: '涉及文章', searches: '检索次数', no_answer_searches: '无结果检索', no_answer_rate: '无结果检索率',
     },
     filter: { period: '报表期间', date: '日期', queue: '队列', district: '区县', category: '分类', department: '承办单位', channel: '渠道', state: '状态', all: '全部', apply: '查询', by: '分组' },
     channels: { phone: '电话', mailbox: '邮件', sms: '短信', wechat: '微信', web: '网上留言', voicemail: '留言' },
@@ -82,6 +83,10 @@ export default {
         name: '请填写名称', recipient: '有邮箱地址格式不正确', recipients: '请至少填写一个收件人', tooMany: '收件人最多 50 个',
         formats: '请至少选择一种附件格式', by: '该数据集不能按此分组',
       },
+    },
+    usage: {
+      within: '间隔', days: '天内再次来电', previous: '上次来电', citingOrders: '引用的工单（{n}）',
+      hint: { repeats: '同一号码在间隔天数内再次来电即为重复来电；两次来电所建工单分类相同为同一诉求。点击数字查看明细', knowledge: '话务员“用此文章答复”与工单引用的文章；无结果检索即知识缺口。点击数字查看明细' },
     },
     builder: {
       source: '数据集', sources: { calls: '话务', orders: '工单' }, dimensions: '维度（最多 {n} 个）', measures: '指标', run: '生成报表',

@@ -117,6 +117,10 @@ export const consoleRoutes: RouteRecordRaw[] = [
     path: `analytics/reports/${key}`, name: `an-${key}`, component: () => import('../views/analytics/ReportView.vue'),
     props: { report: key }, meta: { perm: 'analytics.read', title: `an.reports.${key}`, group: 'analytics', nav: true },
   })),
+  ...(['repeats', 'knowledge'] as const).map((key): RouteRecordRaw => ({
+    path: `analytics/reports/${key}`, name: `an-${key}`, component: () => import('../views/analytics/UsageReportView.vue'),
+    props: { report: key }, meta: { perm: 'analytics.read', title: `an.reports.${key}`, group: 'analytics', nav: true },
+  })),
   { path: 'analytics/pivot', name: 'an-pivot', component: () => import('../views/analytics/PivotBuilder.vue'),
     meta: { perm: 'analytics.read', title: 'an.pivot', group: 'analytics', nav: true } },
   { path: 'analytics/subscriptions', name: 'an-subscriptions', component: () => import('../views/analytics/SubscriptionsView.vue'),
