@@ -8,7 +8,7 @@ in commit order and an id high-water mark never skips a line committed late.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,23 +33,28 @@ class QueueLine:
     data: dict[str, Any]
 
 
-def _line(row: QueueEventRow) -> QueueLine:
-    return QueueLine(
-        row.id,
-        row.call_uuid,
-        row.queue,
-        row.kind,
-        row.at,
-        row.agent_id,
-        row.wait_seconds,
-        dict(row.data or {}),
-    )
+# Columns, not ORM objects: a rebuild reads millions of lines, and building an identity-mapped
+# instance per line cost over half of its time.
+_COLS = (
+    QueueEventRow.id,
+    QueueEventRow.call_uuid,
+    QueueEventRow.queue,
+    QueueEventRow.kind,
+    QueueEventRow.at,
+    QueueEventRow.agent_id,
+    QueueEventRow.wait_seconds,
+    QueueEventRow.data,
+)
+
+
+def _lines(rows: Iterable[Any]) -> list[QueueLine]:
+    return [QueueLine(i, u, q, k, at, a, w, dict(d or {})) for i, u, q, k, at, a, w, d in rows]
 
 
 def lines_after(session: Session, after_id: int, limit: int) -> list[QueueLine]:
     """Up to `limit` lines with id > `after_id`, in id order."""
-    stmt = select(QueueEventRow).where(QueueEventRow.id > after_id).order_by(QueueEventRow.id).limit(limit)
-    return [_line(r) for r in session.scalars(stmt)]
+    stmt = select(*_COLS).where(QueueEventRow.id > after_id).order_by(QueueEventRow.id).limit(limit)
+    return _lines(session.execute(stmt))
 
 
 def iter_lines(session: Session, batch: int = 20_000) -> Iterator[list[QueueLine]]:
@@ -69,12 +74,8 @@ def last_line_id(session: Session) -> int:
 
 def lines_between(session: Session, start: datetime, end: datetime) -> list[QueueLine]:
     """Lines with start <= at < end (naive recomputation, drill-down)."""
-    stmt = (
-        select(QueueEventRow)
-        .where(QueueEventRow.at >= start, QueueEventRow.at < end)
-        .order_by(QueueEventRow.id)
-    )
-    return [_line(r) for r in session.scalars(stmt)]
+    stmt = select(*_COLS).where(QueueEventRow.at >= start, QueueEventRow.at < end).order_by(QueueEventRow.id)
+    return _lines(session.execute(stmt))
 
 
 def calls_by_uuid(session: Session, uuids: Sequence[str], limit: int) -> list[Call]:
