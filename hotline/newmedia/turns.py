@@ -51,3 +51,10 @@ def stats(session: Session) -> TurnStats:
     rows = dict(session.execute(select(WechatTurn.outcome, func.count()).group_by(WechatTurn.outcome)).all())
     answered, handed = int(rows.get("answered", 0)), int(rows.get("handed_over", 0))
     return TurnStats(total=answered + handed, answered=answered, handed_over=handed)
+
+
+def message(session: Session, turn_id: int) -> tuple[str, datetime] | None:
+    """What a citizen wrote to the official account (phone and ID numbers masked) and when, for
+    the opinion domain's 公众号留言 source; None for an unknown turn."""
+    turn = session.get(WechatTurn, turn_id)
+    return None if turn is None else (mask_text(turn.question), turn.created_at)

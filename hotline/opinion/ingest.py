@@ -62,6 +62,7 @@ def due_sources(session: Session, now: datetime) -> list[int]:
             select(OpinionSource.id)
             .where(
                 OpinionSource.enabled,
+                OpinionSource.kind != "wechat",  # pushed to us (`wechat.py`), never fetched
                 or_(OpinionSource.next_fetch_at.is_(None), OpinionSource.next_fetch_at <= now),
             )
             .order_by(OpinionSource.next_fetch_at.is_not(None), OpinionSource.next_fetch_at, OpinionSource.id)

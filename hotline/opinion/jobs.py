@@ -7,7 +7,7 @@ import os
 import socket
 from datetime import datetime
 
-from hotline.errors import NotFound
+from hotline.errors import Invalid, NotFound
 from hotline.jobs import Job
 from hotline.jobs.runner import try_lease
 from hotline.opinion import briefs, ingest, process, sentiment
@@ -29,8 +29,11 @@ def run_source(db: Database, source_id: int) -> ingest.Outcome | None:
     deadline bounds how long it takes; the pace and robots.txt are the job's own. None when the
     job was fetching this source at that moment (it is then fetched already)."""
     with db.session() as s:
-        if s.get(OpinionSource, source_id) is None:
+        src = s.get(OpinionSource, source_id)
+        if src is None:
             raise NotFound("source not found", "来源不存在")
+        if src.kind == "wechat":
+            raise Invalid("the account's messages arrive by themselves", "公众号留言自动接收，无需采集")
     fetcher = fetcher_for(db)
     report = ingest.run(db, fetcher, only=[source_id])
     if not report.outcomes:  # the job was fetching it: its result is the answer

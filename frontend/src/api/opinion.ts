@@ -5,7 +5,7 @@
 import { api, type Query } from './client'
 
 export interface Source {
-  id: number; name: string; kind: 'feed' | 'page'; url: string; enabled: boolean; every_seconds: number
+  id: number; name: string; kind: 'feed' | 'page' | 'weibo' | 'toutiao' | 'wechat'; url: string; enabled: boolean; every_seconds: number
   status: string; reason: string | null; failures: number; items_total: number
   last_fetch_at: string | null; last_ok_at: string | null; next_fetch_at: string | null; version: number
 }

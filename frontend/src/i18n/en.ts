@@ -26,7 +26,7 @@ export default {
     riskTerms: 'Sensitive terms', rulesHit: 'Rules matched', encoding: 'Encoding',
     flags: { mislabelled: 'Charset mislabelled', guessed: 'Charset guessed', undecodable: 'Undecodable' },
     relatedOrders: 'Related work orders', relatedArticles: 'Related articles', keywords: 'Keywords', group: 'Reposts of this story', openOriginal: 'Open original',
-    addSource: 'Add source', name: 'Name', kind: 'Kind', kinds: { feed: 'RSS/Atom feed', page: 'Web list page' }, url: 'URL',
+    addSource: 'Add source', name: 'Name', kind: 'Kind', kinds: { feed: 'RSS/Atom feed', page: 'Web list page', weibo: 'Weibo', toutiao: 'Toutiao', wechat: 'Official account messages' }, url: 'URL',
     everyMinutes: 'Every (minutes)', enabled: 'Enabled', status: 'Status',
     statuses: { ok: 'OK', not_modified: 'Not modified', failed: 'Failed', blocked: 'Blocked by robots.txt', never: 'Never fetched' },
     reason: 'Reason', failures: 'Failures in a row', itemsTotal: 'Items', lastFetch: 'Last fetch', nextFetch: 'Next fetch',

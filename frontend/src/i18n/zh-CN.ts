@@ -26,7 +26,7 @@ export default {
     riskTerms: '敏感词', rulesHit: '命中规则', encoding: '编码',
     flags: { mislabelled: '编码标注有误', guessed: '编码为推测', undecodable: '无法解码' },
     relatedOrders: '相关工单', relatedArticles: '相关知识', keywords: '关键词', group: '同一事件的转载', openOriginal: '打开原文',
-    addSource: '添加来源', name: '名称', kind: '类型', kinds: { feed: 'RSS/Atom 订阅', page: '网页列表' }, url: '地址',
+    addSource: '添加来源', name: '名称', kind: '类型', kinds: { feed: 'RSS/Atom 订阅', page: '网页列表', weibo: '微博', toutiao: '今日头条', wechat: '公众号留言' }, url: '地址',
     everyMinutes: '采集间隔（分钟）', enabled: '启用', status: '状态',
     statuses: { ok: '正常', not_modified: '无更新', failed: '失败', blocked: 'robots 禁止', never: '未采集' },
     reason: '原因', failures: '连续失败', itemsTotal: '累计条数', lastFetch: '上次采集', nextFetch: '下次采集',
