@@ -39,8 +39,17 @@ class Running:
 
     def stop(self) -> None:
         self.run(self.center.stop())
+        self.run(_cancel_the_rest())  # a call still ringing: its tasks end here, not at GC
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
+        self.loop.close()
+
+
+async def _cancel_the_rest() -> None:
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @pytest.fixture
