@@ -41,7 +41,7 @@ describe('capabilities', () => {
   })
 })
 
-import { bucketHalfHours, derivedAlerts, halfHourIndex, countByState } from '../src/utils/wallboard'
+import { bucketHalfHours, derivedAlerts, halfHourIndex, countByState, snapshotRunning } from '../src/utils/wallboard'
 
 describe('wallboard', () => {
   it('buckets in Beijing time', () => {
@@ -64,5 +64,13 @@ describe('wallboard', () => {
     // queues by name, not code
     expect(derivedAlerts({ elderly: k }, [], 15, 0, { elderly: '养老服务' })[0].text).toBe('养老服务 40 秒')
     expect(countByState([agent]).talking).toBe(1)
+  })
+})
+
+describe('wallboard snapshot', () => {
+  it('is not running when a node without a call center says so beside data (a standby)', () => {
+    expect(snapshotRunning(undefined, { type: 'snapshot', running: false })).toBe(false)
+    expect(snapshotRunning({ running: true }, { type: 'snapshot' })).toBe(true)
+    expect(snapshotRunning({ running: false }, { type: 'snapshot' })).toBe(false)
   })
 })

@@ -7,8 +7,8 @@ Two signs, each used when available: the leader lease (`ha_leases`, nodes with
 old leader stopped or died: its calls in progress were cut); and the engine's SIP port not
 answering OPTIONS for `misses` checks in a row. Each is an `engine_down` alert of `alerts.py` (one
 open per key, audited), sent by the watchdog at once through the same SMS / mail / WeChat channels
-(the engine's own delivery job may be what died) and escalated to the duty leader by the delivery
-job later as any alert; it is resolved, with a recovery notice, when a node leads again or the
+(the engine's own delivery job may be what died) and escalated to the duty leader when nobody
+acknowledges it in time, as any alert; it is resolved, with a recovery notice, when a node leads again or the
 engine answers. A takeover is told once, already resolved: the new leader is running.
 """
 

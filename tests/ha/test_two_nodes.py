@@ -4,7 +4,8 @@ node A is killed with SIGKILL and the edge's probes mark it down; node B takes t
 epoch), starts its engine, and the next trunk call is answered, queued and put through to the same
 agent, still rung through the edge, with the registration node A saved. A wallboard connected to
 node B while it stood by is told to reconnect (1012) when B takes over, and then sees B's running
-call center."""
+call center; so does the supervisor's wallboard page in Chromium, never reloaded: B's agents, then
+the agent on the new call, live."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from hotline.store.db import Database
 from hotline.telephony.models import SipRegistration
 from hotline.web.auth import token_hash
 from tests.callcenter.rig import phone_xml, seed
+from tests.ha.board import Board
 from tests.ha.cluster import Edge, Node, wait_for
 from tests.ha.scenarios import edge_caller_xml
 from tests.parallel import rtp_block
@@ -80,6 +82,7 @@ def test_kill_the_leader_and_the_standby_answers_through_the_edge(
     b = Node("b", db.url, redis_server.url, tmp_path / "b", rtp_block(200))
     edge = Edge(tmp_path, [a.sip, b.sip])
     sipps: list[Sipp] = []
+    page: Board | None = None
     try:
         a.start()
         wait_for(a.leading, 60, "node a to lead")
@@ -114,7 +117,10 @@ def test_kill_the_leader_and_the_standby_answers_through_the_edge(
         # out of wrap-up and logged so (an agent in wrap-up is taken over as not ready, by design)
         wait_for(lambda: last_state(db, agents["1001"]) == "ready", 30, "the agent ready again")
 
-        with wallboard(b) as board:  # a wallboard on the standby: live events, no call center yet
+        # The supervisor's wallboard in Chromium on the standby: no call center there yet.
+        page = Board(b.base, "e2esup", "password-e2e")
+        page.page.get_by_test_id("wall-not-running").wait_for()
+        with wallboard(b) as board:  # and a bare socket on it: live events
             assert not snapshot_running(board)
             a.kill()
             wait_for(b.leading, 30, "node b to take over")
@@ -127,12 +133,18 @@ def test_kill_the_leader_and_the_standby_answers_through_the_edge(
             assert snapshot_running(again)
         held = current(db, ACD)
         assert held is not None and (held.holder, held.epoch) == ("b", 2)
+        # The page reconnected by itself and shows node b's running call center, agent ready.
+        page.page.get_by_test_id("wall-not-running").wait_for(state="detached")
+        page.agent_state(agents["1001"], "示闲")
 
         wait_for(lambda: edge.saw_down(a.sip), 15, "the edge's probes to mark node a down")
 
         (tmp_path / "second.xml").write_text(edge_caller_xml("13800000022", "1", 4000))
         second = Sipp(str(tmp_path / "second.xml"), edge.port, cwd=tmp_path, args=["-s", "12345", "-m", "1"])
-        assert second.run() == 0, (second.output[-2000:], edge.log(), b.log())
+        sipps.append(second.start())
+        page.agent_state(agents["1001"], "通话")  # live: the agent on the new call, on the same page
+        assert second.wait(60) == 0, (second.output[-2000:], edge.log(), b.log())
+        assert page.same_page()  # never reloaded
         wait_for(lambda: len(calls(db)) == 2 and calls(db)[1].state == "ended", 30, "the second call's CDR")
         two = calls(db)[1]
         assert (two.queue, two.agent_id, two.outcome) == ("elderly", agents["1001"], "answered")
@@ -142,6 +154,8 @@ def test_kill_the_leader_and_the_standby_answers_through_the_edge(
         invites = [m for m in received.split("INVITE sip:")[1:]]
         assert len(invites) == 2 and all(f"Via: SIP/2.0/UDP 127.0.0.1:{edge.port}" in m for m in invites)
     finally:
+        if page is not None:
+            page.close()
         for sipp in sipps:
             sipp.kill()
         a.kill()

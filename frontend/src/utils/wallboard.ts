@@ -80,3 +80,9 @@ export function countByState(agents: AgentView[]): Record<string, number> {
   for (const a of agents) out[a.state] = (out[a.state] ?? 0) + 1
   return out
 }
+
+/** Whether a live snapshot comes from a running call center: a node without one (a standby, or the
+ * engine off) says `running: false` beside `data`, not in it. */
+export function snapshotRunning(data: Record<string, unknown> | undefined, raw: Record<string, unknown>): boolean {
+  return (data?.running ?? raw.running) !== false
+}
