@@ -132,7 +132,7 @@ class LeaveOut(Out):
 
 class RosterIn(StrictIn):
     name: str = Field(min_length=1, max_length=100)
-    first_day: date
+    first_day: PlanDay
     days: int = Field(28, ge=1, le=42)
     skill: str | None = Field(None, max_length=64)
     target: TargetIn = Field(default_factory=TargetIn)
