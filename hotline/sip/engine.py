@@ -150,7 +150,7 @@ class TelephonyEngine:
         self.srtp_offer = self.sip.srtp_offer
         self.bridge: WebRtcBridge | None = None
         if self.sip.webrtc_bridge:
-            self.bridge = WebRtcBridge(self.sip.webrtc_bridge)
+            self.bridge = WebRtcBridge(self.sip.webrtc_bridge, opus=self.sip.webrtc_opus)
         self.tx = TransactionLayer(self.transports.send, timers)
         self.ports = PortAllocator(self.sip.rtp_port_min, self.sip.rtp_port_max)
         self.prompts = PromptCache()

@@ -7,10 +7,15 @@ to rtpengine, which answers with a ``UDP/TLS/RTP/SAVPF`` one (DTLS-SRTP, ICE, rt
 instead, and a browser's SDP coming in is turned back into plain ``RTP/AVP`` pointing at rtpengine's
 engine-side port. rtpengine keys a call by Call-ID and the offerer's tag: an offer is an ``offer``
 from its sender's tag, an answer an ``answer`` with the offerer's tag as ``from-tag``; the engine's
-tag is the leg's local tag, the browser's the dialog's remote tag. G.711 and telephone-event pass
-through untranscoded, so RFC 4733 digits from the browser's dial pad reach the engine's detector
-and recording, supervision and hold work as for a desk phone. :class:`RtpengineDaemon` starts a
-daemon of our own on loopback (development, tests) when no external one is configured.
+tag is the leg's local tag, the browser's the dialog's remote tag.
+
+The engine side is always plain G.711 with telephone-event/8000, so RFC 4733 digits from the
+browser's dial pad reach the engine's detector and recording, supervision and hold work as for a
+desk phone. With ``opus`` (``sip.webrtc_opus``) the browser is also offered Opus 48000/2, first,
+which rtpengine transcodes to and from the engine's G.711 (and telephone-event/48000 to and from
+/8000); a browser answering PCMU or PCMA is passed through untranscoded, as without it.
+:class:`RtpengineDaemon` starts a daemon of our own on loopback (development, tests) when no
+external one is configured.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.media.rtpengine import NgClient, NgError
+from hotline.sip.sdp import SdpError, parse_sdp
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +50,32 @@ TO_ENGINE: dict[str, Any] = {
     "replace": ["origin", "session-connection"],
 }
 
+# Opus as offered to the browser: 24 kbit/s (the engine's side is 8 kHz narrowband: more buys
+# nothing) and a mono preference (stereo=0) for what the browser sends.
+OPUS = "opus/48000/2/24000//stereo=0"
+ENGINE_CODECS = ("PCMU", "PCMA", "TELEPHONE-EVENT")
+
+
+def opus_to_browser(sdp: bytes) -> dict[str, Any]:
+    """ng codec options for the engine's offer to a browser: Opus added first, then the engine's own
+    G.711 and telephone-event (``mask`` all, then ``transcode`` of a codec the offer had restores it
+    untranscoded; a codec it lacked is never added, so no DTMF transcoding is switched on)."""
+    try:
+        md = parse_sdp(sdp)
+        names = {md.codec_name(pt) for pt in md.payload_types}
+    except SdpError:
+        names = set(ENGINE_CODECS)
+    kept = [n.replace("TELEPHONE-EVENT", "telephone-event") for n in ENGINE_CODECS if n in names]
+    return {"codec": {"mask": ["all"], "transcode": [OPUS, *kept]}}
+
+
+# A browser's own offer (its re-INVITE, e.g. hold) as the engine takes it: G.711 and
+# telephone-event/8000 only. `accept` keeps the browser on Opus when it offers it: without it
+# rtpengine answers the browser with G.711 passed through, and the call would leave Opus for good.
+OPUS_TO_ENGINE: dict[str, Any] = {
+    "codec": {"accept": ["opus"], "mask": ["all"], "transcode": ["PCMU", "PCMA", "telephone-event/8000"]}
+}
+
 
 @dataclass
 class BridgedMedia:
@@ -54,6 +86,7 @@ class BridgedMedia:
     local_tag: str  # the engine's tag in the dialog
     remote_tag: str = ""  # the browser's, once its answer (or its request) names it
     offers: int = field(default=0)
+    opus: bool = False  # offer the browser Opus, transcoded by rtpengine
 
     async def _ng(self, command: str, sdp: bytes, from_tag: str, to_tag: str, flags: dict[str, Any]) -> bytes:
         params: dict[str, Any] = {"call-id": self.call_id, "from-tag": from_tag, "sdp": sdp, **flags}
@@ -69,14 +102,16 @@ class BridgedMedia:
         """The engine's plain SDP (an offer, or its answer to the browser's offer) as WebRTC."""
         if offer:
             self.offers += 1
-            return await self._ng("offer", sdp, self.local_tag, self.remote_tag, TO_BROWSER)
+            flags = {**TO_BROWSER, **opus_to_browser(sdp)} if self.opus else TO_BROWSER
+            return await self._ng("offer", sdp, self.local_tag, self.remote_tag, flags)
         return await self._ng("answer", sdp, self.remote_tag, self.local_tag, TO_BROWSER)
 
     async def from_browser(self, sdp: bytes, *, offer: bool) -> bytes:
         """The browser's WebRTC SDP (its offer, or its answer to ours) as plain RTP for the engine."""
         if offer:
             self.offers += 1
-            return await self._ng("offer", sdp, self.remote_tag, self.local_tag, TO_ENGINE)
+            flags = {**TO_ENGINE, **OPUS_TO_ENGINE} if self.opus else TO_ENGINE
+            return await self._ng("offer", sdp, self.remote_tag, self.local_tag, flags)
         return await self._ng("answer", sdp, self.local_tag, self.remote_tag, TO_ENGINE)
 
     async def release(self) -> None:
@@ -90,13 +125,14 @@ class BridgedMedia:
 class WebRtcBridge:
     """The engine's bridge: an ng client (and, when asked, the rtpengine daemon it started)."""
 
-    def __init__(self, address: str, *, timeout: float = 1.0) -> None:
+    def __init__(self, address: str, *, timeout: float = 1.0, opus: bool = False) -> None:
         self.address = address
         self.ng = NgClient(address, timeout=timeout)
+        self.opus = opus
         self.daemon: RtpengineDaemon | None = None
 
     def media(self, call_id: str, local_tag: str) -> BridgedMedia:
-        return BridgedMedia(self.ng, call_id, local_tag)
+        return BridgedMedia(self.ng, call_id, local_tag, opus=self.opus)
 
     async def start(self, daemon: RtpengineDaemon | None = None) -> None:
         self.daemon = daemon

@@ -4,7 +4,9 @@ the "browser" is a second rtpengine call standing in for a WebRTC stack in front
 Tones cross DTLS-SRTP both ways (checked by FFT), RFC 4733 digits reach the engine's detector, the
 browser's hold (re-INVITE sendonly) goes through the bridge, the call survives the WebSocket dropping
 (the browser reconnects and the BYE reaches it on the new socket), and hanging up frees rtpengine's
-calls.
+calls. Twice: the browser answering PCMU (passed through), and the browser picking the Opus offered
+first (as Chrome does), transcoded by the bridge to the engine's PCMU and by the stand-in back to its
+plain socket's PCMU, telephone-event/48000 on the WebRTC side and /8000 on both plain sides.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from hotline.media.rtp import RtpPacket
 from hotline.media.rtpengine import NgClient, NgError
 from hotline.sip.leg import Leg
 from hotline.sip.message import SipRequest, SipResponse, make_response, parse_name_addr
-from hotline.sip.webrtc import TO_BROWSER, TO_ENGINE
+from hotline.sip.webrtc import TO_BROWSER, TO_ENGINE, opus_to_browser
 from tests.parallel import rtp_block
+from tests.sip.browser_standin import STANDIN_OPUS, codecs, dtmf_pt, picks_opus
 from tests.sip.harness import EngineThread, free_port, need
 from tests.sip.test_websocket import ORIGIN, recv_sip, registered
 
@@ -66,11 +69,11 @@ def peak(pcm: np.ndarray) -> float:
     return float(np.argmax(spectrum) * 8000 / len(pcm))
 
 
-def plain_sdp(port: int, direction: str = "sendrecv") -> bytes:
+def plain_sdp(port: int, direction: str = "sendrecv", dtmf: int = 101) -> bytes:
     return (
         "v=0\r\no=browser 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-        f"m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
-        f"a=fmtp:101 0-16\r\na=ptime:20\r\na={direction}\r\n"
+        f"m=audio {port} RTP/AVP 0 {dtmf}\r\na=rtpmap:0 PCMU/8000\r\n"
+        f"a=rtpmap:{dtmf} telephone-event/8000\r\na=fmtp:{dtmf} 0-16\r\na=ptime:20\r\na={direction}\r\n"
     ).encode()
 
 
@@ -105,12 +108,12 @@ async def send_rtp(browser: Browser, port: int, pcm: np.ndarray, seq0: int = 0) 
         await asyncio.sleep(max(0.0, start + (n + 1) * 0.02 - loop.time()))
 
 
-async def send_digit(browser: Browser, port: int, event: int) -> None:
+async def send_digit(browser: Browser, port: int, event: int, pt: int = 101) -> None:
     assert browser.transport is not None
     for i in range(6):  # 3 updates, end bit on the last 3 (RFC 4733 2.5.1.4)
         end = 0x80 if i >= 3 else 0
         payload = struct.pack("!BBH", event, end | 10, 160 * (i + 1))
-        hdr = struct.pack("!BBHII", 0x80, (0x80 if i == 0 else 0) | 101, 1000 + i, 80000, 0xB0B)
+        hdr = struct.pack("!BBHII", 0x80, (0x80 if i == 0 else 0) | pt, 1000 + i, 80000, 0xB0B)
         browser.transport.sendto(hdr + payload, ("127.0.0.1", port))
         await asyncio.sleep(0.02)
 
@@ -132,7 +135,9 @@ def in_dialog(invite: SipRequest, method: str, cseq: int, body: bytes = b"", to_
     return "\r\n".join(lines) + f"\r\nContent-Length: {len(body)}\r\n\r\n" + body.decode()
 
 
-def test_browser_leg_through_the_bridge(bridged: EngineThread, tmp_path: Path) -> None:
+@pytest.mark.parametrize("browser_codec", ["PCMU", "opus"])
+def test_browser_leg_through_the_bridge(bridged: EngineThread, tmp_path: Path, browser_codec: str) -> None:
+    opus = browser_codec == "opus"
     engine = bridged.engine
     assert engine is not None and engine.ws is not None and engine.bridge is not None
     port = engine.ws.port
@@ -164,14 +169,25 @@ def test_browser_leg_through_the_bridge(bridged: EngineThread, tmp_path: Path) -
             assert isinstance(invite, SipRequest) and invite.method == "INVITE"
             out["offer"] = invite.body.decode()
             cid = "browser-" + invite.call_id
+            # the stand-in takes Opus as Chrome would, transcoding it to its plain socket's PCMU
+            offer = picks_opus(invite.body) if opus else invite.body
+            standin = STANDIN_OPUS if opus else {}
             offered = await ng.request(
-                "offer", **{"call-id": cid, "from-tag": "e", "sdp": invite.body, **TO_ENGINE}
+                "offer", **{"call-id": cid, "from-tag": "e", "sdp": offer, **TO_ENGINE, **standin}
             )
             bridge_port = media_port(offered["sdp"])
+            dtmf = dtmf_pt(offered["sdp"])
             answered = await ng.request(
                 "answer",
-                **{"call-id": cid, "from-tag": "e", "to-tag": "b", "sdp": plain_sdp(mine), **TO_BROWSER},
+                **{
+                    "call-id": cid,
+                    "from-tag": "e",
+                    "to-tag": "b",
+                    "sdp": plain_sdp(mine, dtmf=dtmf),
+                    **TO_BROWSER,
+                },
             )
+            out["browser_answer"] = codecs(answered["sdp"])
             ok = make_response(invite, 200, "OK", to_tag="brw")
             ok.add("Contact", "<sip:2001x@abc.invalid;transport=ws>")
             ok.add("Content-Type", "application/sdp")
@@ -180,6 +196,8 @@ def test_browser_leg_through_the_bridge(bridged: EngineThread, tmp_path: Path) -
             ack = await recv_sip(ws)
             assert isinstance(ack, SipRequest) and ack.method == "ACK"
             assert await on_engine(leg.wait_answered(10))
+            assert leg.remote_media is not None
+            out["engine_side"] = (leg.pt, sorted(leg.remote_media.rtpmap.values()))
             # media both ways across DTLS-SRTP (ICE and DTLS take a moment: wait for the first packets)
             sender = asyncio.ensure_future(send_rtp(browser, bridge_port, tone(1000, 3.0)))
             player = on_engine(leg.play(prompt))
@@ -188,31 +206,45 @@ def test_browser_leg_through_the_bridge(bridged: EngineThread, tmp_path: Path) -
             out["engine_peak"] = peak(g711.ulaw_decode(b"".join(heard_by_engine[-25:])))
             out["browser_heard"] = len(browser.heard)
             out["browser_peak"] = peak(g711.ulaw_decode(b"".join(browser.heard[-25:])))
+            # what the bridge itself says of each side: codec in use, transcoding or not
+            sides = (await ng.request("query", **{"call-id": invite.call_id}))["tags"]
+            out["bridge_sides"] = {
+                "engine" if tag == leg.local_tag else tag: [
+                    (m["codec"].decode(), b"transcoding" in m["flags"]) for m in side["medias"]
+                ]
+                for tag, side in sides.items()
+            }
             # a digit from the dial pad (RFC 4733 through SRTP)
-            await send_digit(browser, bridge_port, 5)
+            await send_digit(browser, bridge_port, 5, dtmf)
             out["digit"] = bridged.wait_event("leg.digit_received", 10).data["digit"]
-            # the browser puts the call on hold: its re-INVITE's SDP goes through the bridge
+            # the browser puts the call on hold: its re-INVITE's SDP goes through the bridge (an
+            # Opus browser offers Opus first again, then G.711, as Chrome does)
+            held = plain_sdp(mine, "sendonly", dtmf)
             hold = await ng.request(
                 "offer",
                 **{
                     "call-id": cid,
                     "from-tag": "b",
                     "to-tag": "e",
-                    "sdp": plain_sdp(mine, "sendonly"),
+                    "sdp": held,
                     **TO_BROWSER,
+                    **(opus_to_browser(held) if opus else {}),
                 },
             )
+            out["hold_offer"] = codecs(hold["sdp"])
             await ws.send(in_dialog(invite, "INVITE", 1, hold["sdp"]))
             reply = await recv_sip(ws)
             while isinstance(reply, SipResponse) and reply.status < 200:
                 reply = await recv_sip(ws)
             assert isinstance(reply, SipResponse) and reply.status == 200, reply
             out["hold_answer"] = reply.body.decode()
-            await ng.request(
+            resumed = await ng.request(
                 "answer", **{"call-id": cid, "from-tag": "b", "to-tag": "e", "sdp": reply.body, **TO_ENGINE}
             )
             await ws.send(in_dialog(invite, "ACK", 1))
             out["held"] = bridged.wait_event("leg.held", 10).data["by"]
+            out["engine_after_hold"] = leg.pt
+            port_after_hold = media_port(resumed["sdp"])
             # the WebSocket drops mid-call: the media goes on, the browser reconnects and registers
             # again, and the call's requests follow it to the new socket
             await ws.close()
@@ -221,7 +253,7 @@ def test_browser_leg_through_the_bridge(bridged: EngineThread, tmp_path: Path) -
                 assert (await registered(ws2, port, "2001")).status == 200
                 heard = len(heard_by_engine)
                 # the same stream going on (numbered after the tone and the digit)
-                await send_rtp(browser, bridge_port, tone(1000, 0.5), seq0=2000)
+                await send_rtp(browser, port_after_hold, tone(1000, 0.5), seq0=2000)
                 bridged.wait_for(lambda: len(heard_by_engine) - heard >= 20, 5)
                 out["after_drop"] = len(heard_by_engine) - heard
                 out["leg_state"] = leg.state
@@ -244,7 +276,31 @@ def test_browser_leg_through_the_bridge(bridged: EngineThread, tmp_path: Path) -
     out = asyncio.run(scenario())
     offer = out["offer"]
     assert "UDP/TLS/RTP/SAVPF" in offer and "a=fingerprint:" in offer and "a=ice-ufrag:" in offer
-    assert "a=rtpmap:0 PCMU/8000" in offer and "telephone-event/8000" in offer
+    # Opus first (the setting's default), PCMU/PCMA kept, telephone-event at both clock rates
+    assert codecs(offer) == [
+        "opus/48000/2",
+        "PCMU/8000",
+        "PCMA/8000",
+        "telephone-event/48000",
+        "telephone-event/8000",
+    ]
+    if opus:  # Opus between the browser and the bridge, G.711 at the engine, both ways
+        assert out["bridge_sides"] == {
+            "engine": [("PCMU/8000", True)],
+            "brw": [("opus/48000/2", True)],
+        }, out
+        assert out["browser_answer"] == ["opus/48000/2", "telephone-event/48000"], out
+        assert out["hold_offer"][0] == "opus/48000/2"
+        assert codecs(out["hold_answer"]) == ["opus/48000/2", "telephone-event/48000"], out
+    else:  # PCMU passed through: no transcoding
+        assert out["bridge_sides"] == {
+            "engine": [("PCMU/8000", False)],
+            "brw": [("PCMU/8000", False)],
+        }, out
+        assert out["browser_answer"] == ["PCMU/8000", "telephone-event/8000"], out
+        assert codecs(out["hold_answer"]) == ["PCMU/8000", "telephone-event/8000"], out
+    assert out["engine_side"] == (0, ["PCMU/8000", "telephone-event/8000"]), out
+    assert out["engine_after_hold"] == 0
     assert out["engine_heard"] > 50 and abs(out["engine_peak"] - 1000) < 30, out
     assert out["browser_heard"] > 25 and abs(out["browser_peak"] - 400) < 30, out
     assert out["digit"] == "5"
