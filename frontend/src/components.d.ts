@@ -19,6 +19,7 @@ declare module 'vue' {
     CallerCard: typeof import('./components/CallerCard.vue')['default']
     CallerEditDialog: typeof import('./components/CallerEditDialog.vue')['default']
     CallerSearch: typeof import('./components/CallerSearch.vue')['default']
+    CatiPanel: typeof import('./components/CatiPanel.vue')['default']
     ContingencyBanner: typeof import('./components/ContingencyBanner.vue')['default']
     DissatisfiedAlerts: typeof import('./components/DissatisfiedAlerts.vue')['default']
     ElAlert: typeof import('element-plus/es')['ElAlert']

@@ -407,6 +407,14 @@ export default {
     passwordRules: 'At least 8 characters with letters and digits, not the username, not a common password.',
     moh: 'Built-in music', hoursNames: { hotline: 'Hotline service hours' }, previewDraft: 'Preview (with unsaved changes)',
   },
+  cati: {
+    title: 'Phone interview (CATI)', survey: 'Questionnaire', surveyPending: '{title} ({n} waiting)', take: 'Take next respondent', none: 'Nobody is due now',
+    noSurveys: 'No questionnaire has phone interviews', respondent: 'Respondent', attempt: 'attempt {n}', dial: 'Dial', bound: 'Call bound',
+    start: 'Start interview', place: 'Question {n} of {total}', next: 'Next', back: 'Back',
+    end: 'All questions answered: thank the respondent, then submit.', submit: 'Submit', submitted: 'Interview completed',
+    outcome: 'Outcome', callbackAt: 'Call back at', note: 'Note', close: 'Close this attempt', closed: 'Outcome recorded',
+    outcomes: { no_answer: 'No answer', busy: 'Busy', refuse: 'Refused', wrong_number: 'Wrong number', callback: 'Call back', release: 'Put back' },
+  },
   svi: {
     title: 'Invite by SMS/WeChat', channel: 'Channel', sms: 'SMS', wechat: 'WeChat', source: 'Recipients', list: 'Numbers', frame: 'Sample of callers',
     to: 'Recipient', numbersHint: 'One mobile number per line, optionally followed by district and age band, comma separated', openidHint: 'One follower openid per line',
@@ -437,6 +445,7 @@ export default {
     types: { single: 'Single choice', multiple: 'Multiple choice', rating: 'Rating', nps: 'NPS', number: 'Number', text: 'Short text', longtext: 'Long text', date: 'Date', matrix: 'Matrix' },
     ops: { eq: 'equals', ne: 'not equal', in: 'is one of', not_in: 'is none of', gt: 'greater than', ge: 'at least', lt: 'less than', le: 'at most', answered: 'answered', unanswered: 'not answered' },
     code: 'Code', type: 'Type', requiredQ: 'Required', randomize: 'Shuffle options', up: 'Move up', down: 'Move down', screenText: 'Question (web)',
+    promptName: 'Recorded prompt name (uploaded under Trunks and extensions → Prompts; played by the IVR instead of TTS; empty: spoken)',
     phoneText: 'Phone wording (IVR / agent; empty: the web wording)', columns: 'Columns (options)', options: 'Options', rows: 'Rows', optionCode: 'Option code',
     optionLabel: 'Option text', fixed: 'Fixed place', addOption: 'Add option', addRow: 'Add row', range: 'Range', min: 'Min', max: 'Max', integer: 'Whole numbers',
     showIf: 'Show if', always: 'Always shown', condQuestion: 'Condition question', condOp: 'Condition', condValue: 'Condition value', condJson: 'Condition (JSON)',

@@ -408,6 +408,14 @@ export default {
     passwordRules: '至少 8 位，须同时包含字母和数字，不能与用户名相同，也不能是常见密码。',
     moh: '内置音乐', hoursNames: { hotline: '热线服务时间' }, previewDraft: '预览（含未保存的修改）',
   },
+  cati: {
+    title: '电话调查（CATI）', survey: '调查问卷', surveyPending: '{title}（待访 {n}）', take: '领取下一位', none: '当前没有待访的受访者',
+    noSurveys: '暂无需要电话访问的问卷', respondent: '受访者', attempt: '第 {n} 次拨打', dial: '拨打', bound: '已关联通话',
+    start: '开始访问', place: '第 {n} / {total} 题', next: '下一题', back: '上一题',
+    end: '问题已全部答完，请向受访者致谢后提交。', submit: '提交问卷', submitted: '访问已完成',
+    outcome: '本次结果', callbackAt: '约定回拨时间', note: '备注', close: '结束本次拨打', closed: '已记录访问结果',
+    outcomes: { no_answer: '无人接听', busy: '占线', refuse: '拒访', wrong_number: '号码错误', callback: '约定回拨', release: '放回待访' },
+  },
   svi: {
     title: '短信/微信邀请', channel: '渠道', sms: '短信', wechat: '微信', source: '发送对象', list: '填写号码', frame: '按来电人抽样',
     to: '接收人', numbersHint: '每行一个手机号，可在号码后用逗号分隔填写区县、年龄段', openidHint: '每行一个关注公众号的用户 openid',
@@ -438,6 +446,7 @@ export default {
     types: { single: '单选', multiple: '多选', rating: '评分', nps: 'NPS 推荐度', number: '数字', text: '短文本', longtext: '长文本', date: '日期', matrix: '矩阵' },
     ops: { eq: '等于', ne: '不等于', in: '属于', not_in: '不属于', gt: '大于', ge: '大于等于', lt: '小于', le: '小于等于', answered: '已作答', unanswered: '未作答' },
     code: '编号', type: '题型', requiredQ: '必答', randomize: '选项随机排序', up: '上移', down: '下移', screenText: '题目（网页显示）',
+    promptName: '录音提示音名称（“中继与分机 → 提示音”中上传的录音，电话调查时代替语音合成播放；留空则合成播报）',
     phoneText: '电话用语（语音播报/坐席朗读，留空则用网页题目）', columns: '列（选项）', options: '选项', rows: '行', optionCode: '选项编号',
     optionLabel: '选项文字', fixed: '位置固定', addOption: '添加选项', addRow: '添加行', range: '范围', min: '最小', max: '最大', integer: '整数',
     showIf: '显示条件', always: '总是显示', condQuestion: '条件题目', condOp: '条件', condValue: '条件值', condJson: '条件（JSON）',

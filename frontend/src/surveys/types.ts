@@ -20,6 +20,7 @@ export interface Question {
   type: QuestionType
   text: string
   phone_text?: string
+  prompt?: string // a recorded prompt's name in the prompt library, played by the IVR instead of TTS
   help?: string
   required?: boolean
   options?: Option[]
