@@ -104,9 +104,10 @@ class SipSettings(BaseModel):
     webrtc_bridge_start: bool = False
     webrtc_port_min: int = 30000
     webrtc_port_max: int = 30999
-    # Offer browser phones Opus (48 kHz) first, transcoded by rtpengine to and from the engine's
-    # G.711 (bench/RESULTS.md "Browser phone": its CPU per leg); off: PCMU/PCMA end to end.
-    webrtc_opus: bool = True
+    # Offer browser phones Opus (48 kHz, 24 kbit/s) first, transcoded by rtpengine to and from the
+    # engine's G.711: a third of PCMU's bandwidth to the agent, for ~10x the bridge's CPU per leg and
+    # added latency (bench/RESULTS.md "Browser phone", Opus against PCMU). Off: PCMU/PCMA end to end.
+    webrtc_opus: bool = False
 
 
 # Number classes of the dial plan (`hotline.dialplan.plan`); emergency numbers are always allowed.

@@ -51,6 +51,7 @@ def bridged(tmp_path: Path) -> Iterator[EngineThread]:
         webrtc_bridge_start=True,
         webrtc_port_min=base + 1000,
         webrtc_port_max=base + 1998,
+        webrtc_opus=True,  # the browser is offered Opus first (off by default)
     )
     et.start()
     try:
@@ -276,7 +277,7 @@ def test_browser_leg_through_the_bridge(bridged: EngineThread, tmp_path: Path, b
     out = asyncio.run(scenario())
     offer = out["offer"]
     assert "UDP/TLS/RTP/SAVPF" in offer and "a=fingerprint:" in offer and "a=ice-ufrag:" in offer
-    # Opus first (the setting's default), PCMU/PCMA kept, telephone-event at both clock rates
+    # Opus first (sip.webrtc_opus), PCMU/PCMA kept, telephone-event at both clock rates
     assert codecs(offer) == [
         "opus/48000/2",
         "PCMU/8000",

@@ -85,5 +85,6 @@ def test_no_telephone_event_is_not_invented() -> None:
     assert opus_to_browser(b"not sdp")["codec"]["transcode"][0] == OPUS
 
 
-def test_opus_is_on_by_default() -> None:
-    assert SipSettings().webrtc_opus is True
+def test_opus_is_off_by_default() -> None:
+    # bench/RESULTS.md "Browser phone": transcoding's CPU, latency and loss against PCMU's bandwidth
+    assert SipSettings().webrtc_opus is False
