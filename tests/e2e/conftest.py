@@ -181,10 +181,14 @@ def server() -> Iterator[str]:
         env |= {
             "HOTLINE_SIP__WS_ENABLED": "true",
             "HOTLINE_SIP__WS_PORT": str(SERVER_INFO["ws_port"]),
-            "HOTLINE_SIP__WEBRTC_BRIDGE": f"127.0.0.1:{free_sip_port()}",
+            "HOTLINE_SIP__WEBRTC_BRIDGE": SERVER_INFO.setdefault(
+                "webrtc_bridge", f"127.0.0.1:{free_sip_port()}"
+            ),
             "HOTLINE_SIP__WEBRTC_BRIDGE_START": "true",
             "HOTLINE_SIP__WEBRTC_PORT_MIN": str(base),
             "HOTLINE_SIP__WEBRTC_PORT_MAX": str(base + 998),
+            # Opus to the browser (off by default): real Chromium takes it, the bridge transcodes
+            "HOTLINE_SIP__WEBRTC_OPUS": "true",
         }
     from aiosmtpd.controller import Controller
 

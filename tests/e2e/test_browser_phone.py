@@ -1,15 +1,18 @@
 """The browser phone, end to end: agent1 chooses 浏览器话机 in the console, Chromium (fake microphone
 playing a 1 kHz tone from a file) registers JsSIP over the engine's SIP WebSocket, a SIPp citizen
 (talking a 400 Hz tone) goes through the IVR and the queue, the console rings, the agent clicks 接听,
-audio crosses the WebRTC bridge both ways (FFT on the stereo recording: the caller's 400 Hz on the
-left, the browser's 1 kHz on the right), a supervisor listens from a second browser phone, hold
+audio crosses the WebRTC bridge both ways (Opus between Chromium and the bridge, which transcodes
+it to the engine's PCMU: `sip.webrtc_opus` is on here; FFT on the stereo recording: the caller's
+400 Hz on the left, the browser's 1 kHz on the right), a supervisor listens from a second browser phone, hold
 works, a dial-pad digit is sent, 挂断 ends the call and the CDR is written. A second tab of the same
 agent follows the first (one registration)."""
 
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import socket
 import tempfile
 import wave
 from collections.abc import Iterator
@@ -20,6 +23,7 @@ import numpy as np
 import pytest
 
 from hotline.media import g711
+from hotline.media.rtpengine import bdecode, bencode
 from tests.callcenter.rig import caller_xml
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SERVER_INFO, login
 from tests.sip.harness import Sipp
@@ -86,6 +90,26 @@ def _peak(channel: np.ndarray) -> tuple[float, float]:
     return float(np.argmax(spectrum) * 8000 / len(x)), float(np.sqrt(np.mean(x**2)))
 
 
+def bridge_codecs(address: str) -> set[str]:
+    """The codecs the WebRTC bridge has in use on its calls, both sides (rtpengine's ng `list` and
+    `query`, over a plain socket: Playwright's sync API already runs an event loop here)."""
+    host, _, port = address.rpartition(":")
+
+    def ng(command: str, **params: str) -> Any:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(5)
+            cookie = os.urandom(6).hex().encode()  # rtpengine answers a cookie again from its cache
+            s.sendto(cookie + b" " + bencode({"command": command, **params}), (host, int(port)))
+            return bdecode(s.recv(65535).partition(b" ")[2])
+
+    seen: set[str] = set()
+    for cid in ng("list")["calls"]:
+        answer = ng("query", **{"call-id": cid.decode()})  # an error if it just ended: no tags
+        for side in answer.get("tags", {}).values():
+            seen |= {m["codec"].decode() for m in side["medias"] if m.get("codec")}
+    return seen
+
+
 def test_browser_phone_takes_a_call(server: str, phone_browser: Any, media_dir: Path) -> None:
     if "ws_port" not in SERVER_INFO:
         pytest.skip("rtpengine is not installed (Debian rtpengine-daemon): no browser phones")
@@ -145,6 +169,8 @@ def test_browser_phone_takes_a_call(server: str, phone_browser: Any, media_dir: 
         state.locator(".el-tag", has_text="通话中").wait_for()
         agent.locator("[data-testid=phone-call][data-call=talking]").wait_for()
         agent.wait_for_timeout(4000)  # four seconds of talk both ways for the recording
+        # Chromium took the Opus offered first; the bridge transcodes it to the engine's PCMU
+        assert {"opus/48000/2", "PCMU/8000"} <= bridge_codecs(SERVER_INFO["webrtc_bridge"])
         # the supervisor listens from the second browser phone (the API call returns once it answered)
         csrf = next(c["value"] for c in boss_ctx.cookies() if c["name"] == "hotline_csrf")
         boss.evaluate(
