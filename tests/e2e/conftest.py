@@ -273,6 +273,53 @@ def login(page: Any, username: str) -> None:
     page.context.set_extra_http_headers({"X-CSRF-Token": csrf})
 
 
+# The agent states in which a call is on the agent's phone (ringing, talking, on hold).
+IN_A_CALL = ("ringing", "talking", "hold")
+
+
+def agent_at_rest(page: Any) -> dict[str, Any]:
+    """The agent signed in on `page` as a test that has not touched them yet expects to find them:
+    signed out of the queues, not in a call or wrap-up, answering on the desk phone. The e2e
+    server is shared, so an earlier test may have left them ready, in wrap-up, in a call its
+    SIPp caller never ended, or on the browser phone. Done through the API the console uses;
+    returns the server's view of the agent once it says so."""
+    me: dict[str, Any] = page.request.get("/api/calls/agent/me").json()
+    deadline = time.monotonic() + 15
+    while me["state"] != "logged_out":
+        if me["state"] in IN_A_CALL:
+            page.request.post("/api/calls/agent/hangup")  # an earlier test's call: wrap-up next
+        else:
+            assert page.request.post("/api/calls/agent/logout").ok
+        me = page.request.get("/api/calls/agent/me").json()
+        assert me["state"] == "logged_out" or time.monotonic() < deadline, me
+        if me["state"] != "logged_out":
+            page.wait_for_timeout(200)
+    phone = page.request.get("/api/telephony/phone")
+    if phone.ok and phone.json()["mode"] != "desk":
+        assert page.request.put("/api/telephony/phone", data={"mode": "desk"}).ok
+        # A console opened in browser mode registered its own phone: reopen it without one.
+        page.reload()
+        page.get_by_test_id("current-user").wait_for()
+    return me
+
+
+def agent_ready(page: Any) -> dict[str, Any]:
+    """The agent signed in on `page` freshly signed in to the queues and 示闲 (from `agent_at_rest`),
+    for a test whose subject is a call rather than 签入 itself."""
+    agent_at_rest(page)
+    me: dict[str, Any] = page.request.post("/api/calls/agent/login").json()
+    assert me["state"] == "ready", me
+    return me
+
+
+def clear_emergencies(page: Any) -> None:
+    """Acknowledge the emergency alerts earlier tests left open (as a supervisor, through the API):
+    a test that raises its own must find the wallboard without them."""
+    for alert in page.request.get("/api/calls/emergencies").json():
+        assert page.request.post(f"/api/calls/emergencies/{alert['call_id']}/ack").ok
+    assert page.request.get("/api/calls/emergencies").json() == []
+
+
 def screenshot(page: Any, name: str) -> Path | None:
     """The committed screenshot `name`, refreshed only when asked (`HOTLINE_SCREENSHOTS=1`): an
     ordinary run must leave the tree clean, and pixels differ from run to run (clocks, timers)."""

@@ -1,6 +1,7 @@
 """SIPp phones and callers for the console's e2e walks: a registered desk phone (digest auth with
-the demo extension's password) that answers `calls` calls, and a trunk caller who dials the
-hotline and presses keys. Processes are collected in `procs` for the test to kill at the end."""
+the demo extension's password) that answers `calls` calls, a trunk caller who dials the hotline
+and presses keys, and `no_phone` that unregisters an extension's phones. Processes are collected
+in `procs` for the test to kill at the end."""
 
 from __future__ import annotations
 
@@ -35,6 +36,15 @@ def desk_phone(tmp: Path, ext: str, procs: list[Sipp], calls: int = 1, tone: boo
     # A phone waits all shift long: longer than SIPp's default 40 s run.
     run = ["-s", ext, "-m", str(calls), "-timeout", "300s"]
     procs.append(Sipp(str(scenario), engine, ip=IP, port=port, args=run, cwd=tmp).start())
+
+
+def no_phone(tmp: Path, ext: str) -> None:
+    """Take every registered phone of extension `ext` off the registrar: an earlier test's SIPp
+    phone stays bound (for its REGISTER's 300 s) after the test killed it."""
+    port = free_port(IP)
+    args = ["-s", ext, "-au", ext, "-ap", SERVER_INFO["sip_passwords"][ext], "-m", "1"]
+    unreg = Sipp("unregister.xml", int(SERVER_INFO["sip_port"]), ip=IP, port=port, args=args, cwd=tmp)
+    assert unreg.run() == 0, unreg.output
 
 
 def call_in(tmp: Path, number: str, digits: str, hold_ms: int | None, procs: list[Sipp]) -> Sipp:

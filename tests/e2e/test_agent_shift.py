@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from tests.callcenter.rig import caller_xml
-from tests.e2e.conftest import SERVER_INFO, login
+from tests.e2e.conftest import SERVER_INFO, agent_at_rest, login
+from tests.e2e.phones import no_phone
 from tests.sip.harness import Sipp
 
 pytestmark = pytest.mark.slow
@@ -37,13 +38,14 @@ def agent_state(page: Any) -> str:
 def test_waiting_list_is_live_and_sign_out_leaves_queues(
     new_page: Callable[[], Any], server: str, sipp_dir: Path
 ) -> None:
+    no_phone(sipp_dir, "1001")  # an earlier test's SIPp phone may still be bound
     agent = new_page()
     login(agent, "agent1")
+    agent_at_rest(agent)
     agent.goto("/workspace")
     state = agent.get_by_test_id("agent-state")
     agent.get_by_test_id("cti-live").wait_for()
-    if agent_state(agent) == "logged_out":
-        state.get_by_role("button", name="签入").click()
+    state.get_by_role("button", name="签入").click()
     assert "今日：接听" in agent.get_by_test_id("agent-today").inner_text()  # the agent's own figures
     agent.get_by_test_id("no-phone").wait_for()  # signed in, but no phone registered for 1001
     state.get_by_test_id("btn-not-ready").click()  # 示忙 (休息): no call is offered to us

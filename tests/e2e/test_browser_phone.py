@@ -25,7 +25,7 @@ import pytest
 from hotline.media import g711
 from hotline.media.rtpengine import bdecode, bencode
 from tests.callcenter.rig import caller_xml
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SERVER_INFO, login
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SERVER_INFO, agent_at_rest, login
 from tests.sip.harness import Sipp
 
 pytestmark = pytest.mark.slow
@@ -120,8 +120,7 @@ def test_browser_phone_takes_a_call(server: str, phone_browser: Any, media_dir: 
     boss: Any = None
     try:
         login(agent, "agent1")
-        me = agent.request.get("/api/calls/agent/me").json()
-        agent.request.put("/api/telephony/phone", data={"mode": "desk"})
+        me = agent_at_rest(agent)  # signed out, on the desk phone, whatever an earlier test left
         agent.goto("/")
         agent.get_by_test_id("agent-workspace").wait_for()
         # the agent's own setting: answer in the browser
@@ -148,10 +147,7 @@ def test_browser_phone_takes_a_call(server: str, phone_browser: Any, media_dir: 
         boss.request.put("/api/telephony/phone", data={"mode": "browser"})
         boss.goto("/workspace")
         boss.locator("[data-testid=phone-status][data-status=registered]").wait_for()
-        if agent.request.get("/api/calls/agent/me").json()["state"] == "logged_out":
-            agent.request.post("/api/calls/agent/login")
-        if agent.request.get("/api/calls/agent/me").json()["state"] != "ready":
-            agent.request.post("/api/calls/agent/ready")
+        assert agent.request.post("/api/calls/agent/login").json()["state"] == "ready"
         state = agent.get_by_test_id("agent-state")
         state.locator(".el-tag", has_text="示闲").wait_for()
 
@@ -167,6 +163,7 @@ def test_browser_phone_takes_a_call(server: str, phone_browser: Any, media_dir: 
         other.locator("[data-testid=phone-call][data-call=ringing]").wait_for()
         agent.get_by_test_id("btn-answer").click()
         state.locator(".el-tag", has_text="通话中").wait_for()
+        call_id = agent.request.get("/api/calls/agent/me").json()["call_id"]
         agent.locator("[data-testid=phone-call][data-call=talking]").wait_for()
         agent.wait_for_timeout(4000)  # four seconds of talk both ways for the recording
         # Chromium took the Opus offered first; the bridge transcodes it to the engine's PCMU
@@ -196,20 +193,23 @@ def test_browser_phone_takes_a_call(server: str, phone_browser: Any, media_dir: 
         state.locator(".el-tag", has_text="话后整理").wait_for()
         assert call.wait(40) == 0, call.output[-1500:]
 
+        # This call's own records: earlier tests' calls from the same caller to agent1 have theirs.
         cdr = None
         for _ in range(60):
             items = sup.request.get(f"/api/calls/cdrs?caller={number}&limit=5").json()["items"]
-            ended = [c for c in items if c["ended_at"] and c.get("agent_id") == me["agent_id"]]
+            ended = [c for c in items if c["ended_at"] and c["uuid"] == call_id]
             if ended:
                 cdr = ended[0]
                 break
             sup.wait_for_timeout(300)
         assert cdr is not None, f"no CDR; SIPp said:\n{call.output[-1500:]}"
+        assert cdr["agent_id"] == me["agent_id"], cdr
         rec = None
         for _ in range(60):
-            recs = sup.request.get(f"/api/calls/recordings?caller={number}&limit=1").json()["items"]
-            if recs and recs[0]["call_uuid"] == cdr["uuid"] and recs[0]["complete"]:
-                rec = recs[0]
+            recs = sup.request.get(f"/api/calls/recordings?caller={number}&limit=5").json()["items"]
+            mine = [r for r in recs if r["call_uuid"] == cdr["uuid"] and r["complete"]]
+            if mine:
+                rec = mine[0]
                 break
             sup.wait_for_timeout(300)
         assert rec is not None

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.e2e.conftest import agent_at_rest, assert_accessible, login, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -17,10 +17,7 @@ pytestmark = pytest.mark.slow
 def test_agent_ready_shows_on_wallboard(new_page: Callable[[], Any]) -> None:
     agent = new_page()
     login(agent, "agent1")
-    # The e2e server is shared: an earlier test's call may have left agent1 in wrap-up (signed out
-    # only once it ends). Start from signed out, as the first thing an agent does is 签入.
-    if agent.request.get("/api/calls/agent/me").json()["state"] != "logged_out":
-        assert agent.request.post("/api/calls/agent/logout").ok
+    agent_at_rest(agent)  # signed out, as the first thing an agent does is 签入
 
     sup = new_page()
     login(sup, "banzhang")

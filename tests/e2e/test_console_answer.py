@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.callcenter.rig import caller_xml
-from tests.e2e.conftest import SERVER_INFO, login, screenshot
+from tests.e2e.conftest import SERVER_INFO, agent_ready, login, screenshot
 from tests.sip.harness import Sipp, free_port
 
 pytestmark = pytest.mark.slow
@@ -38,10 +38,7 @@ def test_answer_button_makes_the_phone_pick_up(new_page: Callable[[], Any], sipp
         login(agent, "agent1")
         callers = agent.request.get("/api/callers?limit=100").json()["items"]
         number = next(c for c in callers if c["care_profile"] and c["phones"])["phones"][0]["number"]
-        if agent.request.get("/api/calls/agent/me").json()["state"] == "logged_out":
-            agent.request.post("/api/calls/agent/login")
-        if agent.request.get("/api/calls/agent/me").json()["state"] != "ready":
-            agent.request.post("/api/calls/agent/ready")
+        agent_ready(agent)  # whatever an earlier test left
         state = agent.get_by_test_id("agent-state")
         state.locator(".el-tag", has_text="示闲").wait_for()
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import shift_page, submit_order
+from tests.e2e.conftest import agent_at_rest, shift_page, submit_order
 from tests.e2e.phones import call_in, desk_phone
 from tests.e2e.zh import check_page
 from tests.sip.harness import Sipp
@@ -29,14 +29,13 @@ def test_agent_day(new_page: Callable[[], Any], sipp_dir: Path) -> None:
     try:
         agent = shift_page(new_page, "agent1")
         agent.wait_for_url("**/workspace")  # the agent's home
+        agent_at_rest(agent)  # signed out, whatever an earlier test on this server left
         state = agent.get_by_test_id("agent-state")
         agent.get_by_test_id("cti-live").wait_for()
         check_page(agent, "agent1 /workspace (start of shift)")
 
-        # 签入, then 示闲 (whatever an earlier test on this server left)
-        if _me(agent)["state"] != "logged_out":
-            state.get_by_test_id("btn-logout").click()
-            state.locator(".el-tag", has_text="未签入").wait_for()
+        # 签入, then 示闲
+        state.locator(".el-tag", has_text="未签入").wait_for()
         state.get_by_role("button", name="签入").click()
         state.locator(".el-tag", has_text="示忙").or_(
             state.locator(".el-tag", has_text="示闲")

@@ -13,23 +13,13 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import login, shift_page
+from tests.e2e.conftest import agent_ready, clear_emergencies, login, shift_page
 from tests.e2e.orders import act, dept_id, new_order
 from tests.e2e.phones import call_in, desk_phone
 from tests.e2e.zh import check_page
 from tests.sip.harness import Sipp
 
 pytestmark = pytest.mark.slow
-
-
-def _ready(agent: Any) -> dict[str, Any]:
-    """agent1 signed in and 示闲 whatever an earlier test left (the UI path is the agent's walk)."""
-    me = agent.request.get("/api/calls/agent/me").json()
-    if me["state"] == "logged_out":
-        agent.request.post("/api/calls/agent/login")
-    if agent.request.get("/api/calls/agent/me").json()["state"] != "ready":
-        agent.request.post("/api/calls/agent/ready")
-    return dict(agent.request.get("/api/calls/agent/me").json())
 
 
 def test_supervisor_day(new_page: Callable[[], Any], sipp_dir: Path) -> None:
@@ -49,7 +39,7 @@ def test_supervisor_day(new_page: Callable[[], Any], sipp_dir: Path) -> None:
         # a live call: agent1's phone answers a care caller, the shift lead listens from 1900
         agent = new_page()
         login(agent, "agent1")
-        me = _ready(agent)
+        me = agent_ready(agent)  # whatever an earlier test left (the UI path is the agent's walk)
         desk_phone(sipp_dir, "1001", procs)
         desk_phone(sipp_dir, "1900", procs)
         callers = sup.request.get("/api/callers?limit=100").json()["items"]
@@ -105,17 +95,16 @@ def test_supervisor_day(new_page: Callable[[], Any], sipp_dir: Path) -> None:
 
         # an emergency: a care caller presses 1; the alert is acknowledged on the wallboard
         agent.request.post("/api/calls/agent/logout")
+        clear_emergencies(sup)  # earlier tests' alerts: this one is the only one on the wallboard
         caller = next(c for c in callers if c["care_profile"] and c["phones"] and c["emergency_contacts"])
         call_in(sipp_dir, caller["phones"][0]["number"], "1", 4_000, procs)
         sup.goto("/wallboard")
         banner = sup.get_by_test_id("emergency-banner")
         banner.get_by_text(caller["name"]).first.wait_for(timeout=30_000)
         check_page(sup, "banzhang /wallboard (emergency)")
-        for _ in range(10):  # earlier tests' alerts may be open too: acknowledge them all
-            if not sup.get_by_test_id("emergency-ack").count():
-                break
-            sup.get_by_test_id("emergency-ack").first.click()
-            sup.locator(".el-message", has_text="紧急告警已确认").last.wait_for()
+        sup.get_by_test_id("emergency-ack").click()
+        sup.locator(".el-message", has_text="紧急告警已确认").wait_for()
+        banner.wait_for(state="detached")
         assert sup.request.get("/api/calls/emergencies").json() == []
 
         # what citizens sent in: read the intake inbox

@@ -19,7 +19,15 @@ import pytest
 
 from hotline.media import g711
 from tests.callcenter.rig import caller_xml, phone_xml
-from tests.e2e.conftest import SERVER_INFO, assert_accessible, login, screenshot, server_log, submit_order
+from tests.e2e.conftest import (
+    SERVER_INFO,
+    agent_ready,
+    assert_accessible,
+    login,
+    screenshot,
+    server_log,
+    submit_order,
+)
 from tests.sip.harness import SCENARIOS, Sipp, free_port
 
 pytestmark = pytest.mark.slow
@@ -64,11 +72,7 @@ def test_call_pops_on_workspace_and_wallboard(
         caller = next(c for c in callers if c["care_profile"] and c["phones"])
         number = caller["phones"][0]["number"]
         state = agent.get_by_test_id("agent-state")
-        # signed in and ready whatever an earlier test left (the UI path is tested in test_center)
-        if agent.request.get("/api/calls/agent/me").json()["state"] == "logged_out":
-            agent.request.post("/api/calls/agent/login")
-        if agent.request.get("/api/calls/agent/me").json()["state"] != "ready":
-            agent.request.post("/api/calls/agent/ready")
+        agent_ready(agent)  # whatever an earlier test left (the UI path is tested in test_center)
         state.locator(".el-tag", has_text="示闲").wait_for()
 
         sup = new_page()
@@ -137,7 +141,7 @@ def test_call_pops_on_workspace_and_wallboard(
         agent.keyboard.press("Alt+R")
         state.locator(".el-tag", has_text="示闲").wait_for()
 
-        _recording_marks(sup, number)
+        _recording_marks(sup, number, me["call_id"])
     finally:
         for p in procs:
             p.kill()
@@ -147,13 +151,16 @@ def _audio_time(page: Any) -> float:
     return float(page.evaluate("document.querySelector('[data-testid=recording-player] audio').currentTime"))
 
 
-def _recording_marks(sup: Any, number: str) -> None:
+def _recording_marks(sup: Any, number: str, call_id: str) -> None:
     """The call's recording lists its marks in time order; a pin on the waveform (mouse) and a
     list entry (keyboard) each move playback to their moment."""
     # Indexed once the call has ended: the agent's hang-up ends it (the listening supervisor leaves
-    # with the agent), and the writer indexes the recording shortly after.
+    # with the agent), and the writer indexes the recording shortly after. Earlier tests' calls
+    # from the same caller have recordings too: wait for this call's own, then the newest row of
+    # the number is this call's.
     for _ in range(240):
-        if sup.request.get(f"/api/calls/recordings?caller={number}&limit=1").json()["items"]:
+        recs = sup.request.get(f"/api/calls/recordings?caller={number}&limit=5").json()["items"]
+        if any(r["call_uuid"] == call_id for r in recs):
             break
         sup.wait_for_timeout(250)
     sup.goto("/recordings")
