@@ -312,6 +312,26 @@ def agent_ready(page: Any) -> dict[str, Any]:
     return me
 
 
+def end_leftover_calls(page: Any) -> None:
+    """End every call earlier tests left in the call center (as a supervisor, the wallboard's force
+    hang-up): a caller who hung up while queued is owed a callback that rings the first agent to
+    sign in, so a test about its own call must start with none."""
+    for call in page.request.get("/api/calls/live").json():
+        page.request.post(f"/api/calls/live/{call['call_id']}/hangup")  # 404 if it ended meanwhile
+    deadline = time.monotonic() + 15
+    while left := page.request.get("/api/calls/live").json():
+        assert time.monotonic() < deadline, left
+        page.wait_for_timeout(200)
+
+
+@pytest.fixture
+def no_calls_left(new_page: Callable[[], Any]) -> None:
+    """`end_leftover_calls` before the test, from a shift lead's page of its own."""
+    sup = new_page()
+    login(sup, "banzhang")
+    end_leftover_calls(sup)
+
+
 def clear_emergencies(page: Any) -> None:
     """Acknowledge the emergency alerts earlier tests left open (as a supervisor, through the API):
     a test that raises its own must find the wallboard without them."""

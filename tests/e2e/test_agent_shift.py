@@ -35,6 +35,7 @@ def agent_state(page: Any) -> str:
     return str(page.request.get("/api/calls/agent/me").json()["state"])
 
 
+@pytest.mark.usefixtures("no_calls_left")  # a callback owed from an earlier test would ring first
 def test_waiting_list_is_live_and_sign_out_leaves_queues(
     new_page: Callable[[], Any], server: str, sipp_dir: Path
 ) -> None:

@@ -14,6 +14,7 @@ from tests.e2e.conftest import agent_at_rest, assert_accessible, login, screensh
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.usefixtures("no_calls_left")  # a callback owed from an earlier test would ring first
 def test_agent_ready_shows_on_wallboard(new_page: Callable[[], Any]) -> None:
     agent = new_page()
     login(agent, "agent1")

@@ -30,6 +30,7 @@ def sipp_dir() -> Iterator[Path]:
     shutil.rmtree(tmp, ignore_errors=True)
 
 
+@pytest.mark.usefixtures("no_calls_left")  # a callback owed from an earlier test would ring first
 def test_answer_button_makes_the_phone_pick_up(new_page: Callable[[], Any], sipp_dir: Path) -> None:
     engine = int(SERVER_INFO["sip_port"])
     procs: list[Sipp] = []

@@ -24,6 +24,7 @@ def _me(page: Any) -> dict[str, Any]:
     return dict(page.request.get("/api/calls/agent/me").json())
 
 
+@pytest.mark.usefixtures("no_calls_left")  # a callback owed from an earlier test would ring first
 def test_agent_day(new_page: Callable[[], Any], sipp_dir: Path) -> None:
     procs: list[Sipp] = []
     try:
