@@ -31,7 +31,7 @@ describe('format', () => {
 
 describe('capabilities', () => {
   it('matches templated paths by method', () => {
-    setRoutes({ '/api/workorders/{order_id}/dispatch': { post: {} }, '/api/users': { get: {}, post: {} } })
+    setRoutes([['POST', '/api/workorders/{order_id}/dispatch'], ['GET', '/api/users'], ['POST', '/api/users']])
     expect(hasEndpoint('/api/workorders/12/dispatch', 'POST')).toBe(true)
     expect(hasEndpoint('/api/workorders/12/dispatch', 'GET')).toBe(false)
     expect(hasEndpoint('/api/workorders/12/close', 'POST')).toBe(false)

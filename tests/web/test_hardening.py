@@ -73,7 +73,7 @@ def test_me_hands_out_a_csrf_cookie_to_older_sessions(client: TestClient) -> Non
     assert client.cookies["hotline_csrf"] == client.headers["X-CSRF-Token"]
 
 
-@pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/metrics"])
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs", "/metrics", "/api/capabilities"])
 def test_docs_and_metrics_need_sign_in(client: TestClient, path: str) -> None:
     resp = client.get(path)
     assert resp.status_code == 401
@@ -85,8 +85,22 @@ def test_docs_for_signed_in_users(client: TestClient, auth: Callable[[str], dict
     docs = client.get("/docs", headers=auth("department_handler"))
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
-    cookie_login(client, "analyst")  # the console reads it with its session cookie
+    cookie_login(client, "analyst")
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_capabilities_are_the_documented_routes(
+    client: TestClient, auth: Callable[[str], dict[str, str]]
+) -> None:
+    """What the console checks its pages against: every documented operation, nothing else."""
+    cookie_login(client, "agent")  # the console reads it with its session cookie
+    listed = {(m, p) for m, p in client.get("/api/capabilities").json()["routes"]}
+    documented = {
+        (method.upper(), path)
+        for path, ops in client.get("/openapi.json").json()["paths"].items()
+        for method in ops
+    }
+    assert listed == documented and ("POST", "/api/auth/login") in listed
 
 
 def test_metrics_need_permission_or_allowlisted_address(

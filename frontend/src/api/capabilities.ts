@@ -1,5 +1,6 @@
 /**
- * Which API endpoints this server has, read once from its OpenAPI document.
+ * Which API endpoints this server has, read once from /api/capabilities (method and path template
+ * of each route: a few kilobytes, where the OpenAPI document is a megabyte the server must build).
  *
  * The console is built alongside the backend domains; a page whose API is not deployed shows a
  * clear "not available" state instead of failing or inventing data.
@@ -17,24 +18,23 @@ function templateToRegex(path: string): RegExp {
 
 let matchers: { method: string; re: RegExp }[] = []
 
-export function setRoutes(paths: Record<string, Record<string, unknown>>): void {
+/** The server's routes as [METHOD, path template] pairs. */
+export function setRoutes(list: [string, string][]): void {
   const set = new Set<string>()
   matchers = []
-  for (const [path, ops] of Object.entries(paths)) {
-    for (const method of Object.keys(ops)) {
-      set.add(`${method.toUpperCase()} ${path}`)
-      matchers.push({ method: method.toUpperCase(), re: templateToRegex(path) })
-    }
+  for (const [method, path] of list) {
+    set.add(`${method.toUpperCase()} ${path}`)
+    matchers.push({ method: method.toUpperCase(), re: templateToRegex(path) })
   }
   routes.value = set
 }
 
 export function loadCapabilities(force = false): Promise<void> {
   if (loading && !force) return loading
-  loading = fetch('/openapi.json', { credentials: 'same-origin' })
-    .then((r) => (r.ok ? r.json() : { paths: {} }))
-    .then((doc: { paths?: Record<string, Record<string, unknown>> }) => setRoutes(doc.paths ?? {}))
-    .catch(() => setRoutes({}))
+  loading = fetch('/api/capabilities', { credentials: 'same-origin' })
+    .then((r) => (r.ok ? r.json() : { routes: [] }))
+    .then((doc: { routes?: [string, string][] }) => setRoutes(doc.routes ?? []))
+    .catch(() => setRoutes([]))
   return loading
 }
 
