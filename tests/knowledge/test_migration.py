@@ -1,37 +1,11 @@
-"""The knowledge branch's migrations match its models (an autogenerate diff over its tables is
-empty), and the articles used on a call are found through an index on `knowledge_events.call_id`."""
+"""The articles used on a call are found through an index on `knowledge_events.call_id` (that the
+migrations build what the models declare is tests/store/test_model_drift.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from hotline.store.base import Base
 from hotline.store.db import Database
-from hotline.store.registry import load_all_models
-
-
-def _tables(item: Any) -> set[str]:
-    found = set()
-    for obj in item if isinstance(item, tuple | list) else (item,):
-        table = getattr(obj, "table", None) or (obj if hasattr(obj, "columns") else None)
-        if table is not None:
-            found.add(str(table.name))
-        elif isinstance(obj, str):
-            found.add(obj)
-    return found
-
-
-def test_migration_matches_models(db: Database) -> None:
-    load_all_models()
-    with db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        diff = compare_metadata(ctx, Base.metadata)
-    ours = [d for d in diff if any(t.startswith("knowledge_") for t in _tables(d))]
-    assert ours == []
 
 
 def test_events_are_indexed_by_call(db: Database) -> None:
