@@ -112,6 +112,29 @@ def call_lines(n_calls: int, rnd: random.Random, start: datetime, span: int) -> 
     return rows
 
 
+def order_row(
+    i: int, created: datetime, rnd: random.Random, cats: list[int], deps: list[int]
+) -> dict[str, Any]:
+    """Work order `i` of the synthetic history, created at `created` (70 % closed within 12 days)."""
+    closed = rnd.random() < 0.7
+    return {
+        "number": f"B{i:09d}",
+        "type": "complaint",
+        "title": "标题",
+        "content": "内容",
+        "state": "closed" if closed else rnd.choice(["accepted", "dispatched", "received", "replied"]),
+        "channel": rnd.choice(["phone", "web", "sms", "wechat"]),
+        "category_id": rnd.choice(cats),
+        "district": rnd.choice(DISTRICTS),
+        "department_id": rnd.choice(deps),
+        "created_at": created,
+        "updated_at": created,
+        "closed_at": created + timedelta(days=rnd.uniform(0.1, 12)) if closed else None,
+        "close_due_at": created + timedelta(days=10),
+        "version": 1,
+    }
+
+
 def load(db: Database, calls: int, orders: int) -> dict[str, float]:
     rnd = random.Random(16)
     t = time.perf_counter()
@@ -137,27 +160,7 @@ def load(db: Database, calls: int, orders: int) -> dict[str, float]:
         rows = []
         for i in range(done, min(done + chunk, orders)):
             created = START + timedelta(seconds=rnd.randrange(SPAN))
-            closed = rnd.random() < 0.7
-            rows.append(
-                {
-                    "number": f"B{i:09d}",
-                    "type": "complaint",
-                    "title": "标题",
-                    "content": "内容",
-                    "state": "closed"
-                    if closed
-                    else rnd.choice(["accepted", "dispatched", "received", "replied"]),
-                    "channel": rnd.choice(["phone", "web", "sms", "wechat"]),
-                    "category_id": rnd.choice(cats),
-                    "district": rnd.choice(DISTRICTS),
-                    "department_id": rnd.choice(deps),
-                    "created_at": created,
-                    "updated_at": created,
-                    "closed_at": created + timedelta(days=rnd.uniform(0.1, 12)) if closed else None,
-                    "close_due_at": created + timedelta(days=10),
-                    "version": 1,
-                }
-            )
+            rows.append(order_row(i, created, rnd, cats, deps))
         with db.session() as s:
             s.execute(insert(WorkOrder), rows)
     return {"load_s": time.perf_counter() - t}

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from bench.analytics_bench import DISTRICTS, START, call_lines, pct, timed
+from bench.analytics_bench import START, call_lines, order_row, pct, timed
 from hotline.analytics import callroll, orderroll, reports, rollup
 from hotline.analytics.periods import Kind, Period, month, resolve
 from hotline.calls.models import QueueEventRow
@@ -135,27 +135,7 @@ def load_orders(db: Database, orders: int) -> None:
         # chronological as well: order i of the history is created at i / orders of the span
         for i in range(done, done + n):
             created = START + timedelta(seconds=int(i * DAYS * 86_400 / orders) + rnd.randrange(60))
-            closed = rnd.random() < 0.7
-            rows.append(
-                {
-                    "number": f"B{i:09d}",
-                    "type": "complaint",
-                    "title": "标题",
-                    "content": "内容",
-                    "state": "closed"
-                    if closed
-                    else rnd.choice(["accepted", "dispatched", "received", "replied"]),
-                    "channel": rnd.choice(["phone", "web", "sms", "wechat"]),
-                    "category_id": rnd.choice(cats),
-                    "district": rnd.choice(DISTRICTS),
-                    "department_id": rnd.choice(deps),
-                    "created_at": created,
-                    "updated_at": created,
-                    "closed_at": created + timedelta(days=rnd.uniform(0.1, 12)) if closed else None,
-                    "close_due_at": created + timedelta(days=10),
-                    "version": 1,
-                }
-            )
+            rows.append(order_row(i, created, rnd, cats, deps))
         with db.session() as s:
             s.execute(insert(WorkOrder), rows)
         if (done // chunk) % 8 == 7:
