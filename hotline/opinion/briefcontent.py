@@ -91,6 +91,7 @@ class Brief:
 
     kind: str
     span: str
+    figures: dict[str, Any]  # `figures()` of the period, the overview's and the mail's numbers
     overview: list[tuple[str, Any]]
     tables: list[Table]
 
@@ -163,4 +164,4 @@ def content(session: Session, kind: str, first: date) -> Brief:
         ("标题", "级别", "状态", "发现时间", "办结时间"),
         [(i.title, i.level, i.state, _when(i.created_at), _when(i.closed_at)) for i in incidents],
     )
-    return Brief(kind, span, overview, [hot, risky, events])
+    return Brief(kind, span, f, overview, [hot, risky, events])

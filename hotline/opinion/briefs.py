@@ -30,7 +30,7 @@ from hotline.channels import mail_out
 from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.errors import HotlineError, NotFound
 from hotline.exports import row
-from hotline.opinion.briefcontent import LOCAL, NAME_ZH, content, figures, period
+from hotline.opinion.briefcontent import LOCAL, Brief, content
 from hotline.opinion.models import OpinionBriefRun, OpinionBriefSubscription
 from hotline.schemas import StrictIn
 from hotline.store.base import utcnow
@@ -61,9 +61,12 @@ def due_period(kind: str, now: datetime) -> date:
 
 
 def workbook(session: Session, kind: str, first: date) -> bytes:
-    """The brief as an .xlsx: 概况, 热点话题, 高风险条目, 舆情事件 (cells through `exports.row`:
-    fetched text never becomes a formula)."""
-    brief = content(session, kind, first)
+    """The brief as an .xlsx: 概况, 热点话题, 高风险条目, 舆情事件."""
+    return write_workbook(content(session, kind, first))
+
+
+def write_workbook(brief: Brief) -> bytes:
+    """`brief` as an .xlsx (cells through `exports.row`: fetched text never becomes a formula)."""
     from openpyxl import Workbook  # loaded on first use (a second of server start-up)
 
     wb = Workbook()
@@ -82,14 +85,12 @@ def workbook(session: Session, kind: str, first: date) -> bytes:
     return out.getvalue()
 
 
-def summary(session: Session, kind: str, first: date) -> tuple[str, str]:
+def summary(brief: Brief) -> tuple[str, str]:
     """The mail's subject and text."""
-    first, last = period(kind, first)
-    f = figures(session, first, last)
-    span = first.isoformat() if first == last else f"{first.isoformat()} 至 {last.isoformat()}"
-    subject = f"【{NAME_ZH[kind]}】{span}"
+    f, name = brief.figures, brief.title
+    subject = f"【{name}】{brief.span}"
     text = (
-        f"{NAME_ZH[kind]}（{span}）\n新采集条目 {f['items']} 条，新话题 {f['stories']} 个，"
+        f"{name}（{brief.span}）\n新采集条目 {f['items']} 条，新话题 {f['stories']} 个，"
         f"高风险条目 {f['high_risk']} 条，告警 {f['alerts']} 次；新立舆情事件 {f['incidents_opened']} 件，"
         f"办结 {f['incidents_closed']} 件。\n详见附件（Excel、PDF）。"
     )
@@ -167,9 +168,9 @@ def _send(db: Database, run_id: int, now: datetime, settings: ChannelSettings) -
         sub = s.get(OpinionBriefSubscription, run.subscription_id)
         kind, first, attempts = run.kind, run.period_first, run.attempts
         to = sub.email if sub else ""
-        subject, text = summary(s, kind, first)
-        data = workbook(s, kind, first)
-        brief = content(s, kind, first)
+        brief = content(s, kind, first)  # read once: the mail's text, the Excel and the PDF
+    subject, text = summary(brief)
+    data = write_workbook(brief)
     stem = f"opinion-{kind}-{first.isoformat()}"
     files: tuple[tuple[str, str, bytes], ...] = ((f"{stem}.xlsx", XLSX, data),)
     try:
