@@ -21,9 +21,9 @@ from hotline.store.db import Database
 from hotline.web.app import create_app
 from hotline.workorders.models import WorkOrder
 from tests.channels.wxrig import (
-    AES_KEY,
-    APP_ID,
     TOKEN,
+    configure,
+    safe_mode,
     wx_decrypt,
     wx_message,
     wx_post_aes,
@@ -36,20 +36,14 @@ URL = "/api/channels/wechat"
 TS_2017 = 1_500_000_000
 
 
-def _configure(app: FastAPI, **cfg: str) -> Iterator[FastAPI]:
-    app.dependency_overrides[get_channel_settings] = lambda: ChannelSettings(wechat_token=TOKEN, **cfg)
-    yield app
-    app.dependency_overrides.clear()
-
-
 @pytest.fixture
 def plain(app: FastAPI) -> Iterator[FastAPI]:
-    yield from _configure(app)
+    yield from configure(app)
 
 
 @pytest.fixture
 def safe(app: FastAPI) -> Iterator[FastAPI]:
-    yield from _configure(app, wechat_aes_key=AES_KEY, wechat_app_id=APP_ID)
+    yield from safe_mode(app)
 
 
 def _orders(db: Database) -> list[WorkOrder]:

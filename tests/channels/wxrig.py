@@ -8,14 +8,31 @@ import hashlib
 import os
 import struct
 import time
+from collections.abc import Iterator
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
+
+from hotline.channels.settings import ChannelSettings, get_channel_settings
 
 TOKEN = "wxtoken123"
 AES_KEY = base64.b64encode(os.urandom(32)).decode().rstrip("=")  # 43 characters
 APP_ID = "wx1234567890abcdef"
+
+
+def configure(app: FastAPI, **cfg: str) -> Iterator[FastAPI]:
+    """`app` answering WeChat with our token (plus `cfg`, e.g. the AES key and app id of safe mode),
+    for a fixture to yield from."""
+    app.dependency_overrides[get_channel_settings] = lambda: ChannelSettings(wechat_token=TOKEN, **cfg)
+    yield app
+    app.dependency_overrides.clear()
+
+
+def safe_mode(app: FastAPI) -> Iterator[FastAPI]:
+    """`app` with WeChat in safe (AES) mode."""
+    yield from configure(app, wechat_aes_key=AES_KEY, wechat_app_id=APP_ID)
 
 
 def wx_sig(*parts: str) -> str:

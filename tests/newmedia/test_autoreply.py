@@ -21,14 +21,13 @@ from sqlalchemy import select
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.newmedia.autoreply import KnowledgeAnswerer
 from hotline.newmedia.models import WechatTurn
 from hotline.newmedia.settings import NewMediaSettings
 from hotline.store.base import utcnow
 from hotline.store.db import Database
 from hotline.workorders.models import WorkOrder
-from tests.channels.wxrig import AES_KEY, APP_ID, TOKEN, wx_text
+from tests.channels.wxrig import AES_KEY, APP_ID, TOKEN, safe_mode, wx_text
 from tests.knowledge.helpers import make_article
 
 ANSWER = "本市户籍、年满80周岁的老年人可以申领高龄津贴，带身份证、户口本到社区居委会申请。"
@@ -36,11 +35,7 @@ ANSWER = "本市户籍、年满80周岁的老年人可以申领高龄津贴，�
 
 @pytest.fixture
 def safe(app: FastAPI) -> Iterator[FastAPI]:
-    app.dependency_overrides[get_channel_settings] = lambda: ChannelSettings(
-        wechat_token=TOKEN, wechat_aes_key=AES_KEY, wechat_app_id=APP_ID
-    )
-    yield app
-    app.dependency_overrides.clear()
+    yield from safe_mode(app)
 
 
 @pytest.fixture

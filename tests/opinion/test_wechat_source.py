@@ -14,22 +14,17 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from hotline.channels.settings import ChannelSettings, get_channel_settings
 from hotline.opinion import wechat
 from hotline.opinion.models import OpinionItem, OpinionRaw, OpinionSource
 from hotline.opinion.process import process_pending
 from hotline.store.db import Database
-from tests.channels.wxrig import AES_KEY, APP_ID, TOKEN
+from tests.channels.wxrig import safe_mode
 from tests.newmedia.test_autoreply import ask
 
 
 @pytest.fixture
 def safe(app: FastAPI) -> Iterator[FastAPI]:
-    app.dependency_overrides[get_channel_settings] = lambda: ChannelSettings(
-        wechat_token=TOKEN, wechat_aes_key=AES_KEY, wechat_app_id=APP_ID
-    )
-    yield app
-    app.dependency_overrides.clear()
+    yield from safe_mode(app)
 
 
 def _items(db: Database) -> list[tuple[OpinionItem, OpinionSource]]:
