@@ -88,6 +88,7 @@ declare module 'vue' {
     ShortcutHelp: typeof import('./components/ShortcutHelp.vue')['default']
     StaffingChart: typeof import('./components/StaffingChart.vue')['default']
     SurveyConditionEditor: typeof import('./components/SurveyConditionEditor.vue')['default']
+    SurveyFrameForm: typeof import('./components/SurveyFrameForm.vue')['default']
     SurveyInvites: typeof import('./components/SurveyInvites.vue')['default']
     SurveyQuestion: typeof import('./components/SurveyQuestion.vue')['default']
     SurveyQuestionEditor: typeof import('./components/SurveyQuestionEditor.vue')['default']

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { actionsFor, inviteBody, parseNumbers, parseQuotas, quotasBody, quotasText } from '../src/surveys/campaigns'
+import { actionsFor, emptyFrame, frameBody, inviteBody, parseNumbers, parseQuotas, quotasBody, quotasText } from '../src/surveys/campaigns'
 
 describe('survey campaigns page rules', () => {
   it('reads one respondent per line, with district and age band after a comma', () => {
@@ -40,5 +40,13 @@ describe('survey campaigns page rules', () => {
     expect(inviteBody({ ...base, channel: 'wechat', text: 'oAbc123456' })).toEqual({ channel: 'wechat', recipients: [{ to: 'oAbc123456', district: '', age_band: '' }] })
     expect(inviteBody({ ...base, source: 'frame', district: ' 越秀区 ', min_age: 70 })).toEqual({ channel: 'sms', frame: { district: '越秀区', min_age: 70 } })
     expect(inviteBody({ ...base, source: 'frame' })).toEqual({ channel: 'sms', frame: {} })
+  })
+
+  it('sends only the chosen source\'s frame filters, blanks left out', () => {
+    const callers = { ...emptyFrame(), district: ' 越秀区 ', min_age: 65, living_alone: true, closed: ['2026-12-01', '2026-12-31'] as [string, string], category_id: 3 }
+    expect(frameBody(callers)).toEqual({ source: 'callers', limit: 500, district: '越秀区', min_age: 65, living_alone: true })
+    const orders = { ...callers, source: 'closed_orders' as const, limit: 200 }
+    expect(frameBody(orders)).toEqual({ source: 'closed_orders', limit: 200, district: '越秀区', closed_from: '2026-12-01', closed_to: '2026-12-31', category_id: 3 })
+    expect(frameBody(emptyFrame('closed_orders'))).toEqual({ source: 'closed_orders', limit: 500 })
   })
 })

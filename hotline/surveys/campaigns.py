@@ -70,6 +70,7 @@ class Respondent:
     district: str = ""
     age_band: str = ""
     caller_id: int | None = None
+    work_order_id: int | None = None  # a return-visit respondent's closed order
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ def add_respondents(
             district=r.district,
             age_band=r.age_band,
             caller_id=r.caller_id,
+            work_order_id=r.work_order_id,
         )
         session.add(link)
         session.flush()
@@ -174,6 +176,7 @@ def add_respondents(
                 phone=number,
                 district=r.district,
                 age_band=r.age_band,
+                work_order_id=r.work_order_id,
             )
         )
         added += 1
@@ -371,7 +374,7 @@ def progress(session: Session, campaign_id: int) -> dict[str, Any]:
         ).all()
     }
     attempts = session.scalar(select(func.count()).where(SurveyDialAttempt.campaign_id == c.id))
-    quotas = Quota.of(session, c).report(session, c.id)
+    quotas = Quota.of(session, c).report(session)
     return {**rates(counts), "attempts": int(attempts or 0), "quotas": quotas}
 
 

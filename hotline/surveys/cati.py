@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record
 from hotline.errors import Conflict, Invalid, NotFound
-from hotline.people.sampling import FrameFilter, sample_frame
-from hotline.surveys import links, respond
+from hotline.surveys import frames, links, respond
 from hotline.surveys.models import Survey, SurveyInterview, SurveyLink
+from hotline.surveys.quotas import Quota, cati_scope
 from hotline.surveys.service import get_survey
 from hotline.surveys.states import INTERVIEW_STATES, InterviewAction, InterviewState, SurveyState
 
@@ -34,15 +34,6 @@ WINDOW = (time(9, 0), time(20, 0))
 MAX_ATTEMPTS = 3
 RETRY_SPACING = timedelta(minutes=30)
 RETRYABLE = (InterviewState.no_answer, InterviewState.busy)
-
-
-def age_band(age: int | None) -> str:
-    if age is None:
-        return ""
-    if age >= 90:
-        return "90+"
-    low = age // 10 * 10
-    return f"{low}-{low + 9}"
 
 
 def in_window(now: datetime) -> bool:
@@ -60,26 +51,35 @@ def in_window(now: datetime) -> bool:
     return not (holiday and name is not None)
 
 
-def build_frame(session: Session, actor: Actor, survey_id: int, f: FrameFilter, limit: int) -> int:
-    """Add the callers matching `f` (not yet in this survey's frame) as pending interviews."""
+def build_frame(session: Session, actor: Actor, survey_id: int, f: frames.Frame, limit: int) -> int:
+    """Add the frame's members (`frames.members`: callers, or people whose orders were closed)
+    not yet in this survey's frame (same caller or same number) as pending interviews."""
     survey = get_survey(session, survey_id)
     if survey.state != SurveyState.published:
         raise Conflict("publish the survey before building its sample", "问卷发布后才能生成样本")
-    taken = set(
-        session.scalars(select(SurveyInterview.caller_id).where(SurveyInterview.survey_id == survey_id))
-    )
+    taken = session.execute(
+        select(SurveyInterview.caller_id, SurveyInterview.phone).where(SurveyInterview.survey_id == survey_id)
+    ).all()
+    callers = {c for c, _ in taken if c is not None}
+    phones = {p for _, p in taken}
     added = 0
-    for m in sample_frame(session, f, limit + len(taken)):
-        if m.caller_id in taken or added >= limit:
+    for m in frames.members(session, f, limit + len(taken)):
+        if added >= limit:
+            break
+        if (m.caller_id is not None and m.caller_id in callers) or m.phone in phones:
             continue
+        if m.caller_id is not None:
+            callers.add(m.caller_id)
+        phones.add(m.phone)
         link = SurveyLink(
             survey_id=survey_id,
             kind="token",
             token_hash=links.digest(links.new_secret()),
             channel="cati",
             district=m.district,
-            age_band=age_band(m.age),
+            age_band=m.age_band,
             caller_id=m.caller_id,
+            work_order_id=m.work_order_id,
         )
         session.add(link)
         session.flush()
@@ -90,12 +90,14 @@ def build_frame(session: Session, actor: Actor, survey_id: int, f: FrameFilter, 
                 caller_id=m.caller_id,
                 phone=m.phone,
                 district=m.district,
-                age_band=link.age_band,
+                age_band=m.age_band,
+                work_order_id=m.work_order_id,
             )
         )
         added += 1
     session.flush()
-    record(session, actor, "build_frame", "survey", survey_id, after={"added": added, "filter": f.__dict__})
+    after = {"added": added, "filter": {k: str(v) for k, v in f.__dict__.items() if v not in (None, False)}}
+    record(session, actor, "build_frame", "survey", survey_id, after=after)
     return added
 
 
@@ -115,12 +117,15 @@ def next_interview(session: Session, actor: Actor, survey_id: int, now: datetime
             SurveyInterview.updated_at <= now - RETRY_SPACING,
         ),
     )
+    quota = Quota.cati(session, survey_id)
     for candidate in session.scalars(
         select(SurveyInterview)
-        .where(SurveyInterview.survey_id == survey_id, SurveyInterview.campaign_id.is_(None), due)
+        .where(cati_scope(survey_id), due, *quota.open_strata())
         .order_by(SurveyInterview.state != InterviewState.callback, SurveyInterview.id)
         .limit(5)
     ):
+        if not quota.take(candidate):
+            continue  # its stratum filled with an earlier candidate of this batch
         claimed = session.execute(
             update(SurveyInterview)
             .where(SurveyInterview.id == candidate.id, SurveyInterview.state == candidate.state)
@@ -295,11 +300,11 @@ def progress(session: Session, survey_id: int) -> dict[str, Any]:
         InterviewState(s).value: int(n)
         for s, n in session.execute(
             select(SurveyInterview.state, func.count())
-            .where(SurveyInterview.survey_id == survey_id, SurveyInterview.campaign_id.is_(None))
+            .where(cati_scope(survey_id))
             .group_by(SurveyInterview.state)
         ).all()
     }
-    return rates(counts)
+    return {**rates(counts), "quotas": Quota.cati(session, survey_id).report(session)}
 
 
 def rates(counts: dict[str, int]) -> dict[str, Any]:

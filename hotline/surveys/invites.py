@@ -62,6 +62,7 @@ class Recipient:
     district: str = ""
     age_band: str = ""
     caller_id: int | None = None
+    work_order_id: int | None = None
 
 
 @dataclass
@@ -140,7 +141,10 @@ def queue(
         session,
         actor,
         survey_id,
-        [links.Respondent(r.district, r.age_band, channel, "", r.caller_id) for _, r in accepted],
+        [
+            links.Respondent(r.district, r.age_band, channel, "", r.caller_id, r.work_order_id)
+            for _, r in accepted
+        ],
     )
     for (to, r), (link, secret) in zip(accepted, made, strict=True):
         url = f"{base_url.rstrip('/')}/s/{secret}"

@@ -35,6 +35,7 @@ class Respondent:
     channel: str = "web"
     label: str = ""
     caller_id: int | None = None
+    work_order_id: int | None = None  # a return-visit respondent's closed order
 
 
 def create_tokens(
@@ -56,6 +57,7 @@ def create_tokens(
             age_band=r.age_band,
             channel=r.channel,
             caller_id=r.caller_id,
+            work_order_id=r.work_order_id,
         )
         session.add(link)
         out.append((link, secret))

@@ -69,6 +69,8 @@ class SurveyLink(Base):
     district: Mapped[str] = mapped_column(String(64), default="")
     age_band: Mapped[str] = mapped_column(String(16), default="")
     caller_id: Mapped[int | None] = mapped_column(Integer)
+    # The closed work order a return-visit respondent was sampled from (`workorders.sampling`).
+    work_order_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # token links: unused -> started -> completed
     state: Mapped[str] = mapped_column(String(16), default="unused")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -151,6 +153,8 @@ class SurveyInterview(Base):
     phone: Mapped[str] = mapped_column(String(32))
     district: Mapped[str] = mapped_column(String(64), default="")
     age_band: Mapped[str] = mapped_column(String(16), default="")
+    # The closed work order the respondent was sampled from (a return-visit survey), if any.
+    work_order_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # pending | in_progress | completed | partial | refused | no_answer | busy | wrong_number |
     # callback | interrupted | do_not_call (states.INTERVIEW_STATES)
     state: Mapped[str] = mapped_column(String(16), default="pending")
@@ -171,6 +175,22 @@ class SurveyInterview(Base):
         Index("ix_survey_interviews_queue", "survey_id", "state", "updated_at"),
         Index("ix_survey_interviews_campaign", "campaign_id", "state", "next_at"),
     )
+
+
+class SurveyCatiQuota(Base):
+    """The quotas of a questionnaire's phone interviews by agents (CATI): completed interviews
+    wanted per stratum, like an IVR campaign's (`quotas.Quota`); one row per questionnaire that has
+    any. Apart from the survey row so a quota change never clashes with the designer's draft."""
+
+    __tablename__ = "survey_cati_quotas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), unique=True)
+    quotas: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"by": ..., "targets": {stratum: n}}
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class SurveyCampaign(Base):

@@ -19,7 +19,7 @@ from hotline.errors import Invalid
 from hotline.exports import unescape
 from hotline.surveys import campaigns
 from hotline.surveys.campaigns import Added, Respondent
-from hotline.surveys.cati import age_band
+from hotline.surveys.frames import age_band
 
 MAX_ROWS = 20_000
 COLUMNS = {

@@ -3,12 +3,13 @@ page saves, results."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hotline.schemas import Out, StrictIn
+from hotline.surveys.campaign_schemas import QuotaOut, QuotasIn
 
 Json = dict[str, Any]
 
@@ -174,14 +175,43 @@ class ImportOut(Out):
 # --- phone interviews (CATI) ---------------------------------------------------------------------
 
 
+_CALLER_ONLY = ("min_age", "max_age", "living_alone", "assistance_status", "care_only")
+_ORDER_ONLY = ("closed_from", "closed_to", "category_id", "department_id")
+
+
 class FrameIn(StrictIn):
+    """A sample frame: callers by district, age and care profile (`source` callers), or the people
+    whose work orders were closed in a period, for a return-visit survey (`source` closed_orders,
+    by closing date, category, district, department). A filter of the other source is a 422."""
+
+    source: Literal["callers", "closed_orders"] = "callers"
     district: str | None = Field(None, max_length=64)
     min_age: int | None = Field(None, ge=0, le=150)
     max_age: int | None = Field(None, ge=0, le=150)
     living_alone: bool | None = None
     assistance_status: str | None = Field(None, max_length=64)
     care_only: bool = False
+    closed_from: date | None = Field(None, description="closed on or after this local day")
+    closed_to: date | None = Field(None, description="closed on or before this local day")
+    category_id: int | None = Field(None, ge=1, description="the category and those under it")
+    department_id: int | None = Field(None, ge=1)
     limit: int = Field(500, ge=1, le=20_000)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FrameIn:
+        other = _ORDER_ONLY if self.source == "callers" else _CALLER_ONLY
+        for name in other:
+            if name in self.model_fields_set and getattr(self, name) not in (None, False):
+                raise ValueError(f"{name} does not filter a sample of {self.source.replace('_', ' ')}")
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValueError("min_age is above max_age")
+        for name in ("closed_from", "closed_to"):
+            day = getattr(self, name)
+            if day is not None and not date(1970, 1, 1) <= day <= date(2199, 12, 31):
+                raise ValueError(f"{name} must be between 1970-01-01 and 2199-12-31")
+        if self.closed_from and self.closed_to and self.closed_from > self.closed_to:
+            raise ValueError("closed_from is after closed_to")
+        return self
 
 
 class FrameOut(Out):
@@ -200,6 +230,7 @@ class InterviewOut(Out):
     attempts: int
     callback_at: datetime | None
     call_id: str | None = Field(None, description="the call placed for this attempt (CDR uuid)")
+    work_order_id: int | None = Field(None, description="the closed work order it was sampled from")
 
 
 class CallBindIn(StrictIn):
@@ -241,3 +272,15 @@ class ProgressOut(Out):
     refusal_rate: float | None
     contact_rate: float | None
     completion_rate: float | None = None
+    quotas: list[QuotaOut] = Field(default_factory=list, description="per stratum with a target")
+
+
+class CatiQuotasIn(StrictIn):
+    version: int = Field(ge=1, description="the version read (1 before any quota was set)")
+    quotas: QuotasIn | None = Field(description="the new quotas; null removes them")
+
+
+class CatiQuotasOut(Out):
+    survey_id: int
+    version: int
+    quotas: dict[str, Any] | None = Field(None, description="the quotas as set: by, targets")

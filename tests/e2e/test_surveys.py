@@ -145,7 +145,8 @@ def test_list_and_designer(new_page: Callable[[], Any]) -> None:
 
 def test_phone_campaign_page(new_page: Callable[[], Any]) -> None:
     """电话调查任务: a campaign's respondents added with the validation report shown, started and
-    paused from the list; axe clean."""
+    paused from the list; the agents' phone interviews (CATI) given a return-visit sample of
+    closed work orders and a quota; axe clean."""
     page = new_page()
     login(page, "banzhang")
     survey_id, _url = _published(page)
@@ -170,3 +171,29 @@ def test_phone_campaign_page(new_page: Callable[[], Any]) -> None:
     row.get_by_text("已暂停").wait_for()
     screenshot(page, "survey-campaigns")
     assert_accessible(page)
+
+    # The agents' phone interviews of the questionnaire: a return-visit sample of the closed
+    # work orders (the demo has some), then a quota of one interview for 越秀区.
+    title = page.request.get(f"/api/surveys/{survey_id}").json()["title"]
+    page.get_by_test_id("cati-survey").click()
+    page.locator(".el-select-dropdown__item:visible", has_text=title).first.click()
+    page.get_by_test_id("cati-frame").click()
+    dialog = page.get_by_role("dialog", name="生成样本")
+    dialog.get_by_text("已办结工单（回访）").click()
+    dialog.get_by_text("保密工单不抽样").wait_for()
+    assert_accessible(page)
+    dialog.get_by_test_id("cati-frame-build").click()
+    page.locator(".el-message", has_text="已加入").wait_for()
+    added = page.request.get(f"/api/surveys/{survey_id}/interviews/progress").json()["total"]
+    assert added > 0
+    page.get_by_test_id("cati-progress").get_by_text(f"样本 {added} 人").wait_for()
+    page.get_by_test_id("cati-quotas").click()
+    page.get_by_test_id("cati-quota-by").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="区县").click()
+    page.get_by_test_id("cati-quota-text").fill("越秀区=1")
+    page.get_by_test_id("cati-quotas-save").click()
+    page.get_by_test_id("cati-progress").get_by_text("越秀区 0/1").wait_for()
+    assert page.request.get(f"/api/surveys/{survey_id}/cati/quotas").json()["quotas"] == {
+        "by": "district",
+        "targets": {"越秀区": 1},
+    }

@@ -435,6 +435,13 @@ export default {
     importXlsx: 'Import Excel list', added: '{n} added, {m} rows refused', row: 'Row', reason: 'Reason',
     dnc: 'Do-not-call list', dncAdd: 'Add to do-not-call list',
   },
+  svf: {
+    source: 'Sample from', callers: 'Caller records', closedOrders: 'Closed work orders (return visit)', age: 'Age', minAge: 'Minimum age', maxAge: 'Maximum age',
+    livingAlone: 'Living alone only', closed: 'Closed between', category: 'Category', limit: 'At most',
+    ordersHint: 'Each number once (its latest closed order); the order\'s contact phone first; confidential orders are never sampled.',
+    fromFrame: 'From a sample frame', addFrame: 'Sample and add', cati: 'Phone interviews by agents (CATI)', build: 'Build sample', framed: '{n} added',
+    sample: 'Sample of {n}', catiQuotaHint: 'Applied when an agent takes the next respondent: a full stratum is not offered (calls in progress count).',
+  },
   sv: {
     voiceAnswer: 'Spoken answer',
     title: 'Surveys', untitled: 'Untitled survey', sampleQuestion: 'Were you satisfied with our service?', satisfied: 'Satisfied', neutral: 'Fairly satisfied', unsatisfied: 'Dissatisfied',

@@ -436,6 +436,13 @@ export default {
     importXlsx: '导入 Excel 名单', added: '已添加 {n} 个，{m} 行未通过校验', row: '行号', reason: '原因',
     dnc: '勿扰名单', dncAdd: '加入勿扰名单',
   },
+  svf: {
+    source: '抽样来源', callers: '来电人档案', closedOrders: '已办结工单（回访）', age: '年龄', minAge: '最小年龄', maxAge: '最大年龄',
+    livingAlone: '仅独居', closed: '办结日期', category: '工单分类', limit: '最多人数',
+    ordersHint: '每个号码只抽一次（取最近办结的工单）；优先使用工单联系电话；保密工单不抽样。',
+    fromFrame: '按样本框抽取', addFrame: '抽取并添加', cati: '坐席电话访问（CATI）', build: '生成样本', framed: '已加入 {n} 人',
+    sample: '样本 {n} 人', catiQuotaHint: '坐席领取下一位受访者时按配额执行：已满的层不再分配（通话中的计入）。',
+  },
   sv: {
     voiceAnswer: '语音回答',
     title: '问卷调查', untitled: '未命名问卷', sampleQuestion: '您对本次服务满意吗？', satisfied: '满意', neutral: '基本满意', unsatisfied: '不满意',

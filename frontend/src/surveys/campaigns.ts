@@ -95,3 +95,41 @@ export function inviteBody(f: InviteForm): Record<string, unknown> | null {
   const recipients = parseNumbers(f.text).map(({ phone, district, age_band }) => ({ to: phone, district, age_band }))
   return recipients.length ? { channel: f.channel, recipients } : null
 }
+
+/** A sample frame as the dialogs edit it (hotline/surveys/schemas.py FrameIn): callers by
+ * district, age and living alone, or the people whose work orders were closed in a period (a
+ * return-visit survey) by closing dates, category and district. */
+export interface FrameForm {
+  source: 'callers' | 'closed_orders'
+  district: string
+  min_age?: number | null
+  max_age?: number | null
+  living_alone: boolean
+  closed: [string, string] | null // local days YYYY-MM-DD, both included
+  category_id?: number | null
+  limit: number
+}
+
+export function emptyFrame(source: FrameForm['source'] = 'callers'): FrameForm {
+  return { source, district: '', min_age: null, max_age: null, living_alone: false, closed: null, category_id: null, limit: 500 }
+}
+
+/** The request body for a frame: only the chosen source's filters, blanks left out (the server
+ * refuses a filter of the other source). */
+export function frameBody(f: FrameForm): Record<string, unknown> {
+  const body: Record<string, unknown> = { source: f.source, limit: f.limit }
+  if (f.district.trim()) body.district = f.district.trim()
+  if (f.source === 'callers') {
+    if (f.min_age !== undefined && f.min_age !== null) body.min_age = f.min_age
+    if (f.max_age !== undefined && f.max_age !== null) body.max_age = f.max_age
+    if (f.living_alone) body.living_alone = true
+  } else {
+    if (f.closed) [body.closed_from, body.closed_to] = f.closed
+    if (f.category_id) body.category_id = f.category_id
+  }
+  return body
+}
+
+/** The agents' phone interviews (CATI) of a questionnaire: progress and quotas. */
+export interface CatiProgress extends Omit<CampaignProgress, 'attempts'> { quotas: CampaignProgress['quotas'] }
+export interface CatiQuotas { survey_id: number; version: number; quotas: Quotas | null }

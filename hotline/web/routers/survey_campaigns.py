@@ -1,5 +1,6 @@
 """Automated phone (IVR) campaigns over HTTP: create one for a published questionnaire, add
-respondents (a validation report names the refused rows), start/pause/resume/finish, progress
+respondents (a list, an Excel file or a sample frame of callers or closed work orders; a
+validation report names the refused rows), start/pause/resume/finish, progress
 with AAPOR-style rates, the do-not-call list, and the spoken answers (WAV) beside the responses.
 Thin: the work is in `hotline.surveys.campaigns`; the dialling in `hotline.surveys.dialer`."""
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotline.errors import Invalid, NotFound
 from hotline.masking import mask_phone
-from hotline.surveys import campaigns, quotas, sample_import
+from hotline.surveys import campaigns, frames, quotas, sample_import
 from hotline.surveys.campaign_schemas import (
     AddedOut,
     CampaignIn,
@@ -28,6 +29,7 @@ from hotline.surveys.campaign_schemas import (
 )
 from hotline.surveys.campaigns import Added, CampaignSettings, Respondent
 from hotline.surveys.models import SurveyCampaign
+from hotline.surveys.schemas import FrameIn
 from hotline.surveys.states import CAMPAIGN_ZH, CampaignAction, CampaignState
 from hotline.web.auth import Principal, require
 from hotline.web.deps import IdPath, SessionDep, SettingsDep
@@ -77,6 +79,21 @@ def add_respondents(
     campaign_id: IdPath, body: RespondentsIn, p: SurveysRun, session: SessionDep, settings: SettingsDep
 ) -> AddedOut:
     rows = [Respondent(r.phone, r.district, r.age_band) for r in body.respondents]
+    return _added(campaigns.add_respondents(session, p.actor, campaign_id, rows, settings.dial_plan), p.pii)
+
+
+@router.post("/campaigns/{campaign_id}/respondents/frame", response_model=AddedOut)
+def add_frame(
+    campaign_id: IdPath, body: FrameIn, p: SurveysRun, session: SessionDep, settings: SettingsDep
+) -> AddedOut:
+    """Respondents from a sample frame: callers by district, age and care profile, or the people
+    whose work orders were closed in a period (a return-visit survey); the report names the
+    numbers refused (already in the campaign, a class the dial plan does not ring)."""
+    f = frames.Frame(**body.model_dump(exclude={"limit"}))
+    rows = [
+        Respondent(m.phone, m.district, m.age_band, m.caller_id, m.work_order_id)
+        for m in frames.members(session, f, body.limit)
+    ]
     return _added(campaigns.add_respondents(session, p.actor, campaign_id, rows, settings.dial_plan), p.pii)
 
 

@@ -1,4 +1,5 @@
-"""Phone interviews (CATI) over HTTP: build a sample frame from callers, take the next respondent
+"""Phone interviews (CATI) over HTTP: build a sample frame (callers, or closed work orders for a
+return visit) and set quotas per stratum, take the next respondent
 due, read the phone wording and record answers (the web's page saves, checked the same way, or
 one answer at a time from the agent's CATI screen, bound to the call placed), or close the
 attempt with an outcome code; progress with response/refusal rates. Thin: the work is
@@ -11,14 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from hotline.masking import mask_phone
-from hotline.people.sampling import FrameFilter
 from hotline.store.base import utcnow
-from hotline.surveys import cati, views
-from hotline.surveys.models import SurveyInterview
+from hotline.surveys import cati, frames, quotas, views
+from hotline.surveys.models import SurveyCatiQuota, SurveyInterview
 from hotline.surveys.schemas import (
     AnswerIn,
     AnswerOut,
     CallBindIn,
+    CatiQuotasIn,
+    CatiQuotasOut,
     DeskOut,
     DeskSurvey,
     FrameIn,
@@ -54,6 +56,7 @@ def _out(iv: SurveyInterview, pii: bool) -> InterviewOut:
         attempts=iv.attempts,
         callback_at=iv.callback_at,
         call_id=iv.call_id,
+        work_order_id=iv.work_order_id,
     )
 
 
@@ -69,8 +72,28 @@ def desk(p: SurveysRun, session: SessionDep) -> DeskOut:
 
 @router.post("/{survey_id}/frame", response_model=FrameOut)
 def build_frame(survey_id: IdPath, body: FrameIn, p: SurveysWrite, session: SessionDep) -> FrameOut:
-    f = FrameFilter(**body.model_dump(exclude={"limit"}))
+    """Add a sample to the agents' phone interviews: callers by district, age and care profile, or
+    the people whose work orders were closed in a period (a return-visit survey)."""
+    f = frames.Frame(**body.model_dump(exclude={"limit"}))
     return FrameOut(added=cati.build_frame(session, p.actor, survey_id, f, body.limit))
+
+
+def _quotas_out(row: SurveyCatiQuota) -> CatiQuotasOut:
+    return CatiQuotasOut(survey_id=row.survey_id, version=row.version, quotas=row.quotas)
+
+
+@router.get("/{survey_id}/cati/quotas", response_model=CatiQuotasOut)
+def get_cati_quotas(survey_id: IdPath, p: SurveysRun, session: SessionDep) -> CatiQuotasOut:
+    return _quotas_out(quotas.cati_quotas(session, survey_id))
+
+
+@router.put("/{survey_id}/cati/quotas", response_model=CatiQuotasOut)
+def edit_cati_quotas(
+    survey_id: IdPath, body: CatiQuotasIn, p: SurveysWrite, session: SessionDep
+) -> CatiQuotasOut:
+    """Completed phone interviews wanted per district or age band (read at each agent's claim)."""
+    new = body.quotas.model_dump() if body.quotas else None
+    return _quotas_out(quotas.edit_cati(session, p.actor, survey_id, new, body.version))
 
 
 @router.get("/{survey_id}/interviews/progress", response_model=ProgressOut)

@@ -1,7 +1,7 @@
 """Survey invitations over HTTP: send a questionnaire's personal links by SMS or WeChat to the
-respondents given, or to a sample of callers (SMS), with the report of refused rows (not a
-number, do-not-contact, invited already, the per-person limit), and the outbox with each
-message's state. Thin: the work is in `hotline.surveys.invites`; the sending is its job."""
+respondents given, or to a sample of callers or of closed work orders (SMS), with the report of
+refused rows (not a number, do-not-contact, invited already, the per-person limit), and the
+outbox with each message's state. Thin: the work is in `hotline.surveys.invites`; the sending is its job."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from hotline.channels.settings import get_channel_settings
-from hotline.people.sampling import FrameFilter, sample_frame
 from hotline.store.base import utcnow
-from hotline.surveys import invites
-from hotline.surveys.cati import age_band
+from hotline.surveys import frames, invites
 from hotline.surveys.invite_schemas import InviteOut, InvitesIn, QueuedOut
 from hotline.surveys.states import INVITE_ZH, InviteStatus
 from hotline.web.auth import Principal, require
@@ -29,10 +27,10 @@ def invite(
 ) -> QueuedOut:
     rows = [invites.Recipient(r.to, r.district, r.age_band) for r in body.recipients]
     if body.frame is not None:
-        f = FrameFilter(**body.frame.model_dump(exclude={"limit"}))
+        f = frames.Frame(**body.frame.model_dump(exclude={"limit"}))
         rows += [
-            invites.Recipient(m.phone, m.district, age_band(m.age), m.caller_id)
-            for m in sample_frame(session, f, body.frame.limit)
+            invites.Recipient(m.phone, m.district, m.age_band, m.caller_id, m.work_order_id)
+            for m in frames.members(session, f, body.frame.limit)
         ]
     base = get_channel_settings().console_url or f"http://{settings.http_host}:{settings.http_port}"
     done = invites.queue(session, p.actor, survey_id, body.channel, rows, base, utcnow())
