@@ -52,4 +52,4 @@ test: $(BIN)/.installed
 	$(BIN)/mypy
 	scripts/frontend.sh test
 	$(MAKE) --no-print-directory frontend/dist/index.html
-	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist load

@@ -78,15 +78,6 @@ def pytest_configure_node(node: Any) -> None:
     pass_run_dir(node.config, node.workerinput)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the items
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The end-to-end tests share one `hotline serve` and browser: under `--dist loadgroup` they run
-    on one worker, as a group; every other test goes to whichever worker is free."""
-    for item in items:
-        if "tests/e2e/" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-
-
 def pytest_unconfigure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput") and RUN_DIR in config.stash:
         stop_shared_cluster(config.stash[RUN_DIR])

@@ -1,8 +1,11 @@
 """What the processes of one test run share, and what each keeps to itself (pytest-xdist).
 
-`make test` runs `pytest -n N`: a controller and N worker processes (gw0, gw1, ...), each running
-whole test modules (`--dist loadfile`, so a module's engine or server is started once). What a test
-binds or names must not collide between workers, nor with other test runs on the same box:
+`make test` runs `pytest -n N --dist load`: a controller and N worker processes (gw0, gw1, ...),
+each given tests in chunks as it frees up, so one module's tests may run on several workers: a
+module- or session-scoped engine, server or browser is started by every worker that runs one of
+its tests (each end-to-end browser test's worker has its own `hotline serve` with demo data,
+tests/e2e/conftest.py). What a test binds or names must not collide between workers, nor with
+other test runs on the same box:
 - SIP, HTTP and SMTP ports: the kernel's free ports (`tests.pg.free_port`), picked when needed.
 - RTP port ranges: `rtp_block(size)`. Each worker owns a slice of 10000 up to the kernel's
   ephemeral range, so a port the kernel has just handed out as free (to SIPp, baresip, a server's

@@ -31,8 +31,7 @@ from tests.parallel import rtp_block
 from tests.sip.harness import free_port
 
 T = TypeVar("T")
-# a Chromium of its own: with the browser tests' group, so two never run at once
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(120), pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 TURN_USER, TURN_PASSWORD = "hotline", "turn-secret"
 
 OFFER_JS = """async ([turn, user, password]) => {

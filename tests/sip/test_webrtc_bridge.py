@@ -34,7 +34,7 @@ from tests.sip.browser_standin import STANDIN_OPUS, codecs, dtmf_pt, picks_opus
 from tests.sip.harness import EngineThread, free_port, need
 from tests.sip.test_websocket import ORIGIN, recv_sip, registered
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("rtpengine")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
