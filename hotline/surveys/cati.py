@@ -117,7 +117,7 @@ def next_interview(session: Session, actor: Actor, survey_id: int, now: datetime
             SurveyInterview.updated_at <= now - RETRY_SPACING,
         ),
     )
-    quota = Quota.cati(session, survey_id)
+    quota = Quota.cati(session, survey_id, claiming=True)
     for candidate in session.scalars(
         select(SurveyInterview)
         .where(cati_scope(survey_id), due, *quota.open_strata())

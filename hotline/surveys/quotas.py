@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor
@@ -37,10 +37,23 @@ class Quota:
         return cls.counted(session, c.quotas, SurveyInterview.campaign_id == c.id)
 
     @classmethod
-    def cati(cls, session: Session, survey_id: int) -> Quota:
-        """The quotas of a questionnaire's phone interviews by agents (none: not limited)."""
+    def cati(cls, session: Session, survey_id: int, claiming: bool = False) -> Quota:
+        """The quotas of a questionnaire's phone interviews by agents (none: not limited).
+        `claiming`: the caller is about to claim a respondent in this transaction; the quota row
+        is written first, so claims under quotas are one at a time (the row lock on PostgreSQL,
+        the write lock on SQLite) and two agents never both take a stratum's last place."""
         row = session.scalar(select(SurveyCatiQuota).where(SurveyCatiQuota.survey_id == survey_id))
-        return cls.counted(session, row.quotas if row else None, cati_scope(survey_id))
+        if row is None or not row.quotas:
+            return cls(scope=cati_scope(survey_id))
+        if claiming:
+            session.execute(
+                update(SurveyCatiQuota)
+                .where(SurveyCatiQuota.id == row.id)
+                .values(survey_id=SurveyCatiQuota.survey_id)
+                .execution_options(synchronize_session=False)
+            )
+            session.refresh(row)  # as it is now, under the lock
+        return cls.counted(session, row.quotas, cati_scope(survey_id))
 
     @classmethod
     def counted(cls, session: Session, quotas: dict[str, Any] | None, scope: Any) -> Quota:

@@ -7,6 +7,8 @@ version check and the audit entry, a full stratum's respondents left pending."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -236,3 +238,51 @@ def test_cati_quotas(client: TestClient, auth: Auth, db: Database) -> None:
         ).all()
     assert [e.action for e in entries] == ["edit_quotas", "edit_quotas"]
     assert entries[0].after is not None and entries[0].after["quotas"] == quotas
+
+
+def test_two_agents_never_both_take_a_strata_last_place(client: TestClient, auth: Auth, db: Database) -> None:
+    """Agent A claims the last 越秀区 place and has not committed yet when agent B asks; by B's
+    clock a 越秀区 call-back has come due, which sorts before A's respondent. B waits for A's
+    transaction and then finds the stratum full (without the lock on the quota row, B counted
+    before A committed and took the call-back: two interviews for a quota of one)."""
+    o = Orders(db)
+    for i in range(2):
+        o.add(DEC1 + timedelta(hours=i), contact_phone=f"1390013900{i}")
+    sid = published_survey(client, auth)
+    client.post(f"/api/surveys/{sid}/frame", json={"source": "closed_orders"}, headers=auth("supervisor"))
+    url = f"/api/surveys/{sid}/cati/quotas"
+    quotas = {"by": "district", "targets": {"越秀区": 1}}
+    assert (
+        client.put(url, json={"version": 1, "quotas": quotas}, headers=auth("supervisor")).status_code == 200
+    )
+    with db.session() as s:
+        first, later = s.scalars(
+            select(SurveyInterview).where(SurveyInterview.survey_id == sid).order_by(SurveyInterview.id)
+        ).all()
+        later.state, later.callback_at = "callback", THURSDAY_10H + timedelta(minutes=1)
+        s.commit()
+        first_id, later_id = first.id, later.id
+
+    a_claimed, got = threading.Event(), {}
+
+    def agent_a() -> None:
+        with db.session() as s:
+            iv = cati.next_interview(s, Actor(1, "a"), sid, THURSDAY_10H)
+            got["a"] = iv.id if iv else None
+            a_claimed.set()
+            time.sleep(0.5)  # B asks meanwhile
+            s.commit()
+
+    def agent_b() -> None:
+        a_claimed.wait(10)
+        with db.session() as s:
+            iv = cati.next_interview(s, Actor(2, "b"), sid, THURSDAY_10H + timedelta(minutes=2))
+            got["b"] = iv.id if iv else None
+            s.commit()
+
+    threads = [threading.Thread(target=agent_a), threading.Thread(target=agent_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert got == {"a": first_id, "b": None}, (got, later_id)
