@@ -28,7 +28,7 @@ from hotline.acd.events import (
 )
 from hotline.acd.queue import Queue, QueueConfig, QueuedCall
 from hotline.acd.ready import Agent
-from hotline.acd.states import BUSY, AgentEvent, AgentState, next_state
+from hotline.acd.states import BUSY, SIGNED_OUT, AgentEvent, AgentState, next_state
 from hotline.errors import Conflict, NotFound
 
 __all__ = ["Acd", "Action", "AgentChange", "Offer", "OverflowAction", "QueueEvent"]
@@ -138,20 +138,31 @@ class Acd(Callbacks, Timers):
         self._index(agent)
         self._emit(AgentChange(agent.id, state, agent.reason, now, agent.call_id))
 
+    # A 示忙 chosen during a call waits in `pending_not_ready` for the call's wrap-up to end; a
+    # state the agent chooses meanwhile (示闲 or 示忙 in wrap-up, sign-in, sign-out) replaces it,
+    # so it never fires after a later call.
+
     def login(self, agent_id: int, now: float) -> list[Action]:
         agent = self.agent(agent_id)
         self._move(agent, AgentEvent.login, now)
         agent.misses = 0
+        agent.pending_not_ready = None
         return self._dispatch_agent(agent, now)
 
     def logout(self, agent_id: int, now: float) -> None:
-        self._move(self.agent(agent_id), AgentEvent.logout, now)
+        agent = self.agent(agent_id)
+        self._move(agent, AgentEvent.logout, now)
+        agent.pending_not_ready = None
 
     def set_ready(self, agent_id: int, now: float) -> list[Action]:
         agent = self.agent(agent_id)
+        if agent.state in BUSY and agent.pending_not_ready not in (None, SIGNED_OUT):
+            agent.pending_not_ready = None  # 示闲 during the call: the 示忙 chosen in it is off
+            return []
         self._move(agent, AgentEvent.set_ready, now)
         agent.misses = 0
         agent.wrap_up_until = None
+        agent.pending_not_ready = None
         return self._dispatch_agent(agent, now)
 
     def set_not_ready(self, agent_id: int, now: float, reason: str = "busy") -> None:
@@ -161,6 +172,7 @@ class Acd(Callbacks, Timers):
             return
         self._move(agent, AgentEvent.set_not_ready, now, reason)
         agent.wrap_up_until = None
+        agent.pending_not_ready = None
 
     def extend_wrap_up(self, agent_id: int, seconds: float, now: float) -> float:
         """More time to finish the notes: the wrap-up ends `seconds` later. Returns the time left."""

@@ -152,6 +152,41 @@ def test_not_ready_during_call_applies_after_wrap_up() -> None:
     assert acd.agents[1].state is AgentState.not_ready and acd.agents[1].reason == "meeting"
 
 
+def _call(acd: Acd, call_id: str, start: float) -> None:
+    """A call answered by agent 1 at `start` + 1 and hung up at `start` + 10 (wrap-up 5 s)."""
+    acd.enqueue(call_id, "q", "x", 0, start)
+    acd.answer(1, call_id, start + 1)
+    acd.hangup(call_id, start + 10)
+
+
+@pytest.mark.parametrize("then", ["ready_in_wrap_up", "not_ready_in_wrap_up", "ready_in_call", "sign_out_in"])
+def test_a_state_chosen_after_a_pending_not_ready_replaces_it(then: str) -> None:
+    """示忙 pressed during a call waits for the wrap-up; 示闲 or 示忙 chosen in the wrap-up, 示闲
+    pressed later in the same call, or signing out and in again replaces it: it never sends the
+    agent to 示忙 after a later call."""
+    acd = make_acd(1, wrap_up=5)
+    acd.login(1, 0)
+    acd.enqueue("c1", "q", "x", 0, 1)
+    acd.answer(1, "c1", 2)
+    acd.set_not_ready(1, 3, "meeting")
+    if then == "ready_in_call":
+        assert acd.set_ready(1, 4) == [] and acd.agents[1].state is AgentState.talking
+    acd.hangup("c1", 10)
+    if then == "ready_in_wrap_up":
+        acd.set_ready(1, 11)
+    elif then == "not_ready_in_wrap_up":
+        acd.set_not_ready(1, 11, "break")
+        acd.set_ready(1, 12)
+    elif then == "sign_out_in":
+        acd.logout(1, 11)
+        acd.login(1, 12)
+    acd.tick(20)
+    assert acd.agents[1].state is AgentState.ready
+    _call(acd, "c2", 30)
+    acd.tick(50)
+    assert acd.agents[1].state is AgentState.ready, acd.agents[1].reason
+
+
 def _staffed_not_ready(acd: Acd) -> None:
     """Agent 1 logged in but on a break: the queues are staffed, nobody takes calls."""
     acd.login(1, 0)
