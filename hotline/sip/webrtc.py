@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import shutil
+import signal
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,6 +148,20 @@ class WebRtcBridge:
             await self.daemon.stop()
 
 
+# Looked up once here, not in the forked child (where loading a library could wait forever on a
+# lock another thread of the parent held at the fork).
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In the child, before exec: the kernel sends it SIGTERM when the process that started it
+    dies, even by SIGKILL, so a killed `hotline serve` leaves no rtpengine holding its ports
+    (Linux `PR_SET_PDEATHSIG`; elsewhere nothing)."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+
+
 @dataclass
 class RtpengineDaemon:
     """rtpengine in userspace (no kernel module) on ``interface``, for development and tests."""
@@ -173,7 +190,13 @@ class RtpengineDaemon:
             "--log-level=4",
         ]
         out = open(self.log_dir / "rtpengine.log", "ab") if self.log_dir else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            self.proc = subprocess.Popen(
+                cmd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+            )
+        finally:
+            if not isinstance(out, int):
+                out.close()  # the child has its own copy
         for _ in range(100):
             if self.proc.poll() is not None:
                 raise RuntimeError(f"rtpengine exited at start (status {self.proc.returncode})")
