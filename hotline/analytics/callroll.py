@@ -1,6 +1,7 @@
 """The calls rollup: queue-log lines → measures per local half hour × queue × agent, the same
-per local hour × queue (what most reports read: 24 × queues rows a day, not × agents), and per
-local month × hour × queue (what the whole months of a long period read).
+per local hour × queue (what most reports read: 24 × queues rows a day, not × agents), per local
+month × hour × queue (what the whole months of a long period read), and per local month × queue
+× agent (the whole months of a report by agent).
 
 Every measure is a sum over lines (docs/kpi.md's counters, per line), so the rollup is additive:
 a batch reads the lines after the high-water mark, adds their measures to the slots they fall in
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from hotline.analytics import watermarks
 from hotline.analytics.daytypes import local_slot
-from hotline.analytics.models import CallHour, CallMonth, CallSlot
+from hotline.analytics.models import CallAgentMonth, CallHour, CallMonth, CallSlot
 from hotline.calls import stats
 from hotline.calls.stats import QueueLine
 
@@ -92,13 +93,16 @@ def aggregate(lines: Iterable[QueueLine]) -> dict[SlotKey, dict[str, float]]:
 
 
 def add(session: Session, sums: dict[SlotKey, dict[str, float]]) -> None:
-    """Add `sums` to the half-hour slots, the hours and the months (one executemany upsert each:
+    """Add `sums` to the half-hour slots, the hours and both month tables (one executemany upsert each:
     `INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n`, on SQLite and PostgreSQL)."""
     hours: dict[tuple[date, int, str], dict[str, float]] = {}
-    for (day, slot, queue, _agent), values in sums.items():
+    agent_months: dict[tuple[date, str, int], dict[str, float]] = {}
+    for (day, slot, queue, agent), values in sums.items():
         bucket = hours.setdefault((day, slot // 2, queue), dict.fromkeys(MEASURES, 0.0))
+        by_agent = agent_months.setdefault((day.replace(day=1), queue, agent), dict.fromkeys(MEASURES, 0.0))
         for name in MEASURES:
             bucket[name] += values[name]
+            by_agent[name] += values[name]
     slot_rows = [
         {"day": d, "slot": sl, "queue": q, "agent_id": a, **_typed(v)} for (d, sl, q, a), v in sums.items()
     ]
@@ -112,6 +116,10 @@ def add(session: Session, sums: dict[SlotKey, dict[str, float]]) -> None:
     _upsert(session, cast(Table, CallSlot.__table__), slot_rows)
     _upsert(session, cast(Table, CallHour.__table__), hour_rows)
     _upsert(session, cast(Table, CallMonth.__table__), month_rows)
+    agent_rows = [
+        {"month": m, "queue": q, "agent_id": a, **_typed(v)} for (m, q, a), v in agent_months.items()
+    ]
+    _upsert(session, cast(Table, CallAgentMonth.__table__), agent_rows)
 
 
 def _upsert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -147,6 +155,7 @@ def rebuild(session: Session) -> int:
     session.execute(delete(CallSlot))
     session.execute(delete(CallHour))
     session.execute(delete(CallMonth))
+    session.execute(delete(CallAgentMonth))
     total, last = 0, 0
     for lines in stats.iter_lines(session):
         add(session, aggregate(lines))

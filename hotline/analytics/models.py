@@ -113,6 +113,30 @@ class CallMonth(Base):
     talk_total: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class CallAgentMonth(Base):
+    """The same measures per local month × queue × agent (0: lines without an agent): what the
+    whole months of a report by agent read (a month is queues × agents rows, not the month's
+    half hours × queues × agents); kept in the same transaction as the slots."""
+
+    __tablename__ = "analytics_call_agent_months"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    entered: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    answered_15s: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    short_abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    lost: Mapped[int] = mapped_column(Integer, default=0)
+    lost_center: Mapped[int] = mapped_column(Integer, default=0)
+    callbacks: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    wait_total: Mapped[float] = mapped_column(Float, default=0.0)
+    talk_total: Mapped[float] = mapped_column(Float, default=0.0)
+
+
 class OrderDay(Base):
     """Work orders by local creation day × category × district × department × channel × state
     (the order's state now): recomputed whole for a day whenever an order of that day changes."""

@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session
 from hotline.analytics import callroll, orderroll
 from hotline.analytics.daytypes import DAY_TYPE_ZH, day_type
 from hotline.analytics.figures import call_figures, change, is_empty, order_figures
-from hotline.analytics.models import CallHour, CallMonth, CallSlot, OrderDay, OrderMonth, OrderMonthNarrow
+from hotline.analytics.models import (
+    CallAgentMonth,
+    CallHour,
+    CallMonth,
+    CallSlot,
+    OrderDay,
+    OrderMonth,
+    OrderMonthNarrow,
+)
 from hotline.analytics.periods import Period
 from hotline.errors import Invalid
 from hotline.workorders.labels import CHANNEL_ZH, category_paths, department_names
@@ -95,6 +103,15 @@ CALL_MONTHS = Rollup(
     callroll.MEASURES,
     {"hour": lambda: CallMonth.hour, "queue": lambda: CallMonth.queue},
     {"queue": lambda: CallMonth.queue},
+    "month",
+)
+# Per month × queue × agent: the whole months of a report by agent (or for one agent).
+CALL_AGENT_MONTHS = Rollup(
+    "calls",
+    CallAgentMonth,
+    callroll.MEASURES,
+    {"queue": lambda: CallAgentMonth.queue, "agent": lambda: CallAgentMonth.agent_id},
+    {"queue": lambda: CallAgentMonth.queue, "agent_id": lambda: CallAgentMonth.agent_id},
     "month",
 )
 ORDER_MONTHS = Rollup(
@@ -180,6 +197,8 @@ def _months(rollup: Rollup, fine: Rollup, filters: Mapping[str, Any], by: str | 
         return None
     if fine is CALL_HOURS and by in (None, "queue", "hour"):
         return CALL_MONTHS
+    if fine is CALLS and by in (None, "queue", "agent"):
+        return CALL_AGENT_MONTHS
     if rollup is ORDERS and by not in ("day", "day_type"):
         if (by is None or by in ORDER_MONTHS_NARROW.dims) and all(
             filters.get(name) is None for name in ("channel", "state")

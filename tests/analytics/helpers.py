@@ -13,6 +13,7 @@ from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
 
 from hotline.analytics.models import (
+    CallAgentMonth,
     CallHour,
     CallMonth,
     CallSlot,
@@ -65,6 +66,7 @@ def clear(db: Database) -> None:
             CallSlot,
             CallHour,
             CallMonth,
+            CallAgentMonth,
             OrderDay,
             OrderMonth,
             OrderMonthNarrow,
