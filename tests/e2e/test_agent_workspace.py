@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.e2e.conftest import login, submit_order
+from tests.e2e.conftest import agent_at_rest, login, submit_order
 
 TEXT = "老人反映高龄津贴本月尚未到账，询问发放时间和查询办法，请社区核实。"
 
@@ -23,6 +23,9 @@ def test_workspace_form_and_knowledge_at_1366(new_page: Callable[[], Any]) -> No
     page = new_page()
     page.set_viewport_size({"width": 1366, "height": 768})
     login(page, "agent1")
+    # Not in a call or wrap-up an earlier test left: the workspace would restore that call's
+    # caller once loaded, over the number typed here.
+    agent_at_rest(page)
     page.goto("/workspace")
     callers = page.request.get("/api/callers?limit=100").json()["items"]
     caller = next(c for c in callers if c["phones"] and c["care_profile"])

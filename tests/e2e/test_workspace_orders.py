@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import assert_accessible, login, screenshot, submit_order
+from tests.e2e.conftest import agent_at_rest, assert_accessible, login, screenshot, submit_order
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +23,10 @@ def _pick(page: Any, testid: str, option: str) -> None:
 def test_order_loop(new_page: Callable[[], Any]) -> None:
     agent = new_page()
     login(agent, "agent1")
+    # Not in a call or wrap-up an earlier test left: the workspace would restore that call's
+    # caller once loaded, over the number typed here.
+    agent_at_rest(agent)
+    agent.goto("/workspace")
     callers = agent.request.get("/api/callers?limit=50").json()["items"]
     caller = next(c for c in callers if c["care_profile"] and c["phones"])
     phone = caller["phones"][0]["number"]
