@@ -140,6 +140,14 @@ def add_respondents(
         raise Conflict("the campaign has finished", "调查任务已结束")
     plan = DialPlan(dial_plan)
     taken = set(session.scalars(select(SurveyInterview.phone).where(SurveyInterview.campaign_id == c.id)))
+    # A caller is asked once per questionnaire, whichever way (its phone interviews, any campaign).
+    callers = set(
+        session.scalars(
+            select(SurveyInterview.caller_id).where(
+                SurveyInterview.survey_id == c.survey_id, SurveyInterview.caller_id.is_not(None)
+            )
+        )
+    )
     added, rejected = 0, []
     for i, r in enumerate(rows, start=1):
         decision = plan.check_callback(r.phone, None)
@@ -154,7 +162,19 @@ def add_respondents(
                 {"row": i, "phone": r.phone, "reason": "already in the campaign", "reason_zh": "号码重复"}
             )
             continue
+        if r.caller_id is not None and r.caller_id in callers:
+            rejected.append(
+                {
+                    "row": i,
+                    "phone": r.phone,
+                    "reason": "this caller is already in the questionnaire's sample",
+                    "reason_zh": "该来电人已在本问卷的样本中",
+                }
+            )
+            continue
         taken.add(number)
+        if r.caller_id is not None:
+            callers.add(r.caller_id)
         link = SurveyLink(
             survey_id=c.survey_id,
             kind="token",

@@ -180,6 +180,20 @@ def test_return_visit_frame_for_cati_campaign_and_invites(
             select(SurveyInterview.work_order_id).where(SurveyInterview.campaign_id == camp["id"])
         ).all() == [second]
 
+    # One caller, two closed orders with different contact phones, and the caller already in the
+    # questionnaire's agent sample: asked once per questionnaire, the others named in the report.
+    o.add(DEC1 + timedelta(hours=3), caller_id=o.caller, contact_phone="13900139007", district="天河区")
+    o.add(DEC1 + timedelta(hours=4), caller_id=o.caller, contact_phone="13900139008", district="天河区")
+    camp2 = client.post(f"/api/surveys/{sid}/campaigns", json={"name": "回访2"}, headers=auth("agent")).json()
+    r = client.post(
+        f"/api/surveys/campaigns/{camp2['id']}/respondents/frame",
+        json={"source": "closed_orders", "district": "天河区"},
+        headers=auth("agent"),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == 0
+    assert [x["reason_zh"] for x in r.json()["rejected"]] == ["该来电人已在本问卷的样本中"] * 2
+
     # SMS invitations to the return-visit sample: the link remembers the order.
     r = client.post(
         f"/api/surveys/{sid}/invites",
