@@ -31,15 +31,15 @@ describe('survey campaigns page rules', () => {
   })
 
   it('builds the invitation request from typed recipients or a sample', () => {
-    const base = { channel: 'sms' as const, source: 'list' as const, text: '', district: '' }
+    const base = { channel: 'sms' as const, source: 'list' as const, text: '', frame: emptyFrame() }
     expect(inviteBody(base)).toBeNull()
     expect(inviteBody({ ...base, text: '13900001111，越秀区，70-79\n\n13900002222' })).toEqual({
       channel: 'sms',
       recipients: [{ to: '13900001111', district: '越秀区', age_band: '70-79' }, { to: '13900002222', district: '', age_band: '' }],
     })
     expect(inviteBody({ ...base, channel: 'wechat', text: 'oAbc123456' })).toEqual({ channel: 'wechat', recipients: [{ to: 'oAbc123456', district: '', age_band: '' }] })
-    expect(inviteBody({ ...base, source: 'frame', district: ' 越秀区 ', min_age: 70 })).toEqual({ channel: 'sms', frame: { district: '越秀区', min_age: 70 } })
-    expect(inviteBody({ ...base, source: 'frame' })).toEqual({ channel: 'sms', frame: {} })
+    expect(inviteBody({ ...base, source: 'frame', frame: { ...emptyFrame(), district: ' 越秀区 ', min_age: 70 } })).toEqual({ channel: 'sms', frame: { source: 'callers', limit: 500, district: '越秀区', min_age: 70 } })
+    expect(inviteBody({ ...base, source: 'frame', frame: emptyFrame('closed_orders') })).toEqual({ channel: 'sms', frame: { source: 'closed_orders', limit: 500 } })
   })
 
   it('sends only the chosen source\'s frame filters, blanks left out', () => {

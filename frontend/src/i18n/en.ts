@@ -416,9 +416,9 @@ export default {
     outcomes: { no_answer: 'No answer', busy: 'Busy', refuse: 'Refused', wrong_number: 'Wrong number', callback: 'Call back', release: 'Put back' },
   },
   svi: {
-    title: 'Invite by SMS/WeChat', channel: 'Channel', sms: 'SMS', wechat: 'WeChat', source: 'Recipients', list: 'Numbers', frame: 'Sample of callers',
+    title: 'Invite by SMS/WeChat', channel: 'Channel', sms: 'SMS', wechat: 'WeChat', source: 'Recipients', list: 'Numbers', frame: 'Sample frame',
     to: 'Recipient', numbersHint: 'One mobile number per line, optionally followed by district and age band, comma separated', openidHint: 'One follower openid per line',
-    ages: 'Age', minAge: 'Minimum age', maxAge: 'Maximum age', send: 'Make links and send', outbox: 'Sent messages',
+    send: 'Make links and send', outbox: 'Sent messages',
     queued: '{n} queued, {m} rows not sent', hint: 'One one-time link per person; sent only 09:00-20:00 (never on official holidays); nobody on the do-not-contact list, invited this week or already sent 2 invitations today; WeChat reaches only followers who wrote to the account in the last 48 hours.',
   },
   svc: {

@@ -417,9 +417,9 @@ export default {
     outcomes: { no_answer: '无人接听', busy: '占线', refuse: '拒访', wrong_number: '号码错误', callback: '约定回拨', release: '放回待访' },
   },
   svi: {
-    title: '短信/微信邀请', channel: '渠道', sms: '短信', wechat: '微信', source: '发送对象', list: '填写号码', frame: '按来电人抽样',
+    title: '短信/微信邀请', channel: '渠道', sms: '短信', wechat: '微信', source: '发送对象', list: '填写号码', frame: '按样本框抽样',
     to: '接收人', numbersHint: '每行一个手机号，可在号码后用逗号分隔填写区县、年龄段', openidHint: '每行一个关注公众号的用户 openid',
-    ages: '年龄', minAge: '最小年龄', maxAge: '最大年龄', send: '生成并发送', outbox: '发送记录',
+    send: '生成并发送', outbox: '发送记录',
     queued: '已排队 {n} 条，{m} 行未发送', hint: '每人一个一次性链接；仅在 9:00-20:00 发送（法定节假日除外）；勿扰名单、7 天内已邀请过的人和当日已收到 2 条邀请的人不发送；微信仅能发给 48 小时内给公众号发过消息的用户。',
   },
   svc: {

@@ -80,18 +80,13 @@ export function quotasBody(by: string, text: string): Quotas | null {
 export interface InviteReport { queued: number; refused: { row: number; to: string; reason: string; reason_zh: string }[] }
 export interface Invite { id: number; channel: 'sms' | 'wechat'; to: string; status: string; status_zh: string; attempts: number; error: string; created_at: string; sent_at: string | null }
 
-export interface InviteForm { channel: 'sms' | 'wechat'; source: 'list' | 'frame'; text: string; district: string; min_age?: number; max_age?: number }
+export interface InviteForm { channel: 'sms' | 'wechat'; source: 'list' | 'frame'; text: string; frame: FrameForm }
 
 /** The invitation request from the dialog: typed recipients (one per line, as parseNumbers reads
- * them; openids for WeChat), or a sample of callers (SMS only); null when there is nobody. */
+ * them; openids for WeChat), or a sample frame - callers, or closed work orders for a return
+ * visit - (SMS only); null when there is nobody. */
 export function inviteBody(f: InviteForm): Record<string, unknown> | null {
-  if (f.channel === 'sms' && f.source === 'frame') {
-    const frame: Record<string, unknown> = {}
-    if (f.district.trim()) frame.district = f.district.trim()
-    if (f.min_age !== undefined && f.min_age !== null) frame.min_age = f.min_age
-    if (f.max_age !== undefined && f.max_age !== null) frame.max_age = f.max_age
-    return { channel: 'sms', frame }
-  }
+  if (f.channel === 'sms' && f.source === 'frame') return { channel: 'sms', frame: frameBody(f.frame) }
   const recipients = parseNumbers(f.text).map(({ phone, district, age_band }) => ({ to: phone, district, age_band }))
   return recipients.length ? { channel: f.channel, recipients } : null
 }
