@@ -22,6 +22,7 @@ from sqlalchemy import select
 from hotline.calls.models import Recording
 from hotline.calls.plugin import CENTER
 from hotline.ivr.service import publish, save_draft
+from hotline.media import g711
 from hotline.media.player import load_wav
 from hotline.media.prompts import PromptLibrary
 from hotline.people.schemas import UserPatch
@@ -121,6 +122,51 @@ def _find(signal: np.ndarray, template: np.ndarray) -> tuple[int, float]:
     return at, float(score)
 
 
+def _squeeze(x: np.ndarray, run: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """`x` without its runs of at least `run` (5 ms) exact-zero samples, and where each kept sample
+    was in `x`."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], (x == 0).astype(np.int8), [0]))))
+    keep = np.ones(len(x), dtype=bool)
+    for start, end in zip(edges[::2], edges[1::2], strict=True):
+        if end - start >= run:
+            keep[start:end] = False
+    where = np.flatnonzero(keep)
+    return x[where], where
+
+
+def _find_played(signal: np.ndarray, template: np.ndarray, after: int = 0) -> tuple[int, int, float]:
+    """Where the prompt `template` was played in `signal` (from sample `after` on): the samples
+    where its first and last sample landed, and how well it matches (0..1), with the digital
+    silence of both left out. The recorder places a prompt's frames by the clock, so a loop stalled
+    for over 200 ms on a busy box leaves a gap of zeros in the middle of a prompt played whole (the
+    caller heard the same gap); matched without those, the prompt is still found whole, and a
+    prompt cut short or garbled is not. The template goes through the call's codec first (PCMU)."""
+    sig, where = _squeeze(signal[after:])
+    # As the call carried it (PCMU): its quietest samples come out as exact zeros, as recorded.
+    tpl, kept = _squeeze(g711.ulaw_decode(g711.ulaw_encode(template)))
+    sig = np.concatenate([sig, np.zeros(len(tpl), dtype=sig.dtype)])  # a match may end at the end
+    at, score = _find(sig, tpl)
+    # Placed from samples a little inside both ends (a codec frame's padding can make the
+    # recorded prompt end a few samples early, where the next sound is seconds later).
+    m = min(80, len(tpl) // 4)
+    head, tail = at + m, min(at + len(tpl) - 1 - m, len(where) - 1)
+    first = after + int(where[head]) - int(kept[m])
+    last = after + int(where[tail]) + (len(template) - 1 - int(kept[tail - at]))
+    return first, last, score
+
+
+def test_a_prompt_split_by_a_stall_is_found_whole_and_a_cut_one_is_not() -> None:
+    n = np.arange(16000)
+    words = (np.sin(n / 7.0 + 0.5) * 3000 * (1.2 + np.sin(n / 900.0))).astype(np.int16)
+    words[6000:6400] = 0  # a pause inside the prompt itself
+    stalled = np.concatenate([np.zeros(8000), words[:9000], np.zeros(2400), words[9000:], np.zeros(4000)])
+    first, last, score = _find_played(stalled.astype(np.int16), words)
+    assert score > 0.99 and (first, last) == (8000, 8000 + 16000 + 2400 - 1), (first, last, score)
+    assert _find(stalled.astype(np.int16), words)[1] < 0.8  # what the plain match made of it
+    cut = np.concatenate([np.zeros(8000), words[:7000], np.zeros(8000)]).astype(np.int16)  # under half
+    assert _find_played(cut, words)[2] < 0.8
+
+
 def _rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(x.astype(np.float64) ** 2))) if len(x) else 0.0
 
@@ -181,16 +227,20 @@ def test_caller_rates_the_call_after_the_agent_hangs_up_and_hears_the_agent_numb
         frames = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, 2)
     right = frames[:, 1]
     words = load_wav(spoken)
-    at, score = _find(right, words)
+    at, end, score = _find_played(right, words)
     assert score > 0.8, (
         f"announcement not found in the recording (best match {score:.2f} at {at / 8000:.2f} s)"
     )
     assert at < 1.5 * 8000, f"announcement at {at / 8000:.2f} s, not when the agent connected"
-    after = right[at + len(words) : at + len(words) + 8000]  # the agent's silent second after it
-    assert _rms(right[at : at + len(words)]) > 50 * max(_rms(after), 1.0)
-    # The question is cut short by the key; the thanks after it is played whole.
-    thanked, match = _find(right, load_wav(thanks))
-    assert match > 0.8 and thanked > (TALK_MS / 1000 - 0.5) * 8000  # after the agent left
+    after = right[end + 1 : end + 1 + 8000]  # the agent's silent second after it
+    assert _rms(right[at : end + 1]) > 50 * max(_rms(after), 1.0)
+    # The question is cut short by the key; the thanks after it, once the agent has left, is
+    # played whole.
+    left = int((TALK_MS / 1000 - 0.5) * 8000)
+    thanked, _, match = _find_played(right, load_wav(thanks), after=left)
+    assert match > 0.8, (
+        f"thanks not found whole after the agent left (best {match:.2f} at {thanked / 8000:.2f} s)"
+    )
 
 
 def _recording(rig: Rig, call_uuid: str) -> Path | None:
