@@ -41,7 +41,24 @@ class Watermark(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class CallSlot(Base):
+class CallMeasures:
+    """The queue-log measures every calls rollup keeps (`callroll.MEASURES`), after its keys."""
+
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    entered: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    answered_15s: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    short_abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    lost: Mapped[int] = mapped_column(Integer, default=0)
+    lost_center: Mapped[int] = mapped_column(Integer, default=0)
+    callbacks: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    wait_total: Mapped[float] = mapped_column(Float, default=0.0)
+    talk_total: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class CallSlot(CallMeasures, Base):
     """Queue-log measures per local half hour × queue × agent (0: lines without an agent).
 
     A line counts in the slot of its own time, as on the live wallboard (docs/kpi.md)."""
@@ -52,21 +69,9 @@ class CallSlot(Base):
     slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     queue: Mapped[str] = mapped_column(String(64), primary_key=True)
     agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    offered: Mapped[int] = mapped_column(Integer, default=0)
-    entered: Mapped[int] = mapped_column(Integer, default=0)
-    answered: Mapped[int] = mapped_column(Integer, default=0)
-    answered_15s: Mapped[int] = mapped_column(Integer, default=0)
-    abandoned: Mapped[int] = mapped_column(Integer, default=0)
-    short_abandoned: Mapped[int] = mapped_column(Integer, default=0)
-    lost: Mapped[int] = mapped_column(Integer, default=0)
-    lost_center: Mapped[int] = mapped_column(Integer, default=0)
-    callbacks: Mapped[int] = mapped_column(Integer, default=0)
-    completed: Mapped[int] = mapped_column(Integer, default=0)
-    wait_total: Mapped[float] = mapped_column(Float, default=0.0)
-    talk_total: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class CallHour(Base):
+class CallHour(CallMeasures, Base):
     """The same measures per local hour × queue (no agent): what reports read unless they ask by
     agent or half hour; kept in the same transaction as the slots."""
 
@@ -75,21 +80,9 @@ class CallHour(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     queue: Mapped[str] = mapped_column(String(64), primary_key=True)
-    offered: Mapped[int] = mapped_column(Integer, default=0)
-    entered: Mapped[int] = mapped_column(Integer, default=0)
-    answered: Mapped[int] = mapped_column(Integer, default=0)
-    answered_15s: Mapped[int] = mapped_column(Integer, default=0)
-    abandoned: Mapped[int] = mapped_column(Integer, default=0)
-    short_abandoned: Mapped[int] = mapped_column(Integer, default=0)
-    lost: Mapped[int] = mapped_column(Integer, default=0)
-    lost_center: Mapped[int] = mapped_column(Integer, default=0)
-    callbacks: Mapped[int] = mapped_column(Integer, default=0)
-    completed: Mapped[int] = mapped_column(Integer, default=0)
-    wait_total: Mapped[float] = mapped_column(Float, default=0.0)
-    talk_total: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class CallMonth(Base):
+class CallMonth(CallMeasures, Base):
     """The same measures per local month (`month`: its first day) × hour × queue: what reports
     read for the whole months of a period (a year is 12 × 24 × queues rows, not 365 × 24 × queues);
     kept in the same transaction as the slots and hours."""
@@ -99,21 +92,9 @@ class CallMonth(Base):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     queue: Mapped[str] = mapped_column(String(64), primary_key=True)
-    offered: Mapped[int] = mapped_column(Integer, default=0)
-    entered: Mapped[int] = mapped_column(Integer, default=0)
-    answered: Mapped[int] = mapped_column(Integer, default=0)
-    answered_15s: Mapped[int] = mapped_column(Integer, default=0)
-    abandoned: Mapped[int] = mapped_column(Integer, default=0)
-    short_abandoned: Mapped[int] = mapped_column(Integer, default=0)
-    lost: Mapped[int] = mapped_column(Integer, default=0)
-    lost_center: Mapped[int] = mapped_column(Integer, default=0)
-    callbacks: Mapped[int] = mapped_column(Integer, default=0)
-    completed: Mapped[int] = mapped_column(Integer, default=0)
-    wait_total: Mapped[float] = mapped_column(Float, default=0.0)
-    talk_total: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class CallAgentMonth(Base):
+class CallAgentMonth(CallMeasures, Base):
     """The same measures per local month × queue × agent (0: lines without an agent): what the
     whole months of a report by agent read (a month is queues × agents rows, not the month's
     half hours × queues × agents); kept in the same transaction as the slots."""
@@ -123,32 +104,11 @@ class CallAgentMonth(Base):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     queue: Mapped[str] = mapped_column(String(64), primary_key=True)
     agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    offered: Mapped[int] = mapped_column(Integer, default=0)
-    entered: Mapped[int] = mapped_column(Integer, default=0)
-    answered: Mapped[int] = mapped_column(Integer, default=0)
-    answered_15s: Mapped[int] = mapped_column(Integer, default=0)
-    abandoned: Mapped[int] = mapped_column(Integer, default=0)
-    short_abandoned: Mapped[int] = mapped_column(Integer, default=0)
-    lost: Mapped[int] = mapped_column(Integer, default=0)
-    lost_center: Mapped[int] = mapped_column(Integer, default=0)
-    callbacks: Mapped[int] = mapped_column(Integer, default=0)
-    completed: Mapped[int] = mapped_column(Integer, default=0)
-    wait_total: Mapped[float] = mapped_column(Float, default=0.0)
-    talk_total: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class OrderDay(Base):
-    """Work orders by local creation day × category × district × department × channel × state
-    (the order's state now): recomputed whole for a day whenever an order of that day changes."""
+class OrderMeasures:
+    """The work-order measures every orders rollup keeps (`orderroll.MEASURES`), after its keys."""
 
-    __tablename__ = "analytics_order_days"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    district: Mapped[str] = mapped_column(String(64), primary_key=True)
-    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16), primary_key=True)
     orders: Mapped[int] = mapped_column(Integer, default=0)
     closed: Mapped[int] = mapped_column(Integer, default=0)
     closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
@@ -163,7 +123,21 @@ class OrderDay(Base):
     returned: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class OrderMonth(Base):
+class OrderDay(OrderMeasures, Base):
+    """Work orders by local creation day × category × district × department × channel × state
+    (the order's state now): recomputed whole for a day whenever an order of that day changes."""
+
+    __tablename__ = "analytics_order_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district: Mapped[str] = mapped_column(String(64), primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class OrderMonth(OrderMeasures, Base):
     """Work orders per local creation month (`month`: its first day) × category × district ×
     department × channel × state: the sum of the month's `analytics_order_days` rows, moved by the
     difference whenever days are recomputed, in the same transaction (no row with 0 orders)."""
@@ -176,21 +150,9 @@ class OrderMonth(Base):
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     state: Mapped[str] = mapped_column(String(16), primary_key=True)
-    orders: Mapped[int] = mapped_column(Integer, default=0)
-    closed: Mapped[int] = mapped_column(Integer, default=0)
-    closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    supervised: Mapped[int] = mapped_column(Integer, default=0)
-    visited: Mapped[int] = mapped_column(Integer, default=0)
-    satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    received_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    replied: Mapped[int] = mapped_column(Integer, default=0)
-    replied_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    extended: Mapped[int] = mapped_column(Integer, default=0)
-    returned: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class OrderMonthNarrow(Base):
+class OrderMonthNarrow(OrderMeasures, Base):
     """Work orders per local creation month × category × district × department only (no channel
     or state): kept like `analytics_order_months`, read for the whole months of a report that
     neither groups nor filters by channel or state (a few hundred rows a month, not thousands)."""
@@ -201,18 +163,6 @@ class OrderMonthNarrow(Base):
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     district: Mapped[str] = mapped_column(String(64), primary_key=True)
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    orders: Mapped[int] = mapped_column(Integer, default=0)
-    closed: Mapped[int] = mapped_column(Integer, default=0)
-    closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    supervised: Mapped[int] = mapped_column(Integer, default=0)
-    visited: Mapped[int] = mapped_column(Integer, default=0)
-    satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    received_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    replied: Mapped[int] = mapped_column(Integer, default=0)
-    replied_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    extended: Mapped[int] = mapped_column(Integer, default=0)
-    returned: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SavedReport(Base):
