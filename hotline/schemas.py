@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +12,10 @@ T = TypeVar("T")
 # Row ids are 32-bit integers on PostgreSQL: larger numbers are input errors, not lookups.
 MAX_ID = 2_147_483_647
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Calendar days a filter may name: no period before the epoch or past 2199 has a day before or
+# after it that date arithmetic can reach (year 1 and 9999 were 500s).
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2199, 12, 31)
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 
 
 class StrictIn(BaseModel):

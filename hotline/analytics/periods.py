@@ -12,9 +12,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from hotline.errors import Invalid
+from hotline.schemas import FIRST_DAY, LAST_DAY
 
 MAX_DAYS = 3_660
-FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2199, 12, 31)
 
 
 class Kind(StrEnum):
