@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from hotline.people.models import Caller, CallerPhone, CareProfile
@@ -30,17 +30,26 @@ class FrameMember:
     age: int | None
 
 
-def sample_frame(session: Session, f: FrameFilter, limit: int) -> list[FrameMember]:
-    """Callers matching `f` that have a phone, in id order (at most `limit`)."""
-    first_phone = (
+def first_phones() -> Subquery:
+    """Each caller's first phone (`caller_id`, `number`): the number a sample rings."""
+    first = (
         select(CallerPhone.caller_id, func.min(CallerPhone.id).label("phone_id"))
         .group_by(CallerPhone.caller_id)
         .subquery()
     )
+    return (
+        select(CallerPhone.caller_id, CallerPhone.number)
+        .join(first, CallerPhone.id == first.c.phone_id)
+        .subquery()
+    )
+
+
+def sample_frame(session: Session, f: FrameFilter, limit: int) -> list[FrameMember]:
+    """Callers matching `f` that have a phone, in id order (at most `limit`)."""
+    phone = first_phones()
     q = (
-        select(Caller.id, CallerPhone.number, Caller.district, CareProfile.age)
-        .join(first_phone, first_phone.c.caller_id == Caller.id)
-        .join(CallerPhone, CallerPhone.id == first_phone.c.phone_id)
+        select(Caller.id, phone.c.number, Caller.district, CareProfile.age)
+        .join(phone, phone.c.caller_id == Caller.id)
         .outerjoin(CareProfile, CareProfile.caller_id == Caller.id)
     )
     if f.district:

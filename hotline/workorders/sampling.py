@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.people.models import CallerPhone, CareProfile
+from hotline.people.models import CareProfile
+from hotline.people.sampling import first_phones
+from hotline.workorders.calendar import LOCAL
 from hotline.workorders.models import Category, WorkOrder
 from hotline.workorders.states import State
-
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -54,22 +53,17 @@ def _subtree(session: Session, root: int) -> set[int]:
 
 def closed_order_frame(session: Session, f: ClosedOrderFilter, limit: int) -> list[OrderFrameMember]:
     """Members for the orders matching `f`, latest closed first, at most `limit` (see the module doc)."""
-    first_phone = (
-        select(CallerPhone.caller_id, func.min(CallerPhone.id).label("phone_id"))
-        .group_by(CallerPhone.caller_id)
-        .subquery()
-    )
+    first = first_phones()
     q = (
         select(
             WorkOrder.id,
             WorkOrder.caller_id,
             WorkOrder.contact_phone,
-            CallerPhone.number,
+            first.c.number,
             WorkOrder.district,
             CareProfile.age,
         )
-        .outerjoin(first_phone, first_phone.c.caller_id == WorkOrder.caller_id)
-        .outerjoin(CallerPhone, CallerPhone.id == first_phone.c.phone_id)
+        .outerjoin(first, first.c.caller_id == WorkOrder.caller_id)
         .outerjoin(CareProfile, CareProfile.caller_id == WorkOrder.caller_id)
         .where(
             WorkOrder.state == State.closed,
