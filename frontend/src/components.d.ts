@@ -92,6 +92,7 @@ declare module 'vue' {
     SurveyInvites: typeof import('./components/SurveyInvites.vue')['default']
     SurveyQuestion: typeof import('./components/SurveyQuestion.vue')['default']
     SurveyQuestionEditor: typeof import('./components/SurveyQuestionEditor.vue')['default']
+    SurveyQuotaFields: typeof import('./components/SurveyQuotaFields.vue')['default']
     SurveyTallyChart: typeof import('./components/SurveyTallyChart.vue')['default']
     VadStrip: typeof import('./components/VadStrip.vue')['default']
     WallAgentRow: typeof import('./components/WallAgentRow.vue')['default']
