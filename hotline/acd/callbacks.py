@@ -37,7 +37,7 @@ class Callbacks:
     def _key(self, q: Queue, enqueued_at: float, priority: int, seq: int) -> tuple[float, int]:
         raise NotImplementedError
 
-    def _timer(self, due: float, kind: str, call_id: str, agent_id: int = 0) -> None:
+    def _timer(self, due: float, kind: str, call_id: str, agent_id: int = 0) -> float:
         raise NotImplementedError
 
     def _release_offer(self, call: QueuedCall, now: float) -> None:

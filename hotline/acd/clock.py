@@ -21,12 +21,16 @@ class Timers:
     calls: dict[str, QueuedCall]
     queues: dict[str, Queue]
     _timers: list[tuple[float, int, str, str, int]]
+    _lag: float
     _seq: Iterator[int]
 
     def _move(self, agent: Agent, event: AgentEvent, now: float, reason: str | None = None) -> None:
         raise NotImplementedError
 
     def _dispatch_agent(self, agent: Agent, now: float) -> list[Action]:
+        raise NotImplementedError
+
+    def _timer(self, due: float, kind: str, call_id: str, agent_id: int = 0) -> float:
         raise NotImplementedError
 
     def _dispatch_queue(self, q: Queue, now: float) -> list[Action]:
@@ -64,7 +68,13 @@ class Timers:
         actions: list[Action] = []
         while self._timers and self._timers[0][0] <= now:
             due, _, kind, call_id, agent_id = heapq.heappop(self._timers)
-            actions += self._fire(kind, call_id, agent_id, due)
+            # A timer fired late (the process stalled): what it starts (a new offer's ring, a
+            # retry) starts now, or a catch-up would time out rings whose INVITEs never went out.
+            outer, self._lag = self._lag, now - due
+            try:
+                actions += self._fire(kind, call_id, agent_id, due)
+            finally:
+                self._lag = outer
         return actions
 
     def _fire(self, kind: str, call_id: str, agent_id: int, at: float) -> list[Action]:
@@ -99,10 +109,7 @@ class Timers:
         q = self.queues[call.queue]
         # Same float expression as when the timer was set (entered + timeout), so no rounding misses it.
         if call.offered:  # ringing an agent right now: look again once that ring is over
-            heapq.heappush(
-                self._timers,
-                (now + q.config.ring_timeout_seconds, next(self._seq), "timeout", call.call_id, 0),
-            )
+            self._timer(now + q.config.ring_timeout_seconds, "timeout", call.call_id)
             return []
         if call.callback or now < call.queue_entered_at + (q.config.timeout_seconds or 0):
             return []

@@ -45,6 +45,7 @@ class Acd(Callbacks, Timers):
         self.listeners: list[Listener] = []
         self._seq = itertools.count()
         self._timers: list[tuple[float, int, str, str, int]] = []  # (due, seq, kind, call_id, agent)
+        self._lag = 0.0  # how late the timer being fired is: timers it sets are pushed back as much
 
     # --- configuration ------------------------------------------------------------------------
 
@@ -179,8 +180,9 @@ class Acd(Callbacks, Timers):
         agent = self.agent(agent_id)
         if agent.state is not AgentState.wrap_up or agent.wrap_up_until is None:
             raise Conflict("the agent is not in wrap-up", "当前不在话后整理，无需延长")
-        agent.wrap_up_until = max(agent.wrap_up_until, now) + seconds
-        self._timer(agent.wrap_up_until, "wrap_up", agent.call_id or "", agent_id)
+        agent.wrap_up_until = self._timer(
+            max(agent.wrap_up_until, now) + seconds, "wrap_up", agent.call_id or "", agent_id
+        )
         return agent.wrap_up_until - now
 
     def hold(self, agent_id: int, now: float) -> None:
@@ -238,8 +240,11 @@ class Acd(Callbacks, Timers):
             self._timer(now + q.config.timeout_seconds, "timeout", call.call_id)
         return self._dispatch_queue(q, now)
 
-    def _timer(self, due: float, kind: str, call_id: str, agent_id: int = 0) -> None:
+    def _timer(self, due: float, kind: str, call_id: str, agent_id: int = 0) -> float:
+        """Set a timer; returns when it fires (later than `due` if set by a timer that fired late)."""
+        due += self._lag
         heapq.heappush(self._timers, (due, next(self._seq), kind, call_id, agent_id))
+        return due
 
     def position(self, call_id: str) -> tuple[int, float]:
         """(1-based position, estimated wait in seconds) of a waiting caller."""
@@ -448,6 +453,5 @@ class Acd(Callbacks, Timers):
             data = {"talk": talk, "transferred": transferred}
             self._emit(QueueEvent("complete", call_id, queue, now, agent_id, data=data))
             self.queues[queue].observe_handle_time(talk + wrap)
-        agent.wrap_up_until = now + wrap
-        self._timer(now + wrap, "wrap_up", call_id, agent_id)
+        agent.wrap_up_until = self._timer(now + wrap, "wrap_up", call_id, agent_id)
         return self.tick(now) if wrap <= 0 else []

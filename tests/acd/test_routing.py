@@ -128,6 +128,23 @@ def test_no_answer_keeps_place_and_auto_not_ready_after_n() -> None:
     assert acd.agents[2].misses == 1
 
 
+def test_a_late_tick_does_not_time_out_the_ring_it_starts() -> None:
+    """The process stalled past several ring timeouts: the late timer is one miss, and the offer it
+    makes again rings its full time from now (a catch-up used to time it out at once, unrung)."""
+    acd = make_acd(2, Strategy.ring_all, max_no_answer=2)
+    log = Log(acd)
+    acd.login(1, 0)
+    acd.login(2, 0)
+    acd.enqueue("c1", "q", "x", 0, 1)  # rings both until 16
+    [offer] = offers(acd.tick(60))  # the tick comes 44 s late
+    assert offer.agent_ids == (1, 2) and log.kinds().count("ring_no_answer") == 2
+    assert [acd.agents[a].misses for a in (1, 2)] == [1, 1]
+    assert acd.next_due() == 60 + 15  # rings again its full 15 s, from now
+    assert acd.tick(74) == [] and acd.agents[1].state is AgentState.ringing
+    acd.answer(2, "c1", 74)
+    assert acd.agents[2].state is AgentState.talking and acd.agents[1].state is AgentState.ready
+
+
 def test_wrap_up_is_timed() -> None:
     acd = make_acd(1, wrap_up=30)
     acd.login(1, 0)

@@ -4,6 +4,7 @@ ring-no-answer, ring-all, transfer, hold, supervision, abandon; CDR, queue log a
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,28 @@ def test_ring_all_first_answer_wins(sqlite_db: Database, tmp_path: Path) -> None
             lambda: next(leg for leg in engine.originated if leg.dialed == "1001").cause == "cancelled"
         )
         assert center.acd.agents[ids["a1"]].state is AgentState.ready
+        await caller.hangup()
+
+    run_center(sqlite_db, tmp_path, body)
+
+
+def test_a_stalled_process_still_connects_the_ring_all_call(sqlite_db: Database, tmp_path: Path) -> None:
+    """The event loop stalls for twice the ring timeout while both phones ring (a busy box): the
+    late ring timers cost one miss each and the call rings again, instead of a catch-up that timed
+    out the new rings at once and put both agents in 示忙 with the caller left waiting."""
+    ids = seed(sqlite_db, strategy="ring_all")
+
+    async def body(center: CallCenter, engine: FakeEngine) -> None:
+        engine.phones["1001"] = ("answer", 0.3)
+        engine.phones["1002"] = ("answer", 0.05)
+        center.control.login(ids["a1"])
+        center.control.login(ids["a2"])
+        caller = await engine.incoming("13800000004", "1")
+        await until(lambda: center.acd.agents[ids["a1"]].state is AgentState.ringing)
+        time.sleep(1.0)  # blocks the loop: every timer and phone comes due at once
+        await until(lambda: center.acd.agents[ids["a2"]].state is AgentState.talking)
+        assert center.acd.agents[ids["a1"]].state is AgentState.ready
+        assert [center.acd.agents[ids[a]].misses for a in ("a1", "a2")] == [1, 0]
         await caller.hangup()
 
     run_center(sqlite_db, tmp_path, body)
