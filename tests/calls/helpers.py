@@ -25,12 +25,16 @@ ACTOR = Actor(None, "test")
 
 def seed(db: Database, strategy: str = "longest_idle", **elderly: Any) -> dict[str, int]:
     """Queues elderly + general (always open), the demo IVR, agents a1 (1001), a2 (1002) on both
-    queues, and the seeded supervisor given extension 2001. Returns username -> user id."""
+    queues, and the seeded supervisor given extension 2001. Returns username -> user id.
+
+    elderly rings an agent 5 s, well above the phones' answer delays, so that a stall of a busy
+    box does not turn an answer into a miss; tests of ring-no-answer pass a short
+    ring_timeout_seconds."""
     ids: dict[str, int] = {}
     with db.session() as s:
         hours = create_hours(s, ACTOR, HoursIn(name="hotline", schedule={"always_open": True}))
         create_queue(s, ACTOR, QueueIn(name="general", label="综合", wrap_up_seconds=0, hours_id=hours.id))
-        opts = {"wrap_up_seconds": 0, "ring_timeout_seconds": 0.5, "strategy": strategy, **elderly}
+        opts = {"wrap_up_seconds": 0, "ring_timeout_seconds": 5, "strategy": strategy, **elderly}
         create_queue(s, ACTOR, QueueIn(name="elderly", label="养老", hours_id=hours.id, **opts))
         for name, ext, level in (("a1", "1001", 9), ("a2", "1002", 5)):
             user = create_user(

@@ -73,7 +73,7 @@ def test_inbound_to_agent_and_back(sqlite_db: Database, tmp_path: Path) -> None:
 
 
 def test_no_answer_goes_to_next_agent_then_auto_not_ready(sqlite_db: Database, tmp_path: Path) -> None:
-    ids = seed(sqlite_db, max_no_answer=1)
+    ids = seed(sqlite_db, max_no_answer=1, ring_timeout_seconds=0.5)
     a1, a2 = ids["a1"], ids["a2"]
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
@@ -98,7 +98,7 @@ def test_no_answer_goes_to_next_agent_then_auto_not_ready(sqlite_db: Database, t
 def test_rejecting_phone_and_unregistered_phone_count_as_no_answer(
     sqlite_db: Database, tmp_path: Path
 ) -> None:
-    ids = seed(sqlite_db, max_no_answer=3)
+    ids = seed(sqlite_db, max_no_answer=3, ring_timeout_seconds=0.5)
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones["1001"] = ("reject", 0.01)  # 1002 is not registered at all
@@ -137,7 +137,7 @@ def test_a_stalled_process_still_connects_the_ring_all_call(sqlite_db: Database,
     """The event loop stalls for twice the ring timeout while both phones ring (a busy box): the
     late ring timers cost one miss each and the call rings again, instead of a catch-up that timed
     out the new rings at once and put both agents in 示忙 with the caller left waiting."""
-    ids = seed(sqlite_db, strategy="ring_all")
+    ids = seed(sqlite_db, strategy="ring_all", ring_timeout_seconds=0.5)
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones["1001"] = ("answer", 0.3)

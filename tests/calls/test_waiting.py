@@ -146,7 +146,7 @@ def test_a_flow_that_hangs_up_is_not_an_abandon(sqlite_db: Database, tmp_path: P
 
 
 def test_after_an_unanswered_ring_the_caller_waits_again(sqlite_db: Database, tmp_path: Path) -> None:
-    ids = seed(sqlite_db, max_no_answer=1)
+    ids = seed(sqlite_db, max_no_answer=1, ring_timeout_seconds=0.5)
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         center.announce_seconds = 0.05
