@@ -1,7 +1,7 @@
 """Sample frames of closed work orders, for return-visit satisfaction surveys (回访满意度调查): the
 people whose orders were closed in a period (optionally of one category, district or department),
-one member per phone number (their latest closed order), with the number to ring: the order's
-contact phone, or else its caller's first phone. Confidential orders (保密) are never sampled.
+one member per person and per phone number (their latest closed order), with the number to ring:
+the order's contact phone, or else its caller's first phone. Confidential orders (保密) are never sampled.
 The surveys domain asks here rather than reading the work-order tables; what leaves is what a
 survey may cut by, the order's id (so an answer can be traced to the order) and the number."""
 
@@ -83,17 +83,21 @@ def closed_order_frame(session: Session, f: ClosedOrderFilter, limit: int) -> li
         q = q.where(WorkOrder.department_id == f.department_id)
     members: list[OrderFrameMember] = []
     seen: set[str] = set()
-    # Read in pages, latest closed first: one number called about several orders is asked once,
-    # about the latest, and numbers seen are skipped without holding the whole period in memory.
+    seen_callers: set[int] = set()
+    # Read in pages, latest closed first: a person or a number met about several orders is asked
+    # once, about the latest (a caller whose orders gave two contact phones is not invited twice),
+    # and those seen are skipped without holding the whole period in memory.
     q = q.order_by(WorkOrder.closed_at.desc(), WorkOrder.id.desc())
     offset, page = 0, max(limit, 500)
     while len(members) < limit:
         rows = session.execute(q.offset(offset).limit(page)).all()
         for order_id, caller_id, contact, caller_phone, district, age in rows:
             phone = (contact or caller_phone or "").strip()
-            if not phone or phone in seen:
+            if not phone or phone in seen or caller_id in seen_callers:
                 continue
             seen.add(phone)
+            if caller_id is not None:
+                seen_callers.add(caller_id)
             members.append(OrderFrameMember(order_id, caller_id, phone, district or "", age))
             if len(members) >= limit:
                 break

@@ -75,11 +75,20 @@ class Orders:
             return order.id
 
 
-def test_closed_order_frame_filters_and_one_member_per_number(db: Database) -> None:
+def test_closed_order_frame_filters_and_one_member_per_person_and_number(db: Database) -> None:
     o = Orders(db)
     o.add(DEC1 + timedelta(hours=1), caller_id=o.caller)  # `late`'s number, earlier: left out
     late = o.add(DEC1 + timedelta(days=2), caller_id=o.caller)  # same number, later: this one
-    contact = o.add(DEC1 + timedelta(hours=2), caller_id=o.caller, contact_phone="13900139002")
+    # The same person, about another order, with another contact phone: asked once, about `late`.
+    o.add(DEC1 + timedelta(hours=2), caller_id=o.caller, contact_phone="13900139002")
+    with db.session() as s:
+        other_caller = Caller(name="李伯", district="越秀区")
+        s.add(other_caller)
+        s.flush()
+        s.add(CallerPhone(caller_id=other_caller.id, number="13700137000"))
+        s.commit()
+        other_caller_id = other_caller.id
+    contact = o.add(DEC1 + timedelta(hours=4), caller_id=other_caller_id, contact_phone="13900139007")
     o.add(DEC1 + timedelta(hours=3), contact_phone="13900139003", confidential=True)  # never
     o.add(None, contact_phone="13900139004")  # not closed
     before = o.add(DEC1 - timedelta(minutes=1), contact_phone="13900139005")  # 11-30 23:59 local
@@ -94,13 +103,15 @@ def test_closed_order_frame_filters_and_one_member_per_number(db: Database) -> N
 
     with db.session() as s:
         every = closed_order_frame(s, ClosedOrderFilter(), 100)
-        # Latest closed first; `early` shares the caller's number with `late`; confidential, open
-        # and number-less orders are left out.
+        # Latest closed first; `early` shares the caller's number with `late`, the order with a
+        # contact phone of its own shares the caller; confidential, open and number-less orders
+        # are left out.
         assert [m.work_order_id for m in every] == [late, other, contact, before]
         members = {m.phone: m for m in every}
         assert members["13800138001"].work_order_id == late  # asked once, about the latest order
         assert members["13800138001"].age == 82 and members["13800138001"].caller_id == o.caller
-        assert members["13900139002"].work_order_id == contact  # the contact phone comes first
+        assert members["13900139007"].work_order_id == contact  # the contact phone comes first
+        assert "13900139002" not in members and "13700137000" not in members
 
         december = closed_order_frame(s, ClosedOrderFilter(closed_from=date(2026, 12, 1)), 100)
         assert before not in {m.work_order_id for m in december}
@@ -180,8 +191,8 @@ def test_return_visit_frame_for_cati_campaign_and_invites(
             select(SurveyInterview.work_order_id).where(SurveyInterview.campaign_id == camp["id"])
         ).all() == [second]
 
-    # One caller, two closed orders with different contact phones, and the caller already in the
-    # questionnaire's agent sample: asked once per questionnaire, the others named in the report.
+    # One caller, two closed orders with different contact phones: one member (the latest), and
+    # the caller already in the questionnaire's agent sample: named in the report.
     o.add(DEC1 + timedelta(hours=3), caller_id=o.caller, contact_phone="13900139007", district="天河区")
     o.add(DEC1 + timedelta(hours=4), caller_id=o.caller, contact_phone="13900139008", district="天河区")
     camp2 = client.post(f"/api/surveys/{sid}/campaigns", json={"name": "回访2"}, headers=auth("agent")).json()
@@ -192,7 +203,7 @@ def test_return_visit_frame_for_cati_campaign_and_invites(
     )
     assert r.status_code == 200, r.text
     assert r.json()["added"] == 0
-    assert [x["reason_zh"] for x in r.json()["rejected"]] == ["该来电人已在本问卷的样本中"] * 2
+    assert [x["reason_zh"] for x in r.json()["rejected"]] == ["该来电人已在本问卷的样本中"]
 
     # SMS invitations to the return-visit sample: the link remembers the order.
     r = client.post(
