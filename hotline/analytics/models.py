@@ -165,6 +165,18 @@ class OrderMonthNarrow(OrderMeasures, Base):
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class OrderMonthChannel(OrderMeasures, Base):
+    """Work orders per local creation month × channel × state only: kept like
+    `analytics_order_months`, read for the whole months of a report by channel or state (or by
+    nothing) that filters on neither category, district nor department (a few dozen rows a month)."""
+
+    __tablename__ = "analytics_order_months_channel"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
 class SavedReport(Base):
     """An analyst's saved ad-hoc pivot (rollup, dimensions, measures, filters, period): the
     owner's own, or `shared` with every reader of reports (only the owner changes it)."""

@@ -6,7 +6,8 @@ An order's state (and department, category...) changes long after the day it was
 rollup is not additive: a batch finds the days whose orders the timeline touched since the mark
 (re-reading `OVERLAP` rows below it, since web requests commit out of id order) and recomputes
 those days whole from the orders, replacing their rows, moves the months' rows
-(`analytics_order_months`, `analytics_order_months_narrow`) by the difference, then moves the
+(`analytics_order_months`, `analytics_order_months_narrow`, `analytics_order_months_channel`) by
+the difference, then moves the
 mark, all in one transaction.
 Recomputing a day twice gives the same rows, so re-reading is harmless and a crash leaves the day
 as it was.
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from hotline.analytics import watermarks
 from hotline.analytics.daytypes import LOCAL, day_range
-from hotline.analytics.models import OrderDay, OrderMonth, OrderMonthNarrow
+from hotline.analytics.models import OrderDay, OrderMonth, OrderMonthChannel, OrderMonthNarrow
 from hotline.workorders import stats
 from hotline.workorders.stats import OrderFacts
 
@@ -37,6 +38,8 @@ MEASURES = (
 )
 KEYS = ("category_id", "district", "department_id", "channel", "state")
 NARROW_KEYS = ("category_id", "district", "department_id")
+CHANNEL_KEYS = ("channel", "state")
+MONTH_TABLES = ((OrderMonth, KEYS), (OrderMonthNarrow, NARROW_KEYS), (OrderMonthChannel, CHANNEL_KEYS))
 DayKey = tuple[date, int, str, int, str, str]
 
 
@@ -120,7 +123,7 @@ def recompute_days(session: Session, days: Iterable[date]) -> None:
 def _move_months(session: Session, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
     """Add the new day rows and take away the old ones from their months, in each month table
     (one executemany upsert each), then drop the month rows left without orders."""
-    for model, keys in ((OrderMonth, KEYS), (OrderMonthNarrow, NARROW_KEYS)):
+    for model, keys in MONTH_TABLES:
         delta: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
         for rows, sign in ((old, -1), (new, 1)):
             for r in rows:
@@ -173,8 +176,8 @@ def rebuild(session: Session) -> int:
     watermarks.claim(session, watermarks.ORDERS)
     last = stats.last_event_id(session)
     session.execute(delete(OrderDay))
-    session.execute(delete(OrderMonth))
-    session.execute(delete(OrderMonthNarrow))
+    for model, _ in MONTH_TABLES:
+        session.execute(delete(model))
     first, newest = stats.created_span(session)
     days = 0
     if first is not None and newest is not None:

@@ -28,6 +28,7 @@ from hotline.analytics.models import (
     CallSlot,
     OrderDay,
     OrderMonth,
+    OrderMonthChannel,
     OrderMonthNarrow,
 )
 from hotline.analytics.periods import Period
@@ -151,6 +152,16 @@ ORDER_MONTHS_NARROW = Rollup(
     },
     "month",
 )
+# Per month × channel × state: for reports by channel or state (or none) that filter on neither
+# category, district nor department.
+ORDER_MONTHS_CHANNEL = Rollup(
+    "orders",
+    OrderMonthChannel,
+    orderroll.MEASURES,
+    {"channel": lambda: OrderMonthChannel.channel, "state": lambda: OrderMonthChannel.state},
+    {"channel": lambda: OrderMonthChannel.channel, "state": lambda: OrderMonthChannel.state},
+    "month",
+)
 ROLLUPS = {"calls": CALLS, "call_hours": CALL_HOURS, "orders": ORDERS}
 # The bench's "before" column: no month tables, totals read apart from the rows (as before them).
 LEGACY_READS = False
@@ -200,10 +211,12 @@ def _months(rollup: Rollup, fine: Rollup, filters: Mapping[str, Any], by: str | 
     if fine is CALLS and by in (None, "queue", "agent"):
         return CALL_AGENT_MONTHS
     if rollup is ORDERS and by not in ("day", "day_type"):
-        if (by is None or by in ORDER_MONTHS_NARROW.dims) and all(
-            filters.get(name) is None for name in ("channel", "state")
-        ):
-            return ORDER_MONTHS_NARROW
+        # The smallest month table with the grouping and every filter among its keys.
+        for table in (ORDER_MONTHS_CHANNEL, ORDER_MONTHS_NARROW):
+            if (by is None or by in table.dims) and all(
+                value is None or name in table.filters for name, value in filters.items()
+            ):
+                return table
         return ORDER_MONTHS
     return None
 

@@ -20,6 +20,7 @@ from hotline.analytics.models import (
     Hotspot,
     OrderDay,
     OrderMonth,
+    OrderMonthChannel,
     OrderMonthNarrow,
     Watermark,
 )
@@ -70,6 +71,7 @@ def clear(db: Database) -> None:
             OrderDay,
             OrderMonth,
             OrderMonthNarrow,
+            OrderMonthChannel,
             Hotspot,
             Watermark,
             QueueEventRow,

@@ -221,10 +221,16 @@ def _check_orders(db: Database, days: set[date], cats: list[int]) -> None:
                 cat = row["key"] or None
                 want = naive_orders(db, period.first, period.last, district="东城区", category_id=cat)
                 assert row["figures"] == want
-        for period in LONG:  # by state / filtered on channel: the month table with every key
+        for period in LONG:
+            # By state, filtered on channel: the month × channel × state table.
             got = reports.report(s, reports.ORDERS, period, {**none, "channel": "web"}, "state")
             for row in got["rows"]:
                 want = naive_orders(db, period.first, period.last, channel="web", state=row["key"])
+                assert row["figures"] == want
+            # By channel, filtered on a district: the month table with every key.
+            got = reports.report(s, reports.ORDERS, period, {**none, "district": "东城区"}, "channel")
+            for row in got["rows"]:
+                want = naive_orders(db, period.first, period.last, district="东城区", channel=row["key"])
                 assert row["figures"] == want
 
 
@@ -271,3 +277,17 @@ def test_order_figures_equal_naive_recomputation(
     _check_orders(db, days, cats)
     rollup.rebuild(db)
     _check_orders(db, days, cats)
+
+
+def test_whole_months_read_the_smallest_order_table_that_holds_the_answer() -> None:
+    none = dict.fromkeys(("category_id", "district", "department_id", "channel", "state"))
+    pick = reports._months  # which table a report reads is the point here
+    o = reports.ORDERS
+    assert pick(o, o, none, "channel") is reports.ORDER_MONTHS_CHANNEL
+    assert pick(o, o, {**none, "channel": "web"}, "state") is reports.ORDER_MONTHS_CHANNEL
+    assert pick(o, o, none, None) is reports.ORDER_MONTHS_CHANNEL
+    assert pick(o, o, none, "category") is reports.ORDER_MONTHS_NARROW
+    assert pick(o, o, {**none, "district": "东城区"}, "department") is reports.ORDER_MONTHS_NARROW
+    assert pick(o, o, {**none, "district": "东城区"}, "channel") is reports.ORDER_MONTHS
+    assert pick(o, o, {**none, "state": "closed"}, "category") is reports.ORDER_MONTHS
+    assert pick(o, o, none, "day") is None
