@@ -5,7 +5,8 @@ its diverter as `calls.plugin.DIVERTER` for the IVR simulator), registers the bo
 center's diverter when a center runs (`hotline.calls.diversion`), and reloads it after every
 `contingency.mode_switched`; TTS of the announcements runs in the background. Faults on the bus
 (a trunk down or back, a recording failing) become alerts to the people on duty (`alerts.py`),
-delivered by the `contingency.deliver_alerts` job; the database outage the call-record writer
+written in order and held through a database outage (`alert_writes.py`), delivered by the
+`contingency.deliver_alerts` job; the database outage the call-record writer
 announces is sent at once without the database (`outage.py`); the running center's queues are
 watched for too many callers waiting and long waits (`queue_watch.py`).
 """
@@ -24,12 +25,14 @@ from hotline.calls.plugin import CENTER, DIVERTER
 from hotline.calls.topics import DatabaseLost, DatabaseRecovered, JournalFilled
 from hotline.contingency import alerts, queue_watch
 from hotline.contingency.alert_settings import AlertSettings
+from hotline.contingency.alert_writes import AlertWrites
 from hotline.contingency.jobs import JOBS
 from hotline.contingency.outage import OutageBoard
 from hotline.contingency.runtime import ModeBoard
 from hotline.contingency.topics import ModeSwitched
 from hotline.plugins import Context, Plugin, Service, Subscribed
 from hotline.sip.topics import CallRecordingFailed, TrunkFailed, TrunkRecovered
+from hotline.store.base import utcnow
 
 MODES: Service[ModeBoard] = Service("contingency.modes")
 
@@ -38,6 +41,7 @@ MODES: Service[ModeBoard] = Service("contingency.modes")
 class _Running:
     board: ModeBoard
     outage: OutageBoard
+    writes: AlertWrites
     unregister: Callable[[], None] | None = None
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -53,7 +57,7 @@ _RUNNING: Service[_Running] = Service("contingency.running")
 class ContingencyPlugin(Plugin):
     async def start(self, ctx: Context) -> None:
         board = ModeBoard(ctx.db, ctx.settings.prompts_dir)
-        running = _Running(board, OutageBoard(ctx.db))
+        running = _Running(board, OutageBoard(ctx.db), AlertWrites(ctx.db))
         ctx.provide(_RUNNING, running)
         board.modes = await ctx.db.run(board.load)
         board.mobiles = await ctx.db.run(board.load_mobiles)
@@ -70,30 +74,26 @@ class ContingencyPlugin(Plugin):
     def subscriptions(self, ctx: Context) -> Iterable[Subscribed]:
         running = ctx.get(_RUNNING)
 
-        db = ctx.db
-
         def switched(_event: Event) -> None:
             running.spawn(running.board.refresh())
 
         def write(fn: Callable[[Session], object]) -> None:
-            def job() -> None:
-                with db.session() as s:
-                    fn(s)
+            running.spawn(running.writes.submit(fn))
 
-            running.spawn(db.run(job))
-
+        # Each write keeps the time its fault was seen: an outage may hold it a while.
         def trunk_down(event: Event) -> None:
-            name, why = event.data["trunk"], event.data.get("reason", "")
+            name, why, at = event.data["trunk"], event.data.get("reason", ""), utcnow()
             text = f"中继故障：{name}（{event.data['target']}，{why}），外呼已改走其他中继。"
-            write(lambda s: alerts.raise_alert(s, "trunk_down", f"trunk:{name}", text))
+            write(lambda s: alerts.raise_alert(s, "trunk_down", f"trunk:{name}", text, at))
 
         def trunk_up(event: Event) -> None:
-            write(lambda s: alerts.resolve(s, f"trunk:{event.data['trunk']}"))
+            key, at = f"trunk:{event.data['trunk']}", utcnow()
+            write(lambda s: alerts.resolve(s, key, at))
 
         def recording_failed(event: Event) -> None:
-            error, call = event.data.get("error", ""), event.data.get("call_id", "")
+            error, call, at = event.data.get("error", ""), event.data.get("call_id", ""), utcnow()
             text = f"录音失败：{error}（通话 {call}），请检查磁盘。"
-            write(lambda s: alerts.raise_alert(s, "recording_failed", "recordings", text))
+            write(lambda s: alerts.raise_alert(s, "recording_failed", "recordings", text, at))
 
         outage = running.outage
 
@@ -103,6 +103,7 @@ class ContingencyPlugin(Plugin):
         def db_back(event: Event) -> None:
             data = event.data
             outage.recovered(data.get("seconds", 0.0), data.get("replayed", 0), data.get("dropped", 0))
+            running.spawn(running.writes.flush())  # the alerts raised or cleared meanwhile
 
         def journal_full(event: Event) -> None:
             data = event.data
