@@ -107,5 +107,16 @@ def closed_order_frame(session: Session, f: ClosedOrderFilter, limit: int) -> li
     return members
 
 
+def order_numbers(session: Session, ids: set[int]) -> dict[int, str]:
+    """The numbers (GD...) of the orders a survey's respondents were sampled from, for its exports."""
+    out: dict[int, str] = {}
+    todo = sorted(ids)
+    for i in range(0, len(todo), 1000):
+        chunk = todo[i : i + 1000]
+        rows = session.execute(select(WorkOrder.id, WorkOrder.number).where(WorkOrder.id.in_(chunk)))
+        out.update((order_id, number) for order_id, number in rows)
+    return out
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), LOCAL)

@@ -4,6 +4,7 @@ pyreadstat with its value labels)."""
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from hotline.errors import Invalid
+from hotline.store.db import Database
 from hotline.surveys import lss, service
+from hotline.surveys.models import SurveyLink, SurveyResponse
+from hotline.workorders.models import WorkOrder
 from tests.surveys.helpers import SAMPLE, Auth, answer, published_survey, token
 
 # A LimeSurvey 3-style export (texts inline in the rows, HTML in texts, one type we lack: 'K').
@@ -129,3 +134,34 @@ def test_sav_read_back_by_pyreadstat_with_value_labels(
     assert labels["Q1"] == "您对本区养老服务总体满意吗？"
     assert frame["Q2_other"][0] == 1.0 and frame["Q4"][0] == 9.0
     assert frame["district"][0] == "越秀区" and "13800138000" not in frame["Q7"][0]
+
+
+def test_exports_name_the_work_order_of_a_return_visit_respondent(
+    client: TestClient, auth: Auth, db: Database, tmp_path: Path
+) -> None:
+    import pyreadstat
+
+    sid = _fill(client, auth)
+    with db.session() as s:
+        order = WorkOrder(number="GD20261201-0042", type="help_request", title="回访", content="内容")
+        s.add(order)
+        s.flush()
+        first = s.scalars(
+            select(SurveyResponse).where(SurveyResponse.survey_id == sid).order_by(SurveyResponse.id)
+        ).first()
+        assert first is not None and first.link_id is not None
+        link = s.get(SurveyLink, first.link_id)
+        assert link is not None
+        link.work_order_id = order.id  # sampled from this closed order (sample frame of 回访)
+    lines = client.get(f"/api/surveys/{sid}/export.csv", headers=auth("analyst")).content
+    rows = list(csv.reader(io.StringIO(lines.decode("utf-8-sig"))))
+    assert rows[0][-1] == "work_order" and rows[1][-1] == "回访工单"
+    assert [r[-1] for r in rows[2:]] == ["GD20261201-0042", ""]
+    ws = load_workbook(
+        io.BytesIO(client.get(f"/api/surveys/{sid}/export.xlsx", headers=auth("analyst")).content)
+    )
+    assert [r[-1] for r in ws["答卷"].iter_rows(values_only=True)][2:] == ["GD20261201-0042", None]
+    path = tmp_path / "s.sav"
+    path.write_bytes(client.get(f"/api/surveys/{sid}/export.sav", headers=auth("analyst")).content)
+    frame, _ = pyreadstat.read_sav(str(path))
+    assert list(frame["work_order"]) == ["GD20261201-0042", ""]
