@@ -187,12 +187,11 @@ def _rollup(source: Source, spec: Spec) -> reports.Rollup:
 
 
 def _parts(fine: reports.Rollup, spec: Spec, period: Period) -> list[tuple[reports.Rollup, date, date]]:
-    """Where each stretch of the period is read: its whole months from a month table when every
-    dimension is there (or is the month), the days around them from the day/hour/slot table."""
-    months = {reports.CALL_HOURS.table: reports.CALL_MONTHS, reports.ORDERS.table: reports.ORDER_MONTHS}.get(
-        fine.table
-    )
-    if months is None or any(d != "month" and d not in months.dims for d in spec.dimensions):
+    """Where each stretch of the period is read: its whole months from the smallest month table
+    with every dimension (but the month) and filter, the days around them from the day/hour/slot
+    table."""
+    months = reports.month_table(fine, [d for d in spec.dimensions if d != "month"], spec.filters)
+    if months is None:
         return [(fine, period.first, period.last)]
     whole, edges = reports.split(period)
     parts = [(fine, a, b) for a, b in edges]

@@ -10,7 +10,7 @@ naming the field. Rows of `day` compare with the day at the same offset in the e
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -201,24 +201,30 @@ def _source(rollup: Rollup, filters: Mapping[str, Any], by: str | None) -> Rollu
     return rollup
 
 
+# The month tables over each finer table, smallest first.
+MONTH_TABLES: dict[Any, tuple[Rollup, ...]] = {
+    CALL_HOURS.table: (CALL_MONTHS,),
+    CALLS.table: (CALL_AGENT_MONTHS,),
+    ORDERS.table: (ORDER_MONTHS_CHANNEL, ORDER_MONTHS_NARROW, ORDER_MONTHS),
+}
+
+
+def month_table(fine: Rollup, dims: Iterable[str], filters: Mapping[str, Any]) -> Rollup | None:
+    """The smallest month table over `fine` with every grouping and filter among its keys, if any
+    (none by day, day type, week, or half hour): what the whole months of a period read."""
+    wanted = list(dims)
+    for table in MONTH_TABLES.get(fine.table, ()):
+        if all(d in table.dims for d in wanted) and all(
+            value is None or name in table.filters for name, value in filters.items()
+        ):
+            return table
+    return None
+
+
 def _months(rollup: Rollup, fine: Rollup, filters: Mapping[str, Any], by: str | None) -> Rollup | None:
-    """The smallest month table that can answer for whole months, if any (none by day, day
-    type, agent or half hour)."""
     if LEGACY_READS:
         return None
-    if fine is CALL_HOURS and by in (None, "queue", "hour"):
-        return CALL_MONTHS
-    if fine is CALLS and by in (None, "queue", "agent"):
-        return CALL_AGENT_MONTHS
-    if rollup is ORDERS and by not in ("day", "day_type"):
-        # The smallest month table with the grouping and every filter among its keys.
-        for table in (ORDER_MONTHS_CHANNEL, ORDER_MONTHS_NARROW):
-            if (by is None or by in table.dims) and all(
-                value is None or name in table.filters for name, value in filters.items()
-            ):
-                return table
-        return ORDER_MONTHS
-    return None
+    return month_table(fine, [by] if by else [], filters)
 
 
 def split(period: Period) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:

@@ -256,3 +256,21 @@ def test_whole_months_and_the_days_around_them_add_up(
         assert row["figures"] == {m: naive[m] for m in ("orders", "closed", "satisfaction_rate")}, row
         seen += naive["orders"]
     assert seen == r.json()["totals"]["orders"] == 9 + 3 + 1  # October, 29-30 Sep, 1 Nov
+    # By month × channel: October from the month × channel × state table, each cell still the raw rows.
+    spec = pivots.Spec("orders", ("month", "channel"), ("orders",), {})
+    assert pivots._parts(reports.ORDERS, spec, period)[-1][0] is reports.ORDER_MONTHS_CHANNEL
+    q = "rollup=orders&dimensions=month,channel&measures=orders,closed"
+    r = client.get(
+        f"/api/analytics/pivot?{q}&period=custom&start=2025-09-29&end=2025-11-02", headers=auth("analyst")
+    )
+    assert r.status_code == 200, r.text
+    for row in r.json()["rows"]:
+        month, channel = row["keys"]
+        naive = naive_orders(db, *spans[month], channel=channel)
+        assert row["figures"] == {m: naive[m] for m in ("orders", "closed")}, row
+    assert r.json()["totals"]["orders"] == 13
+    # Filtered on a district, by channel: the table with every key; calls by agent: month × agent.
+    spec = pivots.Spec("orders", ("channel",), ("orders",), {"district": "西城区"})
+    assert pivots._parts(reports.ORDERS, spec, period)[-1][0] is reports.ORDER_MONTHS
+    spec = pivots.Spec("calls", ("month", "agent"), ("offered",), {})
+    assert pivots._parts(reports.CALLS, spec, period)[-1][0] is reports.CALL_AGENT_MONTHS
