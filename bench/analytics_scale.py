@@ -230,44 +230,39 @@ def _reports(db: Database, out: dict[str, Any], reps: int) -> dict[str, Any]:
     }
     rnd = random.Random(1)
     with db.session() as s:
+
+        def p95(key: str, case: tuple[Any, ...], label: str) -> None:
+            reports.report(s, *case)  # warm the pages it reads
+            out[key] = round(pct(timed(lambda: reports.report(s, *case), reps), 0.95), 1)
+            say(f"  {label}: p95 {out[key]:,} ms")
+
         out["pk_read_p95_ms"] = round(
             pct(timed(lambda: s.get(QueueEventRow, rnd.randrange(1, lines)), 300), 0.95), 2
         )
         for name, case in cases.items():
-            r, period, filters, by = case
-            reports.report(s, r, period, filters, by)  # warm the pages it reads
-            out[f"{name}_p95_ms"] = round(pct(timed(lambda c=case: reports.report(s, *c), reps), 0.95), 1)
-            say(f"  {name}: p95 {out[f'{name}_p95_ms']:,} ms")
-        # The same month by agent from the month's half-hour slots, as before the month × queue ×
-        # agent table (reports.LEGACY_READS), in the same run.
+            p95(f"{name}_p95_ms", case, name)
+        # Reports as they were read before the newest month tables, in the same run: month by
+        # agent from the month's half-hour slots (reports.LEGACY_READS), year by channel from the
+        # month table with every key.
         reports.LEGACY_READS = True
         try:
-            slots = cases["calls_month_by_agent"]
-            reports.report(s, *slots)
-            out["calls_month_by_agent_from_slots_p95_ms"] = round(
-                pct(timed(lambda: reports.report(s, *slots), reps), 0.95), 1
+            p95(
+                "calls_month_by_agent_from_slots_p95_ms",
+                cases["calls_month_by_agent"],
+                "month by agent, slots",
             )
         finally:
             reports.LEGACY_READS = False
-        say(
-            f"  calls_month_by_agent from the slots: p95 {out['calls_month_by_agent_from_slots_p95_ms']:,} ms"
-        )
-        # The same year by channel from the month table with every key, as before the month ×
-        # channel × state table.
         smallest = reports.MONTH_TABLES[reports.ORDERS.table]
         reports.MONTH_TABLES[reports.ORDERS.table] = (reports.ORDER_MONTHS,)
         try:
-            every = cases["orders_year_by_channel"]
-            reports.report(s, *every)
-            out["orders_year_by_channel_every_key_p95_ms"] = round(
-                pct(timed(lambda: reports.report(s, *every), reps), 0.95), 1
+            p95(
+                "orders_year_by_channel_every_key_p95_ms",
+                cases["orders_year_by_channel"],
+                "year by channel, wide",
             )
         finally:
             reports.MONTH_TABLES[reports.ORDERS.table] = smallest
-        say(
-            "  orders_year_by_channel from the table with every key: "
-            f"p95 {out['orders_year_by_channel_every_key_p95_ms']:,} ms"
-        )
     live_rnd = random.Random(2)
     batch_ms = []
     for k in range(40):
