@@ -7,8 +7,7 @@ rollup is not additive: a batch finds the days whose orders the timeline touched
 (re-reading `OVERLAP` rows below it, since web requests commit out of id order) and recomputes
 those days whole from the orders, replacing their rows, moves the months' rows
 (`analytics_order_months`, `analytics_order_months_narrow`, `analytics_order_months_channel`) by
-the difference, then moves the
-mark, all in one transaction.
+the difference, then moves the mark, all in one transaction.
 Recomputing a day twice gives the same rows, so re-reading is harmless and a crash leaves the day
 as it was.
 """
