@@ -5,8 +5,8 @@ Variables: a single choice or a matrix row is one variable (`Q8_r1`); a multiple
 variable per option (`Q2_meal`); numbers, dates and texts as they are; after them `work_order`,
 the number of the work order a return-visit respondent was sampled from (回访), else empty. In
 `.sav` a choice is numbered 1..n in option order (or by its own code where every code is a whole
-number) with the labels attached, so SPSS shows 满意/不满意 and computes on numbers. Free text has phones and ID
-numbers masked for readers without `pii.read`, as everywhere.
+number) with the labels attached, so SPSS shows 满意/不满意 and computes on numbers. Free text has
+phones and ID numbers masked for readers without `pii.read`, as everywhere.
 """
 
 from __future__ import annotations
