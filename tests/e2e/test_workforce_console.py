@@ -138,8 +138,12 @@ def test_setup_roster_swap_and_the_workspace_schedule(new_page: Callable[[], Any
     sup.get_by_test_id("wf-profile-templates").get_by_text("e2e 早班").click()
     sup.get_by_test_id("wf-profile-weekdays").get_by_text("周日").click()
     check_page(sup, "/workforce/setup (agent dialog)")
-    sup.get_by_test_id("wf-profile-save").click()
-    sup.get_by_text("已保存").first.wait_for()
+    # Wait for the save itself: the template's "已保存" toast of a moment ago may still be shown.
+    with sup.expect_response(
+        lambda r: f"/api/workforce/agents/{agent_id}/profile" in r.url and r.request.method == "PUT"
+    ) as saved:
+        sup.get_by_test_id("wf-profile-save").click()
+    assert saved.value.ok, saved.value.text()
     profiles = sup.request.get("/api/workforce/profiles").json()
     mine = next(p for p in profiles if p["user_id"] == agent_id)
     assert (mine["templates"], mine["weekdays_off"]) == ([code], [6])
