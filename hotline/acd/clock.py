@@ -7,7 +7,6 @@ are never cancelled, only checked against the current state when they fire (chea
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
 from typing import Any
 
 from hotline.acd.events import Action, OverflowAction, QueueEvent
@@ -22,7 +21,6 @@ class Timers:
     queues: dict[str, Queue]
     _timers: list[tuple[float, int, str, str, int]]
     _lag: float
-    _seq: Iterator[int]
 
     def _move(self, agent: Agent, event: AgentEvent, now: float, reason: str | None = None) -> None:
         raise NotImplementedError

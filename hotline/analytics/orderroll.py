@@ -35,10 +35,11 @@ MEASURES = (
     *("orders", "closed", "closed_on_time", "supervised", "visited", "satisfied"),
     *("received", "received_on_time", "replied", "replied_on_time", "extended", "returned"),
 )
-KEYS = ("category_id", "district", "department_id", "channel", "state")
-NARROW_KEYS = ("category_id", "district", "department_id")
-CHANNEL_KEYS = ("channel", "state")
-MONTH_TABLES = ((OrderMonth, KEYS), (OrderMonthNarrow, NARROW_KEYS), (OrderMonthChannel, CHANNEL_KEYS))
+# Each month table with its keys: its primary key after the month.
+MONTH_TABLES = tuple(
+    (model, tuple(c.name for c in cast(Table, model.__table__).primary_key.columns if c.name != "month"))
+    for model in (OrderMonth, OrderMonthNarrow, OrderMonthChannel)
+)
 DayKey = tuple[date, int, str, int, str, str]
 
 

@@ -38,7 +38,6 @@ class AlertWrites:
         self.db = db
         self.held: deque[Write] = deque()
         self.limit = limit
-        self.dropped = 0
         self._lock = asyncio.Lock()
 
     async def submit(self, write: Write) -> None:
@@ -46,7 +45,6 @@ class AlertWrites:
         async with self._lock:
             if len(self.held) >= self.limit:
                 self.held.popleft()
-                self.dropped += 1
                 log.error("alert writes held through the outage exceed %d: the oldest dropped", self.limit)
             self.held.append(write)
             await self._drain()
