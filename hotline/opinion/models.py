@@ -23,10 +23,14 @@ from hotline.store.base import Base, utcnow
 
 class OpinionSource(Base):
     __tablename__ = "opinion_sources"
+    __table_args__ = (Index("uq_opinion_sources_builtin", "builtin", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(16))  # feed | page (a list page of articles)
+    kind: Mapped[str] = mapped_column(String(16))  # feed | page | weibo | toutiao | wechat
+    # Set on a source the product makes itself (the account's messages: "wechat"), unique so two
+    # nodes taking their first message at once make one source, not two (NULL for the rest).
+    builtin: Mapped[str | None] = mapped_column(String(16))
     url: Mapped[str] = mapped_column(String(1000))
     enabled: Mapped[bool] = mapped_column(default=True)
     every_seconds: Mapped[int] = mapped_column(Integer, default=900)

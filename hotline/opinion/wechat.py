@@ -22,12 +22,18 @@ URL = "wechat://messages"
 
 
 def source(session: Session) -> OpinionSource:
-    """The built-in source, made on first use (never fetched: messages are pushed to us)."""
-    found = session.scalar(select(OpinionSource).where(OpinionSource.kind == KIND).order_by(OpinionSource.id))
+    """The built-in source, made on first use (never fetched: messages are pushed to us). Two
+    nodes taking their first message at the same moment make it once: the second one's insert
+    meets the unique `builtin` and it uses the first one's."""
+    query = select(OpinionSource).where(OpinionSource.builtin == KIND)
+    found = session.scalar(query)
     if found is None:
-        found = OpinionSource(name=NAME, kind=KIND, url=URL, status="ok")
-        session.add(found)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(OpinionSource(name=NAME, kind=KIND, url=URL, status="ok", builtin=KIND))
+        except IntegrityError:
+            pass
+        found = session.scalars(query).one()
     return found
 
 

@@ -1,12 +1,15 @@
 """The official account's incoming messages are an opinion source (公众号留言): a citizen's message
 pushed by WeChat (safe mode, wechatpy's crypto) becomes an item of the built-in source, raw first,
 numbers masked, processed like a fetched item (risk from its sensitive terms); WeChat's retry of
-the same message makes no second item; the source is never fetched."""
+the same message makes no second item; two nodes taking their first message at once make one
+source; the source is never fetched."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -74,3 +77,24 @@ def test_messages_to_the_account_are_opinion_items(
     assert mine["items_total"] == 2
     r = client.post(f"/api/opinion/sources/{mine['id']}/fetch", headers=auth("analyst"))
     assert r.status_code == 422 and "自动接收" in r.json()["detail_zh"]
+
+
+def test_two_nodes_taking_their_first_message_at_once_make_one_source(db: Database) -> None:
+    """Node A has made the built-in source but not committed yet when node B takes a message: B
+    must not make a second one (its items would split from A's, and the same message announced to
+    both nodes would be stored once under each)."""
+    now = datetime.now(UTC)
+    taken: list[int | None] = []
+    with db.session() as a:
+        mine = wechat.source(a)
+        b = threading.Thread(target=lambda: taken.append(wechat.take(db, 9001, "社区食堂停业了", now)))
+        b.start()
+        b.join(1.0)  # B waits for A's insert to settle (unique index) instead of making its own
+        assert a.scalar(select(OpinionSource.id).where(OpinionSource.kind == "wechat")) == mine.id
+    b.join(30)
+    assert not b.is_alive() and taken[0] is not None
+    with db.session() as s:
+        sources = s.scalars(select(OpinionSource).where(OpinionSource.kind == "wechat")).all()
+        assert [x.id for x in sources] == [mine.id] and sources[0].items_total == 1
+        item = s.get(OpinionItem, taken[0])
+        assert item is not None and item.source_id == mine.id
