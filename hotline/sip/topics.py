@@ -227,7 +227,9 @@ class TrunkFailed(BusEvent):
 @topic("trunk.recovered")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrunkRecovered(BusEvent):
-    """A trunk marked down answered again (an OPTIONS or a call); it is back in its place."""
+    """A trunk marked down answered again (an OPTIONS or a call); it is back in its place. Also
+    told once when a process first finds a trunk working, so an alert left open by a node that
+    stopped before the trunk came back is resolved."""
 
     trunk: str
     target: str

@@ -49,6 +49,7 @@ class Health:
     options: dict[str, float | int] | None = None  # last OPTIONS: status, rtt_ms, at (epoch)
     changed_at: float = field(default_factory=time.time)
     reason: str = ""
+    judged: bool = False  # an OPTIONS or a call has told this process how the trunk is
 
     @property
     def failure_ratio(self) -> float:
@@ -126,7 +127,13 @@ class TrunkBoard:
         self._mark(trunk, health, alive, f"options_{int(result['status'])}")
 
     def _mark(self, trunk: Trunk, health: Health, up: bool, why: str) -> None:
+        judged, health.judged = health.judged, True
         if health.up == up:
+            if up and not judged:
+                # This process's first proof the trunk works is told too: a "trunk down" alert that
+                # a node which stopped before it saw the trunk come back left open (another node, or
+                # this one before a restart) is resolved by it.
+                self.bus.publish(TrunkRecovered(trunk=trunk.name, target=trunk.target, reason=why))
             return
         health.up, health.changed_at, health.reason = up, time.time(), why
         if up:

@@ -1,5 +1,6 @@
 """The trunk board: failover order, failure ratio, down after carrier failures in a row, back up on
-an answered OPTIONS or call, each change published once."""
+an answered OPTIONS or call, each change published once; a process's first proof that a trunk works
+is published too (it resolves an alert a stopped node left open)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,16 @@ def test_ratio_window_and_reconfigure_keeps_health() -> None:
     assert board.find(("10.0.0.2", 5070)) == B and board.find(("10.0.0.1", 5060)) is None
     board.options_result(A.target, {"status": 200, "rtt_ms": 1.0, "at": 0.0})  # not a trunk now: ignored
     assert list(board.health) == [B.target]
+
+
+def test_the_first_proof_a_trunk_works_is_told_once() -> None:
+    """A node that starts (or takes over) while a "trunk down" alert is open from a node that stopped
+    before the trunk came back: its first answered OPTIONS says the trunk is up, once."""
+    board, seen = _board()
+    board.options_result(A.target, {"status": 200, "rtt_ms": 2.0, "at": 0.0})
+    board.options_result(A.target, {"status": 200, "rtt_ms": 2.0, "at": 1.0})
+    board.call_outcome(B, True)
+    board.call_outcome(B, True)
+    told = [(e.topic, e.data["trunk"], e.data["reason"]) for e in seen]
+    assert told == [("trunk.recovered", "a", "options_200"), ("trunk.recovered", "b", "call")]
+    assert board.health[A.target].up and board.order() == [A, B]
