@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from hotline.audit.service import Actor, record
 from hotline.exports import row
@@ -55,11 +55,7 @@ _PHONE_LIKE = re.compile(r"[+\d\s-]+")
 
 
 def _caller_stmt(q: str | None, district: str | None) -> Select[Caller]:
-    stmt = select(Caller).options(
-        selectinload(Caller.phones),
-        selectinload(Caller.care_profile),
-        selectinload(Caller.emergency_contacts),
-    )
+    stmt = service.caller_query()
     if district:
         stmt = stmt.where(Caller.district == district)
     if q:

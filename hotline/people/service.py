@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hotline.audit.service import Actor, record, snapshot
 from hotline.audit.writes import audited_update
@@ -148,16 +148,18 @@ def set_password(
 # --- callers ----------------------------------------------------------------------------------
 
 
-def _caller_query() -> Select[Caller]:
+def caller_query() -> Select[Caller]:
+    """Callers with what a caller's view shows: the care profile (one at most) in the same query,
+    the phones and contacts in one more query each, for a page as for one caller."""
     return select(Caller).options(
         selectinload(Caller.phones),
-        selectinload(Caller.care_profile),
+        joinedload(Caller.care_profile),
         selectinload(Caller.emergency_contacts),
     )
 
 
 def get_caller(session: Session, caller_id: int) -> Caller:
-    caller = session.scalar(_caller_query().where(Caller.id == caller_id))
+    caller = session.scalar(caller_query().where(Caller.id == caller_id))
     if caller is None:
         raise NotFound(f"caller {caller_id} not found", f"来电人 {caller_id} 不存在")
     return caller
@@ -248,4 +250,4 @@ def lookup_by_phone(session: Session, number: str) -> list[Caller]:
     ids = caller_ids_by_phone(session, number)
     if not ids:
         return []
-    return list(session.scalars(_caller_query().where(Caller.id.in_(ids)).order_by(Caller.id)))
+    return list(session.scalars(caller_query().where(Caller.id.in_(ids)).order_by(Caller.id)))

@@ -77,15 +77,22 @@ def principal_from_credentials(
 
     Shared by HTTP requests and WebSocket handshakes, so both accept exactly the same credentials.
     """
-    user: User | None = None
+    # One query either way (the credential joined to its user): every request pays for it.
     if bearer:
-        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(bearer)))
-        if row is not None and not row.revoked:
-            user = session.get(User, row.user_id)
+        query = (
+            select(User)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == token_hash(bearer), ApiToken.revoked.is_(False))
+        )
     elif cookie:
-        sess = session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(cookie)))
-        if sess is not None and sess.expires_at > utcnow():
-            user = session.get(User, sess.user_id)
+        query = (
+            select(User)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == token_hash(cookie), UserSession.expires_at > utcnow())
+        )
+    else:
+        return None
+    user = session.scalar(query)
     if user is None or not user.active:
         return None
     return _principal(user, ip)

@@ -1,11 +1,18 @@
-"""Sign-in with a secure session cookie, bearer tokens, logout, and login throttling."""
+"""Sign-in with a secure session cookie, bearer tokens, logout, login throttling, and stale
+credentials refused."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 
+from hotline.people.models import ApiToken, User, UserSession
+from hotline.store.base import utcnow
+from hotline.store.db import Database
+from hotline.web.auth import token_hash
 from tests.web.sessions import cookie_login
 
 
@@ -69,3 +76,28 @@ def test_login_is_audited(client: TestClient, auth: Callable[[str], dict[str, st
     client.cookies.clear()
     rows = client.get("/api/audit?action=login", headers=auth("admin")).json()["items"]
     assert rows and rows[0]["actor"] == "agent"
+
+
+def test_expired_sessions_revoked_tokens_and_inactive_users_are_refused(
+    client: TestClient, db: Database, auth: Callable[[str], dict[str, str]]
+) -> None:
+    """The credential and its user are read in one query: each way it can be stale still refuses."""
+    cookie_login(client, "agent")
+    assert client.get("/api/auth/me").status_code == 200
+    with db.session() as s:
+        for row in s.scalars(select(UserSession)):
+            row.expires_at = utcnow() - timedelta(seconds=1)
+    assert client.get("/api/auth/me").status_code == 401
+    client.cookies.clear()
+
+    assert client.get("/api/auth/me", headers=auth("supervisor")).status_code == 200
+    with db.session() as s:
+        s.execute(
+            update(ApiToken).where(ApiToken.token_hash == token_hash("token-supervisor")).values(revoked=True)
+        )
+    assert client.get("/api/auth/me", headers=auth("supervisor")).status_code == 401
+
+    assert client.get("/api/auth/me", headers=auth("analyst")).status_code == 200
+    with db.session() as s:
+        s.execute(update(User).where(User.username == "analyst").values(active=False))
+    assert client.get("/api/auth/me", headers=auth("analyst")).status_code == 401
