@@ -1,16 +1,19 @@
-"""Results of completed responses: tallies per question, cross-tabs by a respondent attribute,
+"""Results of completed responses: tallies per question, cross-tabs by a respondent attribute (or
+by the category or department of the work order a return-visit respondent was sampled from),
 open-text word frequencies (jieba) and the texts themselves.
 
-Everything counts `survey_answers` rows with one GROUP BY on a covering index (see models), so the
-figures are live: a response counts as soon as it is submitted. Question codes are stable across
-versions, so answers to several versions add up; labels come from the version asked for (default:
-the latest). Free text is masked (phones, ID numbers) for readers without `pii.read`.
+Everything counts `survey_answers` rows with one GROUP BY on a covering index (see models; a cut by
+work order joins each answer's response, link and order), so the figures are live: a response
+counts as soon as it is submitted. Question codes are stable across versions, so answers to
+several versions add up; labels come from the version asked for (default: the latest). Free text
+is masked (phones, ID numbers) for readers without `pii.read`.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -21,12 +24,24 @@ from sqlalchemy.orm import Session
 from hotline.errors import Invalid
 from hotline.masking import mask_text
 from hotline.surveys.definition import Definition, Question
-from hotline.surveys.models import SurveyAnswer, SurveyResponse
+from hotline.surveys.models import SurveyAnswer, SurveyLink, SurveyResponse
 from hotline.surveys.respond import ANSWERED
 from hotline.surveys.service import get_version, version_definition
+from hotline.workorders.labels import category_paths, department_names
+from hotline.workorders.models import WorkOrder
 
-By = Literal["district", "age_band", "channel"]
-BY_ZH = {"district": "区县", "age_band": "年龄段", "channel": "渠道"}
+By = Literal["district", "age_band", "channel", "category", "department"]
+BY_ZH = {
+    "district": "区县",
+    "age_band": "年龄段",
+    "channel": "渠道",
+    "category": "工单分类",
+    "department": "承办单位",
+}
+# Cuts by the work order a return-visit respondent was sampled from (its link's `work_order_id`):
+# how satisfied the people each department served are. Respondents without one are one group.
+BY_ORDER = {"category": WorkOrder.category_id, "department": WorkOrder.department_id}
+NO_ORDER_ZH = "非工单回访"
 Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
 CHANNEL_ZH = {"web": "网页", "sms": "短信", "wechat": "微信", "ivr": "电话语音", "cati": "坐席电话"}
 
@@ -150,12 +165,15 @@ def crosstab(session: Session, survey_id: int, code: str, by: By, f: Filters) ->
             f"{code} 不能做交叉分析",
             errors=[{"loc": ["query", "question"]}],
         )
-    col = getattr(SurveyAnswer, by)
-    stmt = (
-        f.apply(select(col, SurveyAnswer.item, SurveyAnswer.option, func.count()), survey_id)
-        .where(SurveyAnswer.question == code)
-        .group_by(col, SurveyAnswer.item, SurveyAnswer.option)
-    )
+    col = BY_ORDER[by] if by in BY_ORDER else getattr(SurveyAnswer, by)
+    stmt = f.apply(select(col, SurveyAnswer.item, SurveyAnswer.option, func.count()), survey_id)
+    if by in BY_ORDER:
+        stmt = (
+            stmt.join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .outerjoin(SurveyLink, SurveyLink.id == SurveyResponse.link_id)
+            .outerjoin(WorkOrder, WorkOrder.id == SurveyLink.work_order_id)
+        )
+    stmt = stmt.where(SurveyAnswer.question == code).group_by(col, SurveyAnswer.item, SurveyAnswer.option)
     if q.type in ("rating", "nps"):
         lo, hi = q.scale()
         columns = [(str(v), str(v)) for v in range(lo, hi + 1)]
@@ -165,13 +183,17 @@ def crosstab(session: Session, survey_id: int, code: str, by: By, f: Filters) ->
         columns = [(o.code, o.label) for o in q.options]
     table: dict[str, dict[str, int]] = {}
     answered: dict[str, int] = {}
-    for group, item, option, n in session.execute(stmt).all():
+    for value, item, option, n in session.execute(stmt).all():
+        group = "" if value is None else str(value)
         if item == ANSWERED:
-            answered[group or ""] = int(n)
+            answered[group] = answered.get(group, 0) + int(n)
             continue
         key = f"{item}:{option}" if item else option
-        table.setdefault(group or "", {})[key] = int(n)
-    groups = sorted(table)
+        row = table.setdefault(group, {})
+        row[key] = row.get(key, 0) + int(n)
+    labels = _group_labels(session, by)
+    # By name, those without a work order last; respondent attributes as their values sort.
+    groups = sorted(table, key=lambda g: (g == "", labels(g))) if by in BY_ORDER else sorted(table)
     return {
         "question": code,
         "by": by,
@@ -180,13 +202,22 @@ def crosstab(session: Session, survey_id: int, code: str, by: By, f: Filters) ->
         "rows": [
             {
                 "group": g,
-                "label": (CHANNEL_ZH.get(g, g) if by == "channel" else g) or "未知",
+                "label": labels(g),
                 "counts": [table[g].get(c, 0) for c, _ in columns],
                 "total": answered.get(g, sum(table[g].values())),
             }
             for g in groups
         ],
     }
+
+
+def _group_labels(session: Session, by: By) -> Callable[[str], str]:
+    if by in BY_ORDER:
+        names = category_paths(session) if by == "category" else department_names(session)
+        return lambda g: names.get(int(g), g) if g else NO_ORDER_ZH
+    if by == "channel":
+        return lambda g: CHANNEL_ZH.get(g, g) or "未知"
+    return lambda g: g or "未知"
 
 
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,}")

@@ -116,6 +116,10 @@ def test_mobile_respondent_then_results(new_page: Callable[[], Any], phone: Any)
     tab = staff.get_by_test_id("survey-crosstab")
     tab.locator("tr", has_text="越秀区").wait_for()
     assert tab.locator("tr", has_text="越秀区").locator("td").nth(2).inner_text() == "1"
+    # By the department of the work order a return visit was sampled from: this respondent had none.
+    staff.locator(".el-radio-button", has_text="承办单位").click()
+    tab.locator("th", has_text="承办单位").wait_for()
+    assert tab.locator("tr", has_text="非工单回访").locator("td").nth(2).inner_text() == "1"
     screenshot(staff, "survey-results")
     assert_accessible(staff)
 

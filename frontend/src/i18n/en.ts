@@ -460,7 +460,7 @@ export default {
     close: 'Stop collecting', reopen: 'Resume collecting', versionHint: 'Published versions never change: you edit the draft, publishing makes a new version.', description: 'Description',
     jsonMode: 'Edit as JSON', formMode: 'Back to the form', page: 'Page {n}', pageTitle: 'Page title', removePage: 'Remove page', addQuestion: 'Add question', addPage: 'Add page',
     notPublished: 'The survey is not published yet: no results.', allVersions: 'All versions', allChannels: 'All channels', channel: 'Channel', period: 'Period', from: 'From', to: 'To',
-    completedN: '{n} completed', answered: '{n} answered', mean: 'mean {v}', option: 'Option', crosstab: 'Cross-tab', question: 'Question', by: 'By',
+    completedN: '{n} completed', answered: '{n} answered', mean: 'mean {v}', option: 'Option', crosstab: 'Cross-tab', question: 'Question', by: 'By', byDepartment: 'Department (work order)', byCategory: 'Category (work order)',
     total: 'Total', openText: 'Open text', words: 'Frequent words', channels: { web: 'Web', sms: 'SMS', wechat: 'WeChat', ivr: 'Phone (IVR)', cati: 'Phone (agent)' },
   },
   svr: {

@@ -461,7 +461,7 @@ export default {
     close: '停止收集', reopen: '恢复收集', versionHint: '已发布的版本不可修改：修改的是草稿，再次发布生成新版本。', description: '说明',
     jsonMode: '以 JSON 编辑', formMode: '返回表单编辑', page: '第 {n} 页', pageTitle: '页标题', removePage: '删除本页', addQuestion: '添加题目', addPage: '添加一页',
     notPublished: '问卷尚未发布，暂无结果。', allVersions: '全部版本', allChannels: '全部渠道', channel: '渠道', period: '时间段', from: '开始日期', to: '结束日期',
-    completedN: '有效答卷 {n} 份', answered: '作答 {n} 人', mean: '平均 {v}', option: '选项', crosstab: '交叉分析', question: '题目', by: '分组',
+    completedN: '有效答卷 {n} 份', answered: '作答 {n} 人', mean: '平均 {v}', option: '选项', crosstab: '交叉分析', question: '题目', by: '分组', byDepartment: '承办单位', byCategory: '工单分类',
     total: '合计', openText: '开放题', words: '高频词', channels: { web: '网页', sms: '短信', wechat: '微信', ivr: '电话语音', cati: '坐席电话' },
   },
   svr: {
