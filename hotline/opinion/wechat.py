@@ -59,7 +59,7 @@ def take(db: Database, turn_id: int, text: str, at: datetime) -> int | None:
             )  # fmt: skip
             s.add(item)
             s.flush()
-            src.items_total += 1
+            src.items_total = OpinionSource.items_total + 1  # in SQL: two nodes may count at once
             src.status, src.last_fetch_at, src.last_ok_at = "ok", at, at
             return item.id
     except IntegrityError:  # the same message announced twice (a second node): taken once

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from hotline.errors import Invalid
@@ -42,6 +42,7 @@ BY_ZH = {
 # how satisfied the people each department served are. Respondents without one are one group.
 BY_ORDER = {"category": WorkOrder.category_id, "department": WorkOrder.department_id}
 NO_ORDER_ZH = "非工单回访"
+UNSET_ZH = {"category": "未分类", "department": "未指定承办单位"}
 Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
 CHANNEL_ZH = {"web": "网页", "sms": "短信", "wechat": "微信", "ivr": "电话语音", "cati": "坐席电话"}
 
@@ -165,7 +166,7 @@ def crosstab(session: Session, survey_id: int, code: str, by: By, f: Filters) ->
             f"{code} 不能做交叉分析",
             errors=[{"loc": ["query", "question"]}],
         )
-    col = BY_ORDER[by] if by in BY_ORDER else getattr(SurveyAnswer, by)
+    col = getattr(SurveyAnswer, by) if by not in BY_ORDER else _order_group(BY_ORDER[by])
     stmt = f.apply(select(col, SurveyAnswer.item, SurveyAnswer.option, func.count()), survey_id)
     if by in BY_ORDER:
         stmt = (
@@ -192,8 +193,8 @@ def crosstab(session: Session, survey_id: int, code: str, by: By, f: Filters) ->
         row = table.setdefault(group, {})
         row[key] = row.get(key, 0) + int(n)
     labels = _group_labels(session, by)
-    # By name, those without a work order last; respondent attributes as their values sort.
-    groups = sorted(table, key=lambda g: (g == "", labels(g))) if by in BY_ORDER else sorted(table)
+    # By name, then orders without one, then respondents without an order; attributes by value.
+    groups = sorted(table, key=lambda g: (g == "", g == "0", labels(g))) if by in BY_ORDER else sorted(table)
     return {
         "question": code,
         "by": by,
@@ -211,9 +212,16 @@ def crosstab(session: Session, survey_id: int, code: str, by: By, f: Filters) ->
     }
 
 
+def _order_group(col: Any) -> Any:
+    """The order's department/category id; 0 for an order without one (a return visit all the
+    same), NULL for a respondent not sampled from an order."""
+    return case((WorkOrder.id.is_(None), None), else_=func.coalesce(col, 0))
+
+
 def _group_labels(session: Session, by: By) -> Callable[[str], str]:
     if by in BY_ORDER:
         names = category_paths(session) if by == "category" else department_names(session)
+        names[0] = UNSET_ZH[by]
         return lambda g: names.get(int(g), g) if g else NO_ORDER_ZH
     if by == "channel":
         return lambda g: CHANNEL_ZH.get(g, g) or "未知"

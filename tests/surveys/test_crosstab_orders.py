@@ -1,6 +1,6 @@
 """Return-visit results cut by the work order each respondent was sampled from: satisfaction per
-承办单位 (department) and per 工单分类 (category path), respondents without a work order as one
-group, last; the other filters still apply."""
+承办单位 (department) and per 工单分类 (category path); an order without one is 未分类 /
+未指定承办单位, respondents without a work order are one group, last; the other filters still apply."""
 
 from __future__ import annotations
 
@@ -65,10 +65,12 @@ def test_crosstab_by_the_sampled_orders_department_and_category(
         "非工单回访": ([0, 0, 1], 1),
     }
     assert list(by_department)[-1] == "非工单回访"
+    assert list(cut("category"))[-2:] == ["未分类", "非工单回访"]
     assert cut("category") == {
         "养老服务": ([1, 0, 0], 1),
         "养老服务 / 助餐": ([1, 0, 1], 2),
-        "非工单回访": ([0, 1, 1], 2),  # an order without a category, and no order at all
+        "未分类": ([0, 1, 0], 1),  # a return visit all the same: its order has no category
+        "非工单回访": ([0, 0, 1], 1),
     }
     assert cut("department", "&district=海珠区") == {}
     head = client.get(
