@@ -91,7 +91,8 @@ def test_high_risk_story_alert_to_closed_incident(new_page: Callable[[], Any], s
     assert "区民政局已成立调查组" in lead.content()
     assert lead.get_by_test_id("op-act-close").count() == 0
     lead.locator("nav a[data-nav=opinion-incidents]").click()
-    lead.get_by_test_id("op-incident-state").click()
+    lead.wait_for_url("**/opinion/incidents")  # not the incident's page still on screen
+    lead.get_by_test_id("op-incidents-filter-state").click()
     lead.locator(".el-select-dropdown__item:visible", has_text="已办结").click()
     link = lead.get_by_test_id("op-incidents").locator(f"a[href='/opinion/incidents/{incident_id}']")
     link.wait_for()
